@@ -1,0 +1,65 @@
+"""Options and helpers shared by every command group."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from commsgov.policy.engine import CompiledPack
+
+PackOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--pack",
+        help="Policy pack YAML to use instead of the bundled Scottish Government pack.",
+        envvar="COMMSGOV_PACK",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database",
+        help="Database URL (default: SQLite in the data folder; COMMSGOV_DATABASE_URL).",
+        envvar="COMMSGOV_DATABASE_URL",
+        show_default=False,
+    ),
+]
+
+
+def console(stderr: bool = False) -> Console:
+    """A Rich console (imported lazily: Rich costs tens of milliseconds to import)."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def fail(message: str, *, code: int = 1) -> NoReturn:
+    """Print an error on stderr and exit with ``code``."""
+    sys.stderr.write(f"Error: {message}\n")
+    raise typer.Exit(code)
+
+
+def load_compiled_pack(path: Path | None) -> CompiledPack:
+    """Load a pack for a command, exiting 1 with every problem listed when it is invalid."""
+    from commsgov.policy.engine import compiled_pack
+    from commsgov.policy.errors import PackError
+
+    try:
+        return compiled_pack(path)
+    except PackError as exc:
+        fail(f"invalid policy pack\n{exc}", code=1)
+
+
+def print_json(data: object) -> None:
+    """Print JSON on stdout (not via Rich, so that it is exact and fast)."""
+    import json
+
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")

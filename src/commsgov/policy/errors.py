@@ -1,0 +1,46 @@
+"""Errors raised by the policy core; shells turn them into exit codes or HTTP statuses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PackProblem:
+    """One problem in a policy pack file: where it is and what is wrong."""
+
+    file: str
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class PolicyError(Exception):
+    """Base class of every error the policy core raises."""
+
+
+class PackError(PolicyError):
+    """A policy pack could not be read or is invalid."""
+
+    def __init__(self, problems: list[PackProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class UnknownIdError(PolicyError):
+    """An id (scenario, channel, role, ...) is not in the pack."""
+
+    def __init__(self, kind: str, value: str, suggestions: list[str]) -> None:
+        self.kind = kind
+        self.value = value
+        self.suggestions = suggestions
+        hint = f" Did you mean {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"unknown {kind} {value!r}.{hint}")
+
+
+class InvalidAdviceInput(PolicyError):
+    """A combination of inputs to the engine that makes no sense (e.g. --federated without --external)."""
