@@ -1,0 +1,42 @@
+"""Canonical JSON and hashing: the exact bytes that the ledger hashes.
+
+Canonical JSON here means: keys sorted, no insignificant whitespace, UTF-8, no NaN/Infinity.
+Two equal values always give the same bytes, so their SHA-256 is a stable fingerprint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+
+JSONValue = None | bool | int | float | str | Sequence["JSONValue"] | Mapping[str, "JSONValue"]
+
+_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+
+
+def canonical_json(value: object) -> str:
+    """The canonical JSON text of ``value``.
+
+    >>> canonical_json({"b": 1, "a": [True, None, "é"]})
+    '{"a":[true,null,"é"],"b":1}'
+    """
+    return _ENCODER.encode(value)
+
+
+def canonical_bytes(value: object) -> bytes:
+    """The canonical JSON of ``value`` as UTF-8 bytes (what gets hashed)."""
+    return _ENCODER.encode(value).encode("utf-8")
+
+
+def sha256_hex(data: bytes | str) -> str:
+    """SHA-256 of ``data`` (strings are UTF-8 encoded) as 64 lowercase hex digits.
+
+    >>> sha256_hex("")[:16]
+    'e3b0c44298fc1c14'
+    """
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return hashlib.sha256(data).hexdigest()

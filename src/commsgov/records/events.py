@@ -1,0 +1,192 @@
+"""Ledger events: every change to the record is one of these, appended to the hash chain.
+
+Each event has a ``kind`` (its name in the ledger) and a canonical ``payload()``. Payloads that
+change stored state say which entity (``record``, ``outage``) and which fields they ``set``, so
+:mod:`commsgov.records.verify` can replay the ledger and compare it with the tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True, slots=True)
+class RecordCaptured:
+    """Event ``record-captured``: a record was captured. ``state``: its full canonical state."""
+
+    kind: ClassVar[str] = "record-captured"
+    state: dict[str, Any]
+
+    @property
+    def record_uid(self) -> str | None:
+        """The record this event is about."""
+        return str(self.state["uid"])
+
+    def payload(self) -> dict[str, Any]:
+        """The canonical payload hashed into the ledger."""
+        return {"entity": "record", "uid": self.state["uid"], "set": self.state}
+
+
+@dataclass(frozen=True, slots=True)
+class RecordCorrected:
+    """Event ``record-corrected``: fields of record ``uid`` were corrected.
+
+    ``changes`` maps each corrected field to its new value; ``reason`` says why. The earlier
+    values stay in the ledger: a correction never overwrites history.
+    """
+
+    kind: ClassVar[str] = "record-corrected"
+    uid: str
+    changes: dict[str, Any]
+    reason: str
+
+    @property
+    def record_uid(self) -> str | None:
+        """The record this event is about."""
+        return self.uid
+
+    def payload(self) -> dict[str, Any]:
+        """The canonical payload hashed into the ledger."""
+        return {"entity": "record", "uid": self.uid, "set": self.changes, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class MessagesAdded:
+    """Event ``messages-added``: ``count`` messages were added to record ``uid``.
+
+    ``digest`` is the SHA-256 over the concatenated SHA-256 digests of the messages, in
+    position order; ``already_held`` counts duplicates that were skipped.
+    """
+
+    kind: ClassVar[str] = "messages-added"
+    uid: str
+    count: int
+    digest: str
+    already_held: int = 0
+
+    @property
+    def record_uid(self) -> str | None:
+        """The record this event is about."""
+        return self.uid
+
+    def payload(self) -> dict[str, Any]:
+        """The canonical payload hashed into the ledger."""
+        return {
+            "entity": "messages",
+            "uid": self.uid,
+            "count": self.count,
+            "digest": self.digest,
+            "already_held": self.already_held,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RecordDisposed:
+    """Event ``record-disposed``: record ``uid`` and its messages were destroyed or transferred.
+
+    ``action`` is ``delete`` or ``transfer``; ``reason`` cites the schedule or decision.
+    """
+
+    kind: ClassVar[str] = "record-disposed"
+    uid: str
+    action: str
+    reason: str
+
+    @property
+    def record_uid(self) -> str | None:
+        """The record this event is about."""
+        return self.uid
+
+    def payload(self) -> dict[str, Any]:
+        """The canonical payload hashed into the ledger."""
+        return {
+            "entity": "record",
+            "uid": self.uid,
+            "dispose": True,
+            "action": self.action,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class OutageStarted:
+    """Event ``outage-started``: an outage (or exemption) was declared. ``state``: its fields."""
+
+    kind: ClassVar[str] = "outage-started"
+    state: dict[str, Any]
+
+    @property
+    def record_uid(self) -> str | None:
+        """Outages are not records."""
+        return None
+
+    def payload(self) -> dict[str, Any]:
+        """The canonical payload hashed into the ledger."""
+        return {"entity": "outage", "uid": self.state["uid"], "set": self.state}
+
+
+@dataclass(frozen=True, slots=True)
+class OutageEnded:
+    """Event ``outage-ended``: outage ``uid`` declared over at ``ended_at_utc`` by ``ended_by``."""
+
+    kind: ClassVar[str] = "outage-ended"
+    uid: str
+    ended_at_utc: str
+    ended_by: str
+
+    @property
+    def record_uid(self) -> str | None:
+        """Outages are not records."""
+        return None
+
+    def payload(self) -> dict[str, Any]:
+        """The canonical payload hashed into the ledger."""
+        changes = {"ended_at_utc": self.ended_at_utc, "ended_by": self.ended_by}
+        return {"entity": "outage", "uid": self.uid, "set": changes}
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Any other event (``kind`` of the caller's choosing, e.g. ``hold-placed``): ``data`` as given.
+
+    Used by other parts of commsgov (retention holds, reviews, reads) to put their own changes
+    on the same chain; verify checks their hashes and chain links, not tables.
+    """
+
+    kind: str
+    uid: str | None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def record_uid(self) -> str | None:
+        """The record this event is about, if any."""
+        return self.uid
+
+    def payload(self) -> dict[str, Any]:
+        """The canonical payload hashed into the ledger."""
+        return {"entity": None, "uid": self.uid, "data": self.data}
+
+
+Event = (
+    RecordCaptured
+    | RecordCorrected
+    | MessagesAdded
+    | RecordDisposed
+    | OutageStarted
+    | OutageEnded
+    | Note
+)
+
+#: every built-in event kind and its class (documented in docs; a test checks the list)
+EVENT_KINDS: dict[str, type[Any]] = {
+    cls.kind: cls
+    for cls in (
+        RecordCaptured,
+        RecordCorrected,
+        MessagesAdded,
+        RecordDisposed,
+        OutageStarted,
+        OutageEnded,
+    )
+}

@@ -1,0 +1,114 @@
+"""The hash chain: each ledger entry commits to its payload and to the entry before it.
+
+``entry_hash = SHA-256(canonical [seq, at, actor, kind, record_uid, content_sha256, prev_hash])``
+and ``content_sha256 = SHA-256(payload)``, where the payload is canonical JSON. Editing,
+deleting or reordering any entry changes a hash that a later entry (or the head) commits to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from commsgov.records.canonical import canonical_bytes, canonical_json, sha256_hex
+from commsgov.records.events import Event
+from commsgov.records.timestamps import utc_text
+
+#: the ``prev_hash`` of the first entry
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One link of the chain, exactly as stored."""
+
+    seq: int
+    at: str
+    actor: str
+    kind: str
+    record_uid: str | None
+    payload: str
+    content_sha256: str
+    prev_hash: str
+    entry_hash: str
+
+
+def entry_hash(
+    *,
+    seq: int,
+    at: str,
+    actor: str,
+    kind: str,
+    record_uid: str | None,
+    content_sha256: str,
+    prev_hash: str,
+) -> str:
+    """The hash of an entry's header, which commits to its content and its predecessor.
+
+    >>> entry_hash(seq=1, at="t", actor="a", kind="k", record_uid=None,
+    ...            content_sha256="c", prev_hash=GENESIS)[:12]
+    '866d3bf90709'
+    """
+    header = [seq, at, actor, kind, record_uid, content_sha256, prev_hash]
+    return sha256_hex(canonical_bytes(header))
+
+
+def make_entry(
+    event: Event, *, seq: int, prev_hash: str, actor: str, at: dt.datetime
+) -> LedgerEntry:
+    """The ledger entry that appends ``event`` after an entry whose hash is ``prev_hash``.
+
+    >>> import datetime as dt
+    >>> from commsgov.records.events import Note
+    >>> e = make_entry(Note("hello", None), seq=1, prev_hash=GENESIS, actor="ann",
+    ...                at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    >>> e.seq, e.kind, e.payload
+    (1, 'hello', '{"data":{},"entity":null,"uid":null}')
+    """
+    payload = canonical_json(event.payload())
+    content = sha256_hex(payload)
+    at_text = utc_text(at)
+    return LedgerEntry(
+        seq=seq,
+        at=at_text,
+        actor=actor,
+        kind=event.kind,
+        record_uid=event.record_uid,
+        payload=payload,
+        content_sha256=content,
+        prev_hash=prev_hash,
+        entry_hash=entry_hash(
+            seq=seq,
+            at=at_text,
+            actor=actor,
+            kind=event.kind,
+            record_uid=event.record_uid,
+            content_sha256=content,
+            prev_hash=prev_hash,
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What a person keeps to check a record later: its hash, its place in the chain, the head."""
+
+    record_uid: str
+    record_sha256: str
+    entry_seq: int
+    entry_hash: str
+    head_seq: int
+    head_hash: str
+    issued_at: str
+
+    def to_dict(self) -> dict[str, object]:
+        """The receipt as a dictionary (printed as JSON)."""
+        return {
+            "record_uid": self.record_uid,
+            "record_sha256": self.record_sha256,
+            "entry_seq": self.entry_seq,
+            "entry_hash": self.entry_hash,
+            "head_seq": self.head_seq,
+            "head_hash": self.head_hash,
+            "issued_at": self.issued_at,
+        }

@@ -1,0 +1,263 @@
+"""Records, messages, participants and attachments as plain immutable data.
+
+A *draft* is what a person or a parser supplies; the stored state of a record is its canonical
+dictionary (:func:`record_state`), which is exactly what the ledger hashes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from commsgov.records.canonical import canonical_bytes, sha256_hex
+from commsgov.records.errors import InvalidFieldError
+from commsgov.records.timestamps import local_text, utc_text, zone_name
+
+Device = Literal["corporate", "personal"]
+SourceKind = Literal["typed", "file"]
+
+#: fields of a record that a correction may change
+CORRECTABLE_FIELDS = frozenset(
+    {"subject", "summary", "content", "participants", "scenario", "device", "method"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    """Someone in a communication: name, phone number, organisation, internal or external."""
+
+    name: str
+    number: str | None = None
+    organisation: str | None = None
+    internal: bool | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The canonical dictionary of this participant."""
+        return {
+            "name": self.name,
+            "number": self.number,
+            "organisation": self.organisation,
+            "internal": self.internal,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Participant:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            name=data["name"],
+            number=data.get("number"),
+            organisation=data.get("organisation"),
+            internal=data.get("internal"),
+        )
+
+    @classmethod
+    def parse(cls, text: str, *, field_name: str = "with") -> Participant:
+        """Parse ``"Name"``, ``"Name <number>"``, with optional ``"@Organisation"`` and ``"!ext"``.
+
+        >>> p = Participant.parse("Ann Smith <+447700900123> @NHS Lothian !external")
+        >>> p.name, p.number, p.organisation, p.internal
+        ('Ann Smith', '+447700900123', 'NHS Lothian', False)
+        >>> Participant.parse("Bob !internal").internal
+        True
+        """
+        rest = text.strip()
+        internal: bool | None = None
+        for marker, value in (("!external", False), ("!internal", True)):
+            if marker in rest:
+                internal = value
+                rest = rest.replace(marker, "").strip()
+        organisation = None
+        if "@" in rest and "<" not in rest.split("@", 1)[1]:
+            rest, organisation_text = rest.split("@", 1)
+            organisation = organisation_text.strip() or None
+            rest = rest.strip()
+        number = None
+        if "<" in rest and rest.endswith(">"):
+            rest, number_text = rest[:-1].split("<", 1)
+            number = number_text.strip() or None
+            rest = rest.strip()
+        if not rest:
+            raise InvalidFieldError(field_name, f"participant {text!r} has no name")
+        return cls(name=rest, number=number, organisation=organisation, internal=internal)
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentRef:
+    """A stored file: its SHA-256 (its address in the blob store), size, name and media type."""
+
+    sha256: str
+    size: int
+    filename: str
+    media_type: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The canonical dictionary of this attachment."""
+        return {
+            "sha256": self.sha256,
+            "size": self.size,
+            "filename": self.filename,
+            "media_type": self.media_type,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AttachmentRef:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            sha256=data["sha256"],
+            size=int(data["size"]),
+            filename=data["filename"],
+            media_type=data.get("media_type"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a record came from: typed in, or imported from a file (with that file's hash)."""
+
+    kind: SourceKind = "typed"
+    file_name: str | None = None
+    file_sha256: str | None = None
+    format: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The canonical dictionary of this source."""
+        return {
+            "kind": self.kind,
+            "file_name": self.file_name,
+            "file_sha256": self.file_sha256,
+            "format": self.format,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyException:
+    """A breach of the policy found at capture: the rule, why, and the sentence it cites."""
+
+    rule: str
+    reason: str
+    document: str
+    quote: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The canonical dictionary of this exception."""
+        return {
+            "rule": self.rule,
+            "reason": self.reason,
+            "document": self.document,
+            "quote": self.quote,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RecordDraft:
+    """A communication to capture, before it has an id, a capture time or a ledger entry.
+
+    ``method`` is a channel id from the policy pack; ``occurred_at`` must be timezone-aware.
+    ``conversation_key`` identifies a conversation across imports (so re-importing an export
+    adds only new messages to the same record).
+    """
+
+    method: str
+    occurred_at: dt.datetime
+    device: Device = "corporate"
+    participants: tuple[Participant, ...] = ()
+    subject: str | None = None
+    summary: str | None = None
+    content: str | None = None
+    scenario: str | None = None
+    conversation_key: str | None = None
+    source: Source = field(default_factory=Source)
+    attachments: tuple[AttachmentRef, ...] = ()
+
+    def validate(self) -> None:
+        """Raise :class:`InvalidFieldError` naming the first field that is wrong."""
+        if not self.method:
+            raise InvalidFieldError("method", "a method (channel id) is required")
+        if self.occurred_at.tzinfo is None or self.occurred_at.utcoffset() is None:
+            raise InvalidFieldError("at", "the time must be timezone-aware")
+        if self.device not in ("corporate", "personal"):
+            raise InvalidFieldError("device", f"{self.device!r} is not 'corporate' or 'personal'")
+        if not (self.summary or self.content or self.subject or self.conversation_key):
+            raise InvalidFieldError("summary", "give a subject, a summary or the content")
+        for participant in self.participants:
+            if not participant.name.strip():
+                raise InvalidFieldError("with", "a participant has no name")
+
+
+@dataclass(frozen=True, slots=True)
+class MessageDraft:
+    """One message of a conversation: when (timezone-aware), who sent it, its exact text."""
+
+    sent_at: dt.datetime
+    sender: str
+    text: str
+    attachments: tuple[AttachmentRef, ...] = ()
+
+
+def record_state(
+    draft: RecordDraft,
+    *,
+    uid: str,
+    captured_at: dt.datetime,
+    captured_by: str,
+    outage_uid: str | None,
+    policy_exception: PolicyException | None,
+) -> dict[str, Any]:
+    """The canonical state of a newly captured record (what the capture ledger entry holds).
+
+    >>> import datetime as dt
+    >>> when = dt.datetime(2026, 1, 2, 9, 0, tzinfo=dt.UTC)
+    >>> d = RecordDraft(method="whatsapp", occurred_at=when, summary="hi")
+    >>> s = record_state(d, uid="r1", captured_at=when, captured_by="ann", outage_uid=None,
+    ...                  policy_exception=None)
+    >>> s["occurred_at_utc"], s["occurred_zone"]
+    ('2026-01-02T09:00:00.000000Z', 'UTC')
+    """
+    return {
+        "uid": uid,
+        "method": draft.method,
+        "device": draft.device,
+        "occurred_at_utc": utc_text(draft.occurred_at),
+        "occurred_zone": zone_name(draft.occurred_at),
+        "occurred_local": local_text(draft.occurred_at),
+        "captured_at_utc": utc_text(captured_at),
+        "captured_by": captured_by,
+        "participants": [p.to_dict() for p in draft.participants],
+        "subject": draft.subject,
+        "summary": draft.summary,
+        "content": draft.content,
+        "scenario": draft.scenario,
+        "conversation_key": draft.conversation_key,
+        "outage_uid": outage_uid,
+        "policy_exception": policy_exception.to_dict() if policy_exception else None,
+        "source": draft.source.to_dict(),
+        "attachments": [a.to_dict() for a in draft.attachments],
+    }
+
+
+def message_identity(
+    *, method: str, conversation: str, sent_at_utc: str, sender: str, text: str
+) -> str:
+    """The stable identity of a message: the same message imported twice has the same identity.
+
+    >>> message_identity(method="whatsapp", conversation="c", sent_at_utc="t", sender="a",
+    ...                  text="hi")[:12]
+    '6a4dfe887250'
+    """
+    return sha256_hex(canonical_bytes(["message", method, conversation, sent_at_utc, sender, text]))
+
+
+def message_canonical(
+    *,
+    record_uid: str,
+    identity: str,
+    sent_at_utc: str,
+    sent_local: str,
+    sender: str,
+    text: str,
+    attachments_json: str,
+) -> bytes:
+    """The bytes a stored message's SHA-256 is computed over (``attachments_json`` verbatim)."""
+    head = canonical_bytes([record_uid, identity, sent_at_utc, sent_local, sender, text])
+    return head + b"\x1e" + attachments_json.encode("utf-8")

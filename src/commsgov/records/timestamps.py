@@ -1,0 +1,116 @@
+"""Timezone-aware timestamps: the original zone is kept beside UTC.
+
+Stored UTC text is fixed width (``YYYY-MM-DDTHH:MM:SS.ffffffZ``), so it sorts as time does on any
+database, and it hashes identically everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from commsgov.records.errors import InvalidFieldError
+
+_UTC_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def utc_text(when: dt.datetime) -> str:
+    """``when`` (timezone-aware) in UTC as fixed-width ISO text.
+
+    >>> utc_text(dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=1))))
+    '2026-03-01T08:30:00.000000Z'
+    """
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise ValueError("timestamp must be timezone-aware")
+    return when.astimezone(dt.UTC).strftime(_UTC_FORMAT)
+
+
+def zone_name(when: dt.datetime) -> str:
+    """The original zone of ``when``: an IANA name when known, else the UTC offset ``+HH:MM``.
+
+    >>> zone_name(dt.datetime(2026, 7, 1, tzinfo=ZoneInfo("Europe/London")))
+    'Europe/London'
+    >>> zone_name(dt.datetime(2026, 7, 1, tzinfo=dt.timezone(dt.timedelta(hours=-5))))
+    '-05:00'
+    """
+    tz = when.tzinfo
+    if isinstance(tz, ZoneInfo):
+        return tz.key
+    offset = when.utcoffset()
+    if offset is None:
+        raise ValueError("timestamp must be timezone-aware")
+    if offset == dt.timedelta(0) and tz is dt.UTC:
+        return "UTC"
+    total = int(offset.total_seconds())
+    sign = "+" if total >= 0 else "-"
+    hours, rest = divmod(abs(total), 3600)
+    return f"{sign}{hours:02d}:{rest // 60:02d}"
+
+
+def local_text(when: dt.datetime) -> str:
+    """``when`` as ISO text in its original zone, with its offset.
+
+    >>> local_text(dt.datetime(2026, 7, 1, 10, 0, tzinfo=ZoneInfo("Europe/London")))
+    '2026-07-01T10:00:00+01:00'
+    """
+    return when.isoformat()
+
+
+def parse_utc_text(text: str) -> dt.datetime:
+    """Inverse of :func:`utc_text`.
+
+    >>> parse_utc_text('2026-03-01T08:30:00.000000Z').isoformat()
+    '2026-03-01T08:30:00+00:00'
+    """
+    return dt.datetime.strptime(text, _UTC_FORMAT).replace(tzinfo=dt.UTC)
+
+
+def resolve_zone(name: str, *, field: str = "timezone") -> dt.tzinfo:
+    """A zone from an IANA name, ``UTC`` or an offset like ``+01:00``; raises InvalidFieldError."""
+    if name.upper() in {"UTC", "Z"}:
+        return dt.UTC
+    if name[:1] in "+-" and len(name) == 6 and name[3] == ":":
+        try:
+            hours, minutes = int(name[1:3]), int(name[4:6])
+        except ValueError:
+            pass
+        else:
+            delta = dt.timedelta(hours=hours, minutes=minutes)
+            return dt.timezone(delta if name[0] == "+" else -delta)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidFieldError(field, f"unknown time zone {name!r}") from exc
+
+
+def parse_when(
+    text: str,
+    *,
+    default_zone: str = "Europe/London",
+    field: str = "at",
+    now: dt.datetime | None = None,
+) -> dt.datetime:
+    """Parse an ISO 8601 date-time; without an offset it is read in ``default_zone``.
+
+    Raises :class:`InvalidFieldError` naming ``field`` for impossible or future timestamps.
+
+    >>> parse_when("2026-03-01 09:30", default_zone="Europe/London").isoformat()
+    '2026-03-01T09:30:00+00:00'
+    >>> parse_when("2026-02-30T10:00Z")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    commsgov.records.errors.InvalidFieldError: at: '2026-02-30T10:00Z' is not a valid date ...
+    """
+    raw = text.strip()
+    if not raw:
+        raise InvalidFieldError(field, "a date and time is required")
+    candidate = raw[:-1] + "+00:00" if raw.endswith(("Z", "z")) else raw
+    try:
+        when = dt.datetime.fromisoformat(candidate)
+    except ValueError as exc:
+        raise InvalidFieldError(field, f"{raw!r} is not a valid date and time ({exc})") from exc
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=resolve_zone(default_zone))
+    if now is not None and when > now + dt.timedelta(minutes=5):
+        raise InvalidFieldError(field, f"{raw!r} is in the future")
+    return when

@@ -1,0 +1,327 @@
+"""Verification maths: replay the ledger, recompute every hash, find the first broken link.
+
+The store feeds a :class:`Verifier` with ledger entries in ``seq`` order, then the current rows
+of each table; the verifier says what differs. No I/O here: the same code checks SQLite and
+PostgreSQL, and tests can feed it hand-made rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from commsgov.records.canonical import canonical_json, sha256_hex
+from commsgov.records.ledger import GENESIS, LedgerEntry, entry_hash
+from commsgov.records.models import message_canonical
+
+
+@dataclass(frozen=True, slots=True)
+class Break:
+    """The first broken link: which check failed, where (entry, record) and what differs."""
+
+    check: str
+    detail: str
+    entry_seq: int | None = None
+    record_uid: str | None = None
+
+    def __str__(self) -> str:
+        where = []
+        if self.entry_seq is not None:
+            where.append(f"ledger entry {self.entry_seq}")
+        if self.record_uid is not None:
+            where.append(f"record {self.record_uid}")
+        prefix = f"{', '.join(where)}: " if where else ""
+        return f"{self.check}: {prefix}{self.detail}"
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRow:
+    """A stored message as verify reads it (columns in the order of the canonical bytes)."""
+
+    entry_seq: int
+    position: int
+    record_uid: str
+    identity: str
+    sent_at_utc: str
+    sent_local: str
+    sender: str
+    text: str
+    attachments_json: str
+    sha256: str
+
+
+@dataclass(slots=True)
+class _Batch:
+    uid: str
+    count: int
+    digest: str
+
+
+@dataclass
+class Verifier:
+    """Feed it entries, then rows; each method returns the first :class:`Break` or ``None``."""
+
+    entries: int = 0
+    head_hash: str = GENESIS
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    outages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    disposed: set[str] = field(default_factory=set)
+    record_entry: dict[str, int] = field(default_factory=dict)
+    batches: dict[int, _Batch] = field(default_factory=dict)
+    messages_checked: int = 0
+    message_blobs: set[str] = field(default_factory=set)
+
+    # -- the chain ------------------------------------------------------------------------
+    def entry(self, e: LedgerEntry) -> Break | None:
+        """Check the next entry: its sequence number, link, hashes, and replay its payload."""
+        expected = self.entries + 1
+        if e.seq != expected:
+            return Break(
+                "chain",
+                f"expected entry {expected} next, found {e.seq} (missing or reordered)",
+                e.seq,
+                e.record_uid,
+            )
+        if e.prev_hash != self.head_hash:
+            return Break(
+                "chain",
+                f"prev_hash {e.prev_hash[:16]}... does not match the hash of entry {e.seq - 1} "
+                f"({self.head_hash[:16]}...): entries removed, inserted or reordered",
+                e.seq,
+                e.record_uid,
+            )
+        if sha256_hex(e.payload) != e.content_sha256:
+            return Break(
+                "content", "payload does not match its content_sha256", e.seq, e.record_uid
+            )
+        recomputed = entry_hash(
+            seq=e.seq,
+            at=e.at,
+            actor=e.actor,
+            kind=e.kind,
+            record_uid=e.record_uid,
+            content_sha256=e.content_sha256,
+            prev_hash=e.prev_hash,
+        )
+        if recomputed != e.entry_hash:
+            return Break(
+                "chain",
+                "entry_hash does not match the entry's fields (seq, time, actor, kind, "
+                "record or content changed)",
+                e.seq,
+                e.record_uid,
+            )
+        self.entries = e.seq
+        self.head_hash = e.entry_hash
+        return self._replay(e)
+
+    def _replay(self, e: LedgerEntry) -> Break | None:
+        payload: dict[str, Any] = json.loads(e.payload)
+        entity = payload.get("entity")
+        uid = str(payload.get("uid"))
+        if entity == "record":
+            if payload.get("dispose"):
+                self.records.pop(uid, None)
+                self.disposed.add(uid)
+            elif e.kind == "record-captured":
+                if uid in self.records:
+                    return Break("replay", "record captured twice", e.seq, uid)
+                self.records[uid] = dict(payload["set"])
+                self.record_entry[uid] = e.seq
+            else:
+                if uid not in self.records:
+                    return Break("replay", "correction of an unknown record", e.seq, uid)
+                self.records[uid].update(payload["set"])
+        elif entity == "outage":
+            self.outages.setdefault(uid, {}).update(payload["set"])
+        elif entity == "messages":
+            self.batches[e.seq] = _Batch(uid, int(payload["count"]), payload["digest"])
+        return None
+
+    # -- state tables ---------------------------------------------------------------------
+    @staticmethod
+    def _diff(kind: str, uid: str, expected: dict[str, Any], found: dict[str, Any]) -> Break | None:
+        if canonical_json(expected) == canonical_json(found):
+            return None
+        fields = sorted(
+            k
+            for k in set(expected) | set(found)
+            if canonical_json(expected.get(k)) != canonical_json(found.get(k))
+        )
+        shown = []
+        for name in fields[:3]:
+            shown.append(f"{name}: ledger {expected.get(name)!r} != table {found.get(name)!r}")
+        return Break(kind, "; ".join(shown), None, uid)
+
+    def record_rows(self, rows: Iterable[dict[str, Any]]) -> Break | None:
+        """Compare the records table (each row as a canonical state) with the replayed ledger."""
+        seen: set[str] = set()
+        for row in rows:
+            uid = str(row["uid"])
+            seen.add(uid)
+            expected = self.records.get(uid)
+            if expected is None:
+                detail = (
+                    "record was disposed of but is still in the table"
+                    if uid in self.disposed
+                    else "record is in the table but no ledger entry captured it"
+                )
+                return Break("record", detail, None, uid)
+            problem = self._diff("record", uid, expected, row)
+            if problem is not None:
+                return Break(problem.check, problem.detail, self.record_entry.get(uid), uid)
+        missing = sorted(set(self.records) - seen)
+        if missing:
+            uid = missing[0]
+            return Break(
+                "record",
+                "record is in the ledger but missing from the table",
+                self.record_entry.get(uid),
+                uid,
+            )
+        return None
+
+    def outage_rows(self, rows: Iterable[dict[str, Any]]) -> Break | None:
+        """Compare the outages table with the replayed ledger."""
+        seen: set[str] = set()
+        for row in rows:
+            uid = str(row["uid"])
+            seen.add(uid)
+            expected = self.outages.get(uid)
+            if expected is None:
+                return Break("outage", f"outage {uid} has no ledger entry")
+            problem = self._diff("outage", uid, expected, row)
+            if problem is not None:
+                return Break("outage", f"outage {uid}: {problem.detail}")
+        missing = sorted(set(self.outages) - seen)
+        if missing:
+            return Break("outage", f"outage {missing[0]} is in the ledger but not in the table")
+        return None
+
+    def message_rows(self, rows: Iterable[MessageRow]) -> Break | None:
+        """Check messages, streamed in ``(entry_seq, position)`` order, against their batches."""
+        seen: set[int] = set()
+        current: int | None = None
+        hasher = hashlib.sha256()
+        position = 0
+        sha256 = hashlib.sha256
+        for row in rows:
+            if row.entry_seq != current:
+                if current is not None:
+                    problem = self._close_batch(current, hasher, position)
+                    if problem:
+                        return problem
+                current = row.entry_seq
+                seen.add(current)
+                hasher = sha256()
+                position = 0
+                batch = self.batches.get(current)
+                if batch is None:
+                    return Break(
+                        "message",
+                        f"message {row.identity[:16]}... cites no messages-added entry",
+                        current,
+                        row.record_uid,
+                    )
+                if batch.uid != row.record_uid:
+                    return Break(
+                        "message",
+                        f"message {row.identity[:16]}... belongs to record "
+                        f"{batch.uid} in the ledger",
+                        current,
+                        row.record_uid,
+                    )
+            if row.position != position:
+                return Break(
+                    "message",
+                    f"expected message at position {position}, found "
+                    f"{row.position} (a message was deleted or moved)",
+                    current,
+                    row.record_uid,
+                )
+            digest = sha256(
+                message_canonical(
+                    record_uid=row.record_uid,
+                    identity=row.identity,
+                    sent_at_utc=row.sent_at_utc,
+                    sent_local=row.sent_local,
+                    sender=row.sender,
+                    text=row.text,
+                    attachments_json=row.attachments_json,
+                )
+            ).digest()
+            if digest.hex() != row.sha256:
+                return Break(
+                    "message",
+                    f"message at position {position} "
+                    f"(sent {row.sent_at_utc} by {row.sender!r}) does not match its "
+                    "sha256: its content was changed",
+                    current,
+                    row.record_uid,
+                )
+            if row.attachments_json != "[]":
+                self.message_blobs.update(a["sha256"] for a in json.loads(row.attachments_json))
+            hasher.update(digest)
+            position += 1
+            self.messages_checked += 1
+        if current is not None:
+            problem = self._close_batch(current, hasher, position)
+            if problem:
+                return problem
+        for seq in sorted(set(self.batches) - seen):
+            batch = self.batches[seq]
+            if batch.uid in self.disposed or batch.count == 0:
+                continue
+            return Break(
+                "message", f"all {batch.count} messages of this entry are missing", seq, batch.uid
+            )
+        return None
+
+    def _close_batch(self, seq: int, hasher: Any, count: int) -> Break | None:
+        batch = self.batches[seq]
+        if batch.uid in self.disposed:
+            return Break(
+                "message", "messages of a disposed record are still stored", seq, batch.uid
+            )
+        if count != batch.count:
+            return Break(
+                "message",
+                f"the ledger holds {batch.count} messages for this entry, "
+                f"the table {count}: messages were deleted or added",
+                seq,
+                batch.uid,
+            )
+        if hasher.hexdigest() != batch.digest:
+            return Break(
+                "message",
+                "messages digest differs from the ledger (a message's "
+                "content and its stored hash were both changed)",
+                seq,
+                batch.uid,
+            )
+        return None
+
+    def referenced_blobs(self) -> set[str]:
+        """SHA-256 of every file the record refers to (attachments, source files)."""
+        blobs = set(self.message_blobs)
+        for state in self.records.values():
+            blobs.update(a["sha256"] for a in state.get("attachments", []))
+            source = state.get("source") or {}
+            if source.get("file_sha256"):
+                blobs.add(source["file_sha256"])
+        return blobs
+
+
+def messages_digest(digests: Iterable[bytes]) -> str:
+    """The batch digest of a messages-added entry: SHA-256 over the raw message digests.
+
+    >>> messages_digest([])[:12]
+    'e3b0c44298fc'
+    """
+    hasher = hashlib.sha256()
+    for digest in digests:
+        hasher.update(digest)
+    return hasher.hexdigest()
