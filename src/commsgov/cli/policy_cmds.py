@@ -1,9 +1,361 @@
-"""Policy commands: advise, matrix, scenarios, channels, pack validate."""
+"""Policy commands: advise, matrix, scenarios, channels, pack validate|schema."""
 
 from __future__ import annotations
 
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+from .common import JsonOption, PackOption, console, fail, load_compiled_pack, print_json
+
+if TYPE_CHECKING:
+    from commsgov.policy.advice import Advice, AdviceSet
+    from commsgov.policy.engine import CompiledPack
+
+_VERDICT_STYLE = {"allowed": "bold green", "conditional": "bold yellow", "not-allowed": "bold red"}
+_VERDICT_WORD = {"allowed": "Allowed", "conditional": "Conditional", "not-allowed": "Not allowed"}
+
+
+class DeviceChoice(StrEnum):
+    corporate = "corporate"
+    personal = "personal"
+
+
+class RiskChoice(StrEnum):
+    secure = "secure"
+    at_risk = "at-risk"
+
+
+def advise(
+    scenario: Annotated[
+        str | None,
+        typer.Option(
+            "--scenario", "-s", help="Scenario id (see `commsgov scenarios`).", show_default=False
+        ),
+    ] = None,
+    channel: Annotated[
+        str | None,
+        typer.Option(
+            "--channel",
+            "-c",
+            show_default=False,
+            help="Channel id, alias or app name (see `commsgov channels`). "
+            "Omit to advise on every channel.",
+        ),
+    ] = None,
+    outage: Annotated[
+        bool, typer.Option("--outage", help="SCOTS and/or all major corporate services are down.")
+    ] = False,
+    external: Annotated[
+        bool, typer.Option("--external", help="People from an external organisation take part.")
+    ] = False,
+    federated: Annotated[
+        bool,
+        typer.Option(
+            "--federated",
+            help="The external organisation is federated with (or has guest access to) your Teams.",
+        ),
+    ] = False,
+    abroad: Annotated[
+        bool, typer.Option("--abroad", help="You are abroad on official business.")
+    ] = False,
+    country_risk: Annotated[
+        RiskChoice | None,
+        typer.Option(
+            "--country-risk", help="Risk rating of the country you are in.", show_default=False
+        ),
+    ] = None,
+    device: Annotated[
+        DeviceChoice, typer.Option("--device", help="The device you would use.")
+    ] = DeviceChoice.corporate,
+    exemption: Annotated[
+        bool,
+        typer.Option("--exemption", help="Your team has an active time-bound transition period."),
+    ] = False,
+    role: Annotated[
+        str | None,
+        typer.Option(
+            "--role",
+            help="Your role (e.g. staff, contractor, minister, special-adviser).",
+            show_default=False,
+        ),
+    ] = None,
+    json_: JsonOption = False,
+    pack: PackOption = None,
+) -> None:
+    """Which channel may I use? The verdict, conditions, duties, alternatives and sources."""
+    from commsgov.policy.advice import advise as run_advice
+    from commsgov.policy.errors import PolicyError, UnknownIdError
+
+    compiled = load_compiled_pack(pack)
+    if scenario is None:
+        scenario, channel = _ask(compiled, channel)
+    try:
+        result = run_advice(
+            scenario=scenario,
+            channel=channel,
+            device=device.value,  # type: ignore[arg-type]
+            outage=outage,
+            external=external,
+            federated=federated,
+            abroad=abroad,
+            country_risk=country_risk.value if country_risk else None,  # type: ignore[arg-type]
+            exemption=exemption,
+            role=role,
+            pack=compiled,
+        )
+    except UnknownIdError as exc:
+        fail(str(exc), code=2)
+    except PolicyError as exc:
+        fail(str(exc), code=2)
+    if json_:
+        print_json(result.to_dict())
+    else:
+        _render(result)
+
+
+def _ask(compiled: CompiledPack, channel: str | None) -> tuple[str, str | None]:
+    """Prompt for a scenario (and optionally a channel), only when a person is at a terminal."""
+    if not sys.stdin.isatty():
+        fail("missing --scenario (see `commsgov scenarios` for the ids)", code=2)
+    out = console()
+    out.print(f"[bold]{compiled.organisation}[/]: which channel may I use?\n")
+    ids = list(compiled.scenarios)
+    for number, sid in enumerate(ids, 1):
+        out.print(f"{number:>3}. {compiled.scenarios[sid].title} [dim]({sid})[/]")
+    while True:
+        answer = typer.prompt("\nScenario (number or id)").strip()
+        if answer.isdigit() and 1 <= int(answer) <= len(ids):
+            scenario = ids[int(answer) - 1]
+            break
+        if answer in compiled.scenarios:
+            scenario = answer
+            break
+        out.print(f"[red]No scenario {answer!r}.[/]")
+    if channel is None:
+        picked = typer.prompt(
+            "Channel or app (blank for all)", default="", show_default=False
+        ).strip()
+        channel = picked or None
+    return scenario, channel
+
+
+def _render(result: Advice | AdviceSet) -> None:
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    from commsgov.policy.advice import Advice
+
+    out = console()
+    if isinstance(result, Advice):
+        headline = Text(_VERDICT_WORD[result.verdict], style=_VERDICT_STYLE[result.verdict])
+        headline.append(f"  {result.channel_name} · {result.scenario_title}", style="")
+        parts: list[Any] = [headline]
+
+        def section(title: str, rows: list[tuple[Text | str, Text | str]]) -> None:
+            grid = Table.grid(padding=(0, 1))
+            grid.add_column(no_wrap=True)
+            grid.add_column()
+            for row in rows:
+                grid.add_row(*row)
+            parts.extend([Text(""), Text(title, style="bold"), grid])
+
+        for title, items in (
+            ("Why", result.reasons),
+            ("Conditions", result.conditions),
+            ("Your duties", result.duties),
+            ("Use instead", result.alternatives),
+        ):
+            if items:
+                section(title, [("  •", item) for item in items])
+        sources = []
+        for number, cite in enumerate(result.citations, 1):
+            quote = Text(f"“{cite.quote}”", style="italic")
+            quote.append(f" ({cite.document})", style="dim")
+            sources.append((Text(f"  [{number}]", style="dim"), quote))
+        section("Sources", sources)
+        title = f"{result.channel} in {result.scenario}"
+        out.print(Panel(Group(*parts), title=title, expand=False))
+        return
+    table = Table(title=result.scenario_title, show_lines=False)
+    table.add_column("Channel")
+    table.add_column("Verdict")
+    table.add_column("Conditions")
+    for cid, advice in result.channels.items():
+        table.add_row(
+            f"{advice.channel_name} [dim]({cid})[/]",
+            Text(_VERDICT_WORD[advice.verdict], style=_VERDICT_STYLE[advice.verdict]),
+            "\n".join(advice.conditions) or "—",
+        )
+    out.print(table)
+    out.print("[dim]Ask about one channel with --channel for its duties and sources.[/]")
+
+
+def matrix(
+    json_: JsonOption = False,
+    csv_: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
+    pack: PackOption = None,
+) -> None:
+    """The approved-channels matrix: scenarios by channel, with the footnote marks."""
+    compiled = load_compiled_pack(pack)
+    rows = [
+        {"scenario": s.id, "title": s.title, "marks": list(s.marks), "cells": dict(s.cells)}
+        for s in compiled.scenarios.values()
+    ]
+    if json_:
+        print_json(
+            {
+                "columns": list(compiled.columns),
+                "footnotes": {
+                    mark: {"id": f.id, "text": f.said.text}
+                    for mark, f in compiled.footnotes.items()
+                },
+                "scenarios": rows,
+                "citations": [c.to_dict() for c in compiled.matrix_cite],
+            }
+        )
+        return
+    if csv_:
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["scenario", "title", "marks", *compiled.columns])
+        for row in rows:
+            writer.writerow(
+                [
+                    row["scenario"],
+                    row["title"],
+                    "".join(row["marks"]),
+                    *(row["cells"][c] for c in compiled.columns),
+                ]
+            )
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{compiled.organisation}: approved channels", show_lines=False)
+    table.add_column("Scenario")
+    for column in compiled.columns:
+        table.add_column(compiled.channels[column].name, justify="center")
+    for row in rows:
+        cells = [
+            f"[green]{v}[/]" if v.startswith("Y") else f"[red]{v}[/]"
+            for v in (row["cells"][c] for c in compiled.columns)
+        ]
+        table.add_row(f"{row['title']}{''.join(row['marks'])}", *cells)
+    out = console()
+    out.print(table)
+    for mark, footnote in compiled.footnotes.items():
+        out.print(f"[bold]{mark}[/] {footnote.said.text}")
+
+
+def scenarios(json_: JsonOption = False, pack: PackOption = None) -> None:
+    """List the scenarios and their ids."""
+    compiled = load_compiled_pack(pack)
+    items = [
+        {"id": s.id, "title": s.title, "marks": list(s.marks)} for s in compiled.scenarios.values()
+    ]
+    if json_:
+        print_json(items)
+        return
+    from rich.table import Table
+
+    table = Table(title="Scenarios")
+    table.add_column("Id", style="bold")
+    table.add_column("Scenario")
+    for item in items:
+        table.add_row(item["id"], item["title"] + "".join(item["marks"]))
+    console().print(table)
+
+
+def channels(json_: JsonOption = False, pack: PackOption = None) -> None:
+    """List the channels, their kind and the names they answer to."""
+    compiled = load_compiled_pack(pack)
+    items = [
+        {
+            "id": c.id,
+            "name": c.name,
+            "kind": c.kind,
+            "device": c.device,
+            "aliases": list(c.aliases),
+            "catch_all": c.catch_all,
+        }
+        for c in compiled.channels.values()
+    ]
+    if json_:
+        print_json(items)
+        return
+    from rich.table import Table
+
+    table = Table(title="Channels")
+    table.add_column("Id", style="bold")
+    table.add_column("Name")
+    table.add_column("Kind")
+    table.add_column("Also known as")
+    for item in items:
+        aka = ", ".join(item["aliases"])
+        if item["catch_all"]:
+            aka = (aka + ", " if aka else "") + "any other app name"
+        table.add_row(item["id"], item["name"], item["kind"], aka)
+    console().print(table)
+
+
+pack_app = typer.Typer(help="Check and describe policy packs.", no_args_is_help=True)
+
+
+@pack_app.command("validate")
+def pack_validate(
+    file: Annotated[Path, typer.Argument(help="Policy pack YAML file.", show_default=False)],
+    json_: JsonOption = False,
+) -> None:
+    """Validate a policy pack: every problem with file, line and field; exit 1 if any."""
+    from commsgov.policy.errors import PackError
+    from commsgov.policy.validate import check_pack_file
+
+    try:
+        summary = check_pack_file(file)
+    except PackError as exc:
+        if json_:
+            print_json({"valid": False, "problems": [_problem(p) for p in exc.problems]})
+        else:
+            for problem in exc.problems:
+                sys.stderr.write(f"{problem}\n")
+            sys.stderr.write(f"{len(exc.problems)} problem(s) in {file}\n")
+        raise typer.Exit(1) from None
+    if json_:
+        print_json({"valid": True, **summary})
+    else:
+        console().print(
+            f"[green]valid[/] {file}: {summary['scenarios']} scenarios, {summary['channels']}"
+            f" channels, {summary['citations']} citations checked"
+        )
+
+
+def _problem(problem: Any) -> dict[str, Any]:
+    return {
+        "file": problem.file,
+        "line": problem.line,
+        "field": problem.field,
+        "message": problem.message,
+    }
+
+
+@pack_app.command("schema")
+def pack_schema() -> None:
+    """Print the policy pack JSON Schema (also in docs/policy-pack.schema.json)."""
+    from commsgov.policy.validate import pack_json_schema
+
+    print_json(pack_json_schema())
 
 
 def register(app: typer.Typer) -> None:
     """Add the policy commands to the main app."""
+    app.command("advise")(advise)
+    app.command("matrix")(matrix)
+    app.command("scenarios")(scenarios)
+    app.command("channels")(channels)
+    app.add_typer(pack_app, name="pack")

@@ -16,7 +16,9 @@ class PackProblem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
 
 
 class PolicyError(Exception):
@@ -43,4 +45,4 @@ class UnknownIdError(PolicyError):
 
 
 class InvalidAdviceInput(PolicyError):
-    """A combination of inputs to the engine that makes no sense (e.g. --federated without --external)."""
+    """A value the engine cannot take (e.g. a device that is neither corporate nor personal)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -11,17 +10,9 @@ from pydantic import ValidationError
 
 from .errors import PackError, PackProblem
 from .model import PolicyPack
+from .packs import BUNDLED, bundled_pack_path
 
-BUNDLED = "scottish-government"
-
-
-def bundled_pack_path(name: str = BUNDLED) -> Path:
-    """The path of a pack shipped with commsgov.
-
-    >>> bundled_pack_path().name
-    'pack.yaml'
-    """
-    return Path(str(resources.files("commsgov.policy") / "packs" / name / "pack.yaml"))
+__all__ = ["BUNDLED", "bundled_pack_path", "load_pack", "parse_pack", "source_text"]
 
 
 def parse_pack(text: str, *, source: str = "<pack>") -> PolicyPack:
@@ -59,7 +50,9 @@ def load_pack(path: str | Path | None = None) -> PolicyPack:
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
-        raise PackError([PackProblem(str(file), None, "", f"cannot read: {exc.strerror}")]) from None
+        raise PackError(
+            [PackProblem(str(file), None, "", f"cannot read: {exc.strerror}")]
+        ) from None
     except UnicodeDecodeError as exc:
         raise PackError([PackProblem(str(file), None, "", f"not UTF-8 text: {exc}")]) from None
     return parse_pack(text, source=str(file))

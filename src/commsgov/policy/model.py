@@ -211,15 +211,15 @@ class PolicyPack(_Strict):
             for mark in scenario.marks:
                 if mark not in marks:
                     raise ValueError(f"scenario {scenario.id}: footnote {mark!r} is not defined")
-            for channel, cell in scenario.cells.items():
+            for column, cell in scenario.cells.items():
                 cell_mark = cell[1:]
                 if cell_mark and cell_mark not in marks:
                     raise ValueError(
-                        f"scenario {scenario.id}: cell {channel} uses undefined mark {cell_mark!r}"
+                        f"scenario {scenario.id}: cell {column} uses undefined mark {cell_mark!r}"
                     )
-        for channel in self.channels:
-            if channel.column is not None and channel.column not in self.matrix_columns:
-                raise ValueError(f"channel {channel.id}: column {channel.column!r} is not a column")
+        for chan in self.channels:
+            if chan.column is not None and chan.column not in self.matrix_columns:
+                raise ValueError(f"channel {chan.id}: column {chan.column!r} is not a column")
         for schedule in self.retention:
             if schedule.channel is not None and schedule.channel not in known:
                 raise ValueError(f"retention {schedule.id}: unknown channel {schedule.channel!r}")

@@ -1,0 +1,436 @@
+"""The decision engine: may this channel be used in this situation, and on what terms?
+
+:func:`decide` is the pure rule; :func:`advise` is the public entry point that resolves names,
+defaults to the bundled pack and memoises answers (the function is pure, so an answer computed
+once is the answer for good).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from .engine import ChannelInfo, Cite, CompiledPack, Said, ScenarioInfo, compiled_pack
+from .errors import InvalidAdviceInput
+
+Verdict = Literal["allowed", "conditional", "not-allowed"]
+Device = Literal["corporate", "personal"]
+CountryRisk = Literal["secure", "at-risk"]
+
+ALLOWED: Verdict = "allowed"
+CONDITIONAL: Verdict = "conditional"
+NOT_ALLOWED: Verdict = "not-allowed"
+
+
+@dataclass(frozen=True, slots=True)
+class Situation:
+    """What the person asking is doing: the inputs of a decision."""
+
+    scenario: str
+    channel: str
+    device: Device = "corporate"
+    outage: bool = False
+    external: bool = False
+    federated: bool = False
+    abroad: bool = False
+    country_risk: CountryRisk | None = None
+    exemption: bool = False
+    role: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Advice:
+    """The answer for one channel: verdict, why, on what terms, what instead, and the sources."""
+
+    scenario: str
+    scenario_title: str
+    channel: str
+    channel_name: str
+    verdict: Verdict
+    cell: str | None
+    reasons: tuple[str, ...]
+    conditions: tuple[str, ...]
+    duties: tuple[str, ...]
+    alternatives: tuple[str, ...]
+    citations: tuple[Cite, ...]
+    _dict: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form, identical to ``commsgov advise --json`` (a fresh copy each call)."""
+        if not self._dict:
+            self._dict.update(
+                scenario=self.scenario,
+                scenario_title=self.scenario_title,
+                channel=self.channel,
+                channel_name=self.channel_name,
+                verdict=self.verdict,
+                cell=self.cell,
+                reasons=list(self.reasons),
+                conditions=list(self.conditions),
+                duties=list(self.duties),
+                alternatives=list(self.alternatives),
+                citations=[c.to_dict() for c in self.citations],
+            )
+        return _deep_copy(self._dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AdviceSet:
+    """The answers for every channel of the pack in one scenario."""
+
+    scenario: str
+    scenario_title: str
+    channels: dict[str, Advice]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form, identical to ``commsgov advise --json`` without ``--channel``."""
+        return {
+            "scenario": self.scenario,
+            "scenario_title": self.scenario_title,
+            "channels": {cid: a.to_dict() for cid, a in self.channels.items()},
+        }
+
+
+def _deep_copy(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: [dict(i) if isinstance(i, dict) else i for i in v] if isinstance(v, list) else v
+        for k, v in data.items()
+    }
+
+
+class _Answer:
+    """Accumulates what a decision says, keeping citations in order and without repeats."""
+
+    __slots__ = ("citations", "conditions", "duties", "reasons")
+
+    def __init__(self) -> None:
+        self.reasons: list[str] = []
+        self.conditions: list[str] = []
+        self.duties: list[str] = []
+        self.citations: dict[Cite, None] = {}
+
+    def cite(self, cites: tuple[Cite, ...]) -> None:
+        for c in cites:
+            self.citations[c] = None
+
+    def reason(self, said: Said) -> None:
+        self._add(self.reasons, said)
+
+    def condition(self, said: Said) -> None:
+        self._add(self.conditions, said)
+
+    def duty(self, said: Said) -> None:
+        self._add(self.duties, said)
+
+    def _add(self, target: list[str], said: Said) -> None:
+        if said.text not in target:
+            target.append(said.text)
+        self.cite(said.cite)
+
+
+def decide(situation: Situation, *, pack: CompiledPack) -> Advice:
+    """Decide one channel for one situation under ``pack``.
+
+    >>> from commsgov.policy.engine import compiled_pack
+    >>> decide(Situation("internal-day-to-day", "whatsapp"), pack=compiled_pack()).verdict
+    'not-allowed'
+    >>> pack = compiled_pack()
+    >>> decide(Situation("internal-day-to-day", "whatsapp", outage=True), pack=pack).verdict
+    'conditional'
+    """
+    scenario = pack.scenario(situation.scenario)
+    channel = pack.channel(situation.channel)
+    if channel.kind == "corporate" and situation.device == "personal":
+        # A call or text from your own phone is the personal-phone channel of the same column.
+        personal = _personal_for(channel, pack)
+        if personal is not None:
+            channel = personal
+    answer = _Answer()
+    answer.cite(pack.matrix_cite[:1])
+    answer.cite(scenario.cite)
+    answer.cite(channel.cite)
+    cell: str | None = None
+    if channel.kind == "social-media":
+        verdict = CONDITIONAL
+        answer.condition(pack.rule("social_media"))
+    elif channel.kind == "mma":
+        verdict = _mma(situation, pack, answer)
+    elif channel.kind == "personal":
+        cell = scenario.cell(channel.column) if channel.column else None
+        verdict = _personal(situation, scenario, channel, pack, answer)
+    elif situation.device == "personal":
+        verdict = _corporate_on_personal_device(situation, pack, answer)
+    else:
+        cell = scenario.cell(channel.column or channel.id)
+        verdict = _corporate(situation, scenario, channel, cell, pack, answer)
+    if verdict != NOT_ALLOWED:
+        for duty in channel.duties:
+            answer.duty(duty)
+        answer.duty(pack.rule("corporate_record"))
+    verdict = _travel(situation, scenario, pack, answer, verdict)
+    if situation.role is not None:
+        role = pack.role(situation.role)
+        answer.reason(Said(f"The policy applies to you as: {role.name}.", role.cite))
+    if verdict == NOT_ALLOWED:
+        answer.reason(pack.rule("breach"))
+    alternatives = () if verdict == ALLOWED else _alternatives(scenario, channel, situation, pack)
+    return Advice(
+        scenario=scenario.id,
+        scenario_title=scenario.title,
+        channel=channel.id,
+        channel_name=channel.name,
+        verdict=verdict,
+        cell=cell,
+        reasons=tuple(answer.reasons),
+        conditions=tuple(answer.conditions),
+        duties=tuple(answer.duties),
+        alternatives=alternatives,
+        citations=tuple(answer.citations),
+    )
+
+
+def _personal_for(channel: ChannelInfo, pack: CompiledPack) -> ChannelInfo | None:
+    for other in pack.channels.values():
+        if other.kind == "personal" and other.column == channel.id:
+            return other
+    return None
+
+
+def _necessary_means(situation: Situation, pack: CompiledPack, answer: _Answer) -> Verdict:
+    """Outage or transition period: any necessary means, for a limited time, captured."""
+    if situation.outage:
+        answer.condition(pack.rule("outage"))
+    if situation.exemption:
+        answer.condition(pack.rule("transition"))
+    answer.duty(pack.rule("outage_capture"))
+    answer.duty(pack.rule("return_to_corporate"))
+    return CONDITIONAL
+
+
+def _mma(situation: Situation, pack: CompiledPack, answer: _Answer) -> Verdict:
+    answer.reason(pack.rule("mma_ban"))
+    answer.reason(pack.rule("mma_examples_not_exhaustive"))
+    answer.reason(pack.rule("no_mma_on_corporate_devices"))
+    if situation.outage or situation.exemption:
+        return _necessary_means(situation, pack, answer)
+    return NOT_ALLOWED
+
+
+def _personal(
+    situation: Situation,
+    scenario: ScenarioInfo,
+    channel: ChannelInfo,
+    pack: CompiledPack,
+    answer: _Answer,
+) -> Verdict:
+    star = pack.footnotes.get("*")
+    permitted = star is not None and "*" in scenario.marks
+    if channel.column is not None and not scenario.cell(channel.column).startswith("Y"):
+        permitted = False
+    if permitted and star is not None:
+        answer.reason(star.said)
+        for said in pack.rule_lists.get("personal_devices", ()):
+            answer.reason(said)
+        return ALLOWED
+    answer.reason(
+        Said(
+            "Personal devices are permitted only in the scenarios the matrix marks with *.",
+            star.said.cite if star else pack.matrix_cite,
+        )
+    )
+    if situation.outage or situation.exemption:
+        return _necessary_means(situation, pack, answer)
+    return NOT_ALLOWED
+
+
+def _corporate_on_personal_device(
+    situation: Situation, pack: CompiledPack, answer: _Answer
+) -> Verdict:
+    extra = pack.rule_lists.get("extra", ())
+    answer.reason(
+        Said(
+            "Everyday government work uses corporate devices and services; personal devices are"
+            " for calls and texts in the scenarios marked * only.",
+            pack.rule("mma_ban").cite[1:] + (extra[0].cite if extra else ()),
+        )
+    )
+    if situation.outage or situation.exemption:
+        return _necessary_means(situation, pack, answer)
+    return NOT_ALLOWED
+
+
+def _corporate(
+    situation: Situation,
+    scenario: ScenarioInfo,
+    channel: ChannelInfo,
+    cell: str,
+    pack: CompiledPack,
+    answer: _Answer,
+) -> Verdict:
+    if cell.startswith("N"):
+        answer.reason(
+            Said(f"{channel.name} is not an approved channel for this scenario.", scenario.cite)
+        )
+        if situation.outage or situation.exemption:
+            return _necessary_means(situation, pack, answer)
+        return NOT_ALLOWED
+    answer.reason(Said(f"{channel.name} is an approved channel for this scenario.", scenario.cite))
+    marked = cell[1:]
+    needs_setup = bool(marked) or situation.external
+    if marked and marked in pack.footnotes:
+        answer.cite(pack.footnotes[marked].said.cite)
+    if needs_setup and channel.external_condition is not None:
+        if situation.federated:
+            answer.reason(
+                Said(
+                    "The external organisation is set up for Teams (federated, or guests added).",
+                    channel.external_condition.cite,
+                )
+            )
+            return ALLOWED
+        answer.condition(channel.external_condition)
+        return CONDITIONAL
+    if marked and marked in pack.footnotes and not situation.federated:
+        answer.condition(pack.footnotes[marked].said)
+        return CONDITIONAL
+    return ALLOWED
+
+
+def _travel(
+    situation: Situation,
+    scenario: ScenarioInfo,
+    pack: CompiledPack,
+    answer: _Answer,
+    verdict: Verdict,
+) -> Verdict:
+    """``***`` rows and travel abroad attach the international travel guidance."""
+    if not ("***" in scenario.marks or situation.abroad):
+        return verdict
+    guidance = pack.footnotes["***"].said if "***" in pack.footnotes else None
+    guidance = guidance or pack.rules.get("international_travel")
+    if guidance is None:
+        return verdict
+    if situation.country_risk == "at-risk" and verdict != NOT_ALLOWED:
+        answer.condition(
+            Said(
+                "The country is deemed at risk: follow the international travel guidance on device"
+                " use before using this channel there.",
+                guidance.cite,
+            )
+        )
+        return CONDITIONAL
+    answer.duty(guidance)
+    return verdict
+
+
+def _alternatives(
+    scenario: ScenarioInfo, channel: ChannelInfo, situation: Situation, pack: CompiledPack
+) -> tuple[str, ...]:
+    """Approved channels for the scenario, best first (the matrix's own order)."""
+    found = [
+        column
+        for column in pack.columns
+        if scenario.cells[column].startswith("Y") and column != channel.id
+    ]
+    if "*" in scenario.marks:
+        found.extend(
+            c.id
+            for c in pack.channels.values()
+            if c.kind == "personal"
+            and c.id != channel.id
+            and c.column is not None
+            and scenario.cells[c.column].startswith("Y")
+        )
+    return tuple(found)
+
+
+_MEMO: dict[tuple[Any, ...], Advice | AdviceSet] = {}
+
+
+def advise(
+    *,
+    scenario: str,
+    channel: str | None = None,
+    device: Device = "corporate",
+    outage: bool = False,
+    external: bool = False,
+    federated: bool = False,
+    abroad: bool = False,
+    country_risk: CountryRisk | None = None,
+    exemption: bool = False,
+    role: str | None = None,
+    pack: CompiledPack | str | Path | None = None,
+) -> Advice | AdviceSet:
+    """Advise on one channel (an :class:`Advice`) or on all of them (an :class:`AdviceSet`).
+
+    Keyword arguments mirror ``commsgov advise``; ``pack`` is a compiled pack or a pack file.
+
+    >>> advise(scenario="logistics", channel="personal-phone").verdict
+    'allowed'
+    >>> advise(scenario="external-day-to-day", channel="teams-chat").verdict
+    'conditional'
+    >>> advise(scenario="external-day-to-day", channel="teams-chat", federated=True).verdict
+    'allowed'
+    """
+    key: tuple[Any, ...] = (
+        scenario, channel, device, outage, external, federated, abroad, country_risk, exemption,
+        role, pack,
+    )  # fmt: skip
+    try:
+        return _MEMO[key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable argument: compute without the memo
+        key = ()
+    compiled = pack if isinstance(pack, CompiledPack) else compiled_pack(pack)
+    if device not in ("corporate", "personal"):
+        raise InvalidAdviceInput(f"device must be 'corporate' or 'personal', not {device!r}")
+    if country_risk not in (None, "secure", "at-risk"):
+        raise InvalidAdviceInput(
+            f"country_risk must be 'secure' or 'at-risk', not {country_risk!r}"
+        )
+    # A federated organisation is an external one; a country's risk implies travel abroad.
+    situation = Situation(
+        scenario=scenario,
+        channel="",
+        device=device,
+        outage=outage,
+        external=external or federated,
+        federated=federated,
+        abroad=abroad or country_risk is not None,
+        country_risk=country_risk,
+        exemption=exemption,
+        role=role,
+    )
+    result: Advice | AdviceSet
+    if channel is not None:
+        result = decide(_with_channel(situation, channel), pack=compiled)
+    else:
+        info = compiled.scenario(scenario)
+        result = AdviceSet(
+            scenario=info.id,
+            scenario_title=info.title,
+            channels={
+                cid: decide(_with_channel(situation, cid), pack=compiled)
+                for cid in compiled.channels
+            },
+        )
+    if key and len(_MEMO) < 100_000:
+        _MEMO[key] = result
+    return result
+
+
+def _with_channel(situation: Situation, channel: str) -> Situation:
+    return Situation(
+        scenario=situation.scenario,
+        channel=channel,
+        device=situation.device,
+        outage=situation.outage,
+        external=situation.external,
+        federated=situation.federated,
+        abroad=situation.abroad,
+        country_risk=situation.country_risk,
+        exemption=situation.exemption,
+        role=situation.role,
+    )

@@ -1,0 +1,176 @@
+"""A compiled pack cached as JSON, keyed by the pack file's bytes.
+
+Building the Pydantic models costs ~150 ms per process, more than a whole ``commsgov advise``
+may take; a validated pack is therefore compiled once and later processes read plain JSON.
+Any change to the pack file or to commsgov changes the key, so a stale cache is never read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from .engine import (
+    ChannelInfo,
+    Cite,
+    CompiledPack,
+    FootnoteInfo,
+    RoleInfo,
+    Said,
+    ScenarioInfo,
+    compile_pack,
+)
+
+FORMAT = 1
+
+
+def cache_dir() -> Path:
+    """Where compiled packs are cached (``COMMSGOV_CACHE_DIR`` or the XDG cache folder)."""
+    explicit = os.environ.get("COMMSGOV_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "commsgov" / "packs"
+
+
+def load_compiled(path: str | None) -> CompiledPack:
+    """Compile the pack at ``path`` (bundled if ``None``), from the cache when it is fresh."""
+    from commsgov import __version__
+
+    from .packs import bundled_pack_path
+
+    file = Path(path) if path is not None else bundled_pack_path()
+    try:
+        data = file.read_bytes()
+    except OSError:
+        data = b""  # let the loader report the problem with its own message
+    key = hashlib.sha256(data + f"|{__version__}|{FORMAT}".encode()).hexdigest()[:32]
+    cached = cache_dir() / f"{key}.json"
+    if data:
+        try:
+            return from_json(json.loads(cached.read_text(encoding="utf-8")), source=path)
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    from .loader import load_pack
+
+    compiled = compile_pack(load_pack(file), source=path)
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(to_json(compiled)), encoding="utf-8")
+        tmp.replace(cached)  # atomic: a reader never sees half a file
+    except OSError:
+        pass  # a read-only home is fine: we just compile every time
+    return compiled
+
+
+def _said(s: Said) -> dict[str, Any]:
+    return {"text": s.text, "cite": [[c.document, c.quote] for c in s.cite]}
+
+
+def _cites(items: list[list[str]]) -> tuple[Cite, ...]:
+    return tuple(Cite(d, q) for d, q in items)
+
+
+def _unsaid(d: dict[str, Any]) -> Said:
+    return Said(d["text"], _cites(d["cite"]))
+
+
+def to_json(pack: CompiledPack) -> dict[str, Any]:
+    """The JSON form of a compiled pack."""
+    return {
+        "id": pack.id,
+        "organisation": pack.organisation,
+        "version": pack.version,
+        "channels": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "kind": c.kind,
+                "device": c.device,
+                "column": c.column,
+                "catch_all": c.catch_all,
+                "aliases": list(c.aliases),
+                "description": c.description,
+                "duties": [_said(d) for d in c.duties],
+                "external_condition": _said(c.external_condition) if c.external_condition else None,
+                "cite": [[x.document, x.quote] for x in c.cite],
+            }
+            for c in pack.channels.values()
+        ],
+        "scenarios": [
+            {
+                "id": s.id,
+                "title": s.title,
+                "marks": list(s.marks),
+                "cells": s.cells,
+                "cite": [[x.document, x.quote] for x in s.cite],
+            }
+            for s in pack.scenarios.values()
+        ],
+        "roles": [
+            {"id": r.id, "name": r.name, "cite": [[x.document, x.quote] for x in r.cite]}
+            for r in pack.roles.values()
+        ],
+        "footnotes": [
+            {"mark": f.mark, "id": f.id, "said": _said(f.said)} for f in pack.footnotes.values()
+        ],
+        "columns": list(pack.columns),
+        "matrix_cite": [[x.document, x.quote] for x in pack.matrix_cite],
+        "rules": {k: _said(v) for k, v in pack.rules.items()},
+        "rule_lists": {k: [_said(v) for v in vs] for k, vs in pack.rule_lists.items()},
+        "aliases": pack._aliases,
+        "role_aliases": pack._role_aliases,
+        "catch_all": pack._catch_all,
+    }
+
+
+def from_json(data: dict[str, Any], *, source: str | None) -> CompiledPack:
+    """Rebuild a compiled pack from :func:`to_json` output."""
+    if data.get("format") not in (None, FORMAT):
+        raise ValueError("unknown cache format")
+    return CompiledPack(
+        id=data["id"],
+        organisation=data["organisation"],
+        version=data["version"],
+        source=source,
+        channels={
+            c["id"]: ChannelInfo(
+                id=c["id"],
+                name=c["name"],
+                kind=c["kind"],
+                device=c["device"],
+                column=c["column"],
+                catch_all=c["catch_all"],
+                aliases=tuple(c["aliases"]),
+                description=c["description"],
+                duties=tuple(_unsaid(d) for d in c["duties"]),
+                external_condition=_unsaid(c["external_condition"])
+                if c["external_condition"]
+                else None,
+                cite=_cites(c["cite"]),
+            )
+            for c in data["channels"]
+        },
+        scenarios={
+            s["id"]: ScenarioInfo(
+                s["id"], s["title"], tuple(s["marks"]), s["cells"], _cites(s["cite"])
+            )
+            for s in data["scenarios"]
+        },
+        roles={r["id"]: RoleInfo(r["id"], r["name"], _cites(r["cite"])) for r in data["roles"]},
+        footnotes={
+            f["mark"]: FootnoteInfo(f["mark"], f["id"], _unsaid(f["said"]))
+            for f in data["footnotes"]
+        },
+        columns=tuple(data["columns"]),
+        matrix_cite=_cites(data["matrix_cite"]),
+        rules={k: _unsaid(v) for k, v in data["rules"].items()},
+        rule_lists={k: tuple(_unsaid(v) for v in vs) for k, vs in data["rule_lists"].items()},
+        _aliases=data["aliases"],
+        _role_aliases=data["role_aliases"],
+        _catch_all=data["catch_all"],
+    )
