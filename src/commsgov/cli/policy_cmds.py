@@ -240,7 +240,7 @@ def matrix(
     table = Table(title=f"{compiled.organisation}: approved channels", show_lines=False)
     table.add_column("Scenario")
     for column in compiled.columns:
-        table.add_column(compiled.channels[column].name, justify="center")
+        table.add_column(column, justify="center")
     for row in rows:
         cells = [
             f"[green]{v}[/]" if v.startswith("Y") else f"[red]{v}[/]"

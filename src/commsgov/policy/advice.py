@@ -114,16 +114,19 @@ class _Answer:
         for c in cites:
             self.citations[c] = None
 
-    def reason(self, said: Said) -> None:
+    def reason(self, said: Said | None) -> None:
         self._add(self.reasons, said)
 
-    def condition(self, said: Said) -> None:
+    def condition(self, said: Said | None) -> None:
         self._add(self.conditions, said)
 
-    def duty(self, said: Said) -> None:
+    def duty(self, said: Said | None) -> None:
         self._add(self.duties, said)
 
-    def _add(self, target: list[str], said: Said) -> None:
+    def _add(self, target: list[str], said: Said | None) -> None:
+        # A rule the pack does not state is simply not said.
+        if said is None:
+            return
         if said.text not in target:
             target.append(said.text)
         self.cite(said.cite)
@@ -190,6 +193,10 @@ def decide(situation: Situation, *, pack: CompiledPack) -> Advice:
     )
 
 
+def _cite_of(said: Said | None) -> tuple[Cite, ...]:
+    return said.cite if said is not None else ()
+
+
 def _personal_for(channel: ChannelInfo, pack: CompiledPack) -> ChannelInfo | None:
     for other in pack.channels.values():
         if other.kind == "personal" and other.column == channel.id:
@@ -202,7 +209,7 @@ def _necessary_means(situation: Situation, pack: CompiledPack, answer: _Answer) 
     if situation.outage:
         answer.condition(pack.rule("outage"))
     if situation.exemption:
-        answer.condition(pack.rule("transition"))
+        answer.condition(pack.rule("transition") or pack.rule("outage"))
     answer.duty(pack.rule("outage_capture"))
     answer.duty(pack.rule("return_to_corporate"))
     return CONDITIONAL
@@ -252,7 +259,7 @@ def _corporate_on_personal_device(
         Said(
             "Everyday government work uses corporate devices and services; personal devices are"
             " for calls and texts in the scenarios marked * only.",
-            pack.rule("mma_ban").cite[1:] + (extra[0].cite if extra else ()),
+            _cite_of(pack.rule("mma_ban"))[1:] + (extra[0].cite if extra else ()),
         )
     )
     if situation.outage or situation.exemption:

@@ -178,9 +178,9 @@ class CompiledPack:
             raise UnknownIdError("role", name, self._suggest(name, self.roles.keys()))
         return self.roles[found]
 
-    def rule(self, name: str) -> Said:
-        """A standing rule of the pack by its field name (``mma_ban``, ``outage``, ...)."""
-        return self.rules[name]
+    def rule(self, name: str) -> Said | None:
+        """A standing rule of the pack by its field name (``mma_ban``, ``outage``, ...), if any."""
+        return self.rules.get(name)
 
     @staticmethod
     def _suggest(value: str, options: object) -> list[str]:
@@ -243,7 +243,7 @@ def compile_pack(model: PolicyPack, *, source: str | None = None) -> CompiledPac
         value = getattr(model.rules, name)
         if isinstance(value, list):
             rule_lists[name] = tuple(_said(v) for v in value)
-        else:
+        elif value is not None:
             rules[name] = _said(value)
     compiled = CompiledPack(
         id=model.pack.id,

@@ -144,23 +144,27 @@ class RetentionSchedule(_Strict):
 
 
 class Rules(_Strict):
-    """The policy's standing rules, each a statement with its citation."""
+    """The policy's standing rules, each a statement with its citation.
+
+    The ban, the outage rule and its capture duty and the corporate record are required; the rest
+    are optional so that an organisation whose policy is silent on them can still write a pack.
+    """
 
     mma_ban: Statement
-    mma_examples_not_exhaustive: Statement
-    social_media: Statement
     outage: Statement
     outage_capture: Statement
-    transition: Statement
-    no_mma_on_corporate_devices: Statement
-    breach: Statement
-    personal_devices: list[Statement] = Field(min_length=1)
-    personal_device_groups: Statement
-    return_to_corporate: Statement
     corporate_record: Statement
-    record_end: Statement
-    international_travel: Statement
-    coverage: Statement
+    mma_examples_not_exhaustive: Statement | None = None
+    social_media: Statement | None = None
+    transition: Statement | None = None
+    no_mma_on_corporate_devices: Statement | None = None
+    breach: Statement | None = None
+    personal_devices: list[Statement] = []
+    personal_device_groups: Statement | None = None
+    return_to_corporate: Statement | None = None
+    record_end: Statement | None = None
+    international_travel: Statement | None = None
+    coverage: Statement | None = None
     corporate_devices: list[Statement] = []
     extra: list[Statement] = []
 
