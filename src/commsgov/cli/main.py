@@ -20,9 +20,9 @@ app = typer.Typer(
 )
 
 # Each module has ``register(app)``; one line per command group keeps ownership obvious.
-_GROUPS = (
+_GROUPS = [
     "commsgov.cli.policy_cmds",
-)
+]
 
 for _module in _GROUPS:
     importlib.import_module(_module).register(app)
