@@ -1,0 +1,1 @@
+"""Pure parsers for exported chats (WhatsApp, Telegram, Signal, SMS) and format detection."""

@@ -1,0 +1,69 @@
+"""Local wall-clock times to aware datetimes, flagging clock changes (private helpers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from commsgov.ingest.errors import ParseError
+
+_UTC = dt.UTC
+
+
+def zone(name: str) -> ZoneInfo:
+    """The zone called ``name``, or a :class:`ParseError` naming it.
+
+    >>> zone("Europe/London").key
+    'Europe/London'
+    """
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ParseError(f"unknown time zone {name!r}", file="--tz") from exc
+
+
+@lru_cache(maxsize=4096)
+def _day_is_regular(tz: dt.tzinfo, day: dt.date) -> bool:
+    """True when the offset of ``tz`` does not change during ``day`` (nearly always)."""
+    start = dt.datetime(day.year, day.month, day.day, tzinfo=tz)
+    end = start + dt.timedelta(hours=23, minutes=59, seconds=59)
+    return start.utcoffset() == end.utcoffset() and start.dst() == end.dst()
+
+
+def localise(
+    naive: dt.datetime, tz: dt.tzinfo, *, after: dt.datetime | None = None
+) -> tuple[dt.datetime, str | None]:
+    """Attach ``tz`` to a wall-clock time; return it with ``dst-ambiguous``/``dst-nonexistent``.
+
+    ``after`` (the previous message's time) picks the later reading of an ambiguous time when
+    the earlier one would go back in time.
+
+    >>> tz = ZoneInfo("Europe/London")
+    >>> localise(dt.datetime(2026, 3, 29, 1, 30), tz)[1]
+    'dst-nonexistent'
+    >>> when, flag = localise(dt.datetime(2026, 10, 25, 1, 30), tz)
+    >>> when.isoformat(), flag
+    ('2026-10-25T01:30:00+01:00', 'dst-ambiguous')
+    """
+    aware = naive.replace(tzinfo=tz)
+    if _day_is_regular(tz, naive.date()):
+        return aware, None
+    later = naive.replace(tzinfo=tz, fold=1)
+    if aware.utcoffset() != later.utcoffset():
+        back = aware.astimezone(_UTC).astimezone(tz).replace(tzinfo=None)
+        if back != naive:
+            return aware, "dst-nonexistent"
+        if after is not None and aware.astimezone(_UTC) < after.astimezone(_UTC):
+            return later, "dst-ambiguous"
+        return aware, "dst-ambiguous"
+    return aware, None
+
+
+def from_epoch(seconds: float, tz: dt.tzinfo) -> dt.datetime:
+    """An instant given in seconds since 1970 (UTC), shown in ``tz``.
+
+    >>> from_epoch(0, ZoneInfo("Europe/London")).isoformat()
+    '1970-01-01T01:00:00+01:00'
+    """
+    return dt.datetime.fromtimestamp(seconds, tz)

@@ -1,0 +1,117 @@
+"""What the parsers produce: plain, immutable messages in file order.
+
+Times are always timezone-aware. ``text`` is exactly what the person wrote (markers WhatsApp or
+an exporter add, such as ``<Media omitted>`` or ``<This message was edited>``, become ``flags``
+and ``attachments`` instead).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+MessageKind = Literal["message", "system"]
+DateOrder = Literal["dmy", "mdy", "ymd"]
+
+#: every flag a parser may set, with its meaning (documented, and guarded by a test)
+FLAGS: dict[str, str] = {
+    "deleted": "the message was deleted; its text is gone",
+    "edited": "the message was edited after it was sent; the text is the final version",
+    "media-omitted": "media was sent but the export does not include it",
+    "view-once": "a view-once photo, video or voice message",
+    "dst-ambiguous": "the local time occurs twice at a clock change; the earlier reading is used "
+    "unless the order of messages proves the later",
+    "dst-nonexistent": "the local time does not exist (clocks went forward); kept as written",
+    "header-in-text": "a line inside this message looks like a message header but is not one",
+    "forwarded": "the message was forwarded from elsewhere",
+    "reactions": "people reacted to the message (see ``extra``)",
+    "call": "a voice or video call",
+    "missed": "a missed call",
+    "draft": "an unsent draft (SMS)",
+    "failed": "a message that failed to send (SMS)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedAttachment:
+    """A file referred to by a message: its name in the export, and what kind it is."""
+
+    name: str
+    media_type: str | None = None
+    size: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dictionary."""
+        return {"name": self.name, "media_type": self.media_type, "size": self.size}
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedMessage:
+    """One message or system event, as exported.
+
+    ``line`` is where it starts in the file (1-based; for JSON and XML exports the message's
+    index). ``chat`` names the conversation when one file holds several.
+    """
+
+    at: dt.datetime
+    sender: str | None
+    text: str
+    kind: MessageKind = "message"
+    flags: tuple[str, ...] = ()
+    attachments: tuple[ParsedAttachment, ...] = ()
+    line: int = 0
+    chat: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dictionary (``at`` as ISO 8601 with its offset).
+
+        >>> from zoneinfo import ZoneInfo
+        >>> m = ParsedMessage(dt.datetime(2026, 7, 1, 9, 0, tzinfo=ZoneInfo("Europe/London")),
+        ...                   "Ann", "Hi")
+        >>> m.to_dict()["at"], m.to_dict()["zone"]
+        ('2026-07-01T09:00:00+01:00', 'Europe/London')
+        """
+        tz = self.at.tzinfo
+        zone = getattr(tz, "key", None) or self.at.strftime("%z")
+        data: dict[str, Any] = {
+            "at": self.at.isoformat(),
+            "zone": zone,
+            "sender": self.sender,
+            "text": self.text,
+            "kind": self.kind,
+            "flags": list(self.flags),
+            "attachments": [a.to_dict() for a in self.attachments],
+            "line": self.line,
+        }
+        if self.chat is not None:
+            data["chat"] = self.chat
+        if self.extra:
+            data["extra"] = self.extra
+        return data
+
+
+@dataclass(slots=True)
+class ParsedChat:
+    """A parsed export: its format, a title when the export has one, and its messages in order.
+
+    ``media`` maps an attachment name to its bytes for exports that carry media (WhatsApp zip).
+    """
+
+    format: str
+    source: str
+    messages: list[ParsedMessage]
+    title: str | None = None
+    media: dict[str, bytes] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``format``, ``count``, ``messages`` (what ``--dry-run`` prints)."""
+        return {
+            "file": self.source,
+            "format": self.format,
+            "title": self.title,
+            "count": len(self.messages),
+            "messages": [m.to_dict() for m in self.messages],
+        }
