@@ -1,1 +1,1 @@
-"""Benchmarks: one module per benchmark (``bench_*.py``), run together by ``python -m benchmarks.run``."""
+"""Benchmarks: one module per benchmark (``bench_*.py``); ``python -m benchmarks.run`` runs them."""
