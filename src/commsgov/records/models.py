@@ -153,14 +153,15 @@ class PolicyException:
 class RecordDraft:
     """A communication to capture, before it has an id, a capture time or a ledger entry.
 
-    ``method`` is a channel id from the policy pack; ``occurred_at`` must be timezone-aware.
+    ``method`` is a channel id from the policy pack; ``occurred_at`` must be timezone-aware;
+    ``device`` defaults (when ``None``) to the channel's usual device.
     ``conversation_key`` identifies a conversation across imports (so re-importing an export
     adds only new messages to the same record).
     """
 
     method: str
     occurred_at: dt.datetime
-    device: Device = "corporate"
+    device: Device | None = None
     participants: tuple[Participant, ...] = ()
     subject: str | None = None
     summary: str | None = None
@@ -176,7 +177,7 @@ class RecordDraft:
             raise InvalidFieldError("method", "a method (channel id) is required")
         if self.occurred_at.tzinfo is None or self.occurred_at.utcoffset() is None:
             raise InvalidFieldError("at", "the time must be timezone-aware")
-        if self.device not in ("corporate", "personal"):
+        if self.device not in (None, "corporate", "personal"):
             raise InvalidFieldError("device", f"{self.device!r} is not 'corporate' or 'personal'")
         if not (self.summary or self.content or self.subject or self.conversation_key):
             raise InvalidFieldError("summary", "give a subject, a summary or the content")
@@ -217,7 +218,7 @@ def record_state(
     return {
         "uid": uid,
         "method": draft.method,
-        "device": draft.device,
+        "device": draft.device or "corporate",
         "occurred_at_utc": utc_text(draft.occurred_at),
         "occurred_zone": zone_name(draft.occurred_at),
         "occurred_local": local_text(draft.occurred_at),
@@ -253,11 +254,12 @@ def message_canonical(
     record_uid: str,
     identity: str,
     sent_at_utc: str,
+    sent_zone: str,
     sent_local: str,
     sender: str,
     text: str,
     attachments_json: str,
 ) -> bytes:
     """The bytes a stored message's SHA-256 is computed over (``attachments_json`` verbatim)."""
-    head = canonical_bytes([record_uid, identity, sent_at_utc, sent_local, sender, text])
+    head = canonical_bytes([record_uid, identity, sent_at_utc, sent_zone, sent_local, sender, text])
     return head + b"\x1e" + attachments_json.encode("utf-8")

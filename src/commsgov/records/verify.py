@@ -46,6 +46,7 @@ class MessageRow:
     record_uid: str
     identity: str
     sent_at_utc: str
+    sent_zone: str
     sent_local: str
     sender: str
     text: str
@@ -247,6 +248,7 @@ class Verifier:
                     record_uid=row.record_uid,
                     identity=row.identity,
                     sent_at_utc=row.sent_at_utc,
+                    sent_zone=row.sent_zone,
                     sent_local=row.sent_local,
                     sender=row.sender,
                     text=row.text,

@@ -1,0 +1,559 @@
+"""Repository functions: every read and write of the corporate record's tables.
+
+Each function is keyword-only after the connection and runs inside the caller's transaction
+(``with engine.begin() as conn``), so a service can make many calls atomic. Writers must call
+:func:`lock_ledger` first: it serialises appends to the hash chain (SQLite already holds its write
+lock from ``BEGIN IMMEDIATE``; PostgreSQL takes a transaction-scoped advisory lock).
+
+Rows come back as plain dictionaries. JSON columns (``participants``, ``policy_exception``,
+``source``) hold canonical JSON text; :func:`record_state_from_row` turns a row into the state
+the ledger hashes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Integer,
+    and_,
+    column,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
+
+from commsgov.records.ledger import GENESIS, LedgerEntry
+from commsgov.records.verify import MessageRow
+from commsgov.store.tables import attachments, blobs, ledger, messages, outages, records
+
+_LEDGER_LOCK = 0x636F6D6D  # "comm"
+_IN_CHUNK = 500
+
+PG_MESSAGES_TSV = "to_tsvector('simple', messages.sender || ' ' || messages.text)"
+PG_RECORDS_TSV = (
+    "to_tsvector('simple', coalesce(records.subject, '') || ' ' || coalesce(records.summary, '') "
+    "|| ' ' || coalesce(records.content, '') || ' ' || records.participants)"
+)
+
+
+# -- the ledger ---------------------------------------------------------------------------
+def lock_ledger(conn: Connection) -> None:
+    """Serialise writers to the ledger for the rest of this transaction."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LEDGER_LOCK})
+
+
+def ledger_head(conn: Connection) -> tuple[int, str]:
+    """``(seq, entry_hash)`` of the last entry; ``(0, GENESIS)`` on an empty ledger."""
+    row = conn.execute(
+        select(ledger.c.seq, ledger.c.entry_hash).order_by(ledger.c.seq.desc()).limit(1)
+    ).first()
+    return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
+
+
+def insert_entries(conn: Connection, entries: Sequence[LedgerEntry]) -> None:
+    """Append entries (already chained by :func:`commsgov.records.ledger.make_entry`)."""
+    if entries:
+        conn.execute(
+            insert(ledger),
+            [
+                {
+                    "seq": e.seq,
+                    "at": e.at,
+                    "actor": e.actor,
+                    "kind": e.kind,
+                    "record_uid": e.record_uid,
+                    "payload": e.payload,
+                    "content_sha256": e.content_sha256,
+                    "prev_hash": e.prev_hash,
+                    "entry_hash": e.entry_hash,
+                }
+                for e in entries
+            ],
+        )
+
+
+def iter_ledger(conn: Connection, *, after: int = 0, chunk: int = 5000) -> Iterator[LedgerEntry]:
+    """Every entry after ``after``, in ``seq`` order (read in chunks)."""
+    cols = [
+        ledger.c.seq,
+        ledger.c.at,
+        ledger.c.actor,
+        ledger.c.kind,
+        ledger.c.record_uid,
+        ledger.c.payload,
+        ledger.c.content_sha256,
+        ledger.c.prev_hash,
+        ledger.c.entry_hash,
+    ]
+    last = after
+    while True:
+        rows = conn.execute(
+            select(*cols).where(ledger.c.seq > last).order_by(ledger.c.seq).limit(chunk)
+        ).all()
+        if not rows:
+            return
+        for r in rows:
+            yield LedgerEntry(int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8])
+        last = int(rows[-1][0])
+
+
+def get_entry(conn: Connection, *, seq: int) -> LedgerEntry | None:
+    """One ledger entry by position."""
+    r = conn.execute(select(ledger).where(ledger.c.seq == seq)).first()
+    return None if r is None else LedgerEntry(**r._mapping)
+
+
+def entries_for_record(conn: Connection, *, uid: str) -> list[LedgerEntry]:
+    """Every ledger entry about record ``uid``, in order."""
+    rows = conn.execute(select(ledger).where(ledger.c.record_uid == uid).order_by(ledger.c.seq))
+    return [LedgerEntry(**r._mapping) for r in rows]
+
+
+def count_entries(conn: Connection) -> int:
+    """How many entries the ledger holds."""
+    return int(conn.execute(select(func.count()).select_from(ledger)).scalar_one())
+
+
+# -- blobs --------------------------------------------------------------------------------
+def ensure_blob(conn: Connection, *, sha256: str, size: int, stored_at: str) -> bool:
+    """Register a blob row once; ``True`` when it was new."""
+    exists = conn.execute(select(blobs.c.sha256).where(blobs.c.sha256 == sha256)).first()
+    if exists:
+        return False
+    conn.execute(insert(blobs).values(sha256=sha256, size=size, stored_at=stored_at))
+    return True
+
+
+def blob_hashes(conn: Connection) -> list[str]:
+    """Every registered blob."""
+    return [r[0] for r in conn.execute(select(blobs.c.sha256).order_by(blobs.c.sha256))]
+
+
+# -- outages ------------------------------------------------------------------------------
+OUTAGE_FIELDS = (
+    "uid",
+    "kind",
+    "reason",
+    "started_at_utc",
+    "declared_at_utc",
+    "declared_by",
+    "ended_at_utc",
+    "ended_by",
+)
+
+
+def insert_outage(conn: Connection, *, state: dict[str, Any]) -> None:
+    """Store a declared outage (``state`` has every field of :data:`OUTAGE_FIELDS`)."""
+    conn.execute(insert(outages).values(**{k: state.get(k) for k in OUTAGE_FIELDS}))
+
+
+def end_outage(conn: Connection, *, uid: str, ended_at_utc: str, ended_by: str) -> None:
+    """Mark an outage over."""
+    conn.execute(
+        update(outages)
+        .where(outages.c.uid == uid)
+        .values(ended_at_utc=ended_at_utc, ended_by=ended_by)
+    )
+
+
+def list_outages(conn: Connection, *, open_only: bool = False) -> list[dict[str, Any]]:
+    """Outages, newest first."""
+    query = select(*[outages.c[k] for k in OUTAGE_FIELDS]).order_by(
+        outages.c.started_at_utc.desc(), outages.c.id.desc()
+    )
+    if open_only:
+        query = query.where(outages.c.ended_at_utc.is_(None))
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def outage_covering(conn: Connection, *, at_utc: str) -> str | None:
+    """The uid of a declared outage or exemption covering instant ``at_utc``, if any."""
+    row = conn.execute(
+        select(outages.c.uid)
+        .where(
+            outages.c.started_at_utc <= at_utc,
+            or_(outages.c.ended_at_utc.is_(None), outages.c.ended_at_utc >= at_utc),
+        )
+        .order_by(outages.c.started_at_utc)
+        .limit(1)
+    ).first()
+    return None if row is None else str(row[0])
+
+
+# -- records ------------------------------------------------------------------------------
+_JSON_FIELDS = ("participants", "policy_exception", "source")
+RECORD_FIELDS = (
+    "uid",
+    "method",
+    "device",
+    "occurred_at_utc",
+    "occurred_zone",
+    "occurred_local",
+    "captured_at_utc",
+    "captured_by",
+    "participants",
+    "subject",
+    "summary",
+    "content",
+    "scenario",
+    "conversation_key",
+    "outage_uid",
+    "policy_exception",
+    "source",
+)
+
+
+def _dump(value: Any) -> str | None:
+    from commsgov.records.canonical import canonical_json
+
+    return None if value is None else canonical_json(value)
+
+
+def record_row_values(state: dict[str, Any]) -> dict[str, Any]:
+    """Column values for a record state (JSON fields as canonical text)."""
+    values = {k: state.get(k) for k in RECORD_FIELDS}
+    for name in _JSON_FIELDS:
+        values[name] = _dump(values[name])
+    return values
+
+
+def insert_record(conn: Connection, *, state: dict[str, Any], stored_at: str) -> int:
+    """Store a new record with its attachments; returns its row id."""
+    values = record_row_values(state)
+    record_id = int(
+        conn.execute(insert(records).values(**values).returning(records.c.id)).scalar_one()
+    )
+    rows = []
+    for position, att in enumerate(state.get("attachments", [])):
+        ensure_blob(conn, sha256=att["sha256"], size=att["size"], stored_at=stored_at)
+        rows.append({"record_id": record_id, "position": position, **att})
+    if rows:
+        conn.execute(insert(attachments), rows)
+    return record_id
+
+
+def update_record(conn: Connection, *, uid: str, changes: dict[str, Any]) -> None:
+    """Apply corrected fields to a record's current state (the ledger keeps the history)."""
+    values = dict(changes)
+    for name in _JSON_FIELDS:
+        if name in values:
+            values[name] = _dump(values[name])
+    conn.execute(update(records).where(records.c.uid == uid).values(**values))
+
+
+def delete_record(conn: Connection, *, uid: str) -> int:
+    """Delete a record, its attachments and messages (after a disposal entry); rows deleted."""
+    row = conn.execute(select(records.c.id).where(records.c.uid == uid)).first()
+    if row is None:
+        return 0
+    count = conn.execute(delete(messages).where(messages.c.record_id == row[0])).rowcount
+    conn.execute(delete(attachments).where(attachments.c.record_id == row[0]))
+    conn.execute(delete(records).where(records.c.id == row[0]))
+    return int(count) + 1
+
+
+def resolve_record(conn: Connection, *, ref: str) -> tuple[int, str] | None:
+    """``(id, uid)`` of the record whose uid is ``ref`` or starts with it (if unambiguous)."""
+    row = conn.execute(select(records.c.id, records.c.uid).where(records.c.uid == ref)).first()
+    if row is not None:
+        return int(row[0]), str(row[1])
+    if len(ref) < 4:
+        return None
+    rows = conn.execute(
+        select(records.c.id, records.c.uid).where(records.c.uid.startswith(ref)).limit(2)
+    ).all()
+    return (int(rows[0][0]), str(rows[0][1])) if len(rows) == 1 else None
+
+
+def find_conversation(conn: Connection, *, method: str, key: str) -> tuple[int, str] | None:
+    """``(id, uid)`` of the record holding conversation ``key`` over ``method``."""
+    row = conn.execute(
+        select(records.c.id, records.c.uid).where(
+            records.c.method == method, records.c.conversation_key == key
+        )
+    ).first()
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
+def record_state_from_row(row: dict[str, Any], atts: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """The canonical state of a stored record (what replaying its ledger entries must give)."""
+    state = {k: row[k] for k in RECORD_FIELDS}
+    for name in _JSON_FIELDS:
+        state[name] = None if state[name] is None else json.loads(state[name])
+    state["attachments"] = [
+        {
+            "sha256": a["sha256"],
+            "size": a["size"],
+            "filename": a["filename"],
+            "media_type": a["media_type"],
+        }
+        for a in atts
+    ]
+    return state
+
+
+def _attachments_by_record(
+    conn: Connection, ids: Sequence[int] | None
+) -> dict[int, list[dict[str, Any]]]:
+    query = select(attachments).order_by(attachments.c.record_id, attachments.c.position)
+    if ids is not None:
+        query = query.where(attachments.c.record_id.in_(ids))
+    found: dict[int, list[dict[str, Any]]] = {}
+    for r in conn.execute(query):
+        found.setdefault(int(r.record_id), []).append(dict(r._mapping))
+    return found
+
+
+def iter_record_states(conn: Connection) -> Iterator[dict[str, Any]]:
+    """Every record's current state, for verify."""
+    atts = _attachments_by_record(conn, None)
+    for r in conn.execute(select(records).order_by(records.c.id)):
+        row = dict(r._mapping)
+        yield record_state_from_row(row, atts.get(int(row["id"]), []))
+
+
+def get_record_state(conn: Connection, *, record_id: int) -> dict[str, Any]:
+    """One record's current state."""
+    r = conn.execute(select(records).where(records.c.id == record_id)).one()
+    row = dict(r._mapping)
+    return record_state_from_row(row, _attachments_by_record(conn, [record_id]).get(record_id, []))
+
+
+def record_uids_by_id(conn: Connection) -> dict[int, str]:
+    """Map of record row id to uid."""
+    return {int(r[0]): str(r[1]) for r in conn.execute(select(records.c.id, records.c.uid))}
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFilter:
+    """Filters for listing and searching records (UTC text bounds, inclusive)."""
+
+    since_utc: str | None = None
+    until_utc: str | None = None
+    method: str | None = None
+    participant: str | None = None
+    outage_uid: str | None = None
+    exceptions_only: bool = False
+
+
+def _filtered(query: Any, flt: RecordFilter) -> Any:
+    conditions = []
+    if flt.since_utc:
+        conditions.append(records.c.occurred_at_utc >= flt.since_utc)
+    if flt.until_utc:
+        conditions.append(records.c.occurred_at_utc <= flt.until_utc)
+    if flt.method:
+        conditions.append(records.c.method == flt.method)
+    if flt.participant:
+        conditions.append(func.lower(records.c.participants).contains(flt.participant.lower()))
+    if flt.outage_uid:
+        conditions.append(records.c.outage_uid == flt.outage_uid)
+    if flt.exceptions_only:
+        conditions.append(records.c.policy_exception.is_not(None))
+    return query.where(and_(*conditions)) if conditions else query
+
+
+def _with_counts(conn: Connection, rows: list[Any]) -> list[dict[str, Any]]:
+    ids = [int(r.id) for r in rows]
+    counts: dict[int, int] = {}
+    for i in range(0, len(ids), _IN_CHUNK):
+        chunk = ids[i : i + _IN_CHUNK]
+        for rid, n in conn.execute(
+            select(messages.c.record_id, func.count())
+            .where(messages.c.record_id.in_(chunk))
+            .group_by(messages.c.record_id)
+        ):
+            counts[int(rid)] = int(n)
+    atts = _attachments_by_record(conn, ids) if ids else {}
+    out = []
+    for r in rows:
+        row = dict(r._mapping)
+        state = record_state_from_row(row, atts.get(int(row["id"]), []))
+        state["message_count"] = counts.get(int(row["id"]), 0)
+        out.append(state)
+    return out
+
+
+def list_records(
+    conn: Connection, *, flt: RecordFilter = RecordFilter(), limit: int = 100, offset: int = 0
+) -> list[dict[str, Any]]:
+    """Records matching ``flt``, most recent first, with their message counts."""
+    query = _filtered(select(records), flt).order_by(
+        records.c.occurred_at_utc.desc(), records.c.id.desc()
+    )
+    return _with_counts(conn, conn.execute(query.limit(limit).offset(offset)).all())
+
+
+def fts5_query(terms: str) -> str:
+    """A safe FTS5 query: every word quoted, all required (prefix search with a trailing ``*``).
+
+    >>> fts5_query('budget "x" cuts*')
+    '"budget" "x" "cuts"*'
+    """
+    parts = []
+    for word in terms.split():
+        prefix = word.endswith("*")
+        cleaned = word.rstrip("*").replace('"', "")
+        if cleaned:
+            parts.append(f'"{cleaned}"' + ("*" if prefix else ""))
+    return " ".join(parts)
+
+
+def _matching_record_ids(conn: Connection, terms: str) -> Any:
+    if conn.dialect.name == "sqlite":
+        q = fts5_query(terms)
+        return text(
+            "SELECT rowid AS id FROM fts_records WHERE fts_records MATCH :q "
+            "UNION SELECT record_id FROM messages WHERE id IN "
+            "(SELECT rowid FROM fts_messages WHERE fts_messages MATCH :q)"
+        ).bindparams(q=q)
+    return text(
+        f"SELECT id FROM records WHERE {PG_RECORDS_TSV} @@ plainto_tsquery('simple', :q) "
+        f"UNION SELECT record_id FROM messages WHERE {PG_MESSAGES_TSV} "
+        "@@ plainto_tsquery('simple', :q)"
+    ).bindparams(q=terms)
+
+
+def search_records(
+    conn: Connection, *, terms: str, flt: RecordFilter = RecordFilter(), limit: int = 100
+) -> list[dict[str, Any]]:
+    """Records whose content, participants or messages contain every word of ``terms``."""
+    if not terms.split() or (conn.dialect.name == "sqlite" and not fts5_query(terms)):
+        return []
+    ids = _matching_record_ids(conn, terms).columns(column("id", Integer)).subquery()
+    query = _filtered(select(records).where(records.c.id.in_(select(ids.c.id))), flt)
+    query = query.order_by(records.c.occurred_at_utc.desc(), records.c.id.desc()).limit(limit)
+    return _with_counts(conn, conn.execute(query).all())
+
+
+def search_messages(
+    conn: Connection, *, terms: str, limit: int = 50, record_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Messages containing every word of ``terms`` (optionally within one record)."""
+    cols = (
+        "messages.id, records.uid AS record_uid, messages.sent_at_utc, messages.sent_local, "
+        "messages.sender, messages.text, messages.sha256"
+    )
+    where_record = " AND messages.record_id = :rid" if record_id is not None else ""
+    params: dict[str, Any] = {"limit": limit}
+    if record_id is not None:
+        params["rid"] = record_id
+    if conn.dialect.name == "sqlite":
+        params["q"] = fts5_query(terms)
+        if not params["q"]:
+            return []
+        sql = (
+            f"SELECT {cols} FROM messages JOIN records ON records.id = messages.record_id "
+            "WHERE messages.id IN (SELECT rowid FROM fts_messages WHERE fts_messages MATCH :q)"
+            f"{where_record} ORDER BY messages.sent_at_utc DESC LIMIT :limit"
+        )
+    else:
+        params["q"] = terms
+        sql = (
+            f"SELECT {cols} FROM messages JOIN records ON records.id = messages.record_id "
+            f"WHERE {PG_MESSAGES_TSV} @@ plainto_tsquery('simple', :q){where_record} "
+            "ORDER BY messages.sent_at_utc DESC LIMIT :limit"
+        )
+    return [dict(r._mapping) for r in conn.execute(text(sql), params)]
+
+
+# -- messages -----------------------------------------------------------------------------
+MESSAGE_COLUMNS = (
+    "record_id",
+    "entry_seq",
+    "position",
+    "identity",
+    "sent_at_utc",
+    "sent_zone",
+    "sent_local",
+    "sender",
+    "text",
+    "attachments_json",
+    "sha256",
+)
+
+
+def existing_identities(conn: Connection, *, identities: Sequence[str]) -> set[str]:
+    """Which of ``identities`` are already stored."""
+    found: set[str] = set()
+    for i in range(0, len(identities), _IN_CHUNK):
+        chunk = list(identities[i : i + _IN_CHUNK])
+        found.update(
+            r[0]
+            for r in conn.execute(select(messages.c.identity).where(messages.c.identity.in_(chunk)))
+        )
+    return found
+
+
+def insert_messages(conn: Connection, *, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert message rows, each a tuple in :data:`MESSAGE_COLUMNS` order (one executemany)."""
+    if not rows:
+        return
+    marks = ", ".join("?" if conn.dialect.name == "sqlite" else "%s" for _ in MESSAGE_COLUMNS)
+    sql = f"INSERT INTO messages ({', '.join(MESSAGE_COLUMNS)}) VALUES ({marks})"
+    conn.exec_driver_sql(sql, list(rows))
+
+
+def messages_of_record(
+    conn: Connection, *, record_id: int, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """A record's messages in time order."""
+    query = (
+        select(messages)
+        .where(messages.c.record_id == record_id)
+        .order_by(messages.c.sent_at_utc, messages.c.id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def iter_message_rows(conn: Connection, *, chunk: int = 20000) -> Iterator[MessageRow]:
+    """Every message in ``(entry_seq, position)`` order, as verify reads it."""
+    uids = record_uids_by_id(conn)
+    sql = (
+        "SELECT entry_seq, position, record_id, identity, sent_at_utc, sent_zone, sent_local, "
+        "sender, text, attachments_json, sha256 FROM messages "
+        "WHERE (entry_seq > :s) OR (entry_seq = :s AND position > :p) "
+        "ORDER BY entry_seq, position LIMIT :n"
+    )
+    last_seq, last_pos = 0, -1
+    while True:
+        rows = conn.execute(text(sql), {"s": last_seq, "p": last_pos, "n": chunk}).all()
+        if not rows:
+            return
+        for r in rows:
+            yield MessageRow(
+                r[0],
+                r[1],
+                uids.get(r[2], f"<missing record id {r[2]}>"),
+                r[3],
+                r[4],
+                r[5],
+                r[6],
+                r[7],
+                r[8],
+                r[9],
+                r[10],
+            )
+        last_seq, last_pos = int(rows[-1][0]), int(rows[-1][1])
+
+
+def count_messages(conn: Connection) -> int:
+    """How many messages are stored."""
+    return int(conn.execute(select(func.count()).select_from(messages)).scalar_one())
+
+
+def count_records(conn: Connection) -> int:
+    """How many records are stored."""
+    return int(conn.execute(select(func.count()).select_from(records)).scalar_one())
