@@ -1,1 +1,214 @@
-"""Database fixtures: a fresh SQLite and PostgreSQL database per test (owned by the store work)."""
+"""Database fixtures: a fresh, migrated SQLite or PostgreSQL database per test.
+
+Fixtures (available everywhere through ``tests/conftest.py``):
+
+- ``database_url``: parametrized over ``sqlite`` and ``postgresql``; a fresh migrated database
+  per test. Any test (or fixture) that uses it runs on both.
+- ``store``: a :class:`commsgov.services.records.Store` on ``database_url`` with its own blob
+  folder under ``tmp_path``.
+- ``sqlite_url`` / ``postgres_url``: a fresh migrated database of one kind only.
+- ``postgres_server``: the throwaway cluster itself (session scoped, one per xdist worker).
+
+The PostgreSQL cluster is started by the test run itself from Debian's binaries
+(``/usr/lib/postgresql/<version>/bin``: ``initdb`` and ``pg_ctl``), as the ``postgres`` OS user
+when running as root, on a free port with its unix socket in a temporary folder. It is
+migrated once into a template database, and each test gets ``CREATE DATABASE ... TEMPLATE``,
+which takes milliseconds. Missing binaries are a test *failure* (``make postgres`` installs
+them), never a silent skip.
+"""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+_counter = itertools.count()
+
+
+# -- SQLite ---------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file that each test copies (migrating once per worker)."""
+    from commsgov.store import migrate
+    from commsgov.store.engine import make_engine
+
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    engine.dispose()  # the last connection to close checkpoints and removes the WAL file
+    assert not path.with_name(path.name + "-wal").exists(), "template WAL was not checkpointed"
+    return path
+
+
+@pytest.fixture
+def sqlite_url(_sqlite_template: Path, tmp_path: Path) -> str:
+    """A fresh migrated SQLite database for this test."""
+    path = tmp_path / "commsgov.db"
+    shutil.copyfile(_sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+# -- PostgreSQL -----------------------------------------------------------------------------
+def _pg_bin() -> Path:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not found and shutil.which("initdb"):
+        return Path(shutil.which("initdb") or "").parent
+    if not found:
+        pytest.fail(
+            "PostgreSQL binaries not found (/usr/lib/postgresql/*/bin/initdb): the storage suite "
+            "runs on PostgreSQL too. Install them with `make postgres` (apt-get install "
+            "postgresql).",
+            pytrace=False,
+        )
+    return Path(found[-1]).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class PostgresServer:
+    """A throwaway PostgreSQL cluster: its folder, socket folder and port."""
+
+    root: Path
+    port: int
+    bindir: Path
+    run_as: list[str]
+
+    def url(self, database: str) -> str:
+        """SQLAlchemy URL of ``database`` on this cluster (over the unix socket)."""
+        return f"postgresql+psycopg://postgres@/{database}?host={self.root}&port={self.port}"
+
+    def admin(self, sql: str) -> None:
+        """Run one statement on the maintenance database, outside a transaction."""
+        import psycopg
+
+        with psycopg.connect(
+            host=str(self.root),
+            port=self.port,
+            user="postgres",
+            dbname="postgres",
+            autocommit=True,
+        ) as conn:
+            conn.execute(sql)  # type: ignore[arg-type]
+
+
+def _run(cmd: list[str]) -> None:
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        pytest.fail(f"{' '.join(cmd)} failed:\n{result.stdout}\n{result.stderr}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """Start a throwaway cluster for this test session (per xdist worker); stop it after."""
+    bindir = _pg_bin()
+    root = Path(tempfile.mkdtemp(prefix="commsgov-pg-"))
+    run_as: list[str] = []
+    if os.geteuid() == 0:
+        run_as = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(root, user="postgres", group="postgres")
+    os.chmod(root, 0o755)
+    data = root / "data"
+    port = _free_port()
+    _run(
+        [
+            *run_as,
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+        ]
+    )
+    options = (
+        f"-p {port} -k {root} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
+        "-c full_page_writes=off -c max_connections=50"
+    )
+    _run(
+        [
+            *run_as,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(root / "log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ]
+    )
+    server = PostgresServer(root, port, bindir, run_as)
+    try:
+        yield server
+    finally:
+        subprocess.run(
+            [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            capture_output=True,
+            check=False,
+        )
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def _postgres_template(postgres_server: PostgresServer) -> str:
+    """A migrated template database on the cluster."""
+    from commsgov.store import migrate
+    from commsgov.store.engine import make_engine
+
+    postgres_server.admin("CREATE DATABASE commsgov_template")
+    engine = make_engine(postgres_server.url("commsgov_template"))
+    migrate.upgrade(engine)
+    engine.dispose()
+    return "commsgov_template"
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer, _postgres_template: str) -> Iterator[str]:
+    """A fresh migrated PostgreSQL database for this test (dropped afterwards)."""
+    name = f"t_{os.getpid()}_{next(_counter)}"
+    postgres_server.admin(f"CREATE DATABASE {name} TEMPLATE {_postgres_template}")
+    yield postgres_server.url(name)
+    postgres_server.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+# -- both -----------------------------------------------------------------------------------
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """A fresh migrated database for this test: the test runs once on each backend."""
+    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    return str(request.getfixturevalue(fixture))
+
+
+@pytest.fixture
+def store(database_url: str, tmp_path: Path) -> Iterator[object]:
+    """An open record store on ``database_url`` with a blob folder of its own."""
+    from commsgov.services.records import open_store
+
+    opened = open_store(database_url, blob_dir=tmp_path / "blobs", migrate=False)
+    try:
+        yield opened
+    finally:
+        opened.close()
