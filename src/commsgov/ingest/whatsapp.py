@@ -139,6 +139,15 @@ def _decoded_lines(stream: IO[bytes], file: str) -> Iterator[str]:
         yield line
 
 
+def is_header(line: str) -> bool:
+    """Whether ``line`` starts with something shaped like a WhatsApp message header.
+
+    >>> is_header("[12/03/2024, 10:00:00] Ann: hi"), is_header("Ann: hi")
+    (True, False)
+    """
+    return _HEADER.match(line) is not None
+
+
 def _fingerprint(m: re.Match[str]) -> tuple[object, ...]:
     """The layout of a header: everything but the numbers."""
     ampm = m["ampm"] or m["pre"]
@@ -192,7 +201,7 @@ def decide_date_order(dates: list[tuple[str, str, str]], *, file: str = "<input>
 
     >>> decide_date_order([("3", "4", "24"), ("3", "14", "24")])
     'mdy'
-    >>> decide_date_order([("01", "02", "2024"), ("02", "01", "2024"), ("03", "01", "2024")])
+    >>> decide_date_order([("01", "02", "2024"), ("02", "02", "2024"), ("01", "03", "2024")])
     'dmy'
     """
     orders = _order_candidates(dates)
@@ -248,10 +257,10 @@ def parse_lines(
     """Parse the lines (without terminators) of a WhatsApp export into messages.
 
     >>> from zoneinfo import ZoneInfo
-    >>> msgs = parse_lines(["12/03/2024, 10:00 - Ann: Hi", "there"],
+    >>> msgs = parse_lines(["13/03/2024, 10:00 - Ann: Hi", "there"],
     ...                    tz=ZoneInfo("Europe/London"))
     >>> msgs[0].sender, msgs[0].text, msgs[0].at.isoformat()
-    ('Ann', 'Hi\\nthere', '2024-03-12T10:00:00+00:00')
+    ('Ann', 'Hi\\nthere', '2024-03-13T10:00:00+00:00')
     """
     match = _HEADER.match
     entries: list[str] = []

@@ -1,0 +1,111 @@
+"""Which parser reads a file: detection from its name and first bytes, and one entry point.
+
+>>> detect("chat.md", b"[2024-03-12 10:00:00] Ann: hi")
+'signal'
+>>> detect("WhatsApp Chat with Ann.txt", b"12/03/2024, 10:00 - Ann: hi")
+'whatsapp'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import xml.etree.ElementTree as ET
+import zipfile
+from collections.abc import Callable
+from typing import IO
+
+from commsgov.ingest import signal, sms, telegram, whatsapp
+from commsgov.ingest.errors import ParseError, UnknownFormatError
+from commsgov.ingest.model import DateOrder, ParsedChat
+
+#: every format, with what it reads
+FORMATS: dict[str, str] = {
+    "whatsapp": "WhatsApp 'Export chat' text file (.txt)",
+    "whatsapp-zip": "WhatsApp 'Export chat' zip, with or without media (.zip)",
+    "telegram": "Telegram Desktop JSON export (result.json)",
+    "signal": "signal-export Markdown (chat.md)",
+    "signal-json": "signal-export JSON lines (data.json)",
+    "sms": "SMS Backup & Restore XML (.xml)",
+}
+HEAD_BYTES = 4096
+_SIGNAL_HEAD = re.compile(rb"\[\d{4}-\d{2}-\d{2},? \d{2}:\d{2}(?::\d{2})?\] ")
+
+
+def detect(name: str, head: bytes) -> str:
+    """The format of a file from its name and its first bytes (``HEAD_BYTES`` suffice)."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].lower()
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"PK\x03\x04") or base.endswith(".zip"):
+        return "whatsapp-zip"
+    if text.startswith(b"<") and (b"<smses" in head or b"<allsms" in head):
+        return "sms"
+    if base.endswith(".xml"):
+        return "sms"
+    if text.startswith(b"{"):
+        first = text.split(b"\n", 1)[0]
+        try:
+            obj = json.loads(first)
+        except ValueError:
+            obj = None
+        if isinstance(obj, dict) and {"date", "sender", "body"} <= obj.keys():
+            return "signal-json"
+        return "telegram"
+    if base.endswith(".md") or (_SIGNAL_HEAD.match(text) and not base.endswith(".txt")):
+        return "signal"
+    if base.endswith(".txt") or whatsapp.is_header(text.decode("utf-8", "replace")):
+        return "whatsapp"
+    raise UnknownFormatError("cannot tell the format of this file; pass --format", file=name)
+
+
+def parse(
+    stream: IO[bytes],
+    *,
+    name: str,
+    tz: dt.tzinfo,
+    format: str | None = None,
+    date_order: DateOrder | None = None,
+    load_media: bool = True,
+) -> ParsedChat:
+    """Parse a chat export read from ``stream`` (seekable), detecting its format unless given.
+
+    Raises only :class:`ParseError` (and its subclasses), naming the file and line at fault.
+    """
+    try:
+        if format is None:
+            head = stream.read(HEAD_BYTES)
+            stream.seek(0)
+            format = detect(name, head)
+        if format not in FORMATS:
+            raise UnknownFormatError(f"unknown format {format!r}", file=name)
+        readers: dict[str, Callable[[], ParsedChat]] = {
+            "whatsapp": lambda: whatsapp.parse(stream, tz=tz, date_order=date_order, name=name),
+            "whatsapp-zip": lambda: whatsapp.parse_zip(
+                stream, tz=tz, date_order=date_order, name=name, load_media=load_media
+            ),
+            "telegram": lambda: telegram.parse(stream, tz=tz, name=name),
+            "signal": lambda: signal.parse_md(stream, tz=tz, name=name),
+            "signal-json": lambda: signal.parse_json(stream, tz=tz, name=name),
+            "sms": lambda: sms.parse(stream, tz=tz, name=name),
+        }
+        return readers[format]()
+    except ParseError:
+        raise
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        OverflowError,
+        RecursionError,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+        zipfile.BadZipFile,
+        ET.ParseError,
+        OSError,
+    ) as exc:
+        # a last line of defence: a damaged file must never surface as a bare traceback
+        raise ParseError(f"cannot read this file ({type(exc).__name__}: {exc})", file=name) from exc
