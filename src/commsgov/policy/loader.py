@@ -21,7 +21,7 @@ def parse_pack(text: str, *, source: str = "<pack>") -> PolicyPack:
     >>> parse_pack("pack: [", source="x.yaml")
     Traceback (most recent call last):
     ...
-    commsgov.policy.errors.PackError: x.yaml:1: YAML: ...
+    commsgov.policy.errors.PackError: x.yaml:...: YAML: did not find expected node content
     """
     try:
         node = yaml.compose(text, Loader=_Loader)
@@ -30,7 +30,7 @@ def parse_pack(text: str, *, source: str = "<pack>") -> PolicyPack:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
-        raise PackError([PackProblem(source, line, "YAML", f"... {problem}")]) from None
+        raise PackError([PackProblem(source, line, "YAML", str(problem))]) from None
     if not isinstance(data, dict):
         raise PackError([PackProblem(source, 1, "", "a policy pack must be a YAML mapping")])
     try:

@@ -1,0 +1,1 @@
+"""Retention: schedules, date maths, holds, conflict resolution and disposition (pure)."""
