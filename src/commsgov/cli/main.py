@@ -22,6 +22,7 @@ app = typer.Typer(
 # Each module has ``register(app)``; one line per command group keeps ownership obvious.
 _GROUPS = [
     "commsgov.cli.policy_cmds",
+    "commsgov.cli.records_cmds",
 ]
 
 for _module in _GROUPS:

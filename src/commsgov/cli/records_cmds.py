@@ -1,0 +1,747 @@
+"""Record commands: capture, outage, verify, receipt, records, report exceptions, db upgrade."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from .common import DatabaseOption, JsonOption, PackOption, console, fail, print_json
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from commsgov.services.records import Store
+    from commsgov.store.repo import RecordFilter
+
+outage_app = typer.Typer(
+    help="Declare, end and list outages (and exemptions).", no_args_is_help=True
+)
+records_app = typer.Typer(
+    help="List, show, search and export the corporate record.", no_args_is_help=True
+)
+report_app = typer.Typer(help="Reports on the corporate record.", no_args_is_help=True)
+db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
+
+#: exit code for invalid input (a field named in the message)
+BAD_INPUT = 2
+
+ActorOption = Annotated[
+    str | None,
+    typer.Option(
+        "--by",
+        help="Who is making the change (default: COMMSGOV_USER or $USER).",
+        show_default=False,
+    ),
+]
+
+
+def _open(database: str | None, *, migrate: bool = True) -> Store:
+    from commsgov.services.records import open_store
+    from commsgov.store.engine import StoreConfigError
+
+    try:
+        return open_store(database, migrate=migrate)
+    except StoreConfigError as exc:
+        fail(str(exc), code=BAD_INPUT)
+    except Exception as exc:  # connection refused, unreadable file, ...
+        if type(exc).__module__.startswith(("sqlalchemy", "psycopg", "sqlite3", "alembic")):
+            fail(f"cannot open the database: {exc}", code=1)
+        raise
+
+
+def _guard(func: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call into the services, turning domain errors into messages and exit codes."""
+    from commsgov.records.errors import InvalidFieldError, NotFoundError
+
+    try:
+        return func(*args, **kwargs)
+    except InvalidFieldError as exc:
+        fail(f"{exc.field}: {exc.message}", code=BAD_INPUT)
+    except NotFoundError as exc:
+        fail(str(exc), code=1)
+
+
+def _when(text: str | None, *, field: str, zone: str | None) -> dt.datetime | None:
+    if text is None:
+        return None
+    from commsgov.config import get_settings
+    from commsgov.records.timestamps import parse_when
+
+    return _guard(parse_when, text, default_zone=zone or get_settings().timezone, field=field)
+
+
+def _filters(
+    since: str | None,
+    until: str | None,
+    method: str | None,
+    participant: str | None,
+    outage: str | None,
+    pack: Path | None,
+) -> RecordFilter:
+    import datetime as dt
+
+    from commsgov.records.timestamps import utc_text
+    from commsgov.store.repo import RecordFilter
+
+    since_dt = _when(since, field="since", zone=None)
+    until_dt = _when(until, field="until", zone=None)
+    if until_dt is not None and until is not None and len(until.strip()) <= 10:
+        until_dt = until_dt + dt.timedelta(days=1) - dt.timedelta(microseconds=1)
+    if method is not None:
+        from commsgov.policy.errors import UnknownIdError
+
+        from .common import load_compiled_pack
+
+        try:
+            method = load_compiled_pack(pack).channel(method).id
+        except UnknownIdError as exc:
+            fail(f"method: {exc}", code=BAD_INPUT)
+    return RecordFilter(
+        since_utc=utc_text(since_dt) if since_dt else None,
+        until_utc=utc_text(until_dt) if until_dt else None,
+        method=method,
+        participant=participant,
+        outage_uid=outage,
+    )
+
+
+SinceOption = Annotated[
+    str | None, typer.Option("--since", help="From this date/time (ISO 8601).", show_default=False)
+]
+UntilOption = Annotated[
+    str | None,
+    typer.Option(
+        "--until",
+        help="Up to this date/time (a bare date includes the whole day).",
+        show_default=False,
+    ),
+]
+MethodOption = Annotated[
+    str | None, typer.Option("--method", help="Only this channel (id or name).", show_default=False)
+]
+ParticipantOption = Annotated[
+    str | None,
+    typer.Option(
+        "--participant",
+        help="Only records with a participant matching this text.",
+        show_default=False,
+    ),
+]
+OutageFilter = Annotated[
+    str | None,
+    typer.Option("--outage", help="Only records under this outage id.", show_default=False),
+]
+LimitOption = Annotated[int, typer.Option("--limit", help="At most this many records.", min=1)]
+
+
+# -- capture --------------------------------------------------------------------------------
+def _prompt_missing(values: dict[str, Any]) -> dict[str, Any]:
+    """Ask for missing fields, but only on a terminal (scripts and pipes are never prompted)."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return values
+    if not values["method"]:
+        values["method"] = typer.prompt("Method (channel id or app name, e.g. whatsapp)")
+    if not values["at"]:
+        values["at"] = typer.prompt("When (ISO date and time, e.g. 2026-11-24 14:30)")
+    if not values["with_"]:
+        people = typer.prompt(
+            "With (names, comma separated; 'Name <number> @Org !external')", default=""
+        )
+        values["with_"] = [p for p in (x.strip() for x in people.split(",")) if p]
+    if not (values["summary"] or values["content"] or values["subject"]):
+        values["summary"] = typer.prompt("Summary of the communication")
+    return values
+
+
+def capture(
+    method: Annotated[
+        str | None,
+        typer.Option(
+            "--method",
+            "-m",
+            help="Channel id or app name (e.g. whatsapp, personal-phone, signal).",
+            show_default=False,
+        ),
+    ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help="When it happened (ISO 8601; without an offset, read in --zone).",
+            show_default=False,
+        ),
+    ] = None,
+    zone: Annotated[
+        str | None,
+        typer.Option(
+            "--zone",
+            help="Time zone of --at when it has no "
+            "offset (default COMMSGOV_TIMEZONE, Europe/London).",
+            show_default=False,
+        ),
+    ] = None,
+    with_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--with",
+            "-w",
+            help="A participant: 'Name', "
+            "'Name <number>', '@Organisation', '!external'"
+            " (repeat for each).",
+            show_default=False,
+        ),
+    ] = None,
+    subject: Annotated[
+        str | None, typer.Option("--subject", help="Subject.", show_default=False)
+    ] = None,
+    summary: Annotated[
+        str | None,
+        typer.Option("--summary", "-s", help="Summary of what was said.", show_default=False),
+    ] = None,
+    content: Annotated[
+        str | None, typer.Option("--content", help="Full content, verbatim.", show_default=False)
+    ] = None,
+    scenario: Annotated[
+        str | None,
+        typer.Option("--scenario", help="Scenario id from the pack.", show_default=False),
+    ] = None,
+    device: Annotated[
+        str | None,
+        typer.Option(
+            "--device",
+            help="corporate or personal (default: the channel's usual device).",
+            show_default=False,
+        ),
+    ] = None,
+    attach: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--attach", "-a", help="A file to attach (repeat for each).", show_default=False
+        ),
+    ] = None,
+    by: ActorOption = None,
+    database: DatabaseOption = None,
+    pack: PackOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Capture a communication into the corporate record (prompts on a terminal for what is
+    missing; never prompts in a script)."""
+    import datetime as dt
+
+    from commsgov.records.models import Participant, RecordDraft
+    from commsgov.services import records as svc
+
+    from .common import load_compiled_pack
+
+    values = _prompt_missing(
+        {
+            "method": method,
+            "at": at,
+            "with_": with_ or [],
+            "summary": summary,
+            "content": content,
+            "subject": subject,
+        }
+    )
+    if not values["method"]:
+        fail("method: a method (channel id) is required (--method)", code=BAD_INPUT)
+    if not values["at"]:
+        fail("at: when it happened is required (--at)", code=BAD_INPUT)
+    if device is not None and device not in ("corporate", "personal"):
+        fail(f"device: {device!r} is not 'corporate' or 'personal'", code=BAD_INPUT)
+    when = _when(values["at"], field="at", zone=zone)
+    assert when is not None
+    if when > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5):
+        fail(f"at: {values['at']!r} is in the future", code=BAD_INPUT)
+    participants = tuple(_guard(Participant.parse, p) for p in values["with_"])
+    for path in attach or []:
+        if not path.is_file():
+            fail(f"attach: no such file: {path}", code=BAD_INPUT)
+    draft = RecordDraft(
+        method=values["method"],
+        occurred_at=when,
+        device=device,  # type: ignore[arg-type]
+        participants=participants,
+        subject=values["subject"],
+        summary=values["summary"],
+        content=values["content"],
+        scenario=scenario,
+    )
+    compiled = load_compiled_pack(pack)
+    store = _open(database)
+    try:
+        result = _guard(svc.capture, store, draft, actor=by, attach=attach or [], pack=compiled)
+    finally:
+        store.close()
+    if as_json:
+        print_json(
+            {
+                "uid": result.uid,
+                "ledger_seq": result.seq,
+                "device": result.device,
+                "outage_uid": result.outage_uid,
+                "policy_exception": result.policy_exception,
+            }
+        )
+        return
+    out = console()
+    out.print(f"Captured record {result.uid} (ledger entry {result.seq}).")
+    if result.outage_uid:
+        out.print(f"Covered by outage {result.outage_uid}.")
+    if result.policy_exception:
+        exc = result.policy_exception
+        out.print(f"[bold red]Policy exception ({exc['rule']}):[/] {exc['reason']}.")
+        out.print(f'  "{exc["quote"]}" ({exc["document"]})')
+
+
+# -- outages --------------------------------------------------------------------------------
+@outage_app.command("start")
+def outage_start(
+    reason: Annotated[
+        str, typer.Option("--reason", "-r", help="Why (e.g. 'SCOTS down: cyber-attack').")
+    ],
+    at: Annotated[
+        str | None, typer.Option("--at", help="When it began (default now).", show_default=False)
+    ] = None,
+    exemption: Annotated[
+        bool,
+        typer.Option(
+            "--exemption",
+            help="Declare a time-bound exemption (transition period) rather than an outage.",
+        ),
+    ] = False,
+    by: ActorOption = None,
+    database: DatabaseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Declare an outage: from then on, non-corporate captures are covered, not exceptions."""
+    from commsgov.services import records as svc
+
+    started = _when(at, field="at", zone=None)
+    store = _open(database)
+    try:
+        state = _guard(
+            svc.start_outage,
+            store,
+            reason=reason,
+            started_at=started,
+            actor=by,
+            kind="exemption" if exemption else "outage",
+        )
+    finally:
+        store.close()
+    if as_json:
+        print_json(state)
+    else:
+        console().print(
+            f"{state['kind'].capitalize()} {state['uid']} declared by "
+            f"{state['declared_by']}, from {state['started_at_utc']}."
+        )
+
+
+@outage_app.command("end")
+def outage_end(
+    outage_id: Annotated[
+        str | None, typer.Argument(help="Outage id (default: the open one).", show_default=False)
+    ] = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help="When it ended (default now).", show_default=False)
+    ] = None,
+    by: ActorOption = None,
+    database: DatabaseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Declare the open outage over."""
+    from commsgov.services import records as svc
+
+    ended = _when(at, field="at", zone=None)
+    store = _open(database)
+    try:
+        state = _guard(svc.end_outage, store, uid=outage_id, ended_at=ended, actor=by)
+    finally:
+        store.close()
+    if as_json:
+        print_json(state)
+    else:
+        console().print(
+            f"Outage {state['uid']} ended at {state['ended_at_utc']} by {state['ended_by']}."
+        )
+
+
+@outage_app.command("list")
+def outage_list(database: DatabaseOption = None, as_json: JsonOption = False) -> None:
+    """List outages and exemptions, newest first, with who declared them and when."""
+    from rich.table import Table
+
+    from commsgov.services import records as svc
+
+    store = _open(database)
+    try:
+        rows = svc.list_outages(store)
+    finally:
+        store.close()
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("id", "kind", "from (UTC)", "to (UTC)", "reason", "declared by", "declared at")
+    for r in rows:
+        table.add_row(
+            r["uid"][:12],
+            r["kind"],
+            r["started_at_utc"][:16],
+            (r["ended_at_utc"] or "open")[:16],
+            r["reason"],
+            r["declared_by"],
+            r["declared_at_utc"][:16],
+        )
+    console().print(table)
+
+
+# -- verify and receipts --------------------------------------------------------------------
+def verify(
+    database: DatabaseOption = None,
+    skip_files: Annotated[
+        bool, typer.Option("--skip-files", help="Do not rehash stored files.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Recompute the whole ledger chain and every stored hash; exit 1 at the first broken link."""
+    from commsgov.services import records as svc
+
+    store = _open(database, migrate=False)
+    try:
+        report = svc.verify(store, check_blobs=not skip_files)
+    finally:
+        store.close()
+    if as_json:
+        print_json(report.to_dict())
+    elif report.problem is not None:
+        sys.stderr.write(f"BROKEN: {report.problem}\n")
+    else:
+        sys.stdout.write(
+            f"OK: {report.entries} ledger entries, {report.records} records, {report.messages} "
+            f"messages, {report.outages} outages, {report.blobs} files verified.\n"
+            f"Head: entry {report.head_seq} {report.head_hash}\n"
+        )
+        if report.orphan_blobs:
+            sys.stdout.write(
+                f"Note: {len(report.orphan_blobs)} stored file(s) are referenced by "
+                "no record (left by an interrupted write).\n"
+            )
+    if report.problem is not None:
+        raise typer.Exit(1)
+
+
+def receipt(
+    record: Annotated[
+        str | None, typer.Argument(help="Record id (or a unique prefix).", show_default=False)
+    ] = None,
+    check: Annotated[
+        Path | None,
+        typer.Option(
+            "--check",
+            help="Check a saved receipt (JSON file) against the store.",
+            show_default=False,
+        ),
+    ] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Print a receipt for a record (JSON: keep it), or check one later with --check FILE."""
+    from commsgov.services import records as svc
+
+    if (record is None) == (check is None):
+        fail("give a RECORD to print its receipt, or --check FILE", code=BAD_INPUT)
+    store = _open(database, migrate=False)
+    try:
+        if check is not None:
+            try:
+                data = json.loads(check.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                fail(f"check: cannot read receipt {check}: {exc}", code=BAD_INPUT)
+            problems = _guard(svc.check_receipt, store, data)
+            if problems:
+                for p in problems:
+                    sys.stderr.write(f"FAILED: {p}\n")
+                raise typer.Exit(1)
+            sys.stdout.write(
+                f"OK: receipt for record {data['record_uid']} holds (entry "
+                f"{data['entry_seq']}, head {data['head_seq']}).\n"
+            )
+            return
+        print_json(_guard(svc.receipt, store, record).to_dict())
+    finally:
+        store.close()
+
+
+# -- records --------------------------------------------------------------------------------
+def _table(rows: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
+    table = Table(
+        "id", "when (local)", "method", "device", "with", "subject / summary", "msgs", "flags"
+    )
+    for r in rows:
+        flags = []
+        if r["policy_exception"]:
+            flags.append("EXCEPTION")
+        if r["outage_uid"]:
+            flags.append("outage")
+        text = r["subject"] or r["summary"] or r["content"] or ""
+        table.add_row(
+            r["uid"][:12],
+            r["occurred_local"][:16],
+            r["method"],
+            r["device"],
+            ", ".join(p["name"] for p in r["participants"]),
+            text[:60],
+            str(r.get("message_count", 0)),
+            " ".join(flags),
+        )
+    console().print(table)
+    console().print(f"{len(rows)} record(s).")
+
+
+@records_app.command("list")
+def records_list(
+    since: SinceOption = None,
+    until: UntilOption = None,
+    method: MethodOption = None,
+    participant: ParticipantOption = None,
+    outage: OutageFilter = None,
+    limit: LimitOption = 100,
+    database: DatabaseOption = None,
+    pack: PackOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List records, most recent first."""
+    from commsgov.services import records as svc
+
+    flt = _filters(since, until, method, participant, outage, pack)
+    store = _open(database, migrate=False)
+    try:
+        rows = svc.list_records(store, flt=flt, limit=limit)
+    finally:
+        store.close()
+    print_json(rows) if as_json else _table(rows)
+
+
+@records_app.command("show")
+def records_show(
+    record: Annotated[str, typer.Argument(help="Record id (or a unique prefix).")],
+    database: DatabaseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show one record: its fields, hash, ledger history and messages."""
+    from commsgov.services import records as svc
+
+    store = _open(database, migrate=False)
+    try:
+        data = _guard(svc.get_record, store, record)
+    finally:
+        store.close()
+    if as_json:
+        print_json(data)
+        return
+    out = console()
+    for key in (
+        "uid",
+        "method",
+        "device",
+        "occurred_local",
+        "occurred_zone",
+        "occurred_at_utc",
+        "captured_at_utc",
+        "captured_by",
+        "subject",
+        "summary",
+        "content",
+        "scenario",
+        "outage_uid",
+        "record_sha256",
+    ):
+        if data.get(key) is not None:
+            out.print(f"{key:>16}: {data[key]}", markup=False)
+    for p in data["participants"]:
+        out.print(
+            f"{'with':>16}: {p['name']} {p['number'] or ''} {p['organisation'] or ''}", markup=False
+        )
+    for a in data["attachments"]:
+        out.print(
+            f"{'attachment':>16}: {a['filename']} ({a['size']} bytes, sha256 {a['sha256']})",
+            markup=False,
+        )
+    if data["policy_exception"]:
+        out.print(f"{'EXCEPTION':>16}: {data['policy_exception']['reason']}", markup=False)
+    for e in data["ledger"]:
+        out.print(
+            f"{'ledger':>16}: #{e['seq']} {e['kind']} by {e['actor']} at {e['at']}", markup=False
+        )
+    for m in data["messages"]:
+        out.print(f"  [{m['sent_local']}] {m['sender']}: {m['text']}", markup=False)
+
+
+@records_app.command("search")
+def records_search(
+    terms: Annotated[
+        str, typer.Argument(help="Words to find (all of them; 'word*' for a prefix).")
+    ],
+    since: SinceOption = None,
+    until: UntilOption = None,
+    method: MethodOption = None,
+    participant: ParticipantOption = None,
+    outage: OutageFilter = None,
+    limit: LimitOption = 100,
+    database: DatabaseOption = None,
+    pack: PackOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Full-text search over content, participants and messages."""
+    from commsgov.services import records as svc
+
+    flt = _filters(since, until, method, participant, outage, pack)
+    store = _open(database, migrate=False)
+    try:
+        rows = svc.search_records(store, terms=terms, flt=flt, limit=limit)
+    finally:
+        store.close()
+    if as_json:
+        print_json(rows)
+        return
+    _table(rows)
+    for r in rows:
+        for m in r.get("matching_messages", [])[:5]:
+            console().print(
+                f"  {r['uid'][:12]} [{m['sent_local'][:16]}] {m['sender']}: {m['text'][:80]}",
+                markup=False,
+            )
+
+
+@records_app.command("export")
+def records_export(
+    terms: Annotated[
+        str | None,
+        typer.Argument(
+            help="Search words (default: every record that matches the filters).",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv or json.")] = "json",
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write to this file (default stdout).", show_default=False
+        ),
+    ] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    method: MethodOption = None,
+    participant: ParticipantOption = None,
+    outage: OutageFilter = None,
+    limit: LimitOption = 10_000,
+    database: DatabaseOption = None,
+    pack: PackOption = None,
+) -> None:
+    """Export records with their messages and hashes (CSV or JSON), e.g. for an FOI request."""
+    from commsgov.services import records as svc
+
+    if fmt not in ("csv", "json"):
+        fail(f"format: {fmt!r} is not 'csv' or 'json'", code=BAD_INPUT)
+    flt = _filters(since, until, method, participant, outage, pack)
+    store = _open(database, migrate=False)
+    try:
+        rows = (
+            svc.search_records(store, terms=terms, flt=flt, limit=limit)
+            if terms
+            else svc.list_records(store, flt=flt, limit=limit)
+        )
+        text = svc.export_records(store, rows, fmt=fmt)
+    finally:
+        store.close()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        sys.stderr.write(f"Exported {len(rows)} record(s) to {output}\n")
+
+
+@report_app.command("exceptions")
+def report_exceptions(
+    since: SinceOption = None,
+    until: UntilOption = None,
+    method: MethodOption = None,
+    database: DatabaseOption = None,
+    pack: PackOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Captures that breached the policy (an MMA or personal device outside any outage)."""
+    from rich.table import Table
+
+    from commsgov.services import records as svc
+
+    flt = _filters(since, until, method, None, None, pack)
+    store = _open(database, migrate=False)
+    try:
+        rows = svc.exceptions(store, flt=flt)
+    finally:
+        store.close()
+    if as_json:
+        print_json(
+            [
+                {
+                    "uid": r["uid"],
+                    "occurred_at_utc": r["occurred_at_utc"],
+                    "method": r["method"],
+                    "device": r["device"],
+                    "captured_by": r["captured_by"],
+                    **r["policy_exception"],
+                }
+                for r in rows
+            ]
+        )
+        return
+    table = Table("id", "when (local)", "method", "device", "captured by", "rule", "breach")
+    for r in rows:
+        e = r["policy_exception"]
+        table.add_row(
+            r["uid"][:12],
+            r["occurred_local"][:16],
+            r["method"],
+            r["device"],
+            r["captured_by"],
+            e["rule"],
+            e["reason"],
+        )
+    out = console()
+    out.print(table)
+    if rows:
+        e = rows[0]["policy_exception"]
+        out.print(f'Rule: "{e["quote"]}" ({e["document"]})', markup=False)
+    out.print(f"{len(rows)} exception(s).")
+
+
+@db_app.command("upgrade")
+def db_upgrade(database: DatabaseOption = None) -> None:
+    """Create or migrate the database to the latest schema."""
+    from commsgov.store import migrate
+
+    store = _open(database, migrate=True)
+    try:
+        revision = migrate.current(store.engine)
+    finally:
+        store.close()
+    sys.stdout.write(f"Database at revision {revision}: {store.url.split('@')[-1]}\n")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the record commands to the main app."""
+    app.command("capture")(capture)
+    app.add_typer(outage_app, name="outage")
+    app.command("verify")(verify)
+    app.command("receipt")(receipt)
+    app.add_typer(records_app, name="records")
+    app.add_typer(report_app, name="report")
+    app.add_typer(db_app, name="db")
