@@ -57,7 +57,7 @@ _BEFORE = r"午前|午後|上午|下午|오전|오후|de\.|du\."
 _HEADER = re.compile(
     r"(?P<lead>[\u200e\u200f\ufeff\u202a-\u202e]*)"
     r"(?P<open>\[)?"
-    r"(?P<d1>\d{1,4})(?P<sep>[./-])(?P<d2>\d{1,2})(?P=sep)(?P<d3>\d{1,4})\.?"
+    r"(?P<d1>\d{1,4})(?P<sep>[./-] ?)(?P<d2>\d{1,2})(?P=sep)(?P<d3>\d{1,4})\.?"
     r"(?P<dts>,\s?|\s(?:klo\s|um\s|à\s|a las\s|kl\.\s)?)"
     rf"(?:(?P<pre>{_BEFORE})\s?)?"
     r"(?P<h>\d{1,2})[:.](?P<mi>\d{2})(?:[:.](?P<s>\d{2}))?"
@@ -116,6 +116,7 @@ _SYSTEM_WITH_COLON = re.compile(
     r"|Your security code with|Disappearing messages|.+ changed (?:their|his|her) phone number)"
 )
 
+_MARKER_STARTS = frozenset({"<", _LRM})
 _SYSTEM_IOS_MARK = _LRM  # iOS puts a left-to-right mark before a system event's text
 
 
@@ -192,11 +193,14 @@ def _to_date(a: str, b: str, c: str, order: DateOrder) -> dt.date:
     return dt.date(_year(a), int(b), int(c))
 
 
-def decide_date_order(dates: list[tuple[str, str, str]], *, file: str = "<input>") -> DateOrder:
+def decide_date_order(
+    dates: list[tuple[str, str, str]], *, file: str = "<input>", dot_separated: bool = False
+) -> DateOrder:
     """Decide day/month order from every date string of a file (in file order).
 
     Any first field over 12 proves d/m/y, any second field over 12 proves m/d/y; when neither
-    does, the only order under which the dates never go backwards wins; otherwise the file is
+    does, day first when dates are written with dots (``12.03.24``: German, Russian, Finnish...),
+    else the only order under which the dates never go backwards; otherwise the file is
     ambiguous.
 
     >>> decide_date_order([("3", "4", "24"), ("3", "14", "24")])
@@ -207,6 +211,8 @@ def decide_date_order(dates: list[tuple[str, str, str]], *, file: str = "<input>
     orders = _order_candidates(dates)
     if len(orders) == 1:
         return orders[0]
+    if orders and dot_separated:
+        return "dmy"  # every locale that writes dates with dots puts the day first
     if not orders:
         raise WhatsAppError(
             "the dates fit neither day/month/year nor month/day/year order", file=file
@@ -286,7 +292,8 @@ def parse_lines(
     for _, m in headers:
         date_strings.setdefault((m["d1"], m["d2"], m["d3"]), None)
     if date_order is None:
-        date_order = decide_date_order(list(date_strings), file=file)
+        dotted = layout[1] in (".", ". ")
+        date_order = decide_date_order(list(date_strings), file=file, dot_separated=dotted)
     day_seconds: dict[tuple[str, str, str], int | None] = {}
     days: dict[tuple[str, str, str], dt.date | None] = {}
     for key in date_strings:
@@ -400,20 +407,18 @@ def _message(rest: str, more: list[str], *, at: dt.datetime, line: int) -> Parse
     if first in _MEDIA_OMITTED:
         flags.append("media-omitted")
         first = ""
-    elif first.startswith(_LRM) or first.startswith("<") or first.endswith(")"):
+    elif first[:1] in _MARKER_STARTS or first.endswith(")") or first.startswith("View once"):
         plain = first.lstrip(_LRM)
-        if (m := _ATTACHED.fullmatch(first)) is not None or (
-            m := _ATTACHED.match(first)
-        ) is not None:
+        if (m := _ATTACHED.match(first)) is not None:
             attachments.append(ParsedAttachment(m["name"].strip()))
             first = first[m.end() :]
+        elif _VIEW_ONCE.fullmatch(first):
+            flags += ["view-once", "media-omitted"]
+            first = ""
         elif (m := _IOS_OMITTED.fullmatch(first)) is not None:
             flags.append("media-omitted")
             if m["doc"]:
-                attachments.append(ParsedAttachment(m["doc"].lstrip(_LRM)))
-            first = ""
-        elif _VIEW_ONCE.fullmatch(first):
-            flags += ["view-once", "media-omitted"]
+                attachments.append(ParsedAttachment(m["doc"].split(" • ")[0].strip(_LRM + " ")))
             first = ""
         elif (m := _FILE_ATTACHED.fullmatch(first)) is not None:
             attachments.append(ParsedAttachment(m["name"]))
