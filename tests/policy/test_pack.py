@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -62,8 +63,11 @@ def test_every_rule_scenario_channel_and_schedule_has_a_citation(pack) -> None: 
 
 
 def test_shipped_sources_are_the_seeds() -> None:
-    # The sources ship inside the package; they must be the documents of record.
-    assert SHARED_SEEDS.is_dir(), "shared/seeds must sit beside the repository"
+    # The sources ship inside the package; they must be the documents of record. The seeds sit
+    # beside the repository in the workplace and in CI; a clone elsewhere has only the copies.
+    if not SHARED_SEEDS.is_dir():
+        assert not os.environ.get("CI"), "CI must have shared/seeds beside the repository"
+        pytest.skip("no shared/seeds beside this clone to compare with")
     for seed in SHARED_SEEDS.glob("*.txt"):
         assert (SOURCES / seed.name).read_bytes() == seed.read_bytes()
 
