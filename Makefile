@@ -20,7 +20,9 @@ postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null)
 
+# The main job: migrate the embedded SQLite record store, then ask the advisor.
 run: install
+	$(BIN)/commsgov db upgrade
 	$(BIN)/commsgov advise
 
 lint: install
