@@ -97,6 +97,7 @@ def parse(
         TypeError,
         KeyError,
         IndexError,
+        LookupError,
         AttributeError,
         OverflowError,
         RecursionError,

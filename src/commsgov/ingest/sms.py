@@ -223,6 +223,8 @@ def iter_messages(
                        file=name, line=line) from None  # fmt: skip
     except RecursionError:
         raise SmsError("XML nested too deeply", file=name) from None
+    except (LookupError, UnicodeError) as exc:
+        raise SmsError(f"unreadable text encoding ({exc})", file=name) from None
     if root is None:
         raise SmsError("empty file", file=name)
 

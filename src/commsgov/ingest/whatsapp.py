@@ -23,7 +23,9 @@ import bisect
 import datetime as dt
 import itertools
 import re
+import struct
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import IO
@@ -492,6 +494,20 @@ def chat_member(names: list[str]) -> str | None:
     return texts[0] if len(texts) == 1 else None
 
 
+#: what a damaged zip can raise while being read
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    OSError,
+    RuntimeError,
+    NotImplementedError,
+    EOFError,
+    ValueError,
+    zlib.error,
+    struct.error,
+)
+
+
 def parse_zip(
     stream: IO[bytes],
     *,
@@ -503,7 +519,7 @@ def parse_zip(
     """Parse a WhatsApp ``.zip`` export: the chat text, plus its media (by file name)."""
     try:
         archive = zipfile.ZipFile(stream)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except _ZIP_ERRORS as exc:
         raise WhatsAppError(f"not a readable zip file ({exc})", file=name) from None
     with archive:
         names = archive.namelist()
@@ -520,7 +536,7 @@ def parse_zip(
                     base = info.filename.rsplit("/", 1)[-1]
                     if info.filename != member and base in referenced and not info.is_dir():
                         chat.media[base] = archive.read(info)
-        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as exc:
+        except _ZIP_ERRORS as exc:
             raise WhatsAppError(f"damaged zip file ({exc})", file=name) from None
     chat.source = name
     chat.title = chat.title or _title(member)

@@ -1,0 +1,141 @@
+"""Property tests: generated WhatsApp chats round-trip through render -> parse, and no input,
+however damaged, makes a parser raise anything but :class:`ParseError`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from commsgov.ingest import FORMATS, ParseError, parse
+from commsgov.ingest.whatsapp import _SYSTEM_WITH_COLON, is_header, parse_lines
+
+UTC = ZoneInfo("UTC")
+DATA = Path(__file__).resolve().parent.parent / "data"
+NNBSP = "\u202f"
+
+
+def _h12(t: dt.datetime) -> tuple[int, str]:
+    return (t.hour % 12 or 12), ("AM" if t.hour < 12 else "PM")
+
+
+#: how WhatsApp writes a header, per platform and locale: (name, date order, render)
+LAYOUTS = {
+    "android-uk": ("dmy", lambda t: f"{t:%d/%m/%Y}, {t:%H:%M} - "),
+    "android-us": (
+        "mdy",
+        lambda t: f"{t.month}/{t.day}/{t:%y}, {_h12(t)[0]}:{t:%M}{NNBSP}{_h12(t)[1]} - ",
+    ),
+    "ios-uk": ("dmy", lambda t: f"[{t:%d/%m/%Y}, {t:%H:%M:%S}] "),
+    "ios-us": (
+        "mdy",
+        lambda t: f"[{t.month}/{t.day}/{t:%y}, {_h12(t)[0]}:{t:%M:%S}{NNBSP}{_h12(t)[1]}] ",
+    ),
+    "german": ("dmy", lambda t: f"{t:%d.%m.%y}, {t:%H:%M} - "),
+    "swedish": ("ymd", lambda t: f"{t:%Y-%m-%d} {t:%H:%M:%S} - "),
+    "spanish": (
+        "dmy",
+        lambda t: (
+            f"{t.day}/{t.month}/{t:%y}, {_h12(t)[0]}:{t:%M} "
+            f"{'a. m.' if t.hour < 12 else 'p. m.'} - "
+        ),
+    ),
+}
+
+senders = st.from_regex(r"[A-Z][a-z]{1,8}( [A-Z][a-z]{1,10})?( \+44 7700 9\d{5})?", fullmatch=True)
+senders = senders.filter(lambda s: not _SYSTEM_WITH_COLON.match(s + ":"))
+_line = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"),
+    max_size=40,
+)
+_MARKERS = ("omitted", "<attached:", "(file attached)", "deleted", "edited>", "View once")
+
+
+def _plain(text: str) -> bool:
+    lines = text.split("\n")
+    return (
+        not text.startswith(("\u200e", "<"))
+        and not any(marker in text for marker in _MARKERS)
+        and not any(is_header(line) for line in lines)
+        and not text.endswith(")")
+    )
+
+
+texts = st.lists(_line, min_size=1, max_size=3).map("\n".join).filter(_plain)
+messages = st.lists(st.tuples(st.integers(0, 3 * 86400), senders, texts), min_size=1, max_size=25)
+
+
+@given(layout=st.sampled_from(sorted(LAYOUTS)), msgs=messages)
+def test_generated_chats_round_trip(layout: str, msgs: list[tuple[int, str, str]]) -> None:
+    order, render = LAYOUTS[layout]
+    start = dt.datetime(2024, 3, 11, 8, 0)
+    seconds = 0
+    expected = []
+    lines = []
+    for step, sender, text in msgs:
+        seconds += step
+        when = start + dt.timedelta(seconds=seconds)
+        if "%S" not in render(dt.datetime(2000, 1, 1, 0, 0, 59)) and ":59" not in render(
+            dt.datetime(2000, 1, 1, 0, 0, 59)
+        ):
+            when = when.replace(second=0)
+        expected.append((when, sender, text))
+        lines.extend((render(when) + f"{sender}: {text}").split("\n"))
+    parsed = parse_lines(lines, tz=UTC, date_order=order)  # type: ignore[arg-type]
+    got = [(m.at.replace(tzinfo=None), m.sender, m.text) for m in parsed]
+    assert got == expected
+    assert all(m.kind == "message" and not m.flags for m in parsed)
+
+
+def _parse_or_refuse(data: bytes, name: str, fmt: str | None) -> None:
+    """Parse, accepting a refusal only when the parser itself diagnosed the problem."""
+    try:
+        parse(io.BytesIO(data), name=name, tz=UTC, format=fmt)
+    except ParseError as exc:
+        # the registry's last line of defence wraps unexpected exceptions: those are bugs
+        assert "cannot read this file" not in exc.reason, exc.reason
+
+
+@given(data=st.binary(max_size=600), fmt=st.sampled_from([None, *sorted(FORMATS)]))
+def test_arbitrary_bytes_raise_only_parse_error(data: bytes, fmt: str | None) -> None:
+    _parse_or_refuse(data, "fuzz.bin", fmt)
+
+
+@given(text=st.text(max_size=400), fmt=st.sampled_from([None, *sorted(FORMATS)]))
+def test_arbitrary_text_raises_only_parse_error(text: str, fmt: str | None) -> None:
+    _parse_or_refuse(text.encode("utf-8", "surrogatepass"), "fuzz.txt", fmt)
+
+
+def _golden_inputs() -> list[Path]:
+    return sorted(p for p in DATA.glob("*/*") if not p.name.endswith(".expected.json"))
+
+
+@pytest.mark.parametrize("case", _golden_inputs(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_fuzz_mutated_golden_files(case: Path) -> None:
+    """A short fuzz run: flip, drop, duplicate and truncate bytes of every golden input."""
+    rng = random.Random(case.name)
+    original = case.read_bytes()
+    fmt = case.parent.name
+    for _ in range(60):
+        data = bytearray(original)
+        for _ in range(rng.randint(1, 8)):
+            if not data:
+                break
+            pos = rng.randrange(len(data))
+            action = rng.randrange(4)
+            if action == 0:
+                data[pos] = rng.randrange(256)
+            elif action == 1:
+                del data[pos : pos + rng.randint(1, 16)]
+            elif action == 2:
+                data[pos:pos] = data[pos : pos + rng.randint(1, 32)]
+            else:
+                del data[pos:]
+        for forced in (fmt, None):
+            _parse_or_refuse(bytes(data), case.name, forced)
