@@ -40,8 +40,9 @@ _IN_CHUNK = 500
 
 PG_MESSAGES_TSV = "to_tsvector('simple', messages.sender || ' ' || messages.text)"
 PG_RECORDS_TSV = (
-    "to_tsvector('simple', coalesce(records.subject, '') || ' ' || coalesce(records.summary, '') "
-    "|| ' ' || coalesce(records.content, '') || ' ' || records.participants)"
+    "(to_tsvector('simple', coalesce(records.subject, '') || ' ' || coalesce(records.summary, '') "
+    "|| ' ' || coalesce(records.content, '')) "
+    "|| to_tsvector('simple', records.participants::jsonb))"
 )
 
 
@@ -409,6 +410,21 @@ def fts5_query(terms: str) -> str:
     return " ".join(parts)
 
 
+def pg_tsquery(terms: str) -> str:
+    """A safe PostgreSQL ``to_tsquery`` text: every word quoted and required (``word*``: prefix).
+
+    >>> pg_tsquery("budget it's cut*")
+    "'budget' & 'it''s' & 'cut':*"
+    """
+    parts = []
+    for word in terms.split():
+        prefix = word.endswith("*")
+        cleaned = word.rstrip("*").replace("\\", "").replace("'", "''")
+        if cleaned:
+            parts.append(f"'{cleaned}'" + (":*" if prefix else ""))
+    return " & ".join(parts)
+
+
 def _matching_record_ids(conn: Connection, terms: str) -> Any:
     if conn.dialect.name == "sqlite":
         q = fts5_query(terms)
@@ -418,17 +434,17 @@ def _matching_record_ids(conn: Connection, terms: str) -> Any:
             "(SELECT rowid FROM fts_messages WHERE fts_messages MATCH :q)"
         ).bindparams(q=q)
     return text(
-        f"SELECT id FROM records WHERE {PG_RECORDS_TSV} @@ plainto_tsquery('simple', :q) "
+        f"SELECT id FROM records WHERE {PG_RECORDS_TSV} @@ to_tsquery('simple', :q) "
         f"UNION SELECT record_id FROM messages WHERE {PG_MESSAGES_TSV} "
-        "@@ plainto_tsquery('simple', :q)"
-    ).bindparams(q=terms)
+        "@@ to_tsquery('simple', :q)"
+    ).bindparams(q=pg_tsquery(terms))
 
 
 def search_records(
     conn: Connection, *, terms: str, flt: RecordFilter = RecordFilter(), limit: int = 100
 ) -> list[dict[str, Any]]:
     """Records whose content, participants or messages contain every word of ``terms``."""
-    if not terms.split() or (conn.dialect.name == "sqlite" and not fts5_query(terms)):
+    if not fts5_query(terms) or not pg_tsquery(terms):
         return []
     ids = _matching_record_ids(conn, terms).columns(column("id", Integer)).subquery()
     query = _filtered(select(records).where(records.c.id.in_(select(ids.c.id))), flt)
@@ -458,10 +474,12 @@ def search_messages(
             f"{where_record} ORDER BY messages.sent_at_utc DESC LIMIT :limit"
         )
     else:
-        params["q"] = terms
+        params["q"] = pg_tsquery(terms)
+        if not params["q"]:
+            return []
         sql = (
             f"SELECT {cols} FROM messages JOIN records ON records.id = messages.record_id "
-            f"WHERE {PG_MESSAGES_TSV} @@ plainto_tsquery('simple', :q){where_record} "
+            f"WHERE {PG_MESSAGES_TSV} @@ to_tsquery('simple', :q){where_record} "
             "ORDER BY messages.sent_at_utc DESC LIMIT :limit"
         )
     return [dict(r._mapping) for r in conn.execute(text(sql), params)]

@@ -195,23 +195,40 @@ def downgrade() -> None:
 
 # Full-text search: SQLite FTS5 external-content tables kept in step by triggers; PostgreSQL GIN
 # indexes on the same to_tsvector() expressions that commsgov.store.repo queries with.
+# Participants are indexed by their values only (names, numbers, organisations), not JSON keys.
+_PARTICIPANTS = (
+    "(SELECT group_concat(coalesce(json_extract(p.value, '$.name'), '') || ' ' || "
+    "coalesce(json_extract(p.value, '$.number'), '') || ' ' || "
+    "coalesce(json_extract(p.value, '$.organisation'), ''), ' ') "
+    "FROM json_each({row}.participants) AS p)"
+)
 _FTS = {
-    "messages": ("fts_messages", ["sender", "text"]),
-    "records": ("fts_records", ["subject", "summary", "content", "participants"]),
+    "messages": ("fts_messages", ["sender", "text"], {}),
+    "records": (
+        "fts_records",
+        ["subject", "summary", "content", "participants"],
+        {"participants": _PARTICIPANTS},
+    ),
 }
 PG_MESSAGES_TSV = "to_tsvector('simple', sender || ' ' || text)"
 PG_RECORDS_TSV = (
-    "to_tsvector('simple', coalesce(subject, '') || ' ' || coalesce(summary, '') || ' ' || "
-    "coalesce(content, '') || ' ' || participants)"
+    "(to_tsvector('simple', coalesce(subject, '') || ' ' || coalesce(summary, '') || ' ' || "
+    "coalesce(content, '')) || to_tsvector('simple', participants::jsonb))"
 )
+
+
+def _values(row: str, columns: list[str], computed: dict[str, str]) -> str:
+    return ", ".join(
+        computed[c].format(row=row) if c in computed else f"{row}.{c}" for c in columns
+    )
 
 
 def _create_search() -> None:
     if op.get_bind().dialect.name == "sqlite":
-        for table, (fts, columns) in _FTS.items():
+        for table, (fts, columns, computed) in _FTS.items():
             cols = ", ".join(columns)
-            new = ", ".join(f"new.{c}" for c in columns)
-            old = ", ".join(f"old.{c}" for c in columns)
+            new = _values("new", columns, computed)
+            old = _values("old", columns, computed)
             op.execute(
                 f"CREATE VIRTUAL TABLE {fts} USING fts5({cols}, content='{table}', "
                 "content_rowid='id', tokenize='unicode61 remove_diacritics 2')"
@@ -236,7 +253,7 @@ def _create_search() -> None:
 
 def _drop_search() -> None:
     if op.get_bind().dialect.name == "sqlite":
-        for fts, _columns in _FTS.values():
+        for fts, _columns, _computed in _FTS.values():
             for suffix in ("ai", "ad", "au"):
                 op.execute(f"DROP TRIGGER IF EXISTS {fts}_{suffix}")
             op.execute(f"DROP TABLE IF EXISTS {fts}")

@@ -1,0 +1,272 @@
+"""Capture, conversations, outages, exceptions, search, receipts and export on both backends."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from commsgov.records import InvalidFieldError, MessageDraft, Participant, RecordDraft
+from commsgov.services import records as svc
+from commsgov.store.repo import RecordFilter
+
+from .conftest import T0, chat, conversation, sql
+
+
+def _counts(store: Any) -> tuple[int, int, int]:
+    (row,) = sql(
+        store,
+        "SELECT (SELECT count(*) FROM ledger), (SELECT count(*) FROM records), "
+        "(SELECT count(*) FROM messages)",
+    )
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+def test_mma_outside_outage_is_kept_and_flagged(store: Any) -> None:
+    result = svc.capture(
+        store, RecordDraft(method="WhatsApp", occurred_at=T0, summary="x"), actor="ann"
+    )
+    assert result.device == "personal"
+    assert result.outage_uid is None
+    assert result.policy_exception is not None
+    assert result.policy_exception["rule"] == "mma-ban"
+    assert result.policy_exception["quote"] == (
+        "The use of MMAs for everyday government work is not permitted."
+    )
+    assert result.policy_exception["document"] == "000_9dc585f751727391.txt"
+    (flagged,) = svc.exceptions(store)
+    assert flagged["uid"] == result.uid and flagged["method"] == "whatsapp"
+
+
+def test_personal_device_outside_outage_is_flagged(store: Any) -> None:
+    phone = svc.capture(store, RecordDraft(method="personal-phone", occurred_at=T0, summary="x"))
+    assert phone.policy_exception and phone.policy_exception["rule"] == "non-corporate-channel"
+    email = svc.capture(store, RecordDraft(method="email", occurred_at=T0, summary="x"))
+    assert email.policy_exception is None
+    on_own_phone = svc.capture(
+        store, RecordDraft(method="email", occurred_at=T0, summary="x", device="personal")
+    )
+    assert on_own_phone.policy_exception is not None
+
+
+def test_outage_and_exemption_cover_captures(store: Any) -> None:
+    outage = svc.start_outage(
+        store, reason="cyber-attack", actor="boss", started_at=T0 - dt.timedelta(hours=1)
+    )
+    inside = svc.capture(store, RecordDraft(method="signal", occurred_at=T0, summary="x"))
+    assert inside.outage_uid == outage["uid"] and inside.policy_exception is None
+    ended = svc.end_outage(store, actor="boss", ended_at=T0 + dt.timedelta(hours=1))
+    assert ended["ended_by"] == "boss" and ended["declared_by"] == "boss"
+    after = svc.capture(
+        store, RecordDraft(method="signal", occurred_at=T0 + dt.timedelta(hours=2), summary="x")
+    )
+    assert after.policy_exception is not None
+    exemption = svc.start_outage(
+        store,
+        reason="transition period: flood response",
+        kind="exemption",
+        started_at=T0 + dt.timedelta(hours=1, minutes=30),
+    )
+    covered = svc.capture(
+        store, RecordDraft(method="whatsapp", occurred_at=T0 + dt.timedelta(hours=3), summary="x")
+    )
+    assert covered.outage_uid == exemption["uid"]
+    assert [o["kind"] for o in svc.list_outages(store)] == ["exemption", "outage"]
+    with pytest.raises(InvalidFieldError) as info:
+        svc.start_outage(store, reason="  ")
+    assert info.value.field == "reason"
+
+
+def test_end_without_open_outage(store: Any) -> None:
+    from commsgov.records import NotFoundError
+
+    with pytest.raises(NotFoundError):
+        svc.end_outage(store)
+
+
+def test_timestamps_keep_the_original_zone(store: Any) -> None:
+    from zoneinfo import ZoneInfo
+
+    when = dt.datetime(2026, 7, 1, 14, 30, tzinfo=ZoneInfo("Europe/London"))
+    uid = svc.capture(store, RecordDraft(method="email", occurred_at=when, summary="x")).uid
+    record = svc.get_record(store, uid)
+    assert record["occurred_at_utc"] == "2026-07-01T13:30:00.000000Z"
+    assert record["occurred_zone"] == "Europe/London"
+    assert record["occurred_local"] == "2026-07-01T14:30:00+01:00"
+
+
+@pytest.mark.parametrize(
+    ("draft", "field"),
+    [
+        (RecordDraft(method="whatsup", occurred_at=T0, summary="x"), "method"),
+        (RecordDraft(method="email", occurred_at=T0.replace(tzinfo=None), summary="x"), "at"),
+        (RecordDraft(method="email", occurred_at=T0), "summary"),
+        (RecordDraft(method="email", occurred_at=T0, summary="x", scenario="nope"), "scenario"),
+    ],
+)
+def test_invalid_capture_names_the_field_and_writes_nothing(
+    store: Any, draft: RecordDraft, field: str
+) -> None:
+    with pytest.raises(InvalidFieldError) as info:
+        svc.capture(store, draft)
+    assert info.value.field == field
+    assert _counts(store) == (0, 0, 0)
+
+
+def test_missing_attachment_writes_nothing(store: Any, tmp_path: Path) -> None:
+    draft = RecordDraft(method="email", occurred_at=T0, summary="x")
+    with pytest.raises(InvalidFieldError) as info:
+        svc.capture(store, draft, attach=[tmp_path / "missing.pdf"])
+    assert info.value.field == "attach"
+    assert _counts(store) == (0, 0, 0)
+
+
+def test_attachments_are_stored_once_and_verified_on_read(store: Any, tmp_path: Path) -> None:
+    from commsgov.store.blobs import BlobError
+
+    file = tmp_path / "photo.jpg"
+    file.write_bytes(b"\xff\xd8 not really a jpeg")
+    copy = tmp_path / "same.jpg"
+    copy.write_bytes(file.read_bytes())
+    a = svc.capture(store, RecordDraft(method="email", occurred_at=T0, summary="a"), attach=[file])
+    svc.capture(store, RecordDraft(method="email", occurred_at=T0, summary="b"), attach=[copy])
+    stored = list(store.blobs.all())
+    assert len(stored) == 1
+    (att,) = svc.get_record(store, a.uid)["attachments"]
+    assert att["filename"] == "photo.jpg" and att["media_type"] == "image/jpeg"
+    assert store.blobs.read(att["sha256"]) == file.read_bytes()
+    path = store.blobs.path(att["sha256"])
+    path.chmod(0o644)
+    path.write_bytes(b"altered")
+    with pytest.raises(BlobError):
+        store.blobs.read(att["sha256"])
+
+
+def test_conversation_deduplicates_messages(store: Any, tmp_path: Path) -> None:
+    export = tmp_path / "chat.txt"
+    export.write_text("the original export\n")
+    first = svc.store_conversation(
+        store,
+        record=chat(),
+        messages=conversation(50),
+        actor="imp",
+        original_file=export,
+        batch_size=16,
+    )
+    assert (first.created, first.new_messages, first.already_held) == (True, 50, 0)
+    assert first.entries == 1 + 4  # the capture, then one entry per batch of 16
+    again = svc.store_conversation(
+        store, record=chat(), messages=[*conversation(60), conversation(1)[0]], actor="imp"
+    )
+    assert again.record_uid == first.record_uid
+    assert (again.created, again.new_messages, again.already_held) == (False, 10, 51)
+    record = svc.get_record(store, first.record_uid)
+    assert len(record["messages"]) == 60
+    assert record["source"]["kind"] == "file"
+    assert record["source"]["file_sha256"] == svc.store_file(store, export).sha256
+    assert svc.verify(store).ok
+
+
+def test_same_text_in_another_conversation_is_a_different_message(store: Any) -> None:
+    svc.store_conversation(store, record=chat("a"), messages=conversation(5))
+    other = svc.store_conversation(store, record=chat("b"), messages=conversation(5))
+    assert other.new_messages == 5
+
+
+def test_bad_message_mid_batch_rolls_back_everything(store: Any) -> None:
+    messages = conversation(40)
+    messages[33] = dataclasses.replace(
+        messages[33], sent_at=messages[33].sent_at.replace(tzinfo=None)
+    )
+    with pytest.raises(InvalidFieldError) as info:
+        svc.store_conversation(store, record=chat(), messages=messages, batch_size=10)
+    assert info.value.field == "messages[33].sent_at"
+    assert _counts(store) == (0, 0, 0)
+
+
+def test_add_messages_with_attachments(store: Any, tmp_path: Path) -> None:
+    conv = svc.store_conversation(store, record=chat(), messages=conversation(2))
+    voice = tmp_path / "voice.opus"
+    voice.write_bytes(b"OggS....")
+    ref = svc.store_file(store, voice)
+    result = svc.add_messages(
+        store,
+        record_uid=conv.record_uid[:8],
+        messages=[
+            MessageDraft(T0 + dt.timedelta(days=1), "Ann", "<voice note>", attachments=(ref,))
+        ],
+    )
+    assert result.new_messages == 1
+    report = svc.verify(store)
+    assert report.ok and report.blobs == 1
+
+
+def test_search_filters(store: Any, populated: dict[str, Any]) -> None:
+    def uids(terms: str, **flt: Any) -> set[str]:
+        return {r["uid"] for r in svc.search_records(store, terms=terms, flt=RecordFilter(**flt))}
+
+    conv, email, late = (
+        populated["conv"].record_uid,
+        populated["email"].uid,
+        populated["late"].uid,
+    )
+    assert uids("budget") == {email}
+    assert uids("number 17") == {conv}
+    assert uids("numb*") == {conv}
+    assert uids("NHS") == {conv}  # a participant's organisation
+    assert uids("late chat") == {late}
+    assert uids("budget", method="signal") == set()
+    assert uids("number", outage_uid=populated["outage"]["uid"]) == {conv}
+    assert uids("budget", outage_uid=populated["outage"]["uid"]) == set()
+    assert uids("number", participant="nhs") == {conv}
+    assert uids("late", since_utc="2026-11-21T00:00:00.000000Z") == {late}
+    assert uids("late", until_utc="2026-11-21T00:00:00.000000Z") == set()
+    assert uids('"; DROP TABLE records; --') == set()
+    assert uids("   ") == set()
+    (hit,) = svc.search_records(store, terms="number 17")
+    assert [m["text"] for m in hit["matching_messages"]] == ["message number 17"]
+    listed = svc.list_records(store, flt=RecordFilter(method="whatsapp"))
+    assert [r["uid"] for r in listed] == [conv] and listed[0]["message_count"] == 30
+
+
+def test_receipt_holds_until_tampering(store: Any, populated: dict[str, Any]) -> None:
+    uid = populated["email"].uid
+    receipt = svc.receipt(store, uid).to_dict()
+    assert svc.check_receipt(store, receipt) == []
+    svc.capture(store, RecordDraft(method="email", occurred_at=T0, summary="later"))
+    svc.correct_record(store, uid=uid, changes={"subject": "Budget"}, reason="add subject")
+    assert svc.check_receipt(store, json.loads(json.dumps(receipt))) == []
+    sql(store, "UPDATE ledger SET actor = 'mallory' WHERE seq = :s", s=receipt["entry_seq"])
+    problems = svc.check_receipt(store, receipt)
+    assert problems and any("does not verify" in p for p in problems)
+
+
+def test_export_has_hashes(store: Any, populated: dict[str, Any]) -> None:
+    rows = svc.search_records(store, terms="number")
+    data = json.loads(svc.export_records(store, rows, fmt="json"))
+    (record,) = data["records"]
+    assert len(record["record_sha256"]) == 64 and len(record["messages"]) == 30
+    assert all(len(m["sha256"]) == 64 for m in record["messages"])
+    assert len(data["ledger_head_hash"]) == 64
+    text = svc.export_records(store, rows, fmt="csv")
+    lines = text.strip().splitlines()
+    assert lines[0].startswith("row_type,record_uid")
+    assert len(lines) == 1 + 1 + 30
+    with pytest.raises(InvalidFieldError):
+        svc.export_records(store, rows, fmt="xml")
+
+
+def test_participants_correction(store: Any) -> None:
+    uid = svc.capture(store, RecordDraft(method="email", occurred_at=T0, summary="x")).uid
+    svc.correct_record(
+        store, uid=uid, changes={"participants": [Participant("Dee")]}, reason="forgot"
+    )
+    assert svc.get_record(store, uid)["participants"][0]["name"] == "Dee"
+    with pytest.raises(InvalidFieldError) as info:
+        svc.correct_record(store, uid=uid, changes={"captured_by": "x"}, reason="r")
+    assert info.value.field == "captured_by"
+    assert svc.verify(store).ok
