@@ -23,6 +23,7 @@ app = typer.Typer(
 _GROUPS = [
     "commsgov.cli.policy_cmds",
     "commsgov.cli.records_cmds",
+    "commsgov.cli.ingest_cmds",
 ]
 
 for _module in _GROUPS:

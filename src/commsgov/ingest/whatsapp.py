@@ -35,6 +35,7 @@ from commsgov.ingest.errors import AmbiguousDateOrderError, ParseError
 from commsgov.ingest.model import DateOrder, ParsedAttachment, ParsedChat, ParsedMessage
 
 FORMAT = "whatsapp"
+FORMAT_ZIP = "whatsapp-zip"
 
 #: 12-hour markers (lower case, dots and spaces removed) -> True for p.m.
 _MARKERS: dict[str, bool] = {
@@ -539,5 +540,6 @@ def parse_zip(
         except _ZIP_ERRORS as exc:
             raise WhatsAppError(f"damaged zip file ({exc})", file=name) from None
     chat.source = name
+    chat.format = FORMAT_ZIP
     chat.title = chat.title or _title(member)
     return chat

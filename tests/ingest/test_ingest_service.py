@@ -1,0 +1,120 @@
+"""Storing parsed chats: original file hashed, zip media as attachments, nothing added twice.
+
+Runs on SQLite and PostgreSQL (the ``store`` fixture from ``tests/fixtures_db.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from commsgov.ingest import ParseError
+from commsgov.services import records as svc
+from commsgov.services.ingest import SYSTEM_SENDER, ingest_file
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+TZ = "Europe/London"
+
+
+def _count(store: Any, table: str) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+def test_whatsapp_zip_is_stored_with_hash_and_media(store: Any) -> None:
+    path = DATA / "whatsapp-zip" / "android_with_media.zip"
+    result = ingest_file(store, path, tz=TZ, captured_by="ann")
+    assert (result.count, result.new_messages, result.already_held) == (3, 3, 0)
+    assert result.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    record = svc.get_record(store, result.conversations[0]["record"])
+    assert record["source"]["file_sha256"] == result.sha256
+    assert record["source"]["format"] == "whatsapp-zip"
+    assert store.blobs.path(result.sha256).read_bytes() == path.read_bytes()
+    first = record["messages"][0]
+    assert first["text"] == "Switch room"
+    (att,) = first["attachments"]
+    assert att["filename"] == "IMG-20240314-WA0001.jpg"
+    assert att["media_type"] == "image/jpeg"
+    with zipfile.ZipFile(path) as archive:
+        assert store.blobs.read(att["sha256"]) == archive.read("IMG-20240314-WA0001.jpg")
+    # the video is referenced by the chat but not in the zip: no attachment, nothing invented
+    assert record["messages"][2]["attachments"] == []
+    assert svc.verify(store).ok
+
+
+def test_importing_twice_adds_nothing(store: Any) -> None:
+    path = DATA / "whatsapp" / "ios_brackets_lrm_nnbsp.txt"
+    first = ingest_file(store, path, tz=TZ)
+    messages, ledger = _count(store, "messages"), _count(store, "ledger")
+    again = ingest_file(store, path, tz=TZ)
+    assert (first.new_messages, again.new_messages, again.already_held) == (8, 0, 8)
+    assert (_count(store, "messages"), _count(store, "ledger")) == (messages, ledger)
+    assert again.conversations[0]["record"] == first.conversations[0]["record"]
+    record = svc.get_record(store, first.conversations[0]["record"])
+    assert record["messages"][0]["sender"] == SYSTEM_SENDER
+    assert svc.verify(store).ok
+
+
+def test_overlapping_exports_add_only_new_messages(store: Any, tmp_path: Path) -> None:
+    lines = [
+        f"14/03/2024, 10:{i:02d} - {'Ann' if i % 2 else 'Bob'}: message {i}" for i in range(30)
+    ]
+    ann = tmp_path / "WhatsApp Chat with Bob.txt"
+    bob = tmp_path / "WhatsApp Chat with Ann.txt"
+    ann.write_text("\n".join(lines[:20]) + "\n", encoding="utf-8")
+    bob.write_text("\n".join(lines[10:]) + "\n", encoding="utf-8")
+    a = ingest_file(store, ann, tz=TZ)
+    b = ingest_file(store, bob, tz=TZ)
+    assert (a.new_messages, b.new_messages, b.already_held) == (20, 10, 10)
+    assert b.conversations[0]["record"] == a.conversations[0]["record"]
+    assert _count(store, "messages") == 30
+
+
+def test_bad_file_writes_nothing(store: Any) -> None:
+    before = (_count(store, "messages"), _count(store, "ledger"), _count(store, "records"))
+    with pytest.raises(ParseError) as caught:
+        ingest_file(store, DATA / "whatsapp" / "text_before_first_header_refused.txt", tz=TZ)
+    assert caught.value.line == 1
+    after = (_count(store, "messages"), _count(store, "ledger"), _count(store, "records"))
+    assert after == before
+    assert not store.blobs.root.exists() or not any(store.blobs.root.rglob("*"))
+
+
+def test_multi_conversation_exports_make_one_record_each(store: Any) -> None:
+    result = ingest_file(store, DATA / "sms" / "sms_and_mms_with_surrogates.xml", tz=TZ)
+    assert result.new_messages == 4
+    assert len(result.conversations) == 3
+    keys = {c["conversation_key"] for c in result.conversations}
+    assert any(k.endswith(":chat:+447700900123") for k in keys)
+    telegram = ingest_file(store, DATA / "telegram" / "whole_account_export.json", tz=TZ)
+    assert [c["count"] for c in telegram.conversations] == [1, 2]
+
+
+def test_exact_text_survives_the_store(store: Any) -> None:
+    result = ingest_file(store, DATA / "whatsapp" / "regression_no_nfkc.txt", tz=TZ)
+    record = svc.get_record(store, result.conversations[0]["record"])
+    assert record["messages"][0]["text"] == "ﬁnance ＡＢＣ ① ℌ café café"
+    assert record["messages"][1]["text"] == "tab\tand trailing spaces  "
+
+
+def test_unknown_outage_is_refused(store: Any) -> None:
+    from commsgov.records.errors import NotFoundError
+
+    with pytest.raises(NotFoundError):
+        ingest_file(store, DATA / "whatsapp" / "german_dots_24h.txt", tz=TZ, outage="nope")
+    assert _count(store, "messages") == 0
+
+
+def test_stream_wrapper_reports_bytes(tmp_path: Path) -> None:
+    from commsgov.services.ingest import read_export
+
+    seen: list[int] = []
+    path = DATA / "sms" / "sms_and_mms_with_surrogates.xml"
+    chat = read_export(path, tz=TZ, on_read=seen.append)
+    assert len(chat.messages) == 4
+    assert sum(seen) >= path.stat().st_size
