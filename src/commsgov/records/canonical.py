@@ -12,6 +12,11 @@ from collections.abc import Mapping, Sequence
 
 JSONValue = None | bool | int | float | str | Sequence["JSONValue"] | Mapping[str, "JSONValue"]
 
+try:  # the C string encoder the JSON encoder itself uses when ensure_ascii is off
+    from _json import encode_basestring as _encode_string
+except ImportError:  # pragma: no cover - pure-Python fallback
+    from json.encoder import py_encode_basestring as _encode_string
+
 _ENCODER = json.JSONEncoder(
     sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
 )
@@ -29,6 +34,18 @@ def canonical_json(value: object) -> str:
 def canonical_bytes(value: object) -> bytes:
     """The canonical JSON of ``value`` as UTF-8 bytes (what gets hashed)."""
     return _ENCODER.encode(value).encode("utf-8")
+
+
+def canonical_strings(items: Sequence[str]) -> bytes:
+    """Canonical JSON bytes of a list of strings, built faster than the encoder.
+
+    The result is byte-for-byte what :func:`canonical_bytes` gives for the same list; the hot
+    paths (message identity and message hashes, millions of times) use this.
+
+    >>> canonical_strings(["a", 'q"é', "\\n"]) == canonical_bytes(["a", 'q"é', "\\n"])
+    True
+    """
+    return ("[" + ",".join(map(_encode_string, items)) + "]").encode("utf-8")
 
 
 def sha256_hex(data: bytes | str) -> str:

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from commsgov.records.canonical import canonical_bytes, sha256_hex
+from commsgov.records.canonical import canonical_strings, sha256_hex
 from commsgov.records.errors import InvalidFieldError
 from commsgov.records.timestamps import local_text, utc_text, zone_name
 
@@ -246,7 +246,9 @@ def message_identity(
     ...                  text="hi")[:12]
     '6a4dfe887250'
     """
-    return sha256_hex(canonical_bytes(["message", method, conversation, sent_at_utc, sender, text]))
+    return sha256_hex(
+        canonical_strings(["message", method, conversation, sent_at_utc, sender, text])
+    )
 
 
 def message_canonical(
@@ -261,5 +263,7 @@ def message_canonical(
     attachments_json: str,
 ) -> bytes:
     """The bytes a stored message's SHA-256 is computed over (``attachments_json`` verbatim)."""
-    head = canonical_bytes([record_uid, identity, sent_at_utc, sent_zone, sent_local, sender, text])
+    head = canonical_strings(
+        [record_uid, identity, sent_at_utc, sent_zone, sent_local, sender, text]
+    )
     return head + b"\x1e" + attachments_json.encode("utf-8")

@@ -22,7 +22,8 @@ def utc_text(when: dt.datetime) -> str:
     """
     if when.tzinfo is None or when.utcoffset() is None:
         raise ValueError("timestamp must be timezone-aware")
-    return when.astimezone(dt.UTC).strftime(_UTC_FORMAT)
+    utc = when.astimezone(dt.UTC).replace(tzinfo=None)
+    return utc.isoformat(timespec="microseconds") + "Z"
 
 
 def zone_name(when: dt.datetime) -> str:

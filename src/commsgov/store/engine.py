@@ -38,6 +38,7 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     # may lose the last commits (use FULL where that matters).
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB: bulk writes touch big indexes
     cursor.close()
 
 

@@ -514,12 +514,25 @@ def existing_identities(conn: Connection, *, identities: Sequence[str]) -> set[s
 
 
 def insert_messages(conn: Connection, *, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Insert message rows, each a tuple in :data:`MESSAGE_COLUMNS` order (one executemany)."""
+    """Insert message rows, each a tuple in :data:`MESSAGE_COLUMNS` order, and index them.
+
+    One ``executemany``; on SQLite the full-text index is then fed with one
+    ``INSERT ... SELECT`` per ledger entry the rows belong to (PostgreSQL's GIN index is
+    maintained by the database itself).
+    """
     if not rows:
         return
-    marks = ", ".join("?" if conn.dialect.name == "sqlite" else "%s" for _ in MESSAGE_COLUMNS)
+    sqlite = conn.dialect.name == "sqlite"
+    marks = ", ".join("?" if sqlite else "%s" for _ in MESSAGE_COLUMNS)
     sql = f"INSERT INTO messages ({', '.join(MESSAGE_COLUMNS)}) VALUES ({marks})"
     conn.exec_driver_sql(sql, list(rows))
+    if sqlite:
+        for seq in sorted({row[1] for row in rows}):
+            conn.exec_driver_sql(
+                "INSERT INTO fts_messages (rowid, sender, text) "
+                "SELECT id, sender, text FROM messages WHERE entry_seq = ?",
+                (seq,),
+            )
 
 
 def messages_of_record(

@@ -202,12 +202,17 @@ _PARTICIPANTS = (
     "coalesce(json_extract(p.value, '$.organisation'), ''), ' ') "
     "FROM json_each({row}.participants) AS p)"
 )
+# Messages are indexed in bulk by commsgov.store.repo.insert_messages (one INSERT ... SELECT per
+# ledger batch, several times faster than a per-row trigger); deletes and updates use triggers.
+# detail=column: no phrase or NEAR queries (commsgov does not make them), a smaller, faster index.
 _FTS = {
-    "messages": ("fts_messages", ["sender", "text"], {}),
+    "messages": ("fts_messages", ["sender", "text"], {}, False, "column"),
     "records": (
         "fts_records",
         ["subject", "summary", "content", "participants"],
         {"participants": _PARTICIPANTS},
+        True,
+        "full",
     ),
 }
 PG_MESSAGES_TSV = "to_tsvector('simple', sender || ' ' || text)"
@@ -225,18 +230,19 @@ def _values(row: str, columns: list[str], computed: dict[str, str]) -> str:
 
 def _create_search() -> None:
     if op.get_bind().dialect.name == "sqlite":
-        for table, (fts, columns, computed) in _FTS.items():
+        for table, (fts, columns, computed, insert_trigger, detail) in _FTS.items():
             cols = ", ".join(columns)
             new = _values("new", columns, computed)
             old = _values("old", columns, computed)
             op.execute(
                 f"CREATE VIRTUAL TABLE {fts} USING fts5({cols}, content='{table}', "
-                "content_rowid='id', tokenize='unicode61 remove_diacritics 2')"
+                f"content_rowid='id', tokenize='unicode61 remove_diacritics 2', detail={detail})"
             )
-            op.execute(
-                f"CREATE TRIGGER {fts}_ai AFTER INSERT ON {table} BEGIN "
-                f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END"
-            )
+            if insert_trigger:
+                op.execute(
+                    f"CREATE TRIGGER {fts}_ai AFTER INSERT ON {table} BEGIN "
+                    f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END"
+                )
             op.execute(
                 f"CREATE TRIGGER {fts}_ad AFTER DELETE ON {table} BEGIN "
                 f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); END"
@@ -253,7 +259,7 @@ def _create_search() -> None:
 
 def _drop_search() -> None:
     if op.get_bind().dialect.name == "sqlite":
-        for fts, _columns, _computed in _FTS.values():
+        for fts, *_rest in _FTS.values():
             for suffix in ("ai", "ad", "au"):
                 op.execute(f"DROP TRIGGER IF EXISTS {fts}_{suffix}")
             op.execute(f"DROP TABLE IF EXISTS {fts}")
