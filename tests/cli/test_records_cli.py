@@ -1,0 +1,273 @@
+"""The record commands: capture, outage, verify, receipt, records, report exceptions, db."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from commsgov.cli.main import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def db(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("COMMSGOV_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("COMMSGOV_USER", "ann.clerk")
+    return sqlite_url
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def capture(*args: str) -> dict[str, object]:
+    code, out, err = run("capture", "--json", *args)
+    assert code == 0, err
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
+def test_capture_by_flags_flags_an_mma_exception(db: str, tmp_path: Path) -> None:
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(b"\x89PNG fake")
+    data = capture(
+        "--method",
+        "WhatsApp",
+        "--at",
+        "2026-11-20 10:15",
+        "--with",
+        "Ann Smith <+447700900123> @NHS Lothian !external",
+        "--with",
+        "Bob",
+        "--summary",
+        "Agreed the budget",
+        "--attach",
+        str(photo),
+    )
+    assert data["device"] == "personal"
+    assert data["policy_exception"]["rule"] == "mma-ban"  # type: ignore[index]
+    code, out, _ = run("records", "show", str(data["uid"]), "--json")
+    record = json.loads(out)
+    assert record["occurred_local"] == "2026-11-20T10:15:00+00:00"
+    assert record["occurred_zone"] == "Europe/London"
+    assert record["captured_by"] == "ann.clerk"
+    assert record["participants"][0] == {
+        "name": "Ann Smith",
+        "number": "+447700900123",
+        "organisation": "NHS Lothian",
+        "internal": False,
+    }
+    assert record["attachments"][0]["filename"] == "photo.png"
+    code, out, _ = run("report", "exceptions", "--json")
+    (row,) = json.loads(out)
+    assert row["uid"] == data["uid"]
+    assert row["quote"] == "The use of MMAs for everyday government work is not permitted."
+    code, out, _ = run("report", "exceptions")
+    assert code == 0 and "mma-ban" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["--method", "whatsup", "--at", "2026-11-20 10:00", "--summary", "x"], "method:"),
+        (["--method", "email", "--at", "2026-02-30 10:00", "--summary", "x"], "at:"),
+        (["--method", "email", "--at", "2099-01-01 10:00", "--summary", "x"], "at:"),
+        (["--method", "email", "--at", "yesterday", "--summary", "x"], "at:"),
+        (
+            [
+                "--method",
+                "email",
+                "--at",
+                "2026-11-20 10:00",
+                "--summary",
+                "x",
+                "--attach",
+                "/no/such/file.pdf",
+            ],
+            "attach:",
+        ),
+        (
+            [
+                "--method",
+                "email",
+                "--at",
+                "2026-11-20 10:00",
+                "--summary",
+                "x",
+                "--zone",
+                "Mars/Olympus",
+            ],
+            "timezone:",
+        ),
+        (["--method", "email", "--at", "2026-11-20 10:00"], "summary:"),
+        (["--at", "2026-11-20 10:00", "--summary", "x"], "method:"),
+        (["--method", "email", "--summary", "x"], "at:"),
+        (
+            [
+                "--method",
+                "email",
+                "--at",
+                "2026-11-20 10:00",
+                "--summary",
+                "x",
+                "--device",
+                "tablet",
+            ],
+            "device:",
+        ),
+    ],
+)
+def test_bad_input_names_the_field_and_writes_nothing(db: str, args: list[str], field: str) -> None:
+    code, _out, err = run("capture", *args)
+    assert code == 2
+    assert err.startswith(f"Error: {field}"), err
+    path = db.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM ledger").fetchone() == (0,)
+
+
+def test_no_prompt_without_a_terminal(db: str) -> None:
+    # A script with missing flags gets an error at once, never a prompt waiting on stdin.
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from commsgov.cli.main import main; main()",
+            "capture",
+            "--method",
+            "email",
+        ],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ},
+    )
+    assert result.returncode == 2
+    assert "at:" in result.stderr
+    assert "When" not in result.stdout
+
+
+def test_outages_cover_captures(db: str) -> None:
+    code, out, err = run(
+        "outage",
+        "start",
+        "--reason",
+        "SCOTS down: cyber-attack",
+        "--at",
+        "2026-11-20 08:00",
+        "--json",
+    )
+    assert code == 0, err
+    outage = json.loads(out)
+    assert outage["declared_by"] == "ann.clerk"
+    data = capture("--method", "signal", "--at", "2026-11-20 10:00", "--summary", "x")
+    assert data["outage_uid"] == outage["uid"] and data["policy_exception"] is None
+    code, out, err = run("outage", "end", "--at", "2026-11-20 12:00", "--json")
+    assert code == 0, err
+    assert json.loads(out)["ended_at_utc"] == "2026-11-20T12:00:00.000000Z"
+    code, out, _ = run("outage", "end")
+    assert code == 1
+    code, out, _ = run("outage", "list", "--json")
+    (listed,) = json.loads(out)
+    assert listed["uid"] == outage["uid"] and listed["ended_by"] == "ann.clerk"
+    code, out, _ = run("outage", "list")
+    assert "SCOTS" in out
+    code, out, _ = run("records", "list", "--outage", outage["uid"], "--json")
+    assert [r["uid"] for r in json.loads(out)] == [data["uid"]]
+
+
+def test_verify_receipt_and_tampering(db: str, tmp_path: Path) -> None:
+    data = capture("--method", "email", "--at", "2026-11-20 10:00", "--summary", "budget")
+    code, out, _ = run("verify")
+    assert code == 0 and out.startswith("OK: 1 ledger entries, 1 records")
+    assert "Head: entry 1 " in out
+    code, out, _ = run("receipt", str(data["uid"])[:8])
+    assert code == 0
+    receipt = tmp_path / "receipt.json"
+    receipt.write_text(out)
+    code, out, _ = run("receipt", "--check", str(receipt))
+    assert code == 0 and out.startswith("OK")
+    with sqlite3.connect(db.removeprefix("sqlite:///")) as conn:
+        conn.execute("UPDATE records SET summary = 'nothing' ")
+    code, out, err = run("verify")
+    assert code == 1
+    assert "BROKEN: record: ledger entry 1, record " in err and "summary" in err
+    code, out, _ = run("verify", "--json")
+    assert code == 1 and json.loads(out)["problem"]["check"] == "record"
+    code, _, err = run("receipt", "--check", str(receipt))
+    assert code == 1 and "FAILED" in err
+    code, _, err = run("receipt")
+    assert code == 2
+
+
+def test_records_list_search_export(db: str, tmp_path: Path) -> None:
+    a = capture(
+        "--method", "email", "--at", "2026-11-20 10:00", "--summary", "budget cuts", "--with", "Cy"
+    )
+    capture("--method", "teams chat", "--at", "2026-11-22 10:00", "--summary", "rota")
+    code, out, _ = run("records", "list", "--json")
+    assert [r["summary"] for r in json.loads(out)] == ["rota", "budget cuts"]
+    code, out, _ = run("records", "list", "--since", "2026-11-21", "--json")
+    assert [r["summary"] for r in json.loads(out)] == ["rota"]
+    code, out, _ = run("records", "list", "--until", "2026-11-20", "--json")
+    assert [r["summary"] for r in json.loads(out)] == ["budget cuts"]
+    code, out, _ = run("records", "list", "--method", "teams", "--json")
+    assert [r["summary"] for r in json.loads(out)] == ["rota"]
+    code, _, err = run("records", "list", "--method", "whatsup")
+    assert code == 2 and "method:" in err
+    code, out, _ = run("records", "search", "budget", "--json")
+    assert [r["uid"] for r in json.loads(out)] == [a["uid"]]
+    code, out, _ = run("records", "search", "cy", "--participant", "cy")
+    assert code == 0 and "budget" in out
+    code, out, _ = run("records", "list")
+    assert code == 0 and "2 record(s)" in out
+    target = tmp_path / "foi.csv"
+    code, _, err = run("records", "export", "budget", "--format", "csv", "--output", str(target))
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(target.read_text())))
+    assert len(rows) == 1 and len(rows[0]["sha256"]) == 64
+    code, out, _ = run("records", "export", "--format", "json")
+    assert len(json.loads(out)["records"]) == 2
+    code, _, err = run("records", "export", "--format", "xml")
+    assert code == 2 and "format:" in err
+    code, _, err = run("records", "show", "nope")
+    assert code == 1
+
+
+def test_db_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COMMSGOV_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("COMMSGOV_DATABASE_URL", raising=False)
+    code, out, err = run("db", "upgrade")
+    assert code == 0, err
+    assert "revision" in out
+    assert (tmp_path / "data" / "commsgov.db").exists()
+
+
+def test_every_records_command_has_help() -> None:
+    for args in (
+        ["capture"],
+        ["outage", "start"],
+        ["outage", "end"],
+        ["outage", "list"],
+        ["verify"],
+        ["receipt"],
+        ["records", "list"],
+        ["records", "show"],
+        ["records", "search"],
+        ["records", "export"],
+        ["report", "exceptions"],
+        ["db", "upgrade"],
+    ):
+        code, out, _ = run(*args, "--help")
+        assert code == 0 and len(out) > 100, args
