@@ -1,0 +1,201 @@
+"""The corporate record at scale: bulk write, verify and search, each beside a bare baseline.
+
+- Bulk write: ``services.records.store_conversation`` (identity hashing, deduplication, message
+  hashes, a ledger entry per 10,000-message batch, full-text index) vs a bare ``sqlite3``
+  ``executemany`` of the same rows into a table with the same columns and no index.
+- Verify: ``services.records.verify`` (chain, replay, every message rehashed from its columns)
+  vs ``hashlib.sha256`` over the same canonical bytes, already in memory.
+- Search: p50/p95 of ``store.repo.search_messages`` (FTS5; newest 50 matches) vs
+  ``LIKE '%term%'`` with the same order and limit, over words drawn across the vocabulary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+import shutil
+import sqlite3
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+TITLE = "Corporate record: bulk write, verify and search vs bare SQLite and hashlib"
+
+_SYLLABLES = ["ba", "ke", "lo", "mi", "nu", "ra", "se", "ti", "vo", "za", "dru", "pla", "sto"]
+
+
+def _vocabulary(size: int, rng: random.Random) -> list[str]:
+    words: set[str] = set()
+    while len(words) < size:
+        words.add("".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 4))))
+    return sorted(words)
+
+
+def _messages(n: int, vocab: list[str], rng: random.Random) -> list[object]:
+    from commsgov.records import MessageDraft
+
+    zone = ZoneInfo("Europe/London")
+    start = dt.datetime(2025, 1, 1, tzinfo=zone)
+    # Zipf-like word frequencies: rank r is drawn with probability ~ 1/r
+    weights = [1.0 / (r + 1) for r in range(len(vocab))]
+    senders = [f"Person {i}" for i in range(40)]
+    out: list[object] = []
+    chunk = rng.choices(vocab, weights=weights, k=n * 10)
+    for i in range(n):
+        words = chunk[i * 10 : i * 10 + rng.randint(4, 10)]
+        out.append(
+            MessageDraft(start + dt.timedelta(seconds=17 * i), senders[i % 40], " ".join(words))
+        )
+    return out
+
+
+def _rate(n: int, seconds: float) -> str:
+    return f"{n / seconds:,.0f}"
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def run(quick: bool) -> str:
+    from commsgov.records import RecordDraft, message_canonical
+    from commsgov.services import records as svc
+    from commsgov.store import repo
+
+    n = 50_000 if quick else 1_000_000
+    rng = random.Random(2026)
+    vocab = _vocabulary(20_000, rng)
+    drafts = _messages(n, vocab, rng)
+    tmp = Path(tempfile.mkdtemp(prefix="commsgov-bench-"))
+    try:
+        # -- bulk write -----------------------------------------------------------------
+        store = svc.open_store(f"sqlite:///{tmp / 'record.db'}", blob_dir=tmp / "blobs")
+        record = RecordDraft(
+            method="whatsapp",
+            occurred_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+            conversation_key="bench",
+            subject="Benchmark conversation",
+        )
+        t0 = time.perf_counter()
+        result = svc.store_conversation(
+            store, record=record, messages=drafts, actor="bench", batch_size=10_000
+        )
+        ours_write = time.perf_counter() - t0
+        assert result.new_messages == n, result
+
+        with store.read() as conn:
+            rows = conn.exec_driver_sql(
+                f"SELECT {', '.join(repo.MESSAGE_COLUMNS)} FROM messages ORDER BY id"
+            ).all()
+        rows = [tuple(r) for r in rows]
+        bare = sqlite3.connect(tmp / "bare.db", isolation_level=None)
+        bare.execute("PRAGMA journal_mode=WAL")
+        bare.execute("PRAGMA synchronous=NORMAL")
+        columns = ", ".join(repo.MESSAGE_COLUMNS)
+        bare.execute(f"CREATE TABLE messages (id INTEGER PRIMARY KEY, {columns})")
+        marks = ", ".join("?" for _ in repo.MESSAGE_COLUMNS)
+        t0 = time.perf_counter()
+        bare.execute("BEGIN")
+        bare.executemany(f"INSERT INTO messages ({columns}) VALUES ({marks})", rows)
+        bare.execute("COMMIT")
+        bare_write = time.perf_counter() - t0
+        bare.close()
+
+        # -- verify ---------------------------------------------------------------------
+        t0 = time.perf_counter()
+        report = svc.verify(store)
+        ours_verify = time.perf_counter() - t0
+        assert report.ok, report.problem
+        with store.read() as conn:
+            uid = conn.exec_driver_sql("SELECT uid FROM records").scalar_one()
+            payloads = [e.payload.encode() for e in repo.iter_ledger(conn)]
+        blobs = [
+            message_canonical(
+                record_uid=uid,
+                identity=r[3],
+                sent_at_utc=r[4],
+                sent_zone=r[5],
+                sent_local=r[6],
+                sender=r[7],
+                text=r[8],
+                attachments_json=r[9],
+            )
+            for r in rows
+        ] + payloads
+        total_bytes = sum(len(b) for b in blobs)
+        sha256 = hashlib.sha256
+        t0 = time.perf_counter()
+        for b in blobs:
+            sha256(b).digest()
+        raw_verify = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        sha256(b"".join(blobs)).digest()
+        raw_stream = time.perf_counter() - t0
+
+        # -- search ---------------------------------------------------------------------
+        terms = [vocab[rng.randrange(len(vocab))] for _ in range(200)]
+        like_terms = terms[: 20 if quick else 40]
+        ours_ms: list[float] = []
+        hits: list[int] = []
+        with store.read() as conn:
+            for term in terms:
+                t0 = time.perf_counter()
+                found = repo.search_messages(conn, terms=term, limit=50)
+                ours_ms.append((time.perf_counter() - t0) * 1000)
+                hits.append(len(found))
+        like = sqlite3.connect(tmp / "record.db")
+        like_ms: list[float] = []
+        for term in like_terms:
+            t0 = time.perf_counter()
+            like.execute(
+                "SELECT id, sender, text FROM messages WHERE text LIKE ? "
+                "ORDER BY sent_at_utc DESC LIMIT 50",
+                (f"%{term}%",),
+            ).fetchall()
+            like_ms.append((time.perf_counter() - t0) * 1000)
+        like.close()
+        store.close()
+        db_mb = sum(p.stat().st_size for p in tmp.glob("record.db*")) / 1e6
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    write_ratio = bare_write / ours_write
+    verify_ratio = raw_verify / ours_verify
+    p95_ours, p95_like = _pct(ours_ms, 0.95), _pct(like_ms, 0.95)
+    lines = [
+        f"{n:,} messages in one conversation (Zipf-distributed words from a 20,000-word "
+        f"vocabulary, 4-10 words each), SQLite file on local disk, WAL, synchronous=NORMAL. "
+        f"Store size after the write: {db_mb:,.0f} MB.",
+        "",
+        "| measure | commsgov | baseline | ratio (commsgov / baseline) | goal |",
+        "| --- | ---: | ---: | ---: | ---: |",
+        f"| bulk write, messages/s (ledger + hashes + dedup index + FTS5) | "
+        f"{_rate(n, ours_write)} ({ours_write:.1f} s) | {_rate(n, bare_write)} "
+        f"({bare_write:.1f} s) bare `executemany` | {write_ratio:.2f}x | >= 0.5x |",
+        f"| verify, messages/s (chain + every row rehashed from its columns) | "
+        f"{_rate(n, ours_verify)} ({ours_verify:.1f} s) | {_rate(n, raw_verify)} "
+        f"({raw_verify:.2f} s) `hashlib.sha256` per message | {verify_ratio:.2f}x | >= 0.5x |",
+        f"| search p95 (newest 50 matches) | {p95_ours:.2f} ms | {p95_like:.0f} ms "
+        f"`LIKE '%term%'` | {p95_like / p95_ours:,.0f}x faster | 100x faster |",
+        "",
+        f"Search: {len(terms)} one-word queries for commsgov, the first {len(like_terms)} of "
+        f"them for `LIKE` (each scans the whole table); median hits per query "
+        f"{statistics.median(hits):.0f} (max {max(hits)}). p50: commsgov "
+        f"{_pct(ours_ms, 0.5):.2f} ms, `LIKE` {_pct(like_ms, 0.5):.0f} ms. `LIKE` matches "
+        "substrings, FTS5 whole words, so `LIKE` may find more rows.",
+        "",
+        f"Verify hashed {total_bytes / 1e6:,.0f} MB of canonical message bytes; a single "
+        f"streaming `sha256` over the same bytes takes {raw_stream:.2f} s "
+        f"({total_bytes / 1e6 / raw_stream:,.0f} MB/s). Verify is bound by reading rows "
+        "and rebuilding each message's canonical bytes in Python, not by hashing.",
+        "",
+        "The write path is bound by SQLite index maintenance (unique message identity, "
+        "(ledger entry, position), (record, time)) and FTS5 tokenising, plus about 10 µs of "
+        "Python per message (UTC conversion, canonical JSON, two SHA-256). The bare baseline "
+        "writes to a table with no index at all.",
+    ]
+    return "\n".join(lines) + "\n"
