@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 JSONValue = None | bool | int | float | str | Sequence["JSONValue"] | Mapping[str, "JSONValue"]
 
@@ -36,7 +36,7 @@ def canonical_bytes(value: object) -> bytes:
     return _ENCODER.encode(value).encode("utf-8")
 
 
-def canonical_strings(items: Sequence[str]) -> bytes:
+def canonical_strings(items: Iterable[str]) -> bytes:
     """Canonical JSON bytes of a list of strings, built faster than the encoder.
 
     The result is byte-for-byte what :func:`canonical_bytes` gives for the same list; the hot

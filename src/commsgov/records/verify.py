@@ -11,11 +11,10 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from commsgov.records.canonical import canonical_json, sha256_hex
+from commsgov.records.canonical import canonical_json, canonical_strings, sha256_hex
 from commsgov.records.ledger import GENESIS, LedgerEntry, entry_hash
-from commsgov.records.models import message_canonical
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +36,7 @@ class Break:
         return f"{self.check}: {prefix}{self.detail}"
 
 
-@dataclass(frozen=True, slots=True)
-class MessageRow:
+class MessageRow(NamedTuple):
     """A stored message as verify reads it (columns in the order of the canonical bytes)."""
 
     entry_seq: int
@@ -203,72 +201,74 @@ class Verifier:
         return None
 
     def message_rows(self, rows: Iterable[MessageRow]) -> Break | None:
-        """Check messages, streamed in ``(entry_seq, position)`` order, against their batches."""
+        """Check messages, streamed in ``(entry_seq, position)`` order, against their batches.
+
+        Rows may be plain tuples in :class:`MessageRow` field order (what a database cursor
+        gives); this loop is the hot path of verify, so it unpacks them and builds each
+        message's canonical bytes inline (exactly :func:`message_canonical`).
+        """
         seen: set[int] = set()
         current: int | None = None
         hasher = hashlib.sha256()
         position = 0
         sha256 = hashlib.sha256
+        encode = canonical_strings
+        checked = 0
         for row in rows:
-            if row.entry_seq != current:
+            seq, pos, uid, identity, utc, zone, local, sender, text_, atts, stored = row
+            if seq != current:
                 if current is not None:
                     problem = self._close_batch(current, hasher, position)
                     if problem:
                         return problem
-                current = row.entry_seq
-                seen.add(current)
+                if seq in seen:
+                    return Break("message", "messages of this entry are out of order", seq, uid)
+                current = seq
+                seen.add(seq)
                 hasher = sha256()
                 position = 0
-                batch = self.batches.get(current)
+                batch = self.batches.get(seq)
                 if batch is None:
                     return Break(
                         "message",
-                        f"message {row.identity[:16]}... cites no messages-added entry",
-                        current,
-                        row.record_uid,
+                        f"message {identity[:16]}... cites no messages-added entry",
+                        seq,
+                        uid,
                     )
-                if batch.uid != row.record_uid:
+                if batch.uid != uid:
                     return Break(
                         "message",
-                        f"message {row.identity[:16]}... belongs to record "
-                        f"{batch.uid} in the ledger",
-                        current,
-                        row.record_uid,
+                        f"message {identity[:16]}... belongs to record {batch.uid} in the ledger",
+                        seq,
+                        uid,
                     )
-            if row.position != position:
+            if pos != position:
                 return Break(
                     "message",
-                    f"expected message at position {position}, found "
-                    f"{row.position} (a message was deleted or moved)",
-                    current,
-                    row.record_uid,
+                    f"expected message at position {position}, found {pos} "
+                    "(a message was deleted or moved)",
+                    seq,
+                    uid,
                 )
-            digest = sha256(
-                message_canonical(
-                    record_uid=row.record_uid,
-                    identity=row.identity,
-                    sent_at_utc=row.sent_at_utc,
-                    sent_zone=row.sent_zone,
-                    sent_local=row.sent_local,
-                    sender=row.sender,
-                    text=row.text,
-                    attachments_json=row.attachments_json,
-                )
-            ).digest()
-            if digest.hex() != row.sha256:
+            raw = sha256(
+                encode((uid, identity, utc, zone, local, sender, text_))
+                + b"\x1e"
+                + atts.encode("utf-8")
+            )
+            if raw.hexdigest() != stored:
                 return Break(
                     "message",
-                    f"message at position {position} "
-                    f"(sent {row.sent_at_utc} by {row.sender!r}) does not match its "
-                    "sha256: its content was changed",
-                    current,
-                    row.record_uid,
+                    f"message at position {position} (sent {utc} by {sender!r}) does not match "
+                    "its sha256: its content was changed",
+                    seq,
+                    uid,
                 )
-            if row.attachments_json != "[]":
-                self.message_blobs.update(a["sha256"] for a in json.loads(row.attachments_json))
-            hasher.update(digest)
+            if atts != "[]":
+                self.message_blobs.update(a["sha256"] for a in json.loads(atts))
+            hasher.update(raw.digest())
             position += 1
-            self.messages_checked += 1
+            checked += 1
+        self.messages_checked += checked
         if current is not None:
             problem = self._close_batch(current, hasher, position)
             if problem:

@@ -455,7 +455,12 @@ def search_records(
 def search_messages(
     conn: Connection, *, terms: str, limit: int = 50, record_id: int | None = None
 ) -> list[dict[str, Any]]:
-    """Messages containing every word of ``terms`` (optionally within one record)."""
+    """The most recently stored ``limit`` messages containing every word of ``terms``
+    (optionally within one record), newest first.
+
+    Results stream from the full-text index in descending row order and stop at ``limit``,
+    so a common word costs no more than a rare one.
+    """
     cols = (
         "messages.id, records.uid AS record_uid, messages.sent_at_utc, messages.sent_local, "
         "messages.sender, messages.text, messages.sha256"
@@ -469,9 +474,11 @@ def search_messages(
         if not params["q"]:
             return []
         sql = (
-            f"SELECT {cols} FROM messages JOIN records ON records.id = messages.record_id "
-            "WHERE messages.id IN (SELECT rowid FROM fts_messages WHERE fts_messages MATCH :q)"
-            f"{where_record} ORDER BY messages.sent_at_utc DESC LIMIT :limit"
+            f"SELECT {cols} FROM fts_messages "
+            "JOIN messages ON messages.id = fts_messages.rowid "
+            "JOIN records ON records.id = messages.record_id "
+            f"WHERE fts_messages MATCH :q{where_record} "
+            "ORDER BY fts_messages.rowid DESC LIMIT :limit"
         )
     else:
         params["q"] = pg_tsquery(terms)
@@ -480,9 +487,10 @@ def search_messages(
         sql = (
             f"SELECT {cols} FROM messages JOIN records ON records.id = messages.record_id "
             f"WHERE {PG_MESSAGES_TSV} @@ to_tsquery('simple', :q){where_record} "
-            "ORDER BY messages.sent_at_utc DESC LIMIT :limit"
+            "ORDER BY messages.id DESC LIMIT :limit"
         )
-    return [dict(r._mapping) for r in conn.execute(text(sql), params)]
+    found = [dict(r._mapping) for r in conn.execute(text(sql), params)]
+    return sorted(found, key=lambda m: (m["sent_at_utc"], m["id"]), reverse=True)
 
 
 # -- messages -----------------------------------------------------------------------------
@@ -550,34 +558,29 @@ def messages_of_record(
 
 
 def iter_message_rows(conn: Connection, *, chunk: int = 20000) -> Iterator[MessageRow]:
-    """Every message in ``(entry_seq, position)`` order, as verify reads it."""
-    uids = record_uids_by_id(conn)
+    """Every message in ``(entry_seq, position)`` order, as verify reads it (streamed).
+
+    Rows are database rows in :class:`~commsgov.records.verify.MessageRow` field order (the
+    record's uid joined in; ``None`` when the record row is gone).
+    """
     sql = (
-        "SELECT entry_seq, position, record_id, identity, sent_at_utc, sent_zone, sent_local, "
-        "sender, text, attachments_json, sha256 FROM messages "
-        "WHERE (entry_seq > :s) OR (entry_seq = :s AND position > :p) "
-        "ORDER BY entry_seq, position LIMIT :n"
+        "SELECT m.entry_seq, m.position, r.uid, m.identity, m.sent_at_utc, m.sent_zone, "
+        "m.sent_local, m.sender, m.text, m.attachments_json, m.sha256 FROM messages AS m "
+        "LEFT JOIN records AS r ON r.id = m.record_id ORDER BY m.entry_seq, m.position"
     )
-    last_seq, last_pos = 0, -1
-    while True:
-        rows = conn.execute(text(sql), {"s": last_seq, "p": last_pos, "n": chunk}).all()
-        if not rows:
-            return
-        for r in rows:
-            yield MessageRow(
-                r[0],
-                r[1],
-                uids.get(r[2], f"<missing record id {r[2]}>"),
-                r[3],
-                r[4],
-                r[5],
-                r[6],
-                r[7],
-                r[8],
-                r[9],
-                r[10],
-            )
-        last_seq, last_pos = int(rows[-1][0]), int(rows[-1][1])
+    # The raw driver cursor, in this transaction: SQLAlchemy's streaming fetches SQLite rows one
+    # by one; PostgreSQL gets a server-side (named) cursor so rows are not all held in memory.
+    dbapi = conn.connection
+    if conn.dialect.name == "postgresql":
+        cursor = dbapi.driver_connection.cursor(name="commsgov_verify")  # type: ignore[union-attr]
+    else:
+        cursor = dbapi.cursor()
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(chunk):
+            yield from rows
+    finally:
+        cursor.close()
 
 
 def count_messages(conn: Connection) -> int:
