@@ -19,18 +19,18 @@ once.
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
+import io
 import itertools
 import re
 import struct
 import zipfile
 import zlib
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from typing import IO
 
-from commsgov.ingest._time import localise
+from commsgov.ingest._time import _day_is_regular, localise
 from commsgov.ingest.errors import AmbiguousDateOrderError, ParseError
 from commsgov.ingest.model import DateOrder, ParsedAttachment, ParsedChat, ParsedMessage
 
@@ -127,22 +127,6 @@ class WhatsAppError(ParseError):
     """A WhatsApp export could not be parsed."""
 
 
-def _decoded_lines(stream: IO[bytes], file: str) -> Iterator[str]:
-    """Lines of ``stream`` without their terminator (only ``\\n`` or ``\\r\\n`` ends a line)."""
-    for number, raw in enumerate(stream, 1):
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise WhatsAppError(
-                f"not UTF-8 text (byte {exc.start + 1} of the line)", file=file, line=number
-            ) from None
-        if line.endswith("\n"):
-            line = line[:-2] if line.endswith("\r\n") else line[:-1]
-        if number == 1 and line.startswith("\ufeff"):
-            line = line[1:]
-        yield line
-
-
 def is_header(line: str) -> bool:
     """Whether ``line`` starts with something shaped like a WhatsApp message header.
 
@@ -150,21 +134,6 @@ def is_header(line: str) -> bool:
     (True, False)
     """
     return _HEADER.match(line) is not None
-
-
-def _fingerprint(m: re.Match[str]) -> tuple[object, ...]:
-    """The layout of a header: everything but the numbers."""
-    ampm = m["ampm"] or m["pre"]
-    return (
-        m["open"] is not None,
-        m["sep"],
-        len(m["d1"]) >= 3,
-        len(m["d3"]) >= 3,
-        m["dts"],
-        m["s"] is not None,
-        None if ampm is None else (m["pre"] is not None, m["sp"]),
-        m["close"],
-    )
 
 
 def _order_candidates(dates: Iterable[tuple[str, str, str]]) -> list[DateOrder]:
@@ -234,10 +203,6 @@ def decide_date_order(
     )
 
 
-# (entry index, header match, seconds since 1970 as wall-clock time, (hour, minute, second))
-_Candidate = tuple[int, re.Match[str], int, tuple[int, int, int]]
-
-
 def _clock(m: re.Match[str]) -> tuple[int, int, int]:
     hour, minute = int(m["h"]), int(m["mi"])
     second = int(m["s"]) if m["s"] else 0
@@ -254,6 +219,346 @@ def _clock(m: re.Match[str]) -> tuple[int, int, int]:
 
 #: seconds a real header may go back in time (messages sent offline; a clock change)
 _TOLERANCE = 3600 + 600
+_BLOCK_BYTES = 1 << 22
+_HEADER_NL = re.compile("\n" + _HEADER.pattern)
+_TIME = re.compile(
+    rf"(?:(?P<pre>{_BEFORE})\s?)?(?P<h>\d{{1,2}})[:.](?P<mi>\d{{2}})(?:[:.](?P<s>\d{{2}}))?"
+    rf"(?:[ \u202f\u00a0]?(?P<ampm>{_AFTER}))?"
+)
+_FP_GROUPS = ("open", "sep", "d1", "d2", "d3", "dts", "s", "pre", "sp", "ampm", "close")
+_Fingerprint = tuple[object, ...]
+
+
+def _blocks(stream: IO[bytes], file: str) -> Iterator[tuple[str, int]]:
+    """Whole lines of ``stream`` in blocks of about 4 MiB: ``("\n" + lines, first line number)``.
+
+    Every line of a block is preceded by ``"\n"`` (so a header is found by searching for
+    ``"\n"`` + header) and the block's last line terminator is dropped.
+    """
+    carry = b""
+    line = 1
+    first = True
+    while True:
+        chunk = stream.read(_BLOCK_BYTES)
+        data = carry + chunk if carry else chunk
+        if chunk:
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                carry = data
+                continue
+            data, carry = data[: cut + 1], data[cut + 1 :]
+        if not data:
+            return
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            bad = line + data.count(b"\n", 0, exc.start)
+            raise WhatsAppError("not UTF-8 text", file=file, line=bad) from None
+        if first:
+            text = text.removeprefix("\ufeff")
+            first = False
+        newlines = text.count("\n")
+        if text.endswith("\n"):
+            text = text[:-1]
+        yield "\n" + text, line
+        line += newlines
+        if not chunk:
+            return
+
+
+def _survey(stream: IO[bytes], file: str) -> tuple[_Fingerprint, list[tuple[str, str, str]], int]:
+    """First pass: the file's header layout, its distinct dates in order of appearance, and how
+    many times a two-digit year rolls over into a new century (``99`` -> ``00``)."""
+    prints: Counter[_Fingerprint] = Counter()
+    dates: dict[_Fingerprint, dict[tuple[str, str, str], None]] = {}
+    last_year: dict[_Fingerprint, str] = {}
+    rollovers: Counter[_Fingerprint] = Counter()
+    for text, _ in _blocks(stream, file):
+        for m in _HEADER_NL.finditer(text):
+            g = m.group(*_FP_GROUPS)
+            marker = g[9] or g[7]
+            fp = (
+                g[0] is not None,
+                g[1],
+                len(g[2]) >= 3,
+                len(g[4]) >= 3,
+                g[5],
+                g[6] is not None,
+                None if marker is None else (g[7] is not None, g[8]),
+                g[10],
+            )
+            prints[fp] += 1
+            found = dates.get(fp)
+            if found is None:
+                found = dates[fp] = {}
+            found[(g[2], g[3], g[4])] = None
+            year = g[4]
+            before = last_year.get(fp)
+            if before != year:
+                if before is not None and _rolls_over(before, year):
+                    rollovers[fp] += 1
+                last_year[fp] = year
+    if not prints:
+        raise WhatsAppError("no WhatsApp message header found", file=file, line=1)
+    layout = prints.most_common(1)[0][0]
+    return layout, list(dates[layout]), rollovers[layout]
+
+
+def _rolls_over(before: str, after: str) -> bool:
+    """Whether two-digit years go into a new century (``98`` -> ``01``), not just back."""
+    return len(before) <= 2 and len(after) <= 2 and int(before) >= 90 and int(after) <= 10
+
+
+def _layout_regex(fp: _Fingerprint) -> re.Pattern[str]:
+    """A fast regex for exactly one header layout: groups 1 (date) and 2 (time)."""
+    is_open, sep, year_first, year_last, dts, has_seconds, marker, close = fp
+    assert isinstance(sep, str) and isinstance(dts, str) and isinstance(close, str)
+    short, long = r"\d{1,2}", r"\d{3,4}"
+    date = (
+        (long if year_first else short)
+        + re.escape(sep)
+        + short
+        + re.escape(sep)
+        + (long if year_last else short)
+    )
+    clock = r"\d{1,2}[:.]\d{2}" + (r"[:.]\d{2}" if has_seconds else "")
+    if isinstance(marker, tuple):
+        before, space = marker
+        if before:
+            clock = rf"(?:{_BEFORE})\s?" + clock
+        else:
+            clock += re.escape(str(space)) + rf"(?:{_AFTER})"
+    return re.compile(
+        r"\n[\u200e\u200f\ufeff\u202a-\u202e]*"
+        + (r"\[" if is_open else "")
+        + f"({date})\\.?"
+        + re.escape(dts)
+        + f"({clock})"
+        + r"[\u200e\u200f]?"
+        + re.escape(close)
+    )
+
+
+class _Candidate:
+    """A header found in the second pass, with the text after it up to the next header."""
+
+    __slots__ = ("body", "clock", "day", "header", "line", "t")
+
+    def __init__(
+        self,
+        line: int,
+        t: int | None,
+        day: tuple[int, int, int, int, bool] | None,
+        clock: tuple[int, int, int] | None,
+        header: str,
+        body: str,
+    ) -> None:
+        self.line = line
+        self.t = t
+        self.day = day
+        self.clock = clock
+        self.header = header
+        self.body = body
+
+
+def parse_stream(
+    stream: IO[bytes],
+    *,
+    tz: dt.tzinfo,
+    date_order: DateOrder | None = None,
+    file: str = "<input>",
+) -> list[ParsedMessage]:
+    """Parse a WhatsApp export (UTF-8 bytes) in two streamed passes.
+
+    The first pass finds the header layout and every date; the second builds the messages.
+    """
+    if not stream.seekable():
+        stream = io.BytesIO(stream.read())
+    start = stream.tell()
+    layout, dates, rollovers = _survey(stream, file)
+    dotted = str(layout[1]).strip() == "."
+    if date_order is None:
+        date_order = decide_date_order(dates, file=file, dot_separated=dotted)
+    # two-digit years: the last message is in the 2000s; count centuries back from there
+    century = 2000 - 100 * rollovers
+    previous_yy: str | None = None
+    sep = str(layout[1])
+    header_re = _layout_regex(layout)
+    order = date_order
+    part_cache: dict[str, tuple[int, bool, int, int] | None] = {}
+    day_cache: dict[tuple[str, int], tuple[int, int, int, int, bool] | None] = {}
+    clock_cache: dict[str, tuple[int, int, int] | None] = {}
+
+    def date_parts(text: str) -> tuple[int, bool, int, int] | None:
+        """(year as written, whether it has two digits, month, day)."""
+        parts = [p.strip() for p in text.split(sep)]
+        if len(parts) != 3:
+            return None
+        a, b, c = parts
+        if order == "ymd":
+            return int(a), len(a) <= 2, int(b), int(c)
+        if order == "dmy":
+            return int(c), len(c) <= 2, int(b), int(a)
+        return int(c), len(c) <= 2, int(a), int(b)
+
+    def day_of(year: int, month: int, day: int) -> tuple[int, int, int, int, bool] | None:
+        try:
+            date = dt.date(year, month, day)
+        except ValueError:
+            return None
+        return (year, month, day, (date.toordinal() - 719163) * 86400, _day_is_regular(tz, date))
+
+    def clock_of(text: str) -> tuple[int, int, int] | None:
+        m = _TIME.fullmatch(text)
+        if m is None:
+            return None
+        try:
+            return _clock(m)
+        except ValueError:
+            return None
+
+    stream.seek(start)
+    messages: list[ParsedMessage] = []
+    window: deque[_Candidate] = deque()
+    valid_in_window = 0
+    current: _Candidate | None = None
+    last_t = 0
+    previous_at: dt.datetime | None = None
+    preamble_checked = False
+    datetime = dt.datetime
+    append = messages.append
+
+    def emit(c: _Candidate) -> None:
+        nonlocal previous_at
+        y, mo, d, _, regular = c.day  # type: ignore[misc]
+        h, mi, s = c.clock  # type: ignore[misc]
+        flag = None
+        if regular:
+            at = datetime(y, mo, d, h, mi, s, tzinfo=tz)
+        else:
+            at, flag = localise(datetime(y, mo, d, h, mi, s), tz, after=previous_at)
+        previous_at = at
+        body = c.body
+        if "\r" in body:
+            body = body.replace("\r\n", "\n").removesuffix("\r")
+        message = _message(body, at=at, line=c.line)
+        forged = "\n" in body and _HEADER_NL.search(body) is not None
+        if flag is not None or forged:
+            extra = ((flag,) if flag else ()) + (("header-in-text",) if forged else ())
+            message = _with_flags(message, extra)
+        append(message)
+
+    def decide(final: bool) -> None:
+        nonlocal current, last_t, valid_in_window
+        while window and (final or valid_in_window >= 3 or (window[0].t is None)):
+            c = window.popleft()
+            t = c.t
+            if t is not None:
+                valid_in_window -= 1
+            accept = t is not None
+            if accept:
+                assert t is not None
+                nxt = after = None  # the times of the next two valid headers
+                for x in window:
+                    if x.t is not None:
+                        if nxt is None:
+                            nxt = x.t
+                        else:
+                            after = x.t
+                            break
+                if current is None:
+                    if after is not None and nxt is not None:
+                        accept = not (nxt < t - _TOLERANCE and after < t - _TOLERANCE)
+                elif t < last_t - _TOLERANCE and (nxt is None or nxt >= last_t - _TOLERANCE):
+                    accept = False  # goes back while the messages around it do not: quoted
+                elif (
+                    nxt is not None
+                    and nxt < t - _TOLERANCE
+                    and (
+                        (after is not None and after < t - _TOLERANCE)
+                        or (after is None and nxt >= last_t - _TOLERANCE)
+                    )
+                ):
+                    accept = False  # jumps forward while what follows does not: quoted
+            if accept:
+                if current is not None:
+                    emit(current)
+                current = c
+                last_t = t  # type: ignore[assignment]
+            elif current is None:
+                raise WhatsAppError("text before the first message header", file=file,
+                                    line=c.line)  # fmt: skip
+            else:
+                current.body += "\n" + c.header + c.body
+
+    def check_preamble(text: str, first_line: int) -> None:
+        stripped = text.lstrip()
+        if stripped:
+            line = first_line + text.count("\n", 0, len(text) - len(stripped))
+            raise WhatsAppError("text before the first message header", file=file, line=line)
+
+    previous_date = ""
+    day: tuple[int, int, int, int, bool] | None = None
+    for text, line0 in _blocks(stream, file):
+        found = list(header_re.finditer(text))
+        first_pos = found[0].start() if found else len(text)
+        if first_pos > 0:
+            lead = text[1:first_pos]
+            if window:
+                window[-1].body += "\n" + lead
+            elif current is None and not preamble_checked:
+                check_preamble(lead, line0)
+        if found:
+            preamble_checked = True
+        line = line0
+        prev = 0
+        count = text.count
+        for i, m in enumerate(found):
+            p = m.start()
+            line += count("\n", prev + 1, p + 1)
+            prev = p
+            end = found[i + 1].start() if i + 1 < len(found) else len(text)
+            date_s, time_s = m.group(1, 2)
+            if date_s != previous_date:
+                previous_date = date_s
+                try:
+                    parts = part_cache[date_s]
+                except KeyError:
+                    parts = part_cache[date_s] = date_parts(date_s)
+                if parts is not None and parts[1]:
+                    yy = date_s[-2:] if order != "ymd" else date_s[:2]
+                    if previous_yy is not None and _rolls_over(previous_yy, yy):
+                        century += 100
+                    previous_yy = yy
+                key = (date_s, century)
+                try:
+                    day = day_cache[key]
+                except KeyError:
+                    if parts is None:
+                        day = None
+                    else:
+                        year = parts[0] + century if parts[1] else parts[0]
+                        day = day_of(year, parts[2], parts[3])
+                    day_cache[key] = day
+            try:
+                clock = clock_cache[time_s]
+            except KeyError:
+                clock = clock_cache[time_s] = clock_of(time_s)
+            t = None
+            if day is not None and clock is not None:
+                t = day[3] + clock[0] * 3600 + clock[1] * 60 + clock[2]
+                valid_in_window += 1
+            window.append(
+                _Candidate(line, t, day, clock, text[p + 1 : m.end()], text[m.end() : end])
+            )
+            decide(False)
+    if current is None and not window:
+        raise WhatsAppError("no WhatsApp message header found", file=file, line=1)
+    decide(True)
+    if current is None:
+        raise WhatsAppError("no valid WhatsApp message header found", file=file, line=1)
+    emit(current)
+    return messages
 
 
 def parse_lines(
@@ -271,113 +576,8 @@ def parse_lines(
     >>> msgs[0].sender, msgs[0].text, msgs[0].at.isoformat()
     ('Ann', 'Hi\\nthere', '2024-03-13T10:00:00+00:00')
     """
-    match = _HEADER.match
-    entries: list[str] = []
-    headers: list[tuple[int, re.Match[str]]] = []
-    for line in lines:
-        if line and (line[0] in "[0123456789\u200e\u200f\u202a\u202b\u202c\u202d\u202e"):
-            m = match(line)
-            if m is not None:
-                headers.append((len(entries), m))
-        entries.append(line)
-    if not headers:
-        raise WhatsAppError("no WhatsApp message header found", file=file, line=1)
-
-    # the file's layout: the most common header fingerprint
-    prints = Counter(_fingerprint(m) for _, m in headers)
-    layout = prints.most_common(1)[0][0]
-    all_header_lines = [i for i, _ in headers]
-    if len(prints) > 1:
-        headers = [(i, m) for i, m in headers if _fingerprint(m) == layout]
-
-    # day/month order from every distinct date string, in order of first appearance
-    date_strings: dict[tuple[str, str, str], None] = {}
-    for _, m in headers:
-        date_strings.setdefault((m["d1"], m["d2"], m["d3"]), None)
-    if date_order is None:
-        dotted = layout[1] in (".", ". ")
-        date_order = decide_date_order(list(date_strings), file=file, dot_separated=dotted)
-    day_seconds: dict[tuple[str, str, str], int | None] = {}
-    days: dict[tuple[str, str, str], dt.date | None] = {}
-    for key in date_strings:
-        try:
-            day = _to_date(*key, date_order)
-            days[key] = day
-            day_seconds[key] = (day.toordinal() - 719163) * 86400
-        except ValueError:
-            days[key] = None
-            day_seconds[key] = None
-    clocks: dict[str, tuple[int, int, int] | None] = {}
-
-    candidates: list[_Candidate] = []
-    for index, m in headers:
-        base = day_seconds[(m["d1"], m["d2"], m["d3"])]
-        if base is None:
-            continue
-        time_key = m["h"] + ":" + m["mi"] + ":" + (m["s"] or "") + (m["ampm"] or m["pre"] or "")
-        if time_key in clocks:
-            clock = clocks[time_key]
-        else:
-            try:
-                clock = _clock(m)
-            except ValueError:
-                clock = None
-            clocks[time_key] = clock
-        if clock is None:
-            continue
-        candidates.append((index, m, base + clock[0] * 3600 + clock[1] * 60 + clock[2], clock))
-
-    if not candidates:
-        raise WhatsAppError("no valid WhatsApp message header found", file=file, line=1)
-
-    # keep the headers whose time is in line with their neighbours
-    accepted: list[_Candidate] = []
-    n = len(candidates)
-    last = candidates[0][2]
-    for k, cand in enumerate(candidates):
-        t = cand[2]
-        nxt = candidates[k + 1][2] if k + 1 < n else None
-        if accepted and t < last - _TOLERANCE and (nxt is None or nxt >= last - _TOLERANCE):
-            continue  # goes back in time while the messages around it do not: quoted text
-        if nxt is not None and nxt < t - _TOLERANCE:
-            after = candidates[k + 2][2] if k + 2 < n else None
-            if (after is not None and after < t - _TOLERANCE) or (
-                after is None and accepted and nxt >= last - _TOLERANCE
-            ):
-                continue  # jumps forward while what follows does not: quoted text
-        accepted.append(cand)
-        last = t
-
-    accepted_lines = {c[0] for c in accepted}
-    rejected = [i for i in all_header_lines if i not in accepted_lines]
-    first_index = accepted[0][0]
-    if any(entries[i].strip() for i in range(first_index)):
-        bad = next(i for i in range(first_index) if entries[i].strip())
-        raise WhatsAppError("text before the first message header", file=file, line=bad + 1)
-
-    messages: list[ParsedMessage] = []
-    previous: dt.datetime | None = None
-    for k, (index, m, _, clock) in enumerate(accepted):
-        end = accepted[k + 1][0] if k + 1 < len(accepted) else len(entries)
-        rest = entries[index][m.end() :]
-        more = entries[index + 1 : end]
-        forged = False
-        if rejected:
-            pos = bisect.bisect_right(rejected, index)
-            forged = pos < len(rejected) and rejected[pos] < end
-        valid_day = days[(m["d1"], m["d2"], m["d3"])]
-        assert valid_day is not None  # candidates have valid dates
-        naive = dt.datetime(valid_day.year, valid_day.month, valid_day.day, *clock)
-        at, dst_flag = localise(naive, tz, after=previous)
-        previous = at
-        message = _message(rest, more, at=at, line=index + 1)
-        if dst_flag is not None or forged:
-            extra_flags = ((dst_flag,) if dst_flag else ()) + (
-                ("header-in-text",) if forged else ()
-            )
-            message = _with_flags(message, extra_flags)
-        messages.append(message)
-    return messages
+    data = "".join(line + "\n" for line in lines).encode("utf-8", "surrogatepass")
+    return parse_stream(io.BytesIO(data), tz=tz, date_order=date_order, file=file)
 
 
 def _with_flags(message: ParsedMessage, flags: tuple[str, ...]) -> ParsedMessage:
@@ -389,24 +589,54 @@ def _with_flags(message: ParsedMessage, flags: tuple[str, ...]) -> ParsedMessage
         flags=message.flags + flags,
         attachments=message.attachments,
         line=message.line,
+        extra=message.extra,
     )
 
 
-def _message(rest: str, more: list[str], *, at: dt.datetime, line: int) -> ParsedMessage:
-    """Build one message from the text after its header and its continuation lines."""
+_SENDERS: dict[str, tuple[str, bool]] = {}
+
+
+def _sender(raw: str) -> tuple[str, bool]:
+    """The normalised sender and whether ``raw:`` is in fact a system event (cached)."""
+    found = _SENDERS.get(raw)
+    if found is None:
+        system = raw[0:1] != _LRM and _SYSTEM_WITH_COLON.match(raw + ":") is not None
+        name = raw.translate(_BIDI).replace("\u202f", " ").replace("\u00a0", " ").strip()
+        found = (name, system)
+        if len(_SENDERS) < 100_000:
+            _SENDERS[raw] = found
+    return found
+
+
+def _message(body: str, *, at: dt.datetime, line: int) -> ParsedMessage:
+    """Build one message from the text after its header (continuation lines included)."""
+    newline = body.find("\n")
+    rest = body if newline < 0 else body[:newline]
     colon = rest.find(": ")
     if colon < 0 and rest.endswith(":") and _LRM not in rest:
         colon = len(rest) - 1
-    if colon < 0 or (rest[0:1] != _LRM and _SYSTEM_WITH_COLON.match(rest, 0, colon + 1)):
-        text = "\n".join([rest, *more]) if more else rest
-        return ParsedMessage(at=at, sender=None, text=text, kind="system", line=line)
-    sender = rest[:colon].translate(_BIDI).replace("\u202f", " ").replace("\u00a0", " ").strip()
-    body = rest[colon + 2 :]
+    if colon < 0:
+        return ParsedMessage(at=at, sender=None, text=body, kind="system", line=line)
+    sender, system = _sender(rest[:colon])
+    if system:
+        return ParsedMessage(at=at, sender=None, text=body, kind="system", line=line)
+    text = body[colon + 2 :]
+    first = rest[colon + 2 :]
+    if (
+        first[:1] not in _MARKER_STARTS
+        and not first.endswith(")")
+        and first not in _DELETED
+        and not first.startswith("View once")
+        and not text.endswith(">")
+    ):
+        return ParsedMessage(at=at, sender=sender, text=text, line=line)  # the common case
+    return _marked(sender, first, text[len(first) + 1 :] if newline >= 0 else None, at, line)
+
+
+def _marked(sender: str, first: str, tail: str | None, at: dt.datetime, line: int) -> ParsedMessage:
+    """A message whose text may carry WhatsApp's markers (media, deleted, edited...)."""
     flags: list[str] = []
     attachments: list[ParsedAttachment] = []
-    first = body
-    caption: list[str] = list(more)
-
     if first in _MEDIA_OMITTED:
         flags.append("media-omitted")
         first = ""
@@ -426,33 +656,34 @@ def _message(rest: str, more: list[str], *, at: dt.datetime, line: int) -> Parse
         elif (m := _FILE_ATTACHED.fullmatch(first)) is not None:
             attachments.append(ParsedAttachment(m["name"]))
             first = ""
-        elif plain in _DELETED and not more:
+        elif plain in _DELETED and tail is None:
             flags.append("deleted")
             first = ""
         elif first.startswith(_SYSTEM_IOS_MARK) and not _EDITED.search(first):
             # iOS: "[date] Group name: \u200eAnn added Bob" is an event, not Ann's words
-            text = "\n".join([plain, *more]) if more else plain
+            text = plain if tail is None else plain + "\n" + tail
             return ParsedMessage(
                 at=at, sender=None, text=text, kind="system", line=line,
                 extra={"shown_as": sender},
             )  # fmt: skip
-    elif first in _DELETED and not more:
+    elif first in _DELETED and tail is None:
         flags.append("deleted")
         first = ""
 
-    if caption:
-        last = caption[-1]
-        if (m := _EDITED.search(last)) is not None:
-            caption[-1] = last[: m.start()]
+    if tail is not None:
+        if (m := _EDITED.search(tail)) is not None:
+            tail = tail[: m.start()]
             flags.append("edited")
     elif (m := _EDITED.search(first)) is not None:
         first = first[: m.start()]
         flags.append("edited")
 
-    if attachments and not first and caption:
-        text = "\n".join(caption)
+    if tail is None:
+        text = first
+    elif attachments and not first:
+        text = tail
     else:
-        text = "\n".join([first, *caption]) if caption else first
+        text = first + "\n" + tail
     return ParsedMessage(
         at=at,
         sender=sender,
@@ -471,7 +702,7 @@ def parse(
     name: str = "<input>",
 ) -> ParsedChat:
     """Parse a WhatsApp ``.txt`` export read from ``stream``."""
-    messages = parse_lines(_decoded_lines(stream, name), tz=tz, date_order=date_order, file=name)
+    messages = parse_stream(stream, tz=tz, date_order=date_order, file=name)
     return ParsedChat(format=FORMAT, source=name, messages=messages, title=_title(name))
 
 
