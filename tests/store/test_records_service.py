@@ -270,3 +270,32 @@ def test_participants_correction(store: Any) -> None:
         svc.correct_record(store, uid=uid, changes={"captured_by": "x"}, reason="r")
     assert info.value.field == "captured_by"
     assert svc.verify(store).ok
+
+
+def test_future_capture_is_refused(store: Any) -> None:
+    with pytest.raises(InvalidFieldError) as info:
+        svc.capture(
+            store,
+            RecordDraft(method="email", occurred_at=T0, summary="x"),
+            now=T0 - dt.timedelta(days=1),
+        )
+    assert info.value.field == "at"
+
+
+def test_other_services_can_put_their_events_on_the_chain(store: Any) -> None:
+    from commsgov.records import Note
+
+    uid = svc.capture(store, RecordDraft(method="email", occurred_at=T0, summary="x")).uid
+    with store.write() as conn:
+        (entry,) = svc.append_events(
+            conn, [Note("hold-placed", uid, {"hold": "inquiry-1"})], actor="records.manager"
+        )
+    assert entry.seq == 2 and entry.kind == "hold-placed" and entry.record_uid == uid
+    assert svc.verify(store).ok
+    assert [e["kind"] for e in svc.get_record(store, uid)["ledger"]] == [
+        "record-captured",
+        "hold-placed",
+    ]
+    sql(store, "UPDATE ledger SET payload = replace(payload, 'inquiry-1', 'inquiry-2')")
+    report = svc.verify(store)
+    assert report.problem is not None and report.problem.entry_seq == 2

@@ -290,6 +290,8 @@ def capture(
     now = _now(now)
     actor = _actor(actor)
     resolved, kind = _resolve(draft, _pack(pack))
+    if resolved.occurred_at > now + dt.timedelta(minutes=5):
+        raise InvalidFieldError("at", f"{resolved.occurred_at.isoformat()} is in the future")
     refs = tuple(store_file(store, Path(p), field_name="attach") for p in attach)
     if refs:
         resolved = dataclasses.replace(resolved, attachments=resolved.attachments + refs)
@@ -806,17 +808,15 @@ def check_receipt(store: Store, data: dict[str, Any]) -> list[str]:
         problems.append("the ledger's history of the record does not give the receipt's hash")
     if current is None:
         problems.append("the record is no longer in the store (disposed of?)")
-    elif current != want_record and not problems:
-        later = [e for e in repo_entries_after(store, uid, entry_seq)]
-        if not later:
-            problems.append("the record differs from the receipt and no later entry explains it")
+    elif current != want_record and not problems and not _entries_after(store, uid, entry_seq):
+        problems.append("the record differs from the receipt and no later entry explains it")
     report = verify(store, check_blobs=False)
     if report.problem is not None:
         problems.append(f"the store does not verify: {report.problem}")
     return problems
 
 
-def repo_entries_after(store: Store, uid: str, seq: int) -> list[LedgerEntry]:
+def _entries_after(store: Store, uid: str, seq: int) -> list[LedgerEntry]:
     """Ledger entries about record ``uid`` after position ``seq`` (later corrections)."""
     with store.read() as conn:
         return [e for e in repo.entries_for_record(conn, uid=uid) if e.seq > seq]
