@@ -166,7 +166,16 @@ def run(quick: bool) -> str:
     write_ratio = bare_write / ours_write
     verify_ratio = raw_verify / ours_verify
     p95_ours, p95_like = _pct(ours_ms, 0.95), _pct(like_ms, 0.95)
+
+    def verdict(value: float, goal: float) -> str:
+        return "met" if value >= goal else "**not met**"
+
     lines = [
+        f"Goals: bulk write {write_ratio:.2f}x bare `executemany` (goal 0.5x: "
+        f"{verdict(write_ratio, 0.5)}); verify {verify_ratio:.2f}x `hashlib` (goal 0.5x: "
+        f"{verdict(verify_ratio, 0.5)}); search p95 {p95_like / p95_ours:,.0f}x faster than "
+        f"`LIKE` (goal 100x: {verdict(p95_like / p95_ours, 100)}).",
+        "",
         f"{n:,} messages in one conversation (Zipf-distributed words from a 20,000-word "
         f"vocabulary, 4-10 words each), SQLite file on local disk, WAL, synchronous=NORMAL. "
         f"Store size after the write: {db_mb:,.0f} MB.",
