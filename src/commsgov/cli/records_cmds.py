@@ -71,7 +71,10 @@ def _when(text: str | None, *, field: str, zone: str | None) -> dt.datetime | No
     from commsgov.config import get_settings
     from commsgov.records.timestamps import parse_when
 
-    return _guard(parse_when, text, default_zone=zone or get_settings().timezone, field=field)
+    when: dt.datetime = _guard(
+        parse_when, text, default_zone=zone or get_settings().timezone, field=field
+    )
+    return when
 
 
 def _filters(

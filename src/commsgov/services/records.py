@@ -373,7 +373,7 @@ def _write_messages(
                 (identity, utc, zone_name(when), local_text(when), m.sender, m.text, atts)
             )
         held = repo.existing_identities(conn, identities=[p[0] for p in prepared])
-        rows = []
+        rows: list[tuple[Any, ...]] = []
         digests = []
         for identity, utc, zone, local, sender, text_, atts in prepared:
             if identity in held or identity in seen:

@@ -364,7 +364,7 @@ def _filtered(query: Any, flt: RecordFilter) -> Any:
     return query.where(and_(*conditions)) if conditions else query
 
 
-def _with_counts(conn: Connection, rows: list[Any]) -> list[dict[str, Any]]:
+def _with_counts(conn: Connection, rows: Sequence[Any]) -> list[dict[str, Any]]:
     ids = [int(r.id) for r in rows]
     counts: dict[int, int] = {}
     for i in range(0, len(ids), _IN_CHUNK):
