@@ -271,3 +271,31 @@ def test_every_records_command_has_help() -> None:
     ):
         code, out, _ = run(*args, "--help")
         assert code == 0 and len(out) > 100, args
+
+
+def test_reading_a_missing_database_is_an_error(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'typo.db'}"
+    for args in (["verify"], ["records", "list"], ["report", "exceptions"]):
+        code, _, err = run(*args, "--database", url)
+        assert code == 1 and "no database at" in err, (args, err)
+    assert not (tmp_path / "typo.db").exists()
+
+
+def test_show_limits_messages(db: str) -> None:
+    import datetime as dt
+
+    from commsgov.records import MessageDraft, RecordDraft
+    from commsgov.services import records as svc
+
+    store = svc.open_store(db, migrate=False)
+    t0 = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
+    conv = svc.store_conversation(
+        store,
+        record=RecordDraft(method="signal", occurred_at=t0, conversation_key="k"),
+        messages=[MessageDraft(t0 + dt.timedelta(minutes=i), "Ann", f"m{i}") for i in range(5)],
+    )
+    store.close()
+    code, out, _ = run("records", "show", conv.record_uid, "--messages", "2", "--json")
+    assert code == 0 and [m["text"] for m in json.loads(out)["messages"]] == ["m0", "m1"]
+    code, out, _ = run("records", "show", conv.record_uid, "--messages", "0")
+    assert code == 0 and "m4" in out

@@ -39,12 +39,21 @@ ActorOption = Annotated[
 ]
 
 
-def _open(database: str | None, *, migrate: bool = True) -> Store:
+def _open(database: str | None, *, must_exist: bool = False) -> Store:
+    """Open (creating or migrating) the store; ``must_exist``: refuse a SQLite file not there."""
+    from commsgov.config import get_settings
     from commsgov.services.records import open_store
-    from commsgov.store.engine import StoreConfigError
+    from commsgov.store.engine import StoreConfigError, sqlite_path
 
+    url = database or get_settings().resolved_database_url()
     try:
-        return open_store(database, migrate=migrate)
+        path = sqlite_path(url)
+    except Exception as exc:
+        fail(f"database: invalid URL {url!r} ({exc})", code=BAD_INPUT)
+    if must_exist and path is not None and not path.exists():
+        fail(f"database: no database at {path} (nothing captured yet, or a wrong --database?)")
+    try:
+        return open_store(url)
     except StoreConfigError as exc:
         fail(str(exc), code=BAD_INPUT)
     except Exception as exc:  # connection refused, unreadable file, ...
@@ -415,7 +424,7 @@ def verify(
     """Recompute the whole ledger chain and every stored hash; exit 1 at the first broken link."""
     from commsgov.services import records as svc
 
-    store = _open(database, migrate=False)
+    store = _open(database, must_exist=True)
     try:
         report = svc.verify(store, check_blobs=not skip_files)
     finally:
@@ -458,7 +467,7 @@ def receipt(
 
     if (record is None) == (check is None):
         fail("give a RECORD to print its receipt, or --check FILE", code=BAD_INPUT)
-    store = _open(database, migrate=False)
+    store = _open(database, must_exist=True)
     try:
         if check is not None:
             try:
@@ -524,7 +533,7 @@ def records_list(
     from commsgov.services import records as svc
 
     flt = _filters(since, until, method, participant, outage, pack)
-    store = _open(database, migrate=False)
+    store = _open(database, must_exist=True)
     try:
         rows = svc.list_records(store, flt=flt, limit=limit)
     finally:
@@ -535,15 +544,18 @@ def records_list(
 @records_app.command("show")
 def records_show(
     record: Annotated[str, typer.Argument(help="Record id (or a unique prefix).")],
+    messages: Annotated[
+        int, typer.Option("--messages", help="Show at most this many messages (0: all).", min=0)
+    ] = 200,
     database: DatabaseOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Show one record: its fields, hash, ledger history and messages."""
     from commsgov.services import records as svc
 
-    store = _open(database, migrate=False)
+    store = _open(database, must_exist=True)
     try:
-        data = _guard(svc.get_record, store, record)
+        data = _guard(svc.get_record, store, record, message_limit=messages or None)
     finally:
         store.close()
     if as_json:
@@ -606,7 +618,7 @@ def records_search(
     from commsgov.services import records as svc
 
     flt = _filters(since, until, method, participant, outage, pack)
-    store = _open(database, migrate=False)
+    store = _open(database, must_exist=True)
     try:
         rows = svc.search_records(store, terms=terms, flt=flt, limit=limit)
     finally:
@@ -654,7 +666,7 @@ def records_export(
     if fmt not in ("csv", "json"):
         fail(f"format: {fmt!r} is not 'csv' or 'json'", code=BAD_INPUT)
     flt = _filters(since, until, method, participant, outage, pack)
-    store = _open(database, migrate=False)
+    store = _open(database, must_exist=True)
     try:
         rows = (
             svc.search_records(store, terms=terms, flt=flt, limit=limit)
@@ -686,7 +698,7 @@ def report_exceptions(
     from commsgov.services import records as svc
 
     flt = _filters(since, until, method, None, None, pack)
-    store = _open(database, migrate=False)
+    store = _open(database, must_exist=True)
     try:
         rows = svc.exceptions(store, flt=flt)
     finally:
@@ -731,7 +743,7 @@ def db_upgrade(database: DatabaseOption = None) -> None:
     """Create or migrate the database to the latest schema."""
     from commsgov.store import migrate
 
-    store = _open(database, migrate=True)
+    store = _open(database)
     try:
         revision = migrate.current(store.engine)
     finally:
