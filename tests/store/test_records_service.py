@@ -299,3 +299,38 @@ def test_other_services_can_put_their_events_on_the_chain(store: Any) -> None:
     sql(store, "UPDATE ledger SET payload = replace(payload, 'inquiry-1', 'inquiry-2')")
     report = svc.verify(store)
     assert report.problem is not None and report.problem.entry_seq == 2
+
+
+def test_bulk_path_matches_the_pure_definitions(store: Any) -> None:
+    from zoneinfo import ZoneInfo
+
+    from commsgov.records import message_canonical, message_identity, sha256_hex, utc_text
+    from commsgov.records.timestamps import local_text, zone_name
+
+    when = dt.datetime(2026, 7, 1, 9, 30, 15, 250, tzinfo=ZoneInfo("Europe/London"))
+    draft = MessageDraft(when, 'Ann "A" Smith', "naïve text\nwith é, emoji 🙂 and \\ slash")
+    conv = svc.store_conversation(store, record=chat(), messages=[draft])
+    ((identity, utc, zone, local, digest),) = sql(
+        store, "SELECT identity, sent_at_utc, sent_zone, sent_local, sha256 FROM messages"
+    )
+    assert utc == utc_text(when) == "2026-07-01T08:30:15.000250Z"
+    assert (zone, local) == (zone_name(when), local_text(when))
+    assert identity == message_identity(
+        method="whatsapp",
+        conversation="chat-1",
+        sent_at_utc=utc,
+        sender=draft.sender,
+        text=draft.text,
+    )
+    assert digest == sha256_hex(
+        message_canonical(
+            record_uid=conv.record_uid,
+            identity=identity,
+            sent_at_utc=utc,
+            sent_zone=zone,
+            sent_local=local,
+            sender=draft.sender,
+            text=draft.text,
+            attachments_json="[]",
+        )
+    )

@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from commsgov.records.canonical import canonical_json, sha256_hex
+from commsgov.records.canonical import canonical_json, canonical_strings, sha256_hex
 from commsgov.records.errors import InvalidFieldError, NotFoundError
 from commsgov.records.events import (
     Event,
@@ -68,11 +68,9 @@ from commsgov.records.models import (
     Participant,
     RecordDraft,
     Source,
-    message_canonical,
-    message_identity,
     record_state,
 )
-from commsgov.records.timestamps import local_text, utc_text, zone_name
+from commsgov.records.timestamps import utc_text, zone_name
 from commsgov.records.verify import Break, Verifier, messages_digest
 from commsgov.store import repo
 from commsgov.store.blobs import BlobStore
@@ -337,81 +335,82 @@ def _write_messages(
     actor: str,
     now: dt.datetime,
     batch_size: int,
+    new_record: bool = False,
 ) -> tuple[int, int, int]:
-    """Deduplicate, hash and insert messages in batches, one ledger entry per batch."""
+    """Deduplicate, hash and insert messages in batches, one ledger entry per batch.
+
+    The hot loop inlines :func:`~commsgov.records.models.message_identity`,
+    :func:`~commsgov.records.models.message_canonical` and
+    :func:`~commsgov.records.timestamps.utc_text` (same bytes; the tests check it). For a record
+    created in this transaction no stored message can share an identity (identities include the
+    conversation key), so the database is not asked which ones it holds; the unique index still
+    guards it.
+    """
     repo.lock_ledger(conn)
     seq, prev = repo.ledger_head(conn)
     at_text = utc_text(now)
     sha256 = hashlib.sha256
+    encode = canonical_strings
+    utc_zone = dt.UTC
     new_total = held_total = entries = 0
     seen: set[str] = set()
     index = 0
     for batch in _chunks(messages, batch_size):
         prepared = []
         for m in batch:
-            name = f"messages[{index}]"
-            index += 1
             when = m.sent_at
+            sender = m.sender
             if when.tzinfo is None or when.utcoffset() is None:
-                raise InvalidFieldError(f"{name}.sent_at", "the time must be timezone-aware")
-            if not m.sender:
-                raise InvalidFieldError(f"{name}.sender", "a sender is required")
-            utc = utc_text(when)
-            identity = message_identity(
-                method=method,
-                conversation=conversation,
-                sent_at_utc=utc,
-                sender=m.sender,
-                text=m.text,
+                raise InvalidFieldError(
+                    f"messages[{index}].sent_at", "the time must be timezone-aware"
+                )
+            if not sender:
+                raise InvalidFieldError(f"messages[{index}].sender", "a sender is required")
+            index += 1
+            utc = (
+                when.astimezone(utc_zone).replace(tzinfo=None).isoformat("T", "microseconds") + "Z"
             )
+            identity = sha256(
+                encode(("message", method, conversation, utc, sender, m.text))
+            ).hexdigest()
             atts = "[]"
             if m.attachments:
                 atts = canonical_json([a.to_dict() for a in m.attachments])
                 for a in m.attachments:
                     repo.ensure_blob(conn, sha256=a.sha256, size=a.size, stored_at=at_text)
             prepared.append(
-                (identity, utc, zone_name(when), local_text(when), m.sender, m.text, atts)
+                (identity, utc, zone_name(when), when.isoformat(), sender, m.text, atts)
             )
-        held = repo.existing_identities(conn, identities=[p[0] for p in prepared])
+        held = (
+            set()
+            if new_record
+            else repo.existing_identities(conn, identities=[p[0] for p in prepared])
+        )
         rows: list[tuple[Any, ...]] = []
         digests = []
+        position = 0
+        next_seq = seq + 1
         for identity, utc, zone, local, sender, text_, atts in prepared:
-            if identity in held or identity in seen:
+            if identity in seen or identity in held:
                 held_total += 1
                 continue
             seen.add(identity)
-            digest = sha256(
-                message_canonical(
-                    record_uid=record_uid,
-                    identity=identity,
-                    sent_at_utc=utc,
-                    sent_zone=zone,
-                    sent_local=local,
-                    sender=sender,
-                    text=text_,
-                    attachments_json=atts,
-                )
-            ).digest()
+            raw = sha256(
+                encode((record_uid, identity, utc, zone, local, sender, text_))
+                + b"\x1e"
+                + atts.encode("utf-8")
+            )
+            digest = raw.digest()
             digests.append(digest)
             rows.append(
-                (
-                    record_id,
-                    seq + 1,
-                    len(rows),
-                    identity,
-                    utc,
-                    zone,
-                    local,
-                    sender,
-                    text_,
-                    atts,
-                    digest.hex(),
-                )
-            )
+                (record_id, next_seq, position, identity, utc, zone, local, sender, text_, atts,
+                 raw.hexdigest())
+            )  # fmt: skip
+            position += 1
         skipped = len(batch) - len(rows)
         if not rows:
             continue
-        seq += 1
+        seq = next_seq
         event = MessagesAdded(record_uid, len(rows), messages_digest(digests), skipped)
         entry = make_entry(event, seq=seq, prev_hash=prev, actor=actor, at=now)
         repo.insert_entries(conn, [entry])
@@ -480,6 +479,7 @@ def store_conversation(
             actor=actor,
             now=now,
             batch_size=batch_size,
+            new_record=created,
         )
     return ConversationResult(uid, created, new, held, entries + (1 if created else 0))
 
