@@ -139,3 +139,52 @@ def test_fuzz_mutated_golden_files(case: Path) -> None:
                 del data[pos:]
         for forced in (fmt, None):
             _parse_or_refuse(bytes(data), case.name, forced)
+
+
+@pytest.mark.parametrize("block", [1, 7, 64, 333])
+def test_block_boundaries_do_not_change_the_result(
+    block: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The WhatsApp parser reads 4 MiB blocks; any block size must give the same messages."""
+    from commsgov.ingest import whatsapp
+
+    cases = sorted((DATA / "whatsapp").glob("*.txt"))
+
+    def read(case: Path) -> list[object]:
+        try:
+            chat = parse(
+                io.BytesIO(case.read_bytes()), name="x", tz=UTC, format="whatsapp",
+                date_order="dmy",
+            )  # fmt: skip
+        except ParseError as exc:
+            return [str(exc)]
+        return [m.to_dict() for m in chat.messages]
+
+    expected = {case.name: read(case) for case in cases}
+    monkeypatch.setattr(whatsapp, "_BLOCK_BYTES", block)
+    for case in cases:
+        assert read(case) == expected[case.name], case.name
+
+
+@given(msgs=messages, block=st.integers(1, 200))
+def test_generated_chats_parse_the_same_in_any_block_size(
+    msgs: list[tuple[int, str, str]], block: int
+) -> None:
+    from commsgov.ingest import whatsapp
+
+    render = LAYOUTS["ios-uk"][1]
+    start = dt.datetime(2024, 3, 11, 8, 0)
+    lines, seconds = [], 0
+    for step, sender, text in msgs:
+        seconds += step
+        lines.extend(
+            (render(start + dt.timedelta(seconds=seconds)) + f"{sender}: {text}").split("\n")
+        )
+    whole = parse_lines(lines, tz=UTC, date_order="dmy")
+    saved = whatsapp._BLOCK_BYTES
+    whatsapp._BLOCK_BYTES = block
+    try:
+        pieces = parse_lines(lines, tz=UTC, date_order="dmy")
+    finally:
+        whatsapp._BLOCK_BYTES = saved
+    assert [m.to_dict() for m in pieces] == [m.to_dict() for m in whole]

@@ -26,8 +26,8 @@ import re
 import struct
 import zipfile
 import zlib
-from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
 from commsgov.ingest._time import _day_is_regular, localise
@@ -221,6 +221,7 @@ def _clock(m: re.Match[str]) -> tuple[int, int, int]:
 _TOLERANCE = 3600 + 600
 _BLOCK_BYTES = 1 << 22
 _HEADER_NL = re.compile("\n" + _HEADER.pattern)
+_HEADER_START = re.compile(r"\n[\u200e\u200f\ufeff\u202a-\u202e]*\[?\d{1,4}[./-] ?\d{1,2}[./-]")
 _TIME = re.compile(
     rf"(?:(?P<pre>{_BEFORE})\s?)?(?P<h>\d{{1,2}})[:.](?P<mi>\d{{2}})(?:[:.](?P<s>\d{{2}}))?"
     rf"(?:[ \u202f\u00a0]?(?P<ampm>{_AFTER}))?"
@@ -229,7 +230,7 @@ _FP_GROUPS = ("open", "sep", "d1", "d2", "d3", "dts", "s", "pre", "sp", "ampm", 
 _Fingerprint = tuple[object, ...]
 
 
-def _blocks(stream: IO[bytes], file: str) -> Iterator[tuple[str, int]]:
+def _blocks(stream: IO[bytes], file: str, *, first_size: int = 0) -> Iterator[tuple[str, int]]:
     """Whole lines of ``stream`` in blocks of about 4 MiB: ``("\n" + lines, first line number)``.
 
     Every line of a block is preceded by ``"\n"`` (so a header is found by searching for
@@ -238,8 +239,10 @@ def _blocks(stream: IO[bytes], file: str) -> Iterator[tuple[str, int]]:
     carry = b""
     line = 1
     first = True
+    size = first_size or _BLOCK_BYTES
     while True:
-        chunk = stream.read(_BLOCK_BYTES)
+        chunk = stream.read(size)
+        size = _BLOCK_BYTES
         data = carry + chunk if carry else chunk
         if chunk:
             cut = data.rfind(b"\n")
@@ -273,7 +276,27 @@ def _survey(stream: IO[bytes], file: str) -> tuple[_Fingerprint, list[tuple[str,
     dates: dict[_Fingerprint, dict[tuple[str, str, str], None]] = {}
     last_year: dict[_Fingerprint, str] = {}
     rollovers: Counter[_Fingerprint] = Counter()
-    for text, _ in _blocks(stream, file):
+    layout: _Fingerprint | None = None  # the layout seen so far, once there is one
+    fast: re.Pattern[str] | None = None
+    # a small first block finds the layout with the general regex; the rest is read fast
+    for text, _ in _blocks(stream, file, first_size=min(_BLOCK_BYTES, 1 << 16)):
+        if layout is not None and fast is not None:
+            # when every line that starts like a header is one in the known layout, a regex for
+            # that layout alone reads the block (several times faster than the general one)
+            found = fast.findall(text)
+            if len(found) == len(_HEADER_START.findall(text)):
+                prints[layout] += len(found)
+                known = dates[layout]
+                sep = str(layout[1])
+                for date_s, _run in itertools.groupby(f[1] for f in found):
+                    a, b, c = date_s.split(sep)
+                    known[(a, b, c)] = None
+                    before = last_year.get(layout)
+                    if before != c:
+                        if before is not None and _rolls_over(before, c):
+                            rollovers[layout] += 1
+                        last_year[layout] = c
+                continue
         for m in _HEADER_NL.finditer(text):
             g = m.group(*_FP_GROUPS)
             marker = g[9] or g[7]
@@ -288,16 +311,19 @@ def _survey(stream: IO[bytes], file: str) -> tuple[_Fingerprint, list[tuple[str,
                 g[10],
             )
             prints[fp] += 1
-            found = dates.get(fp)
-            if found is None:
-                found = dates[fp] = {}
-            found[(g[2], g[3], g[4])] = None
+            seen = dates.get(fp)
+            if seen is None:
+                seen = dates[fp] = {}
+            seen[(g[2], g[3], g[4])] = None
             year = g[4]
             before = last_year.get(fp)
             if before != year:
                 if before is not None and _rolls_over(before, year):
                     rollovers[fp] += 1
                 last_year[fp] = year
+        if prints:
+            layout = prints.most_common(1)[0][0]
+            fast = _layout_regex(layout)
     if not prints:
         raise WhatsAppError("no WhatsApp message header found", file=file, line=1)
     layout = prints.most_common(1)[0][0]
@@ -310,7 +336,8 @@ def _rolls_over(before: str, after: str) -> bool:
 
 
 def _layout_regex(fp: _Fingerprint) -> re.Pattern[str]:
-    """A fast regex for exactly one header layout: groups 1 (date) and 2 (time)."""
+    """A fast regex for exactly one header layout, after a newline: groups 1 (the header),
+    2 (its date) and 3 (its time)."""
     is_open, sep, year_first, year_last, dts, has_seconds, marker, close = fp
     assert isinstance(sep, str) and isinstance(dts, str) and isinstance(close, str)
     short, long = r"\d{1,2}", r"\d{3,4}"
@@ -329,36 +356,15 @@ def _layout_regex(fp: _Fingerprint) -> re.Pattern[str]:
         else:
             clock += re.escape(str(space)) + rf"(?:{_AFTER})"
     return re.compile(
-        r"\n[\u200e\u200f\ufeff\u202a-\u202e]*"
+        r"\n([\u200e\u200f\ufeff\u202a-\u202e]*"
         + (r"\[" if is_open else "")
         + f"({date})\\.?"
         + re.escape(dts)
         + f"({clock})"
         + r"[\u200e\u200f]?"
         + re.escape(close)
+        + ")"
     )
-
-
-class _Candidate:
-    """A header found in the second pass, with the text after it up to the next header."""
-
-    __slots__ = ("body", "clock", "day", "header", "line", "t")
-
-    def __init__(
-        self,
-        line: int,
-        t: int | None,
-        day: tuple[int, int, int, int, bool] | None,
-        clock: tuple[int, int, int] | None,
-        header: str,
-        body: str,
-    ) -> None:
-        self.line = line
-        self.t = t
-        self.day = day
-        self.clock = clock
-        self.header = header
-        self.body = body
 
 
 def parse_stream(
@@ -419,56 +425,129 @@ def parse_stream(
 
     stream.seek(start)
     messages: list[ParsedMessage] = []
-    window: deque[_Candidate] = deque()
-    valid_in_window = 0
-    current: _Candidate | None = None
-    last_t = 0
-    previous_at: dt.datetime | None = None
-    preamble_checked = False
-    datetime = dt.datetime
     append = messages.append
-
-    def emit(c: _Candidate) -> None:
-        nonlocal previous_at
-        y, mo, d, _, regular = c.day  # type: ignore[misc]
-        h, mi, s = c.clock  # type: ignore[misc]
-        flag = None
-        if regular:
-            at = datetime(y, mo, d, h, mi, s, tzinfo=tz)
+    previous_at: dt.datetime | None = None
+    previous_date = ""
+    day: tuple[int, int, int, int, bool] | None = None
+    # the open message: accepted; its text runs until the next accepted header
+    have_open = False
+    open_line = 0
+    open_day: tuple[int, int, int, int, bool] = (0, 0, 0, 0, True)
+    open_clock: tuple[int, int, int] = (0, 0, 0)
+    open_parts: list[str] = []
+    last_t = 0
+    # headers not yet decided (fewer than two valid ones after them so far), carried over
+    heads: list[str] = []
+    days: list[tuple[int, int, int, int, bool] | None] = []
+    clocks: list[tuple[int, int, int] | None] = []
+    times: list[int | None] = []
+    lines: list[int] = []
+    bodies: list[str] = []
+    blocks = _blocks(stream, file)
+    final = False
+    while not final:
+        block = next(blocks, None)
+        if block is None:
+            final = True
+            parts: list[str] = [""]
+            base_line = 0
         else:
-            at, flag = localise(datetime(y, mo, d, h, mi, s), tz, after=previous_at)
-        previous_at = at
-        body = c.body
-        if "\r" in body:
-            body = body.replace("\r\n", "\n").removesuffix("\r")
-        message = _message(body, at=at, line=c.line)
-        forged = "\n" in body and _HEADER_NL.search(body) is not None
-        if flag is not None or forged:
-            extra = ((flag,) if flag else ()) + (("header-in-text",) if forged else ())
-            message = _with_flags(message, extra)
-        append(message)
-
-    def decide(final: bool) -> None:
-        nonlocal current, last_t, valid_in_window
-        while window and (final or valid_in_window >= 3 or (window[0].t is None)):
-            c = window.popleft()
-            t = c.t
-            if t is not None:
-                valid_in_window -= 1
-            accept = t is not None
-            if accept:
-                assert t is not None
-                nxt = after = None  # the times of the next two valid headers
-                for x in window:
-                    if x.t is not None:
-                        if nxt is None:
-                            nxt = x.t
+            text, base_line = block
+            parts = header_re.split(text)
+        lead = parts[0]
+        if lead:
+            if bodies:
+                bodies[-1] += lead
+            elif have_open:
+                open_parts.append(lead)
+            else:
+                stripped = lead.lstrip()
+                if stripped:
+                    line = base_line + lead.count("\n", 1, len(lead) - len(stripped))
+                    raise WhatsAppError(
+                        "text before the first message header", file=file, line=line
+                    )
+        new_heads = parts[1::4]
+        if new_heads:
+            line = base_line + lead.count("\n")
+            new_bodies = parts[4::4]
+            for date_s, time_s, body in zip(parts[2::4], parts[3::4], new_bodies, strict=True):
+                lines.append(line)
+                line += body.count("\n") + 1
+                if date_s != previous_date:
+                    previous_date = date_s
+                    try:
+                        date_bits = part_cache[date_s]
+                    except KeyError:
+                        date_bits = part_cache[date_s] = date_parts(date_s)
+                    if date_bits is not None and date_bits[1]:
+                        yy = date_s[-2:] if order != "ymd" else date_s[:2]
+                        if (
+                            previous_yy is not None
+                            and yy != previous_yy
+                            and _rolls_over(previous_yy, yy)
+                        ):
+                            century += 100
+                        previous_yy = yy
+                    key = (date_s, century)
+                    try:
+                        day = day_cache[key]
+                    except KeyError:
+                        if date_bits is None:
+                            day = None
                         else:
-                            after = x.t
-                            break
-                if current is None:
-                    if after is not None and nxt is not None:
-                        accept = not (nxt < t - _TOLERANCE and after < t - _TOLERANCE)
+                            year = date_bits[0] + century if date_bits[1] else date_bits[0]
+                            day = day_of(year, date_bits[2], date_bits[3])
+                        day_cache[key] = day
+                try:
+                    clock = clock_cache[time_s]
+                except KeyError:
+                    clock = clock_cache[time_s] = clock_of(time_s)
+                days.append(day)
+                clocks.append(clock)
+                if day is not None and clock is not None:
+                    times.append(day[3] + clock[0] * 3600 + clock[1] * 60 + clock[2])
+                else:
+                    times.append(None)
+            heads += new_heads
+            bodies += new_bodies
+        n = len(heads)
+        if not n:
+            continue
+        # the next two valid times after each header
+        next1: list[int | None] = [None] * n
+        next2: list[int | None] = [None] * n
+        n1 = n2 = None
+        for i in range(n - 1, -1, -1):
+            next1[i] = n1
+            next2[i] = n2
+            t = times[i]
+            if t is not None:
+                n2 = n1
+                n1 = t
+        # a header is decided once two valid ones follow it (or at the end of the file)
+        limit = n
+        if not final:
+            valid_after = 0
+            for i in range(n - 1, -1, -1):
+                if valid_after >= 2:
+                    break
+                limit = i
+                if times[i] is not None:
+                    valid_after += 1
+        for i in range(limit):
+            t = times[i]
+            if t is None:
+                accept = False
+            else:
+                nxt, after = next1[i], next2[i]
+                if not have_open:
+                    accept = not (
+                        nxt is not None
+                        and after is not None
+                        and nxt < t - _TOLERANCE
+                        and after < t - _TOLERANCE
+                    )
                 elif t < last_t - _TOLERANCE and (nxt is None or nxt >= last_t - _TOLERANCE):
                     accept = False  # goes back while the messages around it do not: quoted
                 elif (
@@ -480,85 +559,59 @@ def parse_stream(
                     )
                 ):
                     accept = False  # jumps forward while what follows does not: quoted
-            if accept:
-                if current is not None:
-                    emit(current)
-                current = c
-                last_t = t  # type: ignore[assignment]
-            elif current is None:
-                raise WhatsAppError("text before the first message header", file=file,
-                                    line=c.line)  # fmt: skip
-            else:
-                current.body += "\n" + c.header + c.body
-
-    def check_preamble(text: str, first_line: int) -> None:
-        stripped = text.lstrip()
-        if stripped:
-            line = first_line + text.count("\n", 0, len(text) - len(stripped))
-            raise WhatsAppError("text before the first message header", file=file, line=line)
-
-    previous_date = ""
-    day: tuple[int, int, int, int, bool] | None = None
-    for text, line0 in _blocks(stream, file):
-        found = list(header_re.finditer(text))
-        first_pos = found[0].start() if found else len(text)
-        if first_pos > 0:
-            lead = text[1:first_pos]
-            if window:
-                window[-1].body += "\n" + lead
-            elif current is None and not preamble_checked:
-                check_preamble(lead, line0)
-        if found:
-            preamble_checked = True
-        line = line0
-        prev = 0
-        count = text.count
-        for i, m in enumerate(found):
-            p = m.start()
-            line += count("\n", prev + 1, p + 1)
-            prev = p
-            end = found[i + 1].start() if i + 1 < len(found) else len(text)
-            date_s, time_s = m.group(1, 2)
-            if date_s != previous_date:
-                previous_date = date_s
-                try:
-                    parts = part_cache[date_s]
-                except KeyError:
-                    parts = part_cache[date_s] = date_parts(date_s)
-                if parts is not None and parts[1]:
-                    yy = date_s[-2:] if order != "ymd" else date_s[:2]
-                    if previous_yy is not None and _rolls_over(previous_yy, yy):
-                        century += 100
-                    previous_yy = yy
-                key = (date_s, century)
-                try:
-                    day = day_cache[key]
-                except KeyError:
-                    if parts is None:
-                        day = None
-                    else:
-                        year = parts[0] + century if parts[1] else parts[0]
-                        day = day_of(year, parts[2], parts[3])
-                    day_cache[key] = day
-            try:
-                clock = clock_cache[time_s]
-            except KeyError:
-                clock = clock_cache[time_s] = clock_of(time_s)
-            t = None
-            if day is not None and clock is not None:
-                t = day[3] + clock[0] * 3600 + clock[1] * 60 + clock[2]
-                valid_in_window += 1
-            window.append(
-                _Candidate(line, t, day, clock, text[p + 1 : m.end()], text[m.end() : end])
-            )
-            decide(False)
-    if current is None and not window:
-        raise WhatsAppError("no WhatsApp message header found", file=file, line=1)
-    decide(True)
-    if current is None:
+                else:
+                    accept = True
+            if not accept:
+                if not have_open:
+                    raise WhatsAppError(
+                        "text before the first message header", file=file, line=lines[i]
+                    )
+                open_parts += ("\n", heads[i], bodies[i])
+                continue
+            if have_open:
+                body = open_parts[0] if len(open_parts) == 1 else "".join(open_parts)
+                previous_at = _emit(append, body, open_line, open_day, open_clock, tz, previous_at)
+            have_open = True
+            open_line = lines[i]
+            open_day = days[i]  # type: ignore[assignment]
+            open_clock = clocks[i]  # type: ignore[assignment]
+            open_parts = [bodies[i]]
+            last_t = t  # type: ignore[assignment]
+        del heads[:limit], days[:limit], clocks[:limit], times[:limit]
+        del lines[:limit], bodies[:limit]
+    if not have_open:
         raise WhatsAppError("no valid WhatsApp message header found", file=file, line=1)
-    emit(current)
+    body = open_parts[0] if len(open_parts) == 1 else "".join(open_parts)
+    _emit(append, body, open_line, open_day, open_clock, tz, previous_at)
     return messages
+
+
+def _emit(
+    append: Callable[[ParsedMessage], None],
+    body: str,
+    line: int,
+    day: tuple[int, int, int, int, bool],
+    clock: tuple[int, int, int],
+    tz: dt.tzinfo,
+    previous_at: dt.datetime | None,
+) -> dt.datetime:
+    """Append the message with this header data and text; return its time."""
+    y, mo, d, _, regular = day
+    h, mi, s = clock
+    flag = None
+    if regular:
+        at = dt.datetime(y, mo, d, h, mi, s, tzinfo=tz)
+    else:
+        at, flag = localise(dt.datetime(y, mo, d, h, mi, s), tz, after=previous_at)
+    if "\r" in body:
+        body = body.replace("\r\n", "\n").removesuffix("\r")
+    message = _message(body, at=at, line=line)
+    forged = "\n" in body and _HEADER_NL.search(body) is not None
+    if flag is not None or forged:
+        extra = ((flag,) if flag else ()) + (("header-in-text",) if forged else ())
+        message.flags = message.flags + extra
+    append(message)
+    return at
 
 
 def parse_lines(
@@ -578,19 +631,6 @@ def parse_lines(
     """
     data = "".join(line + "\n" for line in lines).encode("utf-8", "surrogatepass")
     return parse_stream(io.BytesIO(data), tz=tz, date_order=date_order, file=file)
-
-
-def _with_flags(message: ParsedMessage, flags: tuple[str, ...]) -> ParsedMessage:
-    return ParsedMessage(
-        at=message.at,
-        sender=message.sender,
-        text=message.text,
-        kind=message.kind,
-        flags=message.flags + flags,
-        attachments=message.attachments,
-        line=message.line,
-        extra=message.extra,
-    )
 
 
 _SENDERS: dict[str, tuple[str, bool]] = {}
@@ -617,7 +657,9 @@ def _message(body: str, *, at: dt.datetime, line: int) -> ParsedMessage:
         colon = len(rest) - 1
     if colon < 0:
         return ParsedMessage(at=at, sender=None, text=body, kind="system", line=line)
-    sender, system = _sender(rest[:colon])
+    raw = rest[:colon]
+    known = _SENDERS.get(raw)
+    sender, system = known if known is not None else _sender(raw)
     if system:
         return ParsedMessage(at=at, sender=None, text=body, kind="system", line=line)
     text = body[colon + 2 :]
