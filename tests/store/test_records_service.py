@@ -334,3 +334,17 @@ def test_bulk_path_matches_the_pure_definitions(store: Any) -> None:
             attachments_json="[]",
         )
     )
+
+
+def test_exports_are_logged_with_their_hash(store: Any, populated: dict[str, Any]) -> None:
+    from commsgov.records import sha256_hex
+
+    rows = svc.search_records(store, terms="budget")
+    text = svc.export_records(store, rows, fmt="csv", query="terms=budget", actor="foi.officer")
+    ((kind, actor, payload),) = sql(
+        store, "SELECT kind, actor, payload FROM ledger WHERE kind = 'records-exported'"
+    )
+    data = json.loads(payload)
+    assert (kind, actor) == ("records-exported", "foi.officer")
+    assert data["uids"] == [populated["email"].uid] and data["sha256"] == sha256_hex(text)
+    assert svc.verify(store).ok

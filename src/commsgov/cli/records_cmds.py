@@ -657,10 +657,13 @@ def records_export(
     participant: ParticipantOption = None,
     outage: OutageFilter = None,
     limit: LimitOption = 10_000,
+    by: ActorOption = None,
     database: DatabaseOption = None,
     pack: PackOption = None,
 ) -> None:
-    """Export records with their messages and hashes (CSV or JSON), e.g. for an FOI request."""
+    """Export records with their messages and hashes (CSV or JSON), e.g. for an FOI request.
+
+    The export is logged in the ledger (``records-exported``) with the SHA-256 of its text."""
     from commsgov.services import records as svc
 
     if fmt not in ("csv", "json"):
@@ -673,7 +676,13 @@ def records_export(
             if terms
             else svc.list_records(store, flt=flt, limit=limit)
         )
-        text = svc.export_records(store, rows, fmt=fmt)
+        query = " ".join(
+            f"{k}={v}"
+            for k, v in (("terms", terms), ("since", since), ("until", until), ("method", method),
+                         ("participant", participant), ("outage", outage))
+            if v
+        )  # fmt: skip
+        text = svc.export_records(store, rows, fmt=fmt, query=query, actor=by)
     finally:
         store.close()
     if output is None:

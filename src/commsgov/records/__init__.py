@@ -23,6 +23,7 @@ from commsgov.records.events import (
     RecordCaptured,
     RecordCorrected,
     RecordDisposed,
+    RecordsExported,
 )
 from commsgov.records.exceptions import policy_exception_for
 from commsgov.records.ledger import GENESIS, LedgerEntry, Receipt, entry_hash, make_entry
@@ -64,6 +65,7 @@ __all__ = [
     "RecordDisposed",
     "RecordDraft",
     "RecordError",
+    "RecordsExported",
     "Source",
     "Verifier",
     "canonical_bytes",

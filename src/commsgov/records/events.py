@@ -147,6 +147,37 @@ class OutageEnded:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordsExported:
+    """Event ``records-exported``: records left the store in an export (e.g. for an FOI request).
+
+    ``uids`` lists the records exported, ``format`` is ``csv`` or ``json``, ``query`` the search
+    and filters used, and ``sha256`` the hash of the exported text, so the copy handed over can
+    be matched to this entry later.
+    """
+
+    kind: ClassVar[str] = "records-exported"
+    uids: tuple[str, ...]
+    format: str
+    query: str
+    sha256: str
+
+    @property
+    def record_uid(self) -> str | None:
+        """An export may cover many records; none is singled out."""
+        return None
+
+    def payload(self) -> dict[str, Any]:
+        """The canonical payload hashed into the ledger."""
+        return {
+            "entity": None,
+            "uids": list(self.uids),
+            "format": self.format,
+            "query": self.query,
+            "sha256": self.sha256,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Note:
     """Any other event (``kind`` of the caller's choosing, e.g. ``hold-placed``): ``data`` as given.
 
@@ -175,6 +206,7 @@ Event = (
     | RecordDisposed
     | OutageStarted
     | OutageEnded
+    | RecordsExported
     | Note
 )
 
@@ -188,5 +220,6 @@ EVENT_KINDS: dict[str, type[Any]] = {
         RecordDisposed,
         OutageStarted,
         OutageEnded,
+        RecordsExported,
     )
 }

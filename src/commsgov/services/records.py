@@ -58,6 +58,7 @@ from commsgov.records.events import (
     RecordCaptured,
     RecordCorrected,
     RecordDisposed,
+    RecordsExported,
 )
 from commsgov.records.exceptions import policy_exception_for
 from commsgov.records.ledger import LedgerEntry, Receipt, make_entry
@@ -884,9 +885,29 @@ def exceptions(store: Store, *, flt: repo.RecordFilter | None = None) -> list[di
 
 
 def export_records(
-    store: Store, records: list[dict[str, Any]], *, fmt: str, messages: bool = True
+    store: Store,
+    records: list[dict[str, Any]],
+    *,
+    fmt: str,
+    messages: bool = True,
+    query: str = "",
+    actor: str | None = None,
+    audit: bool = True,
 ) -> str:
-    """Export records (from list/search) with their hashes as ``json`` or ``csv`` text."""
+    """Export records (from list/search) with their hashes as ``json`` or ``csv`` text.
+
+    Unless ``audit`` is off, the export is logged as a ``records-exported`` ledger entry with the
+    SHA-256 of the returned text.
+    """
+    text = _export_text(store, records, fmt=fmt, messages=messages)
+    if audit:
+        event = RecordsExported(tuple(r["uid"] for r in records), fmt, query, sha256_hex(text))
+        with store.write() as conn:
+            append_events(conn, [event], actor=_actor(actor))
+    return text
+
+
+def _export_text(store: Store, records: list[dict[str, Any]], *, fmt: str, messages: bool) -> str:
     head_seq, head_hash = 0, ""
     with store.read() as conn:
         head_seq, head_hash = repo.ledger_head(conn)
