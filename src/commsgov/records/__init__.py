@@ -9,7 +9,6 @@ from __future__ import annotations
 from commsgov.records.canonical import canonical_bytes, canonical_json, sha256_hex
 from commsgov.records.errors import (
     InvalidFieldError,
-    LedgerConflictError,
     NotFoundError,
     RecordError,
 )
@@ -48,7 +47,6 @@ __all__ = [
     "Break",
     "Event",
     "InvalidFieldError",
-    "LedgerConflictError",
     "LedgerEntry",
     "MessageDraft",
     "MessageRow",

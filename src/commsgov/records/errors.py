@@ -18,7 +18,3 @@ class InvalidFieldError(RecordError):
 
 class NotFoundError(RecordError):
     """A record, outage or ledger entry was not found."""
-
-
-class LedgerConflictError(RecordError):
-    """The ledger head moved while an entry was being appended (a concurrent writer)."""
