@@ -13,13 +13,17 @@ inside a message is not taken for a new message when its layout differs from the
 when its time goes back (or jumps forward, out of line with what follows); the message keeps
 the line as text and gets the ``header-in-text`` flag.
 
-The parser reads the file once, line by line, and converts each distinct date and time string
-once.
+The file is read twice, streamed in blocks of 4 MiB (never whole): the first pass finds the
+layout, every date (for the day/month order) and where two-digit years roll into a new century;
+the second splits each block with a regex for that one layout and builds the messages,
+converting each distinct date and time string once. Memory is bounded by the messages produced
+plus one block.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
 import itertools
 import re
@@ -380,6 +384,19 @@ def parse_stream(
     """
     if not stream.seekable():
         stream = io.BytesIO(stream.read())
+    # building a few hundred thousand objects triggers many needless cyclic-GC passes
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _parse_stream(stream, tz=tz, date_order=date_order, file=file)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _parse_stream(
+    stream: IO[bytes], *, tz: dt.tzinfo, date_order: DateOrder | None, file: str
+) -> list[ParsedMessage]:
     start = stream.tell()
     layout, dates, rollovers = _survey(stream, file)
     dotted = str(layout[1]).strip() == "."
