@@ -1,0 +1,37 @@
+"""Docs that cannot drift: every flag a parser can set is in ``FLAGS`` and in docs/ingest.md."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from commsgov.ingest import FLAGS, FORMATS
+
+ROOT = Path(__file__).resolve().parents[2]
+DOC = ROOT / "docs" / "ingest.md"
+SOURCES = ROOT / "src" / "commsgov" / "ingest"
+
+
+def test_every_flag_is_documented() -> None:
+    doc = DOC.read_text(encoding="utf-8")
+    for flag, meaning in FLAGS.items():
+        assert f"| `{flag}` | {meaning.replace('``', '`')} |" in doc, f"docs/ingest.md: {flag}"
+
+
+def test_parsers_set_only_known_flags() -> None:
+    found = set()
+    for path in (ROOT / "tests" / "data").glob("*/*.expected.json"):
+        for message in json.loads(path.read_text(encoding="utf-8")).get("messages", []):
+            found.update(message["flags"])
+    assert found <= FLAGS.keys()
+    literals = set()
+    for source in SOURCES.glob("*.py"):
+        literals.update(re.findall(r"flags?\.append\(\"([a-z-]+)\"\)", source.read_text()))
+    assert literals <= FLAGS.keys()
+
+
+def test_every_format_is_documented() -> None:
+    doc = DOC.read_text(encoding="utf-8")
+    for name in FORMATS:
+        assert f"| `{name}` |" in doc
