@@ -103,15 +103,17 @@ def test_monotonic_in_local_wall_time(a: dt.datetime, b: dt.datetime, period: Pe
     b = b.astimezone(a.tzinfo)
     if a.replace(tzinfo=None) > b.replace(tzinfo=None):
         a, b = b, a
-    due_a, due_b = add_period(a, period), add_period(b, period)
-    assert due_a.replace(tzinfo=None) <= due_b.replace(tzinfo=None)
+    # by date: clamping to a month's last day can put a later trigger's time of day earlier
+    assert add_period(a, period).date() <= add_period(b, period).date()
 
 
 @given(st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2090, 1, 1)), periods)
 def test_monotonic_in_utc(naive: dt.datetime, period: Period) -> None:
     a = naive.replace(tzinfo=UTC)
     b = a + dt.timedelta(hours=7)
-    assert add_period(a, period) <= add_period(b, period)
+    assert add_period(a, period).date() <= add_period(b, period).date()
+    if not period.total_months:
+        assert add_period(a, period) <= add_period(b, period)
 
 
 @given(st.integers(1990, 2090), st.integers(1, 12), st.integers(0, 40))

@@ -13,7 +13,9 @@ The rule, written down once (``docs/retention.md`` repeats it):
    February. Weeks and days are then added as calendar days.
 4. A wall time that does not exist (the spring-forward gap) moves forward to the first instant
    after the gap; a wall time that happens twice (autumn fall-back) is the first of the two.
-5. A due time never precedes its trigger.
+5. A due time never precedes its trigger, and a later trigger never gives an earlier due *date*
+   (clamping can give two triggers on the 30th and 31st the same last day of the month, so
+   their times of day may cross).
 """
 
 from __future__ import annotations
