@@ -66,29 +66,42 @@ SYSTEM_SENDER = "(system)"
 
 
 class _CountingReader:
-    """A binary file wrapper that reports how many bytes have been read (for progress bars)."""
+    """A binary file wrapper that reports progress through the file (for progress bars).
+
+    Only bytes beyond the furthest point read so far count, so a parser that reads the file
+    twice (WhatsApp) moves the bar once.
+    """
 
     def __init__(self, raw: IO[bytes], on_read: Callable[[int], None]) -> None:
         self._raw = raw
         self._on_read = on_read
+        self._pos = 0
+        self._furthest = 0
+
+    def _advance(self, n: int) -> None:
+        self._pos += n
+        if self._pos > self._furthest:
+            self._on_read(self._pos - self._furthest)
+            self._furthest = self._pos
 
     def read(self, size: int = -1) -> bytes:
         data = self._raw.read(size)
-        self._on_read(len(data))
+        self._advance(len(data))
         return data
 
     def readline(self, size: int = -1) -> bytes:
         data = self._raw.readline(size)
-        self._on_read(len(data))
+        self._advance(len(data))
         return data
 
     def __iter__(self) -> Iterator[bytes]:
         for line in self._raw:
-            self._on_read(len(line))
+            self._advance(len(line))
             yield line
 
     def seek(self, offset: int, whence: int = 0) -> int:
-        return self._raw.seek(offset, whence)
+        self._pos = self._raw.seek(offset, whence)
+        return self._pos
 
     def tell(self) -> int:
         return self._raw.tell()
