@@ -106,6 +106,26 @@ def run(quick: bool) -> str:
         bare_write = time.perf_counter() - t0
         bare.close()
 
+        # the database's share: the same rows into commsgov's schema (its indexes and FTS5
+        # feeding, in 10,000-row batches), with no Python hashing, dedup or ledger
+        svc.open_store(f"sqlite:///{tmp / 'floor.db'}", blob_dir=tmp / "fb").close()
+        floor = sqlite3.connect(tmp / "floor.db", isolation_level=None)
+        floor.execute("PRAGMA synchronous=NORMAL")
+        floor.execute("PRAGMA cache_size=-65536")
+        t0 = time.perf_counter()
+        floor.execute("BEGIN")
+        for start in range(0, len(rows), 10_000):
+            batch = rows[start : start + 10_000]
+            floor.executemany(f"INSERT INTO messages ({columns}) VALUES ({marks})", batch)
+            floor.execute(
+                "INSERT INTO fts_messages (rowid, sender, text) "
+                "SELECT id, sender, text FROM messages WHERE entry_seq = ?",
+                (batch[0][1],),
+            )
+        floor.execute("COMMIT")
+        floor_write = time.perf_counter() - t0
+        floor.close()
+
         # -- verify ---------------------------------------------------------------------
         t0 = time.perf_counter()
         report = svc.verify(store)
@@ -187,6 +207,9 @@ def run(quick: bool) -> str:
         f"| bulk write, messages/s (ledger + hashes + dedup index + FTS5) | "
         f"{_rate(n, ours_write)} ({ours_write:.1f} s) | {_rate(n, bare_write)} "
         f"({bare_write:.1f} s) bare `executemany` | {write_ratio:.2f}x | >= 0.5x |",
+        f"| for reference: the same rows into commsgov's schema (indexes + FTS5), no Python "
+        f"work | {_rate(n, floor_write)} ({floor_write:.1f} s) | {_rate(n, bare_write)} | "
+        f"{bare_write / floor_write:.2f}x | |",
         f"| verify, messages/s (chain + every row rehashed from its columns) | "
         f"{_rate(n, ours_verify)} ({ours_verify:.1f} s) | {_rate(n, raw_verify)} "
         f"({raw_verify:.2f} s) `hashlib.sha256` per message | {verify_ratio:.2f}x | >= 0.5x |",
@@ -205,9 +228,10 @@ def run(quick: bool) -> str:
         f"({total_bytes / 1e6 / raw_stream:,.0f} MB/s). Verify is bound by reading rows "
         "and rebuilding each message's canonical bytes in Python, not by hashing.",
         "",
-        "The write path is bound by SQLite index maintenance (unique message identity, "
-        "(ledger entry, position), (record, time)) and FTS5 tokenising, plus about 10 µs of "
-        "Python per message (UTC conversion, canonical JSON, two SHA-256). The bare baseline "
-        "writes to a table with no index at all.",
+        "The write path is bound first by SQLite index maintenance (unique message identity, "
+        "(ledger entry, position), (record, time)) and FTS5 tokenising: the reference row "
+        "writes the very same rows into the same schema with no Python work at all, and is "
+        "itself under the 0.5x goal. The rest is Python per message (UTC conversion, "
+        "canonical JSON, two SHA-256). The bare baseline writes to a table with no index.",
     ]
     return "\n".join(lines) + "\n"
