@@ -124,6 +124,9 @@ _SYSTEM_WITH_COLON = re.compile(
 )
 
 _MARKER_STARTS = frozenset({"<", _LRM})
+#: a message whose first line starts or ends so may carry a marker (checked in full then)
+_SPECIAL_STARTS = ("<", _LRM, "View once", *sorted(_DELETED))
+_SPECIAL_ENDS = (")", ">", *sorted(_DELETED))
 _SYSTEM_IOS_MARK = _LRM  # iOS puts a left-to-right mark before a system event's text
 
 
@@ -443,6 +446,7 @@ def _parse_stream(
     stream.seek(start)
     messages: list[ParsedMessage] = []
     append = messages.append
+    datetime = dt.datetime
     previous_at: dt.datetime | None = None
     previous_date = ""
     day: tuple[int, int, int, int, bool] | None = None
@@ -531,17 +535,6 @@ def _parse_stream(
         n = len(heads)
         if not n:
             continue
-        # the next two valid times after each header
-        next1: list[int | None] = [None] * n
-        next2: list[int | None] = [None] * n
-        n1 = n2 = None
-        for i in range(n - 1, -1, -1):
-            next1[i] = n1
-            next2[i] = n2
-            t = times[i]
-            if t is not None:
-                n2 = n1
-                n1 = t
         # a header is decided once two valid ones follow it (or at the end of the file)
         limit = n
         if not final:
@@ -552,27 +545,36 @@ def _parse_stream(
                 limit = i
                 if times[i] is not None:
                     valid_after += 1
+        tolerance = _TOLERANCE
         for i in range(limit):
             t = times[i]
-            if t is None:
+            nxt = times[i + 1] if i + 1 < n else None
+            if (
+                t is not None
+                and have_open
+                and t >= last_t - tolerance
+                and ((nxt is None and i + 1 >= n) or (nxt is not None and nxt >= t - tolerance))
+            ):
+                accept = True  # in line with the previous and the next header: the usual case
+            elif t is None:
                 accept = False
             else:
-                nxt, after = next1[i], next2[i]
+                nxt, after = _next_two(times, i + 1)
                 if not have_open:
                     accept = not (
                         nxt is not None
                         and after is not None
-                        and nxt < t - _TOLERANCE
-                        and after < t - _TOLERANCE
+                        and nxt < t - tolerance
+                        and after < t - tolerance
                     )
-                elif t < last_t - _TOLERANCE and (nxt is None or nxt >= last_t - _TOLERANCE):
+                elif t < last_t - tolerance and (nxt is None or nxt >= last_t - tolerance):
                     accept = False  # goes back while the messages around it do not: quoted
                 elif (
                     nxt is not None
-                    and nxt < t - _TOLERANCE
+                    and nxt < t - tolerance
                     and (
-                        (after is not None and after < t - _TOLERANCE)
-                        or (after is None and nxt >= last_t - _TOLERANCE)
+                        (after is not None and after < t - tolerance)
+                        or (after is None and nxt >= last_t - tolerance)
                     )
                 ):
                     accept = False  # jumps forward while what follows does not: quoted
@@ -587,7 +589,15 @@ def _parse_stream(
                 continue
             if have_open:
                 body = open_parts[0] if len(open_parts) == 1 else "".join(open_parts)
-                previous_at = _emit(append, body, open_line, open_day, open_clock, tz, previous_at)
+                if open_day[4] and "\n" not in body and "\r" not in body:
+                    y, mo, d, _, _ = open_day
+                    h, mi, sec = open_clock
+                    previous_at = datetime(y, mo, d, h, mi, sec, tzinfo=tz)
+                    append(_message(body, previous_at, open_line))
+                else:
+                    previous_at = _emit(
+                        append, body, open_line, open_day, open_clock, tz, previous_at
+                    )
             have_open = True
             open_line = lines[i]
             open_day = days[i]  # type: ignore[assignment]
@@ -601,6 +611,18 @@ def _parse_stream(
     body = open_parts[0] if len(open_parts) == 1 else "".join(open_parts)
     _emit(append, body, open_line, open_day, open_clock, tz, previous_at)
     return messages
+
+
+def _next_two(times: list[int | None], start: int) -> tuple[int | None, int | None]:
+    """The next two valid times from ``start`` on."""
+    found: list[int] = []
+    for t in itertools.islice(times, start, None):
+        if t is not None:
+            found.append(t)
+            if len(found) == 2:
+                break
+    found += [None, None]  # type: ignore[list-item]
+    return found[0], found[1]
 
 
 def _emit(
@@ -622,7 +644,7 @@ def _emit(
         at, flag = localise(dt.datetime(y, mo, d, h, mi, s), tz, after=previous_at)
     if "\r" in body:
         body = body.replace("\r\n", "\n").removesuffix("\r")
-    message = _message(body, at=at, line=line)
+    message = _message(body, at, line)
     forged = "\n" in body and _HEADER_NL.search(body) is not None
     if flag is not None or forged:
         extra = ((flag,) if flag else ()) + (("header-in-text",) if forged else ())
@@ -665,7 +687,7 @@ def _sender(raw: str) -> tuple[str, bool]:
     return found
 
 
-def _message(body: str, *, at: dt.datetime, line: int) -> ParsedMessage:
+def _message(body: str, at: dt.datetime, line: int) -> ParsedMessage:
     """Build one message from the text after its header (continuation lines included)."""
     newline = body.find("\n")
     rest = body if newline < 0 else body[:newline]
@@ -673,22 +695,21 @@ def _message(body: str, *, at: dt.datetime, line: int) -> ParsedMessage:
     if colon < 0 and rest.endswith(":") and _LRM not in rest:
         colon = len(rest) - 1
     if colon < 0:
-        return ParsedMessage(at=at, sender=None, text=body, kind="system", line=line)
+        return ParsedMessage(at, None, body, "system", (), (), line)
     raw = rest[:colon]
     known = _SENDERS.get(raw)
     sender, system = known if known is not None else _sender(raw)
     if system:
-        return ParsedMessage(at=at, sender=None, text=body, kind="system", line=line)
+        return ParsedMessage(at, None, body, "system", (), (), line)
     text = body[colon + 2 :]
-    first = rest[colon + 2 :]
-    if (
-        first[:1] not in _MARKER_STARTS
-        and not first.endswith(")")
-        and first not in _DELETED
-        and not first.startswith("View once")
-        and not text.endswith(">")
+    first = text if newline < 0 else rest[colon + 2 :]
+    if not (
+        first.startswith(_SPECIAL_STARTS)
+        or first.endswith(_SPECIAL_ENDS)
+        or text.endswith(">")
+        or not first
     ):
-        return ParsedMessage(at=at, sender=sender, text=text, line=line)  # the common case
+        return ParsedMessage(at, sender, text, "message", (), (), line)  # the common case
     return _marked(sender, first, text[len(first) + 1 :] if newline >= 0 else None, at, line)
 
 
