@@ -299,3 +299,21 @@ def test_show_limits_messages(db: str) -> None:
     assert code == 0 and [m["text"] for m in json.loads(out)["messages"]] == ["m0", "m1"]
     code, out, _ = run("records", "show", conv.record_uid, "--messages", "0")
     assert code == 0 and "m4" in out
+
+
+def test_correct_adds_an_entry(db: str) -> None:
+    data = capture("--method", "email", "--at", "2026-11-20 10:00", "--summary", "budgte")
+    code, out, err = run("records", "correct", str(data["uid"]), "--summary", "budget",
+                         "--with", "Dee", "--reason", "typo")  # fmt: skip
+    assert code == 0, err
+    assert "ledger entry 2" in out
+    code, out, _ = run("records", "show", str(data["uid"]), "--json")
+    record = json.loads(out)
+    assert record["summary"] == "budget" and record["participants"][0]["name"] == "Dee"
+    assert [e["kind"] for e in record["ledger"]] == ["record-captured", "record-corrected"]
+    code, _, err = run("records", "correct", str(data["uid"]), "--reason", "nothing")
+    assert code == 2
+    code, _, err = run("records", "correct", str(data["uid"]), "--summary", "x", "--reason", " ")
+    assert code == 2 and "reason:" in err
+    code, out, _ = run("verify")
+    assert code == 0

@@ -599,6 +599,66 @@ def records_show(
         out.print(f"  [{m['sent_local']}] {m['sender']}: {m['text']}", markup=False)
 
 
+@records_app.command("correct")
+def records_correct(
+    record: Annotated[str, typer.Argument(help="Record id (or a unique prefix).")],
+    reason: Annotated[str, typer.Option("--reason", "-r", help="Why the record is corrected.")],
+    subject: Annotated[
+        str | None, typer.Option("--subject", help="New subject.", show_default=False)
+    ] = None,
+    summary: Annotated[
+        str | None, typer.Option("--summary", help="New summary.", show_default=False)
+    ] = None,
+    content: Annotated[
+        str | None, typer.Option("--content", help="New full content.", show_default=False)
+    ] = None,
+    scenario: Annotated[
+        str | None, typer.Option("--scenario", help="New scenario id.", show_default=False)
+    ] = None,
+    with_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--with", "-w", help="Replace the participants (repeat for each).", show_default=False
+        ),
+    ] = None,
+    by: ActorOption = None,
+    database: DatabaseOption = None,
+    pack: PackOption = None,
+) -> None:
+    """Correct a record: a new ledger entry; the earlier values stay in the ledger."""
+    from commsgov.records.models import Participant
+    from commsgov.services import records as svc
+
+    from .common import load_compiled_pack
+
+    changes: dict[str, Any] = {
+        k: v
+        for k, v in (("subject", subject), ("summary", summary), ("content", content))
+        if v is not None
+    }
+    compiled = load_compiled_pack(pack)
+    if scenario is not None:
+        from commsgov.policy.errors import UnknownIdError
+
+        try:
+            changes["scenario"] = compiled.scenario(scenario).id
+        except UnknownIdError as exc:
+            fail(f"scenario: {exc}", code=BAD_INPUT)
+    if with_:
+        changes["participants"] = [_guard(Participant.parse, p) for p in with_]
+    if not changes:
+        fail("give at least one field to correct (--summary, --subject, ...)", code=BAD_INPUT)
+    store = _open(database, must_exist=True)
+    try:
+        seq = _guard(
+            svc.correct_record, store, uid=record, changes=changes, reason=reason, actor=by,
+            pack=compiled,
+        )  # fmt: skip
+    finally:
+        store.close()
+    console().print(f"Corrected ({', '.join(sorted(changes))}) in ledger entry {seq}.")
+
+
 @records_app.command("search")
 def records_search(
     terms: Annotated[
