@@ -76,10 +76,17 @@ def decide(
     >>> out = decide(item, schedules=s)
     >>> out.action, out.at.date().isoformat()
     ('delete', '2026-11-29')
+
+    A schedule kept "until review" (no period) takes its date from a reviewer's explicit
+    setting, when there is one.
     """
     schedule = find_schedule(schedules, item.record_class)
-    settings = [schedule_setting(item, schedule), *explicit]
-    return resolve(settings, holds=holds_on(item, holds, at), at=at)
+    base = schedule_setting(item, schedule)
+    dated = [s.ends for s in explicit if s.retain and s.ends is not None]
+    if base.retain and base.ends is None and dated:
+        # "until review": a review date set by a reviewer replaces the open-ended retention
+        base = Setting(base.source, base.retain, max(dated), base.action, base.scope)
+    return resolve([base, *explicit], holds=holds_on(item, holds, at), at=at)
 
 
 @dataclass(frozen=True, slots=True)

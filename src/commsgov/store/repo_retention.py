@@ -1,0 +1,410 @@
+"""Repository functions for retention: holds, dispositions, the set-based due sweep, stubs.
+
+Keyword-only after the connection; each runs inside the caller's transaction. The due sweep is
+one SQL statement: an index range scan of ``retention_items`` on ``(status, due_at_utc)``
+joined to ``records``, with every active hold's scope compiled to a SQL predicate so held
+records are left out by the database, not by a Python loop.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    and_,
+    column,
+    delete,
+    false,
+    func,
+    insert,
+    not_,
+    or_,
+    select,
+    true,
+    update,
+)
+
+from commsgov.records.canonical import canonical_json
+from commsgov.records.timestamps import utc_text
+from commsgov.retention.holds import HoldScope
+from commsgov.store import repo
+from commsgov.store.tables import attachments, blobs, messages, records
+from commsgov.store.tables_retention import (
+    retention_holds,
+    retention_items,
+    retention_reviews,
+    retention_stubs,
+    retention_transfers,
+)
+
+# -- holds ------------------------------------------------------------------------------------
+
+
+def scope_to_json(scope: HoldScope) -> str:
+    """Canonical JSON of a hold's scope."""
+    return canonical_json(
+        {
+            "record_uids": sorted(scope.record_uids),
+            "participants": sorted(scope.participants),
+            "methods": sorted(scope.methods),
+            "date_from": utc_text(scope.date_from) if scope.date_from else None,
+            "date_to": utc_text(scope.date_to) if scope.date_to else None,
+            "outages": sorted(scope.outages),
+            "search": scope.search,
+            "record_classes": sorted(scope.record_classes),
+        }
+    )
+
+
+def scope_from_json(text: str) -> HoldScope:
+    """Inverse of :func:`scope_to_json`."""
+    from commsgov.records.timestamps import parse_utc_text
+
+    data = json.loads(text)
+    return HoldScope(
+        record_uids=frozenset(data.get("record_uids") or ()),
+        participants=frozenset(data.get("participants") or ()),
+        methods=frozenset(data.get("methods") or ()),
+        date_from=parse_utc_text(data["date_from"]) if data.get("date_from") else None,
+        date_to=parse_utc_text(data["date_to"]) if data.get("date_to") else None,
+        outages=frozenset(data.get("outages") or ()),
+        search=data.get("search"),
+        record_classes=frozenset(data.get("record_classes") or ()),
+    )
+
+
+def insert_hold(conn: Connection, *, row: dict[str, Any]) -> None:
+    """Store a new hold."""
+    conn.execute(insert(retention_holds).values(**row))
+
+
+def lift_hold(conn: Connection, *, uid: str, at: str, by: str, reason: str) -> None:
+    """Mark a hold lifted (the ledger keeps the act)."""
+    conn.execute(
+        update(retention_holds)
+        .where(retention_holds.c.uid == uid)
+        .values(lifted_at_utc=at, lifted_by=by, lift_reason=reason)
+    )
+
+
+def list_holds(conn: Connection, *, active_only: bool = False) -> list[dict[str, Any]]:
+    """Holds, oldest first."""
+    query = select(retention_holds).order_by(retention_holds.c.id)
+    if active_only:
+        query = query.where(retention_holds.c.lifted_at_utc.is_(None))
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def find_hold(conn: Connection, *, ref: str) -> dict[str, Any] | None:
+    """A hold by uid, unique uid prefix, or exact name (the latest active one of that name)."""
+    rows = [
+        dict(r._mapping)
+        for r in conn.execute(
+            select(retention_holds)
+            .where(
+                or_(
+                    retention_holds.c.uid == ref,
+                    retention_holds.c.uid.startswith(ref) if len(ref) >= 4 else false(),
+                    retention_holds.c.name == ref,
+                )
+            )
+            .order_by(retention_holds.c.id.desc())
+        )
+    ]
+    exact = [r for r in rows if r["uid"] == ref]
+    if exact:
+        return exact[0]
+    active = [r for r in rows if r["lifted_at_utc"] is None]
+    if len({r["uid"] for r in active}) == 1:
+        return active[0]
+    return rows[0] if len(rows) == 1 else None
+
+
+def _like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def scope_predicate(conn: Connection, scope: HoldScope) -> ColumnElement[bool]:
+    """SQL over ``records`` (and ``retention_items``) that is true where ``scope`` matches.
+
+    Mirrors :meth:`HoldScope.matches` (tests check they agree): participants match a name or
+    number exactly, ignoring case; a saved search uses the full-text index.
+    """
+    if scope.is_empty():
+        return false()
+    parts: list[ColumnElement[bool]] = []
+    if scope.record_uids:
+        parts.append(records.c.uid.in_(sorted(scope.record_uids)))
+    if scope.participants:
+        text = func.lower(records.c.participants)
+        options = []
+        for p in sorted(scope.participants):
+            folded = json.dumps(" ".join(p.casefold().split()), ensure_ascii=False)
+            for key in ("name", "number"):
+                options.append(text.like(f'%"{key}":{_like(folded)}%', escape="\\"))
+        parts.append(or_(*options))
+    if scope.methods:
+        parts.append(records.c.method.in_(sorted(scope.methods)))
+    if scope.date_from is not None:
+        parts.append(records.c.occurred_at_utc >= utc_text(scope.date_from))
+    if scope.date_to is not None:
+        parts.append(records.c.occurred_at_utc <= utc_text(scope.date_to))
+    if scope.outages:
+        parts.append(records.c.outage_uid.in_(sorted(scope.outages)))
+    if scope.record_classes:
+        parts.append(retention_items.c.record_class.in_(sorted(scope.record_classes)))
+    if scope.search and scope.search.strip():
+        if not repo.fts5_query(scope.search) or not repo.pg_tsquery(scope.search):
+            parts.append(false())
+        else:
+            ids = repo._matching_record_ids(conn, scope.search)
+            sub = ids.columns(column("id", Integer)).subquery()
+            parts.append(records.c.id.in_(select(sub.c.id)))
+    return and_(*parts)
+
+
+def held_predicate(conn: Connection, scopes: Sequence[HoldScope]) -> ColumnElement[bool]:
+    """True where any of the scopes (the active holds) matches."""
+    if not scopes:
+        return false()
+    return or_(*(scope_predicate(conn, s) for s in scopes))
+
+
+def uids_matching(conn: Connection, *, scope: HoldScope) -> list[str]:
+    """Record uids a scope matches now (for reporting what a hold covers)."""
+    query = (
+        select(records.c.uid)
+        .select_from(
+            records.outerjoin(retention_items, retention_items.c.record_uid == records.c.uid)
+        )
+        .where(scope_predicate(conn, scope))
+        .order_by(records.c.uid)
+    )
+    return [str(r[0]) for r in conn.execute(query)]
+
+
+# -- dispositions -----------------------------------------------------------------------------
+
+
+def records_without_item(conn: Connection, *, limit: int) -> list[dict[str, Any]]:
+    """Records not yet known to retention (the sync step computes their due dates)."""
+    query = (
+        select(
+            records.c.uid,
+            records.c.method,
+            records.c.occurred_at_utc,
+            records.c.occurred_zone,
+            records.c.outage_uid,
+            records.c.participants,
+        )
+        .where(
+            ~select(retention_items.c.record_uid)
+            .where(retention_items.c.record_uid == records.c.uid)
+            .exists()
+        )
+        .order_by(records.c.id)
+        .limit(limit)
+    )
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def insert_items(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> None:
+    """Add dispositions (one per record)."""
+    if rows:
+        conn.execute(insert(retention_items), list(rows))
+
+
+def get_item(conn: Connection, *, uid: str) -> dict[str, Any] | None:
+    """One record's disposition row."""
+    row = conn.execute(select(retention_items).where(retention_items.c.record_uid == uid)).first()
+    return None if row is None else dict(row._mapping)
+
+
+def update_item(conn: Connection, *, uid: str, values: dict[str, Any]) -> None:
+    """Change a disposition row."""
+    conn.execute(
+        update(retention_items).where(retention_items.c.record_uid == uid).values(**values)
+    )
+
+
+def items_with_status(conn: Connection, *, statuses: Iterable[str]) -> list[dict[str, Any]]:
+    """Disposition rows in the given statuses."""
+    query = (
+        select(retention_items)
+        .where(retention_items.c.status.in_(list(statuses)))
+        .order_by(retention_items.c.due_at_utc, retention_items.c.record_uid)
+    )
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def _due_query(conn: Connection, *, as_of: str, held: Sequence[HoldScope]) -> Any:
+    joined = retention_items.join(records, records.c.uid == retention_items.c.record_uid)
+    where = and_(
+        retention_items.c.status == "scheduled",
+        retention_items.c.due_at_utc.is_not(None),
+        retention_items.c.due_at_utc <= as_of,
+        not_(held_predicate(conn, held)) if held else true(),
+    )
+    return joined, where
+
+
+def due_counts(conn: Connection, *, as_of: str, held: Sequence[HoldScope]) -> list[tuple[str, int]]:
+    """``(action, count)`` of scheduled items due by ``as_of`` and under no hold: one query."""
+    joined, where = _due_query(conn, as_of=as_of, held=held)
+    query = (
+        select(retention_items.c.action, func.count())
+        .select_from(joined)
+        .where(where)
+        .group_by(retention_items.c.action)
+        .order_by(retention_items.c.action)
+    )
+    return [(str(a), int(n)) for a, n in conn.execute(query)]
+
+
+def due_items(
+    conn: Connection,
+    *,
+    as_of: str,
+    held: Sequence[HoldScope],
+    action: str | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """The scheduled items due by ``as_of`` and under no hold, earliest first."""
+    joined, where = _due_query(conn, as_of=as_of, held=held)
+    query = (
+        select(
+            retention_items.c.record_uid,
+            retention_items.c.record_class,
+            retention_items.c.due_at_utc,
+            retention_items.c.action,
+            records.c.method,
+            records.c.occurred_at_utc,
+            records.c.subject,
+        )
+        .select_from(joined)
+        .where(where)
+        .order_by(retention_items.c.due_at_utc, retention_items.c.record_uid)
+    )
+    if action is not None:
+        query = query.where(retention_items.c.action == action)
+    if limit is not None:
+        query = query.limit(limit)
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def status_counts(conn: Connection) -> list[tuple[str, int]]:
+    """``(status, count)`` over every disposition."""
+    query = (
+        select(retention_items.c.status, func.count())
+        .group_by(retention_items.c.status)
+        .order_by(retention_items.c.status)
+    )
+    return [(str(s), int(n)) for s, n in conn.execute(query)]
+
+
+def held_uids(conn: Connection, *, uids: Sequence[str], held: Sequence[HoldScope]) -> set[str]:
+    """Which of ``uids`` an active hold covers."""
+    if not held or not uids:
+        return set()
+    query = (
+        select(records.c.uid)
+        .select_from(
+            records.outerjoin(retention_items, retention_items.c.record_uid == records.c.uid)
+        )
+        .where(records.c.uid.in_(list(uids)), held_predicate(conn, held))
+    )
+    return {str(r[0]) for r in conn.execute(query)}
+
+
+# -- reviews, stubs, transfers ----------------------------------------------------------------
+
+
+def insert_review(conn: Connection, *, row: dict[str, Any]) -> None:
+    """Store a review decision."""
+    conn.execute(insert(retention_reviews).values(**row))
+
+
+def reviews_of(conn: Connection, *, uid: str) -> list[dict[str, Any]]:
+    """A record's review decisions, oldest first."""
+    query = (
+        select(retention_reviews)
+        .where(retention_reviews.c.record_uid == uid)
+        .order_by(retention_reviews.c.id)
+    )
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def insert_stub(conn: Connection, *, row: dict[str, Any]) -> None:
+    """Store a residual stub and its certificate."""
+    conn.execute(insert(retention_stubs).values(**row))
+
+
+def get_stub(conn: Connection, *, uid: str) -> dict[str, Any] | None:
+    """A disposed record's stub, by uid or unique prefix."""
+    row = conn.execute(select(retention_stubs).where(retention_stubs.c.record_uid == uid)).first()
+    if row is None and len(uid) >= 4:
+        rows = conn.execute(
+            select(retention_stubs).where(retention_stubs.c.record_uid.startswith(uid)).limit(2)
+        ).all()
+        row = rows[0] if len(rows) == 1 else None
+    return None if row is None else dict(row._mapping)
+
+
+def unreferenced_blobs(conn: Connection, *, candidates: Iterable[str]) -> list[str]:
+    """Which of ``candidates`` no remaining record, attachment or message refers to."""
+    left = []
+    for digest in sorted(set(candidates)):
+        pattern = f"%{digest}%"
+        used = conn.execute(
+            select(func.count()).select_from(attachments).where(attachments.c.sha256 == digest)
+        ).scalar_one()
+        used = (
+            used
+            or conn.execute(
+                select(func.count()).select_from(records).where(records.c.source.like(pattern))
+            ).scalar_one()
+        )
+        used = (
+            used
+            or conn.execute(
+                select(func.count())
+                .select_from(messages)
+                .where(messages.c.attachments_json.like(pattern))
+            ).scalar_one()
+        )
+        if not used:
+            left.append(digest)
+    return left
+
+
+def delete_blob_rows(conn: Connection, *, digests: Sequence[str]) -> None:
+    """Unregister files whose content was destroyed (the caller removes the files)."""
+    if digests:
+        conn.execute(delete(blobs).where(blobs.c.sha256.in_(list(digests))))
+
+
+def insert_transfer(conn: Connection, *, row: dict[str, Any]) -> None:
+    """Record a built transfer package."""
+    conn.execute(insert(retention_transfers).values(**row))
+
+
+def get_transfer(conn: Connection, *, consignment: str) -> dict[str, Any] | None:
+    """A transfer by consignment id."""
+    row = conn.execute(
+        select(retention_transfers).where(retention_transfers.c.consignment == consignment)
+    ).first()
+    return None if row is None else dict(row._mapping)
+
+
+def update_transfer(conn: Connection, *, consignment: str, values: dict[str, Any]) -> None:
+    """Change a transfer's status."""
+    conn.execute(
+        update(retention_transfers)
+        .where(retention_transfers.c.consignment == consignment)
+        .values(**values)
+    )

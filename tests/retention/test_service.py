@@ -1,0 +1,277 @@
+"""Retention on the store (SQLite and PostgreSQL): holds, sweep, review, destruction, transfer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tarfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from commsgov.records import MessageDraft, Participant, RecordDraft
+from commsgov.retention import HoldScope, ReviewError
+from commsgov.services import records as svc
+from commsgov.services import retention as ret
+
+T0 = dt.datetime(2026, 1, 10, 9, 0, tzinfo=dt.UTC)
+NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
+
+
+def _sql(store: Any, statement: str, **params: Any) -> Any:
+    from sqlalchemy import text
+
+    with store.engine.begin() as conn:
+        result = conn.execute(text(statement), params)
+        return result.all() if result.returns_rows else result.rowcount
+
+
+def _capture(
+    store: Any,
+    *,
+    summary: str,
+    who: str = "Ann Smith",
+    method: str = "email",
+    at: dt.datetime = T0,
+    attach: list[Path] | None = None,
+) -> str:
+    draft = RecordDraft(
+        method=method, occurred_at=at, summary=summary, participants=(Participant(who),)
+    )
+    return svc.capture(store, draft, actor="ann", attach=attach or [], now=NOW).uid
+
+
+def _chat(store: Any, key: str, n: int = 5) -> str:
+    draft = RecordDraft(
+        method="whatsapp",
+        occurred_at=T0,
+        conversation_key=key,
+        subject=f"Group {key}",
+        participants=(Participant("Bob"),),
+    )
+    msgs = [
+        MessageDraft(T0 + dt.timedelta(minutes=i), "Bob", f"covid update {i}") for i in range(n)
+    ]
+    return svc.store_conversation(
+        store, record=draft, messages=msgs, actor="imp", now=NOW
+    ).record_uid
+
+
+def _verify_ok(store: Any) -> None:
+    report = svc.verify(store)
+    assert report.problem is None, str(report.problem)
+    assert not report.orphan_blobs
+
+
+def test_captured_records_wait_for_review(store: Any) -> None:
+    uid = _capture(store, summary="budget decision")
+    report = ret.due(store, as_of=NOW + dt.timedelta(days=3650), now=NOW)
+    assert report["total"] == 0 and report["synced"] == 1
+    info = ret.explain(store, uid, now=NOW)
+    assert info["record_class"] == "captured-record"
+    assert info["outcome"]["retained_indefinitely"] is True
+    assert info["schedule"]["citations"][0]["document"] == "000_9dc585f751727391.txt"
+
+
+def test_review_extend_sets_a_date_then_destroy_with_certificate(
+    store: Any, tmp_path: Path
+) -> None:
+    file = tmp_path / "minutes.txt"
+    file.write_text("minutes\n")
+    uid = _capture(store, summary="budget decision", attach=[file])
+    keep = _capture(store, summary="another")
+    review_on = NOW + dt.timedelta(days=30)
+    (res,) = ret.review(
+        store,
+        uids=[uid],
+        decision="extend",
+        reason="review in a month",
+        until=review_on,
+        reviewer="rita",
+        now=NOW,
+    )
+    assert res["status"] == "scheduled" and res["due"].startswith("2026-12-24")
+    assert ret.due(store, as_of=NOW, now=NOW)["total"] == 0
+    report = ret.due(store, as_of=review_on, now=NOW)
+    assert report["due"] == [{"action": "review", "count": 1}]
+    # nothing is destroyed without an approved review
+    assert ret.dispose(store, as_of=review_on, now=NOW)["destroyed"] == []
+    ret.review(
+        store,
+        all_due=True,
+        as_of=review_on,
+        decision="destroy",
+        reason="no value",
+        reviewer="rita",
+        now=NOW,
+    )
+    out = ret.dispose(store, as_of=review_on, actor="clerk", now=NOW)
+    assert [d["uid"] for d in out["destroyed"]] == [uid]
+    _verify_ok(store)
+    assert _sql(store, "SELECT count(*) FROM records WHERE uid = :u", u=uid)[0][0] == 0
+    assert _sql(store, "SELECT count(*) FROM blobs")[0][0] == 0
+    stub = ret.explain(store, uid, now=NOW)
+    assert stub["status"] == "destroyed"
+    assert stub["certificate"]["approved_by"] == ["rita"]
+    assert stub["certificate"]["executed_by"] == "clerk"
+    assert stub["stub"]["record_sha256"] and stub["stub"]["participants"][0]["name"] == "Ann Smith"
+    assert "summary" not in stub["stub"] and "content" not in stub["stub"]
+    assert ret.explain(store, keep, now=NOW)["status"] == "scheduled"
+
+
+def test_two_stage_review(store: Any) -> None:
+    uid = _capture(store, summary="x")
+    ret.review(store, uids=[uid], decision="destroy", reason="r", stages_required=2, now=NOW)
+    assert ret.dispose(store, as_of=NOW, now=NOW)["destroyed"] == []
+    with pytest.raises(ReviewError):
+        ret.review(store, uids=[uid], decision="destroy", reason="r", stage=3, now=NOW)
+    ret.review(
+        store, uids=[uid], decision="destroy", reason="agree", stage=2, reviewer="sam", now=NOW
+    )
+    assert len(ret.dispose(store, as_of=NOW, now=NOW)["destroyed"]) == 1
+    _verify_ok(store)
+
+
+def test_delete_schedule_without_review_and_holds(store: Any) -> None:
+    a = _capture(store, summary="chat a", who="Ann Smith", method="teams-chat")
+    b = _capture(store, summary="chat b", who="Bob Jones", method="teams-chat")
+    c = _chat(store, "grp")
+    ret.classify(
+        store, uids=[a, b, c], record_class="teams-chat", reason="Teams chat copies", now=NOW
+    )
+    hold = ret.place_hold(
+        store,
+        name="Covid-19 Inquiry",
+        mandate="Inquiries Act 2005 s.21",
+        scope=HoldScope(participants=frozenset({"ann smith"})),
+        actor="legal",
+        now=NOW,
+    )
+    assert hold["covers"] == [a]
+    search = ret.place_hold(
+        store,
+        name="FOI 2026/0123",
+        mandate="FOISA request",
+        scope=HoldScope(search="covid"),
+        actor="foi",
+        now=NOW,
+    )
+    assert search["covers"] == [c]
+    report = ret.due(store, as_of=NOW, now=NOW)
+    assert report["due"] == [{"action": "delete", "count": 1}] and report["held"] == 2
+    info = ret.explain(store, a, now=NOW)
+    assert info["outcome"]["held_by"] == ["Covid-19 Inquiry"]
+    assert info["outcome"]["steps"][0]["principle"] == 0
+    out = ret.dispose(store, as_of=NOW, now=NOW)
+    assert [d["uid"] for d in out["destroyed"]] == [b]
+    lifted = ret.lift_hold(
+        store, ref="Covid-19 Inquiry", reason="inquiry closed", actor="legal", now=NOW
+    )
+    assert lifted["recomputed"][0]["uid"] == a
+    assert ret.due(store, as_of=NOW, now=NOW)["total"] == 1
+    assert [d["uid"] for d in ret.dispose(store, as_of=NOW, now=NOW)["destroyed"]] == [a]
+    assert [h["name"] for h in ret.list_holds(store)] == ["FOI 2026/0123"]
+    _verify_ok(store)
+    kinds = [r[0] for r in _sql(store, "SELECT kind FROM ledger ORDER BY seq")]
+    for kind in (
+        "hold-placed",
+        "hold-lifted",
+        "retention-classified",
+        "record-disposed",
+        "destruction-certified",
+    ):
+        assert kind in kinds
+
+
+def test_transfer_build_and_confirm(store: Any, tmp_path: Path) -> None:
+    import bagit
+
+    file = tmp_path / "note.txt"
+    file.write_text("attached note\n")
+    uid = _capture(store, summary="decision to transfer", attach=[file])
+    chat = _chat(store, "t1")
+    ret.review(
+        store,
+        uids=[uid, chat],
+        decision="transfer",
+        reason="historical value",
+        reviewer="rita",
+        now=NOW,
+    )
+    built = ret.build_transfer(store, out_dir=tmp_path / "out", consignment="SG-2026-001", now=NOW)
+    assert sorted(built["records"]) == sorted([uid, chat])
+    bag = bagit.Bag(built["bag"])
+    bag.validate()
+    assert bag.info["Source-Organization"] == "Scottish Government"
+    assert bag.info["Consignment-Identifier"] == "SG-2026-001"
+    assert "sha256" in bag.algorithms
+    assert (Path(built["bag"]) / "tagmanifest-sha256.txt").exists()
+    meta = (Path(built["bag"]) / "data" / "metadata.csv").read_text()
+    assert "closure_status" in meta.splitlines()[0] and "Ann Smith" in meta
+    assert (Path(built["bag"]) / "data" / "records" / uid / "transcript.html").exists()
+    digest = Path(built["checksum_file"]).read_text().split()[0]
+    assert digest == built["package_sha256"] == ret.file_sha256(Path(built["package"]))
+    with tarfile.open(built["package"]) as tar:
+        assert "SG-2026-001/bag-info.txt" in tar.getnames()
+    # awaiting accession: content still here, not due, not destroyable
+    assert ret.explain(store, uid, now=NOW)["status"] == "transferred-awaiting-accession"
+    assert ret.dispose(store, as_of=NOW, now=NOW)["destroyed"] == []
+    ret.confirm_transfer(store, consignment="SG-2026-001", accession="NRS/ACC/1", now=NOW)
+    stub = ret.explain(store, uid, now=NOW)
+    assert stub["status"] == "transferred"
+    assert stub["certificate"]["consignment"] == "SG-2026-001"
+    _verify_ok(store)
+    with pytest.raises(ReviewError, match="already"):
+        ret.confirm_transfer(store, consignment="SG-2026-001", now=NOW)
+
+
+def test_held_item_cannot_be_approved(store: Any) -> None:
+    uid = _capture(store, summary="x")
+    ret.place_hold(
+        store, name="FOI 1", mandate="FOISA", scope=HoldScope(record_uids=frozenset({uid})), now=NOW
+    )
+    with pytest.raises(ReviewError, match="hold"):
+        ret.review(store, uids=[uid], decision="destroy", reason="r", now=NOW)
+
+
+def test_hold_placed_after_approval_still_stops_destruction(store: Any) -> None:
+    uid = _capture(store, summary="x", method="whatsapp")
+    ret.review(store, uids=[uid], decision="destroy", reason="r", now=NOW)
+    ret.place_hold(
+        store,
+        name="Inquiry",
+        mandate="s.21",
+        scope=HoldScope(methods=frozenset({"whatsapp"})),
+        now=NOW,
+    )
+    out = ret.dispose(store, as_of=NOW, now=NOW)
+    assert out["destroyed"] == [] and out["skipped"][0]["uid"] == uid
+
+
+def test_sql_scope_agrees_with_pure_scope(store: Any) -> None:
+    from commsgov.retention import Item
+    from commsgov.store import repo_retention as rr
+
+    uids = [
+        _capture(store, summary="one", who="Ann Smith", method="email"),
+        _capture(store, summary="two", who="Bob", method="whatsapp", at=T0 + dt.timedelta(days=40)),
+    ]
+    ret.sync(store, now=NOW)
+    scopes = [
+        HoldScope(participants=frozenset({"ANN SMITH"})),
+        HoldScope(methods=frozenset({"whatsapp"})),
+        HoldScope(date_from=T0 + dt.timedelta(days=1)),
+        HoldScope(date_to=T0),
+        HoldScope(record_uids=frozenset({uids[0]})),
+        HoldScope(record_classes=frozenset({"captured-record"}), methods=frozenset({"email"})),
+    ]
+    with store.read() as conn:
+        for scope in scopes:
+            sql_side = set(rr.uids_matching(conn, scope=scope))
+            pure = set()
+            for uid in uids:
+                state = svc.get_record(store, uid)
+                item: Item = ret._item_of(state, "captured-record")
+                if scope.matches(item):
+                    pure.add(uid)
+            assert sql_side == pure, scope
