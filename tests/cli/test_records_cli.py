@@ -317,3 +317,26 @@ def test_correct_adds_an_entry(db: str) -> None:
     assert code == 2 and "reason:" in err
     code, out, _ = run("verify")
     assert code == 0
+
+
+def test_stored_files_are_written_out_verified(db: str, tmp_path: Path) -> None:
+    from commsgov.records import sha256_hex
+
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(b"\x89PNG pretend")
+    data = capture("--method", "email", "--at", "2026-11-20 10:00", "--summary", "x",
+                   "--attach", str(photo))  # fmt: skip
+    digest = sha256_hex(photo.read_bytes())
+    code, out, _ = run("records", "show", str(data["uid"]))
+    assert digest in out
+    target = tmp_path / "out.png"
+    code, _, err = run("records", "file", digest, "--output", str(target))
+    assert code == 0, err
+    assert target.read_bytes() == photo.read_bytes()
+    blob = Path(db.removeprefix("sqlite:///") + ".blobs") / digest[:2] / digest
+    blob.chmod(0o644)
+    blob.write_bytes(b"swapped")
+    code, _, err = run("records", "file", digest, "--output", str(tmp_path / "again.png"))
+    assert code == 1 and "altered" in err
+    code, _, err = run("verify")
+    assert code == 1 and "blob" in err

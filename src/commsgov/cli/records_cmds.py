@@ -659,6 +659,31 @@ def records_correct(
     console().print(f"Corrected ({', '.join(sorted(changes))}) in ledger entry {seq}.")
 
 
+@records_app.command("file")
+def records_file(
+    sha256: Annotated[
+        str,
+        typer.Argument(
+            help="SHA-256 of a stored file (an attachment or an original export; see records show)."
+        ),
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the file.")],
+    database: DatabaseOption = None,
+) -> None:
+    """Write out a stored file after checking its bytes against its SHA-256 (exit 1 if altered)."""
+    from commsgov.store.blobs import BlobError
+
+    store = _open(database, must_exist=True)
+    try:
+        data = store.blobs.read(sha256.lower())
+    except BlobError as exc:
+        fail(str(exc), code=1)
+    finally:
+        store.close()
+    output.write_bytes(data)
+    sys.stderr.write(f"Wrote {len(data)} bytes to {output} (SHA-256 verified).\n")
+
+
 @records_app.command("search")
 def records_search(
     terms: Annotated[
