@@ -434,14 +434,26 @@ def _parse_stream(
             return None
         return (year, month, day, (date.toordinal() - 719163) * 86400, _day_is_regular(tz, date))
 
+    markers: dict[str, bool | None] = {}
+
     def clock_of(text: str) -> tuple[int, int, int] | None:
         m = _TIME.fullmatch(text)
         if m is None:
             return None
-        try:
-            return _clock(m)
-        except ValueError:
+        pre, h, mi, sec, ampm = m.groups()
+        hour, minute, second = int(h), int(mi), int(sec) if sec else 0
+        marker = ampm or pre
+        if marker is not None:
+            try:
+                pm = markers[marker]
+            except KeyError:
+                pm = markers[marker] = _MARKERS.get(marker.translate(_MARKER_STRIP).lower())
+            if pm is None or not 1 <= hour <= 12:
+                return None
+            hour = hour % 12 + (12 if pm else 0)
+        if hour > 23 or minute > 59 or second > 59:
             return None
+        return hour, minute, second
 
     stream.seek(start)
     messages: list[ParsedMessage] = []
