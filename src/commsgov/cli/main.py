@@ -24,6 +24,7 @@ _GROUPS = [
     "commsgov.cli.policy_cmds",
     "commsgov.cli.records_cmds",
     "commsgov.cli.ingest_cmds",
+    "commsgov.cli.retention_cmds",
 ]
 
 for _module in _GROUPS:

@@ -81,12 +81,18 @@ def decide(
     setting, when there is one.
     """
     schedule = find_schedule(schedules, item.record_class)
-    base = schedule_setting(item, schedule)
+    settings = [schedule_setting(item, schedule), *explicit]
     dated = [s.ends for s in explicit if s.retain and s.ends is not None]
-    if base.retain and base.ends is None and dated:
+    if dated:
         # "until review": a review date set by a reviewer replaces the open-ended retention
-        base = Setting(base.source, base.retain, max(dated), base.action, base.scope)
-    return resolve([base, *explicit], holds=holds_on(item, holds, at), at=at)
+        review_on = max(dated)
+        settings = [
+            Setting(s.source, s.retain, review_on, s.action, s.scope)
+            if s.retain and s.ends is None and s.action == "review"
+            else s
+            for s in settings
+        ]
+    return resolve(settings, holds=holds_on(item, holds, at), at=at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,26 +149,45 @@ _VERBS = {
     "transfer": "transferred to the archive",
     "move-to-archive": "moved to the online archive",
 }
+_NOUNS = {"delete": "deletion", "review": "review", "transfer": "transfer"}
+
+
+def _day(when: dt.date) -> str:
+    return f"{when:%A} {when.day} {when:%B %Y} ({when.isoformat()})"
 
 
 def staff_advice(
-    *, schedule: Schedule, outcome: Outcome, label: str | None = None, today: dt.date
+    *,
+    schedule: Schedule,
+    outcome: Outcome,
+    label: str | None = None,
+    today: dt.date,
+    due: dt.datetime | None = None,
 ) -> str:
     """One sentence for a member of staff: what happens to their item, when, what to do.
+
+    ``label`` names the item ("Teams chat"); ``due`` is the schedule's own date, shown when a
+    hold pauses it.
 
     >>> import datetime as dt
     >>> from commsgov.retention.dates import Period
     >>> s = Schedule("teams-chat", "delete", Period(days=5), title="MS Teams chats")
     >>> item = Item("c", "teams-chat", created=dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC))
     >>> print(staff_advice(schedule=s, outcome=decide(item, schedules={s.id: s}),
-    ...                    today=dt.date(2026, 11, 24)))  # doctest: +ELLIPSIS
-    This MS Teams chats item is deleted on 2026-11-29: save decisions ... to eRDM before then.
+    ...                    label="Teams chat", today=dt.date(2026, 11, 24)))  # doctest: +ELLIPSIS
+    This Teams chat is deleted on Sunday 29 November 2026 (2026-11-29): save decisions ... then.
     """
     name = label or schedule.title or schedule.id
     if outcome.held_by:
+        would = (
+            f" (it would be {_VERBS.get(schedule.action, schedule.action)} on {_day(due.date())})"
+            if due
+            else ""
+        )
         return (
-            f"This {name} item is under a hold ({', '.join(outcome.held_by)}): "
-            f"its {schedule.action} is paused and it is kept until the hold is lifted."
+            f"This {name} is under a hold ({', '.join(outcome.held_by)}): its "
+            f"{_NOUNS.get(schedule.action, schedule.action)} is paused{would} and it is kept "
+            "until the hold is lifted."
         )
     action = outcome.action or schedule.action
     verb = _VERBS.get(action, action)
@@ -170,18 +195,18 @@ def staff_advice(
         if outcome.moves and outcome.moves[0].ends is not None:
             when = outcome.moves[0].ends.date()
             tense = "is" if when >= today else "was"
-            return f"This {name} item {tense} moved to the online archive on {when.isoformat()}."
-        return f"This {name} item is kept until it is reviewed, then destroyed or transferred."
+            return f"This {name} {tense} moved to the online archive on {_day(when)}."
+        return f"This {name} is kept until it is reviewed, then destroyed or transferred."
     when = outcome.at.date()
     if action == "delete":
         if when < today:
             return (
-                f"This {name} item was due for deletion on {when.isoformat()}: if it holds a "
-                "decision, save it to eRDM now."
+                f"This {name} was due for deletion on {_day(when)}: if it holds a decision, "
+                "save it to eRDM now."
             )
         return (
-            f"This {name} item is deleted on {when.isoformat()}: save decisions and their "
-            "rationale to eRDM before then."
+            f"This {name} is deleted on {_day(when)}: save decisions and their rationale to "
+            "eRDM before then."
         )
     tense = "is" if when >= today else "was"
-    return f"This {name} item {tense} {verb} on {when.isoformat()}."
+    return f"This {name} {tense} {verb} on {_day(when)}."

@@ -82,6 +82,16 @@ __all__ = [
 #: the record class of commsgov's own captured records
 DEFAULT_CLASS = "captured-record"
 
+#: what to call an item of each record class in advice ("This Teams chat is deleted on ...")
+LABELS = {
+    "teams-channel": "Teams channel conversation",
+    "teams-chat": "Teams chat",
+    "teams-meeting-chat": "Teams meeting chat",
+    "teams-chat-document": "document posted in a Teams chat",
+    "email": "email",
+    "captured-record": "captured record",
+}
+
 
 def _now(now: dt.datetime | None) -> dt.datetime:
     return now if now is not None else dt.datetime.now(dt.UTC)
@@ -122,7 +132,13 @@ def _schedule_for(name: str, schedules: dict[str, Schedule], pack: CompiledPack)
         raise UnknownScheduleError(
             f"no retention schedule for {name!r} (record classes: {', '.join(sorted(schedules))})"
         ) from exc
-    return find_schedule(schedules, channel.id)
+    try:
+        return find_schedule(schedules, channel.id)
+    except UnknownScheduleError as exc:
+        raise UnknownScheduleError(
+            f"no retention schedule for {name!r} (channel {channel.id}); record classes: "
+            f"{', '.join(sorted(schedules))}"
+        ) from exc
 
 
 def _citations(schedule: Schedule) -> list[dict[str, str]]:
@@ -179,7 +195,13 @@ def when(
         "overdue": bool(due and due.date() < today),
         "paused": schedule.paused or bool(outcome.held_by),
         "held_by": list(outcome.held_by),
-        "advice": staff_advice(schedule=schedule, outcome=outcome, today=today),
+        "advice": staff_advice(
+            schedule=schedule,
+            outcome=outcome,
+            label=LABELS.get(schedule.id),
+            today=today,
+            due=due,
+        ),
         "mandate": schedule.mandate,
         "notes": list(schedule.notes),
         "citations": _citations(schedule),
