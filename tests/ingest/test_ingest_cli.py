@@ -88,3 +88,14 @@ def test_unknown_zone_is_a_usage_error(runner: CliRunner) -> None:
     result = runner.invoke(app, ["ingest", "--dry-run", "--tz", "Mars/Olympus", path])
     assert result.exit_code == 2
     assert "Mars/Olympus" in result.stderr
+
+
+def test_progress_bar_on_a_terminal(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    from commsgov.cli import ingest_cmds
+
+    monkeypatch.setattr(ingest_cmds, "PROGRESS_BYTES", 0)
+    monkeypatch.setattr(ingest_cmds, "_stderr_is_terminal", lambda: True)
+    path = str(DATA / "whatsapp-zip" / "android_with_media.zip")
+    result = runner.invoke(app, ["ingest", "--json", path])
+    assert result.exit_code == 0, result.output
+    assert _lines(result.stdout)[0]["new"] == 3

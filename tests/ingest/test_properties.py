@@ -188,3 +188,21 @@ def test_generated_chats_parse_the_same_in_any_block_size(
     finally:
         whatsapp._BLOCK_BYTES = saved
     assert [m.to_dict() for m in pieces] == [m.to_dict() for m in whole]
+
+
+@given(
+    layout=st.sampled_from(["android-uk", "android-us", "ios-uk", "ios-us", "german", "spanish"]),
+    days=st.lists(st.integers(0, 40), min_size=1, max_size=30),
+    start_day=st.integers(1, 28),
+)
+def test_day_month_order_is_decided_from_the_whole_file(
+    layout: str, days: list[int], start_day: int
+) -> None:
+    """Regression: m/d/y vs d/m/y is decided from every date of the file, not the first one."""
+    _order, render = LAYOUTS[layout]
+    start = dt.datetime(2024, 1, start_day, 9, 0)
+    whens = sorted(start + dt.timedelta(days=d) for d in days)
+    whens.append(dt.datetime(2024, 3, 25, 9, 0))  # a day over 12 settles the order
+    lines = [render(w) + f"Ann: message {i}" for i, w in enumerate(whens)]
+    parsed = parse_lines(lines, tz=UTC)
+    assert [m.at.replace(tzinfo=None) for m in parsed] == whens

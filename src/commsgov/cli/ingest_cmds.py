@@ -39,12 +39,17 @@ class DeviceChoice(StrEnum):
     personal = "personal"
 
 
+def _stderr_is_terminal() -> bool:
+    """Progress bars only for people watching, never in pipes or logs."""
+    return sys.stderr.isatty()
+
+
 def _progress(path: Path) -> AbstractContextManager[Progress | None]:
     try:
         size = path.stat().st_size
     except OSError:
         return nullcontext(None)
-    if size < PROGRESS_BYTES or not sys.stderr.isatty():
+    if size < PROGRESS_BYTES or not _stderr_is_terminal():
         return nullcontext(None)
     from rich.progress import (
         BarColumn,
