@@ -725,14 +725,15 @@ def verify(store: Store, *, check_blobs: bool = True) -> VerifyReport:
         if problem is None:
             problem = verifier.message_rows(repo.iter_message_rows(conn))
         if problem is None and check_blobs:
-            registered = set(repo.blob_hashes(conn))
+            sizes = repo.blob_sizes(conn)
+            registered = set(sizes)
             for digest in sorted(verifier.referenced_blobs()):
                 if digest not in registered:
                     problem = Break("blob", f"file {digest} is referenced but not registered")
                     break
             if problem is None:
                 for digest in sorted(registered):
-                    issue = store.blobs.check(digest)
+                    issue = store.blobs.check(digest, size=sizes[digest])
                     blobs_checked += 1
                     if issue:
                         problem = Break("blob", issue)

@@ -96,18 +96,23 @@ class BlobStore:
             raise BlobError(f"blob {sha256} does not match its hash ({path}): it was altered")
         return data
 
-    def check(self, sha256: str) -> str | None:
-        """``None`` when the blob is present and intact, else what is wrong."""
+    def check(self, sha256: str, *, size: int | None = None) -> str | None:
+        """``None`` when the blob is present and intact (and ``size`` bytes long, if given),
+        else what is wrong."""
         path = self.path(sha256)
         hasher = hashlib.sha256()
+        length = 0
         try:
             with open(path, "rb") as src:
                 while chunk := src.read(_CHUNK):
                     hasher.update(chunk)
+                    length += len(chunk)
         except FileNotFoundError:
             return f"file {path} is missing"
         if hasher.hexdigest() != sha256:
             return f"file {path} does not match its SHA-256 (swapped or altered)"
+        if size is not None and length != size:
+            return f"file {path} is {length} bytes but registered as {size}"
         return None
 
     def all(self) -> Iterator[str]:

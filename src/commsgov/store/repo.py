@@ -135,6 +135,12 @@ def ensure_blob(conn: Connection, *, sha256: str, size: int, stored_at: str) -> 
     return True
 
 
+def blob_sizes(conn: Connection) -> dict[str, int]:
+    """Every registered blob and its size in bytes."""
+    rows = conn.execute(select(blobs.c.sha256, blobs.c.size).order_by(blobs.c.sha256))
+    return {str(r[0]): int(r[1]) for r in rows}
+
+
 def blob_hashes(conn: Connection) -> list[str]:
     """Every registered blob."""
     return [r[0] for r in conn.execute(select(blobs.c.sha256).order_by(blobs.c.sha256))]

@@ -33,7 +33,7 @@ from commsgov.records.canonical import canonical_json
 from commsgov.records.timestamps import utc_text
 from commsgov.retention.holds import HoldScope
 from commsgov.store import repo
-from commsgov.store.tables import attachments, blobs, messages, records
+from commsgov.store.tables import attachments, blobs, ledger, messages, records
 from commsgov.store.tables_retention import (
     retention_holds,
     retention_items,
@@ -408,3 +408,23 @@ def update_transfer(conn: Connection, *, consignment: str, values: dict[str, Any
         .where(retention_transfers.c.consignment == consignment)
         .values(**values)
     )
+
+
+def redact_record_payloads(conn: Connection, *, uid: str, disposed_seq: int) -> int:
+    """Replace the content-bearing ledger payloads of a destroyed record with the marker.
+
+    Entry hashes and ``content_sha256`` stay, so the chain verifies (see
+    :func:`commsgov.records.verify.redaction_payload`); returns how many entries were redacted.
+    """
+    from commsgov.records.verify import REDACTABLE_KINDS, redaction_payload
+
+    result = conn.execute(
+        update(ledger)
+        .where(
+            ledger.c.record_uid == uid,
+            ledger.c.kind.in_(REDACTABLE_KINDS),
+            ledger.c.seq < disposed_seq,
+        )
+        .values(payload=redaction_payload(uid, disposed_seq=disposed_seq))
+    )
+    return int(result.rowcount)
