@@ -210,20 +210,6 @@ def decide_date_order(
     )
 
 
-def _clock(m: re.Match[str]) -> tuple[int, int, int]:
-    hour, minute = int(m["h"]), int(m["mi"])
-    second = int(m["s"]) if m["s"] else 0
-    marker = m["ampm"] or m["pre"]
-    if marker is not None:
-        pm = _MARKERS.get(marker.translate(_MARKER_STRIP).lower())
-        if pm is None or not 1 <= hour <= 12:
-            raise ValueError("bad 12-hour time")
-        hour = hour % 12 + (12 if pm else 0)
-    if hour > 23 or minute > 59 or second > 59:
-        raise ValueError("bad time")
-    return hour, minute, second
-
-
 #: seconds a real header may go back in time (messages sent offline; a clock change)
 _TOLERANCE = 3600 + 600
 _BLOCK_BYTES = 1 << 22
@@ -413,7 +399,7 @@ def _parse_stream(
     order = date_order
     part_cache: dict[str, tuple[int, bool, int, int] | None] = {}
     day_cache: dict[tuple[str, int], tuple[int, int, int, int, bool] | None] = {}
-    clock_cache: dict[str, tuple[int, int, int] | None] = {}
+    clock_cache: dict[str, tuple[int, int, int, int] | None] = {}
 
     def date_parts(text: str) -> tuple[int, bool, int, int] | None:
         """(year as written, whether it has two digits, month, day)."""
@@ -436,7 +422,8 @@ def _parse_stream(
 
     markers: dict[str, bool | None] = {}
 
-    def clock_of(text: str) -> tuple[int, int, int] | None:
+    def clock_of(text: str) -> tuple[int, int, int, int] | None:
+        """(hour, minute, second, seconds since midnight) of a time as written."""
         m = _TIME.fullmatch(text)
         if m is None:
             return None
@@ -453,7 +440,7 @@ def _parse_stream(
             hour = hour % 12 + (12 if pm else 0)
         if hour > 23 or minute > 59 or second > 59:
             return None
-        return hour, minute, second
+        return hour, minute, second, hour * 3600 + minute * 60 + second
 
     stream.seek(start)
     messages: list[ParsedMessage] = []
@@ -466,13 +453,13 @@ def _parse_stream(
     have_open = False
     open_line = 0
     open_day: tuple[int, int, int, int, bool] = (0, 0, 0, 0, True)
-    open_clock: tuple[int, int, int] = (0, 0, 0)
+    open_clock: tuple[int, int, int, int] = (0, 0, 0, 0)
     open_parts: list[str] = []
     last_t = 0
     # headers not yet decided (fewer than two valid ones after them so far), carried over
     heads: list[str] = []
     days: list[tuple[int, int, int, int, bool] | None] = []
-    clocks: list[tuple[int, int, int] | None] = []
+    clocks: list[tuple[int, int, int, int] | None] = []
     times: list[int | None] = []
     lines: list[int] = []
     bodies: list[str] = []
@@ -504,8 +491,10 @@ def _parse_stream(
         if new_heads:
             line = base_line + lead.count("\n")
             new_bodies = parts[4::4]
+            lines_append, days_append, clocks_append = lines.append, days.append, clocks.append
+            times_append = times.append
             for date_s, time_s, body in zip(parts[2::4], parts[3::4], new_bodies, strict=True):
-                lines.append(line)
+                lines_append(line)
                 line += body.count("\n") + 1
                 if date_s != previous_date:
                     previous_date = date_s
@@ -536,12 +525,9 @@ def _parse_stream(
                     clock = clock_cache[time_s]
                 except KeyError:
                     clock = clock_cache[time_s] = clock_of(time_s)
-                days.append(day)
-                clocks.append(clock)
-                if day is not None and clock is not None:
-                    times.append(day[3] + clock[0] * 3600 + clock[1] * 60 + clock[2])
-                else:
-                    times.append(None)
+                days_append(day)
+                clocks_append(clock)
+                times_append(None if day is None or clock is None else day[3] + clock[3])
             heads += new_heads
             bodies += new_bodies
         n = len(heads)
@@ -603,7 +589,7 @@ def _parse_stream(
                 body = open_parts[0] if len(open_parts) == 1 else "".join(open_parts)
                 if open_day[4] and "\n" not in body and "\r" not in body:
                     y, mo, d, _, _ = open_day
-                    h, mi, sec = open_clock
+                    h, mi, sec, _ = open_clock
                     previous_at = datetime(y, mo, d, h, mi, sec, tzinfo=tz)
                     append(_message(body, previous_at, open_line))
                 else:
@@ -642,13 +628,13 @@ def _emit(
     body: str,
     line: int,
     day: tuple[int, int, int, int, bool],
-    clock: tuple[int, int, int],
+    clock: tuple[int, int, int, int],
     tz: dt.tzinfo,
     previous_at: dt.datetime | None,
 ) -> dt.datetime:
     """Append the message with this header data and text; return its time."""
     y, mo, d, _, regular = day
-    h, mi, s = clock
+    h, mi, s, _ = clock
     flag = None
     if regular:
         at = dt.datetime(y, mo, d, h, mi, s, tzinfo=tz)
