@@ -340,3 +340,28 @@ def test_stored_files_are_written_out_verified(db: str, tmp_path: Path) -> None:
     assert code == 1 and "altered" in err
     code, _, err = run("verify")
     assert code == 1 and "blob" in err
+
+
+def test_cli_on_both_backends(database_url: str, tmp_path: Path) -> None:
+    common = ["--database", database_url]
+    code, out, err = run(
+        "capture",
+        *common,
+        "--method",
+        "telegram",
+        "--at",
+        "2026-11-20 10:00",
+        "--with",
+        "Eve",
+        "--summary",
+        "flood response",
+        "--by",
+        "zed",
+        "--json",
+    )
+    assert code == 0, err
+    uid = json.loads(out)["uid"]
+    code, out, _ = run("records", "search", "flood", *common, "--json")
+    assert [r["uid"] for r in json.loads(out)] == [uid]
+    code, out, _ = run("verify", *common, "--skip-files")
+    assert code == 0 and "1 records" in out
