@@ -189,6 +189,40 @@ def conversation_key(chat: ParsedChat, messages: list[ParsedMessage], *, method:
     return f"{method}:people:" + "|".join(senders)
 
 
+def _store_zip_media(store: Store, path: Path, chat: ParsedChat) -> dict[str, AttachmentRef]:
+    """Store the zip members the messages refer to, one at a time through a temporary file
+    (a zip of videos never sits in memory); return them by name."""
+    import shutil
+    import tempfile
+    import zipfile
+
+    wanted = {a.name for m in chat.messages for a in m.attachments}
+    media: dict[str, AttachmentRef] = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                name = info.filename.rsplit("/", 1)[-1]
+                if info.is_dir() or name not in wanted or name in media:
+                    continue
+                store.blobs.root.mkdir(parents=True, exist_ok=True)
+                with (
+                    archive.open(info) as source,
+                    tempfile.NamedTemporaryFile(dir=store.blobs.root, prefix=".zip-") as tmp,
+                ):
+                    shutil.copyfileobj(source, tmp, 1 << 20)
+                    tmp.flush()
+                    blob = store.blobs.put_file(Path(tmp.name))
+                media[name] = AttachmentRef(
+                    sha256=blob.sha256,
+                    size=blob.size,
+                    filename=name,
+                    media_type=mimetypes.guess_type(name)[0],
+                )
+    except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, EOFError) as exc:
+        raise ParseError(f"cannot read media from the zip ({exc})", file=str(path)) from None
+    return media
+
+
 def _drafts(
     messages: list[ParsedMessage],
     media: dict[str, AttachmentRef],
@@ -234,7 +268,7 @@ def ingest_file(
 
     path = Path(path)
     chat = read_export(
-        path, tz=tz, date_order=date_order, format=format, on_read=on_read
+        path, tz=tz, date_order=date_order, format=format, on_read=on_read, load_media=False
     )  # nothing is written unless this succeeds
     if outage is not None and not any(o.get("uid") == outage for o in svc.list_outages(store)):
         raise NotFoundError(f"no outage {outage!r}")
@@ -246,15 +280,7 @@ def ingest_file(
     device = device or pack.channel(method).device
 
     original = svc.store_file(store, path, field_name="path")
-    media: dict[str, AttachmentRef] = {}
-    for name, data in chat.media.items():
-        blob = store.blobs.put_bytes(data)
-        media[name] = AttachmentRef(
-            sha256=blob.sha256,
-            size=blob.size,
-            filename=name,
-            media_type=mimetypes.guess_type(name)[0],
-        )
+    media = _store_zip_media(store, path, chat) if chat.format == "whatsapp-zip" else {}
 
     groups: dict[str | None, list[ParsedMessage]] = defaultdict(list)
     for m in chat.messages:
