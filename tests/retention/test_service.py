@@ -116,7 +116,28 @@ def test_review_extend_sets_a_date_then_destroy_with_certificate(
     assert stub["certificate"]["executed_by"] == "clerk"
     assert stub["stub"]["record_sha256"] and stub["stub"]["participants"][0]["name"] == "Ann Smith"
     assert "summary" not in stub["stub"] and "content" not in stub["stub"]
+    # the content is gone from the ledger too: only hashes remain there
+    payloads = [
+        r[0] for r in _sql(store, "SELECT payload FROM ledger WHERE record_uid = :u", u=uid)
+    ]
+    assert payloads and not any("budget decision" in p for p in payloads)
+    assert stub["stub"]["redacted_entries"] == 1
     assert ret.explain(store, keep, now=NOW)["status"] == "scheduled"
+
+
+def test_redaction_of_a_live_record_is_tampering(store: Any) -> None:
+    from commsgov.records.verify import redaction_payload
+
+    uid = _capture(store, summary="secret")
+    _sql(
+        store,
+        "UPDATE ledger SET payload = :p WHERE record_uid = :u",
+        p=redaction_payload(uid, disposed_seq=99),
+        u=uid,
+    )
+    report = svc.verify(store)
+    assert report.problem is not None
+    assert "redacted" in str(report.problem) or "content" in str(report.problem)
 
 
 def test_two_stage_review(store: Any) -> None:

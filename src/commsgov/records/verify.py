@@ -68,6 +68,8 @@ class Verifier:
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     outages: dict[str, dict[str, Any]] = field(default_factory=dict)
     disposed: set[str] = field(default_factory=set)
+    #: records whose content-bearing payloads were redacted when they were destroyed
+    redacted: dict[str, int] = field(default_factory=dict)
     record_entry: dict[str, int] = field(default_factory=dict)
     batches: dict[int, _Batch] = field(default_factory=dict)
     messages_checked: int = 0
@@ -92,10 +94,13 @@ class Verifier:
                 e.seq,
                 e.record_uid,
             )
+        redacted = False
         if sha256_hex(e.payload) != e.content_sha256:
-            return Break(
-                "content", "payload does not match its content_sha256", e.seq, e.record_uid
-            )
+            redacted = is_redaction(e)
+            if not redacted:
+                return Break(
+                    "content", "payload does not match its content_sha256", e.seq, e.record_uid
+                )
         recomputed = entry_hash(
             seq=e.seq,
             at=e.at,
@@ -115,6 +120,14 @@ class Verifier:
             )
         self.entries = e.seq
         self.head_hash = e.entry_hash
+        if redacted:
+            # content destroyed: the chain still holds its hash; the record must be disposed of
+            uid = str(e.record_uid)
+            self.redacted.setdefault(uid, e.seq)
+            if e.kind == "record-captured":
+                self.records[uid] = {}
+                self.record_entry[uid] = e.seq
+            return None
         return self._replay(e)
 
     def _replay(self, e: LedgerEntry) -> Break | None:
@@ -157,6 +170,14 @@ class Verifier:
 
     def record_rows(self, rows: Iterable[dict[str, Any]]) -> Break | None:
         """Compare the records table (each row as a canonical state) with the replayed ledger."""
+        for uid, seq in sorted(self.redacted.items(), key=lambda kv: kv[1]):
+            if uid not in self.disposed:
+                return Break(
+                    "content",
+                    "payload redacted but the record was never disposed of",
+                    seq,
+                    uid,
+                )
         seen: set[str] = set()
         for row in rows:
             uid = str(row["uid"])
@@ -315,6 +336,41 @@ class Verifier:
             if source.get("file_sha256"):
                 blobs.add(source["file_sha256"])
         return blobs
+
+
+#: ledger entry kinds whose payload carries a record's content (redacted on destruction)
+REDACTABLE_KINDS = ("record-captured", "record-corrected")
+
+
+def redaction_payload(uid: str, *, disposed_seq: int) -> str:
+    """The payload that replaces a destroyed record's content-bearing payload.
+
+    The entry keeps its ``content_sha256`` and ``entry_hash``, so the chain still verifies;
+    verify accepts the marker only for a record that the ledger then disposes of.
+
+    >>> redaction_payload("r1", disposed_seq=9)
+    '{"disposed_seq":9,"entity":"record","redacted":true,"uid":"r1"}'
+    """
+    return canonical_json(
+        {"entity": "record", "redacted": True, "uid": uid, "disposed_seq": disposed_seq}
+    )
+
+
+def is_redaction(e: LedgerEntry) -> bool:
+    """Whether ``e`` carries a redaction marker (see :func:`redaction_payload`)."""
+    if e.kind not in REDACTABLE_KINDS or e.record_uid is None:
+        return False
+    try:
+        payload = json.loads(e.payload)
+    except ValueError:
+        return False
+    return (
+        isinstance(payload, dict)
+        and payload.get("redacted") is True
+        and payload.get("uid") == e.record_uid
+        and isinstance(payload.get("disposed_seq"), int)
+        and payload["disposed_seq"] > e.seq
+    )
 
 
 def messages_digest(digests: Iterable[bytes]) -> str:

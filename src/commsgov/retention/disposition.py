@@ -82,9 +82,10 @@ def decide(
     """
     schedule = find_schedule(schedules, item.record_class)
     settings = [schedule_setting(item, schedule), *explicit]
-    dated = [s.ends for s in explicit if s.retain and s.ends is not None]
+    dated = [s.ends for s in settings if s.retain and s.ends is not None]
     if dated:
-        # "until review": a review date set by a reviewer replaces the open-ended retention
+        # "until review" is open-ended: a dated retention (a review date set by a reviewer, or
+        # a schedule's own period) says when that review happens
         review_on = max(dated)
         settings = [
             Setting(s.source, s.retain, review_on, s.action, s.scope)

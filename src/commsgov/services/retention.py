@@ -795,6 +795,7 @@ def _dispose_one(
     )
     certificate["ledger_entry"] = disposed.seq
     repo.delete_record(conn, uid=uid)
+    stub["redacted_entries"] = rr.redact_record_payloads(conn, uid=uid, disposed_seq=disposed.seq)
     rr.insert_stub(
         conn,
         row={
