@@ -276,8 +276,15 @@ def ingest_file(
         from commsgov.policy.engine import compiled_pack
 
         pack = compiled_pack()
-    method = pack.channel(METHODS[chat.format]).id
-    device = device or pack.channel(method).device
+    from commsgov.policy.errors import UnknownIdError
+    from commsgov.records.errors import InvalidFieldError
+
+    try:
+        channel = pack.channel(METHODS[chat.format])
+    except UnknownIdError as exc:
+        raise InvalidFieldError("method", f"the policy pack has no channel for it: {exc}") from exc
+    method = channel.id
+    device = device or channel.device
 
     original = svc.store_file(store, path, field_name="path")
     media = _store_zip_media(store, path, chat) if chat.format == "whatsapp-zip" else {}
