@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import (
@@ -129,7 +130,30 @@ def _like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def scope_predicate(conn: Connection, scope: HoldScope) -> ColumnElement[bool]:
+@dataclass(frozen=True)
+class Cols:
+    """The columns a scope predicate reads: the tables' own, or a subquery's of the same names."""
+
+    id: Any = records.c.id
+    uid: Any = records.c.uid
+    participants: Any = records.c.participants
+    method: Any = records.c.method
+    occurred_at_utc: Any = records.c.occurred_at_utc
+    outage_uid: Any = records.c.outage_uid
+    record_class: Any = retention_items.c.record_class
+
+    @classmethod
+    def of(cls, sub: Any) -> Cols:
+        """The same columns of a subquery that selected them under these names."""
+        return cls(*(getattr(sub.c, f.name) for f in fields(cls)))
+
+
+_TABLE_COLS = Cols()
+
+
+def scope_predicate(
+    conn: Connection, scope: HoldScope, cols: Cols = _TABLE_COLS
+) -> ColumnElement[bool]:
     """SQL over ``records`` (and ``retention_items``) that is true where ``scope`` matches.
 
     Mirrors :meth:`HoldScope.matches` (tests check they agree): participants match a name or
@@ -139,9 +163,9 @@ def scope_predicate(conn: Connection, scope: HoldScope) -> ColumnElement[bool]:
         return false()
     parts: list[ColumnElement[bool]] = []
     if scope.record_uids:
-        parts.append(records.c.uid.in_(sorted(scope.record_uids)))
+        parts.append(cols.uid.in_(sorted(scope.record_uids)))
     if scope.participants:
-        text = func.lower(records.c.participants)
+        text = func.lower(cols.participants)
         options = []
         for p in sorted(scope.participants):
             folded = json.dumps(" ".join(p.casefold().split()), ensure_ascii=False)
@@ -149,30 +173,32 @@ def scope_predicate(conn: Connection, scope: HoldScope) -> ColumnElement[bool]:
                 options.append(text.like(f'%"{key}":{_like(folded)}%', escape="\\"))
         parts.append(or_(*options))
     if scope.methods:
-        parts.append(records.c.method.in_(sorted(scope.methods)))
+        parts.append(cols.method.in_(sorted(scope.methods)))
     if scope.date_from is not None:
-        parts.append(records.c.occurred_at_utc >= utc_text(scope.date_from))
+        parts.append(cols.occurred_at_utc >= utc_text(scope.date_from))
     if scope.date_to is not None:
-        parts.append(records.c.occurred_at_utc <= utc_text(scope.date_to))
+        parts.append(cols.occurred_at_utc <= utc_text(scope.date_to))
     if scope.outages:
-        parts.append(records.c.outage_uid.in_(sorted(scope.outages)))
+        parts.append(cols.outage_uid.in_(sorted(scope.outages)))
     if scope.record_classes:
-        parts.append(retention_items.c.record_class.in_(sorted(scope.record_classes)))
+        parts.append(cols.record_class.in_(sorted(scope.record_classes)))
     if scope.search and scope.search.strip():
         if not repo.fts5_query(scope.search) or not repo.pg_tsquery(scope.search):
             parts.append(false())
         else:
             ids = repo._matching_record_ids(conn, scope.search)
             sub = ids.columns(column("id", Integer)).subquery()
-            parts.append(records.c.id.in_(select(sub.c.id)))
+            parts.append(cols.id.in_(select(sub.c.id)))
     return and_(*parts)
 
 
-def held_predicate(conn: Connection, scopes: Sequence[HoldScope]) -> ColumnElement[bool]:
+def held_predicate(
+    conn: Connection, scopes: Sequence[HoldScope], cols: Cols = _TABLE_COLS
+) -> ColumnElement[bool]:
     """True where any of the scopes (the active holds) matches."""
     if not scopes:
         return false()
-    return or_(*(scope_predicate(conn, s) for s in scopes))
+    return or_(*(scope_predicate(conn, s, cols) for s in scopes))
 
 
 def uids_matching(conn: Connection, *, scope: HoldScope) -> list[str]:
@@ -242,26 +268,46 @@ def items_with_status(conn: Connection, *, statuses: Iterable[str]) -> list[dict
     return [dict(r._mapping) for r in conn.execute(query)]
 
 
-def _due_query(conn: Connection, *, as_of: str, held: Sequence[HoldScope]) -> Any:
-    joined = retention_items.join(records, records.c.uid == retention_items.c.record_uid)
-    where = and_(
-        retention_items.c.status == "scheduled",
-        retention_items.c.due_at_utc.is_not(None),
-        retention_items.c.due_at_utc <= as_of,
-        not_(held_predicate(conn, held)) if held else true(),
+def _due_rows(conn: Connection, *, as_of: str, action: str | None = None) -> Any:
+    """The scheduled items due by ``as_of`` with the record columns holds look at.
+
+    ``OFFSET 0`` keeps PostgreSQL from pushing the hold predicates below the join (it would
+    otherwise test every record's participants instead of only the due ones').
+    """
+    query = (
+        select(
+            retention_items.c.record_uid,
+            retention_items.c.due_at_utc,
+            retention_items.c.action,
+            records.c.id,
+            records.c.uid,
+            records.c.participants,
+            records.c.method,
+            records.c.occurred_at_utc,
+            records.c.outage_uid,
+            retention_items.c.record_class,
+            records.c.subject,
+        )
+        .select_from(retention_items.join(records, records.c.uid == retention_items.c.record_uid))
+        .where(
+            retention_items.c.status == "scheduled",
+            retention_items.c.due_at_utc.is_not(None),
+            retention_items.c.due_at_utc <= as_of,
+        )
     )
-    return joined, where
+    if action is not None:
+        query = query.where(retention_items.c.action == action)
+    return query.offset(0).subquery("due")
 
 
 def due_counts(conn: Connection, *, as_of: str, held: Sequence[HoldScope]) -> list[tuple[str, int]]:
     """``(action, count)`` of scheduled items due by ``as_of`` and under no hold: one query."""
-    joined, where = _due_query(conn, as_of=as_of, held=held)
+    due = _due_rows(conn, as_of=as_of)
     query = (
-        select(retention_items.c.action, func.count())
-        .select_from(joined)
-        .where(where)
-        .group_by(retention_items.c.action)
-        .order_by(retention_items.c.action)
+        select(due.c.action, func.count())
+        .where(not_(held_predicate(conn, held, Cols.of(due))) if held else true())
+        .group_by(due.c.action)
+        .order_by(due.c.action)
     )
     return [(str(a), int(n)) for a, n in conn.execute(query)]
 
@@ -275,23 +321,20 @@ def due_items(
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
     """The scheduled items due by ``as_of`` and under no hold, earliest first."""
-    joined, where = _due_query(conn, as_of=as_of, held=held)
+    due = _due_rows(conn, as_of=as_of, action=action)
     query = (
         select(
-            retention_items.c.record_uid,
-            retention_items.c.record_class,
-            retention_items.c.due_at_utc,
-            retention_items.c.action,
-            records.c.method,
-            records.c.occurred_at_utc,
-            records.c.subject,
+            due.c.record_uid,
+            due.c.record_class,
+            due.c.due_at_utc,
+            due.c.action,
+            due.c.method,
+            due.c.occurred_at_utc,
+            due.c.subject,
         )
-        .select_from(joined)
-        .where(where)
-        .order_by(retention_items.c.due_at_utc, retention_items.c.record_uid)
+        .where(not_(held_predicate(conn, held, Cols.of(due))) if held else true())
+        .order_by(due.c.due_at_utc, due.c.record_uid)
     )
-    if action is not None:
-        query = query.where(retention_items.c.action == action)
     if limit is not None:
         query = query.limit(limit)
     return [dict(r._mapping) for r in conn.execute(query)]
