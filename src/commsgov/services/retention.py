@@ -145,6 +145,11 @@ def _citations(schedule: Schedule) -> list[dict[str, str]]:
     return [{"document": d, "quote": q} for d, q in schedule.citations]
 
 
+def _hex(value: Any) -> str:
+    """A digest as hex text, whether stored as text or as raw bytes."""
+    return bytes(value).hex() if isinstance(value, (bytes, bytearray, memoryview)) else str(value)
+
+
 def _iso(when: dt.datetime | None) -> str | None:
     return when.isoformat() if when is not None else None
 
@@ -735,7 +740,7 @@ def _dispose_one(
         "record_sha256": record_sha,
         "attachments": [{"sha256": a["sha256"], "size": a["size"]} for a in state["attachments"]],
         "message_count": len(message_rows),
-        "message_sha256": [m["sha256"] for m in message_rows],
+        "message_sha256": [_hex(m["sha256"]) for m in message_rows],
         "ledger": [
             {
                 "seq": e.seq,
