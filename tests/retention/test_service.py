@@ -296,3 +296,24 @@ def test_sql_scope_agrees_with_pure_scope(store: Any) -> None:
                 if scope.matches(item):
                     pure.add(uid)
             assert sql_side == pure, scope
+
+
+def test_confirm_keeps_a_record_held_after_the_bag_was_built(store: Any, tmp_path: Path) -> None:
+    a = _capture(store, summary="first", who="Ann Smith")
+    b = _capture(store, summary="second", who="Bob Jones")
+    ret.review(store, uids=[a, b], decision="transfer", reason="value", now=NOW)
+    ret.build_transfer(store, out_dir=tmp_path, consignment="C1", now=NOW)
+    ret.place_hold(
+        store,
+        name="Inquiry",
+        mandate="s.21",
+        scope=HoldScope(participants=frozenset({"Bob Jones"})),
+        now=NOW,
+    )
+    first = ret.confirm_transfer(store, consignment="C1", now=NOW)
+    assert first["records"] == [a] and first["kept_held"] == [b]
+    assert first["status"] == "partly-disposed"
+    ret.lift_hold(store, ref="Inquiry", reason="closed", now=NOW)
+    second = ret.confirm_transfer(store, consignment="C1", now=NOW)
+    assert second["records"] == [b] and second["status"] == "accessioned"
+    _verify_ok(store)

@@ -1119,9 +1119,18 @@ def confirm_transfer(
         row = rr.get_transfer(conn, consignment=consignment)
         if row is None:
             raise NotFoundError(f"no transfer {consignment!r}")
-        if row["status"] != "awaiting-accession":
+        if row["status"] not in ("awaiting-accession", "partly-disposed"):
             raise ReviewError(f"transfer {consignment} is already {row['status']}")
-        uids = json.loads(row["record_uids"])
+        listed = json.loads(row["record_uids"])
+        pending = {
+            r["record_uid"]
+            for r in rr.items_with_status(conn, statuses=["transferred-awaiting-accession"])
+        }
+        # the archive has its copy, but a record placed under a hold keeps its copy here too
+        held = rr.held_uids(
+            conn, uids=[u for u in listed if u in pending], held=_active_scopes(conn, schedules)
+        )
+        uids = [u for u in listed if u in pending and u not in held]
         append_events(
             conn,
             [
@@ -1148,17 +1157,19 @@ def confirm_transfer(
                 extra={"consignment": consignment, "package_sha256": row["package_sha256"]},
             )
             files += gone
+        status = "partly-disposed" if held else "accessioned"
         rr.update_transfer(
             conn,
             consignment=consignment,
-            values={
-                "status": "accessioned",
-                "confirmed_at_utc": utc_text(now),
-                "confirmed_by": actor,
-            },
+            values={"status": status, "confirmed_at_utc": utc_text(now), "confirmed_by": actor},
         )
     _remove_files(store, files)
-    return {"consignment": consignment, "records": uids, "status": "accessioned"}
+    return {
+        "consignment": consignment,
+        "records": uids,
+        "kept_held": sorted(held),
+        "status": status,
+    }
 
 
 def file_sha256(path: Path) -> str:
