@@ -228,18 +228,19 @@ def _drafts(
     media: dict[str, AttachmentRef],
     on_message: Callable[[int], None] | None,
 ) -> Iterator[MessageDraft]:
-    for k, m in enumerate(messages, 1):
-        refs = tuple(media[a.name] for a in m.attachments if a.name in media)
-        yield MessageDraft(
-            sent_at=m.at,
-            sender=m.sender if m.sender is not None else SYSTEM_SENDER,
-            text=m.text,
-            attachments=refs,
-        )
-        if on_message is not None and k % 1000 == 0:
-            on_message(1000)
-    if on_message is not None:
-        on_message(len(messages) % 1000)
+    """The messages as the store takes them (a generator: the store writes in batches)."""
+    draft = MessageDraft
+    system = SYSTEM_SENDER
+    for start in range(0, len(messages), 1000):
+        for m in messages[start : start + 1000]:
+            attachments = m.attachments
+            refs = (
+                tuple(media[a.name] for a in attachments if a.name in media) if attachments else ()
+            )
+            sender = m.sender
+            yield draft(m.at, system if sender is None else sender, m.text, refs)
+        if on_message is not None:
+            on_message(min(1000, len(messages) - start))
 
 
 def ingest_file(
