@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import tarfile
 from pathlib import Path
@@ -317,3 +318,54 @@ def test_confirm_keeps_a_record_held_after_the_bag_was_built(store: Any, tmp_pat
     second = ret.confirm_transfer(store, consignment="C1", now=NOW)
     assert second["records"] == [b] and second["status"] == "accessioned"
     _verify_ok(store)
+
+
+def test_no_held_record_is_ever_destroyed(sqlite_url: str, tmp_path: Path) -> None:
+    """Random records, holds, reviews and lifts; after each dispose, no held record is gone."""
+    import random
+
+    from commsgov.retention import HoldError
+
+    store = svc.open_store(sqlite_url, blob_dir=tmp_path / "blobs")
+    rng = random.Random(6)
+    people = ["Ann", "Bob", "Cat", "Dan"]
+    methods = ["email", "whatsapp", "teams-chat"]
+    uids = [
+        _capture(store, summary=f"r{i}", who=rng.choice(people), method=rng.choice(methods),
+                 at=T0 + dt.timedelta(days=rng.randint(0, 300)))
+        for i in range(30)
+    ]  # fmt: skip
+    ret.classify(store, uids=uids[:15], record_class="teams-chat", reason="copies", now=NOW)
+    holds: list[str] = []
+    for round_ in range(12):
+        choice = rng.random()
+        if choice < 0.4:
+            scope = rng.choice(
+                [
+                    HoldScope(participants=frozenset({rng.choice(people)})),
+                    HoldScope(methods=frozenset({rng.choice(methods)})),
+                    HoldScope(record_uids=frozenset(rng.sample(uids, 3))),
+                    HoldScope(date_from=T0 + dt.timedelta(days=rng.randint(0, 300))),
+                ]
+            )
+            holds.append(ret.place_hold(store, name=f"H{round_}", mandate="m", scope=scope,
+                                        now=NOW)["uid"])  # fmt: skip
+        elif choice < 0.6 and holds:
+            with contextlib.suppress(HoldError):
+                ret.lift_hold(store, ref=holds.pop(rng.randrange(len(holds))), reason="x", now=NOW)
+        else:
+            for uid in rng.sample(uids, 5):
+                with contextlib.suppress(ReviewError):  # held, or already destroyed
+                    ret.review(store, uids=[uid], decision="destroy", reason="r", now=NOW)
+        with store.read() as conn:
+            from commsgov.store import repo_retention as rr
+
+            scopes = [rr.scope_from_json(h["scope"]) for h in rr.list_holds(conn, active_only=True)]
+            live = [u for u in uids if rr.get_item(conn, uid=u)["status"] != "destroyed"]
+            held_before = rr.held_uids(conn, uids=live, held=scopes)
+        ret.dispose(store, as_of=NOW, now=NOW)
+        with store.read() as conn:
+            for uid in held_before:
+                assert rr.get_item(conn, uid=uid)["status"] != "destroyed", uid
+    _verify_ok(store)
+    store.close()

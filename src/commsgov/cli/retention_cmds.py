@@ -130,6 +130,18 @@ def when(
             "--modified", help="When it was last changed (documents).", show_default=False
         ),
     ] = None,
+    closed: Annotated[
+        str | None,
+        typer.Option(
+            "--closed", help="When it was closed (closed-triggered schedules).", show_default=False
+        ),
+    ] = None,
+    event: Annotated[
+        str | None,
+        typer.Option(
+            "--event", help="When the trigger event happened (event schedules).", show_default=False
+        ),
+    ] = None,
     timezone: ZoneOption = None,
     pack: PackOption = None,
     as_json: JsonOption = False,
@@ -142,7 +154,19 @@ def when(
     compiled = load_compiled_pack(pack)
     start = _when(created, field="--created", zone=timezone)
     changed = _when(modified, field="--modified", zone=timezone) if modified else None
-    result = _run(lambda: svc.when(channel=channel, created=start, modified=changed, pack=compiled))
+    closed_at = _when(closed, field="--closed", zone=timezone) if closed else None
+    event_at = _when(event, field="--event", zone=timezone) if event else None
+    result = _run(
+        lambda: svc.when(
+            channel=channel,
+            created=start,
+            modified=changed,
+            closed=closed_at,
+            event=event_at,
+            pack=compiled,
+        )
+    )
+
     if as_json:
         print_json(result)
         return

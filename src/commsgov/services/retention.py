@@ -173,16 +173,25 @@ def when(
     channel: str,
     created: dt.datetime,
     modified: dt.datetime | None = None,
+    closed: dt.datetime | None = None,
+    event: dt.datetime | None = None,
     pack: CompiledPack | None = None,
     today: dt.date | None = None,
 ) -> dict[str, Any]:
-    """What happens to an item of ``channel`` (a channel name or record class) and when."""
+    """What happens to an item of ``channel`` (a channel name or record class) and when.
+
+    ``closed`` and ``event`` are the dates schedules triggered by ``closed`` or ``event`` count
+    from (no due date until they are known).
+    """
     compiled = _pack(pack)
     schedules = load_schedules(compiled)
     schedule = _schedule_for(channel, schedules, compiled)
-    if modified is not None and modified < created:
-        raise InvalidFieldError("modified", "the last change cannot precede the creation")
-    item = Item("query", schedule.id, created=created, modified=modified)
+    for name, value in (("modified", modified), ("closed", closed), ("event", event)):
+        if value is not None and value < created:
+            raise InvalidFieldError(name, "cannot precede the creation")
+    item = Item(
+        "query", schedule.id, created=created, modified=modified, closed=closed, event=event
+    )
     outcome = decide(item, schedules=schedules, holds=paused_holds(schedules.values()))
     due = due_at(item, schedule=schedule)
     start = trigger_time(item, schedule=schedule)
@@ -543,6 +552,9 @@ def review(
         for ref in uids:
             found = repo.resolve_record(conn, ref=ref)
             if found is None:
+                stub = rr.get_stub(conn, uid=ref)
+                if stub is not None:
+                    raise ReviewError(f"record {stub['record_uid']} is already {stub['outcome']}")
                 raise NotFoundError(f"no record {ref!r}")
             targets.append(found[1])
         if all_due:
