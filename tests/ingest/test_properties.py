@@ -206,3 +206,27 @@ def test_day_month_order_is_decided_from_the_whole_file(
     lines = [render(w) + f"Ann: message {i}" for i, w in enumerate(whens)]
     parsed = parse_lines(lines, tz=UTC)
     assert [m.at.replace(tzinfo=None) for m in parsed] == whens
+
+
+_header_lines = st.builds(
+    lambda layout, when, sender, text: LAYOUTS[layout][1](when) + f"{sender}: {text}",
+    st.sampled_from(sorted(LAYOUTS)),
+    st.datetimes(min_value=dt.datetime(1995, 1, 1), max_value=dt.datetime(2035, 12, 31)),
+    senders,
+    _line,
+)
+
+
+@given(lines=st.lists(st.one_of(_header_lines, _line), min_size=1, max_size=40))
+def test_header_soup_never_crashes_and_keeps_order(lines: list[str]) -> None:
+    """Mixed layouts, random times and plain lines: a clean refusal or messages in file order,
+    each starting on a header-shaped line."""
+    try:
+        parsed = parse_lines(lines, tz=ZoneInfo("Europe/London"), date_order="dmy")
+    except ParseError as exc:
+        assert "cannot read this file" not in exc.reason
+        return
+    starts = [m.line for m in parsed]
+    assert starts == sorted(set(starts))
+    for m in parsed:
+        assert is_header(lines[m.line - 1])
