@@ -303,6 +303,13 @@ def sync(store: Store, *, pack: CompiledPack | None = None, now: dt.datetime | N
     if DEFAULT_CLASS not in schedules:
         raise UnknownScheduleError(f"the policy pack has no {DEFAULT_CLASS!r} schedule")
     stamp = utc_text(_now(now))
+    default = schedules[DEFAULT_CLASS]
+    if default.period is None:
+        # kept until review: nothing to compute, so one INSERT ... SELECT does it
+        with store.write() as conn:
+            return rr.insert_undated_items(
+                conn, record_class=DEFAULT_CLASS, action=default.action, stamp=stamp
+            )
     added = 0
     while True:
         with store.write() as conn:

@@ -23,7 +23,9 @@ from sqlalchemy import (
     false,
     func,
     insert,
+    literal,
     not_,
+    null,
     or_,
     select,
     true,
@@ -237,6 +239,48 @@ def records_without_item(conn: Connection, *, limit: int) -> list[dict[str, Any]
         .limit(limit)
     )
     return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def insert_undated_items(conn: Connection, *, record_class: str, action: str, stamp: str) -> int:
+    """Give every record without a disposition one with no due date, in one statement.
+
+    Used when the default record class is kept "until review" (no date to compute).
+    """
+    missing = (
+        select(
+            records.c.uid,
+            literal(record_class),
+            null(),
+            null(),
+            literal(action),
+            literal("scheduled"),
+            literal(0),
+            literal(stamp),
+        )
+        .where(
+            ~select(retention_items.c.record_uid)
+            .where(retention_items.c.record_uid == records.c.uid)
+            .exists()
+        )
+        .order_by(records.c.id)
+    )
+    result = conn.execute(
+        insert(retention_items).from_select(
+            [
+                "record_uid",
+                "record_class",
+                "explicit",
+                "due_at_utc",
+                "action",
+                "status",
+                "review_stage",
+                "updated_at_utc",
+            ],
+            missing,
+        )
+    )
+    # -1 where the driver does not report the row count of INSERT ... SELECT
+    return int(result.rowcount)
 
 
 def insert_items(conn: Connection, *, rows: Sequence[dict[str, Any]]) -> None:
