@@ -20,6 +20,15 @@ from commsgov.ingest.model import ParsedAttachment, ParsedChat, ParsedMessage
 FORMAT = "telegram"
 _NOT_INCLUDED = "(File not included."  # how Telegram marks media left out of the export
 _MEDIA_FIELDS = ("photo", "file", "thumbnail")
+_KEPT = (
+    "media_type",
+    "poll",
+    "location_information",
+    "contact_information",
+    "live_location_period_seconds",
+    "via_bot",
+    "duration_seconds",
+)
 
 
 class TelegramError(ParseError):
@@ -144,6 +153,9 @@ def _messages(
             extra["from_id"] = raw["from_id"]
         if raw.get("sticker_emoji") and not raw.get("text"):
             extra["sticker"] = raw["sticker_emoji"]
+        for key in _KEPT:  # content that is not text: polls, places, contacts, media kind
+            if raw.get(key) not in (None, "", [], {}):
+                extra[key] = raw[key]
         out.append(
             ParsedMessage(
                 at=at,
