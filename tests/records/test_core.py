@@ -155,7 +155,19 @@ def test_record_replay_and_message_batches() -> None:
         )
         digests.append(sha256_hex(raw))
         rows.append(
-            MessageRow(2, position, "r1", ident, "t", "UTC", "t", "A", text, "[]", sha256_hex(raw))
+            MessageRow(
+                2,
+                position,
+                "r1",
+                bytes.fromhex(ident),
+                "t",
+                "UTC",
+                "t",
+                "A",
+                text,
+                "[]",
+                bytes.fromhex(sha256_hex(raw)),
+            )
         )
     first = make_entry(RecordCaptured(state), seq=1, prev_hash=GENESIS, actor="a", at=AT)
     batch = MessagesAdded("r1", 2, messages_digest(bytes.fromhex(d) for d in digests))

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+import pytest
+
 from commsgov.store import migrate
 from commsgov.store.engine import make_engine
 
@@ -28,3 +33,83 @@ def test_upgrade_twice_is_harmless(database_url: str) -> None:
         assert migrate.differences(engine) == []
     finally:
         engine.dispose()
+
+
+def _fresh_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'old.db'}"
+    server = request.getfixturevalue("postgres_server")
+    name = f"old_{os.getpid()}_{tmp_path.name[-12:]}".replace("-", "_").lower()
+    server.admin(f"CREATE DATABASE {name}")
+    return str(server.url(name))
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_0003_converts_stored_hex_digests(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from sqlalchemy import text
+
+    from commsgov.records import (
+        MessagesAdded,
+        RecordCaptured,
+        RecordDraft,
+        message_canonical,
+        message_identity,
+        messages_digest,
+        record_state,
+        sha256_hex,
+    )  # fmt: skip
+    from commsgov.services import records as svc
+    from commsgov.store import repo
+
+    url = _fresh_url(request, backend, tmp_path)
+    engine = make_engine(url)
+    migrate.upgrade(engine, "0002_retention")
+    at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    draft = RecordDraft(method="signal", occurred_at=at, device="personal", conversation_key="k")
+    state = record_state(draft, uid="r" * 32, captured_at=at, captured_by="a", outage_uid=None,
+                         policy_exception=None)  # fmt: skip
+    rows, digests = [], []
+    for position in range(3):
+        utc = f"2026-01-01T00:00:0{position}.000000Z"
+        ident = message_identity(method="signal", conversation="k", sent_at_utc=utc, sender="A",
+                                 text=f"m{position}")  # fmt: skip
+        digest = sha256_hex(message_canonical(
+            record_uid=state["uid"], identity=ident, sent_at_utc=utc, sent_zone="UTC",
+            sent_local=utc, sender="A", text=f"m{position}", attachments_json="[]",
+        ))  # fmt: skip
+        digests.append(bytes.fromhex(digest))
+        rows.append(
+            {"seq": 2, "p": position, "i": ident, "u": utc, "t": f"m{position}", "h": digest}
+        )
+    with engine.begin() as conn:
+        svc.append_events(conn, [RecordCaptured(state)], actor="a", now=at)
+        record_id = repo.insert_record(conn, state=state, stored_at="x")
+        svc.append_events(conn, [MessagesAdded(state["uid"], 3, messages_digest(digests))],
+                          actor="a", now=at)  # fmt: skip
+        conn.execute(
+            text(
+                "INSERT INTO messages (record_id, entry_seq, position, identity, sent_at_utc, "
+                "sent_zone, sent_local, sender, text, attachments_json, sha256) VALUES "
+                f"({record_id}, :seq, :p, :i, :u, 'UTC', :u, 'A', :t, '[]', :h)"
+            ),
+            rows,
+        )
+    migrate.upgrade(engine)
+    assert migrate.differences(engine) == []
+    store = svc.open_store(url, blob_dir=tmp_path / "blobs", migrate=False)
+    report = svc.verify(store)
+    assert report.ok, report.problem
+    assert report.messages == 3
+    store.close()
+    from alembic import command
+
+    with engine.begin() as conn:
+        command.downgrade(migrate.alembic_config(connection=conn), "0002_retention")
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT identity, sha256 FROM messages ORDER BY position")).all()
+    assert [(r[0], r[1]) for r in stored] == [(r["i"], r["h"]) for r in rows]
+    engine.dispose()

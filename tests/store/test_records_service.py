@@ -315,6 +315,7 @@ def test_bulk_path_matches_the_pure_definitions(store: Any) -> None:
     )
     assert utc == utc_text(when) == "2026-07-01T08:30:15.000250Z"
     assert (zone, local) == (zone_name(when), local_text(when))
+    identity, digest = bytes(identity).hex(), bytes(digest).hex()
     assert identity == message_identity(
         method="whatsapp",
         conversation="chat-1",

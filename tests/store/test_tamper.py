@@ -48,7 +48,7 @@ def test_edited_message_with_recomputed_hash_is_detected(
     forged = sha256_hex(
         message_canonical(
             record_uid=populated["conv"].record_uid,
-            identity=row[0],
+            identity=bytes(row[0]).hex(),
             sent_at_utc=row[1],
             sent_zone=row[2],
             sent_local=row[3],
@@ -57,7 +57,11 @@ def test_edited_message_with_recomputed_hash_is_detected(
             attachments_json="[]",
         )
     )
-    sql(store, "UPDATE messages SET text = 'forged', sha256 = :h WHERE position = 3", h=forged)
+    sql(
+        store,
+        "UPDATE messages SET text = 'forged', sha256 = :h WHERE position = 3",
+        h=bytes.fromhex(forged),
+    )
     problem = _broken(store)
     assert problem.check == "message"
     assert "digest" in problem.detail

@@ -37,19 +37,22 @@ class Break:
 
 
 class MessageRow(NamedTuple):
-    """A stored message as verify reads it (columns in the order of the canonical bytes)."""
+    """A stored message as verify reads it (columns in the order of the canonical bytes).
+
+    ``identity`` and ``sha256`` are raw 32-byte digests, as stored.
+    """
 
     entry_seq: int
     position: int
     record_uid: str
-    identity: str
+    identity: bytes
     sent_at_utc: str
     sent_zone: str
     sent_local: str
     sender: str
     text: str
     attachments_json: str
-    sha256: str
+    sha256: bytes
 
 
 @dataclass(slots=True)
@@ -236,7 +239,8 @@ class Verifier:
         encode = canonical_strings
         checked = 0
         for row in rows:
-            seq, pos, uid, identity, utc, zone, local, sender, text_, atts, stored = row
+            seq, pos, uid, raw_identity, utc, zone, local, sender, text_, atts, stored = row
+            identity = bytes(raw_identity).hex()
             if seq != current:
                 if current is not None:
                     problem = self._close_batch(current, hasher, position)
@@ -271,12 +275,12 @@ class Verifier:
                     seq,
                     uid,
                 )
-            raw = sha256(
+            digest = sha256(
                 encode((uid, identity, utc, zone, local, sender, text_))
                 + b"\x1e"
                 + atts.encode("utf-8")
-            )
-            if raw.hexdigest() != stored:
+            ).digest()
+            if digest != bytes(stored):
                 return Break(
                     "message",
                     f"message at position {position} (sent {utc} by {sender!r}) does not match "
@@ -286,7 +290,7 @@ class Verifier:
                 )
             if atts != "[]":
                 self.message_blobs.update(a["sha256"] for a in json.loads(atts))
-            hasher.update(raw.digest())
+            hasher.update(digest)
             position += 1
             checked += 1
         self.messages_checked += checked

@@ -42,11 +42,14 @@ import hashlib
 import io
 import json
 import mimetypes
+import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import DBAPIError
 
 from commsgov.records.canonical import canonical_json, canonical_strings, sha256_hex
 from commsgov.records.errors import InvalidFieldError, NotFoundError
@@ -342,7 +345,8 @@ def _write_messages(
 
     The hot loop inlines :func:`~commsgov.records.models.message_identity`,
     :func:`~commsgov.records.models.message_canonical` and
-    :func:`~commsgov.records.timestamps.utc_text` (same bytes; the tests check it). For a record
+    :func:`~commsgov.records.timestamps.utc_text` (same bytes; the tests check it); identities
+    and hashes are stored as raw 32-byte digests (their hex form is what gets hashed). For a record
     created in this transaction no stored message can share an identity (identities include the
     conversation key), so the database is not asked which ones it holds; the unique index still
     guards it.
@@ -354,7 +358,7 @@ def _write_messages(
     encode = canonical_strings
     utc_zone = dt.UTC
     new_total = held_total = entries = 0
-    seen: set[str] = set()
+    seen: set[bytes] = set()
     index = 0
     for batch in _chunks(messages, batch_size):
         prepared = []
@@ -373,7 +377,7 @@ def _write_messages(
             )
             identity = sha256(
                 encode(("message", method, conversation, utc, sender, m.text))
-            ).hexdigest()
+            ).digest()
             atts = "[]"
             if m.attachments:
                 atts = canonical_json([a.to_dict() for a in m.attachments])
@@ -396,16 +400,15 @@ def _write_messages(
                 held_total += 1
                 continue
             seen.add(identity)
-            raw = sha256(
-                encode((record_uid, identity, utc, zone, local, sender, text_))
+            digest = sha256(
+                encode((record_uid, identity.hex(), utc, zone, local, sender, text_))
                 + b"\x1e"
                 + atts.encode("utf-8")
-            )
-            digest = raw.digest()
+            ).digest()
             digests.append(digest)
             rows.append(
                 (record_id, next_seq, position, identity, utc, zone, local, sender, text_, atts,
-                 raw.hexdigest())
+                 digest)
             )  # fmt: skip
             position += 1
         skipped = len(batch) - len(rows)
@@ -707,38 +710,15 @@ def verify(store: Store, *, check_blobs: bool = True) -> VerifyReport:
     """Recompute the whole chain and every stored hash; stop at the first broken link."""
     verifier = Verifier()
     records = outages = blobs_checked = 0
-    problem: Break | None = None
     orphans: tuple[str, ...] = ()
-    with store.read() as conn:
-        for entry in repo.iter_ledger(conn):
-            problem = verifier.entry(entry)
-            if problem:
-                break
-        if problem is None:
-            states = list(repo.iter_record_states(conn))
-            records = len(states)
-            problem = verifier.record_rows(states)
-        if problem is None:
-            outage_rows = repo.list_outages(conn)
-            outages = len(outage_rows)
-            problem = verifier.outage_rows(outage_rows)
-        if problem is None:
-            problem = verifier.message_rows(repo.iter_message_rows(conn))
-        if problem is None and check_blobs:
-            sizes = repo.blob_sizes(conn)
-            registered = set(sizes)
-            for digest in sorted(verifier.referenced_blobs()):
-                if digest not in registered:
-                    problem = Break("blob", f"file {digest} is referenced but not registered")
-                    break
-            if problem is None:
-                for digest in sorted(registered):
-                    issue = store.blobs.check(digest, size=sizes[digest])
-                    blobs_checked += 1
-                    if issue:
-                        problem = Break("blob", issue)
-                        break
-            orphans = tuple(sorted(set(store.blobs.all()) - registered))
+    try:
+        with store.read() as conn:
+            problem, records, outages, blobs_checked, orphans = _verify(
+                store, conn, verifier, check_blobs=check_blobs
+            )
+    except (ValueError, TypeError, KeyError, UnicodeError, sqlite3.Error, DBAPIError) as exc:
+        # rows a tamperer made unreadable (bad UTF-8, wrong types, broken JSON) are a break too
+        problem = Break("unreadable", f"{type(exc).__name__}: {exc}".splitlines()[0])
     return VerifyReport(
         problem,
         verifier.entries,
@@ -750,6 +730,44 @@ def verify(store: Store, *, check_blobs: bool = True) -> VerifyReport:
         verifier.head_hash,
         orphans,
     )
+
+
+def _verify(
+    store: Store, conn: Connection, verifier: Verifier, *, check_blobs: bool
+) -> tuple[Break | None, int, int, int, tuple[str, ...]]:
+    records = outages = blobs_checked = 0
+    problem: Break | None = None
+    orphans: tuple[str, ...] = ()
+    for entry in repo.iter_ledger(conn):
+        problem = verifier.entry(entry)
+        if problem:
+            break
+    if problem is None:
+        states = list(repo.iter_record_states(conn))
+        records = len(states)
+        problem = verifier.record_rows(states)
+    if problem is None:
+        outage_rows = repo.list_outages(conn)
+        outages = len(outage_rows)
+        problem = verifier.outage_rows(outage_rows)
+    if problem is None:
+        problem = verifier.message_rows(repo.iter_message_rows(conn))
+    if problem is None and check_blobs:
+        sizes = repo.blob_sizes(conn)
+        registered = set(sizes)
+        for digest in sorted(verifier.referenced_blobs()):
+            if digest not in registered:
+                problem = Break("blob", f"file {digest} is referenced but not registered")
+                break
+        if problem is None:
+            for digest in sorted(registered):
+                issue = store.blobs.check(digest, size=sizes[digest])
+                blobs_checked += 1
+                if issue:
+                    problem = Break("blob", issue)
+                    break
+        orphans = tuple(sorted(set(store.blobs.all()) - registered))
+    return problem, records, outages, blobs_checked, orphans
 
 
 def _record_hash(state: dict[str, Any]) -> str:

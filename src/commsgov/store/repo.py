@@ -495,7 +495,7 @@ def search_messages(
             f"WHERE {PG_MESSAGES_TSV} @@ to_tsquery('simple', :q){where_record} "
             "ORDER BY messages.id DESC LIMIT :limit"
         )
-    found = [dict(r._mapping) for r in conn.execute(text(sql), params)]
+    found = [_hex_digests(dict(r._mapping)) for r in conn.execute(text(sql), params)]
     return sorted(found, key=lambda m: (m["sent_at_utc"], m["id"]), reverse=True)
 
 
@@ -515,20 +515,21 @@ MESSAGE_COLUMNS = (
 )
 
 
-def existing_identities(conn: Connection, *, identities: Sequence[str]) -> set[str]:
-    """Which of ``identities`` are already stored."""
-    found: set[str] = set()
+def existing_identities(conn: Connection, *, identities: Sequence[bytes]) -> set[bytes]:
+    """Which of ``identities`` (raw 32-byte digests) are already stored."""
+    found: set[bytes] = set()
     for i in range(0, len(identities), _IN_CHUNK):
         chunk = list(identities[i : i + _IN_CHUNK])
         found.update(
-            r[0]
+            bytes(r[0])
             for r in conn.execute(select(messages.c.identity).where(messages.c.identity.in_(chunk)))
         )
     return found
 
 
 def insert_messages(conn: Connection, *, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Insert message rows, each a tuple in :data:`MESSAGE_COLUMNS` order, and index them.
+    """Insert message rows, each a tuple in :data:`MESSAGE_COLUMNS` order (``identity`` and
+    ``sha256`` as raw 32-byte digests), and index them.
 
     One ``executemany``; on SQLite the full-text index is then fed with one
     ``INSERT ... SELECT`` per ledger entry the rows belong to (PostgreSQL's GIN index is
@@ -560,20 +561,31 @@ def messages_of_record(
     )
     if limit is not None:
         query = query.limit(limit)
-    return [dict(r._mapping) for r in conn.execute(query)]
+    return [_hex_digests(dict(r._mapping)) for r in conn.execute(query)]
+
+
+def _hex_digests(row: dict[str, Any]) -> dict[str, Any]:
+    """Digests leave the repository as hex text (they are stored as raw bytes)."""
+    for name in ("identity", "sha256"):
+        if isinstance(row.get(name), bytes | memoryview):
+            row[name] = bytes(row[name]).hex()
+    return row
 
 
 def iter_message_rows(conn: Connection, *, chunk: int = 20000) -> Iterator[MessageRow]:
     """Every message in ``(entry_seq, position)`` order, as verify reads it (streamed).
 
     Rows are database rows in :class:`~commsgov.records.verify.MessageRow` field order (the
-    record's uid joined in; ``None`` when the record row is gone).
+    record's uid joined in; ``None`` when the record row is gone; digests as raw bytes).
     """
     sql = (
-        "SELECT m.entry_seq, m.position, r.uid, m.identity, m.sent_at_utc, m.sent_zone, "
-        "m.sent_local, m.sender, m.text, m.attachments_json, m.sha256 FROM messages AS m "
+        "SELECT m.entry_seq, m.position, r.uid, {identity}, m.sent_at_utc, m.sent_zone, "
+        "m.sent_local, m.sender, m.text, m.attachments_json, {sha256} FROM messages AS m "
         "LEFT JOIN records AS r ON r.id = m.record_id ORDER BY m.entry_seq, m.position"
     )
+    # SQLite columns hold whatever was written: read digests as bytes even if tampered with
+    cast = "CAST(m.{0} AS BLOB)" if conn.dialect.name == "sqlite" else "m.{0}"
+    sql = sql.format(identity=cast.format("identity"), sha256=cast.format("sha256"))
     # The raw driver cursor, in this transaction: SQLAlchemy's streaming fetches SQLite rows one
     # by one; PostgreSQL gets a server-side (named) cursor so rows are not all held in memory.
     dbapi = conn.connection

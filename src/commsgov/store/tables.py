@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -37,6 +38,8 @@ metadata = MetaData(naming_convention=NAMING)
 #: row ids: BIGINT on PostgreSQL, INTEGER (the rowid) on SQLite
 RowId = BigInteger().with_variant(Integer(), "sqlite")
 Hash = String(64)
+#: a raw SHA-256 digest (32 bytes): message identities and hashes, a million rows at a time
+Digest = LargeBinary(32)
 UtcText = String(27)
 
 ledger = Table(
@@ -119,14 +122,14 @@ messages = Table(
     Column("record_id", RowId, ForeignKey("records.id", ondelete="CASCADE"), nullable=False),
     Column("entry_seq", RowId, ForeignKey("ledger.seq"), nullable=False),
     Column("position", Integer, nullable=False),
-    Column("identity", Hash, nullable=False, unique=True),
+    Column("identity", Digest, nullable=False, unique=True),
     Column("sent_at_utc", UtcText, nullable=False),
     Column("sent_zone", String(64), nullable=False),
     Column("sent_local", String(40), nullable=False),
     Column("sender", Text, nullable=False),
     Column("text", Text, nullable=False),
     Column("attachments_json", Text, nullable=False),
-    Column("sha256", Hash, nullable=False),
+    Column("sha256", Digest, nullable=False),
     UniqueConstraint("entry_seq", "position"),
     Index("ix_messages_record_id_sent_at_utc", "record_id", "sent_at_utc"),
 )
