@@ -70,8 +70,8 @@ def test_second_import_reports_already_held(runner: CliRunner) -> None:
     assert first.exit_code == 0, first.output
     again = runner.invoke(app, ["ingest", path])
     assert again.exit_code == 0, again.output
-    assert _lines(first.stdout)[0]["new"] == 6
-    assert "0 new, 6 already held" in again.stdout
+    assert _lines(first.stdout)[0]["new"] == 8
+    assert "0 new, 8 already held" in again.stdout
 
 
 def test_format_option_forces_the_parser(runner: CliRunner) -> None:
