@@ -74,7 +74,13 @@ def _populate(engine: Any, n: int) -> float:
         uid = "lpad(to_hex(i), 32, '0')"
         who = "CASE WHEN i % 100 = 0 THEN 'Ann Smith' ELSE 'Person ' || (i % 5000) END"
         src = "FROM generate_series(0, :n - 1) AS s(i)"
+    indexes = _drop_indexes(engine)
     with engine.begin() as conn:
+        if sqlite:
+            # a cache big enough for the index builds
+            conn.exec_driver_sql("PRAGMA cache_size = -2000000")
+        else:
+            conn.exec_driver_sql("SET maintenance_work_mem = '1GB'")
         conn.execute(
             text(
                 f"{series}INSERT INTO records (id, uid, method, device, occurred_at_utc, "
@@ -101,8 +107,32 @@ def _populate(engine: Any, n: int) -> float:
             ),
             {"n": n},
         )
+    with engine.begin() as conn:
+        for statement in indexes:
+            conn.exec_driver_sql(statement)
         conn.execute(text("ANALYZE"))
     return time.perf_counter() - start
+
+
+def _drop_indexes(engine: Any) -> list[str]:
+    """Drop the secondary indexes of the two big tables; the statements that recreate them.
+
+    Loading 10 million rows and then building each index once is far quicker than keeping the
+    indexes up to date row by row; the tables end up with exactly the migrations' indexes.
+    """
+    from sqlalchemy.schema import CreateIndex
+
+    from commsgov.store.migrate import load_all_tables
+
+    metadata = load_all_tables()
+    statements = []
+    with engine.begin() as conn:
+        for name in ("records", "retention_items"):
+            table = metadata.tables[name]
+            for index in table.indexes:
+                statements.append(str(CreateIndex(index).compile(conn)))
+                conn.exec_driver_sql(f"DROP INDEX {index.name}")
+    return statements
 
 
 def _scopes() -> list[Any]:
