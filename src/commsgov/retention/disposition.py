@@ -66,6 +66,7 @@ def decide(
     holds: Iterable[Hold] = (),
     explicit: Sequence[Setting] = (),
     at: dt.datetime | None = None,
+    class_scope: str = "org-wide",
 ) -> Outcome:
     """What happens to ``item``: its class's schedule, explicit settings, holds, resolved.
 
@@ -78,10 +79,11 @@ def decide(
     ('delete', '2026-11-29')
 
     A schedule kept "until review" (no period) takes its date from a reviewer's explicit
-    setting, when there is one.
+    setting, when there is one. ``class_scope`` is ``explicit`` when the record class was given
+    to the item itself rather than by default.
     """
     schedule = find_schedule(schedules, item.record_class)
-    settings = [schedule_setting(item, schedule), *explicit]
+    settings = [schedule_setting(item, schedule, scope=class_scope), *explicit]
     dated = [s.ends for s in settings if s.retain and s.ends is not None]
     if dated:
         # "until review" is open-ended: a dated retention (a review date set by a reviewer, or

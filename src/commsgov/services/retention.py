@@ -286,12 +286,19 @@ def _disposition(
     item: Item, schedules: dict[str, Schedule], explicit: Sequence[Setting]
 ) -> tuple[str | None, str | None]:
     """``(due_at_utc, action)`` for the item, holds aside (the sweep applies holds in SQL)."""
-    outcome = decide(item, schedules=schedules, explicit=explicit)
+    outcome = decide(
+        item, schedules=schedules, explicit=explicit, class_scope=_class_scope(item.record_class)
+    )
     due_text = utc_text(outcome.at) if outcome.at is not None else None
     action = outcome.action
     if action is None and not outcome.moves:
         action = None
     return due_text, action
+
+
+def _class_scope(record_class: str) -> str:
+    """A record class other than the default was given to the record explicitly."""
+    return "org-wide" if record_class == DEFAULT_CLASS else "explicit"
 
 
 def sync(store: Store, *, pack: CompiledPack | None = None, now: dt.datetime | None = None) -> int:
@@ -509,7 +516,7 @@ def due(
         statuses = dict(rr.status_counts(conn))
     held = sum(n for _, n in all_due) - sum(n for _, n in counts)
     return {
-        "as_of": as_of.isoformat(),
+        "as_of": as_of.isoformat(timespec="seconds"),
         "due": [{"action": a, "count": n} for a, n in counts],
         "total": sum(n for _, n in counts),
         "held": held,
@@ -961,7 +968,12 @@ def explain(
         reviews = rr.reviews_of(conn, uid=uid)
     standing = paused_holds(schedules.values())
     outcome = decide(
-        item, schedules=schedules, holds=[*effective, *standing], explicit=explicit, at=as_of
+        item,
+        schedules=schedules,
+        holds=[*effective, *standing],
+        explicit=explicit,
+        at=as_of,
+        class_scope=_class_scope(row["record_class"]),
     )
     schedule = schedules[row["record_class"]]
     return {
@@ -979,7 +991,7 @@ def explain(
         },
         "trigger_at": _iso(trigger_time(item, schedule=schedule)),
         "settings": [
-            schedule_setting(item, schedule).describe(),
+            schedule_setting(item, schedule, scope=_class_scope(schedule.id)).describe(),
             *(s.describe() for s in explicit),
         ],
         "holds": [
