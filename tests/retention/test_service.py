@@ -183,6 +183,8 @@ def test_delete_schedule_without_review_and_holds(store: Any) -> None:
     assert report["due"] == [{"action": "delete", "count": 1}] and report["held"] == 2
     info = ret.explain(store, a, now=NOW)
     assert info["outcome"]["held_by"] == ["Covid-19 Inquiry"]
+    # a record class given to the record itself is explicit (principle 3)
+    assert info["settings"] == ["schedule teams-chat (explicit): delete-only at 2026-01-15"]
     assert info["outcome"]["steps"][0]["principle"] == 0
     out = ret.dispose(store, as_of=NOW, now=NOW)
     assert [d["uid"] for d in out["destroyed"]] == [b]
