@@ -137,7 +137,7 @@ def run(quick: bool) -> str:
         blobs = [
             message_canonical(
                 record_uid=uid,
-                identity=r[3],
+                identity=bytes(r[3]).hex(),
                 sent_at_utc=r[4],
                 sent_zone=r[5],
                 sent_local=r[6],
