@@ -99,3 +99,19 @@ def test_progress_bar_on_a_terminal(runner: CliRunner, monkeypatch: pytest.Monke
     result = runner.invoke(app, ["ingest", "--json", path])
     assert result.exit_code == 0, result.output
     assert _lines(result.stdout)[0]["new"] == 3
+
+
+def test_outage_is_checked_and_a_record_outside_it_is_reported(runner: CliRunner) -> None:
+    path = str(DATA / "whatsapp" / "german_dots_24h.txt")  # 12 March 2024
+    unknown = runner.invoke(app, ["ingest", "--outage", "no-such-outage", path])
+    assert unknown.exit_code == 1
+    assert "no-such-outage" in unknown.stderr
+    started = runner.invoke(
+        app, ["outage", "start", "--reason", "SCOTS down", "--at", "2024-03-13T09:00", "--json"]
+    )
+    assert started.exit_code == 0, started.output
+    uid = json.loads(started.stdout)["uid"]
+    result = runner.invoke(app, ["ingest", "--json", "--outage", uid, path])
+    assert result.exit_code == 0, result.output
+    assert f"starts outside outage {uid}" in result.stderr
+    assert _lines(result.stdout)[0]["conversations"][0]["outage"] is None  # type: ignore[index]

@@ -122,3 +122,20 @@ def test_stream_wrapper_reports_bytes(tmp_path: Path) -> None:
     twice = DATA / "whatsapp" / "android_dmy_24h.txt"  # read in two passes, counted once
     read_export(twice, tz=TZ, on_read=seen.append)
     assert sum(seen) == twice.stat().st_size
+
+
+def test_records_are_linked_to_the_outage_covering_them(store: Any) -> None:
+    import datetime as dt
+
+    outage = svc.start_outage(
+        store,
+        reason="SCOTS network down",
+        started_at=dt.datetime(2024, 3, 13, 9, 0, tzinfo=dt.UTC),
+        actor="lead",
+    )
+    inside = ingest_file(
+        store, DATA / "whatsapp" / "german_dots_24h.txt", tz=TZ, outage=outage["uid"]
+    )
+    assert inside.conversations[0]["outage"] is None  # 12 March: before the outage
+    covered = ingest_file(store, DATA / "whatsapp" / "tz_new_york.txt", tz=TZ, outage=outage["uid"])
+    assert covered.conversations[0]["outage"] == outage["uid"]

@@ -261,8 +261,9 @@ def ingest_file(
 ) -> IngestResult:
     """Parse ``path`` and store its conversations (see the module docstring).
 
-    ``outage`` must name a declared outage (the store links each record to the outage covering
-    its time); ``conversation`` forces one key for every message of the file.
+    ``outage`` must name a declared outage; the store links each record to the outage covering
+    its first message, reported per conversation as ``outage`` (the command warns when that is
+    not the one named). ``conversation`` forces one key for every message of the file.
     """
     from commsgov.records.errors import NotFoundError
     from commsgov.services import records as svc
@@ -326,9 +327,11 @@ def ingest_file(
         )
         result.new_messages += stored.new_messages
         result.already_held += stored.already_held
+        held = svc.get_record(store, stored.record_uid, message_limit=0)
         result.conversations.append(
             {
                 "record": stored.record_uid,
+                "outage": held.get("outage_uid"),
                 "conversation_key": key,
                 "created": stored.created,
                 "count": len(messages),
