@@ -424,6 +424,23 @@ def _parse_stream(
 
     def clock_of(text: str) -> tuple[int, int, int, int] | None:
         """(hour, minute, second, seconds since midnight) of a time as written."""
+        # "H:MM:SS..." is read as "H:MM..." (cached: a few thousand) plus its seconds
+        first = 1 if text[1:2] in (":", ".") else 2
+        cut = first + 3
+        if (
+            text[:1].isdigit()
+            and text[cut : cut + 1] in (":", ".")
+            and text[cut + 1 : cut + 3].isdigit()
+        ):
+            second = int(text[cut + 1 : cut + 3])
+            minute_text = text[:cut] + text[cut + 3 :]
+            try:
+                base = clock_cache[minute_text]
+            except KeyError:
+                base = clock_cache[minute_text] = clock_of(minute_text)
+            if base is None or second > 59:
+                return None
+            return base[0], base[1], second, base[3] + second
         m = _TIME.fullmatch(text)
         if m is None:
             return None
