@@ -124,6 +124,11 @@ _SYSTEM_WITH_COLON = re.compile(
 )
 
 _MARKER_STARTS = frozenset({"<", _LRM})
+#: what iOS puts after a left-to-right mark in a *person's* message (media, deletions, edits)
+_IOS_MARKER = re.compile(
+    r"\u200e(?:<attached: |<This message was edited>|This message was deleted|You deleted this"
+    r"|.*omitted\Z|.* \u200e?document omitted)"
+)
 #: a message whose first line starts or ends so may carry a marker (checked in full then)
 _SPECIAL_STARTS = ("<", _LRM, "View once", *sorted(_DELETED))
 _SPECIAL_ENDS = (")", ">", *sorted(_DELETED))
@@ -711,6 +716,11 @@ def _message(body: str, at: dt.datetime, line: int) -> ParsedMessage:
         colon = len(rest) - 1
     if colon < 0:
         return ParsedMessage(at, None, body, "system", (), (), line)
+    if rest[colon + 2 : colon + 3] != _LRM and _LRM in rest:
+        # iOS events are "Group name: \u200eevent"; a group name may itself contain ": "
+        event = rest.find(": " + _LRM, colon + 2)
+        if event > 0 and not _IOS_MARKER.match(rest, event + 2):
+            colon = event
     raw = rest[:colon]
     known = _SENDERS.get(raw)
     sender, system = known if known is not None else _sender(raw)
