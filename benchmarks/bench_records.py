@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import random
 import shutil
 import sqlite3
@@ -68,6 +69,7 @@ def run(quick: bool) -> str:
     from commsgov.store import repo
 
     n = 50_000 if quick else 1_000_000
+    load_before = os.getloadavg()[0]
     rng = random.Random(2026)
     vocab = _vocabulary(20_000, rng)
     drafts = _messages(n, vocab, rng)
@@ -200,7 +202,8 @@ def run(quick: bool) -> str:
         "",
         f"{n:,} messages in one conversation (Zipf-distributed words from a 20,000-word "
         f"vocabulary, 4-10 words each), SQLite file on local disk, WAL, synchronous=NORMAL. "
-        f"Store size after the write: {db_mb:,.0f} MB.",
+        f"Store size after the write: {db_mb:,.0f} MB. Machine load (1-minute average, 2 cores) "
+        f"{load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end.",
         "",
         "| measure | commsgov | baseline | ratio (commsgov / baseline) | goal |",
         "| --- | ---: | ---: | ---: | ---: |",
