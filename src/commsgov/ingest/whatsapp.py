@@ -398,7 +398,7 @@ def _parse_stream(
         date_order = decide_date_order(dates, file=file, dot_separated=dotted)
     # two-digit years: the last message is in the 2000s; count centuries back from there
     century = 2000 - 100 * rollovers
-    previous_yy: str | None = None
+    previous_yy: int | None = None
     sep = str(layout[1])
     header_re = _layout_regex(layout)
     order = date_order
@@ -525,13 +525,9 @@ def _parse_stream(
                     except KeyError:
                         date_bits = part_cache[date_s] = date_parts(date_s)
                     if date_bits is not None and date_bits[1]:
-                        yy = date_s[-2:] if order != "ymd" else date_s[:2]
-                        if (
-                            previous_yy is not None
-                            and yy != previous_yy
-                            and _rolls_over(previous_yy, yy)
-                        ):
-                            century += 100
+                        yy = date_bits[0]  # the two-digit year as written
+                        if previous_yy is not None and previous_yy >= 90 and yy <= 10:
+                            century += 100  # 99 -> 00: a new century, as in the first pass
                         previous_yy = yy
                     key = (date_s, century)
                     try:
