@@ -122,7 +122,7 @@ def test_fuzz_mutated_golden_files(case: Path) -> None:
     rng = random.Random(case.name)
     original = case.read_bytes()
     fmt = case.parent.name
-    for _ in range(60):
+    for _ in range(600):
         data = bytearray(original)
         for _ in range(rng.randint(1, 8)):
             if not data:
