@@ -35,3 +35,34 @@ def test_every_format_is_documented() -> None:
     doc = DOC.read_text(encoding="utf-8")
     for name in FORMATS:
         assert f"| `{name}` |" in doc
+
+
+def test_public_surface_is_deliberate() -> None:
+    import commsgov.ingest as ingest
+
+    assert ingest.__all__ == [
+        "FLAGS",
+        "FORMATS",
+        "AmbiguousDateOrderError",
+        "DateOrder",
+        "ParseError",
+        "ParsedAttachment",
+        "ParsedChat",
+        "ParsedMessage",
+        "UnknownFormatError",
+        "detect",
+        "parse",
+    ]
+    for name in ingest.__all__:
+        assert getattr(ingest, name) is not None
+
+
+def test_every_error_has_a_one_line_docstring() -> None:
+    from commsgov.ingest import errors, signal, sms, telegram, whatsapp
+
+    classes = [errors.ParseError, errors.UnknownFormatError, errors.AmbiguousDateOrderError]
+    classes += [whatsapp.WhatsAppError, telegram.TelegramError, signal.SignalError, sms.SmsError]
+    for cls in classes:
+        assert issubclass(cls, errors.ParseError)
+        doc = cls.__doc__ or ""
+        assert doc.strip() and "\n" not in doc.strip(), cls.__name__
