@@ -98,8 +98,8 @@ def test_0003_converts_stored_hex_digests(
             ),
             rows,
         )
-    migrate.upgrade(engine)
-    assert migrate.differences(engine) == []
+    # only as far as this migration, so later ones (and their downgrades) do not matter here
+    migrate.upgrade(engine, "0003_message_digests")
     store = svc.open_store(url, blob_dir=tmp_path / "blobs", migrate=False)
     report = svc.verify(store)
     assert report.ok, report.problem
