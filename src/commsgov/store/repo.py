@@ -531,13 +531,23 @@ def insert_messages(conn: Connection, *, rows: Sequence[tuple[Any, ...]]) -> Non
     """Insert message rows, each a tuple in :data:`MESSAGE_COLUMNS` order (``identity`` and
     ``sha256`` as raw 32-byte digests), and index them.
 
-    One ``executemany``; on SQLite the full-text index is then fed with one
-    ``INSERT ... SELECT`` per ledger entry the rows belong to (PostgreSQL's GIN index is
+    One ``executemany`` (``COPY`` on PostgreSQL); on SQLite the full-text index is then fed with
+    one ``INSERT ... SELECT`` per ledger entry the rows belong to (PostgreSQL's GIN index is
     maintained by the database itself).
     """
     if not rows:
         return
     sqlite = conn.dialect.name == "sqlite"
+    if conn.dialect.name == "postgresql":
+        # COPY, on the transaction's own connection: several times faster than executemany
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        with driver.cursor() as cursor:
+            copy_sql = f"COPY messages ({', '.join(MESSAGE_COLUMNS)}) FROM STDIN"
+            with cursor.copy(copy_sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
     marks = ", ".join("?" if sqlite else "%s" for _ in MESSAGE_COLUMNS)
     sql = f"INSERT INTO messages ({', '.join(MESSAGE_COLUMNS)}) VALUES ({marks})"
     conn.exec_driver_sql(sql, list(rows))
