@@ -312,15 +312,25 @@ def sync(store: Store, *, pack: CompiledPack | None = None, now: dt.datetime | N
     stamp = utc_text(_now(now))
     default = schedules[DEFAULT_CLASS]
     if default.period is None:
-        # kept until review: nothing to compute, so one INSERT ... SELECT does it
+        # kept until review: nothing to compute, so one INSERT ... SELECT does it, over the
+        # records added since the last sync only (the watermark moves under the ledger lock,
+        # so no writer can still be adding a record with a lower id)
         with store.write() as conn:
-            return rr.insert_undated_items(
-                conn, record_class=DEFAULT_CLASS, action=default.action, stamp=stamp
+            repo.lock_ledger(conn)
+            mark, top = rr.sync_mark(conn), rr.max_record_id(conn)
+            if top <= mark:
+                return 0
+            added = rr.insert_undated_items(
+                conn, record_class=DEFAULT_CLASS, action=default.action, stamp=stamp, after_id=mark
             )
+            rr.set_sync_mark(conn, value=top)
+            return added
     added = 0
     while True:
         with store.write() as conn:
-            rows = rr.records_without_item(conn, limit=5000)
+            repo.lock_ledger(conn)
+            mark = rr.sync_mark(conn)
+            rows = rr.records_without_item(conn, limit=5000, after_id=mark)
             if not rows:
                 return added
             values = []
@@ -339,6 +349,7 @@ def sync(store: Store, *, pack: CompiledPack | None = None, now: dt.datetime | N
                     }
                 )
             rr.insert_items(conn, rows=values)
+            rr.set_sync_mark(conn, value=max(int(r["id"]) for r in rows))
             added += len(values)
 
 

@@ -41,6 +41,7 @@ from commsgov.store.tables_retention import (
     retention_holds,
     retention_items,
     retention_reviews,
+    retention_state,
     retention_stubs,
     retention_transfers,
 )
@@ -219,10 +220,38 @@ def uids_matching(conn: Connection, *, scope: HoldScope) -> list[str]:
 # -- dispositions -----------------------------------------------------------------------------
 
 
-def records_without_item(conn: Connection, *, limit: int) -> list[dict[str, Any]]:
-    """Records not yet known to retention (the sync step computes their due dates)."""
+SYNC_MARK = "synced-record-id"
+
+
+def sync_mark(conn: Connection) -> int:
+    """The highest ``records.id`` already given a disposition (0 before the first sync)."""
+    value = conn.execute(
+        select(retention_state.c.value).where(retention_state.c.name == SYNC_MARK)
+    ).scalar_one_or_none()
+    return int(value or 0)
+
+
+def set_sync_mark(conn: Connection, *, value: int) -> None:
+    """Move the watermark (callers hold the ledger lock, so no writer is mid-transaction)."""
+    moved = conn.execute(
+        update(retention_state).where(retention_state.c.name == SYNC_MARK).values(value=value)
+    ).rowcount
+    if not moved:
+        conn.execute(insert(retention_state).values(name=SYNC_MARK, value=value))
+
+
+def max_record_id(conn: Connection) -> int:
+    """The highest ``records.id`` (0 when there are none)."""
+    return int(conn.execute(select(func.max(records.c.id))).scalar_one() or 0)
+
+
+def records_without_item(
+    conn: Connection, *, limit: int, after_id: int = 0
+) -> list[dict[str, Any]]:
+    """Records after ``after_id`` not yet known to retention (sync computes their due dates)."""
     query = (
         select(
+            records.c.id,
             records.c.uid,
             records.c.method,
             records.c.occurred_at_utc,
@@ -231,9 +260,10 @@ def records_without_item(conn: Connection, *, limit: int) -> list[dict[str, Any]
             records.c.participants,
         )
         .where(
+            records.c.id > after_id,
             ~select(retention_items.c.record_uid)
             .where(retention_items.c.record_uid == records.c.uid)
-            .exists()
+            .exists(),
         )
         .order_by(records.c.id)
         .limit(limit)
@@ -241,7 +271,9 @@ def records_without_item(conn: Connection, *, limit: int) -> list[dict[str, Any]
     return [dict(r._mapping) for r in conn.execute(query)]
 
 
-def insert_undated_items(conn: Connection, *, record_class: str, action: str, stamp: str) -> int:
+def insert_undated_items(
+    conn: Connection, *, record_class: str, action: str, stamp: str, after_id: int = 0
+) -> int:
     """Give every record without a disposition one with no due date, in one statement.
 
     Used when the default record class is kept "until review" (no date to compute).
@@ -258,9 +290,10 @@ def insert_undated_items(conn: Connection, *, record_class: str, action: str, st
             literal(stamp),
         )
         .where(
+            records.c.id > after_id,
             ~select(retention_items.c.record_uid)
             .where(retention_items.c.record_uid == records.c.uid)
-            .exists()
+            .exists(),
         )
         .order_by(records.c.id)
     )

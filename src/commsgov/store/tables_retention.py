@@ -88,3 +88,11 @@ retention_transfers = Table(
     Column("confirmed_at_utc", UtcText, nullable=True),
     Column("confirmed_by", String(200), nullable=True),
 )
+
+#: small named counters; ``synced-record-id``: the highest records.id given a disposition
+retention_state = Table(
+    "retention_state",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", RowId, nullable=False),
+)
