@@ -32,7 +32,7 @@ import zipfile
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO
+from typing import IO, Any
 
 from commsgov.ingest._time import _day_is_regular, localise
 from commsgov.ingest.errors import AmbiguousDateOrderError, ParseError
@@ -214,6 +214,8 @@ def decide_date_order(
         file=file,
     )
 
+
+_MISSING: Any = object()
 
 #: seconds a real header may go back in time (messages sent offline; a clock change)
 _TOLERANCE = 3600 + 600
@@ -514,6 +516,7 @@ def _parse_stream(
             line = base_line + lead.count("\n")
             new_bodies = parts[4::4]
             lines_append, days_append, clocks_append = lines.append, days.append, clocks.append
+            clock_get = clock_cache.get
             times_append = times.append
             for date_s, time_s, body in zip(parts[2::4], parts[3::4], new_bodies, strict=True):
                 lines_append(line)
@@ -539,9 +542,8 @@ def _parse_stream(
                             year = date_bits[0] + century if date_bits[1] else date_bits[0]
                             day = day_of(year, date_bits[2], date_bits[3])
                         day_cache[key] = day
-                try:
-                    clock = clock_cache[time_s]
-                except KeyError:
+                clock = clock_get(time_s, _MISSING)
+                if clock is _MISSING:  # (no try/except: with seconds, misses are common)
                     clock = clock_cache[time_s] = clock_of(time_s)
                 days_append(day)
                 clocks_append(clock)
