@@ -236,5 +236,75 @@ def run(quick: bool) -> str:
         "writes the very same rows into the same schema with no Python work at all, and is "
         "itself under the 0.5x goal. The rest is Python per message (UTC conversion, "
         "canonical JSON, two SHA-256). The bare baseline writes to a table with no index.",
+        "",
+        _postgres(drafts[: 20_000 if quick else 200_000], vocab, rng),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _postgres(drafts: list[object], vocab: list[str], rng: random.Random) -> str:
+    """The same write, verify and search on a throwaway PostgreSQL cluster (for information)."""
+    import glob
+    import socket
+    import subprocess
+
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not found:
+        return "PostgreSQL: not measured (no PostgreSQL binaries on this machine)."
+    from commsgov.records import RecordDraft
+    from commsgov.services import records as svc
+    from commsgov.store import repo
+
+    bindir = Path(found[-1]).parent
+    root = Path(tempfile.mkdtemp(prefix="commsgov-bench-pg-"))
+    run_as: list[str] = []
+    if os.geteuid() == 0:
+        run_as = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(root, user="postgres", group="postgres")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    data = root / "data"
+    initdb = [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust"]
+    subprocess.run([*run_as, *initdb, "--no-sync"], check=True, capture_output=True)
+    options = f"-p {port} -k {root} -c listen_addresses=''"
+    ctl = [str(bindir / "pg_ctl"), "-D", str(data)]
+    subprocess.run(
+        [*run_as, *ctl, "-o", options, "-l", str(root / "log"), "-w", "start"],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        store = svc.open_store(
+            f"postgresql+psycopg://postgres@/postgres?host={root}&port={port}",
+            blob_dir=root / "blobs",
+        )
+        record = RecordDraft(
+            method="whatsapp",
+            occurred_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+            conversation_key="bench",
+        )
+        t0 = time.perf_counter()
+        svc.store_conversation(store, record=record, messages=drafts, actor="bench")  # type: ignore[arg-type]
+        write = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        report = svc.verify(store)
+        verify = time.perf_counter() - t0
+        assert report.ok, report.problem
+        times = []
+        with store.read() as conn:
+            for term in [vocab[rng.randrange(len(vocab))] for _ in range(100)]:
+                t0 = time.perf_counter()
+                repo.search_messages(conn, terms=term, limit=50)
+                times.append((time.perf_counter() - t0) * 1000)
+        store.close()
+    finally:
+        subprocess.run([*run_as, *ctl, "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+    n = len(drafts)
+    return (
+        f"PostgreSQL {bindir.parent.name} (throwaway cluster, default settings, unix socket), "
+        f"{n:,} of the same messages, for information: bulk write {_rate(n, write)} "
+        f"messages/s (`COPY`, GIN index), verify {_rate(n, verify)} messages/s, search p95 "
+        f"{_pct(times, 0.95):.2f} ms (p50 {_pct(times, 0.5):.2f} ms)."
+    )
