@@ -33,6 +33,15 @@ FLAGS: dict[str, str] = {
 }
 
 
+def _offset_text(when: dt.datetime) -> str:
+    """The UTC offset of ``when`` as ``+HH:MM`` (the zone of a time written with an offset)."""
+    offset = when.utcoffset() or dt.timedelta(0)
+    total = int(offset.total_seconds())
+    sign = "+" if total >= 0 else "-"
+    hours, rest = divmod(abs(total), 3600)
+    return f"{sign}{hours:02d}:{rest // 60:02d}"
+
+
 @dataclass(frozen=True, slots=True)
 class ParsedAttachment:
     """A file referred to by a message: its name in the export, and what kind it is."""
@@ -75,8 +84,7 @@ class ParsedMessage:
         >>> m.to_dict()["at"], m.to_dict()["zone"]
         ('2026-07-01T09:00:00+01:00', 'Europe/London')
         """
-        tz = self.at.tzinfo
-        zone = getattr(tz, "key", None) or self.at.strftime("%z")
+        zone = getattr(self.at.tzinfo, "key", None) or _offset_text(self.at)
         data: dict[str, Any] = {
             "at": self.at.isoformat(),
             "zone": zone,

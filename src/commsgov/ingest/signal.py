@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
-from commsgov.ingest._time import localise
+from commsgov.ingest._time import from_epoch, localise
 from commsgov.ingest.errors import ParseError
 from commsgov.ingest.model import ParsedAttachment, ParsedChat, ParsedMessage
 
@@ -166,11 +166,16 @@ def parse_json(stream: IO[bytes], *, tz: dt.tzinfo, name: str = "<input>") -> Pa
             raw = json.loads(line)
             if not isinstance(raw, dict):
                 raise TypeError("not an object")
-            naive = dt.datetime.fromisoformat(str(raw["date"]))
-            if naive.tzinfo is not None:
-                at, dst = naive.astimezone(tz), None
+            date = raw["date"]
+            if isinstance(date, int | float) and not isinstance(date, bool):
+                # an instant (Signal keeps milliseconds since 1970)
+                at, dst = from_epoch(date / 1000 if date > 1e11 else date, tz), None
             else:
-                at, dst = localise(naive, tz, after=previous)
+                naive = dt.datetime.fromisoformat(str(date))
+                if naive.tzinfo is not None:
+                    at, dst = naive, None  # written with its offset: kept as written
+                else:
+                    at, dst = localise(naive, tz, after=previous)
             previous = at
             flags = [dst] if dst else []
             extra: dict[str, Any] = {}
@@ -203,7 +208,16 @@ def parse_json(stream: IO[bytes], *, tz: dt.tzinfo, name: str = "<input>") -> Pa
                     extra=extra,
                 )
             )
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError) as exc:
+        except (
+            ValueError,
+            TypeError,
+            KeyError,
+            IndexError,
+            AttributeError,
+            RecursionError,
+            OverflowError,
+            OSError,
+        ) as exc:
             raise SignalError(
                 f"not a signal-export message ({exc})", file=name, line=number
             ) from None

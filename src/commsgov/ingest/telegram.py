@@ -69,7 +69,7 @@ def _when(
         raise ValueError("a message has no date")
     naive = dt.datetime.fromisoformat(date)
     if naive.tzinfo is not None:
-        return naive.astimezone(tz), None
+        return naive, None  # written with its offset: kept as written
     return localise(naive, tz, after=previous)
 
 
