@@ -138,14 +138,20 @@ def run(quick: bool) -> str:
         "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: |",
     ]
     end_to_end = []
+    spreads: dict[str, list[float]] = {}
     for label, path in files.items():
         # rounds interleave the parsers so that load from elsewhere hits them alike
         results: dict[str, dict[str, float | str | int]] = {}
         for _ in range(repeat):
+            round_seconds = {}
             for tool in ("commsgov", "whatstk", "chat-miner"):
                 r = _measure(tool, path, 1)
+                round_seconds[tool] = float(r["seconds"])
                 if tool not in results or float(r["seconds"]) < float(results[tool]["seconds"]):
                     results[tool] = r
+            spreads.setdefault(label, []).append(
+                round_seconds["whatstk"] / round_seconds["commsgov"]  # same message counts
+            )
         base = float(results["whatstk"]["messages"]) / float(results["whatstk"]["seconds"])
         for tool, r in results.items():
             rate = float(r["messages"]) / float(r["seconds"])
@@ -163,6 +169,10 @@ def run(quick: bool) -> str:
             f"| {float(e2e['peak_mib']):.0f} |"
         )
     lines += [
+        "",
+        "Ratio commsgov/whatstk within each round (the machine is shared, so it moves): "
+        + "; ".join(f"{label} {min(r):.1f}x-{max(r):.1f}x" for label, r in spreads.items())
+        + ".",
         "",
         "Goal: at least 10x whatstk's messages per second. The generated chats are in "
         "chronological order, so *time goes back* counts misread timestamps: the chats span "
