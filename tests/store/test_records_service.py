@@ -349,3 +349,13 @@ def test_exports_are_logged_with_their_hash(store: Any, populated: dict[str, Any
     assert (kind, actor) == ("records-exported", "foi.officer")
     assert data["uids"] == [populated["email"].uid] and data["sha256"] == sha256_hex(text)
     assert svc.verify(store).ok
+
+
+def test_a_source_file_must_be_stored_first(store: Any) -> None:
+    from commsgov.records import Source
+
+    draft = dataclasses.replace(chat(), source=Source(kind="file", file_sha256="ab" * 32))
+    with pytest.raises(InvalidFieldError) as info:
+        svc.store_conversation(store, record=draft, messages=conversation(2))
+    assert info.value.field == "source.file_sha256"
+    assert _counts(store) == (0, 0, 0)

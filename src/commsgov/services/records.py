@@ -466,10 +466,16 @@ def store_conversation(
         else:
             record_id, uid = found
         if resolved.source.file_sha256:
+            source_file = store.blobs.path(resolved.source.file_sha256)
+            if not source_file.is_file():
+                raise InvalidFieldError(
+                    "source.file_sha256",
+                    f"{resolved.source.file_sha256} is not in the blob store (store_file first)",
+                )
             repo.ensure_blob(
                 conn,
                 sha256=resolved.source.file_sha256,
-                size=store.blobs.path(resolved.source.file_sha256).stat().st_size,
+                size=source_file.stat().st_size,
                 stored_at=utc_text(now),
             )
         new, held, entries = _write_messages(
