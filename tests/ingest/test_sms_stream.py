@@ -61,3 +61,17 @@ def test_surrogate_pairs_split_across_chunks(split: int, emoji: str) -> None:
     finally:
         sms._CHUNK = old
     assert got == [f"a{emoji}b", "x" * split + emoji]
+
+
+@given(pad=st.integers(0, 200))
+def test_a_pair_is_never_split_at_the_read_window(pad: int) -> None:
+    """Regression: the high half just before the held-back window stays with its low half."""
+    refs = "&#55357;&#56832;" * 12  # twelve 😀 in a row
+    data = _backup(["x" * pad + refs + "y"])
+    old = sms._CHUNK
+    sms._CHUNK = 64
+    try:
+        (message,) = sms.iter_messages(io.BytesIO(data), tz=UTC)
+    finally:
+        sms._CHUNK = old
+    assert message.text == "x" * pad + "😀" * 12 + "y"

@@ -30,6 +30,7 @@ FORMAT = "sms"
 ME = "me"  # the sender of messages sent from the phone the backup was made on
 _CHUNK = 1 << 20
 _SURROGATE_REF = re.compile(rb"&#(?:x([0-9a-fA-F]{1,6})|([0-9]{1,8}));")
+_REF_AT_END = re.compile(rb"&#(?:x([0-9a-fA-F]{1,6})|([0-9]{1,8}));\Z")
 _NULL = "null"
 _FLAGS_BY_BOX = {3: "draft", 5: "failed"}
 
@@ -84,7 +85,8 @@ class _FixedStream:
     def read(self, size: int = -1) -> bytes:
         """Up to about ``size`` bytes, with surrogate references combined."""
         while True:
-            chunk = self._stream.read(_CHUNK if size is None or size < 0 else max(size, 64))
+            want = _CHUNK if size is None or size < 0 else min(max(size, 64), _CHUNK)
+            chunk = self._stream.read(want)
             self.bytes_read += len(chunk)
             data = self._carry + chunk
             if not chunk:
@@ -92,6 +94,13 @@ class _FixedStream:
                 return combine_surrogates(data)
             # hold back references near the end: one may be cut, or wait for its partner
             cut = data.find(b"&", max(0, len(data) - 40))
+            if cut > 0:
+                # a high surrogate just before the cut must stay with its low half
+                before = _REF_AT_END.search(data, max(0, cut - 16), cut)
+                if before is not None:
+                    value = int(before[1], 16) if before[1] else int(before[2])
+                    if 0xD800 <= value <= 0xDBFF:
+                        cut = before.start()
             if cut >= 0:
                 data, self._carry = data[:cut], data[cut:]
             else:
