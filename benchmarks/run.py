@@ -52,7 +52,6 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [n for n in names if n not in available()]
     if unknown:
         parser.error(f"unknown benchmark(s) {unknown}; available: {available()}")
-    doc = DOC.read_text(encoding="utf-8") if DOC.exists() else HEADER
     for name in names:
         module = importlib.import_module(f"benchmarks.bench_{name}")
         print(f"== {name}: {module.TITLE}", flush=True)
@@ -62,10 +61,12 @@ def main(argv: list[str] | None = None) -> int:
         section = f"## {module.TITLE}\n\n_Measured {stamp} on {machine}"
         section += f"{' (quick run)' if args.quick else ''}._\n\n{body}"
         print(section, flush=True)
-        doc = update_section(doc, name, section)
-    if not args.no_write:
-        DOC.parent.mkdir(exist_ok=True)
-        DOC.write_text(doc, encoding="utf-8")
+        if not args.no_write:
+            # Read the file afresh just before writing: another benchmark may have rewritten its
+            # own section while this one ran, and only this section is ours to replace.
+            doc = DOC.read_text(encoding="utf-8") if DOC.exists() else HEADER
+            DOC.parent.mkdir(exist_ok=True)
+            DOC.write_text(update_section(doc, name, section), encoding="utf-8")
     return 0
 
 
