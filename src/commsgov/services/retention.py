@@ -82,6 +82,14 @@ __all__ = [
 #: the record class of commsgov's own captured records
 DEFAULT_CLASS = "captured-record"
 
+#: statuses of items waiting for someone to act (a second reviewer, disposal, the archive)
+AWAITING = (
+    "awaiting-second-stage",
+    "approved-destroy",
+    "approved-transfer",
+    "transferred-awaiting-accession",
+)
+
 #: what to call an item of each record class in advice ("This Teams chat is deleted on ...")
 LABELS = {
     "teams-channel": "Teams channel conversation",
@@ -521,20 +529,15 @@ def due(
     cutoff = utc_text(as_of)
     with store.read() as conn:
         scopes = _active_scopes(conn, schedules)
-        counts = rr.due_counts(conn, as_of=cutoff, held=scopes)
-        all_due = rr.due_counts(conn, as_of=cutoff, held=[])
+        summary = rr.due_summary(conn, as_of=cutoff, held=scopes)
         items = rr.due_items(conn, as_of=cutoff, held=scopes, limit=limit)
-        statuses = dict(rr.status_counts(conn))
-    held = sum(n for _, n in all_due) - sum(n for _, n in counts)
+        awaiting = dict(rr.status_counts(conn, statuses=AWAITING))
     return {
         "as_of": as_of.isoformat(timespec="seconds"),
-        "due": [{"action": a, "count": n} for a, n in counts],
-        "total": sum(n for _, n in counts),
-        "held": held,
-        "awaiting": {
-            k: v for k, v in statuses.items() if k not in ("scheduled", "destroyed", "transferred")
-        },
-        "statuses": statuses,
+        "due": [{"action": a, "count": n} for a, n, _ in summary if n],
+        "total": sum(n for _, n, _ in summary),
+        "held": sum(h for _, _, h in summary),
+        "awaiting": awaiting,
         "items": items,
         "synced": added,
     }

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Connection,
     Integer,
     and_,
+    case,
     column,
     delete,
     false,
@@ -345,11 +346,14 @@ def items_with_status(conn: Connection, *, statuses: Iterable[str]) -> list[dict
     return [dict(r._mapping) for r in conn.execute(query)]
 
 
-def _due_rows(conn: Connection, *, as_of: str, action: str | None = None) -> Any:
+def _due_rows(
+    conn: Connection, *, as_of: str, action: str | None = None, fence: bool = True
+) -> Any:
     """The scheduled items due by ``as_of`` with the record columns holds look at.
 
-    ``OFFSET 0`` keeps PostgreSQL from pushing the hold predicates below the join (it would
-    otherwise test every record's participants instead of only the due ones').
+    ``OFFSET 0`` (``fence``) keeps PostgreSQL from pushing the hold predicates below the join
+    when every due item is read (it would otherwise test every record's participants instead
+    of only the due ones'); a first-page listing goes without, to walk the index in order.
     """
     query = (
         select(
@@ -374,19 +378,22 @@ def _due_rows(conn: Connection, *, as_of: str, action: str | None = None) -> Any
     )
     if action is not None:
         query = query.where(retention_items.c.action == action)
-    return query.offset(0).subquery("due")
+    return (query.offset(0) if fence else query).subquery("due")
 
 
-def due_counts(conn: Connection, *, as_of: str, held: Sequence[HoldScope]) -> list[tuple[str, int]]:
-    """``(action, count)`` of scheduled items due by ``as_of`` and under no hold: one query."""
+def due_summary(
+    conn: Connection, *, as_of: str, held: Sequence[HoldScope]
+) -> list[tuple[str, int, int]]:
+    """``(action, unheld, held)`` counts of scheduled items due by ``as_of``: one sweep."""
     due = _due_rows(conn, as_of=as_of)
+    is_held = held_predicate(conn, held, Cols.of(due)) if held else false()
+    held_count = func.coalesce(func.sum(case((is_held, 1), else_=0)), 0)
     query = (
-        select(due.c.action, func.count())
-        .where(not_(held_predicate(conn, held, Cols.of(due))) if held else true())
+        select(due.c.action, func.count() - held_count, held_count)
         .group_by(due.c.action)
         .order_by(due.c.action)
     )
-    return [(str(a), int(n)) for a, n in conn.execute(query)]
+    return [(str(a), int(n), int(h)) for a, n, h in conn.execute(query)]
 
 
 def due_items(
@@ -398,7 +405,7 @@ def due_items(
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
     """The scheduled items due by ``as_of`` and under no hold, earliest first."""
-    due = _due_rows(conn, as_of=as_of, action=action)
+    due = _due_rows(conn, as_of=as_of, action=action, fence=limit is None)
     query = (
         select(
             due.c.record_uid,
@@ -417,13 +424,17 @@ def due_items(
     return [dict(r._mapping) for r in conn.execute(query)]
 
 
-def status_counts(conn: Connection) -> list[tuple[str, int]]:
-    """``(status, count)`` over every disposition."""
+def status_counts(
+    conn: Connection, *, statuses: Sequence[str] | None = None
+) -> list[tuple[str, int]]:
+    """``(status, count)`` over every disposition, or over those in ``statuses`` (indexed)."""
     query = (
         select(retention_items.c.status, func.count())
         .group_by(retention_items.c.status)
         .order_by(retention_items.c.status)
     )
+    if statuses is not None:
+        query = query.where(retention_items.c.status.in_(list(statuses)))
     return [(str(s), int(n)) for s, n in conn.execute(query)]
 
 
