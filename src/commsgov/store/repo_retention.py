@@ -18,7 +18,6 @@ from sqlalchemy import (
     Connection,
     Integer,
     and_,
-    case,
     column,
     delete,
     false,
@@ -384,16 +383,32 @@ def _due_rows(
 def due_summary(
     conn: Connection, *, as_of: str, held: Sequence[HoldScope]
 ) -> list[tuple[str, int, int]]:
-    """``(action, unheld, held)`` counts of scheduled items due by ``as_of``: one sweep."""
+    """``(action, unheld, held)`` counts of scheduled items due by ``as_of``.
+
+    One sweep with the holds as a filter (the join to ``records`` happens only here), plus a
+    count over the covering index alone for the totals; held = total - unheld.
+    """
     due = _due_rows(conn, as_of=as_of)
-    is_held = held_predicate(conn, held, Cols.of(due)) if held else false()
-    held_count = func.coalesce(func.sum(case((is_held, 1), else_=0)), 0)
-    query = (
-        select(due.c.action, func.count() - held_count, held_count)
+    unheld_query = (
+        select(due.c.action, func.count())
+        .where(not_(held_predicate(conn, held, Cols.of(due))) if held else true())
         .group_by(due.c.action)
-        .order_by(due.c.action)
     )
-    return [(str(a), int(n), int(h)) for a, n, h in conn.execute(query)]
+    unheld = {str(a): int(n) for a, n in conn.execute(unheld_query)}
+    total_query = (
+        select(retention_items.c.action, func.count())
+        .where(
+            retention_items.c.status == "scheduled",
+            retention_items.c.due_at_utc.is_not(None),
+            retention_items.c.due_at_utc <= as_of,
+        )
+        .group_by(retention_items.c.action)
+    )
+    totals = {str(a): int(n) for a, n in conn.execute(total_query)}
+    return [
+        (action, unheld.get(action, 0), total - unheld.get(action, 0))
+        for action, total in sorted(totals.items())
+    ]
 
 
 def due_items(
