@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from commsgov.ingest import ParseError
 from commsgov.services import records as svc
-from commsgov.services.ingest import SYSTEM_SENDER, ingest_file
+from commsgov.services.ingest import ingest_file
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 TZ = "Europe/London"
@@ -56,7 +56,7 @@ def test_importing_twice_adds_nothing(store: Any) -> None:
     assert (_count(store, "messages"), _count(store, "ledger")) == (messages, ledger)
     assert again.conversations[0]["record"] == first.conversations[0]["record"]
     record = svc.get_record(store, first.conversations[0]["record"])
-    assert record["messages"][0]["sender"] == SYSTEM_SENDER
+    assert (record["messages"][0]["sender"], record["messages"][0]["kind"]) == (None, "system")
     assert svc.verify(store).ok
 
 

@@ -166,6 +166,8 @@ def test_record_replay_and_message_batches() -> None:
                 "A",
                 text,
                 "[]",
+                "message",
+                "[]",
                 bytes.fromhex(sha256_hex(raw)),
             )
         )

@@ -10,8 +10,9 @@ RECORDS = [
     "LedgerEntry", "MessageDraft", "MessageRow", "MessagesAdded", "NotFoundError", "Note",
     "OutageEnded", "OutageStarted", "Participant", "PolicyException", "Receipt",
     "RecordCaptured", "RecordCorrected", "RecordDisposed", "RecordDraft", "RecordError",
-    "RecordsExported", "Source", "Verifier", "canonical_bytes", "canonical_json", "entry_hash",
-    "make_entry", "message_canonical", "message_identity", "messages_digest", "parse_when",
+    "RecordsExported", "Source", "SourceAdded", "Verifier", "canonical_bytes", "canonical_json",
+    "entry_hash", "flags_text", "make_entry", "message_canonical", "message_identity",
+    "messages_digest", "parse_when",
     "policy_exception_for", "record_state", "sha256_hex", "utc_text", "zone_name",
 ]  # fmt: skip
 SERVICES = [

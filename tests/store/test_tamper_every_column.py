@@ -78,6 +78,8 @@ CHANGES: dict[tuple[str, str], str | None] = {
     },
     ("messages", "attachments_json"): "UPDATE messages SET attachments_json = "
     "'[{\"sha256\":\"00\"}]' WHERE position = 5",
+    ("messages", "kind"): "UPDATE messages SET kind = 'system' WHERE position = 5",
+    ("messages", "flags"): "UPDATE messages SET flags = '[\"edited\"]' WHERE position = 5",
 }  # fmt: skip
 
 

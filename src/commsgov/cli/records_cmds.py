@@ -595,8 +595,16 @@ def records_show(
         out.print(
             f"{'ledger':>16}: #{e['seq']} {e['kind']} by {e['actor']} at {e['at']}", markup=False
         )
+    for source in data.get("sources", [])[1:]:
+        out.print(
+            f"{'also from':>16}: {source.get('file_name')} ({source.get('format')}, "
+            f"sha256 {source.get('file_sha256')})",
+            markup=False,
+        )
     for m in data["messages"]:
-        out.print(f"  [{m['sent_local']}] {m['sender']}: {m['text']}", markup=False)
+        who = f"{m['sender']}" if m["kind"] == "message" else f"(system) {m['sender'] or ''}"
+        flags = f"  [{', '.join(m['flags'])}]" if m["flags"] else ""
+        out.print(f"  [{m['sent_local']}] {who.rstrip()}: {m['text']}{flags}", markup=False)
 
 
 @records_app.command("correct")

@@ -23,6 +23,7 @@ from commsgov.records.events import (
     RecordCorrected,
     RecordDisposed,
     RecordsExported,
+    SourceAdded,
 )
 from commsgov.records.exceptions import policy_exception_for
 from commsgov.records.ledger import GENESIS, LedgerEntry, Receipt, entry_hash, make_entry
@@ -33,6 +34,7 @@ from commsgov.records.models import (
     PolicyException,
     RecordDraft,
     Source,
+    flags_text,
     message_canonical,
     message_identity,
     record_state,
@@ -65,10 +67,12 @@ __all__ = [
     "RecordError",
     "RecordsExported",
     "Source",
+    "SourceAdded",
     "Verifier",
     "canonical_bytes",
     "canonical_json",
     "entry_hash",
+    "flags_text",
     "make_entry",
     "message_canonical",
     "message_identity",

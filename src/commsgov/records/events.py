@@ -178,6 +178,28 @@ class RecordsExported:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceAdded:
+    """Event ``source-added``: another original file contributed to record ``uid``.
+
+    ``source`` is that file's canonical source dictionary (kind, file name, SHA-256, format): an
+    overlapping export joining a conversation already on record is traceable like the first.
+    """
+
+    kind: ClassVar[str] = "source-added"
+    uid: str
+    source: dict[str, Any]
+
+    @property
+    def record_uid(self) -> str | None:
+        """The record this event is about."""
+        return self.uid
+
+    def payload(self) -> dict[str, Any]:
+        """The canonical payload hashed into the ledger."""
+        return {"entity": "source", "uid": self.uid, "source": self.source}
+
+
+@dataclass(frozen=True, slots=True)
 class Note:
     """Any other event (``kind`` of the caller's choosing, e.g. ``hold-placed``): ``data`` as given.
 
@@ -207,6 +229,7 @@ Event = (
     | OutageStarted
     | OutageEnded
     | RecordsExported
+    | SourceAdded
     | Note
 )
 
@@ -221,5 +244,6 @@ EVENT_KINDS: dict[str, type[Any]] = {
         OutageStarted,
         OutageEnded,
         RecordsExported,
+        SourceAdded,
     )
 }

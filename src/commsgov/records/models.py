@@ -10,12 +10,23 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from commsgov.records.canonical import canonical_strings, sha256_hex
+from commsgov.records.canonical import (
+    canonical_bytes,
+    canonical_json,
+    canonical_strings,
+    sha256_hex,
+)
 from commsgov.records.errors import InvalidFieldError
 from commsgov.records.timestamps import local_text, utc_text, zone_name
 
 Device = Literal["corporate", "personal"]
 SourceKind = Literal["typed", "file"]
+MessageKind = Literal["message", "system"]
+
+#: the kinds of message a conversation holds: sent by someone, or a system event (join, leave...)
+MESSAGE_KINDS = frozenset({"message", "system"})
+#: the sender a message identity uses for a system event without one (stable across versions)
+SYSTEM_SENDER = "(system)"
 
 #: fields of a record that a correction may change
 CORRECTABLE_FIELDS = frozenset(
@@ -188,12 +199,20 @@ class RecordDraft:
 
 @dataclass(frozen=True, slots=True)
 class MessageDraft:
-    """One message of a conversation: when (timezone-aware), who sent it, its exact text."""
+    """One message of a conversation: when (timezone-aware), who sent it, its exact text.
+
+    ``kind`` is ``message`` (someone sent it; ``sender`` required) or ``system`` (an event such
+    as a join or a subject change; ``sender`` may be ``None``). ``flags`` are what the export
+    said about it (``deleted``, ``edited``, ``media-omitted``, ``view-once``, ...); the store
+    keeps them sorted and without repeats.
+    """
 
     sent_at: dt.datetime
-    sender: str
+    sender: str | None
     text: str
     attachments: tuple[AttachmentRef, ...] = ()
+    kind: MessageKind = "message"
+    flags: tuple[str, ...] = ()
 
 
 def record_state(
@@ -238,17 +257,31 @@ def record_state(
 
 
 def message_identity(
-    *, method: str, conversation: str, sent_at_utc: str, sender: str, text: str
+    *, method: str, conversation: str, sent_at_utc: str, sender: str | None, text: str
 ) -> str:
     """The stable identity of a message: the same message imported twice has the same identity.
+
+    Kind and flags are not part of it (they describe the message, two exports of it may differ);
+    a message without a sender is identified with :data:`SYSTEM_SENDER`, as before senders
+    could be ``None``, so re-importing an older export adds nothing twice.
 
     >>> message_identity(method="whatsapp", conversation="c", sent_at_utc="t", sender="a",
     ...                  text="hi")[:12]
     '6a4dfe887250'
     """
-    return sha256_hex(
-        canonical_strings(["message", method, conversation, sent_at_utc, sender, text])
-    )
+    who = SYSTEM_SENDER if sender is None else sender
+    return sha256_hex(canonical_strings(["message", method, conversation, sent_at_utc, who, text]))
+
+
+def flags_text(flags: tuple[str, ...] | list[str]) -> str:
+    """The stored form of a message's flags: canonical JSON of the sorted, distinct flags.
+
+    >>> flags_text(("edited", "deleted", "edited"))
+    '["deleted","edited"]'
+    >>> flags_text(())
+    '[]'
+    """
+    return canonical_json(sorted(set(flags))) if flags else "[]"
 
 
 def message_canonical(
@@ -258,12 +291,32 @@ def message_canonical(
     sent_at_utc: str,
     sent_zone: str,
     sent_local: str,
-    sender: str,
+    sender: str | None,
     text: str,
     attachments_json: str,
+    kind: str = "message",
+    flags_json: str = "[]",
 ) -> bytes:
-    """The bytes a stored message's SHA-256 is computed over (``attachments_json`` verbatim)."""
-    head = canonical_strings(
-        [record_uid, identity, sent_at_utc, sent_zone, sent_local, sender, text]
-    )
+    """The bytes a stored message's SHA-256 is computed over (``attachments_json`` and
+    ``flags_json`` verbatim).
+
+    A plain message (kind ``message``, no flags, a sender) keeps the form it had before kinds
+    and flags were stored, so messages stored earlier still verify: the canonical JSON list of
+    the seven strings. Any other message hashes a nine-item list (sender may be ``null``; kind
+    and flags text appended), which can never equal a seven-item one, so changing a message's
+    kind, flags or sender in the table changes its hash either way.
+
+    >>> plain = message_canonical(record_uid="r", identity="i", sent_at_utc="t", sent_zone="z",
+    ...     sent_local="l", sender="Ann", text="hi", attachments_json="[]")
+    >>> plain
+    b'["r","i","t","z","l","Ann","hi"]\\x1e[]'
+    >>> message_canonical(record_uid="r", identity="i", sent_at_utc="t", sent_zone="z",
+    ...     sent_local="l", sender=None, text="hi", attachments_json="[]", kind="system")
+    b'["r","i","t","z","l",null,"hi","system","[]"]\\x1e[]'
+    """
+    items = [record_uid, identity, sent_at_utc, sent_zone, sent_local, sender, text]
+    if kind == "message" and flags_json == "[]" and sender is not None:
+        head = canonical_strings(items)  # type: ignore[arg-type]
+    else:
+        head = canonical_bytes([*items, kind, flags_json])
     return head + b"\x1e" + attachments_json.encode("utf-8")

@@ -13,7 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from commsgov.records.canonical import canonical_json, canonical_strings, sha256_hex
+from commsgov.records.canonical import (
+    canonical_bytes,
+    canonical_json,
+    canonical_strings,
+    sha256_hex,
+)
 from commsgov.records.ledger import GENESIS, LedgerEntry, entry_hash
 
 
@@ -49,9 +54,11 @@ class MessageRow(NamedTuple):
     sent_at_utc: str
     sent_zone: str
     sent_local: str
-    sender: str
+    sender: str | None
     text: str
     attachments_json: str
+    kind: str
+    flags_json: str
     sha256: bytes
 
 
@@ -77,6 +84,8 @@ class Verifier:
     batches: dict[int, _Batch] = field(default_factory=dict)
     messages_checked: int = 0
     message_blobs: set[str] = field(default_factory=set)
+    #: files that joined a record after it was captured (``source-added``), by record
+    added_sources: dict[str, set[str]] = field(default_factory=dict)
 
     # -- the chain ------------------------------------------------------------------------
     def entry(self, e: LedgerEntry) -> Break | None:
@@ -154,6 +163,10 @@ class Verifier:
             self.outages.setdefault(uid, {}).update(payload["set"])
         elif entity == "messages":
             self.batches[e.seq] = _Batch(uid, int(payload["count"]), payload["digest"])
+        elif entity == "source":
+            file_sha256 = (payload.get("source") or {}).get("file_sha256")
+            if file_sha256:
+                self.added_sources.setdefault(uid, set()).add(file_sha256)
         return None
 
     # -- state tables ---------------------------------------------------------------------
@@ -239,7 +252,21 @@ class Verifier:
         encode = canonical_strings
         checked = 0
         for row in rows:
-            seq, pos, uid, raw_identity, utc, zone, local, sender, text_, atts, stored = row
+            (
+                seq,
+                pos,
+                uid,
+                raw_identity,
+                utc,
+                zone,
+                local,
+                sender,
+                text_,
+                atts,
+                kind,
+                flags,
+                stored,
+            ) = row
             identity = bytes(raw_identity).hex()
             if seq != current:
                 if current is not None:
@@ -275,11 +302,13 @@ class Verifier:
                     seq,
                     uid,
                 )
-            digest = sha256(
-                encode((uid, identity, utc, zone, local, sender, text_))
-                + b"\x1e"
-                + atts.encode("utf-8")
-            ).digest()
+            if kind == "message" and flags == "[]" and sender is not None:
+                head = encode((uid, identity, utc, zone, local, sender, text_))
+            else:
+                head = canonical_bytes(
+                    [uid, identity, utc, zone, local, sender, text_, kind, flags]
+                )
+            digest = sha256(head + b"\x1e" + atts.encode("utf-8")).digest()
             if digest != bytes(stored):
                 return Break(
                     "message",
@@ -334,8 +363,9 @@ class Verifier:
     def referenced_blobs(self) -> set[str]:
         """SHA-256 of every file the record refers to (attachments, source files)."""
         blobs = set(self.message_blobs)
-        for state in self.records.values():
+        for uid, state in self.records.items():
             blobs.update(a["sha256"] for a in state.get("attachments", []))
+            blobs.update(self.added_sources.get(uid, ()))
             source = state.get("source") or {}
             if source.get("file_sha256"):
                 blobs.add(source["file_sha256"])

@@ -31,6 +31,7 @@ from commsgov.ingest import ParsedChat, ParsedMessage, parse
 from commsgov.ingest._time import zone
 from commsgov.ingest.errors import ParseError
 from commsgov.ingest.model import DateOrder
+from commsgov.records.models import SYSTEM_SENDER as _SYSTEM_SENDER
 from commsgov.records.models import (
     AttachmentRef,
     MessageDraft,
@@ -61,8 +62,9 @@ METHODS: dict[str, str] = {
     "signal-json": "signal",
     "sms": "sms",
 }
-#: the sender stored for system events (join, leave, subject change...), which have none
-SYSTEM_SENDER = "(system)"
+#: what a message identity uses as the sender of a system event (join, leave...) without one;
+#: the stored sender is ``None`` (before migration 0006 this text was stored as the sender)
+SYSTEM_SENDER = _SYSTEM_SENDER
 
 
 class _CountingReader:
@@ -230,15 +232,13 @@ def _drafts(
 ) -> Iterator[MessageDraft]:
     """The messages as the store takes them (a generator: the store writes in batches)."""
     draft = MessageDraft
-    system = SYSTEM_SENDER
     for start in range(0, len(messages), 1000):
         for m in messages[start : start + 1000]:
             attachments = m.attachments
             refs = (
                 tuple(media[a.name] for a in attachments if a.name in media) if attachments else ()
             )
-            sender = m.sender
-            yield draft(m.at, system if sender is None else sender, m.text, refs)
+            yield draft(m.at, m.sender, m.text, refs, m.kind, m.flags)
         if on_message is not None:
             on_message(min(1000, len(messages) - start))
 

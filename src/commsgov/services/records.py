@@ -51,7 +51,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import DBAPIError
 
-from commsgov.records.canonical import canonical_json, canonical_strings, sha256_hex
+from commsgov.records.canonical import (
+    canonical_bytes,
+    canonical_json,
+    canonical_strings,
+    sha256_hex,
+)
 from commsgov.records.errors import InvalidFieldError, NotFoundError
 from commsgov.records.events import (
     Event,
@@ -62,16 +67,19 @@ from commsgov.records.events import (
     RecordCorrected,
     RecordDisposed,
     RecordsExported,
+    SourceAdded,
 )
 from commsgov.records.exceptions import policy_exception_for
 from commsgov.records.ledger import LedgerEntry, Receipt, make_entry
 from commsgov.records.models import (
     CORRECTABLE_FIELDS,
+    SYSTEM_SENDER,
     AttachmentRef,
     MessageDraft,
     Participant,
     RecordDraft,
     Source,
+    flags_text,
     record_state,
 )
 from commsgov.records.timestamps import utc_text, zone_name
@@ -344,7 +352,7 @@ def _write_messages(
     """Deduplicate, hash and insert messages in batches, one ledger entry per batch.
 
     The hot loop inlines :func:`~commsgov.records.models.message_identity`,
-    :func:`~commsgov.records.models.message_canonical` and
+    :func:`~commsgov.records.models.message_canonical` (the pre-0006 form for plain messages) and
     :func:`~commsgov.records.timestamps.utc_text` (same bytes; the tests check it); identities
     and hashes are stored as raw 32-byte digests (their hex form is what gets hashed). For a record
     created in this transaction no stored message can share an identity (identities include the
@@ -356,6 +364,7 @@ def _write_messages(
     at_text = utc_text(now)
     sha256 = hashlib.sha256
     encode = canonical_strings
+    system_sender = SYSTEM_SENDER
     utc_zone = dt.UTC
     new_total = held_total = entries = 0
     seen: set[bytes] = set()
@@ -369,23 +378,38 @@ def _write_messages(
                 raise InvalidFieldError(
                     f"messages[{index}].sent_at", "the time must be timezone-aware"
                 )
-            if not sender:
-                raise InvalidFieldError(f"messages[{index}].sender", "a sender is required")
+            kind = m.kind
+            if kind == "message":
+                if not sender:
+                    raise InvalidFieldError(f"messages[{index}].sender", "a sender is required")
+            elif kind != "system":
+                raise InvalidFieldError(
+                    f"messages[{index}].kind", f"{kind!r} is not 'message' or 'system'"
+                )
+            flags = "[]"
+            if m.flags:
+                if not all(isinstance(f, str) and f for f in m.flags):
+                    raise InvalidFieldError(f"messages[{index}].flags", "a flag is not a word")
+                flags = flags_text(m.flags)
             index += 1
             utc = (
                 when.astimezone(utc_zone).replace(tzinfo=None).isoformat("T", "microseconds") + "Z"
             )
             identity = sha256(
-                encode(("message", method, conversation, utc, sender, m.text))
-            ).digest()
+                encode(
+                    ("message", method, conversation, utc,
+                     system_sender if sender is None else sender, m.text)
+                )
+            ).digest()  # fmt: skip
             atts = "[]"
             if m.attachments:
                 atts = canonical_json([a.to_dict() for a in m.attachments])
                 for a in m.attachments:
                     repo.ensure_blob(conn, sha256=a.sha256, size=a.size, stored_at=at_text)
             prepared.append(
-                (identity, utc, zone_name(when), when.isoformat(), sender, m.text, atts)
-            )
+                (identity, utc, zone_name(when), when.isoformat(), sender, m.text, atts, kind,
+                 flags)
+            )  # fmt: skip
         held = (
             set()
             if new_record
@@ -395,20 +419,22 @@ def _write_messages(
         digests = []
         position = 0
         next_seq = seq + 1
-        for identity, utc, zone, local, sender, text_, atts in prepared:
+        for identity, utc, zone, local, sender, text_, atts, kind, flags in prepared:
             if identity in seen or identity in held:
                 held_total += 1
                 continue
             seen.add(identity)
-            digest = sha256(
-                encode((record_uid, identity.hex(), utc, zone, local, sender, text_))
-                + b"\x1e"
-                + atts.encode("utf-8")
-            ).digest()
+            if kind == "message" and flags == "[]":
+                head = encode((record_uid, identity.hex(), utc, zone, local, sender, text_))
+            else:
+                head = canonical_bytes(
+                    [record_uid, identity.hex(), utc, zone, local, sender, text_, kind, flags]
+                )
+            digest = sha256(head + b"\x1e" + atts.encode("utf-8")).digest()
             digests.append(digest)
             rows.append(
                 (record_id, next_seq, position, identity, utc, zone, local, sender, text_, atts,
-                 digest)
+                 kind, flags, digest)
             )  # fmt: skip
             position += 1
         skipped = len(batch) - len(rows)
@@ -465,6 +491,7 @@ def store_conversation(
             )
         else:
             record_id, uid = found
+        added_source = 0
         if resolved.source.file_sha256:
             source_file = store.blobs.path(resolved.source.file_sha256)
             if not source_file.is_file():
@@ -478,6 +505,10 @@ def store_conversation(
                 size=source_file.stat().st_size,
                 stored_at=utc_text(now),
             )
+            if not created and resolved.source.file_sha256 not in _source_hashes(conn, uid):
+                event = SourceAdded(uid, resolved.source.to_dict())
+                append_events(conn, [event], actor=actor, now=now)
+                added_source = 1
         new, held, entries = _write_messages(
             conn,
             store,
@@ -491,7 +522,27 @@ def store_conversation(
             batch_size=batch_size,
             new_record=created,
         )
-    return ConversationResult(uid, created, new, held, entries + (1 if created else 0))
+    return ConversationResult(
+        uid, created, new, held, entries + (1 if created else 0) + added_source
+    )
+
+
+def _source_hashes(conn: Connection, uid: str) -> set[str]:
+    """SHA-256 of every original file record ``uid`` came from (its source, ``source-added``)."""
+    history = repo.entries_for_record(conn, uid=uid)
+    return {s["file_sha256"] for s in _sources(conn, uid, history) if s.get("file_sha256")}
+
+
+def _sources(conn: Connection, uid: str, history: Sequence[LedgerEntry]) -> list[dict[str, Any]]:
+    """The record's source, then every file that joined it later, in ledger order."""
+    found = repo.resolve_record(conn, ref=uid)
+    sources: list[dict[str, Any]] = []
+    if found is not None:
+        sources.append(repo.get_record_state(conn, record_id=found[0])["source"])
+    for e in history:
+        if e.kind == SourceAdded.kind:
+            sources.append(json.loads(e.payload)["source"] | {"ledger_seq": e.seq})
+    return sources
 
 
 def add_messages(
@@ -857,15 +908,20 @@ def get_record(store: Store, ref: str, *, message_limit: int | None = None) -> d
             raise NotFoundError(f"no record {ref!r}")
         state = repo.get_record_state(conn, record_id=found[0])
         history = repo.entries_for_record(conn, uid=found[1])
+        sources = _sources(conn, found[1], history)
         messages = repo.messages_of_record(conn, record_id=found[0], limit=message_limit)
     state["record_sha256"] = _record_hash(state)
+    state["sources"] = sources
     state["ledger"] = [
         {"seq": e.seq, "at": e.at, "actor": e.actor, "kind": e.kind, "entry_hash": e.entry_hash}
         for e in history
     ]
     state["messages"] = [
-        {k: m[k] for k in ("sent_at_utc", "sent_zone", "sent_local", "sender", "text", "sha256")}
-        | {"attachments": json.loads(m["attachments_json"])}
+        {
+            k: m[k]
+            for k in ("sent_at_utc", "sent_zone", "sent_local", "sender", "text", "kind", "sha256")
+        }
+        | {"flags": json.loads(m["flags"]), "attachments": json.loads(m["attachments_json"])}
         for m in messages
     ]
     return state
@@ -971,6 +1027,8 @@ def _export_text(store: Store, records: list[dict[str, Any]], *, fmt: str, messa
             "policy_exception",
             "sha256",
             "ledger_head_hash",
+            "kind",
+            "flags",
         ]
     )
     for r in full:
@@ -990,6 +1048,8 @@ def _export_text(store: Store, records: list[dict[str, Any]], *, fmt: str, messa
                 (r["policy_exception"] or {}).get("rule", ""),
                 r["record_sha256"],
                 head_hash,
+                "record",
+                "",
             ]
         )
         for m in r.get("messages", []):
@@ -1009,6 +1069,8 @@ def _export_text(store: Store, records: list[dict[str, Any]], *, fmt: str, messa
                     "",
                     m["sha256"],
                     head_hash,
+                    m["kind"],
+                    " ".join(m["flags"]),
                 ]
             )
     return out.getvalue()

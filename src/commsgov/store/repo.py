@@ -38,7 +38,7 @@ from commsgov.store.tables import attachments, blobs, ledger, messages, outages,
 _LEDGER_LOCK = 0x636F6D6D  # "comm"
 _IN_CHUNK = 500
 
-PG_MESSAGES_TSV = "to_tsvector('simple', messages.sender || ' ' || messages.text)"
+PG_MESSAGES_TSV = "to_tsvector('simple', coalesce(messages.sender, '') || ' ' || messages.text)"
 PG_RECORDS_TSV = (
     "(to_tsvector('simple', coalesce(records.subject, '') || ' ' || coalesce(records.summary, '') "
     "|| ' ' || coalesce(records.content, '')) "
@@ -511,6 +511,8 @@ MESSAGE_COLUMNS = (
     "sender",
     "text",
     "attachments_json",
+    "kind",
+    "flags",
     "sha256",
 )
 
@@ -590,7 +592,8 @@ def iter_message_rows(conn: Connection, *, chunk: int = 20000) -> Iterator[Messa
     """
     sql = (
         "SELECT m.entry_seq, m.position, r.uid, {identity}, m.sent_at_utc, m.sent_zone, "
-        "m.sent_local, m.sender, m.text, m.attachments_json, {sha256} FROM messages AS m "
+        "m.sent_local, m.sender, m.text, m.attachments_json, m.kind, m.flags, {sha256} "
+        "FROM messages AS m "
         "LEFT JOIN records AS r ON r.id = m.record_id ORDER BY m.entry_seq, m.position"
     )
     # SQLite columns hold whatever was written: read digests as bytes even if tampered with

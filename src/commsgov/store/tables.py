@@ -126,9 +126,11 @@ messages = Table(
     Column("sent_at_utc", UtcText, nullable=False),
     Column("sent_zone", String(64), nullable=False),
     Column("sent_local", String(40), nullable=False),
-    Column("sender", Text, nullable=False),
+    Column("sender", Text, nullable=True),  # None for a system event without one
     Column("text", Text, nullable=False),
     Column("attachments_json", Text, nullable=False),
+    Column("kind", String(16), nullable=False, server_default="message"),
+    Column("flags", Text, nullable=False, server_default="[]"),  # canonical JSON, sorted
     Column("sha256", Digest, nullable=False),
     UniqueConstraint("entry_seq", "position"),
     Index("ix_messages_record_id_sent_at_utc", "record_id", "sent_at_utc"),
