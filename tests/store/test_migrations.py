@@ -124,3 +124,88 @@ def test_0003_converts_stored_hex_digests(
         stored = conn.execute(text("SELECT identity, sha256 FROM messages ORDER BY position")).all()
     assert [(r[0], r[1]) for r in stored] == [(r["i"], r["h"]) for r in rows]
     engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_0006_gives_stored_messages_a_kind_and_no_flags(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path
+) -> None:
+    """A database written before 0006 (a system event stored with the sender ``(system)``)
+    upgrades, verifies unchanged, takes messages without a sender, and downgrades."""
+    import datetime as dt
+
+    from sqlalchemy import inspect, text
+
+    from commsgov.records import (
+        MessageDraft,
+        MessagesAdded,
+        RecordCaptured,
+        RecordDraft,
+        message_canonical,
+        message_identity,
+        messages_digest,
+        record_state,
+        sha256_hex,
+    )  # fmt: skip
+    from commsgov.services import records as svc
+    from commsgov.store import repo
+
+    url = _fresh_url(request, backend, tmp_path)
+    engine = make_engine(url)
+    migrate.upgrade(engine, "0005_retention_state")
+    at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    draft = RecordDraft(method="whatsapp", occurred_at=at, device="personal", conversation_key="k")
+    state = record_state(draft, uid="r" * 32, captured_at=at, captured_by="a", outage_uid=None,
+                         policy_exception=None)  # fmt: skip
+    rows, digests = [], []
+    for position, sender in enumerate(["(system)", "Ann", "Bob"]):
+        utc = f"2026-01-01T00:00:0{position}.000000Z"
+        ident = message_identity(method="whatsapp", conversation="k", sent_at_utc=utc,
+                                 sender=sender, text=f"m{position}")  # fmt: skip
+        digest = sha256_hex(message_canonical(
+            record_uid=state["uid"], identity=ident, sent_at_utc=utc, sent_zone="UTC",
+            sent_local=utc, sender=sender, text=f"m{position}", attachments_json="[]",
+        ))  # fmt: skip
+        digests.append(bytes.fromhex(digest))
+        rows.append({"p": position, "i": bytes.fromhex(ident), "u": utc, "s": sender,
+                     "t": f"m{position}", "h": bytes.fromhex(digest)})  # fmt: skip
+    with engine.begin() as conn:
+        svc.append_events(conn, [RecordCaptured(state)], actor="a", now=at)
+        record_id = repo.insert_record(conn, state=state, stored_at="x")
+        svc.append_events(conn, [MessagesAdded(state["uid"], 3, messages_digest(digests))],
+                          actor="a", now=at)  # fmt: skip
+        conn.execute(
+            text(
+                "INSERT INTO messages (record_id, entry_seq, position, identity, sent_at_utc, "
+                "sent_zone, sent_local, sender, text, attachments_json, sha256) VALUES "
+                f"({record_id}, 2, :p, :i, :u, 'UTC', :u, :s, :t, '[]', :h)"
+            ),
+            rows,
+        )
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT kind, flags FROM messages ORDER BY position")).all()
+    assert [tuple(r) for r in stored] == [("message", "[]")] * 3
+    assert migrate.differences(engine) == []
+    store = svc.open_store(url, blob_dir=tmp_path / "blobs", migrate=False)
+    report = svc.verify(store)
+    assert report.ok, report.problem
+    assert report.messages == 3
+    # re-importing the old system event (now without a sender) adds nothing; a new one is stored
+    old = MessageDraft(at, None, "m0", kind="system")
+    new = MessageDraft(at + dt.timedelta(minutes=1), None, "Ann left", kind="system")
+    added = svc.add_messages(store, record_uid=state["uid"], messages=[old, new], actor="a")
+    assert (added.new_messages, added.already_held) == (1, 1)
+    assert svc.verify(store).ok
+    store.close()
+    from alembic import command
+
+    with pytest.raises(RuntimeError, match="without a sender"), engine.begin() as conn:
+        command.downgrade(migrate.alembic_config(connection=conn), "0005_retention_state")
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM messages WHERE sender IS NULL"))
+        command.downgrade(migrate.alembic_config(connection=conn), "0005_retention_state")
+    with engine.connect() as conn:
+        names = {c["name"] for c in inspect(conn).get_columns("messages")}
+    assert "kind" not in names and "flags" not in names
+    engine.dispose()

@@ -1,0 +1,146 @@
+"""Kinds and flags reach the record: stored, hashed, shown and exported; overlapping files traced.
+
+Runs on SQLite and PostgreSQL (the ``store`` fixture from ``tests/fixtures_db.py``). Guards the
+gap where the store dropped ``deleted``, ``edited`` and ``system`` and gave system events the
+sender ``(system)``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from commsgov.services import records as svc
+from commsgov.services.ingest import ingest_file
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+TZ = "Europe/London"
+GOLDEN = DATA / "whatsapp" / "ios_brackets_lrm_nnbsp.txt"
+
+
+def _expected() -> list[dict[str, Any]]:
+    expected = json.loads(GOLDEN.with_name(GOLDEN.stem + ".expected.json").read_text("utf-8"))
+    return list(expected["messages"])
+
+
+def _sql(store: Any, statement: str) -> int:
+    with store.engine.begin() as conn:
+        return int(conn.execute(text(statement)).rowcount)
+
+
+def test_golden_whatsapp_kinds_and_flags_come_back_from_the_store(store: Any) -> None:
+    expected = _expected()
+    assert {"deleted", "edited"} <= {f for m in expected for f in m["flags"]}
+    assert any(m["kind"] == "system" for m in expected)
+    result = ingest_file(store, GOLDEN, tz=TZ)
+    record = svc.get_record(store, result.conversations[0]["record"])
+    got = [(m["sender"], m["kind"], m["flags"], m["text"]) for m in record["messages"]]
+    assert got == [(m["sender"], m["kind"], m["flags"], m["text"]) for m in expected]
+    with store.engine.connect() as conn:
+        nulls = conn.execute(text("SELECT count(*) FROM messages WHERE sender IS NULL")).scalar()
+    assert nulls == sum(1 for m in expected if m["sender"] is None) > 0
+    assert svc.verify(store).ok
+
+
+def test_exports_carry_kind_and_flags(store: Any) -> None:
+    result = ingest_file(store, GOLDEN, tz=TZ)
+    uid = result.conversations[0]["record"]
+    records = [svc.get_record(store, uid, message_limit=0)]
+    data = json.loads(svc.export_records(store, records, fmt="json", query="t", actor="t"))
+    messages = data["records"][0]["messages"]
+    assert [(m["kind"], m["flags"]) for m in messages] == [
+        (m["kind"], m["flags"]) for m in _expected()
+    ]
+    rows = list(csv.DictReader(io.StringIO(svc.export_records(store, records, fmt="csv"))))
+    message_rows = [r for r in rows if r["row_type"] == "message"]
+    assert [(r["kind"], r["flags"]) for r in message_rows] == [
+        (m["kind"], " ".join(m["flags"])) for m in _expected()
+    ]
+    assert [r["kind"] for r in rows if r["row_type"] == "record"] == ["record"]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        # drop the flag of the deleted message (its hash was over the flagged form)
+        "UPDATE messages SET flags = '[]' WHERE flags = '[\"deleted\"]'",
+        # add a flag to an edited message
+        "UPDATE messages SET flags = '[\"deleted\",\"edited\"]' WHERE flags = '[\"edited\"]'",
+        # the same flag, written differently: stored text is hashed verbatim
+        "UPDATE messages SET flags = '[ \"edited\"]' WHERE flags = '[\"edited\"]'",
+        # a system event passed off as something someone said, and the reverse
+        "UPDATE messages SET kind = 'message', sender = 'Ann' WHERE kind = 'system'",
+        "UPDATE messages SET kind = 'system' WHERE kind = 'message' AND flags = '[]'",
+        # a sender given to, or taken from, a message
+        "UPDATE messages SET sender = 'Ann' WHERE sender IS NULL",
+        "UPDATE messages SET sender = NULL WHERE kind = 'message' AND flags = '[]'",
+    ],
+    ids=["flag-removed", "flag-added", "flags-respelled", "system-to-message",
+         "message-to-system", "sender-invented", "sender-removed"],
+)  # fmt: skip
+def test_tampering_with_kind_flags_or_sender_is_detected(store: Any, statement: str) -> None:
+    ingest_file(store, GOLDEN, tz=TZ)
+    assert svc.verify(store).ok
+    assert _sql(store, statement) >= 1, f"{statement} changed nothing"
+    report = svc.verify(store)
+    assert not report.ok and report.problem is not None
+    assert report.problem.check == "message", report.problem
+
+
+def test_an_overlapping_export_is_named_on_the_record(store: Any, tmp_path: Path) -> None:
+    lines = [
+        f"14/03/2024, 10:{i:02d} - {'Ann' if i % 2 else 'Bob'}: message {i}" for i in range(30)
+    ]
+    ann = tmp_path / "WhatsApp Chat with Bob.txt"
+    bob = tmp_path / "WhatsApp Chat with Ann.txt"
+    ann.write_text("\n".join(lines[:20]) + "\n", encoding="utf-8")
+    bob.write_text("\n".join(lines[10:]) + "\n", encoding="utf-8")
+    a = ingest_file(store, ann, tz=TZ)
+    b = ingest_file(store, bob, tz=TZ)
+    uid = a.conversations[0]["record"]
+    assert b.conversations[0]["record"] == uid
+    record = svc.get_record(store, uid)
+    assert [s["file_sha256"] for s in record["sources"]] == [a.sha256, b.sha256]
+    assert record["sources"][1]["file_name"] == bob.name
+    assert record["source"]["file_sha256"] == a.sha256  # the record's own source is unchanged
+    assert [e["kind"] for e in record["ledger"]].count("source-added") == 1
+    assert store.blobs.path(b.sha256).read_bytes() == bob.read_bytes()
+    # importing either file again names nothing new
+    ingest_file(store, bob, tz=TZ)
+    ingest_file(store, ann, tz=TZ)
+    again = svc.get_record(store, uid)
+    assert len(again["sources"]) == 2
+    assert svc.verify(store).ok
+    # the second file is evidence: verify misses it when it is gone from the blob store
+    store.blobs.path(b.sha256).unlink()
+    assert not svc.verify(store).ok
+
+
+def test_records_show_displays_kind_flags_and_sources(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from commsgov.cli.main import app
+
+    monkeypatch.setenv("COMMSGOV_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("COMMSGOV_DATABASE_URL", raising=False)
+    monkeypatch.setenv("COMMSGOV_USER", "tester")
+    runner = CliRunner()
+    done = runner.invoke(app, ["ingest", "--json", str(GOLDEN)])
+    assert done.exit_code == 0, done.output
+    uid = json.loads(done.stdout.splitlines()[0])["conversations"][0]["record"]
+    shown = runner.invoke(app, ["records", "show", uid])
+    assert shown.exit_code == 0, shown.output
+    assert "(system): Ann added Carol" in shown.stdout
+    assert "Got it  [edited]" in shown.stdout
+    assert "[deleted]" in shown.stdout
+    as_json = runner.invoke(app, ["records", "show", uid, "--json"])
+    messages = json.loads(as_json.stdout)["messages"]
+    assert [m["kind"] for m in messages] == [m["kind"] for m in _expected()]
