@@ -723,7 +723,8 @@ def records_search(
     for r in rows:
         for m in r.get("matching_messages", [])[:5]:
             console().print(
-                f"  {r['uid'][:12]} [{m['sent_local'][:16]}] {m['sender']}: {m['text'][:80]}",
+                f"  {r['uid'][:12]} [{m['sent_local'][:16]}] {m['sender'] or '(system)'}: "
+                f"{m['text'][:80]}",
                 markup=False,
             )
 

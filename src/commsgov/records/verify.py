@@ -372,8 +372,9 @@ class Verifier:
         return blobs
 
 
-#: ledger entry kinds whose payload carries a record's content (redacted on destruction)
-REDACTABLE_KINDS = ("record-captured", "record-corrected")
+#: ledger entry kinds whose payload carries a record's content (redacted on destruction); a
+#: ``source-added`` entry names a file of the conversation (often after a person)
+REDACTABLE_KINDS = ("record-captured", "record-corrected", "source-added")
 
 
 def redaction_payload(uid: str, *, disposed_seq: int) -> str:
