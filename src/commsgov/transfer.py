@@ -93,7 +93,7 @@ def _dates(record: dict[str, Any]) -> tuple[str, str]:
 def _transcript_html(record: dict[str, Any]) -> str:
     e = html.escape
     rows = "\n".join(
-        f"<tr><td>{e(m['sent_local'])}</td><td>{e(m['sender'])}</td>"
+        f"<tr><td>{e(m['sent_local'])}</td><td>{e(m['sender'] or '(system)')}</td>"
         f"<td>{e(m['text']).replace(chr(10), '<br>')}</td></tr>"
         for m in record.get("messages", [])
     )

@@ -19,8 +19,8 @@ SERVICES = [
     "CaptureResult", "ConversationResult", "Store", "VerifyReport", "add_messages",
     "append_events", "capture", "check_receipt", "correct_record", "dispose_record",
     "end_outage", "exceptions", "export_records", "get_record", "list_outages", "list_records",
-    "open_store", "receipt", "search_records", "start_outage", "store_conversation", "store_file",
-    "verify",
+    "open_store", "receipt", "search_records", "source_hashes", "start_outage",
+    "store_conversation", "store_file", "verify",
 ]  # fmt: skip
 
 

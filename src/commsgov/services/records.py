@@ -112,6 +112,7 @@ __all__ = [
     "open_store",
     "receipt",
     "search_records",
+    "source_hashes",
     "start_outage",
     "store_conversation",
     "store_file",
@@ -505,7 +506,7 @@ def store_conversation(
                 size=source_file.stat().st_size,
                 stored_at=utc_text(now),
             )
-            if not created and resolved.source.file_sha256 not in _source_hashes(conn, uid):
+            if not created and resolved.source.file_sha256 not in source_hashes(conn, uid):
                 event = SourceAdded(uid, resolved.source.to_dict())
                 append_events(conn, [event], actor=actor, now=now)
                 added_source = 1
@@ -527,7 +528,7 @@ def store_conversation(
     )
 
 
-def _source_hashes(conn: Connection, uid: str) -> set[str]:
+def source_hashes(conn: Connection, uid: str) -> set[str]:
     """SHA-256 of every original file record ``uid`` came from (its source, ``source-added``)."""
     history = repo.entries_for_record(conn, uid=uid)
     return {s["file_sha256"] for s in _sources(conn, uid, history) if s.get("file_sha256")}

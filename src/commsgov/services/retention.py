@@ -54,7 +54,7 @@ from commsgov.retention import (
     staff_advice,
     trigger_time,
 )
-from commsgov.services.records import Store, append_events
+from commsgov.services.records import Store, append_events, source_hashes
 from commsgov.store import repo
 from commsgov.store import repo_retention as rr
 
@@ -757,9 +757,8 @@ def _dispose_one(
     history = repo.entries_for_record(conn, uid=uid)
     message_rows = repo.messages_of_record(conn, record_id=found[0], limit=None)
     blob_candidates = {a["sha256"] for a in state.get("attachments", [])}
-    source = state.get("source") or {}
-    if source.get("file_sha256"):
-        blob_candidates.add(source["file_sha256"])
+    # Every original file the record came from: its own source and any that joined it later.
+    blob_candidates |= source_hashes(conn, uid)
     for m in message_rows:
         blob_candidates.update(a["sha256"] for a in json.loads(m["attachments_json"]))
     schedule = schedules.get(item_row["record_class"])
