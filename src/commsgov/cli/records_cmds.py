@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -284,11 +285,8 @@ def capture(
         scenario=scenario,
     )
     compiled = load_compiled_pack(pack)
-    store = _open(database)
-    try:
+    with closing(_open(database)) as store:
         result = _guard(svc.capture, store, draft, actor=by, attach=attach or [], pack=compiled)
-    finally:
-        store.close()
     if as_json:
         print_json(
             {
@@ -334,8 +332,7 @@ def outage_start(
     from commsgov.services import records as svc
 
     started = _when(at, field="at", zone=None)
-    store = _open(database)
-    try:
+    with closing(_open(database)) as store:
         state = _guard(
             svc.start_outage,
             store,
@@ -344,8 +341,6 @@ def outage_start(
             actor=by,
             kind="exemption" if exemption else "outage",
         )
-    finally:
-        store.close()
     if as_json:
         print_json(state)
     else:
@@ -371,11 +366,8 @@ def outage_end(
     from commsgov.services import records as svc
 
     ended = _when(at, field="at", zone=None)
-    store = _open(database)
-    try:
+    with closing(_open(database)) as store:
         state = _guard(svc.end_outage, store, uid=outage_id, ended_at=ended, actor=by)
-    finally:
-        store.close()
     if as_json:
         print_json(state)
     else:
@@ -391,11 +383,8 @@ def outage_list(database: DatabaseOption = None, as_json: JsonOption = False) ->
 
     from commsgov.services import records as svc
 
-    store = _open(database)
-    try:
+    with closing(_open(database)) as store:
         rows = svc.list_outages(store)
-    finally:
-        store.close()
     if as_json:
         print_json(rows)
         return
@@ -424,11 +413,8 @@ def verify(
     """Recompute the whole ledger chain and every stored hash; exit 1 at the first broken link."""
     from commsgov.services import records as svc
 
-    store = _open(database, must_exist=True)
-    try:
+    with closing(_open(database, must_exist=True)) as store:
         report = svc.verify(store, check_blobs=not skip_files)
-    finally:
-        store.close()
     if as_json:
         print_json(report.to_dict())
     elif report.problem is not None:
@@ -467,8 +453,7 @@ def receipt(
 
     if (record is None) == (check is None):
         fail("give a RECORD to print its receipt, or --check FILE", code=BAD_INPUT)
-    store = _open(database, must_exist=True)
-    try:
+    with closing(_open(database, must_exist=True)) as store:
         if check is not None:
             try:
                 data = json.loads(check.read_text(encoding="utf-8"))
@@ -485,8 +470,6 @@ def receipt(
             )
             return
         print_json(_guard(svc.receipt, store, record).to_dict())
-    finally:
-        store.close()
 
 
 # -- records --------------------------------------------------------------------------------
@@ -533,11 +516,8 @@ def records_list(
     from commsgov.services import records as svc
 
     flt = _filters(since, until, method, participant, outage, pack)
-    store = _open(database, must_exist=True)
-    try:
+    with closing(_open(database, must_exist=True)) as store:
         rows = svc.list_records(store, flt=flt, limit=limit)
-    finally:
-        store.close()
     print_json(rows) if as_json else _table(rows)
 
 
@@ -553,11 +533,8 @@ def records_show(
     """Show one record: its fields, hash, ledger history and messages."""
     from commsgov.services import records as svc
 
-    store = _open(database, must_exist=True)
-    try:
+    with closing(_open(database, must_exist=True)) as store:
         data = _guard(svc.get_record, store, record, message_limit=messages or None)
-    finally:
-        store.close()
     if as_json:
         print_json(data)
         return
@@ -656,14 +633,11 @@ def records_correct(
         changes["participants"] = [_guard(Participant.parse, p) for p in with_]
     if not changes:
         fail("give at least one field to correct (--summary, --subject, ...)", code=BAD_INPUT)
-    store = _open(database, must_exist=True)
-    try:
+    with closing(_open(database, must_exist=True)) as store:
         seq = _guard(
             svc.correct_record, store, uid=record, changes=changes, reason=reason, actor=by,
             pack=compiled,
         )  # fmt: skip
-    finally:
-        store.close()
     console().print(f"Corrected ({', '.join(sorted(changes))}) in ledger entry {seq}.")
 
 
@@ -711,11 +685,8 @@ def records_search(
     from commsgov.services import records as svc
 
     flt = _filters(since, until, method, participant, outage, pack)
-    store = _open(database, must_exist=True)
-    try:
+    with closing(_open(database, must_exist=True)) as store:
         rows = svc.search_records(store, terms=terms, flt=flt, limit=limit)
-    finally:
-        store.close()
     if as_json:
         print_json(rows)
         return
@@ -763,8 +734,7 @@ def records_export(
     if fmt not in ("csv", "json"):
         fail(f"format: {fmt!r} is not 'csv' or 'json'", code=BAD_INPUT)
     flt = _filters(since, until, method, participant, outage, pack)
-    store = _open(database, must_exist=True)
-    try:
+    with closing(_open(database, must_exist=True)) as store:
         rows = (
             svc.search_records(store, terms=terms, flt=flt, limit=limit)
             if terms
@@ -777,8 +747,6 @@ def records_export(
             if v
         )  # fmt: skip
         text = svc.export_records(store, rows, fmt=fmt, query=query, actor=by)
-    finally:
-        store.close()
     if output is None:
         sys.stdout.write(text)
     else:
@@ -801,11 +769,8 @@ def report_exceptions(
     from commsgov.services import records as svc
 
     flt = _filters(since, until, method, None, None, pack)
-    store = _open(database, must_exist=True)
-    try:
+    with closing(_open(database, must_exist=True)) as store:
         rows = svc.exceptions(store, flt=flt)
-    finally:
-        store.close()
     if as_json:
         print_json(
             [
@@ -846,11 +811,8 @@ def db_upgrade(database: DatabaseOption = None) -> None:
     """Create or migrate the database to the latest schema."""
     from commsgov.store import migrate
 
-    store = _open(database)
-    try:
+    with closing(_open(database)) as store:
         revision = migrate.current(store.engine)
-    finally:
-        store.close()
     sys.stdout.write(f"Database at revision {revision}: {store.url.split('@')[-1]}\n")
 
 

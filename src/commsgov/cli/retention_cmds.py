@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -201,11 +202,8 @@ def due(
 
     compiled = load_compiled_pack(pack)
     when_ = _as_of(as_of)
-    store = _open(database)
-    try:
+    with closing(_open(database)) as store:
         report = _run(lambda: svc.due(store, as_of=when_, pack=compiled, limit=limit))
-    finally:
-        store.close()
     if as_json:
         print_json(report)
         return
@@ -261,8 +259,7 @@ def review(
     compiled = load_compiled_pack(pack)
     new_date = _when(until, field="--until", end_of_day=True) if until else None
     when_ = _as_of(as_of)
-    store = _open(database)
-    try:
+    with closing(_open(database)) as store:
         results = _run(
             lambda: svc.review(
                 store,
@@ -278,8 +275,6 @@ def review(
                 pack=compiled,
             )
         )
-    finally:
-        store.close()
     if as_json:
         print_json(results)
         return
@@ -308,13 +303,10 @@ def dispose(
 
     compiled = load_compiled_pack(pack)
     when_ = _as_of(as_of)
-    store = _open(database)
-    try:
+    with closing(_open(database)) as store:
         result = _run(
             lambda: svc.dispose(store, as_of=when_, pack=compiled, actor=by, dry_run=dry_run)
         )
-    finally:
-        store.close()
     if as_json:
         print_json(result)
         return
@@ -341,11 +333,8 @@ def explain(
 
     compiled = load_compiled_pack(pack)
     when_ = _as_of(as_of)
-    store = _open(database)
-    try:
+    with closing(_open(database)) as store:
         info = _run(lambda: svc.explain(store, record, pack=compiled, as_of=when_))
-    finally:
-        store.close()
     if as_json:
         print_json(info)
         return
@@ -409,8 +398,7 @@ def classify(
     from .common import load_compiled_pack
 
     compiled = load_compiled_pack(pack)
-    store = _open(database)
-    try:
+    with closing(_open(database)) as store:
         results = _run(
             lambda: svc.classify(
                 store,
@@ -421,8 +409,6 @@ def classify(
                 pack=compiled,
             )
         )
-    finally:
-        store.close()
     if as_json:
         print_json(results)
         return
@@ -487,13 +473,10 @@ def hold_place(
         search=search,
         record_classes=frozenset(record_class or ()),
     )
-    store = _open(database)
-    try:
+    with closing(_open(database)) as store:
         result = _run(
             lambda: svc.place_hold(store, name=name, mandate=mandate, scope=scope, actor=by)
         )
-    finally:
-        store.close()
     if as_json:
         print_json(result)
         return
@@ -518,13 +501,10 @@ def hold_lift(
     from .common import load_compiled_pack
 
     compiled = load_compiled_pack(pack)
-    store = _open(database)
-    try:
+    with closing(_open(database)) as store:
         result = _run(
             lambda: svc.lift_hold(store, ref=hold, reason=reason, actor=by, pack=compiled)
         )
-    finally:
-        store.close()
     if as_json:
         print_json(result)
         return
@@ -544,11 +524,8 @@ def hold_list(
     """List holds with their mandate, scope and how many records they cover."""
     from commsgov.services import retention as svc
 
-    store = _open(database)
-    try:
+    with closing(_open(database)) as store:
         rows = svc.list_holds(store, include_lifted=include_lifted)
-    finally:
-        store.close()
     if as_json:
         print_json(rows)
         return
@@ -593,8 +570,7 @@ def transfer_build(
     from .common import load_compiled_pack
 
     compiled = load_compiled_pack(pack)
-    store = _open(database)
-    try:
+    with closing(_open(database)) as store:
         result = _run(
             lambda: svc.build_transfer(
                 store,
@@ -606,8 +582,6 @@ def transfer_build(
                 pack=compiled,
             )
         )
-    finally:
-        store.close()
     if as_json:
         print_json(result)
         return
@@ -639,15 +613,12 @@ def transfer_confirm(
     from .common import load_compiled_pack
 
     compiled = load_compiled_pack(pack)
-    store = _open(database)
-    try:
+    with closing(_open(database)) as store:
         result = _run(
             lambda: svc.confirm_transfer(
                 store, consignment=consignment, accession=accession, actor=by, pack=compiled
             )
         )
-    finally:
-        store.close()
     if as_json:
         print_json(result)
         return
