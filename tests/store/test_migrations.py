@@ -209,3 +209,42 @@ def test_0006_gives_stored_messages_a_kind_and_no_flags(
         names = {c["name"] for c in inspect(conn).get_columns("messages")}
     assert "kind" not in names and "flags" not in names
     engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_0007_moves_deduplication_to_the_record_and_back(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path
+) -> None:
+    """A store downgraded below 0007 and upgraded again keeps its messages, search index and
+    chain; downgrading is refused once two records hold one message identity."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from commsgov.services import records as svc
+    from commsgov.store import repo
+    from tests.store.conftest import chat, conversation
+
+    url = _fresh_url(request, backend, tmp_path)
+    store = svc.open_store(url, blob_dir=tmp_path / "blobs")
+    first = svc.store_conversation(store, record=chat(), messages=conversation(12, word="kept"))
+    engine = store.engine
+    with engine.begin() as conn:
+        command.downgrade(migrate.alembic_config(connection=conn), "0006_message_kind_flags")
+    with engine.connect() as conn:
+        unique = [set(u["column_names"]) for u in inspect(conn).get_unique_constraints("messages")]
+    assert {"identity"} in unique
+    migrate.upgrade(engine)
+    assert migrate.differences(engine) == []
+    with store.read() as conn:
+        assert len(repo.search_messages(conn, terms="kept", limit=50)) == 12
+    if backend == "sqlite":
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO fts_messages(fts_messages) VALUES ('integrity-check')"))
+    again = svc.store_conversation(store, record=chat(), messages=conversation(12, word="kept"))
+    assert again.new_messages == 0
+    svc.correct_record(store, uid=first.record_uid, changes={"method": "signal"}, reason="wrong")
+    svc.store_conversation(store, record=chat(), messages=conversation(12, word="kept"))
+    assert svc.verify(store).ok
+    with pytest.raises(RuntimeError, match="held by two records"), engine.begin() as conn:
+        command.downgrade(migrate.alembic_config(connection=conn), "0006_message_kind_flags")
+    store.close()

@@ -26,13 +26,15 @@ import datetime as dt
 import gc
 import io
 import itertools
+import operator
 import re
 import struct
 import zipfile
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO, Any
+from itertools import accumulate, repeat
+from typing import IO, Any, TypeVar
 
 from commsgov.ingest._time import _day_is_regular, localise
 from commsgov.ingest.errors import AmbiguousDateOrderError, ParseError
@@ -221,13 +223,36 @@ _MISSING: Any = object()
 _TOLERANCE = 3600 + 600
 _BLOCK_BYTES = 1 << 22
 _HEADER_NL = re.compile("\n" + _HEADER.pattern)
-_HEADER_START = re.compile(r"\n[\u200e\u200f\ufeff\u202a-\u202e]*\[?\d{1,4}[./-] ?\d{1,2}[./-]")
+_LEAD = r"[\u200e\u200f\ufeff\u202a-\u202e]*"
 _TIME = re.compile(
     rf"(?:(?P<pre>{_BEFORE})\s?)?(?P<h>\d{{1,2}})[:.](?P<mi>\d{{2}})(?:[:.](?P<s>\d{{2}}))?"
     rf"(?:[ \u202f\u00a0]?(?P<ampm>{_AFTER}))?"
 )
 _FP_GROUPS = ("open", "sep", "d1", "d2", "d3", "dts", "s", "pre", "sp", "ampm", "close")
 _Fingerprint = tuple[object, ...]
+#: a date: year, month, day, its midnight in seconds since 1970 as if UTC, and its midnight in
+#: the zone (None on a day when the zone's offset changes: those times are read with care)
+_Day = tuple[int, int, int, int, dt.datetime | None]
+#: a time: hour, minute, second, seconds since midnight, and those as a timedelta
+_Clock = tuple[int, int, int, int, dt.timedelta]
+_SECONDS = operator.itemgetter(3)
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class _Memo(dict[_K, _V]):
+    """A dict that fills itself: a missing ``memo[key]`` is computed once (so ``map`` looks up
+    a whole list at C speed and calls Python only for keys not seen before)."""
+
+    __slots__ = ("_make",)
+
+    def __init__(self, make: Callable[[_K], _V]) -> None:
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, key: _K) -> _V:
+        value = self[key] = self._make(key)
+        return value
 
 
 def _blocks(stream: IO[bytes], file: str, *, first_size: int = 0) -> Iterator[tuple[str, int]]:
@@ -245,28 +270,32 @@ def _blocks(stream: IO[bytes], file: str, *, first_size: int = 0) -> Iterator[tu
         size = _BLOCK_BYTES
         data = carry + chunk if carry else chunk
         if chunk:
-            cut = data.rfind(b"\n")
-            if cut < 0:
+            end = data.rfind(b"\n")
+            if end < 0:
                 carry = data
                 continue
-            data, carry = data[: cut + 1], data[cut + 1 :]
-        if not data:
+            carry = data[end + 1 :]
+        elif not data:
             return
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            bad = line + data.count(b"\n", 0, exc.start)
-            raise WhatsAppError("not UTF-8 text", file=file, line=bad) from None
+        else:
+            end = len(data)
+        start = 0
         if first:
-            text = text.removeprefix("\ufeff")
             first = False
-        newlines = text.count("\n")
-        if text.endswith("\n"):
-            text = text[:-1]
-        yield "\n" + text, line
-        line += newlines
+            if data.startswith(b"\xef\xbb\xbf"):
+                start = 3
+        # one copy in bytes, then one decode: slicing or concatenating the decoded text would
+        # copy it again at up to 4 bytes a character
+        block = b"\n".join((b"", memoryview(data)[start:end]))
+        try:
+            text = block.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            bad = line + block.count(b"\n", 1, exc.start)
+            raise WhatsAppError("not UTF-8 text", file=file, line=bad) from None
+        yield text, line
         if not chunk:
             return
+        line += block.count(b"\n")
 
 
 def _survey(stream: IO[bytes], file: str) -> tuple[_Fingerprint, list[tuple[str, str, str]], int]:
@@ -278,24 +307,32 @@ def _survey(stream: IO[bytes], file: str) -> tuple[_Fingerprint, list[tuple[str,
     rollovers: Counter[_Fingerprint] = Counter()
     layout: _Fingerprint | None = None  # the layout seen so far, once there is one
     fast: re.Pattern[str] | None = None
+    seen: dict[str, None] = {}  # date strings already split into ``dates[layout]``
     # a small first block finds the layout with the general regex; the rest is read fast
     for text, _ in _blocks(stream, file, first_size=min(_BLOCK_BYTES, 1 << 16)):
         if layout is not None and fast is not None:
-            # when every line that starts like a header is one in the known layout, a regex for
-            # that layout alone reads the block (several times faster than the general one)
+            # one scan finds the dates of the layout's headers, and "" for a line that starts
+            # like a header but is not one in that layout; with none of those, this is exact
             found = fast.findall(text)
-            if len(found) == len(_HEADER_START.findall(text)):
+            if "" not in found:
                 prints[layout] += len(found)
                 known = dates[layout]
                 sep = str(layout[1])
-                for date_s, _run in itertools.groupby(f[1] for f in found):
-                    a, b, c = date_s.split(sep)
-                    known[(a, b, c)] = None
-                    before = last_year.get(layout)
+                for date_s in dict.fromkeys(found):
+                    if date_s not in seen:
+                        seen[date_s] = None
+                        a, b, c = date_s.split(sep)
+                        known[(a, b, c)] = None
+                # two-digit years: only where the date changes can the century turn
+                before = last_year.get(layout)
+                for date_s, _run in itertools.groupby(found):
+                    c = date_s.rpartition(sep)[2]
                     if before != c:
                         if before is not None and _rolls_over(before, c):
                             rollovers[layout] += 1
-                        last_year[layout] = c
+                        before = c
+                if before is not None:
+                    last_year[layout] = before
                 continue
         for m in _HEADER_NL.finditer(text):
             g = m.group(*_FP_GROUPS)
@@ -311,10 +348,10 @@ def _survey(stream: IO[bytes], file: str) -> tuple[_Fingerprint, list[tuple[str,
                 g[10],
             )
             prints[fp] += 1
-            seen = dates.get(fp)
-            if seen is None:
-                seen = dates[fp] = {}
-            seen[(g[2], g[3], g[4])] = None
+            known_fp = dates.get(fp)
+            if known_fp is None:
+                known_fp = dates[fp] = {}
+            known_fp[(g[2], g[3], g[4])] = None
             year = g[4]
             before = last_year.get(fp)
             if before != year:
@@ -322,8 +359,11 @@ def _survey(stream: IO[bytes], file: str) -> tuple[_Fingerprint, list[tuple[str,
                     rollovers[fp] += 1
                 last_year[fp] = year
         if prints:
-            layout = prints.most_common(1)[0][0]
-            fast = _layout_regex(layout)
+            best = prints.most_common(1)[0][0]
+            if best != layout:
+                layout = best
+                fast = _survey_regex(layout)
+                seen = {}
     if not prints:
         raise WhatsAppError("no WhatsApp message header found", file=file, line=1)
     layout = prints.most_common(1)[0][0]
@@ -335,9 +375,9 @@ def _rolls_over(before: str, after: str) -> bool:
     return len(before) <= 2 and len(after) <= 2 and int(before) >= 90 and int(after) <= 10
 
 
-def _layout_regex(fp: _Fingerprint) -> re.Pattern[str]:
-    """A fast regex for exactly one header layout, after a newline: groups 1 (the header),
-    2 (its date) and 3 (its time)."""
+def _layout_parts(fp: _Fingerprint, *, time_group: bool = True) -> tuple[str, str, str]:
+    """Regex parts for exactly one header layout: the opening bracket, the date, and the rest
+    of the header (the time as a group when ``time_group``)."""
     is_open, sep, year_first, year_last, dts, has_seconds, marker, close = fp
     assert isinstance(sep, str) and isinstance(dts, str) and isinstance(close, str)
     short, long = r"\d{1,2}", r"\d{3,4}"
@@ -355,15 +395,24 @@ def _layout_regex(fp: _Fingerprint) -> re.Pattern[str]:
             clock = rf"(?:{_BEFORE})\s?" + clock
         else:
             clock += re.escape(str(space)) + rf"(?:{_AFTER})"
+    clock = f"({clock})" if time_group else f"(?:{clock})"
+    rest = r"\.?" + re.escape(dts) + clock + r"[\u200e\u200f]?" + re.escape(close)
+    return (r"\[" if is_open else ""), date, rest
+
+
+def _layout_regex(fp: _Fingerprint) -> re.Pattern[str]:
+    """A fast regex for exactly one header layout, after a newline: groups 1 (the header),
+    2 (its date) and 3 (its time)."""
+    is_open, date, rest = _layout_parts(fp)
+    return re.compile(r"\n(" + _LEAD + is_open + f"({date})" + rest + ")")
+
+
+def _survey_regex(fp: _Fingerprint) -> re.Pattern[str]:
+    """After a newline: a header in this one layout, giving its date, or any other line that
+    starts like a header in any layout, giving ``""``."""
+    is_open, date, rest = _layout_parts(fp, time_group=False)
     return re.compile(
-        r"\n([\u200e\u200f\ufeff\u202a-\u202e]*"
-        + (r"\[" if is_open else "")
-        + f"({date})\\.?"
-        + re.escape(dts)
-        + f"({clock})"
-        + r"[\u200e\u200f]?"
-        + re.escape(close)
-        + ")"
+        r"\n" + _LEAD + rf"(?:{is_open}({date})(?={rest})|\[?\d{{1,4}}[./-] ?\d{{1,2}}[./-])"
     )
 
 
@@ -404,9 +453,6 @@ def _parse_stream(
     sep = str(layout[1])
     header_re = _layout_regex(layout)
     order = date_order
-    part_cache: dict[str, tuple[int, bool, int, int] | None] = {}
-    day_cache: dict[tuple[str, int], tuple[int, int, int, int, bool] | None] = {}
-    clock_cache: dict[str, tuple[int, int, int, int] | None] = {}
 
     def date_parts(text: str) -> tuple[int, bool, int, int] | None:
         """(year as written, whether it has two digits, month, day)."""
@@ -420,17 +466,39 @@ def _parse_stream(
             return int(c), len(c) <= 2, int(b), int(a)
         return int(c), len(c) <= 2, int(a), int(b)
 
-    def day_of(year: int, month: int, day: int) -> tuple[int, int, int, int, bool] | None:
-        try:
-            date = dt.date(year, month, day)
-        except ValueError:
-            return None
-        return (year, month, day, (date.toordinal() - 719163) * 86400, _day_is_regular(tz, date))
+    part_of = _Memo(date_parts)
 
+    def two_digit_year(text: str) -> int | None:
+        bits = part_of[text]
+        return bits[0] if bits is not None and bits[1] else None
+
+    year_of = _Memo(two_digit_year)
+
+    def day_memo(century: int) -> _Memo[str, _Day | None]:
+        """Dates as written -> day data, with two-digit years in ``century``."""
+
+        def day_of(text: str) -> _Day | None:
+            bits = part_of[text]
+            if bits is None:
+                return None
+            year = bits[0] + century if bits[1] else bits[0]
+            try:
+                date = dt.date(year, bits[2], bits[3])
+            except ValueError:
+                return None
+            seconds = (date.toordinal() - 719163) * 86400
+            if not _day_is_regular(tz, date):
+                return (year, bits[2], bits[3], seconds, None)
+            # a datetime plus a timedelta costs a sixth of building one from its fields
+            return (year, bits[2], bits[3], seconds, dt.datetime(year, bits[2], bits[3], tzinfo=tz))
+
+        return _Memo(day_of)
+
+    day_memos: dict[int, _Memo[str, _Day | None]] = {}
     markers: dict[str, bool | None] = {}
 
-    def clock_of(text: str) -> tuple[int, int, int, int] | None:
-        """(hour, minute, second, seconds since midnight) of a time as written."""
+    def clock_of(text: str) -> _Clock | None:
+        """(hour, minute, second, seconds since midnight, as a timedelta) of a time as written."""
         # "H:MM:SS..." is read as "H:MM..." (cached: a few thousand) plus its seconds
         first = 1 if text[1:2] in (":", ".") else 2
         cut = first + 3
@@ -440,14 +508,11 @@ def _parse_stream(
             and text[cut + 1 : cut + 3].isdigit()
         ):
             second = int(text[cut + 1 : cut + 3])
-            minute_text = text[:cut] + text[cut + 3 :]
-            try:
-                base = clock_cache[minute_text]
-            except KeyError:
-                base = clock_cache[minute_text] = clock_of(minute_text)
+            base = clock_memo[text[:cut] + text[cut + 3 :]]
             if base is None or second > 59:
                 return None
-            return base[0], base[1], second, base[3] + second
+            total = base[3] + second
+            return base[0], base[1], second, total, dt.timedelta(seconds=total)
         m = _TIME.fullmatch(text)
         if m is None:
             return None
@@ -464,31 +529,31 @@ def _parse_stream(
             hour = hour % 12 + (12 if pm else 0)
         if hour > 23 or minute > 59 or second > 59:
             return None
-        return hour, minute, second, hour * 3600 + minute * 60 + second
+        total = hour * 3600 + minute * 60 + second
+        return hour, minute, second, total, dt.timedelta(seconds=total)
+
+    clock_memo = _Memo(clock_of)
 
     stream.seek(start)
     messages: list[ParsedMessage] = []
-    append = messages.append
-    datetime = dt.datetime
-    previous_at: dt.datetime | None = None
     previous_date = ""
-    day: tuple[int, int, int, int, bool] | None = None
     # the open message: accepted; its text runs until the next accepted header
     have_open = False
     open_line = 0
-    open_day: tuple[int, int, int, int, bool] = (0, 0, 0, 0, True)
-    open_clock: tuple[int, int, int, int] = (0, 0, 0, 0)
+    open_day: _Day = (0, 0, 0, 0, None)
+    open_clock: _Clock = (0, 0, 0, 0, dt.timedelta(0))
     open_parts: list[str] = []
     last_t = 0
     # headers not yet decided (fewer than two valid ones after them so far), carried over
     heads: list[str] = []
-    days: list[tuple[int, int, int, int, bool] | None] = []
-    clocks: list[tuple[int, int, int, int] | None] = []
+    days: list[_Day | None] = []
+    clocks: list[_Clock | None] = []
     times: list[int | None] = []
     lines: list[int] = []
     bodies: list[str] = []
     blocks = _blocks(stream, file)
     final = False
+    tolerance = _TOLERANCE
     while not final:
         block = next(blocks, None)
         if block is None:
@@ -511,44 +576,63 @@ def _parse_stream(
                     raise WhatsAppError(
                         "text before the first message header", file=file, line=line
                     )
-        new_heads = parts[1::4]
-        if new_heads:
-            line = base_line + lead.count("\n")
+        new_dates = parts[2::4]
+        if new_dates:
+            # the whole block's header data at once, at C speed where it can be
             new_bodies = parts[4::4]
-            lines_append, days_append, clocks_append = lines.append, days.append, clocks.append
-            clock_get = clock_cache.get
-            times_append = times.append
-            for date_s, time_s, body in zip(parts[2::4], parts[3::4], new_bodies, strict=True):
-                lines_append(line)
-                line += body.count("\n") + 1
-                if date_s != previous_date:
+            first_line = base_line + lead.count("\n")
+            steps = map(operator.add, map(str.count, new_bodies, repeat("\n")), repeat(1))
+            new_lines = list(accumulate(steps, initial=first_line))
+            new_lines.pop()
+            new_days: list[_Day | None]
+            yys = set(map(year_of.__getitem__, dict.fromkeys(new_dates)))
+            if not (
+                any(yy is not None and yy <= 10 for yy in yys)
+                and (
+                    any(yy is not None and yy >= 90 for yy in yys)
+                    or (previous_yy is not None and previous_yy >= 90)
+                )
+            ):
+                # no two-digit year can roll into a new century in this block
+                memo = day_memos.get(century) or day_memos.setdefault(century, day_memo(century))
+                new_days = list(map(memo.__getitem__, new_dates))
+            else:
+                new_days = []
+                for date_s, run in itertools.groupby(new_dates):
+                    if date_s != previous_date:
+                        yy = year_of[date_s]
+                        if yy is not None:
+                            if previous_yy is not None and previous_yy >= 90 and yy <= 10:
+                                century += 100  # 99 -> 00: a new century, as in the first pass
+                            previous_yy = yy
+                    memo = day_memos.get(century) or day_memos.setdefault(
+                        century, day_memo(century)
+                    )
+                    new_days.extend(repeat(memo[date_s], sum(1 for _ in run)))
                     previous_date = date_s
-                    try:
-                        date_bits = part_cache[date_s]
-                    except KeyError:
-                        date_bits = part_cache[date_s] = date_parts(date_s)
-                    if date_bits is not None and date_bits[1]:
-                        yy = date_bits[0]  # the two-digit year as written
-                        if previous_yy is not None and previous_yy >= 90 and yy <= 10:
-                            century += 100  # 99 -> 00: a new century, as in the first pass
-                        previous_yy = yy
-                    key = (date_s, century)
-                    try:
-                        day = day_cache[key]
-                    except KeyError:
-                        if date_bits is None:
-                            day = None
-                        else:
-                            year = date_bits[0] + century if date_bits[1] else date_bits[0]
-                            day = day_of(year, date_bits[2], date_bits[3])
-                        day_cache[key] = day
-                clock = clock_get(time_s, _MISSING)
-                if clock is _MISSING:  # (no try/except: with seconds, misses are common)
-                    clock = clock_cache[time_s] = clock_of(time_s)
-                days_append(day)
-                clocks_append(clock)
-                times_append(None if day is None or clock is None else day[3] + clock[3])
-            heads += new_heads
+            previous_date = new_dates[-1]
+            last_yy = year_of[previous_date]
+            if last_yy is not None:
+                previous_yy = last_yy
+            new_clocks = list(map(clock_memo.__getitem__, parts[3::4]))
+            if None in new_days or None in new_clocks:
+                new_times = [
+                    None if d is None or c is None else d[3] + c[3]
+                    for d, c in zip(new_days, new_clocks, strict=True)
+                ]
+            else:
+                new_times = list(
+                    map(
+                        operator.add,
+                        map(_SECONDS, new_days),  # type: ignore[arg-type]
+                        map(_SECONDS, new_clocks),  # type: ignore[arg-type]
+                    )
+                )
+            heads += parts[1::4]
+            days += new_days
+            clocks += new_clocks
+            times += new_times
+            lines += new_lines
             bodies += new_bodies
         n = len(heads)
         if not n:
@@ -563,72 +647,134 @@ def _parse_stream(
                 limit = i
                 if times[i] is not None:
                     valid_after += 1
-        tolerance = _TOLERANCE
-        for i in range(limit):
-            t = times[i]
-            nxt = times[i + 1] if i + 1 < n else None
-            if (
-                t is not None
-                and have_open
-                and t >= last_t - tolerance
-                and ((nxt is None and i + 1 >= n) or (nxt is not None and nxt >= t - tolerance))
-            ):
-                accept = True  # in line with the previous and the next header: the usual case
-            elif t is None:
-                accept = False
-            else:
-                nxt, after = _next_two(times, i + 1)
-                if not have_open:
-                    accept = not (
-                        nxt is not None
-                        and after is not None
-                        and nxt < t - tolerance
-                        and after < t - tolerance
-                    )
-                elif t < last_t - tolerance and (nxt is None or nxt >= last_t - tolerance):
-                    accept = False  # goes back while the messages around it do not: quoted
-                elif (
-                    nxt is not None
-                    and nxt < t - tolerance
-                    and (
-                        (after is not None and after < t - tolerance)
-                        or (after is None and nxt >= last_t - tolerance)
-                    )
-                ):
-                    accept = False  # jumps forward while what follows does not: quoted
-                else:
-                    accept = True
-            if not accept:
-                if not have_open:
-                    raise WhatsAppError(
-                        "text before the first message header", file=file, line=lines[i]
-                    )
-                open_parts += ("\n", heads[i], bodies[i])
-                continue
+        if not limit:
+            continue
+        # messages completed in this block: their text, header data and line
+        done_bodies: list[str] = []
+        done_days: list[_Day] = []
+        done_clocks: list[_Clock] = []
+        done_lines: list[int] = []
+        window = times[: limit + 1]
+        if (
+            None not in window
+            and (not have_open or window[0] >= last_t - tolerance)  # type: ignore[operator]
+            and all(
+                map(operator.le, map(operator.sub, window, repeat(tolerance)), window[1:])  # type: ignore[arg-type]
+            )
+        ):
+            # the usual case: every header is in line with the ones before and after it, so
+            # each one is accepted and each body is the whole text of its message
             if have_open:
-                body = open_parts[0] if len(open_parts) == 1 else "".join(open_parts)
-                if open_day[4] and "\n" not in body and "\r" not in body:
-                    y, mo, d, _, _ = open_day
-                    h, mi, sec, _ = open_clock
-                    previous_at = datetime(y, mo, d, h, mi, sec, tzinfo=tz)
-                    append(_message(body, previous_at, open_line))
-                else:
-                    previous_at = _emit(
-                        append, body, open_line, open_day, open_clock, tz, previous_at
-                    )
+                done_bodies.append(open_parts[0] if len(open_parts) == 1 else "".join(open_parts))
+                done_days.append(open_day)
+                done_clocks.append(open_clock)
+                done_lines.append(open_line)
+            last = limit - 1
+            done_bodies += bodies[:last]
+            done_days += days[:last]  # type: ignore[arg-type]
+            done_clocks += clocks[:last]  # type: ignore[arg-type]
+            done_lines += lines[:last]
             have_open = True
-            open_line = lines[i]
-            open_day = days[i]  # type: ignore[assignment]
-            open_clock = clocks[i]  # type: ignore[assignment]
-            open_parts = [bodies[i]]
-            last_t = t  # type: ignore[assignment]
+            open_line = lines[last]
+            open_day = days[last]  # type: ignore[assignment]
+            open_clock = clocks[last]  # type: ignore[assignment]
+            open_parts = [bodies[last]]
+            last_t = times[last]  # type: ignore[assignment]
+        else:
+            for i in range(limit):
+                t = times[i]
+                nxt = times[i + 1] if i + 1 < n else None
+                if (
+                    t is not None
+                    and have_open
+                    and t >= last_t - tolerance
+                    and ((nxt is None and i + 1 >= n) or (nxt is not None and nxt >= t - tolerance))
+                ):
+                    accept = True  # in line with the previous and the next header
+                elif t is None:
+                    accept = False
+                else:
+                    nxt, after = _next_two(times, i + 1)
+                    if not have_open:
+                        accept = not (
+                            nxt is not None
+                            and after is not None
+                            and nxt < t - tolerance
+                            and after < t - tolerance
+                        )
+                    elif t < last_t - tolerance and (nxt is None or nxt >= last_t - tolerance):
+                        accept = False  # goes back while the messages around it do not: quoted
+                    elif (
+                        nxt is not None
+                        and nxt < t - tolerance
+                        and (
+                            (after is not None and after < t - tolerance)
+                            or (after is None and nxt >= last_t - tolerance)
+                        )
+                    ):
+                        accept = False  # jumps forward while what follows does not: quoted
+                    else:
+                        accept = True
+                if not accept:
+                    if not have_open:
+                        raise WhatsAppError(
+                            "text before the first message header", file=file, line=lines[i]
+                        )
+                    open_parts += ("\n", heads[i], bodies[i])
+                    continue
+                if have_open:
+                    done_bodies.append(
+                        open_parts[0] if len(open_parts) == 1 else "".join(open_parts)
+                    )
+                    done_days.append(open_day)
+                    done_clocks.append(open_clock)
+                    done_lines.append(open_line)
+                have_open = True
+                open_line = lines[i]
+                open_day = days[i]  # type: ignore[assignment]
+                open_clock = clocks[i]  # type: ignore[assignment]
+                open_parts = [bodies[i]]
+                last_t = t  # type: ignore[assignment]
+        _build(messages, done_bodies, done_days, done_clocks, done_lines, tz)
         del heads[:limit], days[:limit], clocks[:limit], times[:limit]
         del lines[:limit], bodies[:limit]
     if not have_open:
         raise WhatsAppError("no valid WhatsApp message header found", file=file, line=1)
     body = open_parts[0] if len(open_parts) == 1 else "".join(open_parts)
-    _emit(append, body, open_line, open_day, open_clock, tz, previous_at)
+    _build(messages, [body], [open_day], [open_clock], [open_line], tz)
     return messages
+
+
+def _build(
+    messages: list[ParsedMessage],
+    bodies: list[str],
+    days: list[_Day],
+    clocks: list[_Clock],
+    lines: list[int],
+    tz: dt.tzinfo,
+) -> None:
+    """Append the messages with these texts (after their headers), header data and lines."""
+    append = messages.append
+    senders = _SENDERS.get
+    deleted = _DELETED
+    message = ParsedMessage
+    for body, day, clock, line in zip(bodies, days, clocks, lines, strict=True):
+        midnight = day[4]
+        if midnight is None or "\n" in body or "\r" in body or "\u200e" in body:
+            _emit(append, body, line, day, clock, tz, messages[-1].at if messages else None)
+            continue
+        # the common case, inline: one line, "sender: text", no marker (else _message decides)
+        at = midnight + clock[4]
+        colon = body.find(": ")
+        known = senders(body[:colon]) if colon >= 0 else None
+        if known is None or known[1]:
+            append(_message(body, at, line))
+            continue
+        text = body[colon + 2 :]
+        if text[:1] in "<V" or text[-1:] in ")>" or text in deleted:  # ("" is in any string)
+            append(_message(body, at, line))
+            continue
+        append(message(at, known[0], text, "message", (), (), line))
 
 
 def _next_two(times: list[int | None], start: int) -> tuple[int | None, int | None]:
@@ -647,17 +793,17 @@ def _emit(
     append: Callable[[ParsedMessage], None],
     body: str,
     line: int,
-    day: tuple[int, int, int, int, bool],
-    clock: tuple[int, int, int, int],
+    day: _Day,
+    clock: _Clock,
     tz: dt.tzinfo,
     previous_at: dt.datetime | None,
 ) -> dt.datetime:
     """Append the message with this header data and text; return its time."""
-    y, mo, d, _, regular = day
-    h, mi, s, _ = clock
+    y, mo, d, _, midnight = day
+    h, mi, s, _, since_midnight = clock
     flag = None
-    if regular:
-        at = dt.datetime(y, mo, d, h, mi, s, tzinfo=tz)
+    if midnight is not None:
+        at = midnight + since_midnight
     else:
         at, flag = localise(dt.datetime(y, mo, d, h, mi, s), tz, after=previous_at)
     if "\r" in body:

@@ -36,6 +36,16 @@ def canonical_bytes(value: object) -> bytes:
     return _ENCODER.encode(value).encode("utf-8")
 
 
+def json_string(text: str) -> str:
+    """One string as canonical JSON text (quoted, escaped, non-ASCII kept), for hot paths that
+    assemble canonical lists piece by piece.
+
+    >>> json_string('q"é')
+    '"q\\\\"é"'
+    """
+    return _encode_string(text)
+
+
 def canonical_strings(items: Iterable[str]) -> bytes:
     """Canonical JSON bytes of a list of strings, built faster than the encoder.
 

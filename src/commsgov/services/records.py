@@ -48,13 +48,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import DBAPIError
 
 from commsgov.records.canonical import (
     canonical_bytes,
     canonical_json,
-    canonical_strings,
+    json_string,
     sha256_hex,
 )
 from commsgov.records.errors import InvalidFieldError, NotFoundError
@@ -325,6 +326,10 @@ class ConversationResult:
     entries: int
 
 
+#: time zones whose name is the same for every instant (cached per zone in the hot loop)
+_FIXED_ZONES = (ZoneInfo, dt.timezone)
+
+
 def _chunks(items: Iterable[MessageDraft], size: int) -> Iterator[list[MessageDraft]]:
     batch: list[MessageDraft] = []
     for item in items:
@@ -354,31 +359,58 @@ def _write_messages(
 
     The hot loop inlines :func:`~commsgov.records.models.message_identity`,
     :func:`~commsgov.records.models.message_canonical` (the pre-0006 form for plain messages) and
-    :func:`~commsgov.records.timestamps.utc_text` (same bytes; the tests check it); identities
-    and hashes are stored as raw 32-byte digests (their hex form is what gets hashed). For a record
-    created in this transaction no stored message can share an identity (identities include the
-    conversation key), so the database is not asked which ones it holds; the unique index still
-    guards it.
+    :func:`~commsgov.records.timestamps.utc_text` (same bytes; the tests check it): the canonical
+    JSON lists are assembled from pieces quoted once (the method, conversation and record uid per
+    call, each sender and zone once), the text is quoted once for both hashes, and UTC and local
+    times are ISO text that needs no escaping. Identities and hashes are stored as raw 32-byte
+    digests (their hex form is what gets hashed). For a record created in this transaction no
+    stored message can share an identity (deduplication is within a record), so the database is
+    not asked which ones it holds; the unique index still guards it.
     """
     repo.lock_ledger(conn)
     seq, prev = repo.ledger_head(conn)
     at_text = utc_text(now)
     sha256 = hashlib.sha256
-    encode = canonical_strings
+    quote = json_string
     system_sender = SYSTEM_SENDER
-    utc_zone = dt.UTC
+    # '["message","<method>","<conversation>","' then the UTC time; '["<uid>","' then the identity
+    identity_head = "[" + ",".join(map(quote, ("message", method, conversation))) + ',"'
+    message_head = "[" + quote(record_uid) + ',"'
+    quoted: dict[str, str] = {}  # sender -> its JSON string
+    zones: dict[Any, tuple[str, str]] = {}  # tzinfo -> (zone name, its JSON string)
+    utc_minutes: dict[str, str] = {}  # local minute and offset -> UTC minute
     new_total = held_total = entries = 0
     seen: set[bytes] = set()
     index = 0
     for batch in _chunks(messages, batch_size):
-        prepared = []
+        next_seq = seq + 1
+        rows: list[tuple[Any, ...]] = []
+        position = 0
         for m in batch:
             when = m.sent_at
-            sender = m.sender
-            if when.tzinfo is None or when.utcoffset() is None:
+            local = when.isoformat()
+            # utc_text(when), via the UTC minute of this local minute and offset (cached; the
+            # seconds are the same when the offset is whole minutes, as "+HH:MM" says it is)
+            if local[-6] in "+-" and local[-3] == ":":
+                minute = local[:16] + local[-6:]
+                utc_minute = utc_minutes.get(minute)
+                if utc_minute is None:
+                    if len(utc_minutes) > 4096:
+                        utc_minutes.clear()
+                    utc_minute = utc_minutes[minute] = utc_text(when)[:16]
+                seconds = local[16:-6]
+                utc = (
+                    f"{utc_minute}{seconds}Z"
+                    if len(seconds) > 3
+                    else f"{utc_minute}{seconds}.000000Z"
+                )
+            elif when.utcoffset() is None:
                 raise InvalidFieldError(
                     f"messages[{index}].sent_at", "the time must be timezone-aware"
                 )
+            else:
+                utc = utc_text(when)
+            sender = m.sender
             kind = m.kind
             if kind == "message":
                 if not sender:
@@ -393,56 +425,66 @@ def _write_messages(
                     raise InvalidFieldError(f"messages[{index}].flags", "a flag is not a word")
                 flags = flags_text(m.flags)
             index += 1
-            utc = (
-                when.astimezone(utc_zone).replace(tzinfo=None).isoformat("T", "microseconds") + "Z"
-            )
-            identity = sha256(
-                encode(
-                    ("message", method, conversation, utc,
-                     system_sender if sender is None else sender, m.text)
-                )
-            ).digest()  # fmt: skip
             atts = "[]"
             if m.attachments:
                 atts = canonical_json([a.to_dict() for a in m.attachments])
                 for a in m.attachments:
                     repo.ensure_blob(conn, sha256=a.sha256, size=a.size, stored_at=at_text)
-            prepared.append(
-                (identity, utc, zone_name(when), when.isoformat(), sender, m.text, atts, kind,
-                 flags)
-            )  # fmt: skip
-        held = (
-            set()
-            if new_record
-            else repo.existing_identities(conn, identities=[p[0] for p in prepared])
-        )
-        rows: list[tuple[Any, ...]] = []
-        digests = []
-        position = 0
-        next_seq = seq + 1
-        for identity, utc, zone, local, sender, text_, atts, kind, flags in prepared:
-            if identity in seen or identity in held:
+            who = system_sender if sender is None else sender
+            who_json = quoted.get(who)
+            if who_json is None:
+                who_json = quoted[who] = quote(who)
+            text_ = m.text
+            # sender and text, closing the list: the tail of both canonical lists
+            tail = f"{who_json},{quote(text_)}]"
+            identity = sha256(f'{identity_head}{utc}",{tail}'.encode()).digest()
+            if identity in seen:
                 held_total += 1
                 continue
             seen.add(identity)
-            if kind == "message" and flags == "[]":
-                head = encode((record_uid, identity.hex(), utc, zone, local, sender, text_))
+            tz = when.tzinfo
+            # others may name a different offset per instant (or not be hashable)
+            fixed = type(tz) in _FIXED_ZONES
+            zone_pair = zones.get(tz) if fixed else None
+            if zone_pair is None:
+                zone = zone_name(when)
+                zone_pair = (zone, quote(zone))
+                if fixed:
+                    zones[tz] = zone_pair
+            zone = zone_pair[0]
+            if kind == "message" and flags == "[]":  # sender is set: the seven-string form
+                canonical = (
+                    f'{message_head}{identity.hex()}","{utc}",{zone_pair[1]},"{local}",{tail}'
+                    f"\x1e{atts}"
+                ).encode()
             else:
-                head = canonical_bytes(
-                    [record_uid, identity.hex(), utc, zone, local, sender, text_, kind, flags]
+                canonical = (
+                    canonical_bytes(
+                        [record_uid, identity.hex(), utc, zone, local, sender, text_, kind, flags]
+                    )
+                    + b"\x1e"
+                    + atts.encode()
                 )
-            digest = sha256(head + b"\x1e" + atts.encode("utf-8")).digest()
-            digests.append(digest)
             rows.append(
                 (record_id, next_seq, position, identity, utc, zone, local, sender, text_, atts,
-                 kind, flags, digest)
+                 kind, flags, sha256(canonical).digest())
             )  # fmt: skip
             position += 1
-        skipped = len(batch) - len(rows)
+        if rows and not new_record:
+            held = repo.existing_identities(
+                conn, record_id=record_id, keys=[(r[4], r[3]) for r in rows]
+            )
+            if held:
+                kept = [r for r in rows if r[3] not in held]
+                held_total += len(rows) - len(kept)
+                rows = [(*r[:2], p, *r[3:]) for p, r in enumerate(kept)]
         if not rows:
             continue
+        skipped = len(batch) - len(rows)
         seq = next_seq
-        event = MessagesAdded(record_uid, len(rows), messages_digest(digests), skipped)
+        # the batch digest hashes the digests in position order (one concatenation: same bytes)
+        digest = messages_digest([b"".join([r[12] for r in rows])])
+        event = MessagesAdded(record_uid, len(rows), digest, skipped)
         entry = make_entry(event, seq=seq, prev_hash=prev, actor=actor, at=now)
         repo.insert_entries(conn, [entry])
         repo.insert_messages(conn, rows=rows)

@@ -517,16 +517,29 @@ MESSAGE_COLUMNS = (
 )
 
 
-def existing_identities(conn: Connection, *, identities: Sequence[bytes]) -> set[bytes]:
-    """Which of ``identities`` (raw 32-byte digests) are already stored."""
+def existing_identities(
+    conn: Connection, *, record_id: int, keys: Iterable[tuple[str, bytes]]
+) -> set[bytes]:
+    """Which of the messages ``keys`` (``(sent_at_utc, identity)``, the identity a raw 32-byte
+    digest) record ``record_id`` already holds.
+
+    An identity hashes the message's time, so it is looked up by record and time on the unique
+    ``(record_id, sent_at_utc, identity)`` index: one probe per distinct time.
+    """
+    wanted: set[bytes] = set()
+    times: set[str] = set()
+    for sent_at_utc, identity in keys:
+        wanted.add(identity)
+        times.add(sent_at_utc)
+    ordered = sorted(times)
     found: set[bytes] = set()
-    for i in range(0, len(identities), _IN_CHUNK):
-        chunk = list(identities[i : i + _IN_CHUNK])
-        found.update(
-            bytes(r[0])
-            for r in conn.execute(select(messages.c.identity).where(messages.c.identity.in_(chunk)))
+    for i in range(0, len(ordered), _IN_CHUNK):
+        query = select(messages.c.identity).where(
+            messages.c.record_id == record_id,
+            messages.c.sent_at_utc.in_(ordered[i : i + _IN_CHUNK]),
         )
-    return found
+        found.update(bytes(r[0]) for r in conn.execute(query))
+    return found & wanted
 
 
 def insert_messages(conn: Connection, *, rows: Sequence[tuple[Any, ...]]) -> None:

@@ -16,7 +16,6 @@ from sqlalchemy import (
     BigInteger,
     Column,
     ForeignKey,
-    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -122,7 +121,7 @@ messages = Table(
     Column("record_id", RowId, ForeignKey("records.id", ondelete="CASCADE"), nullable=False),
     Column("entry_seq", RowId, ForeignKey("ledger.seq"), nullable=False),
     Column("position", Integer, nullable=False),
-    Column("identity", Digest, nullable=False, unique=True),
+    Column("identity", Digest, nullable=False),
     Column("sent_at_utc", UtcText, nullable=False),
     Column("sent_zone", String(64), nullable=False),
     Column("sent_local", String(40), nullable=False),
@@ -133,5 +132,7 @@ messages = Table(
     Column("flags", Text, nullable=False, server_default="[]"),  # canonical JSON, sorted
     Column("sha256", Digest, nullable=False),
     UniqueConstraint("entry_seq", "position"),
-    Index("ix_messages_record_id_sent_at_utc", "record_id", "sent_at_utc"),
+    # deduplication (an identity hashes the time, so it is unique within a record and time);
+    # grows in time order, unlike an index on the random identity alone; listing uses its prefix
+    UniqueConstraint("record_id", "sent_at_utc", "identity"),
 )
