@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate, repeat
 from typing import IO, Any, TypeVar
 
-from commsgov.ingest._time import _day_is_regular, localise
+from commsgov.ingest._time import localise, regular_midnight
 from commsgov.ingest.errors import AmbiguousDateOrderError, ParseError
 from commsgov.ingest.model import DateOrder, ParsedAttachment, ParsedChat, ParsedMessage
 
@@ -155,11 +155,23 @@ def _order_candidates(dates: Iterable[tuple[str, str, str]]) -> list[DateOrder]:
     dates = list(dates)
     if dates and all(len(a) >= 3 for a, _, _ in dates):
         return ["ymd"]
+    # every date is valid when every year is, every (day, month) is in a leap year, and each
+    # 29 February is in a leap year: the same as building every date, with far fewer built
+    try:
+        for year in {c for _, _, c in dates}:
+            dt.date(_year(year), 1, 1)
+    except ValueError:
+        return []
+    pairs = {(a, b) for a, b, _ in dates}
     orders: list[DateOrder] = []
     for order in ("dmy", "mdy"):
         try:
-            for a, b, c in dates:
-                _to_date(a, b, c, order)
+            for a, b in pairs:
+                when = _to_date(a, b, "00", order)  # 2000: a leap year
+                if when.month == 2 and when.day == 29:
+                    for x, y, c in dates:
+                        if (x, y) == (a, b):
+                            _to_date(a, b, c, order)
         except ValueError:
             continue
         orders.append(order)
@@ -255,8 +267,9 @@ class _Memo(dict[_K, _V]):
         return value
 
 
-def _blocks(stream: IO[bytes], file: str, *, first_size: int = 0) -> Iterator[tuple[str, int]]:
-    """Whole lines of ``stream`` in blocks of about 4 MiB: ``("\n" + lines, first line number)``.
+def _blocks(stream: IO[bytes], file: str, *, first_size: int = 0) -> Iterator[tuple[str, int, int]]:
+    """Whole lines of ``stream`` in blocks of about 4 MiB: ``"\n" + lines``, the first line's
+    number, and how many ``"\n"`` the block has.
 
     Every line of a block is preceded by ``"\n"`` (so a header is found by searching for
     ``"\n"`` + header) and the block's last line terminator is dropped.
@@ -292,10 +305,11 @@ def _blocks(stream: IO[bytes], file: str, *, first_size: int = 0) -> Iterator[tu
         except UnicodeDecodeError as exc:
             bad = line + block.count(b"\n", 1, exc.start)
             raise WhatsAppError("not UTF-8 text", file=file, line=bad) from None
-        yield text, line
+        newlines = block.count(b"\n")
+        yield text, line, newlines
         if not chunk:
             return
-        line += block.count(b"\n")
+        line += newlines
 
 
 def _survey(stream: IO[bytes], file: str) -> tuple[_Fingerprint, list[tuple[str, str, str]], int]:
@@ -309,7 +323,7 @@ def _survey(stream: IO[bytes], file: str) -> tuple[_Fingerprint, list[tuple[str,
     fast: re.Pattern[str] | None = None
     seen: dict[str, None] = {}  # date strings already split into ``dates[layout]``
     # a small first block finds the layout with the general regex; the rest is read fast
-    for text, _ in _blocks(stream, file, first_size=min(_BLOCK_BYTES, 1 << 16)):
+    for text, _, _ in _blocks(stream, file, first_size=min(_BLOCK_BYTES, 1 << 16)):
         if layout is not None and fast is not None:
             # one scan finds the dates of the layout's headers, and "" for a line that starts
             # like a header but is not one in that layout; with none of those, this is exact
@@ -456,7 +470,7 @@ def _parse_stream(
 
     def date_parts(text: str) -> tuple[int, bool, int, int] | None:
         """(year as written, whether it has two digits, month, day)."""
-        parts = [p.strip() for p in text.split(sep)]
+        parts = text.split(sep)  # (the layout's regex allows only digits around ``sep``)
         if len(parts) != 3:
             return None
         a, b, c = parts
@@ -473,6 +487,7 @@ def _parse_stream(
         return bits[0] if bits is not None and bits[1] else None
 
     year_of = _Memo(two_digit_year)
+    year_field = operator.itemgetter(0 if order == "ymd" else 2)
 
     def day_memo(century: int) -> _Memo[str, _Day | None]:
         """Dates as written -> day data, with two-digit years in ``century``."""
@@ -487,10 +502,7 @@ def _parse_stream(
             except ValueError:
                 return None
             seconds = (date.toordinal() - 719163) * 86400
-            if not _day_is_regular(tz, date):
-                return (year, bits[2], bits[3], seconds, None)
-            # a datetime plus a timedelta costs a sixth of building one from its fields
-            return (year, bits[2], bits[3], seconds, dt.datetime(year, bits[2], bits[3], tzinfo=tz))
+            return (year, bits[2], bits[3], seconds, regular_midnight(date, tz))
 
         return _Memo(day_of)
 
@@ -559,9 +571,9 @@ def _parse_stream(
         if block is None:
             final = True
             parts: list[str] = [""]
-            base_line = 0
+            base_line = newlines = 0
         else:
-            text, base_line = block
+            text, base_line, newlines = block
             parts = header_re.split(text)
         lead = parts[0]
         if lead:
@@ -580,18 +592,21 @@ def _parse_stream(
         if new_dates:
             # the whole block's header data at once, at C speed where it can be
             new_bodies = parts[4::4]
-            first_line = base_line + lead.count("\n")
-            steps = map(operator.add, map(str.count, new_bodies, repeat("\n")), repeat(1))
-            new_lines = list(accumulate(steps, initial=first_line))
-            new_lines.pop()
+            lead_lines = lead.count("\n")
+            first_line = base_line + lead_lines
+            if newlines == lead_lines + len(new_dates):  # every message is one line
+                new_lines = list(range(first_line, first_line + len(new_dates)))
+            else:
+                steps = map(operator.add, map(str.count, new_bodies, repeat("\n")), repeat(1))
+                new_lines = list(accumulate(steps, initial=first_line))
+                new_lines.pop()
             new_days: list[_Day | None]
-            yys = set(map(year_of.__getitem__, dict.fromkeys(new_dates)))
+            years = set(map(year_field, map(str.split, dict.fromkeys(new_dates), repeat(sep))))
+            yys = [int(year) for year in years if len(year) <= 2]
             if not (
-                any(yy is not None and yy <= 10 for yy in yys)
-                and (
-                    any(yy is not None and yy >= 90 for yy in yys)
-                    or (previous_yy is not None and previous_yy >= 90)
-                )
+                yys
+                and min(yys) <= 10
+                and (max(yys) >= 90 or (previous_yy is not None and previous_yy >= 90))
             ):
                 # no two-digit year can roll into a new century in this block
                 memo = day_memos.get(century) or day_memos.setdefault(century, day_memo(century))
@@ -608,7 +623,7 @@ def _parse_stream(
                     memo = day_memos.get(century) or day_memos.setdefault(
                         century, day_memo(century)
                     )
-                    new_days.extend(repeat(memo[date_s], sum(1 for _ in run)))
+                    new_days.extend(repeat(memo[date_s], len(list(run))))
                     previous_date = date_s
             previous_date = new_dates[-1]
             last_yy = year_of[previous_date]
@@ -771,7 +786,12 @@ def _build(
             append(_message(body, at, line))
             continue
         text = body[colon + 2 :]
-        if text[:1] in "<V" or text[-1:] in ")>" or text in deleted:  # ("" is in any string)
+        if (
+            text[:1] in "<"  # ("" too)
+            or text[-1:] in ")>"
+            or text in deleted
+            or (text[0] == "V" and text.startswith("View once"))
+        ):
             append(_message(body, at, line))
             continue
         append(message(at, known[0], text, "message", (), (), line))
