@@ -248,6 +248,8 @@ _Day = tuple[int, int, int, int, dt.datetime | None]
 #: a time: hour, minute, second, seconds since midnight, and those as a timedelta
 _Clock = tuple[int, int, int, int, dt.timedelta]
 _SECONDS = operator.itemgetter(3)
+_KEY = operator.itemgetter(0)
+_LAST = operator.itemgetter(2)
 _K = TypeVar("_K")
 _V = TypeVar("_V")
 
@@ -267,11 +269,11 @@ class _Memo(dict[_K, _V]):
         return value
 
 
-def _blocks(stream: IO[bytes], file: str, *, first_size: int = 0) -> Iterator[tuple[str, int, int]]:
-    """Whole lines of ``stream`` in blocks of about 4 MiB: ``"\n" + lines``, the first line's
-    number, and how many ``"\n"`` the block has.
+def _raw_blocks(stream: IO[bytes], *, first_size: int = 0) -> Iterator[tuple[bytes, int, int]]:
+    """Whole lines of ``stream`` in blocks of about 4 MiB: ``b"\n" + lines``, the first line's
+    number, and how many ``b"\n"`` the block has.
 
-    Every line of a block is preceded by ``"\n"`` (so a header is found by searching for
+    Every line of a block is preceded by ``b"\n"`` (so a header is found by searching for
     ``"\n"`` + header) and the block's last line terminator is dropped.
     """
     carry = b""
@@ -297,19 +299,28 @@ def _blocks(stream: IO[bytes], file: str, *, first_size: int = 0) -> Iterator[tu
             first = False
             if data.startswith(b"\xef\xbb\xbf"):
                 start = 3
-        # one copy in bytes, then one decode: slicing or concatenating the decoded text would
-        # copy it again at up to 4 bytes a character
-        block = b"\n".join((b"", memoryview(data)[start:end]))
-        try:
-            text = block.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            bad = line + block.count(b"\n", 1, exc.start)
-            raise WhatsAppError("not UTF-8 text", file=file, line=bad) from None
+        block = b"\n".join((b"", memoryview(data)[start:end]))  # (one copy)
         newlines = block.count(b"\n")
-        yield text, line, newlines
+        yield block, line, newlines
         if not chunk:
             return
         line += newlines
+
+
+def _decode(block: bytes, line: int, file: str) -> str:
+    """A block from ``_raw_blocks`` as text, or an error naming the first line that is not UTF-8."""
+    try:
+        return block.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = line + block.count(b"\n", 1, exc.start)
+        raise WhatsAppError("not UTF-8 text", file=file, line=bad) from None
+
+
+def _blocks(stream: IO[bytes], file: str) -> Iterator[tuple[str, int, int]]:
+    """The blocks of ``_raw_blocks``, decoded (slicing or concatenating decoded text would copy
+    it again at up to 4 bytes a character, so that is done in bytes)."""
+    for block, line, newlines in _raw_blocks(stream):
+        yield _decode(block, line, file), line, newlines
 
 
 def _survey(stream: IO[bytes], file: str) -> tuple[_Fingerprint, list[tuple[str, str, str]], int]:
@@ -320,34 +331,44 @@ def _survey(stream: IO[bytes], file: str) -> tuple[_Fingerprint, list[tuple[str,
     last_year: dict[_Fingerprint, str] = {}
     rollovers: Counter[_Fingerprint] = Counter()
     layout: _Fingerprint | None = None  # the layout seen so far, once there is one
-    fast: re.Pattern[str] | None = None
-    seen: dict[str, None] = {}  # date strings already split into ``dates[layout]``
+    fast: re.Pattern[bytes] | None = None
+    fast_dates: dict[bytes, None] = {}  # dates found fast, not yet split into dates[layout]
+
+    def flush() -> None:
+        if layout is not None and fast_dates:
+            sep = str(layout[1])
+            known = dates[layout]
+            for date_b in fast_dates:
+                a, b, c = date_b.decode().split(sep)
+                known[(a, b, c)] = None
+            fast_dates.clear()
+
     # a small first block finds the layout with the general regex; the rest is read fast
-    for text, _, _ in _blocks(stream, file, first_size=min(_BLOCK_BYTES, 1 << 16)):
+    for block, line, _ in _raw_blocks(stream, first_size=min(_BLOCK_BYTES, 1 << 16)):
         if layout is not None and fast is not None:
-            # one scan finds the dates of the layout's headers, and "" for a line that starts
-            # like a header but is not one in that layout; with none of those, this is exact
-            found = fast.findall(text)
-            if "" not in found:
+            # one scan of the bytes finds the dates of the layout's headers, and b"" for a line
+            # that starts like a header but is not one in that layout (or might not be: see
+            # _survey_regex); with none of those, this is exact
+            found = fast.findall(block)
+            if b"" not in found:
                 prints[layout] += len(found)
-                known = dates[layout]
-                sep = str(layout[1])
-                for date_s in dict.fromkeys(found):
-                    if date_s not in seen:
-                        seen[date_s] = None
-                        a, b, c = date_s.split(sep)
-                        known[(a, b, c)] = None
+                fast_dates.update(dict.fromkeys(found))
                 # two-digit years: only where the date changes can the century turn
+                sep_b = str(layout[1]).encode()
+                days = map(_KEY, itertools.groupby(found))
+                years = map(_LAST, map(bytes.rpartition, days, repeat(sep_b)))
                 before = last_year.get(layout)
-                for date_s, _run in itertools.groupby(found):
-                    c = date_s.rpartition(sep)[2]
-                    if before != c:
-                        if before is not None and _rolls_over(before, c):
+                for year_b, _run in itertools.groupby(years):
+                    year = year_b.decode()
+                    if before != year:
+                        if before is not None and _rolls_over(before, year):
                             rollovers[layout] += 1
-                        before = c
+                        before = year
                 if before is not None:
                     last_year[layout] = before
                 continue
+        flush()
+        text = _decode(block, line, file)
         for m in _HEADER_NL.finditer(text):
             g = m.group(*_FP_GROUPS)
             marker = g[9] or g[7]
@@ -377,7 +398,7 @@ def _survey(stream: IO[bytes], file: str) -> tuple[_Fingerprint, list[tuple[str,
             if best != layout:
                 layout = best
                 fast = _survey_regex(layout)
-                seen = {}
+    flush()
     if not prints:
         raise WhatsAppError("no WhatsApp message header found", file=file, line=1)
     layout = prints.most_common(1)[0][0]
@@ -421,13 +442,89 @@ def _layout_regex(fp: _Fingerprint) -> re.Pattern[str]:
     return re.compile(r"\n(" + _LEAD + is_open + f"({date})" + rest + ")")
 
 
-def _survey_regex(fp: _Fingerprint) -> re.Pattern[str]:
-    """After a newline: a header in this one layout, giving its date, or any other line that
-    starts like a header in any layout, giving ``""``."""
+#: bytes patterns for the survey: ASCII digits and whitespace only, lead marks as UTF-8
+_DIGIT_B = rb"[0-9]"
+#: a character that might be a digit: an ASCII one, or one that is not ASCII and not among the
+#: alphabets below U+0660 (the first decimal digits outside ASCII), in UTF-8
+_MAYBE_DIGIT_B = rb"(?:[0-9]|[\xd9-\xf4][\x80-\xbf]+)"
+_LEAD_B = rb"(?:\xe2\x80[\x8e\x8f\xaa-\xae]|\xef\xbb\xbf)*"
+
+
+def _survey_regex(fp: _Fingerprint) -> re.Pattern[bytes]:
+    """After a newline, in bytes: a header in this one layout, giving its date, or any other
+    line that starts like a header in any layout, giving ``b""``.
+
+    The layout's header is matched with ASCII digits and whitespace only, so it matches only
+    where the text pattern does; a header that needs more (a digit or a space outside ASCII)
+    starts like a header by the second, looser pattern, which gives ``b""`` and so sends the
+    block to the exact, slower path.
+    """
     is_open, date, rest = _layout_parts(fp, time_group=False)
-    return re.compile(
-        r"\n" + _LEAD + rf"(?:{is_open}({date})(?={rest})|\[?\d{{1,4}}[./-] ?\d{{1,2}}[./-])"
-    )
+    layout = f"{is_open}({date})(?={rest})"
+    pattern = _ascii_bytes(layout)
+    loose = rb"\[?%s{1,4}[./-] ?%s{1,2}[./-]" % (_MAYBE_DIGIT_B, _MAYBE_DIGIT_B)
+    return re.compile(rb"\n" + _LEAD_B + rb"(?:" + pattern + rb"|" + loose + rb")")
+
+
+def _ascii_bytes(pattern: str) -> bytes:
+    """A text regex of ``_layout_parts`` as a bytes regex that matches only where it matches:
+    ``\\d`` and ``\\s`` become their ASCII classes, any other character its UTF-8, in a group
+    (so that a quantifier after it applies to the whole character); a class with characters
+    outside ASCII becomes a group of alternatives."""
+    out: list[bytes] = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "[":
+            end = pattern.index("]", i + 2)  # (no class here has "]" in it)
+            chars = _class_chars(pattern[i + 1 : end])
+            if chars is None or all(c.isascii() for c in chars):
+                out.append(pattern[i : end + 1].encode("ascii"))
+            else:
+                out.append(b"(?:" + b"|".join(re.escape(c.encode()) for c in chars) + b")")
+            i = end + 1
+            continue
+        if ch == "\\":
+            code = pattern[i + 1]
+            if code == "d":
+                out.append(rb"[0-9]")
+            elif code == "s":
+                out.append(rb"[ \t\n\r\f\v]")
+            elif code == "u":
+                out.append(b"(?:" + re.escape(chr(int(pattern[i + 2 : i + 6], 16)).encode()) + b")")
+                i += 6
+                continue
+            else:
+                out.append(pattern[i : i + 2].encode())  # an escaped character, as in re.escape
+            i += 2
+            continue
+        out.append(ch.encode() if ch.isascii() else b"(?:" + re.escape(ch.encode()) + b")")
+        i += 1
+    return b"".join(out)
+
+
+def _class_chars(body: str) -> list[str] | None:
+    """The characters of a regex class's body (``a-z``, ``\\u200e``...); None when it has an
+    ASCII-only escape such as ``\\d`` (then it is ASCII and kept as it is)."""
+    items: list[str] = []
+    i = 0
+    while i < len(body):
+        if body[i] == "\\":
+            if body[i + 1] != "u":
+                if body[i + 1].isalpha():
+                    return None
+                items.append(body[i + 1])
+                i += 2
+                continue
+            items.append(chr(int(body[i + 2 : i + 6], 16)))
+            i += 6
+        else:
+            items.append(body[i])
+            i += 1
+        if len(items) >= 3 and items[-2] == "-":
+            hi, _, lo = items.pop(), items.pop(), items.pop()
+            items += [chr(c) for c in range(ord(lo), ord(hi) + 1)]
+    return items
 
 
 def parse_stream(
