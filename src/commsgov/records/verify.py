@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import attrgetter, itemgetter
 from typing import Any, NamedTuple
 
 from commsgov.records.canonical import (
@@ -60,6 +62,35 @@ class MessageRow(NamedTuple):
     kind: str
     flags_json: str
     sha256: bytes
+
+
+class EntryDigest(NamedTuple):
+    """One messages-added entry as a store's fast path read it (:meth:`Verifier.message_digests`).
+
+    The store builds each message's canonical bytes in the database, hashes them with
+    :func:`message_digests`, and compares them with the stored hashes; the verifier compares the
+    rest with the ledger, and checks exactly from the rows whatever does not match.
+    """
+
+    seq: int
+    #: how many rows of this entry belong to the entry's record
+    rows: int
+    #: SHA-256 over the recomputed message digests in position order (hex): the batch digest
+    digest: str
+    #: every recomputed digest equals the stored one, positions run 0, 1, 2, ...
+    matches: bool
+    #: the attachments JSON of the messages that have attachments
+    attachments: list[str]
+
+
+def message_digests(canonical: Iterable[bytes]) -> bytes:
+    """The SHA-256 digests of messages' canonical bytes, concatenated (raw, 32 bytes each).
+
+    >>> message_digests([b"a", b"b"])[32:36].hex()
+    '3e23e816'
+    """
+    sha256 = hashlib.sha256
+    return b"".join([sha256(b).digest() for b in canonical])
 
 
 @dataclass(slots=True)
@@ -240,20 +271,83 @@ class Verifier:
     def message_rows(self, rows: Iterable[MessageRow]) -> Break | None:
         """Check messages, streamed in ``(entry_seq, position)`` order, against their batches.
 
-        Rows may be plain tuples in :class:`MessageRow` field order (what a database cursor
-        gives); this loop is the hot path of verify, so it unpacks them and builds each
-        message's canonical bytes inline (exactly :func:`message_canonical`).
+        This is the exact check: each message's canonical bytes are rebuilt here from its
+        columns (exactly :func:`message_canonical`). Rows may be plain tuples in
+        :class:`MessageRow` field order (what a database cursor gives).
         """
         seen: set[int] = set()
-        current: int | None = None
+        checked = 0
+        for seq, group in groupby(rows, key=itemgetter(0)):
+            problem, count = self._entry_rows(seq, group, seen)
+            if problem:
+                return problem
+            checked += count
+        self.messages_checked += checked
+        return self._missing_batches(seen)
+
+    def message_digests(
+        self,
+        found: Iterable[EntryDigest],
+        *,
+        total: int,
+        rows: Callable[[int | None], Iterable[MessageRow]],
+    ) -> Break | None:
+        """Check messages from the store's fast path, entry by entry (see :class:`EntryDigest`).
+
+        ``found`` holds one :class:`EntryDigest` per messages-added entry (any order), ``total``
+        is the number of message rows stored, and ``rows(seq)`` gives the rows of entry ``seq``
+        (all rows for ``None``) for :meth:`message_rows`. An entry whose fast-path figures do
+        not match the ledger is checked again exactly from its rows before anything is called
+        broken, so a difference in how the database encodes a string can never raise a false
+        alarm; if a problem is real (or some rows belong to no entry checked), the whole table
+        is checked exactly, so the break reported is the one :meth:`message_rows` finds first.
+        """
+        checked = 0
+        seen: set[int] = set()
+        blobs: list[str] = []
+        for e in sorted(found, key=attrgetter("seq")):
+            batch = self.batches.get(e.seq)
+            if (
+                batch is not None
+                and batch.uid not in self.disposed
+                and e.matches
+                and e.rows == batch.count
+                and e.digest == batch.digest
+            ):
+                checked += e.rows
+                seen.add(e.seq)
+                blobs.extend(e.attachments)
+                continue
+            if not e.rows and e.matches:
+                continue  # nothing stored: fine for a disposed record, else reported below
+            # the fast path disagrees: decide from the rows themselves
+            problem, count = self._entry_rows(e.seq, rows(e.seq), seen)
+            if problem:
+                break
+            checked += count
+        else:
+            if checked == total:
+                self.messages_checked += checked
+                for atts in blobs:
+                    self.message_blobs.update(a["sha256"] for a in json.loads(atts))
+                return self._missing_batches(seen)
+        return self.message_rows(rows(None))
+
+    def message_batches(self) -> list[tuple[int, str]]:
+        """``(entry seq, record uid)`` of every messages-added entry, for the fast path."""
+        return [(seq, b.uid) for seq, b in sorted(self.batches.items())]
+
+    def _entry_rows(
+        self, seq: int, rows: Iterable[MessageRow], seen: set[int]
+    ) -> tuple[Break | None, int]:
+        """Check the rows of entry ``seq`` exactly; the first problem and how many were read."""
         hasher = hashlib.sha256()
-        position = 0
         sha256 = hashlib.sha256
         encode = canonical_strings
-        checked = 0
+        position = 0
         for row in rows:
             (
-                seq,
+                _seq,
                 pos,
                 uid,
                 raw_identity,
@@ -268,17 +362,8 @@ class Verifier:
                 stored,
             ) = row
             identity = bytes(raw_identity).hex()
-            if seq != current:
-                if current is not None:
-                    problem = self._close_batch(current, hasher, position)
-                    if problem:
-                        return problem
-                if seq in seen:
-                    return Break("message", "messages of this entry are out of order", seq, uid)
-                current = seq
+            if not position and seq not in seen:
                 seen.add(seq)
-                hasher = sha256()
-                position = 0
                 batch = self.batches.get(seq)
                 if batch is None:
                     return Break(
@@ -286,14 +371,16 @@ class Verifier:
                         f"message {identity[:16]}... cites no messages-added entry",
                         seq,
                         uid,
-                    )
+                    ), 0
                 if batch.uid != uid:
                     return Break(
                         "message",
                         f"message {identity[:16]}... belongs to record {batch.uid} in the ledger",
                         seq,
                         uid,
-                    )
+                    ), 0
+            elif not position:
+                return Break("message", "messages of this entry are out of order", seq, uid), 0
             if pos != position:
                 return Break(
                     "message",
@@ -301,7 +388,7 @@ class Verifier:
                     "(a message was deleted or moved)",
                     seq,
                     uid,
-                )
+                ), 0
             if kind == "message" and flags == "[]" and sender is not None:
                 head = encode((uid, identity, utc, zone, local, sender, text_))
             else:
@@ -316,17 +403,16 @@ class Verifier:
                     "its sha256: its content was changed",
                     seq,
                     uid,
-                )
+                ), 0
             if atts != "[]":
                 self.message_blobs.update(a["sha256"] for a in json.loads(atts))
             hasher.update(digest)
             position += 1
-            checked += 1
-        self.messages_checked += checked
-        if current is not None:
-            problem = self._close_batch(current, hasher, position)
-            if problem:
-                return problem
+        if not position:
+            return None, 0
+        return self._close_batch(seq, hasher, position), position
+
+    def _missing_batches(self, seen: set[int]) -> Break | None:
         for seq in sorted(set(self.batches) - seen):
             batch = self.batches[seq]
             if batch.uid in self.disposed or batch.count == 0:

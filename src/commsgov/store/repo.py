@@ -597,17 +597,21 @@ def _hex_digests(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def iter_message_rows(conn: Connection, *, chunk: int = 20000) -> Iterator[MessageRow]:
-    """Every message in ``(entry_seq, position)`` order, as verify reads it (streamed).
+def iter_message_rows(
+    conn: Connection, *, chunk: int = 20000, entry_seq: int | None = None
+) -> Iterator[MessageRow]:
+    """Every message (or those of ledger entry ``entry_seq``) in ``(entry_seq, position)``
+    order, as verify reads it (streamed).
 
     Rows are database rows in :class:`~commsgov.records.verify.MessageRow` field order (the
     record's uid joined in; ``None`` when the record row is gone; digests as raw bytes).
     """
+    where = "" if entry_seq is None else f"WHERE m.entry_seq = {int(entry_seq)} "
     sql = (
         "SELECT m.entry_seq, m.position, r.uid, {identity}, m.sent_at_utc, m.sent_zone, "
         "m.sent_local, m.sender, m.text, m.attachments_json, m.kind, m.flags, {sha256} "
         "FROM messages AS m "
-        "LEFT JOIN records AS r ON r.id = m.record_id ORDER BY m.entry_seq, m.position"
+        f"LEFT JOIN records AS r ON r.id = m.record_id {where}ORDER BY m.entry_seq, m.position"
     )
     # SQLite columns hold whatever was written: read digests as bytes even if tampered with
     cast = "CAST(m.{0} AS BLOB)" if conn.dialect.name == "sqlite" else "m.{0}"
