@@ -190,3 +190,31 @@ def test_bulk_path_matches_the_pure_definitions_in_every_zone(store: Any) -> Non
             )
         )  # fmt: skip
     assert svc.verify(store).ok
+
+
+def test_an_error_while_the_next_batch_is_prepared_writes_nothing(store: Any) -> None:
+    """Batches after the first are prepared in a worker thread; whatever it raises (here a
+    parser's error from a generator) reaches the caller and the whole import is rolled back."""
+
+    class ParseError(Exception):
+        """What a parser raises at a bad line."""
+
+    def messages() -> Any:
+        yield from conversation(25)
+        raise ParseError("chat.txt, line 26: not a message")
+
+    with pytest.raises(ParseError, match="line 26"):
+        svc.store_conversation(store, record=chat(), messages=messages(), batch_size=10)
+    ((ledger, records, stored),) = sql(
+        store,
+        "SELECT (SELECT count(*) FROM ledger), (SELECT count(*) FROM records), "
+        "(SELECT count(*) FROM messages)",
+    )
+    assert (ledger, records, stored) == (0, 0, 0)
+    # and a generator that ends normally is written in full, batch after batch
+    done = svc.store_conversation(
+        store, record=chat(), messages=iter(conversation(25)), batch_size=10
+    )
+    assert (done.new_messages, done.entries) == (25, 1 + 3)
+    _index_agrees(store)
+    assert svc.verify(store).ok

@@ -45,7 +45,9 @@ import mimetypes
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -331,13 +333,8 @@ _FIXED_ZONES = (ZoneInfo, dt.timezone)
 
 
 def _chunks(items: Iterable[MessageDraft], size: int) -> Iterator[list[MessageDraft]]:
-    batch: list[MessageDraft] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
+    it = iter(items)
+    while batch := list(islice(it, size)):
         yield batch
 
 
@@ -379,13 +376,23 @@ def _write_messages(
     quoted: dict[str, str] = {}  # sender -> its JSON string
     zones: dict[Any, tuple[str, str]] = {}  # tzinfo -> (zone name, its JSON string)
     utc_minutes: dict[str, str] = {}  # local minute and offset -> UTC minute
-    new_total = held_total = entries = 0
     seen: set[bytes] = set()
-    index = 0
-    for batch in _chunks(messages, batch_size):
-        next_seq = seq + 1
+    chunks = _chunks(messages, batch_size)
+    done = 0  # messages prepared so far (errors name a message by its index)
+
+    def prepare(entry_seq: int) -> tuple[int, list[tuple[Any, ...]], int, list[AttachmentRef]]:
+        """The next batch's size, its new rows, repeats within the import, attached files."""
+        nonlocal done
+        batch = next(chunks, [])
         rows: list[tuple[Any, ...]] = []
-        position = 0
+        files: list[AttachmentRef] = []
+        repeated = position = 0
+        index = done
+        add_row = rows.append
+        remember = seen.add
+        cached_minute = utc_minutes.get
+        cached_zone = zones.get
+        cached_sender = quoted.get
         for m in batch:
             when = m.sent_at
             local = when.isoformat()
@@ -393,7 +400,7 @@ def _write_messages(
             # seconds are the same when the offset is whole minutes, as "+HH:MM" says it is)
             if local[-6] in "+-" and local[-3] == ":":
                 minute = local[:16] + local[-6:]
-                utc_minute = utc_minutes.get(minute)
+                utc_minute = cached_minute(minute)
                 if utc_minute is None:
                     if len(utc_minutes) > 4096:
                         utc_minutes.clear()
@@ -428,10 +435,9 @@ def _write_messages(
             atts = "[]"
             if m.attachments:
                 atts = canonical_json([a.to_dict() for a in m.attachments])
-                for a in m.attachments:
-                    repo.ensure_blob(conn, sha256=a.sha256, size=a.size, stored_at=at_text)
+                files.extend(m.attachments)
             who = system_sender if sender is None else sender
-            who_json = quoted.get(who)
+            who_json = cached_sender(who)
             if who_json is None:
                 who_json = quoted[who] = quote(who)
             text_ = m.text
@@ -439,13 +445,13 @@ def _write_messages(
             tail = f"{who_json},{quote(text_)}]"
             identity = sha256(f'{identity_head}{utc}",{tail}'.encode()).digest()
             if identity in seen:
-                held_total += 1
+                repeated += 1
                 continue
-            seen.add(identity)
+            remember(identity)
             tz = when.tzinfo
             # others may name a different offset per instant (or not be hashable)
             fixed = type(tz) in _FIXED_ZONES
-            zone_pair = zones.get(tz) if fixed else None
+            zone_pair = cached_zone(tz) if fixed else None
             if zone_pair is None:
                 zone = zone_name(when)
                 zone_pair = (zone, quote(zone))
@@ -465,32 +471,55 @@ def _write_messages(
                     + b"\x1e"
                     + atts.encode()
                 )
-            rows.append(
-                (record_id, next_seq, position, identity, utc, zone, local, sender, text_, atts,
+            add_row(
+                (record_id, entry_seq, position, identity, utc, zone, local, sender, text_, atts,
                  kind, flags, sha256(canonical).digest())
             )  # fmt: skip
             position += 1
-        if rows and not new_record:
-            held = repo.existing_identities(
-                conn, record_id=record_id, keys=[(r[4], r[3]) for r in rows]
-            )
-            if held:
-                kept = [r for r in rows if r[3] not in held]
-                held_total += len(rows) - len(kept)
-                rows = [(*r[:2], p, *r[3:]) for p, r in enumerate(kept)]
-        if not rows:
-            continue
-        skipped = len(batch) - len(rows)
-        seq = next_seq
-        # the batch digest hashes the digests in position order (one concatenation: same bytes)
-        digest = messages_digest([b"".join([r[12] for r in rows])])
-        event = MessagesAdded(record_uid, len(rows), digest, skipped)
-        entry = make_entry(event, seq=seq, prev_hash=prev, actor=actor, at=now)
-        repo.insert_entries(conn, [entry])
-        repo.insert_messages(conn, rows=rows)
-        prev = entry.entry_hash
-        new_total += len(rows)
-        entries += 1
+        done = index
+        return len(batch), rows, repeated, files
+
+    new_total = held_total = entries = 0
+    pending: Future[tuple[int, list[tuple[Any, ...]], int, list[AttachmentRef]]] | None = None
+    # the next batch is prepared in a worker thread while SQLite feeds the full-text index with
+    # this one (that step does not hold the GIL); the worker never touches the connection
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="commsgov-write") as pool:
+
+        def prepare_next() -> None:
+            nonlocal pending
+            pending = pool.submit(prepare, seq + 1)
+
+        while True:
+            if pending is None:
+                size, rows, repeated, files = prepare(seq + 1)
+            else:
+                size, rows, repeated, files = pending.result()
+                pending = None
+            if not size:
+                break
+            held_total += repeated
+            for a in files:
+                repo.ensure_blob(conn, sha256=a.sha256, size=a.size, stored_at=at_text)
+            if rows and not new_record:
+                held = repo.existing_identities(
+                    conn, record_id=record_id, keys=[(r[4], r[3]) for r in rows]
+                )
+                if held:
+                    kept = [r for r in rows if r[3] not in held]
+                    held_total += len(rows) - len(kept)
+                    rows = [(*r[:2], p, *r[3:]) for p, r in enumerate(kept)]
+            if not rows:
+                continue
+            seq += 1
+            # the batch digest hashes the digests in position order (one concatenation)
+            digest = messages_digest([b"".join([r[12] for r in rows])])
+            event = MessagesAdded(record_uid, len(rows), digest, size - len(rows))
+            entry = make_entry(event, seq=seq, prev_hash=prev, actor=actor, at=now)
+            repo.insert_entries(conn, [entry])
+            repo.insert_messages(conn, rows=rows, meanwhile=prepare_next)
+            prev = entry.entry_hash
+            new_total += len(rows)
+            entries += 1
     return new_total, held_total, entries
 
 

@@ -13,7 +13,7 @@ the ledger hashes.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -542,13 +542,21 @@ def existing_identities(
     return found & wanted
 
 
-def insert_messages(conn: Connection, *, rows: Sequence[tuple[Any, ...]]) -> None:
+def insert_messages(
+    conn: Connection,
+    *,
+    rows: Sequence[tuple[Any, ...]],
+    meanwhile: Callable[[], object] | None = None,
+) -> None:
     """Insert message rows, each a tuple in :data:`MESSAGE_COLUMNS` order (``identity`` and
     ``sha256`` as raw 32-byte digests), and index them.
 
     One ``executemany`` (``COPY`` on PostgreSQL); on SQLite the full-text index is then fed with
     one ``INSERT ... SELECT`` per ledger entry the rows belong to (PostgreSQL's GIN index is
-    maintained by the database itself).
+    maintained by the database itself). ``meanwhile`` is called once the rows are written,
+    before that indexing step, which runs in SQLite without holding Python's GIL: a caller can
+    start preparing its next batch in another thread there (nothing else may use ``conn`` until
+    this function returns).
     """
     if not rows:
         return
@@ -562,10 +570,14 @@ def insert_messages(conn: Connection, *, rows: Sequence[tuple[Any, ...]]) -> Non
             with cursor.copy(copy_sql) as copy:
                 for row in rows:
                     copy.write_row(row)
+        if meanwhile is not None:
+            meanwhile()
         return
     marks = ", ".join("?" if sqlite else "%s" for _ in MESSAGE_COLUMNS)
     sql = f"INSERT INTO messages ({', '.join(MESSAGE_COLUMNS)}) VALUES ({marks})"
     conn.exec_driver_sql(sql, list(rows))
+    if meanwhile is not None:
+        meanwhile()
     if sqlite:
         for seq in sorted({row[1] for row in rows}):
             conn.exec_driver_sql(
