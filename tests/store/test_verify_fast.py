@@ -123,3 +123,12 @@ def conv_entries(store: Any) -> list[int]:
     """The messages-added entries, in order."""
     rows = sql(store, "SELECT seq FROM ledger WHERE kind = 'messages-added' ORDER BY seq")
     return [r[0] for r in rows]
+
+
+def test_the_fast_query_walks_the_entry_index_without_sorting(store: Any) -> None:
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's plan")
+    with store.read() as conn:
+        plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + repo_verify._SQLITE, ("r", 1, 1)).all()
+    details = " ".join(str(row[-1]) for row in plan)
+    assert "(entry_seq=?)" in details and "TEMP B-TREE" not in details, details

@@ -28,7 +28,9 @@ from commsgov.records.verify import EntryDigest, message_digests
 CHUNK = 20_000
 
 # SQLite: ``json_array`` escapes strings as Python's encoder does with ensure_ascii off (quote,
-# backslash, \b \f \n \r \t, other control characters as \u00xx; all else verbatim).
+# backslash, \b \f \n \r \t, other control characters as \u00xx; all else verbatim). The unary
+# ``+`` keeps any index on record_id out of the plan: rows come from the (entry_seq, position)
+# index in order, with no sort.
 _SQLITE_ITEMS = "?1, lower(hex(identity)), sent_at_utc, sent_zone, sent_local, sender, text"
 _SQLITE = (
     "SELECT position, coalesce(CAST("
@@ -36,7 +38,7 @@ _SQLITE = (
     f"THEN json_array({_SQLITE_ITEMS}) ELSE json_array({_SQLITE_ITEMS}, kind, flags) END "
     "|| char(30) || attachments_json AS BLOB), x''), "
     "coalesce(CAST(sha256 AS BLOB), x''), NULLIF(attachments_json, '[]') "
-    "FROM messages WHERE entry_seq = ?2 AND record_id = ?3 ORDER BY position"
+    "FROM messages WHERE entry_seq = ?2 AND +record_id = ?3 ORDER BY position"
 )
 
 # PostgreSQL: ``to_json`` escapes as above; the server hashes the bytes too.
