@@ -248,7 +248,6 @@ _Day = tuple[int, int, int, int, dt.datetime | None]
 #: a time: hour, minute, second, seconds since midnight, and those as a timedelta
 _Clock = tuple[int, int, int, int, dt.timedelta]
 _SECONDS = operator.itemgetter(3)
-_SECOND_LABELS = [b"%02d" % second for second in range(60)]
 _SECOND_DELTAS = [dt.timedelta(seconds=second) for second in range(60)]
 _KEY = operator.itemgetter(0)
 _LAST = operator.itemgetter(2)
@@ -407,7 +406,8 @@ def _rolls_over(before: str, after: str) -> bool:
 
 def _layout_parts(fp: _Fingerprint, *, time_group: bool = True) -> tuple[str, str, str]:
     """Regex parts for exactly one header layout: the opening bracket, the date, and the rest
-    of the header (the time as a group when ``time_group``)."""
+    of the header. With ``time_group``, the time is a group, or three (before its seconds, its
+    seconds, after them) when it has seconds."""
     is_open, sep, year_first, year_last, dts, has_seconds, marker, close = fp
     assert isinstance(sep, str) and isinstance(dts, str) and isinstance(close, str)
     short, long = r"\d{1,2}", r"\d{3,4}"
@@ -418,21 +418,29 @@ def _layout_parts(fp: _Fingerprint, *, time_group: bool = True) -> tuple[str, st
         + re.escape(sep)
         + (long if year_last else short)
     )
-    clock = r"\d{1,2}[:.]\d{2}" + (r"[:.]\d{2}" if has_seconds else "")
+    minute = r"\d{1,2}[:.]\d{2}"
+    after = ""
     if isinstance(marker, tuple):
         before, space = marker
         if before:
-            clock = rf"(?:{_BEFORE})\s?" + clock
+            minute = rf"(?:{_BEFORE})\s?" + minute
         else:
-            clock += re.escape(str(space)) + rf"(?:{_AFTER})"
-    clock = f"({clock})" if time_group else f"(?:{clock})"
+            after = re.escape(str(space)) + rf"(?:{_AFTER})"
+    if not time_group:
+        clock = "(?:" + minute + (r"[:.]\d{2}" if has_seconds else "") + after + ")"
+    elif has_seconds:
+        # the seconds apart: the rest of the time has 1440 values, the whole one 86400 (a
+        # lookup table that big is slow to fill and to read: it does not fit in the CPU cache)
+        clock = rf"({minute})[:.](\d{{2}})({after})"
+    else:
+        clock = f"({minute}{after})"
     rest = r"\.?" + re.escape(dts) + clock + r"[\u200e\u200f]?" + re.escape(close)
     return (r"\[" if is_open else ""), date, rest
 
 
 def _layout_regex(fp: _Fingerprint) -> re.Pattern[str]:
     """A fast regex for exactly one header layout, after a newline: groups 1 (the header),
-    2 (its date) and 3 (its time)."""
+    2 (its date) and 3 (its time; 3 to 5 when it has seconds, see ``_layout_parts``)."""
     is_open, date, rest = _layout_parts(fp)
     return re.compile(r"\n(" + _LEAD + is_open + f"({date})" + rest + ")")
 
@@ -625,28 +633,6 @@ def _parse_stream(
     def clock_of(raw: bytes) -> _Clock | None:
         """(hour, minute, second, seconds since midnight, as a timedelta) of a time as written."""
         text = raw.decode()
-        # "H:MM:SS..." is read as "H:MM..." (cached: a few thousand) plus its seconds
-        first = 1 if text[1:2] in (":", ".") else 2
-        cut = first + 3
-        if (
-            text[:1].isdigit()
-            and text[cut : cut + 1] in (":", ".")
-            and text[cut + 1 : cut + 3].isdigit()
-        ):
-            second = int(text[cut + 1 : cut + 3])
-            base = clock_memo[(text[:cut] + text[cut + 3 :]).encode()]
-            if base is None or second > 59:
-                return None
-            hour, minute, _, since, delta = base
-            if raw[: cut + 3].isascii():
-                # a file with seconds has most of a minute's 60: fill them all at once (several
-                # times cheaper than one by one, as misses)
-                head, tail = raw[: cut + 1], raw[cut + 3 :]
-                for other, label in enumerate(_SECOND_LABELS):
-                    clock_memo[head + label + tail] = (
-                        hour, minute, other, since + other, delta + _SECOND_DELTAS[other]
-                    )  # fmt: skip
-            return hour, minute, second, since + second, delta + _SECOND_DELTAS[second]
         m = _TIME.fullmatch(text)
         if m is None:
             return None
@@ -676,12 +662,14 @@ def _parse_stream(
     open_line = 0
     open_day: _Day = (0, 0, 0, 0, None)
     open_clock: _Clock = (0, 0, 0, 0, dt.timedelta(0))
+    open_second = 0
     open_parts: list[str] = []
     last_t = 0
     # headers not yet decided (fewer than two valid ones after them so far), carried over
     heads: list[bytes] = []
     days: list[_Day | None] = []
     clocks: list[_Clock | None] = []
+    seconds: list[int] = []  # (beside the clocks: see _layout_parts)
     times: list[int | None] = []
     lines: list[int] = []
     bodies: list[str] = []
@@ -689,6 +677,7 @@ def _parse_stream(
     new_heads: list[bytes]
     new_dates: list[bytes]
     new_times_s: list[bytes]
+    new_seconds: list[int] | None
     new_bodies: list[str]
     final = False
     tolerance = _TOLERANCE
@@ -696,11 +685,18 @@ def _parse_stream(
         block = next(blocks, None)
         if block is None:
             final = True
-            lead, new_heads, new_dates, new_times_s, new_bodies = "", [], [], [], []
+            lead, new_heads, new_dates, new_times_s, new_seconds, new_bodies = (
+                "",
+                [],
+                [],
+                [],
+                None,
+                [],
+            )
             base_line = newlines = 0
         else:
             raw, base_line, newlines = block
-            lead, new_heads, new_dates, new_times_s, new_bodies = _split(
+            lead, new_heads, new_dates, new_times_s, new_seconds, new_bodies = _split(
                 raw, base_line, newlines, header_b, header_re, file
             )
         if lead:
@@ -755,22 +751,33 @@ def _parse_stream(
             if last_yy is not None:
                 previous_yy = last_yy
             new_clocks = list(map(clock_memo.__getitem__, new_times_s))
+            if new_seconds is None:
+                new_seconds = [0] * len(new_clocks)
+            elif max(new_seconds) > 59:
+                new_clocks = [
+                    None if sec > 59 else c for c, sec in zip(new_clocks, new_seconds, strict=True)
+                ]
             if None in new_days or None in new_clocks:
                 new_times = [
-                    None if d is None or c is None else d[3] + c[3]
-                    for d, c in zip(new_days, new_clocks, strict=True)
+                    None if d is None or c is None else d[3] + c[3] + sec
+                    for d, c, sec in zip(new_days, new_clocks, new_seconds, strict=True)
                 ]
             else:
                 new_times = list(
                     map(
                         operator.add,
-                        map(_SECONDS, new_days),  # type: ignore[arg-type]
-                        map(_SECONDS, new_clocks),  # type: ignore[arg-type]
+                        map(
+                            operator.add,
+                            map(_SECONDS, new_days),  # type: ignore[arg-type]
+                            map(_SECONDS, new_clocks),  # type: ignore[arg-type]
+                        ),
+                        new_seconds,
                     )
                 )
             heads += new_heads
             days += new_days
             clocks += new_clocks
+            seconds += new_seconds
             times += new_times
             lines += new_lines
             bodies += new_bodies
@@ -793,6 +800,7 @@ def _parse_stream(
         done_bodies: list[str] = []
         done_days: list[_Day] = []
         done_clocks: list[_Clock] = []
+        done_seconds: list[int] = []
         done_lines: list[int] = []
         window = times[: limit + 1]
         if (
@@ -808,16 +816,19 @@ def _parse_stream(
                 done_bodies.append(open_parts[0] if len(open_parts) == 1 else "".join(open_parts))
                 done_days.append(open_day)
                 done_clocks.append(open_clock)
+                done_seconds.append(open_second)
                 done_lines.append(open_line)
             last = limit - 1
             done_bodies += bodies[:last]
             done_days += days[:last]  # type: ignore[arg-type]
             done_clocks += clocks[:last]  # type: ignore[arg-type]
+            done_seconds += seconds[:last]
             done_lines += lines[:last]
             have_open = True
             open_line = lines[last]
             open_day = days[last]  # type: ignore[assignment]
             open_clock = clocks[last]  # type: ignore[assignment]
+            open_second = seconds[last]
             open_parts = [bodies[last]]
             last_t = times[last]  # type: ignore[assignment]
         else:
@@ -868,20 +879,22 @@ def _parse_stream(
                     )
                     done_days.append(open_day)
                     done_clocks.append(open_clock)
+                    done_seconds.append(open_second)
                     done_lines.append(open_line)
                 have_open = True
                 open_line = lines[i]
                 open_day = days[i]  # type: ignore[assignment]
                 open_clock = clocks[i]  # type: ignore[assignment]
+                open_second = seconds[i]
                 open_parts = [bodies[i]]
                 last_t = t  # type: ignore[assignment]
-        _build(messages, done_bodies, done_days, done_clocks, done_lines, tz)
-        del heads[:limit], days[:limit], clocks[:limit], times[:limit]
+        _build(messages, done_bodies, done_days, done_clocks, done_seconds, done_lines, tz)
+        del heads[:limit], days[:limit], clocks[:limit], seconds[:limit], times[:limit]
         del lines[:limit], bodies[:limit]
     if not have_open:
         raise WhatsAppError("no valid WhatsApp message header found", file=file, line=1)
     body = open_parts[0] if len(open_parts) == 1 else "".join(open_parts)
-    _build(messages, [body], [open_day], [open_clock], [open_line], tz)
+    _build(messages, [body], [open_day], [open_clock], [open_second], [open_line], tz)
     return messages
 
 
@@ -892,9 +905,10 @@ def _split(
     header_b: re.Pattern[bytes],
     header: re.Pattern[str],
     file: str,
-) -> tuple[str, list[bytes], list[bytes], list[bytes], list[str]]:
+) -> tuple[str, list[bytes], list[bytes], list[bytes], list[int] | None, list[str]]:
     """A block split at the headers of the file's layout: the text before the first, then the
-    headers, their dates, their times and the text after each.
+    headers, their dates, their times (without seconds), their seconds (None when the layout
+    has none) and the text after each.
 
     The bytes regex splits twice as fast as the text one, on a quarter of the memory, and
     matches only where the text one does; it reads only ASCII digits, so a header with other
@@ -902,9 +916,10 @@ def _split(
     one only in such a file, which is then split as text.
     """
     parts = header_b.split(block)
+    step = header_b.groups + 1
     try:
         lead = parts[0].decode()
-        bodies = list(map(bytes.decode, parts[4::4]))
+        bodies = list(map(bytes.decode, parts[step::step]))
     except UnicodeDecodeError:
         _decode(block, line, file)  # raises, naming the first line that is not UTF-8
         raise
@@ -913,16 +928,20 @@ def _split(
         or any(header.search(body) is not None for body in bodies if "\n" in body)
     ):
         texts = header.split(block.decode())
-        encoded = [part.encode() for part in texts[1::4] + texts[2::4] + texts[3::4]]
-        count = len(texts) // 4
         return (
             texts[0],
-            encoded[:count],
-            encoded[count : 2 * count],
-            encoded[2 * count :],
-            texts[4::4],
+            [part.encode() for part in texts[1::step]],
+            [part.encode() for part in texts[2::step]],
+            [(a + b).encode() for a, b in zip(texts[3::step], texts[5::step], strict=True)]
+            if step == 6
+            else [part.encode() for part in texts[3::step]],
+            list(map(int, texts[4::step])) if step == 6 else None,
+            texts[step::step],
         )
-    return lead, parts[1::4], parts[2::4], parts[3::4], bodies
+    if step == 6:
+        minutes = list(map(operator.add, parts[3::step], parts[5::step]))
+        return lead, parts[1::step], parts[2::step], minutes, list(map(int, parts[4::step])), bodies
+    return lead, parts[1::step], parts[2::step], parts[3::step], None, bodies
 
 
 def _build(
@@ -930,6 +949,7 @@ def _build(
     bodies: list[str],
     days: list[_Day],
     clocks: list[_Clock],
+    seconds: list[int],
     lines: list[int],
     tz: dt.tzinfo,
 ) -> None:
@@ -938,13 +958,16 @@ def _build(
     senders = _SENDERS.get
     deleted = _DELETED
     message = ParsedMessage
-    for body, day, clock, line in zip(bodies, days, clocks, lines, strict=True):
+    for body, day, clock, second, line in zip(bodies, days, clocks, seconds, lines, strict=True):
         midnight = day[4]
         if midnight is None or "\n" in body or "\r" in body or "\u200e" in body:
-            _emit(append, body, line, day, clock, tz, messages[-1].at if messages else None)
+            previous = messages[-1].at if messages else None
+            _emit(append, body, line, day, clock, second, tz, previous)
             continue
         # the common case, inline: one line, "sender: text", no marker (else _message decides)
         at = midnight + clock[4]
+        if second:
+            at += _SECOND_DELTAS[second]
         colon = body.find(": ")
         known = senders(body[:colon]) if colon >= 0 else None
         if known is None or known[1]:
@@ -980,15 +1003,17 @@ def _emit(
     line: int,
     day: _Day,
     clock: _Clock,
+    second: int,
     tz: dt.tzinfo,
     previous_at: dt.datetime | None,
 ) -> dt.datetime:
     """Append the message with this header data and text; return its time."""
     y, mo, d, _, midnight = day
     h, mi, s, _, since_midnight = clock
+    s += second  # (one of them is 0)
     flag = None
     if midnight is not None:
-        at = midnight + since_midnight
+        at = midnight + since_midnight + _SECOND_DELTAS[second]
     else:
         at, flag = localise(dt.datetime(y, mo, d, h, mi, s), tz, after=previous_at)
     if "\r" in body:
