@@ -132,3 +132,14 @@ def test_the_fast_query_walks_the_entry_index_without_sorting(store: Any) -> Non
         plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + repo_verify._SQLITE, ("r", 1, 1)).all()
     details = " ".join(str(row[-1]) for row in plan)
     assert "(entry_seq=?)" in details and "TEMP B-TREE" not in details, details
+
+
+def test_a_value_sqlite_cannot_encode_is_left_to_the_exact_check(store: Any) -> None:
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("only SQLite lets a BLOB into a text column")
+    svc.store_conversation(store, record=chat(), messages=_messages(), actor="t", batch_size=5)
+    sql(store, "UPDATE messages SET text = X'00ff' WHERE position = 2")
+    problem = svc.verify(store).problem
+    # what the exact check says (json_array would have said "JSON cannot hold BLOB values")
+    assert problem is not None and problem.check == "unreadable", problem
+    assert "TypeError" in problem.detail

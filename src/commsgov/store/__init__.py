@@ -15,4 +15,6 @@
   the caller's transaction. Writers call ``repo.lock_ledger(conn)`` first; anything that changes
   the record also appends a ledger event, through
   :func:`commsgov.services.records.append_events` in the same transaction.
+- :mod:`commsgov.store.repo_verify`: verify's fast path over the messages table (the database
+  builds each message's canonical bytes; the core rechecks exactly whatever does not match).
 """

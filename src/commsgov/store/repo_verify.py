@@ -17,6 +17,7 @@ loaded machine, so verify uses one.
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -76,9 +77,15 @@ def entry_digests(conn: Connection, *, batches: Sequence[tuple[int, str]]) -> It
                 continue
             if postgres:
                 cursor.execute(_POSTGRES, {"uid": uid, "seq": seq, "rid": record_id})
-            else:
+                yield _digest_rows(seq, cursor, hashed=True)
+                continue
+            try:
                 cursor.execute(_SQLITE, (uid, seq, record_id))
-            yield _digest_rows(seq, cursor, hashed=postgres)
+                yield _digest_rows(seq, cursor, hashed=False)
+            except sqlite3.Error:
+                # a value SQLite cannot put in JSON (a BLOB written into a text column): the
+                # exact check reads the entry and says what is wrong with it
+                yield EntryDigest(seq, 0, "", False, [])
     finally:
         cursor.close()
 
