@@ -26,28 +26,26 @@ def zone(name: str) -> ZoneInfo:
 _DAY_END = dt.timedelta(hours=23, minutes=59, seconds=59)
 
 
-def regular_midnight(day: dt.date, tz: dt.tzinfo) -> dt.datetime | None:
-    """Midnight of ``day`` in ``tz``, or None when the offset changes during the day.
+def regular_midnight(year: int, month: int, day: int, tz: dt.tzinfo) -> tuple[dt.datetime, bool]:
+    """Midnight of a day in ``tz``, and whether the offset stays the same all day (nearly
+    always: then a wall-clock time that day is that midnight plus a timedelta, which costs a
+    sixth of building the datetime from its fields). ValueError for a day that does not exist.
 
-    On a regular day (nearly all), a wall-clock time is that midnight plus a timedelta, which
-    costs a sixth of building the datetime from its fields.
-
-    >>> regular_midnight(dt.date(2026, 3, 28), ZoneInfo("Europe/London")).isoformat()
-    '2026-03-28T00:00:00+00:00'
-    >>> regular_midnight(dt.date(2026, 3, 29), ZoneInfo("Europe/London")) is None
-    True
+    >>> midnight, regular = regular_midnight(2026, 3, 28, ZoneInfo("Europe/London"))
+    >>> midnight.isoformat(), regular
+    ('2026-03-28T00:00:00+00:00', True)
+    >>> regular_midnight(2026, 3, 29, ZoneInfo("Europe/London"))[1]
+    False
     """
-    start = dt.datetime(day.year, day.month, day.day, tzinfo=tz)
+    start = dt.datetime(year, month, day, tzinfo=tz)
     end = start + _DAY_END
-    if start.utcoffset() == end.utcoffset() and start.dst() == end.dst():
-        return start
-    return None
+    return start, start.utcoffset() == end.utcoffset() and start.dst() == end.dst()
 
 
 @lru_cache(maxsize=4096)
 def _day_is_regular(tz: dt.tzinfo, day: dt.date) -> bool:
     """True when the offset of ``tz`` does not change during ``day`` (nearly always)."""
-    return regular_midnight(day, tz) is not None
+    return regular_midnight(day.year, day.month, day.day, tz)[1]
 
 
 def localise(

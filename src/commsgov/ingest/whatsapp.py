@@ -619,11 +619,11 @@ def _parse_stream(
                 return None
             year = bits[0] + century if bits[1] else bits[0]
             try:
-                date = dt.date(year, bits[2], bits[3])
+                midnight, regular = regular_midnight(year, bits[2], bits[3], tz)
             except ValueError:
                 return None
-            seconds = (date.toordinal() - 719163) * 86400
-            return (year, bits[2], bits[3], seconds, regular_midnight(date, tz))
+            seconds = (midnight.toordinal() - 719163) * 86400
+            return (year, bits[2], bits[3], seconds, midnight if regular else None)
 
         return _Memo(day_of)
 
