@@ -8,6 +8,7 @@ must be reported exactly as the exact check reports it (entry, record, position)
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -125,18 +126,27 @@ def conv_entries(store: Any) -> list[int]:
     return [r[0] for r in rows]
 
 
-def test_the_fast_query_walks_the_entry_index_without_sorting(store: Any) -> None:
-    if store.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's plan")
+@pytest.fixture
+def sqlite_store(sqlite_url: str, tmp_path: Any) -> Iterator[Any]:
+    """A store on SQLite only: these tests are about SQLite's own behaviour."""
+    opened = svc.open_store(sqlite_url, blob_dir=tmp_path / "blobs", migrate=False)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def test_the_fast_query_walks_the_entry_index_without_sorting(sqlite_store: Any) -> None:
+    store = sqlite_store
     with store.read() as conn:
         plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + repo_verify._SQLITE, ("r", 1, 1)).all()
     details = " ".join(str(row[-1]) for row in plan)
     assert "(entry_seq=?)" in details and "TEMP B-TREE" not in details, details
 
 
-def test_a_value_sqlite_cannot_encode_is_left_to_the_exact_check(store: Any) -> None:
-    if store.engine.dialect.name != "sqlite":
-        pytest.skip("only SQLite lets a BLOB into a text column")
+def test_a_value_sqlite_cannot_encode_is_left_to_the_exact_check(sqlite_store: Any) -> None:
+    # only SQLite lets a BLOB into a text column
+    store = sqlite_store
     svc.store_conversation(store, record=chat(), messages=_messages(), actor="t", batch_size=5)
     sql(store, "UPDATE messages SET text = X'00ff' WHERE position = 2")
     problem = svc.verify(store).problem
