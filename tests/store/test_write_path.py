@@ -141,6 +141,10 @@ _LONDON = ZoneInfo("Europe/London")
 _TIMES = [
     dt.datetime(2026, 7, 1, 9, 30, 15, 250, tzinfo=_LONDON),
     dt.datetime(2026, 1, 1, 0, 0, tzinfo=_LONDON),
+    dt.datetime(2026, 7, 1, 0, 30, tzinfo=_LONDON),  # BST: the day before in UTC
+    dt.datetime(2026, 12, 31, 21, 0, 1, tzinfo=dt.timezone(dt.timedelta(hours=-5))),  # next year
+    dt.datetime(2026, 3, 1, 19, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5))),  # 00:00 UTC
+    dt.datetime(9999, 12, 31, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=-2))),  # range edge
     dt.datetime(2026, 10, 25, 1, 30, tzinfo=_LONDON),  # the first 01:30 of the autumn change
     dt.datetime(2026, 10, 25, 1, 30, fold=1, tzinfo=_LONDON),  # the second, an hour later
     dt.datetime(2026, 3, 29, 1, 30, tzinfo=_LONDON),  # skipped by the spring change

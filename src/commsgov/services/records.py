@@ -375,7 +375,6 @@ def _write_messages(
     message_head = "[" + quote(record_uid) + ',"'
     quoted: dict[str, str] = {}  # sender -> its JSON string
     zones: dict[Any, tuple[str, str]] = {}  # tzinfo -> (zone name, its JSON string)
-    utc_minutes: dict[str, str] = {}  # local minute and offset -> UTC minute
     seen: set[bytes] = set()
     chunks = _chunks(messages, batch_size)
     done = 0  # messages prepared so far (errors name a message by its index)
@@ -390,27 +389,24 @@ def _write_messages(
         index = done
         add_row = rows.append
         remember = seen.add
-        cached_minute = utc_minutes.get
         cached_zone = zones.get
         cached_sender = quoted.get
         for m in batch:
             when = m.sent_at
             local = when.isoformat()
-            # utc_text(when), via the UTC minute of this local minute and offset (cached; the
-            # seconds are the same when the offset is whole minutes, as "+HH:MM" says it is)
-            if local[-6] in "+-" and local[-3] == ":":
-                minute = local[:16] + local[-6:]
-                utc_minute = cached_minute(minute)
-                if utc_minute is None:
-                    if len(utc_minutes) > 4096:
-                        utc_minutes.clear()
-                    utc_minute = utc_minutes[minute] = utc_text(when)[:16]
-                seconds = local[16:-6]
-                utc = (
-                    f"{utc_minute}{seconds}Z"
-                    if len(seconds) > 3
-                    else f"{utc_minute}{seconds}.000000Z"
-                )
+            # utc_text(when) from the local text when its offset is whole hours ("+HH:00") and
+            # the day does not change: only the hour differs
+            if local[-6] in "+-" and local[-3:] == ":00":
+                hour = int(local[11:13]) - int(local[-6:-3])
+                if 0 <= hour < 24:
+                    rest = local[13:-6]  # ":MM:SS" or ":MM:SS.ffffff"
+                    utc = (
+                        f"{local[:11]}{hour:02d}{rest}Z"
+                        if len(rest) > 6
+                        else f"{local[:11]}{hour:02d}{rest}.000000Z"
+                    )
+                else:
+                    utc = utc_text(when)
             elif when.utcoffset() is None:
                 raise InvalidFieldError(
                     f"messages[{index}].sent_at", "the time must be timezone-aware"
