@@ -16,8 +16,9 @@ the line as text and gets the ``header-in-text`` flag.
 The file is read twice, streamed in blocks of 4 MiB (never whole): the first pass finds the
 layout, every date (for the day/month order) and where two-digit years roll into a new century;
 the second splits each block with a regex for that one layout and builds the messages,
-converting each distinct date and time string once. Memory is bounded by the messages produced
-plus one block.
+converting each distinct date and time string once. Both search the bytes (the layout's regex
+in bytes matches only where the text one does; a block where it could miss a header is read as
+text) and decode only what becomes text. Memory is bounded by the messages plus one block.
 """
 
 from __future__ import annotations
