@@ -44,11 +44,16 @@ def _offset_text(when: dt.datetime) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ParsedAttachment:
-    """A file referred to by a message: its name in the export, and what kind it is."""
+    """A file referred to by a message: its name in the export, and what kind it is.
+
+    ``path`` is where the export says the file is, relative to the export (Telegram), when the
+    export claims to include it; it is not part of :meth:`to_dict`.
+    """
 
     name: str
     media_type: str | None = None
     size: int | None = None
+    path: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary."""

@@ -8,18 +8,21 @@ on the fly, and a lone surrogate becomes U+FFFD.
 
 Times are epoch milliseconds (exact instants), shown in ``--tz``. ``type`` (SMS) and ``msg_box``
 (MMS) say the direction: 1 received, 2 sent, 3 draft, 4 outbox, 5 failed, 6 queued. For MMS the
-sender is the ``<addr>`` of type 137 and the text is the ``text/plain`` parts; other parts are
-attachments (name and type; their bytes stay in the original file).
+sender is the ``<addr>`` of type 137 and the text is the ``text/plain`` parts; other parts
+(``application/smil`` is layout and is skipped) are attachments, whose bytes are the part's base64
+``data``: :func:`parse` checks that it decodes (a part that does not is refused with the
+message's position), and :func:`iter_media` reads the file again, yielding one part's data at a
+time, for the caller to store.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import IO
 
 from commsgov.ingest._time import from_epoch
@@ -33,10 +36,39 @@ _SURROGATE_REF = re.compile(rb"&#(?:x([0-9a-fA-F]{1,6})|([0-9]{1,8}));")
 _REF_AT_END = re.compile(rb"&#(?:x([0-9a-fA-F]{1,6})|([0-9]{1,8}));\Z")
 _NULL = "null"
 _FLAGS_BY_BOX = {3: "draft", 5: "failed"}
+_SPACE = re.compile(r"\s")
 
 
 class SmsError(ParseError):
     """An SMS Backup & Restore file could not be parsed."""
+
+
+class _BadData(ValueError):
+    """A part's ``data`` is not base64."""
+
+
+@dataclass(frozen=True, slots=True)
+class MediaPart:
+    """The media of one MMS part: its message's position (``ParsedMessage.line``), its index
+    among that message's attachments, its name and type, and its bytes as base64 text."""
+
+    message: int
+    index: int
+    name: str
+    media_type: str | None
+    data: str
+
+
+def decode_data(data: str) -> bytes:
+    """The bytes of a part's base64 ``data`` (line breaks allowed); ``ValueError`` if it is not
+    base64.
+
+    >>> decode_data("aGk=\\n")
+    b'hi'
+    """
+    if _SPACE.search(data):
+        data = _SPACE.sub("", data)
+    return base64.b64decode(data, validate=True)
 
 
 def combine_surrogates(data: bytes) -> bytes:
@@ -136,32 +168,40 @@ def _sms(elem: ET.Element, tz: dt.tzinfo, number: int) -> ParsedMessage:
     )
 
 
-def _mms(elem: ET.Element, tz: dt.tzinfo, number: int) -> ParsedMessage:
-    at = from_epoch(int(elem.get("date", "")) / 1000, tz)
-    box = int(elem.get("msg_box", "1") or "1")
-    texts: list[str] = []
-    attachments: list[ParsedAttachment] = []
+def _media_parts(elem: ET.Element) -> Iterator[tuple[ET.Element, str | None]]:
+    """The parts of an MMS that are attachments (not text, not SMIL layout), with their type."""
     for part in elem.iter("part"):
         ct = part.get("ct") or ""
         if ct == "application/smil":
             continue
         if ct.startswith("text/plain") and part.get("text") is not None:
-            texts.append(part.get("text") or "")
             continue
-        name = (
-            _attr(part, "cl")
-            or _attr(part, "fn")
-            or _attr(part, "name")
-            or f"part-{len(attachments)}"
-        )
+        yield part, ct or None
+
+
+def _part_name(part: ET.Element, index: int) -> str:
+    return _attr(part, "cl") or _attr(part, "fn") or _attr(part, "name") or f"part-{index}"
+
+
+def _mms(elem: ET.Element, tz: dt.tzinfo, number: int) -> ParsedMessage:
+    at = from_epoch(int(elem.get("date", "")) / 1000, tz)
+    box = int(elem.get("msg_box", "1") or "1")
+    texts = [
+        part.get("text") or ""
+        for part in elem.iter("part")
+        if (part.get("ct") or "").startswith("text/plain") and part.get("text") is not None
+    ]
+    attachments: list[ParsedAttachment] = []
+    for index, (part, media_type) in enumerate(_media_parts(elem)):
+        name = _part_name(part, index)
         data = part.get("data")
         size = None
         if data:
             try:
-                size = len(base64.b64decode(data, validate=False))
-            except (binascii.Error, ValueError):
-                size = None
-        attachments.append(ParsedAttachment(name, ct or None, size))
+                size = len(decode_data(data))
+            except ValueError as exc:
+                raise _BadData(f"part {index + 1} ({name}): data is not base64 ({exc})") from None
+        attachments.append(ParsedAttachment(name, media_type, size))
     sender_address = None
     recipients = []
     for addr in elem.iter("addr"):
@@ -196,10 +236,9 @@ def _mms(elem: ET.Element, tz: dt.tzinfo, number: int) -> ParsedMessage:
     )
 
 
-def iter_messages(
-    stream: IO[bytes], *, tz: dt.tzinfo, name: str = "<input>"
-) -> Iterator[ParsedMessage]:
-    """Yield the messages of an SMS Backup & Restore file one by one (constant memory)."""
+def _elements(stream: IO[bytes], name: str) -> Iterator[tuple[int, ET.Element]]:
+    """The ``<sms>`` and ``<mms>`` elements with their position (1-based), each cleared once the
+    consumer has moved on (constant memory)."""
     fixed = _FixedStream(stream)
     number = 0
     root: ET.Element | None = None
@@ -219,10 +258,7 @@ def iter_messages(
             if depth != 1 or elem.tag not in ("sms", "mms"):
                 continue
             number += 1
-            try:
-                yield _sms(elem, tz, number) if elem.tag == "sms" else _mms(elem, tz, number)
-            except (ValueError, OverflowError, OSError) as exc:
-                raise SmsError(f"message {number}: bad value ({exc})", file=name) from None
+            yield number, elem
             elem.clear()
             if root is not None:
                 root.clear()
@@ -236,6 +272,44 @@ def iter_messages(
         raise SmsError(f"unreadable text encoding ({exc})", file=name) from None
     if root is None:
         raise SmsError("empty file", file=name)
+
+
+def iter_messages(
+    stream: IO[bytes], *, tz: dt.tzinfo, name: str = "<input>"
+) -> Iterator[ParsedMessage]:
+    """Yield the messages of an SMS Backup & Restore file one by one (constant memory).
+
+    A message that cannot be read (a bad date, a part whose data is not base64) is refused
+    with its position as the ``line``.
+    """
+    for number, elem in _elements(stream, name):
+        try:
+            yield _sms(elem, tz, number) if elem.tag == "sms" else _mms(elem, tz, number)
+        except (ValueError, OverflowError, OSError) as exc:
+            reason = str(exc) if isinstance(exc, _BadData) else f"bad value ({exc})"
+            raise SmsError(f"message {number}: {reason}", file=name, line=number) from None
+
+
+def iter_media(stream: IO[bytes], *, name: str = "<input>") -> Iterator[MediaPart]:
+    """Yield the media parts that carry data, one at a time, in file order (constant memory).
+
+    ``index`` is the part's position among its message's attachments as :func:`parse` lists
+    them, so ``(message, index)`` finds its attachment even when part names repeat.
+
+    >>> import io
+    >>> xml = (b'<smses><mms date="0" msg_box="1"><parts>'
+    ...        b'<part ct="application/smil" text="&lt;smil/&gt;"/>'
+    ...        b'<part ct="image/png" cl="a.png" data="iVBO"/></parts></mms></smses>')
+    >>> [(p.message, p.index, p.name, p.data) for p in iter_media(io.BytesIO(xml))]
+    [(1, 0, 'a.png', 'iVBO')]
+    """
+    for number, elem in _elements(stream, name):
+        if elem.tag != "mms":
+            continue
+        for index, (part, media_type) in enumerate(_media_parts(elem)):
+            data = part.get("data")
+            if data:
+                yield MediaPart(number, index, _part_name(part, index), media_type, data)
 
 
 def parse(stream: IO[bytes], *, tz: dt.tzinfo, name: str = "<input>") -> ParsedChat:

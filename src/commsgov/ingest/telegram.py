@@ -5,6 +5,11 @@ export holds its chats under ``chats.list`` (and ``left_chats.list``), and every
 carries the name of its chat. ``text`` is a string or a list of strings and entity objects, which
 are joined back into the exact text. ``date_unixtime`` (newer exports) gives the instant; without
 it, ``date`` is a wall-clock time in the exporting computer's zone, read in ``--tz``.
+
+Media (``photo``, ``file``, ``thumbnail``) are paths relative to the folder of ``result.json``,
+kept as each attachment's ``path`` (this module reads nothing but its input: whether the file is
+there, and inside the export folder, is for the caller to check); media left out of the export
+become the ``media-omitted`` flag.
 """
 
 from __future__ import annotations
@@ -107,7 +112,8 @@ def _attachments(raw: dict[str, Any]) -> tuple[tuple[ParsedAttachment, ...], boo
             continue
         media_type = raw.get("mime_type") if key == "file" else "image/jpeg"
         size = raw.get("file_size") if key == "file" else raw.get("photo_file_size")
-        found.append(ParsedAttachment(value, media_type, size if isinstance(size, int) else None))
+        size = size if isinstance(size, int) else None
+        found.append(ParsedAttachment(value, media_type, size, path=value))
         if key == "thumbnail":
             break
     return tuple(found), omitted
