@@ -2,7 +2,9 @@
 
 The file is parsed completely before anything is written, so a file that cannot be read adds
 nothing. The original file is stored content-addressed once and its SHA-256 is set on the source
-of every record made from it; media inside a WhatsApp zip become attachments of their messages.
+of every record made from it; media become attachments of their messages: the members of a
+WhatsApp zip, the parts of an SMS Backup & Restore MMS, and the files a Telegram export names
+(when they are there, inside the export folder).
 Each conversation goes through :func:`commsgov.services.records.store_conversation`, which
 finds or creates the record and adds only messages it does not already hold, so importing the
 same chat twice, or overlapping exports, adds nothing twice.
@@ -191,9 +193,13 @@ def conversation_key(chat: ParsedChat, messages: list[ParsedMessage], *, method:
     return f"{method}:people:" + "|".join(senders)
 
 
-def _store_zip_media(store: Store, path: Path, chat: ParsedChat) -> dict[str, AttachmentRef]:
+#: the attachments stored for each message, by the message's ``line`` (unique within a file)
+_Media = dict[int, tuple[AttachmentRef, ...]]
+
+
+def _store_zip_media(store: Store, path: Path, chat: ParsedChat) -> _Media:
     """Store the zip members the messages refer to, one at a time through a temporary file
-    (a zip of videos never sits in memory); return them by name."""
+    (a zip of videos never sits in memory); attach them by name."""
     import shutil
     import tempfile
     import zipfile
@@ -222,22 +228,112 @@ def _store_zip_media(store: Store, path: Path, chat: ParsedChat) -> dict[str, At
                 )
     except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, EOFError) as exc:
         raise ParseError(f"cannot read media from the zip ({exc})", file=str(path)) from None
+    return {
+        m.line: tuple(media[a.name] for a in m.attachments if a.name in media)
+        for m in chat.messages
+        if m.attachments
+    }
+
+
+def _store_sms_media(store: Store, path: Path) -> _Media:
+    """Store the media parts of an SMS backup, read again from the file and decoded one part at
+    a time (a multi-gigabyte backup never sits in memory); attach them to their message by its
+    position, as part names repeat across messages (``image000000.jpg``)."""
+    from commsgov.ingest import sms
+
+    media: dict[int, list[AttachmentRef]] = defaultdict(list)
+    try:
+        with path.open("rb") as stream:
+            for part in sms.iter_media(stream, name=str(path)):
+                try:
+                    data = sms.decode_data(part.data)
+                except ValueError as exc:  # the parse checked it: the file changed since
+                    raise ParseError(
+                        f"message {part.message}: part {part.index + 1} ({part.name}): data is "
+                        f"not base64 ({exc})",
+                        file=str(path),
+                        line=part.message,
+                    ) from None
+                blob = store.blobs.put_bytes(data)
+                del data
+                media[part.message].append(
+                    AttachmentRef(
+                        sha256=blob.sha256,
+                        size=blob.size,
+                        filename=part.name,
+                        media_type=part.media_type or mimetypes.guess_type(part.name)[0],
+                    )
+                )
+    except OSError as exc:
+        raise ParseError(f"cannot read media from the file ({exc})", file=str(path)) from None
+    return {line: tuple(refs) for line, refs in media.items()}
+
+
+def _export_file(root: Path, relative: str) -> Path | None:
+    """The file ``relative`` names inside the export folder ``root`` (resolved), or ``None``
+    when it is not there or would lead outside ``root`` (``..``, an absolute path, a symlink
+    out), which is never read."""
+    from pathlib import PurePosixPath, PureWindowsPath
+
+    if not relative or "\x00" in relative:
+        return None
+    for pure in (PurePosixPath(relative), PureWindowsPath(relative)):
+        if pure.is_absolute() or pure.anchor or ".." in pure.parts:
+            return None
+    try:
+        found = (root / relative).resolve()
+        if not found.is_relative_to(root) or not found.is_file():
+            return None
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, a name the OS refuses
+        return None
+    return found
+
+
+def _store_export_files(store: Store, path: Path, chat: ParsedChat) -> _Media:
+    """Store the files a Telegram export names that are in its folder, each streamed from disk
+    once; a file that is missing or outside the folder stays a name only."""
+    root = path.absolute().parent.resolve()
+    stored: dict[Path, AttachmentRef | None] = {}
+    media: _Media = {}
+    for m in chat.messages:
+        refs = []
+        for a in m.attachments:
+            if a.path is None:
+                continue
+            found = _export_file(root, a.path)
+            if found is None:
+                continue
+            if found not in stored:
+                try:
+                    blob = store.blobs.put_file(found)
+                except OSError:  # unreadable: kept as a name, like a missing file
+                    stored[found] = None
+                    continue
+                name = a.path.replace("\\", "/").rsplit("/", 1)[-1]
+                stored[found] = AttachmentRef(
+                    sha256=blob.sha256,
+                    size=blob.size,
+                    filename=name,
+                    media_type=a.media_type or mimetypes.guess_type(name)[0],
+                )
+            ref = stored[found]
+            if ref is not None:
+                refs.append(ref)
+        if refs:
+            media[m.line] = tuple(refs)
     return media
 
 
 def _drafts(
     messages: list[ParsedMessage],
-    media: dict[str, AttachmentRef],
+    media: _Media,
     on_message: Callable[[int], None] | None,
 ) -> Iterator[MessageDraft]:
     """The messages as the store takes them (a generator: the store writes in batches)."""
     draft = MessageDraft
     for start in range(0, len(messages), 1000):
         for m in messages[start : start + 1000]:
-            attachments = m.attachments
-            refs = (
-                tuple(media[a.name] for a in attachments if a.name in media) if attachments else ()
-            )
+            refs = media.get(m.line, ()) if media and m.attachments else ()
             yield draft(m.at, m.sender, m.text, refs, m.kind, m.flags)
         if on_message is not None:
             on_message(min(1000, len(messages) - start))
@@ -289,7 +385,13 @@ def ingest_file(
     device = device or channel.device
 
     original = svc.store_file(store, path, field_name="path")
-    media = _store_zip_media(store, path, chat) if chat.format == "whatsapp-zip" else {}
+    media: _Media = {}
+    if chat.format == "whatsapp-zip":
+        media = _store_zip_media(store, path, chat)
+    elif chat.format == "sms" and any(m.attachments for m in chat.messages):
+        media = _store_sms_media(store, path)
+    elif chat.format == "telegram":
+        media = _store_export_files(store, path, chat)
 
     groups: dict[str | None, list[ParsedMessage]] = defaultdict(list)
     for m in chat.messages:
