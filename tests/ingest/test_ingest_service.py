@@ -75,6 +75,34 @@ def test_overlapping_exports_add_only_new_messages(store: Any, tmp_path: Path) -
     assert _count(store, "messages") == 30
 
 
+def test_the_same_words_twice_in_a_minute_are_two_messages(store: Any, tmp_path: Path) -> None:
+    """Regression: WhatsApp times have minute precision, so "ok" sent twice in a minute, or two
+    photos without a caption, are two messages; they were once stored as one."""
+    lines = [
+        "14/03/2024, 10:15 - Ann: ok",
+        "14/03/2024, 10:15 - Ann: ok",
+        "14/03/2024, 10:15 - Ann: <Media omitted>",
+        "14/03/2024, 10:15 - Ann: <Media omitted>",
+        "14/03/2024, 10:15 - Ann: <Media omitted>",
+        "14/03/2024, 10:16 - Bob: ok",
+    ]
+    ann = tmp_path / "WhatsApp Chat with Bob.txt"
+    bob = tmp_path / "WhatsApp Chat with Ann.txt"
+    ann.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    bob.write_text("\n".join(lines[1:]) + "\n", encoding="utf-8")
+    first = ingest_file(store, ann, tz=TZ, date_order="dmy")
+    assert (first.count, first.new_messages, first.already_held) == (6, 6, 0)
+    record = svc.get_record(store, first.conversations[0]["record"])
+    assert [m["text"] for m in record["messages"]] == ["ok", "ok", "", "", "", "ok"]
+    again = ingest_file(store, ann, tz=TZ, date_order="dmy")
+    assert (again.new_messages, again.already_held) == (0, 6)
+    # Bob's export lacks Ann's first "ok": his single "ok" at 10:15 is taken as hers, held
+    other = ingest_file(store, bob, tz=TZ, date_order="dmy")
+    assert (other.new_messages, other.already_held) == (0, 5)
+    assert _count(store, "messages") == 6
+    assert svc.verify(store).ok
+
+
 def test_bad_file_writes_nothing(store: Any) -> None:
     before = (_count(store, "messages"), _count(store, "ledger"), _count(store, "records"))
     with pytest.raises(ParseError) as caught:

@@ -159,13 +159,16 @@ def test_conversation_deduplicates_messages(store: Any, tmp_path: Path) -> None:
     )
     assert (first.created, first.new_messages, first.already_held) == (True, 50, 0)
     assert first.entries == 1 + 4  # the capture, then one entry per batch of 16
-    again = svc.store_conversation(
-        store, record=chat(), messages=[*conversation(60), conversation(1)[0]], actor="imp"
-    )
+    # the longer export: ten more messages, and message 0 sent a second time in the same
+    # minute (another message: a repeat in one export is counted, never dropped)
+    longer = [*conversation(60), conversation(1)[0]]
+    again = svc.store_conversation(store, record=chat(), messages=longer, actor="imp")
     assert again.record_uid == first.record_uid
-    assert (again.created, again.new_messages, again.already_held) == (False, 10, 51)
+    assert (again.created, again.new_messages, again.already_held) == (False, 11, 50)
     record = svc.get_record(store, first.record_uid)
-    assert len(record["messages"]) == 60
+    assert len(record["messages"]) == 61
+    once_more = svc.store_conversation(store, record=chat(), messages=longer, actor="imp")
+    assert (once_more.new_messages, once_more.already_held) == (0, 61)
     assert record["source"]["kind"] == "file"
     assert record["source"]["file_sha256"] == svc.store_file(store, export).sha256
     assert svc.verify(store).ok

@@ -257,7 +257,13 @@ def record_state(
 
 
 def message_identity(
-    *, method: str, conversation: str, sent_at_utc: str, sender: str | None, text: str
+    *,
+    method: str,
+    conversation: str,
+    sent_at_utc: str,
+    sender: str | None,
+    text: str,
+    occurrence: int = 0,
 ) -> str:
     """The stable identity of a message: the same message imported twice has the same identity.
 
@@ -265,11 +271,23 @@ def message_identity(
     a message without a sender is identified with :data:`SYSTEM_SENDER`, as before senders
     could be ``None``, so re-importing an older export adds nothing twice.
 
+    ``occurrence`` tells apart messages that are otherwise the same within one export: WhatsApp
+    times have minute precision, so "ok" sent twice in a minute, or two photos without a
+    caption, are two messages. The first keeps the identity it always had; the n-th repeat
+    (counting from 0) adds n to the hashed list, so re-importing the export still adds nothing.
+
     >>> message_identity(method="whatsapp", conversation="c", sent_at_utc="t", sender="a",
     ...                  text="hi")[:12]
     '6a4dfe887250'
+    >>> message_identity(method="whatsapp", conversation="c", sent_at_utc="t", sender="a",
+    ...                  text="hi", occurrence=1)[:12]
+    '935dae018096'
     """
     who = SYSTEM_SENDER if sender is None else sender
+    if occurrence:
+        return sha256_hex(
+            canonical_bytes(["message", method, conversation, sent_at_utc, who, text, occurrence])
+        )
     return sha256_hex(canonical_strings(["message", method, conversation, sent_at_utc, who, text]))
 
 

@@ -18,7 +18,8 @@ Public API (keyword-only after the first argument)::
                        batch_size=10_000, now=None) -> ConversationResult
         find-or-create the record for (record.method, record.conversation_key) and add the
         messages not already held (message identity = SHA-256 of method, conversation key,
-        UTC time, sender, exact text; unique in the database). Returns
+        UTC time, sender, exact text and, for a repeat within the export, its occurrence;
+        unique within the record). Returns
         ConversationResult(record_uid, created, new_messages, already_held, entries).
         original_file is stored content-addressed and its SHA-256 set on the record's source.
     add_messages(store, *, record_uid, messages, actor=None, batch_size=10_000, now=None)
@@ -375,23 +376,22 @@ def _write_messages(
     message_head = "[" + quote(record_uid) + ',"'
     quoted: dict[str, str] = {}  # sender -> its JSON string
     zones: dict[Any, tuple[str, str]] = {}  # tzinfo -> (zone name, its JSON string)
-    seen: set[bytes] = set()
+    seen: dict[bytes, int] = {}  # identity of a first occurrence -> how many so far
     chunks = _chunks(messages, batch_size)
     done = 0  # messages prepared so far (errors name a message by its index)
 
-    def prepare(entry_seq: int) -> tuple[int, list[tuple[Any, ...]], int, list[AttachmentRef]]:
-        """The next batch's size, its new rows, repeats within the import, attached files."""
+    def prepare(entry_seq: int) -> tuple[int, list[tuple[Any, ...]], list[AttachmentRef]]:
+        """The next batch's size, its rows and the files they attach."""
         nonlocal done
         batch = next(chunks, [])
         rows: list[tuple[Any, ...]] = []
         files: list[AttachmentRef] = []
-        repeated = position = 0
         index = done
         add_row = rows.append
-        remember = seen.add
+        occurrences = seen.get
         cached_zone = zones.get
         cached_sender = quoted.get
-        for m in batch:
+        for position, m in enumerate(batch):
             when = m.sent_at
             local = when.isoformat()
             # utc_text(when) from the local text when its offset is whole hours ("+HH:00") and
@@ -440,10 +440,14 @@ def _write_messages(
             # sender and text, closing the list: the tail of both canonical lists
             tail = f"{who_json},{quote(text_)}]"
             identity = sha256(f'{identity_head}{utc}",{tail}'.encode()).digest()
-            if identity in seen:
-                repeated += 1
-                continue
-            remember(identity)
+            earlier = occurrences(identity)
+            if earlier is None:
+                seen[identity] = 1
+            else:
+                # the same time, sender and text again in this export: another message (minute
+                # precision), named by its occurrence (see message_identity)
+                seen[identity] = earlier + 1
+                identity = sha256(f'{identity_head}{utc}",{tail[:-1]},{earlier}]'.encode()).digest()
             tz = when.tzinfo
             # others may name a different offset per instant (or not be hashable)
             fixed = type(tz) in _FIXED_ZONES
@@ -471,12 +475,11 @@ def _write_messages(
                 (record_id, entry_seq, position, identity, utc, zone, local, sender, text_, atts,
                  kind, flags, sha256(canonical).digest())
             )  # fmt: skip
-            position += 1
         done = index
-        return len(batch), rows, repeated, files
+        return len(batch), rows, files
 
     new_total = held_total = entries = 0
-    pending: Future[tuple[int, list[tuple[Any, ...]], int, list[AttachmentRef]]] | None = None
+    pending: Future[tuple[int, list[tuple[Any, ...]], list[AttachmentRef]]] | None = None
     # the next batch is prepared in a worker thread while SQLite feeds the full-text index with
     # this one (that step does not hold the GIL); the worker never touches the connection
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="commsgov-write") as pool:
@@ -487,13 +490,12 @@ def _write_messages(
 
         while True:
             if pending is None:
-                size, rows, repeated, files = prepare(seq + 1)
+                size, rows, files = prepare(seq + 1)
             else:
-                size, rows, repeated, files = pending.result()
+                size, rows, files = pending.result()
                 pending = None
             if not size:
                 break
-            held_total += repeated
             for a in files:
                 repo.ensure_blob(conn, sha256=a.sha256, size=a.size, stored_at=at_text)
             if rows and not new_record:
