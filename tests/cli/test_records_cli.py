@@ -365,3 +365,19 @@ def test_cli_on_both_backends(database_url: str, tmp_path: Path) -> None:
     assert [r["uid"] for r in json.loads(out)] == [uid]
     code, out, _ = run("verify", *common, "--skip-files")
     assert code == 0 and "1 records" in out
+
+
+def test_show_lists_each_message_attachment(db: str) -> None:
+    archive = Path(__file__).resolve().parent.parent / "data" / "whatsapp-zip"
+    code, _, err = run("ingest", str(archive / "android_with_media.zip"))
+    assert code == 0, err
+    code, out, _ = run("records", "list", "--json")
+    uid = json.loads(out)[0]["uid"]
+    code, out, _ = run("records", "show", uid)
+    assert code == 0
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if "Bob:" in line)
+    assert "attached: DOC-20240314-WA0002.pdf (application/pdf, 13 bytes, sha256 " in " ".join(
+        lines[at + 1 : at + 3]
+    )
+    assert any("attached: IMG-20240314-WA0001.jpg (image/jpeg" in line for line in lines)

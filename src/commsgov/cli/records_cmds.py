@@ -582,6 +582,12 @@ def records_show(
         who = f"{m['sender']}" if m["kind"] == "message" else f"(system) {m['sender'] or ''}"
         flags = f"  [{', '.join(m['flags'])}]" if m["flags"] else ""
         out.print(f"  [{m['sent_local']}] {who.rstrip()}: {m['text']}{flags}", markup=False)
+        for a in m.get("attachments", []):
+            kind = f"{a['media_type']}, " if a.get("media_type") else ""
+            out.print(
+                f"      attached: {a['filename']} ({kind}{a['size']} bytes, sha256 {a['sha256']})",
+                markup=False,
+            )
 
 
 @records_app.command("correct")
