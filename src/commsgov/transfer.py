@@ -12,7 +12,9 @@ Layout of a bag (BagIt 1.0, SHA-256 payload and tag manifests)::
     <consignment>.tar.gz  <consignment>.tar.gz.sha256
 
 ``bag-info.txt`` names the source organisation and the consignment id. ``metadata.csv`` has
-the title, dates, participants, method, SHA-256 and closure status of each file.
+the title, dates, participants, method, SHA-256 and closure status of each file; a file a
+message refers to that its export did not hold (a reference only, no SHA-256) has a row too,
+``file`` ``(not included) NAME`` with an empty ``sha256``, and the transcript names it.
 """
 
 from __future__ import annotations
@@ -90,11 +92,21 @@ def _dates(record: dict[str, Any]) -> tuple[str, str]:
     return min(times), max(times)
 
 
+def _attached_html(message: dict[str, Any]) -> str:
+    """The files a message names, one per line (a reference-only file says it is not here)."""
+    lines = [
+        f"<br>[attached: {html.escape(a.get('filename') or 'file')}"
+        f"{'' if a.get('sha256') else ' (not in the export)'}]"
+        for a in message.get("attachments", [])
+    ]
+    return "".join(lines)
+
+
 def _transcript_html(record: dict[str, Any]) -> str:
     e = html.escape
     rows = "\n".join(
         f"<tr><td>{e(m['sent_local'])}</td><td>{e(m['sender'] or '(system)')}</td>"
-        f"<td>{e(m['text']).replace(chr(10), '<br>')}</td></tr>"
+        f"<td>{e(m['text']).replace(chr(10), '<br>')}{_attached_html(m)}</td></tr>"
         for m in record.get("messages", [])
     )
     meta = "\n".join(
@@ -176,8 +188,14 @@ def build_bag(
                 encoding="utf-8",
             )
             attached = list(record.get("attachments", []))
+            missing: list[str] = []  # referenced by a message, not in its export
             for m in record.get("messages", []):
                 attached += [a for a in m.get("attachments", []) if a.get("sha256")]
+                missing += [
+                    a.get("filename") or "file"
+                    for a in m.get("attachments", [])
+                    if not a.get("sha256")
+                ]
             seen: set[str] = set()
             for att in attached:
                 digest = att["sha256"]
@@ -195,6 +213,8 @@ def build_bag(
                         **common,
                     }
                 )
+            for name in dict.fromkeys(missing):
+                rows.append({"file": f"(not included) {name}", "sha256": "", **common})
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=METADATA_FIELDS, lineterminator="\n")
         writer.writeheader()

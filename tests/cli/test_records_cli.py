@@ -381,3 +381,6 @@ def test_show_lists_each_message_attachment(db: str) -> None:
         lines[at + 1 : at + 3]
     )
     assert any("attached: IMG-20240314-WA0001.jpg (image/jpeg" in line for line in lines)
+    # the video the chat names but the zip lacks: a reference, said to be absent
+    at = next(i for i, line in enumerate(lines) if "[2024-03-14T10:02:00+00:00] Ann:" in line)
+    assert lines[at + 1].strip() == "attached: VID-20240314-WA0003.mp4 (not in the export)"

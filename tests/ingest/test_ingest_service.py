@@ -42,8 +42,22 @@ def test_whatsapp_zip_is_stored_with_hash_and_media(store: Any) -> None:
     assert att["media_type"] == "image/jpeg"
     with zipfile.ZipFile(path) as archive:
         assert store.blobs.read(att["sha256"]) == archive.read("IMG-20240314-WA0001.jpg")
-    # the video is referenced by the chat but not in the zip: no attachment, nothing invented
-    assert record["messages"][2]["attachments"] == []
+    # the video is referenced by the chat but not in the zip: kept as a reference only (its
+    # name and type), nothing invented: no sha256, no size, no bytes stored
+    video = record["messages"][2]
+    assert (video["sender"], video["text"], video["flags"]) == ("Ann", "", [])
+    assert video["attachments"] == [
+        {
+            "filename": "VID-20240314-WA0003.mp4",
+            "media_type": "video/mp4",
+            "sha256": None,
+            "size": None,
+        }
+    ]
+    stored = {p.read_bytes() for p in store.blobs.root.rglob("*") if p.is_file()}
+    with zipfile.ZipFile(path) as archive:
+        media = {archive.read(n) for n in ("IMG-20240314-WA0001.jpg", "DOC-20240314-WA0002.pdf")}
+    assert stored == media | {path.read_bytes()}
     assert svc.verify(store).ok
 
 

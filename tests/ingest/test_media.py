@@ -92,9 +92,20 @@ def test_sms_media_are_stored_and_attached_to_their_messages(store: Any) -> None
     assert store.blobs.read(first["attachments"][0]["sha256"]) == photo_a
     assert first["attachments"][0]["size"] == len(photo_a)
     assert text_only["attachments"] == []
-    assert [a["filename"] for a in sent["attachments"]] == ["image000000.jpg", "video000000.mp4"]
-    assert [store.blobs.read(a["sha256"]) for a in sent["attachments"]] == [photo_b, video]
+    assert [a["filename"] for a in sent["attachments"]] == [
+        "image000000.jpg",
+        "video000000.mp4",
+        "contact.vcf",
+    ]
+    assert [store.blobs.read(a["sha256"]) for a in sent["attachments"][:2]] == [photo_b, video]
     assert sent["attachments"][0]["sha256"] == hashlib.sha256(photo_b).hexdigest()
+    # a part without data is kept as a reference only: its name and type, no bytes
+    assert sent["attachments"][2] == {
+        "filename": "contact.vcf",
+        "media_type": "text/x-vCard",
+        "sha256": None,
+        "size": None,
+    }
     assert svc.verify(store).ok
 
 
@@ -159,17 +170,27 @@ def test_telegram_files_in_the_export_are_stored_and_attached(store: Any, tmp_pa
     assert (result.count, result.new_messages) == (7, 7)
     record = svc.get_record(store, result.conversations[0]["record"])
     attached = [
-        [(a["filename"], a["media_type"], store.blobs.read(a["sha256"])) for a in m["attachments"]]
+        [
+            (
+                a["filename"],
+                a["media_type"],
+                a["size"],
+                a["sha256"] and store.blobs.read(a["sha256"]),
+            )
+            for a in m["attachments"]
+        ]
         for m in record["messages"]
     ]
+    # a file that is not there, or never read, is a reference only: name, type, the size the
+    # export states, no sha256 (None)
     assert attached == [
-        [("photo_1@14-03-2024_10-00-00.jpg", "image/jpeg", PHOTO)],
-        [],  # not included in the export
-        [("status report.pdf", "application/pdf", REPORT)],
-        [],  # named in the export, not in the folder
-        [],  # ../secret.jpg
-        [],  # /etc/hostname
-        [],  # a symlink out of the folder
+        [("photo_1@14-03-2024_10-00-00.jpg", "image/jpeg", len(PHOTO), PHOTO)],
+        [],  # not included in the export: no name to keep (the media-omitted flag)
+        [("status report.pdf", "application/pdf", len(REPORT), REPORT)],
+        [("photo_2@14-03-2024_10-03-00.jpg", "image/jpeg", 30, None)],  # not in the folder
+        [("secret.jpg", "image/jpeg", None, None)],  # ../secret.jpg
+        [("hostname", "text/plain", None, None)],  # /etc/hostname
+        [("link_out.jpg", "image/jpeg", None, None)],  # a symlink out of the folder
     ]
     assert "media-omitted" in record["messages"][1]["flags"]
     assert not store.blobs.path(hashlib.sha256(SECRET).hexdigest()).exists()

@@ -583,6 +583,9 @@ def records_show(
         flags = f"  [{', '.join(m['flags'])}]" if m["flags"] else ""
         out.print(f"  [{m['sent_local']}] {who.rstrip()}: {m['text']}{flags}", markup=False)
         for a in m.get("attachments", []):
+            if not a.get("sha256"):  # a reference only: the export named it, did not hold it
+                out.print(f"      attached: {a['filename']} (not in the export)", markup=False)
+                continue
             kind = f"{a['media_type']}, " if a.get("media_type") else ""
             out.print(
                 f"      attached: {a['filename']} ({kind}{a['size']} bytes, sha256 {a['sha256']})",

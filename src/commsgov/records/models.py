@@ -95,10 +95,20 @@ class Participant:
 
 @dataclass(frozen=True, slots=True)
 class AttachmentRef:
-    """A stored file: its SHA-256 (its address in the blob store), size, name and media type."""
+    """A file: its SHA-256 (its address in the blob store), size, name and media type.
 
-    sha256: str
-    size: int
+    A message may refer to a file that its export does not hold (a WhatsApp ``.txt`` without
+    its zip, a Telegram file left out): that file is a *reference only*, with ``sha256``
+    ``None`` and ``size`` as the export states it (or ``None``); nothing is stored for it.
+    A record's own attachments always have their bytes (:meth:`RecordDraft.validate`).
+
+    >>> ref = AttachmentRef(sha256=None, size=None, filename="VID-1.mp4", media_type="video/mp4")
+    >>> AttachmentRef.from_dict(ref.to_dict()) == ref
+    True
+    """
+
+    sha256: str | None
+    size: int | None
     filename: str
     media_type: str | None = None
 
@@ -116,7 +126,7 @@ class AttachmentRef:
         """Inverse of :meth:`to_dict`."""
         return cls(
             sha256=data["sha256"],
-            size=int(data["size"]),
+            size=None if data["size"] is None else int(data["size"]),
             filename=data["filename"],
             media_type=data.get("media_type"),
         )
@@ -195,6 +205,12 @@ class RecordDraft:
         for participant in self.participants:
             if not participant.name.strip():
                 raise InvalidFieldError("with", "a participant has no name")
+        for attachment in self.attachments:
+            if attachment.sha256 is None or attachment.size is None:
+                raise InvalidFieldError(
+                    "attach",
+                    f"{attachment.filename!r} is not stored (a record's file needs its bytes)",
+                )
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 from operator import attrgetter, itemgetter
@@ -329,7 +329,7 @@ class Verifier:
             if checked == total:
                 self.messages_checked += checked
                 for atts in blobs:
-                    self.message_blobs.update(a["sha256"] for a in json.loads(atts))
+                    self.message_blobs.update(_stored(json.loads(atts)))
                 return self._missing_batches(seen)
         return self.message_rows(rows(None))
 
@@ -405,7 +405,7 @@ class Verifier:
                     uid,
                 ), 0
             if atts != "[]":
-                self.message_blobs.update(a["sha256"] for a in json.loads(atts))
+                self.message_blobs.update(_stored(json.loads(atts)))
             hasher.update(digest)
             position += 1
         if not position:
@@ -450,12 +450,17 @@ class Verifier:
         """SHA-256 of every file the record refers to (attachments, source files)."""
         blobs = set(self.message_blobs)
         for uid, state in self.records.items():
-            blobs.update(a["sha256"] for a in state.get("attachments", []))
+            blobs.update(_stored(state.get("attachments", [])))
             blobs.update(self.added_sources.get(uid, ()))
             source = state.get("source") or {}
             if source.get("file_sha256"):
                 blobs.add(source["file_sha256"])
         return blobs
+
+
+def _stored(attachments: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """The SHA-256 of the attachments whose files are stored (not references only)."""
+    return (a["sha256"] for a in attachments if a.get("sha256"))
 
 
 #: ledger entry kinds whose payload carries a record's content (redacted on destruction); a

@@ -4,7 +4,8 @@ The file is parsed completely before anything is written, so a file that cannot 
 nothing. The original file is stored content-addressed once and its SHA-256 is set on the source
 of every record made from it; media become attachments of their messages: the members of a
 WhatsApp zip, the parts of an SMS Backup & Restore MMS, and the files a Telegram export names
-(when they are there, inside the export folder).
+(when they are there, inside the export folder). A file a message names whose bytes are not in
+the export stays on the message as a reference only (name and media type, ``sha256`` ``None``).
 Each conversation goes through :func:`commsgov.services.records.store_conversation`, which
 finds or creates the record and adds only messages it does not already hold, so importing the
 same chat twice, or overlapping exports, adds nothing twice.
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from commsgov.ingest import ParsedChat, ParsedMessage, parse
+from commsgov.ingest import ParsedAttachment, ParsedChat, ParsedMessage, parse
 from commsgov.ingest._time import zone
 from commsgov.ingest.errors import ParseError
 from commsgov.ingest.model import DateOrder
@@ -193,8 +194,9 @@ def conversation_key(chat: ParsedChat, messages: list[ParsedMessage], *, method:
     return f"{method}:people:" + "|".join(senders)
 
 
-#: the attachments stored for each message, by the message's ``line`` (unique within a file)
-_Media = dict[int, tuple[AttachmentRef, ...]]
+#: the attachments stored for each message, by the message's ``line`` (unique within a file),
+#: aligned with its parsed attachments: ``None`` where a file is not in the export
+_Media = dict[int, tuple[AttachmentRef | None, ...]]
 
 
 def _store_zip_media(store: Store, path: Path, chat: ParsedChat) -> _Media:
@@ -229,19 +231,19 @@ def _store_zip_media(store: Store, path: Path, chat: ParsedChat) -> _Media:
     except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, EOFError) as exc:
         raise ParseError(f"cannot read media from the zip ({exc})", file=str(path)) from None
     return {
-        m.line: tuple(media[a.name] for a in m.attachments if a.name in media)
+        m.line: tuple(media.get(a.name) for a in m.attachments)
         for m in chat.messages
         if m.attachments
     }
 
 
-def _store_sms_media(store: Store, path: Path) -> _Media:
+def _store_sms_media(store: Store, path: Path, chat: ParsedChat) -> _Media:
     """Store the media parts of an SMS backup, read again from the file and decoded one part at
     a time (a multi-gigabyte backup never sits in memory); attach them to their message by its
     position, as part names repeat across messages (``image000000.jpg``)."""
     from commsgov.ingest import sms
 
-    media: dict[int, list[AttachmentRef]] = defaultdict(list)
+    media: dict[int, dict[int, AttachmentRef]] = defaultdict(dict)
     try:
         with path.open("rb") as stream:
             for part in sms.iter_media(stream, name=str(path)):
@@ -256,17 +258,19 @@ def _store_sms_media(store: Store, path: Path) -> _Media:
                     ) from None
                 blob = store.blobs.put_bytes(data)
                 del data
-                media[part.message].append(
-                    AttachmentRef(
-                        sha256=blob.sha256,
-                        size=blob.size,
-                        filename=part.name,
-                        media_type=part.media_type or mimetypes.guess_type(part.name)[0],
-                    )
+                media[part.message][part.index] = AttachmentRef(
+                    sha256=blob.sha256,
+                    size=blob.size,
+                    filename=part.name,
+                    media_type=part.media_type or mimetypes.guess_type(part.name)[0],
                 )
     except OSError as exc:
         raise ParseError(f"cannot read media from the file ({exc})", file=str(path)) from None
-    return {line: tuple(refs) for line, refs in media.items()}
+    return {
+        m.line: tuple(media[m.line].get(i) for i in range(len(m.attachments)))
+        for m in chat.messages
+        if m.line in media
+    }
 
 
 def _export_file(root: Path, relative: str) -> Path | None:
@@ -296,32 +300,48 @@ def _store_export_files(store: Store, path: Path, chat: ParsedChat) -> _Media:
     stored: dict[Path, AttachmentRef | None] = {}
     media: _Media = {}
     for m in chat.messages:
-        refs = []
+        refs: list[AttachmentRef | None] = []
         for a in m.attachments:
-            if a.path is None:
-                continue
-            found = _export_file(root, a.path)
+            found = None if a.path is None else _export_file(root, a.path)
             if found is None:
+                refs.append(None)
                 continue
             if found not in stored:
                 try:
                     blob = store.blobs.put_file(found)
                 except OSError:  # unreadable: kept as a name, like a missing file
                     stored[found] = None
+                    refs.append(None)
                     continue
-                name = a.path.replace("\\", "/").rsplit("/", 1)[-1]
+                name = _base_name(a.path or a.name)
                 stored[found] = AttachmentRef(
                     sha256=blob.sha256,
                     size=blob.size,
                     filename=name,
                     media_type=a.media_type or mimetypes.guess_type(name)[0],
                 )
-            ref = stored[found]
-            if ref is not None:
-                refs.append(ref)
-        if refs:
+            refs.append(stored[found])
+        if any(refs):
             media[m.line] = tuple(refs)
     return media
+
+
+def _base_name(name: str) -> str:
+    """The file name at the end of a path as an export writes it (``/`` or ``\\``)."""
+    return name.replace("\\", "/").rsplit("/", 1)[-1] or name
+
+
+def _reference(a: ParsedAttachment) -> AttachmentRef:
+    """A file the export names but does not hold (or that is never read): its name (the last
+    part of a Telegram path, as for a stored file), media type and the size the export states,
+    without a SHA-256."""
+    name = a.name if a.path is None else _base_name(a.path)
+    return AttachmentRef(
+        sha256=None,
+        size=a.size,
+        filename=name,
+        media_type=a.media_type or mimetypes.guess_type(name)[0],
+    )
 
 
 def _drafts(
@@ -333,7 +353,16 @@ def _drafts(
     draft = MessageDraft
     for start in range(0, len(messages), 1000):
         for m in messages[start : start + 1000]:
-            refs = media.get(m.line, ()) if media and m.attachments else ()
+            if not m.attachments:
+                yield draft(m.at, m.sender, m.text, (), m.kind, m.flags)
+                continue
+            stored = media.get(m.line, ())
+            refs = tuple(
+                (stored[i] if i < len(stored) else None) or _reference(a)
+                for i, a in enumerate(m.attachments)
+            )
+            # flags stay what the export says (as --dry-run shows them): no media-omitted is
+            # added here; a reference-only attachment (sha256 None) says the file is not held
             yield draft(m.at, m.sender, m.text, refs, m.kind, m.flags)
         if on_message is not None:
             on_message(min(1000, len(messages) - start))
@@ -385,11 +414,12 @@ def ingest_file(
     device = device or channel.device
 
     original = svc.store_file(store, path, field_name="path")
+    assert original.sha256 is not None  # store_file always stores the bytes
     media: _Media = {}
     if chat.format == "whatsapp-zip":
         media = _store_zip_media(store, path, chat)
     elif chat.format == "sms" and any(m.attachments for m in chat.messages):
-        media = _store_sms_media(store, path)
+        media = _store_sms_media(store, path, chat)
     elif chat.format == "telegram":
         media = _store_export_files(store, path, chat)
 

@@ -431,7 +431,7 @@ def _write_messages(
             atts = "[]"
             if m.attachments:
                 atts = canonical_json([a.to_dict() for a in m.attachments])
-                files.extend(m.attachments)
+                files.extend(a for a in m.attachments if a.sha256 is not None)  # not references
             who = system_sender if sender is None else sender
             who_json = cached_sender(who)
             if who_json is None:
@@ -497,7 +497,8 @@ def _write_messages(
             if not size:
                 break
             for a in files:
-                repo.ensure_blob(conn, sha256=a.sha256, size=a.size, stored_at=at_text)
+                if a.sha256 is not None and a.size is not None:
+                    repo.ensure_blob(conn, sha256=a.sha256, size=a.size, stored_at=at_text)
             if rows and not new_record:
                 held = repo.existing_identities(
                     conn, record_id=record_id, keys=[(r[4], r[3]) for r in rows]

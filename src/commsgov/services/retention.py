@@ -756,11 +756,13 @@ def _dispose_one(
     record_sha = sha256_hex(canonical_json(state))
     history = repo.entries_for_record(conn, uid=uid)
     message_rows = repo.messages_of_record(conn, record_id=found[0], limit=None)
-    blob_candidates = {a["sha256"] for a in state.get("attachments", [])}
+    blob_candidates = {a["sha256"] for a in state.get("attachments", []) if a.get("sha256")}
     # Every original file the record came from: its own source and any that joined it later.
     blob_candidates |= source_hashes(conn, uid)
     for m in message_rows:
-        blob_candidates.update(a["sha256"] for a in json.loads(m["attachments_json"]))
+        blob_candidates.update(
+            a["sha256"] for a in json.loads(m["attachments_json"]) if a.get("sha256")
+        )  # a reference-only file (no sha256) was never stored
     schedule = schedules.get(item_row["record_class"])
     reviews = rr.reviews_of(conn, uid=uid)
     holds = _hold_history(conn, state)
@@ -1083,7 +1085,8 @@ def build_transfer(
     files: dict[str, bytes] = {}
     for rec in records:
         for att in rec.get("attachments", []):
-            files[att["sha256"]] = store.blobs.read(att["sha256"])
+            if att.get("sha256"):
+                files[att["sha256"]] = store.blobs.read(att["sha256"])
         for m in rec["messages"]:
             for att in m.get("attachments", []):
                 if att.get("sha256") and att["sha256"] not in files:

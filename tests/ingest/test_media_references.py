@@ -1,0 +1,153 @@
+"""A file a message refers to but its export does not hold is kept as a reference only.
+
+Its name and media type are stored on the message (``sha256`` null, ``size`` as the export
+states it), so the record still says a file was sent; nothing is stored for it, and verify,
+destruction and transfer skip it. Runs on SQLite and PostgreSQL (the ``store`` fixture).
+Guards the gap where such a message was stored with empty text and no attachment.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from commsgov.records import AttachmentRef, InvalidFieldError, RecordDraft
+from commsgov.services import records as svc
+from commsgov.services import retention as ret
+from commsgov.services.ingest import ingest_file
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+ZIP = DATA / "whatsapp-zip" / "android_with_media.zip"
+TZ = "Europe/London"
+NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
+VIDEO = {
+    "filename": "VID-20240314-WA0003.mp4",
+    "media_type": "video/mp4",
+    "sha256": None,
+    "size": None,
+}
+
+
+def _counts(store: Any) -> tuple[int, ...]:
+    with store.engine.connect() as conn:
+        return tuple(
+            int(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one())
+            for t in ("records", "messages", "attachments", "blobs", "ledger")
+        )
+
+
+def _txt_of_zip(tmp_path: Path) -> Path:
+    """The chat of the zip as a ``.txt`` export alone (no media at all)."""
+    path = tmp_path / "WhatsApp Chat with Outage cell.txt"
+    with zipfile.ZipFile(ZIP) as archive:
+        path.write_bytes(archive.read("WhatsApp Chat with Outage cell.txt"))
+    return path
+
+
+def _zip_record(store: Any) -> dict[str, Any]:
+    uid = ingest_file(store, ZIP, tz=TZ).conversations[0]["record"]
+    return svc.get_record(store, uid)
+
+
+def test_a_file_missing_from_the_zip_stays_on_its_message(store: Any) -> None:
+    record = _zip_record(store)
+    ann = record["messages"][2]
+    assert (ann["sender"], ann["text"], ann["attachments"]) == ("Ann", "", [VIDEO])
+    assert ann["flags"] == []  # flags are what the export says; the null sha256 says the rest
+    assert svc.verify(store).ok
+
+
+def test_reimporting_adds_nothing(store: Any) -> None:
+    _zip_record(store)
+    before = _counts(store)
+    again = ingest_file(store, ZIP, tz=TZ)
+    assert (again.new_messages, again.already_held) == (0, 3)
+    assert _counts(store) == before
+    assert svc.verify(store).ok
+
+
+def test_a_txt_export_alone_keeps_every_attachment_name(store: Any, tmp_path: Path) -> None:
+    path = _txt_of_zip(tmp_path)
+    uid = ingest_file(store, path, tz=TZ).conversations[0]["record"]
+    record = svc.get_record(store, uid)
+    assert [[(a["filename"], a["media_type"], a["sha256"]) for a in m["attachments"]]
+            for m in record["messages"]] == [
+        [("IMG-20240314-WA0001.jpg", "image/jpeg", None)],
+        [("DOC-20240314-WA0002.pdf", "application/pdf", None)],
+        [("VID-20240314-WA0003.mp4", "video/mp4", None)],
+    ]  # fmt: skip
+    stored = [p for p in store.blobs.root.rglob("*") if p.is_file()]
+    assert [p.read_bytes() for p in stored] == [path.read_bytes()]  # only the export itself
+    assert svc.verify(store).ok
+    # the zip later adds nothing: messages already held keep what they were first stored with
+    later = ingest_file(store, ZIP, tz=TZ)
+    assert (later.new_messages, later.already_held) == (0, 3)
+    held = svc.get_record(store, uid)
+    assert held["messages"] == record["messages"]
+    assert [s["file_name"] for s in held["sources"]] == [path.name, ZIP.name]  # zip kept whole
+    assert svc.verify(store).ok
+
+
+def test_exports_keep_the_reference(store: Any) -> None:
+    record = _zip_record(store)
+    records = [svc.get_record(store, record["uid"], message_limit=0)]
+    data = svc.export_records(store, records, fmt="json", query="t", actor="t")
+    assert '"VID-20240314-WA0003.mp4"' in data
+    rows = list(csv.DictReader(io.StringIO(svc.export_records(store, records, fmt="csv"))))
+    assert len([r for r in rows if r["row_type"] == "message"]) == 3
+    assert svc.verify(store).ok
+
+
+def test_a_record_attachment_must_be_stored() -> None:
+    ref = AttachmentRef(sha256=None, size=None, filename="a.jpg", media_type="image/jpeg")
+    draft = RecordDraft(method="whatsapp", occurred_at=NOW, summary="s", attachments=(ref,))
+    with pytest.raises(InvalidFieldError) as caught:
+        draft.validate()
+    assert caught.value.field == "attach"
+    assert AttachmentRef.from_dict(ref.to_dict()) == ref
+
+
+def test_destroying_a_record_with_references(store: Any) -> None:
+    uid = _zip_record(store)["uid"]
+    due = NOW + dt.timedelta(days=30)
+    ret.review(store, uids=[uid], decision="extend", reason="r", until=due, reviewer="rita",
+               now=NOW)  # fmt: skip
+    ret.review(store, all_due=True, as_of=due, decision="destroy", reason="no value",
+               reviewer="rita", now=NOW)  # fmt: skip
+    out = ret.dispose(store, as_of=due, actor="clerk", now=NOW)
+    assert [d["uid"] for d in out["destroyed"]] == [uid]
+    assert not any(p.is_file() for p in store.blobs.root.rglob("*"))
+    report = svc.verify(store)
+    assert report.ok and not report.orphan_blobs
+
+
+def test_transfer_lists_the_file_not_included(store: Any, tmp_path: Path) -> None:
+    import bagit
+
+    uid = _zip_record(store)["uid"]
+    ret.review(store, uids=[uid], decision="transfer", reason="historical value",
+               reviewer="rita", now=NOW)  # fmt: skip
+    built = ret.build_transfer(store, out_dir=tmp_path / "out", consignment="SG-1", now=NOW)
+    bag = bagit.Bag(built["bag"])
+    bag.validate()
+    data = Path(built["bag"]) / "data"
+    rows = list(csv.DictReader(io.StringIO((data / "metadata.csv").read_text())))
+    missing = [r for r in rows if r["file"] == "(not included) VID-20240314-WA0003.mp4"]
+    assert [(r["record_uid"], r["sha256"]) for r in missing] == [(uid, "")]
+    files = sorted(p.name for p in (data / "records" / uid / "files").iterdir())
+    assert [f.split("-", 1)[1] for f in files] == sorted(
+        ["IMG-20240314-WA0001.jpg", "DOC-20240314-WA0002.pdf"]
+    )
+    transcript = (data / "records" / uid / "transcript.html").read_text(encoding="utf-8")
+    assert "[attached: VID-20240314-WA0003.mp4 (not in the export)]" in transcript
+    assert "[attached: IMG-20240314-WA0001.jpg]" in transcript
+    ret.confirm_transfer(store, consignment="SG-1", accession="NRS/ACC/1", now=NOW)
+    assert ret.explain(store, uid, now=NOW)["status"] == "transferred"
+    assert svc.verify(store).ok
