@@ -204,8 +204,11 @@ def _personal_for(channel: ChannelInfo, pack: CompiledPack) -> ChannelInfo | Non
     return None
 
 
-def _necessary_means(situation: Situation, pack: CompiledPack, answer: _Answer) -> Verdict:
-    """Outage or transition period: any necessary means, for a limited time, captured."""
+def _refused(situation: Situation, pack: CompiledPack, answer: _Answer) -> Verdict:
+    """Not allowed, unless an outage or a transition period makes any necessary means
+    acceptable, for a limited time and captured."""
+    if not (situation.outage or situation.exemption):
+        return NOT_ALLOWED
     if situation.outage:
         answer.condition(pack.rule("outage"))
     if situation.exemption:
@@ -219,9 +222,7 @@ def _mma(situation: Situation, pack: CompiledPack, answer: _Answer) -> Verdict:
     answer.reason(pack.rule("mma_ban"))
     answer.reason(pack.rule("mma_examples_not_exhaustive"))
     answer.reason(pack.rule("no_mma_on_corporate_devices"))
-    if situation.outage or situation.exemption:
-        return _necessary_means(situation, pack, answer)
-    return NOT_ALLOWED
+    return _refused(situation, pack, answer)
 
 
 def _personal(
@@ -246,9 +247,7 @@ def _personal(
             star.said.cite if star else pack.matrix_cite,
         )
     )
-    if situation.outage or situation.exemption:
-        return _necessary_means(situation, pack, answer)
-    return NOT_ALLOWED
+    return _refused(situation, pack, answer)
 
 
 def _corporate_on_personal_device(
@@ -262,9 +261,7 @@ def _corporate_on_personal_device(
             _cite_of(pack.rule("mma_ban"))[1:] + (extra[0].cite if extra else ()),
         )
     )
-    if situation.outage or situation.exemption:
-        return _necessary_means(situation, pack, answer)
-    return NOT_ALLOWED
+    return _refused(situation, pack, answer)
 
 
 def _corporate(
@@ -279,9 +276,7 @@ def _corporate(
         answer.reason(
             Said(f"{channel.name} is not an approved channel for this scenario.", scenario.cite)
         )
-        if situation.outage or situation.exemption:
-            return _necessary_means(situation, pack, answer)
-        return NOT_ALLOWED
+        return _refused(situation, pack, answer)
     answer.reason(Said(f"{channel.name} is an approved channel for this scenario.", scenario.cite))
     marked = cell[1:]
     needs_setup = bool(marked) or situation.external
