@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from commsgov.policy.engine import CompiledPack
+
+#: exit code for invalid input (a field named in the message)
+BAD_INPUT = 2
 
 PackOption = Annotated[
     Path | None,
@@ -45,6 +48,18 @@ def fail(message: str, *, code: int = 1) -> NoReturn:
     """Print an error on stderr and exit with ``code``."""
     sys.stderr.write(f"Error: {message}\n")
     raise typer.Exit(code)
+
+
+def guard(func: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call into the services, turning record errors into messages and exit codes."""
+    from commsgov.records.errors import InvalidFieldError, NotFoundError
+
+    try:
+        return func(*args, **kwargs)
+    except InvalidFieldError as exc:
+        fail(f"{exc.field}: {exc.message}", code=BAD_INPUT)
+    except NotFoundError as exc:
+        fail(str(exc), code=1)
 
 
 def load_compiled_pack(path: Path | None) -> CompiledPack:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .common import DatabaseOption, JsonOption, console, fail
+from .common import BAD_INPUT, DatabaseOption, JsonOption, console, fail, guard
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -159,7 +159,7 @@ def ingest(
     try:
         zone_info = zone(tz or settings.timezone)
     except ParseError as exc:
-        fail(str(exc), code=2)
+        fail(str(exc), code=BAD_INPUT)
     fmt = format.value if format else None
     order: Any = date_order.value if date_order else None
     failed = False
@@ -190,24 +190,18 @@ def ingest(
                                 "(dry run: nothing written)\n"
                             )
                         continue
-                    from commsgov.records.errors import InvalidFieldError, NotFoundError
                     from commsgov.services import records as svc
                     from commsgov.services.ingest import ingest_file
 
                     if store is None:
                         store = svc.open_store(database)
-                    try:
-                        result = ingest_file(
-                            store, path, tz=zone_info, date_order=order, format=fmt,
-                            scenario=scenario, outage=outage,
-                            captured_by=captured_by or settings.actor(),
-                            device=device.value if device else None,
-                            conversation=conversation, on_read=on_read,
-                        )  # fmt: skip
-                    except NotFoundError as exc:
-                        fail(str(exc), code=1)
-                    except InvalidFieldError as exc:
-                        fail(f"{exc.field}: {exc.message}", code=2)
+                    result = guard(
+                        ingest_file, store, path, tz=zone_info, date_order=order, format=fmt,
+                        scenario=scenario, outage=outage,
+                        captured_by=captured_by or settings.actor(),
+                        device=device.value if device else None,
+                        conversation=conversation, on_read=on_read,
+                    )  # fmt: skip
                 except ParseError as exc:
                     sys.stderr.write(f"Error: {exc}\n")
                     failed = True

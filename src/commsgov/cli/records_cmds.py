@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .common import DatabaseOption, JsonOption, PackOption, console, fail, print_json
+from .common import (
+    BAD_INPUT,
+    DatabaseOption,
+    JsonOption,
+    PackOption,
+    console,
+    fail,
+    guard,
+    print_json,
+)
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -26,9 +35,6 @@ records_app = typer.Typer(
 )
 report_app = typer.Typer(help="Reports on the corporate record.", no_args_is_help=True)
 db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
-
-#: exit code for invalid input (a field named in the message)
-BAD_INPUT = 2
 
 ActorOption = Annotated[
     str | None,
@@ -63,25 +69,13 @@ def _open(database: str | None, *, must_exist: bool = False) -> Store:
         raise
 
 
-def _guard(func: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call into the services, turning domain errors into messages and exit codes."""
-    from commsgov.records.errors import InvalidFieldError, NotFoundError
-
-    try:
-        return func(*args, **kwargs)
-    except InvalidFieldError as exc:
-        fail(f"{exc.field}: {exc.message}", code=BAD_INPUT)
-    except NotFoundError as exc:
-        fail(str(exc), code=1)
-
-
 def _when(text: str | None, *, field: str, zone: str | None) -> dt.datetime | None:
     if text is None:
         return None
     from commsgov.config import get_settings
     from commsgov.records.timestamps import parse_when
 
-    when: dt.datetime = _guard(
+    when: dt.datetime = guard(
         parse_when, text, default_zone=zone or get_settings().timezone, field=field
     )
     return when
@@ -270,7 +264,7 @@ def capture(
     assert when is not None
     if when > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5):
         fail(f"at: {values['at']!r} is in the future", code=BAD_INPUT)
-    participants = tuple(_guard(Participant.parse, p) for p in values["with_"])
+    participants = tuple(guard(Participant.parse, p) for p in values["with_"])
     for path in attach or []:
         if not path.is_file():
             fail(f"attach: no such file: {path}", code=BAD_INPUT)
@@ -286,7 +280,7 @@ def capture(
     )
     compiled = load_compiled_pack(pack)
     with closing(_open(database)) as store:
-        result = _guard(svc.capture, store, draft, actor=by, attach=attach or [], pack=compiled)
+        result = guard(svc.capture, store, draft, actor=by, attach=attach or [], pack=compiled)
     if as_json:
         print_json(
             {
@@ -333,7 +327,7 @@ def outage_start(
 
     started = _when(at, field="at", zone=None)
     with closing(_open(database)) as store:
-        state = _guard(
+        state = guard(
             svc.start_outage,
             store,
             reason=reason,
@@ -367,7 +361,7 @@ def outage_end(
 
     ended = _when(at, field="at", zone=None)
     with closing(_open(database)) as store:
-        state = _guard(svc.end_outage, store, uid=outage_id, ended_at=ended, actor=by)
+        state = guard(svc.end_outage, store, uid=outage_id, ended_at=ended, actor=by)
     if as_json:
         print_json(state)
     else:
@@ -459,7 +453,7 @@ def receipt(
                 data = json.loads(check.read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
                 fail(f"check: cannot read receipt {check}: {exc}", code=BAD_INPUT)
-            problems = _guard(svc.check_receipt, store, data)
+            problems = guard(svc.check_receipt, store, data)
             if problems:
                 for p in problems:
                     sys.stderr.write(f"FAILED: {p}\n")
@@ -469,7 +463,7 @@ def receipt(
                 f"{data['entry_seq']}, head {data['head_seq']}).\n"
             )
             return
-        print_json(_guard(svc.receipt, store, record).to_dict())
+        print_json(guard(svc.receipt, store, record).to_dict())
 
 
 # -- records --------------------------------------------------------------------------------
@@ -534,7 +528,7 @@ def records_show(
     from commsgov.services import records as svc
 
     with closing(_open(database, must_exist=True)) as store:
-        data = _guard(svc.get_record, store, record, message_limit=messages or None)
+        data = guard(svc.get_record, store, record, message_limit=messages or None)
     if as_json:
         print_json(data)
         return
@@ -639,11 +633,11 @@ def records_correct(
         except UnknownIdError as exc:
             fail(f"scenario: {exc}", code=BAD_INPUT)
     if with_:
-        changes["participants"] = [_guard(Participant.parse, p) for p in with_]
+        changes["participants"] = [guard(Participant.parse, p) for p in with_]
     if not changes:
         fail("give at least one field to correct (--summary, --subject, ...)", code=BAD_INPUT)
     with closing(_open(database, must_exist=True)) as store:
-        seq = _guard(
+        seq = guard(
             svc.correct_record, store, uid=record, changes=changes, reason=reason, actor=by,
             pack=compiled,
         )  # fmt: skip

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .common import DatabaseOption, JsonOption, PackOption, fail, print_json
+from .common import BAD_INPUT, DatabaseOption, JsonOption, PackOption, fail, guard, print_json
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -27,9 +27,6 @@ transfer_app = typer.Typer(
     help="Build transfer packages (BagIt) for the archive and confirm accession.",
     no_args_is_help=True,
 )
-
-#: exit code for invalid input (a field named in the message)
-BAD_INPUT = 2
 
 ActorOption = Annotated[
     str | None,
@@ -97,18 +94,15 @@ def _open(database: str | None) -> Store:
 
 
 def _run(call: Any) -> Any:
-    """Run a service call; domain errors become messages and exit codes."""
-    from commsgov.records.errors import InvalidFieldError, NotFoundError
+    """Run a service call; record, retention and transfer errors become messages and exit codes."""
     from commsgov.retention import HoldError, RetentionError, ReviewError, UnknownScheduleError
     from commsgov.transfer import TransferError
 
     try:
-        return call()
-    except InvalidFieldError as exc:
-        fail(str(exc), code=BAD_INPUT)
+        return guard(call)
     except (HoldError, UnknownScheduleError) as exc:
         fail(str(exc), code=BAD_INPUT)
-    except (NotFoundError, ReviewError, TransferError, RetentionError) as exc:
+    except (ReviewError, TransferError, RetentionError) as exc:
         fail(str(exc), code=1)
 
 
