@@ -35,7 +35,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate, repeat
-from typing import IO, Any, TypeVar
+from typing import IO, TypeVar
 
 from commsgov.ingest._time import localise, regular_midnight
 from commsgov.ingest.errors import AmbiguousDateOrderError, ParseError
@@ -229,8 +229,6 @@ def decide_date_order(
         file=file,
     )
 
-
-_MISSING: Any = object()
 
 #: seconds a real header may go back in time (messages sent offline; a clock change)
 _TOLERANCE = 3600 + 600
@@ -446,8 +444,7 @@ def _layout_regex(fp: _Fingerprint) -> re.Pattern[str]:
     return re.compile(r"\n(" + _LEAD + is_open + f"({date})" + rest + ")")
 
 
-#: bytes patterns for the survey: ASCII digits and whitespace only, lead marks as UTF-8
-_DIGIT_B = rb"[0-9]"
+# bytes patterns for the survey: ASCII digits and whitespace only, lead marks as UTF-8
 #: a character that might be a digit: an ASCII one, or one that is not ASCII and not among the
 #: alphabets below U+0660 (the first decimal digits outside ASCII), in UTF-8
 _MAYBE_DIGIT_B = rb"(?:[0-9]|[\xd9-\xf4][\x80-\xbf]+)"
@@ -1007,8 +1004,8 @@ def _emit(
     second: int,
     tz: dt.tzinfo,
     previous_at: dt.datetime | None,
-) -> dt.datetime:
-    """Append the message with this header data and text; return its time."""
+) -> None:
+    """Append the message with this header data and text."""
     y, mo, d, _, midnight = day
     h, mi, s, _, since_midnight = clock
     s += second  # (one of them is 0)
@@ -1025,7 +1022,6 @@ def _emit(
         extra = ((flag,) if flag else ()) + (("header-in-text",) if forged else ())
         message.flags = message.flags + extra
     append(message)
-    return at
 
 
 def parse_lines(
