@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .common import JsonOption, PackOption, console, fail, load_compiled_pack, print_json
+from .common import (
+    BAD_INPUT,
+    JsonOption,
+    PackOption,
+    console,
+    fail,
+    load_compiled_pack,
+    print_json,
+)
 
 if TYPE_CHECKING:
     from commsgov.policy.advice import Advice, AdviceSet
@@ -88,7 +96,7 @@ def advise(
 ) -> None:
     """Which channel may I use? The verdict, conditions, duties, alternatives and sources."""
     from commsgov.policy.advice import advise as run_advice
-    from commsgov.policy.errors import PolicyError, UnknownIdError
+    from commsgov.policy.errors import PolicyError
 
     compiled = load_compiled_pack(pack)
     if scenario is None:
@@ -107,10 +115,8 @@ def advise(
             role=role,
             pack=compiled,
         )
-    except UnknownIdError as exc:
-        fail(str(exc), code=2)
-    except PolicyError as exc:
-        fail(str(exc), code=2)
+    except PolicyError as exc:  # an unknown id, or input the engine cannot take
+        fail(str(exc), code=BAD_INPUT)
     if json_:
         print_json(result.to_dict())
     else:
@@ -120,7 +126,7 @@ def advise(
 def _ask(compiled: CompiledPack, channel: str | None) -> tuple[str, str | None]:
     """Prompt for a scenario (and optionally a channel), only when a person is at a terminal."""
     if not sys.stdin.isatty():
-        fail("missing --scenario (see `commsgov scenarios` for the ids)", code=2)
+        fail("missing --scenario (see `commsgov scenarios` for the ids)", code=BAD_INPUT)
     out = console()
     out.print(f"[bold]{compiled.organisation}[/]: which channel may I use?\n")
     ids = list(compiled.scenarios)
