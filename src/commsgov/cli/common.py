@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -12,6 +13,14 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from commsgov.policy.engine import CompiledPack
+
+
+class DeviceChoice(StrEnum):
+    """The device a communication is on."""
+
+    corporate = "corporate"
+    personal = "personal"
+
 
 #: exit code for invalid input (a field named in the message)
 BAD_INPUT = 2

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .common import BAD_INPUT, DatabaseOption, JsonOption, console, fail, guard
+from .common import BAD_INPUT, DatabaseOption, DeviceChoice, JsonOption, console, fail, guard
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -32,11 +32,6 @@ class FormatChoice(StrEnum):
     signal = "signal"
     signal_json = "signal-json"
     sms = "sms"
-
-
-class DeviceChoice(StrEnum):
-    corporate = "corporate"
-    personal = "personal"
 
 
 def _stderr_is_terminal() -> bool:

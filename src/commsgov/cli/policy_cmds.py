@@ -11,6 +11,7 @@ import typer
 
 from .common import (
     BAD_INPUT,
+    DeviceChoice,
     JsonOption,
     PackOption,
     console,
@@ -25,11 +26,6 @@ if TYPE_CHECKING:
 
 _VERDICT_STYLE = {"allowed": "bold green", "conditional": "bold yellow", "not-allowed": "bold red"}
 _VERDICT_WORD = {"allowed": "Allowed", "conditional": "Conditional", "not-allowed": "Not allowed"}
-
-
-class DeviceChoice(StrEnum):
-    corporate = "corporate"
-    personal = "personal"
 
 
 class RiskChoice(StrEnum):
