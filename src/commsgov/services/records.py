@@ -341,7 +341,6 @@ def _chunks(items: Iterable[MessageDraft], size: int) -> Iterator[list[MessageDr
 
 def _write_messages(
     conn: Connection,
-    store: Store,
     *,
     record_id: int,
     record_uid: str,
@@ -378,7 +377,7 @@ def _write_messages(
     zones: dict[Any, tuple[str, str]] = {}  # tzinfo -> (zone name, its JSON string)
     seen: dict[bytes, int] = {}  # identity of a first occurrence -> how many so far
     chunks = _chunks(messages, batch_size)
-    done = 0  # messages prepared so far (errors name a message by its index)
+    done = 0  # messages prepared so far (errors name a message by done + its position)
 
     def prepare(entry_seq: int) -> tuple[int, list[tuple[Any, ...]], list[AttachmentRef]]:
         """The next batch's size, its rows and the files they attach."""
@@ -386,7 +385,6 @@ def _write_messages(
         batch = next(chunks, [])
         rows: list[tuple[Any, ...]] = []
         files: list[AttachmentRef] = []
-        index = done
         add_row = rows.append
         occurrences = seen.get
         cached_zone = zones.get
@@ -409,7 +407,7 @@ def _write_messages(
                     utc = utc_text(when)
             elif when.utcoffset() is None:
                 raise InvalidFieldError(
-                    f"messages[{index}].sent_at", "the time must be timezone-aware"
+                    f"messages[{done + position}].sent_at", "the time must be timezone-aware"
                 )
             else:
                 utc = utc_text(when)
@@ -417,17 +415,20 @@ def _write_messages(
             kind = m.kind
             if kind == "message":
                 if not sender:
-                    raise InvalidFieldError(f"messages[{index}].sender", "a sender is required")
+                    raise InvalidFieldError(
+                        f"messages[{done + position}].sender", "a sender is required"
+                    )
             elif kind != "system":
                 raise InvalidFieldError(
-                    f"messages[{index}].kind", f"{kind!r} is not 'message' or 'system'"
+                    f"messages[{done + position}].kind", f"{kind!r} is not 'message' or 'system'"
                 )
             flags = "[]"
             if m.flags:
                 if not all(isinstance(f, str) and f for f in m.flags):
-                    raise InvalidFieldError(f"messages[{index}].flags", "a flag is not a word")
+                    raise InvalidFieldError(
+                        f"messages[{done + position}].flags", "a flag is not a word"
+                    )
                 flags = flags_text(m.flags)
-            index += 1
             atts = "[]"
             if m.attachments:
                 atts = canonical_json([a.to_dict() for a in m.attachments])
@@ -475,7 +476,7 @@ def _write_messages(
                 (record_id, entry_seq, position, identity, utc, zone, local, sender, text_, atts,
                  kind, flags, sha256(canonical).digest())
             )  # fmt: skip
-        done = index
+        done += len(batch)
         return len(batch), rows, files
 
     new_total = held_total = entries = 0
@@ -582,7 +583,6 @@ def store_conversation(
                 added_source = 1
         new, held, entries = _write_messages(
             conn,
-            store,
             record_id=record_id,
             record_uid=uid,
             method=resolved.method,
@@ -636,7 +636,6 @@ def add_messages(
         state = repo.get_record_state(conn, record_id=record_id)
         new, held, entries = _write_messages(
             conn,
-            store,
             record_id=record_id,
             record_uid=uid,
             method=state["method"],
