@@ -46,6 +46,7 @@ from commsgov.records.models import (
 if TYPE_CHECKING:
     from commsgov.policy.engine import CompiledPack
     from commsgov.services.records import Store
+    from commsgov.store.blobs import StoredBlob
 
 __all__ = [
     "METHODS",
@@ -222,12 +223,7 @@ def _store_zip_media(store: Store, path: Path, chat: ParsedChat) -> _Media:
                     shutil.copyfileobj(source, tmp, 1 << 20)
                     tmp.flush()
                     blob = store.blobs.put_file(Path(tmp.name))
-                media[name] = AttachmentRef(
-                    sha256=blob.sha256,
-                    size=blob.size,
-                    filename=name,
-                    media_type=mimetypes.guess_type(name)[0],
-                )
+                media[name] = _attachment(name, None, blob)
     except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, EOFError) as exc:
         raise ParseError(f"cannot read media from the zip ({exc})", file=str(path)) from None
     return {
@@ -258,12 +254,7 @@ def _store_sms_media(store: Store, path: Path, chat: ParsedChat) -> _Media:
                     ) from None
                 blob = store.blobs.put_bytes(data)
                 del data
-                media[part.message][part.index] = AttachmentRef(
-                    sha256=blob.sha256,
-                    size=blob.size,
-                    filename=part.name,
-                    media_type=part.media_type or mimetypes.guess_type(part.name)[0],
-                )
+                media[part.message][part.index] = _attachment(part.name, part.media_type, blob)
     except OSError as exc:
         raise ParseError(f"cannot read media from the file ({exc})", file=str(path)) from None
     return {
@@ -313,35 +304,38 @@ def _store_export_files(store: Store, path: Path, chat: ParsedChat) -> _Media:
                     stored[found] = None
                     refs.append(None)
                     continue
-                name = _base_name(a.path or a.name)
-                stored[found] = AttachmentRef(
-                    sha256=blob.sha256,
-                    size=blob.size,
-                    filename=name,
-                    media_type=a.media_type or mimetypes.guess_type(name)[0],
-                )
+                stored[found] = _attachment(_name(a), a.media_type, blob)
             refs.append(stored[found])
         if any(refs):
             media[m.line] = tuple(refs)
     return media
 
 
-def _base_name(name: str) -> str:
-    """The file name at the end of a path as an export writes it (``/`` or ``\\``)."""
-    return name.replace("\\", "/").rsplit("/", 1)[-1] or name
+def _name(a: ParsedAttachment) -> str:
+    """The name an attachment is kept under: its name, or the file name at the end of its
+    Telegram path (as the export writes it, ``/`` or ``\\``)."""
+    if a.path is None:
+        return a.name
+    return a.path.replace("\\", "/").rsplit("/", 1)[-1] or a.path
+
+
+def _attachment(
+    name: str, media_type: str | None, blob: StoredBlob | None, size: int | None = None
+) -> AttachmentRef:
+    """The attachment ``name``: stored as ``blob``, or, without one, a file the export names but
+    does not hold (or that is never read), kept as a reference only (no SHA-256, the ``size``
+    the export states). A media type the export does not give is guessed from the name."""
+    return AttachmentRef(
+        sha256=None if blob is None else blob.sha256,
+        size=size if blob is None else blob.size,
+        filename=name,
+        media_type=media_type or mimetypes.guess_type(name)[0],
+    )
 
 
 def _reference(a: ParsedAttachment) -> AttachmentRef:
-    """A file the export names but does not hold (or that is never read): its name (the last
-    part of a Telegram path, as for a stored file), media type and the size the export states,
-    without a SHA-256."""
-    name = a.name if a.path is None else _base_name(a.path)
-    return AttachmentRef(
-        sha256=None,
-        size=a.size,
-        filename=name,
-        media_type=a.media_type or mimetypes.guess_type(name)[0],
-    )
+    """A file the export names but does not hold: a reference only (see ``_attachment``)."""
+    return _attachment(_name(a), a.media_type, None, a.size)
 
 
 def _drafts(
