@@ -18,6 +18,7 @@ from .common import (
     console,
     fail,
     guard,
+    load_compiled_pack,
     print_json,
 )
 
@@ -100,8 +101,6 @@ def _filters(
         until_dt = until_dt + dt.timedelta(days=1) - dt.timedelta(microseconds=1)
     if method is not None:
         from commsgov.policy.errors import UnknownIdError
-
-        from .common import load_compiled_pack
 
         try:
             method = load_compiled_pack(pack).channel(method).id
@@ -241,8 +240,6 @@ def capture(
 
     from commsgov.records.models import Participant, RecordDraft
     from commsgov.services import records as svc
-
-    from .common import load_compiled_pack
 
     values = _prompt_missing(
         {
@@ -616,8 +613,6 @@ def records_correct(
     """Correct a record: a new ledger entry; the earlier values stay in the ledger."""
     from commsgov.records.models import Participant
     from commsgov.services import records as svc
-
-    from .common import load_compiled_pack
 
     changes: dict[str, Any] = {
         k: v

@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .common import BAD_INPUT, DatabaseOption, JsonOption, PackOption, fail, guard, print_json
+from .common import (
+    BAD_INPUT,
+    DatabaseOption,
+    JsonOption,
+    PackOption,
+    fail,
+    guard,
+    load_compiled_pack,
+    print_json,
+)
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -144,8 +153,6 @@ def when(
     """Tell a member of staff what happens to an item and when (no database needed)."""
     from commsgov.services import retention as svc
 
-    from .common import load_compiled_pack
-
     compiled = load_compiled_pack(pack)
     start = _when(created, field="--created", zone=timezone)
     changed = _when(modified, field="--modified", zone=timezone) if modified else None
@@ -191,8 +198,6 @@ def due(
 ) -> None:
     """List what is due for disposal by a date, by action with counts (holds excluded)."""
     from commsgov.services import retention as svc
-
-    from .common import load_compiled_pack
 
     compiled = load_compiled_pack(pack)
     when_ = _as_of(as_of)
@@ -246,8 +251,6 @@ def review(
     """Record a review decision on records, one by one or in bulk (--all-due)."""
     from commsgov.services import retention as svc
 
-    from .common import load_compiled_pack
-
     if not records and not all_due:
         fail("give record ids or --all-due", code=BAD_INPUT)
     compiled = load_compiled_pack(pack)
@@ -293,8 +296,6 @@ def dispose(
     """Destroy approved records and those a schedule deletes without review (never held ones)."""
     from commsgov.services import retention as svc
 
-    from .common import load_compiled_pack
-
     compiled = load_compiled_pack(pack)
     when_ = _as_of(as_of)
     with closing(_open(database)) as store:
@@ -322,8 +323,6 @@ def explain(
 ) -> None:
     """Show each retention rule that applies to a record and why the outcome won."""
     from commsgov.services import retention as svc
-
-    from .common import load_compiled_pack
 
     compiled = load_compiled_pack(pack)
     when_ = _as_of(as_of)
@@ -388,8 +387,6 @@ def classify(
 ) -> None:
     """Give records an explicit record class; its schedule then applies to them."""
     from commsgov.services import retention as svc
-
-    from .common import load_compiled_pack
 
     compiled = load_compiled_pack(pack)
     with closing(_open(database)) as store:
@@ -492,8 +489,6 @@ def hold_lift(
     """Lift a hold (its own audited act); due dates of what it covered are recomputed."""
     from commsgov.services import retention as svc
 
-    from .common import load_compiled_pack
-
     compiled = load_compiled_pack(pack)
     with closing(_open(database)) as store:
         result = _run(
@@ -561,8 +556,6 @@ def transfer_build(
     """Package records approved for transfer as a validated BagIt bag and .tar.gz."""
     from commsgov.services import retention as svc
 
-    from .common import load_compiled_pack
-
     compiled = load_compiled_pack(pack)
     with closing(_open(database)) as store:
         result = _run(
@@ -603,8 +596,6 @@ def transfer_confirm(
 ) -> None:
     """The archive accessioned a consignment: dispose of its records here, keeping stubs."""
     from commsgov.services import retention as svc
-
-    from .common import load_compiled_pack
 
     compiled = load_compiled_pack(pack)
     with closing(_open(database)) as store:
