@@ -71,6 +71,33 @@ def decode_data(data: str) -> bytes:
     return base64.b64decode(data, validate=True)
 
 
+def _part_bytes(data: str, index: int, name: str) -> bytes:
+    """The bytes of a message's attachment ``index`` (named ``name``); ``_BadData`` naming the
+    part if its data is not base64."""
+    try:
+        return decode_data(data)
+    except ValueError as exc:
+        raise _BadData(f"part {index + 1} ({name}): data is not base64 ({exc})") from None
+
+
+def media_bytes(part: MediaPart, *, name: str = "<input>") -> bytes:
+    """The bytes of a media part from :func:`iter_media`; if its data is not base64 (the file
+    changed after :func:`parse` checked it), the :class:`SmsError` that :func:`parse` gives.
+
+    >>> media_bytes(MediaPart(1, 0, "a.txt", "text/plain", "aGk="))
+    b'hi'
+    """
+    try:
+        return _part_bytes(part.data, part.index, part.name)
+    except _BadData as exc:
+        raise _refused(part.message, str(exc), name) from None
+
+
+def _refused(number: int, reason: str, name: str) -> SmsError:
+    """The error for the message at position ``number`` (its ``line``)."""
+    return SmsError(f"message {number}: {reason}", file=name, line=number)
+
+
 def combine_surrogates(data: bytes) -> bytes:
     """Combine surrogate-pair character references; replace lone surrogates with U+FFFD.
 
@@ -195,12 +222,7 @@ def _mms(elem: ET.Element, tz: dt.tzinfo, number: int) -> ParsedMessage:
     for index, (part, media_type) in enumerate(_media_parts(elem)):
         name = _part_name(part, index)
         data = part.get("data")
-        size = None
-        if data:
-            try:
-                size = len(decode_data(data))
-            except ValueError as exc:
-                raise _BadData(f"part {index + 1} ({name}): data is not base64 ({exc})") from None
+        size = len(_part_bytes(data, index, name)) if data else None
         attachments.append(ParsedAttachment(name, media_type, size))
     sender_address = None
     recipients = []
@@ -287,7 +309,7 @@ def iter_messages(
             yield _sms(elem, tz, number) if elem.tag == "sms" else _mms(elem, tz, number)
         except (ValueError, OverflowError, OSError) as exc:
             reason = str(exc) if isinstance(exc, _BadData) else f"bad value ({exc})"
-            raise SmsError(f"message {number}: {reason}", file=name, line=number) from None
+            raise _refused(number, reason, name) from None
 
 
 def iter_media(stream: IO[bytes], *, name: str = "<input>") -> Iterator[MediaPart]:

@@ -243,17 +243,8 @@ def _store_sms_media(store: Store, path: Path, chat: ParsedChat) -> _Media:
     try:
         with path.open("rb") as stream:
             for part in sms.iter_media(stream, name=str(path)):
-                try:
-                    data = sms.decode_data(part.data)
-                except ValueError as exc:  # the parse checked it: the file changed since
-                    raise ParseError(
-                        f"message {part.message}: part {part.index + 1} ({part.name}): data is "
-                        f"not base64 ({exc})",
-                        file=str(path),
-                        line=part.message,
-                    ) from None
-                blob = store.blobs.put_bytes(data)
-                del data
+                # (refused as the parse refuses it, should the file have changed since)
+                blob = store.blobs.put_bytes(sms.media_bytes(part, name=str(path)))
                 media[part.message][part.index] = _attachment(part.name, part.media_type, blob)
     except OSError as exc:
         raise ParseError(f"cannot read media from the file ({exc})", file=str(path)) from None
