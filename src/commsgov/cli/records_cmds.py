@@ -19,13 +19,13 @@ from .common import (
     fail,
     guard,
     load_compiled_pack,
+    open_database,
     print_json,
 )
 
 if TYPE_CHECKING:
     import datetime as dt
 
-    from commsgov.services.records import Store
     from commsgov.store.repo import RecordFilter
 
 outage_app = typer.Typer(
@@ -45,29 +45,6 @@ ActorOption = Annotated[
         show_default=False,
     ),
 ]
-
-
-def _open(database: str | None, *, must_exist: bool = False) -> Store:
-    """Open (creating or migrating) the store; ``must_exist``: refuse a SQLite file not there."""
-    from commsgov.config import get_settings
-    from commsgov.services.records import open_store
-    from commsgov.store.engine import StoreConfigError, sqlite_path
-
-    url = database or get_settings().resolved_database_url()
-    try:
-        path = sqlite_path(url)
-    except Exception as exc:
-        fail(f"database: invalid URL {url!r} ({exc})", code=BAD_INPUT)
-    if must_exist and path is not None and not path.exists():
-        fail(f"database: no database at {path} (nothing captured yet, or a wrong --database?)")
-    try:
-        return open_store(url)
-    except StoreConfigError as exc:
-        fail(str(exc), code=BAD_INPUT)
-    except Exception as exc:  # connection refused, unreadable file, ...
-        if type(exc).__module__.startswith(("sqlalchemy", "psycopg", "sqlite3", "alembic")):
-            fail(f"cannot open the database: {exc}", code=1)
-        raise
 
 
 def _when(text: str | None, *, field: str, zone: str | None) -> dt.datetime | None:
@@ -276,7 +253,7 @@ def capture(
         scenario=scenario,
     )
     compiled = load_compiled_pack(pack)
-    with closing(_open(database)) as store:
+    with closing(open_database(database)) as store:
         result = guard(svc.capture, store, draft, actor=by, attach=attach or [], pack=compiled)
     if as_json:
         print_json(
@@ -323,7 +300,7 @@ def outage_start(
     from commsgov.services import records as svc
 
     started = _when(at, field="at", zone=None)
-    with closing(_open(database)) as store:
+    with closing(open_database(database)) as store:
         state = guard(
             svc.start_outage,
             store,
@@ -357,7 +334,7 @@ def outage_end(
     from commsgov.services import records as svc
 
     ended = _when(at, field="at", zone=None)
-    with closing(_open(database)) as store:
+    with closing(open_database(database)) as store:
         state = guard(svc.end_outage, store, uid=outage_id, ended_at=ended, actor=by)
     if as_json:
         print_json(state)
@@ -374,7 +351,7 @@ def outage_list(database: DatabaseOption = None, as_json: JsonOption = False) ->
 
     from commsgov.services import records as svc
 
-    with closing(_open(database)) as store:
+    with closing(open_database(database)) as store:
         rows = svc.list_outages(store)
     if as_json:
         print_json(rows)
@@ -404,7 +381,7 @@ def verify(
     """Recompute the whole ledger chain and every stored hash; exit 1 at the first broken link."""
     from commsgov.services import records as svc
 
-    with closing(_open(database, must_exist=True)) as store:
+    with closing(open_database(database, must_exist=True)) as store:
         report = svc.verify(store, check_blobs=not skip_files)
     if as_json:
         print_json(report.to_dict())
@@ -444,7 +421,7 @@ def receipt(
 
     if (record is None) == (check is None):
         fail("give a RECORD to print its receipt, or --check FILE", code=BAD_INPUT)
-    with closing(_open(database, must_exist=True)) as store:
+    with closing(open_database(database, must_exist=True)) as store:
         if check is not None:
             try:
                 data = json.loads(check.read_text(encoding="utf-8"))
@@ -507,7 +484,7 @@ def records_list(
     from commsgov.services import records as svc
 
     flt = _filters(since, until, method, participant, outage, pack)
-    with closing(_open(database, must_exist=True)) as store:
+    with closing(open_database(database, must_exist=True)) as store:
         rows = svc.list_records(store, flt=flt, limit=limit)
     print_json(rows) if as_json else _table(rows)
 
@@ -524,7 +501,7 @@ def records_show(
     """Show one record: its fields, hash, ledger history and messages."""
     from commsgov.services import records as svc
 
-    with closing(_open(database, must_exist=True)) as store:
+    with closing(open_database(database, must_exist=True)) as store:
         data = guard(svc.get_record, store, record, message_limit=messages or None)
     if as_json:
         print_json(data)
@@ -631,7 +608,7 @@ def records_correct(
         changes["participants"] = [guard(Participant.parse, p) for p in with_]
     if not changes:
         fail("give at least one field to correct (--summary, --subject, ...)", code=BAD_INPUT)
-    with closing(_open(database, must_exist=True)) as store:
+    with closing(open_database(database, must_exist=True)) as store:
         seq = guard(
             svc.correct_record, store, uid=record, changes=changes, reason=reason, actor=by,
             pack=compiled,
@@ -653,7 +630,7 @@ def records_file(
     """Write out a stored file after checking its bytes against its SHA-256 (exit 1 if altered)."""
     from commsgov.store.blobs import BlobError
 
-    store = _open(database, must_exist=True)
+    store = open_database(database, must_exist=True)
     try:
         data = store.blobs.read(sha256.lower())
     except BlobError as exc:
@@ -683,7 +660,7 @@ def records_search(
     from commsgov.services import records as svc
 
     flt = _filters(since, until, method, participant, outage, pack)
-    with closing(_open(database, must_exist=True)) as store:
+    with closing(open_database(database, must_exist=True)) as store:
         rows = svc.search_records(store, terms=terms, flt=flt, limit=limit)
     if as_json:
         print_json(rows)
@@ -732,7 +709,7 @@ def records_export(
     if fmt not in ("csv", "json"):
         fail(f"format: {fmt!r} is not 'csv' or 'json'", code=BAD_INPUT)
     flt = _filters(since, until, method, participant, outage, pack)
-    with closing(_open(database, must_exist=True)) as store:
+    with closing(open_database(database, must_exist=True)) as store:
         rows = (
             svc.search_records(store, terms=terms, flt=flt, limit=limit)
             if terms
@@ -767,7 +744,7 @@ def report_exceptions(
     from commsgov.services import records as svc
 
     flt = _filters(since, until, method, None, None, pack)
-    with closing(_open(database, must_exist=True)) as store:
+    with closing(open_database(database, must_exist=True)) as store:
         rows = svc.exceptions(store, flt=flt)
     if as_json:
         print_json(
@@ -809,7 +786,7 @@ def db_upgrade(database: DatabaseOption = None) -> None:
     """Create or migrate the database to the latest schema."""
     from commsgov.store import migrate
 
-    with closing(_open(database)) as store:
+    with closing(open_database(database)) as store:
         revision = migrate.current(store.engine)
     sys.stdout.write(f"Database at revision {revision}: {store.url.split('@')[-1]}\n")
 

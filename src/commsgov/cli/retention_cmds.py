@@ -17,13 +17,12 @@ from .common import (
     fail,
     guard,
     load_compiled_pack,
+    open_database,
     print_json,
 )
 
 if TYPE_CHECKING:
     import datetime as dt
-
-    from commsgov.services.records import Store
 
 retention_app = typer.Typer(
     help="When things are deleted, what is due, review, disposal and explanations.",
@@ -94,12 +93,6 @@ def _as_of(text: str | None, zone: str | None = None) -> dt.datetime:
     if text is None:
         return dt.datetime.now(dt.UTC)
     return _when(text, field="--as-of", zone=zone, end_of_day=True)
-
-
-def _open(database: str | None) -> Store:
-    from .records_cmds import _open as open_records
-
-    return open_records(database)
 
 
 def _run(call: Any) -> Any:
@@ -201,7 +194,7 @@ def due(
 
     compiled = load_compiled_pack(pack)
     when_ = _as_of(as_of)
-    with closing(_open(database)) as store:
+    with closing(open_database(database)) as store:
         report = _run(lambda: svc.due(store, as_of=when_, pack=compiled, limit=limit))
     if as_json:
         print_json(report)
@@ -256,7 +249,7 @@ def review(
     compiled = load_compiled_pack(pack)
     new_date = _when(until, field="--until", end_of_day=True) if until else None
     when_ = _as_of(as_of)
-    with closing(_open(database)) as store:
+    with closing(open_database(database)) as store:
         results = _run(
             lambda: svc.review(
                 store,
@@ -298,7 +291,7 @@ def dispose(
 
     compiled = load_compiled_pack(pack)
     when_ = _as_of(as_of)
-    with closing(_open(database)) as store:
+    with closing(open_database(database)) as store:
         result = _run(
             lambda: svc.dispose(store, as_of=when_, pack=compiled, actor=by, dry_run=dry_run)
         )
@@ -326,7 +319,7 @@ def explain(
 
     compiled = load_compiled_pack(pack)
     when_ = _as_of(as_of)
-    with closing(_open(database)) as store:
+    with closing(open_database(database)) as store:
         info = _run(lambda: svc.explain(store, record, pack=compiled, as_of=when_))
     if as_json:
         print_json(info)
@@ -389,7 +382,7 @@ def classify(
     from commsgov.services import retention as svc
 
     compiled = load_compiled_pack(pack)
-    with closing(_open(database)) as store:
+    with closing(open_database(database)) as store:
         results = _run(
             lambda: svc.classify(
                 store,
@@ -464,7 +457,7 @@ def hold_place(
         search=search,
         record_classes=frozenset(record_class or ()),
     )
-    with closing(_open(database)) as store:
+    with closing(open_database(database)) as store:
         result = _run(
             lambda: svc.place_hold(store, name=name, mandate=mandate, scope=scope, actor=by)
         )
@@ -490,7 +483,7 @@ def hold_lift(
     from commsgov.services import retention as svc
 
     compiled = load_compiled_pack(pack)
-    with closing(_open(database)) as store:
+    with closing(open_database(database)) as store:
         result = _run(
             lambda: svc.lift_hold(store, ref=hold, reason=reason, actor=by, pack=compiled)
         )
@@ -513,7 +506,7 @@ def hold_list(
     """List holds with their mandate, scope and how many records they cover."""
     from commsgov.services import retention as svc
 
-    with closing(_open(database)) as store:
+    with closing(open_database(database)) as store:
         rows = svc.list_holds(store, include_lifted=include_lifted)
     if as_json:
         print_json(rows)
@@ -557,7 +550,7 @@ def transfer_build(
     from commsgov.services import retention as svc
 
     compiled = load_compiled_pack(pack)
-    with closing(_open(database)) as store:
+    with closing(open_database(database)) as store:
         result = _run(
             lambda: svc.build_transfer(
                 store,
@@ -598,7 +591,7 @@ def transfer_confirm(
     from commsgov.services import retention as svc
 
     compiled = load_compiled_pack(pack)
-    with closing(_open(database)) as store:
+    with closing(open_database(database)) as store:
         result = _run(
             lambda: svc.confirm_transfer(
                 store, consignment=consignment, accession=accession, actor=by, pack=compiled
