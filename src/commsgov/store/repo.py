@@ -120,11 +120,6 @@ def entries_for_record(conn: Connection, *, uid: str) -> list[LedgerEntry]:
     return [LedgerEntry(**r._mapping) for r in rows]
 
 
-def count_entries(conn: Connection) -> int:
-    """How many entries the ledger holds."""
-    return int(conn.execute(select(func.count()).select_from(ledger)).scalar_one())
-
-
 # -- blobs --------------------------------------------------------------------------------
 def ensure_blob(conn: Connection, *, sha256: str, size: int, stored_at: str) -> bool:
     """Register a blob row once; ``True`` when it was new."""
@@ -139,11 +134,6 @@ def blob_sizes(conn: Connection) -> dict[str, int]:
     """Every registered blob and its size in bytes."""
     rows = conn.execute(select(blobs.c.sha256, blobs.c.size).order_by(blobs.c.sha256))
     return {str(r[0]): int(r[1]) for r in rows}
-
-
-def blob_hashes(conn: Connection) -> list[str]:
-    """Every registered blob."""
-    return [r[0] for r in conn.execute(select(blobs.c.sha256).order_by(blobs.c.sha256))]
 
 
 # -- outages ------------------------------------------------------------------------------
@@ -334,11 +324,6 @@ def get_record_state(conn: Connection, *, record_id: int) -> dict[str, Any]:
     r = conn.execute(select(records).where(records.c.id == record_id)).one()
     row = dict(r._mapping)
     return record_state_from_row(row, _attachments_by_record(conn, [record_id]).get(record_id, []))
-
-
-def record_uids_by_id(conn: Connection) -> dict[int, str]:
-    """Map of record row id to uid."""
-    return {int(r[0]): str(r[1]) for r in conn.execute(select(records.c.id, records.c.uid))}
 
 
 @dataclass(frozen=True, slots=True)
@@ -646,8 +631,3 @@ def iter_message_rows(
 def count_messages(conn: Connection) -> int:
     """How many messages are stored."""
     return int(conn.execute(select(func.count()).select_from(messages)).scalar_one())
-
-
-def count_records(conn: Connection) -> int:
-    """How many records are stored."""
-    return int(conn.execute(select(func.count()).select_from(records)).scalar_one())
