@@ -54,7 +54,14 @@ from commsgov.retention import (
     staff_advice,
     trigger_time,
 )
-from commsgov.services.records import Store, append_events, source_hashes
+from commsgov.services.records import (
+    Store,
+    _actor,
+    _now,
+    _pack,
+    append_events,
+    source_hashes,
+)
 from commsgov.store import repo
 from commsgov.store import repo_retention as rr
 
@@ -99,26 +106,6 @@ LABELS = {
     "email": "email",
     "captured-record": "captured record",
 }
-
-
-def _now(now: dt.datetime | None) -> dt.datetime:
-    return now if now is not None else dt.datetime.now(dt.UTC)
-
-
-def _actor(actor: str | None) -> str:
-    if actor:
-        return actor
-    from commsgov.config import get_settings
-
-    return get_settings().actor()
-
-
-def _pack(pack: CompiledPack | None) -> CompiledPack:
-    if pack is not None:
-        return pack
-    from commsgov.policy.engine import compiled_pack
-
-    return compiled_pack()
 
 
 def load_schedules(pack: CompiledPack | None = None) -> dict[str, Schedule]:
