@@ -907,6 +907,15 @@ def _record_hash(state: dict[str, Any]) -> str:
     return sha256_hex(canonical_json(state))
 
 
+def _add_record_hash(row: dict[str, Any]) -> int:
+    """Set a listed record's ``record_sha256`` (over its state without the message count, which
+    stays last); its message count."""
+    count = row.pop("message_count")
+    row["record_sha256"] = _record_hash(row)
+    row["message_count"] = count
+    return int(count)
+
+
 def receipt(store: Store, ref: str, *, now: dt.datetime | None = None) -> Receipt:
     """A receipt for record ``ref`` (uid or unique prefix) against the current head."""
     with store.read() as conn:
@@ -1010,9 +1019,7 @@ def list_records(
     with store.read() as conn:
         rows = repo.list_records(conn, flt=flt or repo.RecordFilter(), limit=limit, offset=offset)
     for row in rows:
-        count = row.pop("message_count")
-        row["record_sha256"] = _record_hash(row)
-        row["message_count"] = count
+        _add_record_hash(row)
     return rows
 
 
@@ -1023,9 +1030,7 @@ def search_records(
     with store.read() as conn:
         rows = repo.search_records(conn, terms=terms, flt=flt or repo.RecordFilter(), limit=limit)
         for row in rows:
-            count = row.pop("message_count")
-            row["record_sha256"] = _record_hash(row)
-            row["message_count"] = count
+            count = _add_record_hash(row)
             found = repo.resolve_record(conn, ref=row["uid"])
             row["matching_messages"] = (
                 repo.search_messages(conn, terms=terms, limit=20, record_id=found[0])
