@@ -625,7 +625,7 @@ def _parse_stream(
 
         return _Memo(day_of)
 
-    day_memos: dict[int, _Memo[bytes, _Day | None]] = {}
+    day_memos = _Memo(day_memo)  # by century
     markers: dict[str, bool | None] = {}
 
     def clock_of(raw: bytes) -> _Clock | None:
@@ -728,8 +728,7 @@ def _parse_stream(
                 and (max(yys) >= 90 or (previous_yy is not None and previous_yy >= 90))
             ):
                 # no two-digit year can roll into a new century in this block
-                memo = day_memos.get(century) or day_memos.setdefault(century, day_memo(century))
-                new_days = list(map(memo.__getitem__, new_dates))
+                new_days = list(map(day_memos[century].__getitem__, new_dates))
             else:
                 new_days = []
                 for date_s, run in itertools.groupby(new_dates):
@@ -739,10 +738,7 @@ def _parse_stream(
                             if previous_yy is not None and previous_yy >= 90 and yy <= 10:
                                 century += 100  # 99 -> 00: a new century, as in the first pass
                             previous_yy = yy
-                    memo = day_memos.get(century) or day_memos.setdefault(
-                        century, day_memo(century)
-                    )
-                    new_days.extend(repeat(memo[date_s], len(list(run))))
+                    new_days.extend(repeat(day_memos[century][date_s], len(list(run))))
                     previous_date = date_s
             previous_date = new_dates[-1]
             last_yy = year_of[previous_date]
