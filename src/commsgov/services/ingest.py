@@ -414,8 +414,6 @@ def ingest_file(
     result = IngestResult(file=str(path), format=chat.format, sha256=original.sha256,
                           count=len(chat.messages))  # fmt: skip
     for chat_name, messages in groups.items():
-        if not messages:
-            continue
         key = conversation or conversation_key(chat, messages, method=method)
         title = chat_name or chat.title
         senders = sorted({m.sender for m in messages if m.sender is not None})
