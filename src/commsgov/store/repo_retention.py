@@ -245,6 +245,16 @@ def max_record_id(conn: Connection) -> int:
     return int(conn.execute(select(func.max(records.c.id))).scalar_one() or 0)
 
 
+def _without_item(after_id: int) -> tuple[Any, Any]:
+    """Conditions on ``records``: after row ``after_id`` and not yet known to retention."""
+    return (
+        records.c.id > after_id,
+        ~select(retention_items.c.record_uid)
+        .where(retention_items.c.record_uid == records.c.uid)
+        .exists(),
+    )
+
+
 def records_without_item(
     conn: Connection, *, limit: int, after_id: int = 0
 ) -> list[dict[str, Any]]:
@@ -259,12 +269,7 @@ def records_without_item(
             records.c.outage_uid,
             records.c.participants,
         )
-        .where(
-            records.c.id > after_id,
-            ~select(retention_items.c.record_uid)
-            .where(retention_items.c.record_uid == records.c.uid)
-            .exists(),
-        )
+        .where(*_without_item(after_id))
         .order_by(records.c.id)
         .limit(limit)
     )
@@ -289,12 +294,7 @@ def insert_undated_items(
             literal(0),
             literal(stamp),
         )
-        .where(
-            records.c.id > after_id,
-            ~select(retention_items.c.record_uid)
-            .where(retention_items.c.record_uid == records.c.uid)
-            .exists(),
-        )
+        .where(*_without_item(after_id))
         .order_by(records.c.id)
     )
     result = conn.execute(
