@@ -11,19 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 from commsgov.ingest import ParseError
 from commsgov.services import records as svc
 from commsgov.services.ingest import ingest_file
 
+from .conftest import count
+
 DATA = Path(__file__).resolve().parent.parent / "data"
 TZ = "Europe/London"
-
-
-def _count(store: Any, table: str) -> int:
-    with store.engine.connect() as conn:
-        return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
 
 
 def test_whatsapp_zip_is_stored_with_hash_and_media(store: Any) -> None:
@@ -64,10 +60,10 @@ def test_whatsapp_zip_is_stored_with_hash_and_media(store: Any) -> None:
 def test_importing_twice_adds_nothing(store: Any) -> None:
     path = DATA / "whatsapp" / "ios_brackets_lrm_nnbsp.txt"
     first = ingest_file(store, path, tz=TZ)
-    messages, ledger = _count(store, "messages"), _count(store, "ledger")
+    messages, ledger = count(store, "messages"), count(store, "ledger")
     again = ingest_file(store, path, tz=TZ)
     assert (first.new_messages, again.new_messages, again.already_held) == (8, 0, 8)
-    assert (_count(store, "messages"), _count(store, "ledger")) == (messages, ledger)
+    assert (count(store, "messages"), count(store, "ledger")) == (messages, ledger)
     assert again.conversations[0]["record"] == first.conversations[0]["record"]
     record = svc.get_record(store, first.conversations[0]["record"])
     assert (record["messages"][0]["sender"], record["messages"][0]["kind"]) == (None, "system")
@@ -86,7 +82,7 @@ def test_overlapping_exports_add_only_new_messages(store: Any, tmp_path: Path) -
     b = ingest_file(store, bob, tz=TZ)
     assert (a.new_messages, b.new_messages, b.already_held) == (20, 10, 10)
     assert b.conversations[0]["record"] == a.conversations[0]["record"]
-    assert _count(store, "messages") == 30
+    assert count(store, "messages") == 30
 
 
 def test_the_same_words_twice_in_a_minute_are_two_messages(store: Any, tmp_path: Path) -> None:
@@ -113,16 +109,16 @@ def test_the_same_words_twice_in_a_minute_are_two_messages(store: Any, tmp_path:
     # Bob's export lacks Ann's first "ok": his single "ok" at 10:15 is taken as hers, held
     other = ingest_file(store, bob, tz=TZ, date_order="dmy")
     assert (other.new_messages, other.already_held) == (0, 5)
-    assert _count(store, "messages") == 6
+    assert count(store, "messages") == 6
     assert svc.verify(store).ok
 
 
 def test_bad_file_writes_nothing(store: Any) -> None:
-    before = (_count(store, "messages"), _count(store, "ledger"), _count(store, "records"))
+    before = (count(store, "messages"), count(store, "ledger"), count(store, "records"))
     with pytest.raises(ParseError) as caught:
         ingest_file(store, DATA / "whatsapp" / "text_before_first_header_refused.txt", tz=TZ)
     assert caught.value.line == 1
-    after = (_count(store, "messages"), _count(store, "ledger"), _count(store, "records"))
+    after = (count(store, "messages"), count(store, "ledger"), count(store, "records"))
     assert after == before
     assert not store.blobs.root.exists() or not any(store.blobs.root.rglob("*"))
 
@@ -149,7 +145,7 @@ def test_unknown_outage_is_refused(store: Any) -> None:
 
     with pytest.raises(NotFoundError):
         ingest_file(store, DATA / "whatsapp" / "german_dots_24h.txt", tz=TZ, outage="nope")
-    assert _count(store, "messages") == 0
+    assert count(store, "messages") == 0
 
 
 def test_stream_wrapper_reports_bytes(tmp_path: Path) -> None:

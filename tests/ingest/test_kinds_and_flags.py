@@ -19,6 +19,8 @@ from sqlalchemy import text
 from commsgov.services import records as svc
 from commsgov.services.ingest import ingest_file
 
+from .conftest import destroy
+
 DATA = Path(__file__).resolve().parent.parent / "data"
 TZ = "Europe/London"
 GOLDEN = DATA / "whatsapp" / "ios_brackets_lrm_nnbsp.txt"
@@ -146,22 +148,6 @@ def test_records_show_displays_kind_flags_and_sources(
     assert [m["kind"] for m in messages] == [m["kind"] for m in _expected()]
 
 
-def _destroy(store: Any, uid: str) -> None:
-    """Destroy one record through retention: an approved review, then disposal."""
-    import datetime as dt
-
-    from commsgov.services import retention as ret
-
-    now = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
-    due = now + dt.timedelta(days=30)
-    ret.review(store, uids=[uid], decision="extend", reason="r", until=due, reviewer="rita",
-               now=now)  # fmt: skip
-    ret.review(store, all_due=True, as_of=due, decision="destroy", reason="no value",
-               reviewer="rita", now=now)  # fmt: skip
-    out = ret.dispose(store, as_of=due, actor="clerk", now=now)
-    assert [d["uid"] for d in out["destroyed"]] == [uid]
-
-
 def _two_overlapping_exports(store: Any, tmp_path: Path) -> tuple[str, str]:
     lines = [f"14/03/2024, 10:{i:02d} - {'Ann' if i % 2 else 'Bob'}: m {i}" for i in range(6)]
     ann, bob = tmp_path / "ann.txt", tmp_path / "bob.txt"
@@ -173,7 +159,7 @@ def _two_overlapping_exports(store: Any, tmp_path: Path) -> tuple[str, str]:
 
 def test_destroying_a_record_redacts_its_source_added_entries(store: Any, tmp_path: Path) -> None:
     uid, _second = _two_overlapping_exports(store, tmp_path)
-    _destroy(store, uid)
+    destroy(store, uid)
     with store.engine.connect() as conn:
         payloads = conn.execute(
             text("SELECT payload FROM ledger WHERE kind = 'source-added'")
@@ -184,7 +170,7 @@ def test_destroying_a_record_redacts_its_source_added_entries(store: Any, tmp_pa
 
 def test_destroying_a_record_removes_every_file_it_came_from(store: Any, tmp_path: Path) -> None:
     uid, second = _two_overlapping_exports(store, tmp_path)
-    _destroy(store, uid)
+    destroy(store, uid)
     assert not store.blobs.path(second).exists()
     assert not svc.verify(store).orphan_blobs
 

@@ -17,28 +17,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 from commsgov.ingest import ParseError
 from commsgov.services import records as svc
 from commsgov.services.ingest import _export_file, ingest_file
+
+from .conftest import counts
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SMS_MEDIA = DATA / "sms" / "mms_media_same_part_names.xml"
 SMS_BAD = DATA / "sms" / "mms_bad_base64_refused.xml"
 TELEGRAM_MEDIA = DATA / "telegram" / "media_present_missing_and_escaping.json"
 TZ = "Europe/London"
-
-
-def _count(store: Any, table: str) -> int:
-    with store.engine.connect() as conn:
-        return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
-
-
-def _counts(store: Any) -> tuple[int, ...]:
-    return tuple(
-        _count(store, t) for t in ("records", "messages", "attachments", "blobs", "ledger")
-    )
 
 
 def _sms_parts() -> list[bytes]:
@@ -111,11 +101,11 @@ def test_sms_media_are_stored_and_attached_to_their_messages(store: Any) -> None
 
 def test_sms_media_import_twice_adds_nothing(store: Any) -> None:
     ingest_file(store, SMS_MEDIA, tz=TZ)
-    before = _counts(store)
+    before = counts(store)
     blobs = sorted(p.name for p in store.blobs.root.rglob("*") if p.is_file())
     again = ingest_file(store, SMS_MEDIA, tz=TZ)
     assert (again.new_messages, again.already_held) == (0, 3)
-    assert _counts(store) == before
+    assert counts(store) == before
     assert sorted(p.name for p in store.blobs.root.rglob("*") if p.is_file()) == blobs
     assert svc.verify(store).ok
 
@@ -134,13 +124,13 @@ def test_swapped_sms_media_blob_fails_verify(store: Any) -> None:
 
 
 def test_sms_bad_base64_is_refused_and_writes_nothing(store: Any) -> None:
-    before = _counts(store)
+    before = counts(store)
     with pytest.raises(ParseError) as caught:
         ingest_file(store, SMS_BAD, tz=TZ)
     assert caught.value.file == str(SMS_BAD)
     assert caught.value.line == 3
     assert "part 1 (image000000.jpg): data is not base64" in str(caught.value)
-    assert _counts(store) == before
+    assert counts(store) == before
     assert not store.blobs.root.exists() or not any(store.blobs.root.rglob("*"))
 
 
@@ -202,10 +192,10 @@ def test_telegram_files_in_the_export_are_stored_and_attached(store: Any, tmp_pa
 def test_telegram_media_import_twice_adds_nothing(store: Any, tmp_path: Path) -> None:
     path = _telegram_export(tmp_path)
     ingest_file(store, path, tz=TZ)
-    before = _counts(store)
+    before = counts(store)
     again = ingest_file(store, path, tz=TZ)
     assert (again.new_messages, again.already_held) == (0, 7)
-    assert _counts(store) == before
+    assert counts(store) == before
     assert svc.verify(store).ok
 
 

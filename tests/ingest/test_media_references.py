@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 from commsgov.records import AttachmentRef, InvalidFieldError, RecordDraft
 from commsgov.services import records as svc
 from commsgov.services import retention as ret
 from commsgov.services.ingest import ingest_file
+
+from .conftest import counts, destroy
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 ZIP = DATA / "whatsapp-zip" / "android_with_media.zip"
@@ -33,14 +34,6 @@ VIDEO = {
     "sha256": None,
     "size": None,
 }
-
-
-def _counts(store: Any) -> tuple[int, ...]:
-    with store.engine.connect() as conn:
-        return tuple(
-            int(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one())
-            for t in ("records", "messages", "attachments", "blobs", "ledger")
-        )
 
 
 def _txt_of_zip(tmp_path: Path) -> Path:
@@ -66,10 +59,10 @@ def test_a_file_missing_from_the_zip_stays_on_its_message(store: Any) -> None:
 
 def test_reimporting_adds_nothing(store: Any) -> None:
     _zip_record(store)
-    before = _counts(store)
+    before = counts(store)
     again = ingest_file(store, ZIP, tz=TZ)
     assert (again.new_messages, again.already_held) == (0, 3)
-    assert _counts(store) == before
+    assert counts(store) == before
     assert svc.verify(store).ok
 
 
@@ -116,13 +109,7 @@ def test_a_record_attachment_must_be_stored() -> None:
 
 def test_destroying_a_record_with_references(store: Any) -> None:
     uid = _zip_record(store)["uid"]
-    due = NOW + dt.timedelta(days=30)
-    ret.review(store, uids=[uid], decision="extend", reason="r", until=due, reviewer="rita",
-               now=NOW)  # fmt: skip
-    ret.review(store, all_due=True, as_of=due, decision="destroy", reason="no value",
-               reviewer="rita", now=NOW)  # fmt: skip
-    out = ret.dispose(store, as_of=due, actor="clerk", now=NOW)
-    assert [d["uid"] for d in out["destroyed"]] == [uid]
+    destroy(store, uid)
     assert not any(p.is_file() for p in store.blobs.root.rglob("*"))
     report = svc.verify(store)
     assert report.ok and not report.orphan_blobs
