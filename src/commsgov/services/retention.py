@@ -59,6 +59,7 @@ from commsgov.services.records import (
     _actor,
     _now,
     _pack,
+    _record_hash,
     append_events,
     source_hashes,
 )
@@ -740,7 +741,7 @@ def _dispose_one(
     if found is None or item_row is None:
         raise NotFoundError(f"no record {uid!r} to dispose of")
     state = repo.get_record_state(conn, record_id=found[0])
-    record_sha = sha256_hex(canonical_json(state))
+    record_sha = _record_hash(state)
     history = repo.entries_for_record(conn, uid=uid)
     message_rows = repo.messages_of_record(conn, record_id=found[0], limit=None)
     blob_candidates = {a["sha256"] for a in state.get("attachments", []) if a.get("sha256")}
