@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: run test lint typecheck pytest bench install postgres clean
+.PHONY: run test lint typecheck pytest pytest-future bench install system clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -15,10 +15,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# PostgreSQL is the server option; the test run starts its own throwaway cluster from these binaries.
-postgres:
-	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null)
+# Debian packages the suite drives for real: PostgreSQL (the test run starts its own throwaway
+# cluster from these binaries) and libfaketime (the suite runs again with the clock moved ahead).
+system:
+	@missing=""; \
+	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	  command -v faketime >/dev/null 2>&1 || missing="$$missing faketime"; \
+	  if [ -n "$$missing" ]; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  fi
 
 # The main job: migrate the embedded SQLite record store, then ask the advisor.
 run: install
@@ -32,10 +38,16 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install postgres
+pytest: install system
 	$(BIN)/pytest -n 2 --dist loadgroup
 
-test: lint typecheck pytest
+# No test may take its expectation from the real clock: the same suite passes a year and ten
+# years from now (libfaketime moves every clock the processes read, PostgreSQL's included).
+pytest-future: install system
+	faketime -f '+365d' $(BIN)/pytest -n 2 --dist loadgroup -q -p no:cacheprovider
+	faketime -f '+3650d' $(BIN)/pytest -n 2 --dist loadgroup -q -p no:cacheprovider
+
+test: lint typecheck pytest pytest-future
 
 bench: install
 	$(BIN)/python -m benchmarks.run

@@ -3,7 +3,6 @@ PostgreSQL)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
@@ -32,10 +31,34 @@ def test_when_teams_chat_json() -> None:
 
 
 def test_when_by_channel_name_and_text() -> None:
-    code, out, _ = run("retention", "when", "--channel", "MS Teams chat", "--created", "2026-11-24")
+    code, out, _ = run(
+        "retention",
+        "when",
+        "--channel",
+        "MS Teams chat",
+        "--created",
+        "2026-11-24",
+        "--as-of",
+        "2026-11-25",
+    )
     assert code == 0
     assert out.startswith("This Teams chat is deleted on Sunday 29 November 2026")
     assert "eRDM" in out
+
+
+def test_when_after_the_due_date_says_it_was_due() -> None:
+    code, out, _ = run(
+        "retention",
+        "when",
+        "--channel",
+        "MS Teams chat",
+        "--created",
+        "2026-11-24",
+        "--as-of",
+        "2026-11-30",
+    )
+    assert code == 0
+    assert out.startswith("This Teams chat was due for deletion on Sunday 29 November 2026")
 
 
 def test_when_document_uses_last_modified_and_is_paused() -> None:
@@ -163,7 +186,7 @@ def test_hold_review_dispose_explain_transfer(tmp_path: Path) -> None:
 
 def test_due_and_dispose_by_schedule(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'c.db'}"
-    at = (dt.datetime.now(dt.UTC) - dt.timedelta(days=10)).strftime("%Y-%m-%dT%H:%M")
+    at = "2026-11-10T09:00"  # a fixed past time; every judgement below is made --as-of a fixed day
     code, out, err = run(
         "capture",
         "--database",
@@ -190,11 +213,14 @@ def test_due_and_dispose_by_schedule(tmp_path: Path) -> None:
         "copy of a Teams chat",
     )
     assert code == 0, err
-    code, out, _ = run("retention", "due", "--database", db)
+    as_of = ("--as-of", "2026-11-20")
+    code, out, _ = run("retention", "due", "--database", db, "--as-of", "2026-11-14")
+    assert "0 record(s)" in out  # five days after 10 November is not yet due on the 14th
+    code, out, _ = run("retention", "due", "--database", db, *as_of)
     assert "delete" in out and "1 record(s)" in out
-    code, out, _ = run("retention", "dispose", "--database", db, "--dry-run")
+    code, out, _ = run("retention", "dispose", "--database", db, "--dry-run", *as_of)
     assert f"Would destroy {uid}" in out
-    code, out, _ = run("retention", "dispose", "--database", db, "--by", "clerk")
+    code, out, _ = run("retention", "dispose", "--database", db, "--by", "clerk", *as_of)
     assert f"Destroyed {uid}" in out
     code, out, _ = run("retention", "explain", uid, "--database", db)
     assert "Approved by: (schedule, no review)" in out

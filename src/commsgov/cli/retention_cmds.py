@@ -140,6 +140,7 @@ def when(
         ),
     ] = None,
     timezone: ZoneOption = None,
+    as_of: AsOfOption = None,
     pack: PackOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -151,6 +152,7 @@ def when(
     changed = _when(modified, field="--modified", zone=timezone) if modified else None
     closed_at = _when(closed, field="--closed", zone=timezone) if closed else None
     event_at = _when(event, field="--event", zone=timezone) if event else None
+    today = _as_of(as_of, timezone).astimezone(start.tzinfo).date()
     result = _run(
         lambda: svc.when(
             channel=channel,
@@ -159,6 +161,7 @@ def when(
             closed=closed_at,
             event=event_at,
             pack=compiled,
+            today=today,
         )
     )
 
