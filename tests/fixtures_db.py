@@ -13,7 +13,7 @@ The PostgreSQL cluster is started by the test run itself from Debian's binaries
 (``/usr/lib/postgresql/<version>/bin``: ``initdb`` and ``pg_ctl``), as the ``postgres`` OS user
 when running as root, on a free port with its unix socket in a temporary folder. It is
 migrated once into a template database, and each test gets ``CREATE DATABASE ... TEMPLATE``,
-which takes milliseconds. Missing binaries are a test *failure* (``make postgres`` installs
+which takes milliseconds. Missing binaries are a test *failure* (``make system`` installs
 them), never a silent skip.
 """
 
@@ -66,7 +66,7 @@ def _pg_bin() -> Path:
     if not found:
         pytest.fail(
             "PostgreSQL binaries not found (/usr/lib/postgresql/*/bin/initdb): the storage suite "
-            "runs on PostgreSQL too. Install them with `make postgres` (apt-get install "
+            "runs on PostgreSQL too. Install them with `make system` (apt-get install "
             "postgresql).",
             pytrace=False,
         )
