@@ -236,7 +236,7 @@ class Scanner:
                     ownership,
                     status,
                     found,
-                    _action(status, found, self.catalogue.rule),
+                    _action(status, found),
                     file,
                 )
             )
@@ -279,11 +279,10 @@ def _status(ownership: str, complete: bool | None, found: bool) -> Status:
     return "not-known"
 
 
-def _action(status: Status, apps: tuple[AppFound, ...], rule: Rule | None) -> str:
+def _action(status: Status, apps: tuple[AppFound, ...]) -> str:
     names = ", ".join(a.name for a in apps)
     if status == "non-compliant":
-        why = f" ({rule.text})" if rule else ""
-        return f"Remove {names} from this corporate device{why}."
+        return f"Remove {names} from this corporate device."
     if status == "review":
         return f"Find out whether this device is corporate; if it is, remove {names}."
     if status == "personal":
