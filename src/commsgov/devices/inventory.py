@@ -258,7 +258,7 @@ def _records(reader: _reader, width: int, name: str) -> Iterator[tuple[int, list
             yield reader.line_num, row
     except csv.Error as exc:
         raise InventoryError(
-            f"malformed CSV ({exc})", file=name, line=reader.line_num + 1
+            f"malformed CSV ({exc})", file=name, line=reader.line_num or 1
         ) from None
 
 
