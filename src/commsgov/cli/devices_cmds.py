@@ -109,7 +109,7 @@ def scan(
         result = scan_files(
             paths,
             catalogue=catalogue,
-            ownership=ownership.value if ownership else None,  # type: ignore[arg-type]
+            ownership=ownership.value if ownership else None,
             columns=columns,
             format=fmt,
         )
@@ -137,6 +137,7 @@ def _apps_cell(apps: Any) -> str:
 
 
 def _print_table(result: ScanResult) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     out = console()
@@ -154,9 +155,16 @@ def _print_table(result: ScanResult) -> None:
             device = (
                 d.device_name if d.device_name == d.device_id else f"{d.device_name}\n{d.device_id}"
             )
-            table.add_row(
-                d.status, device, d.user, d.platform, d.ownership, _apps_cell(d.apps), d.action
+            cells = (
+                d.status,
+                device,
+                d.user,
+                d.platform,
+                d.ownership,
+                _apps_cell(d.apps),
+                d.action,
             )
+            table.add_row(*(escape(c) for c in cells))  # inventory text is never markup
         out.print(table)
     if result.counts["not-known"]:
         out.print(
@@ -168,17 +176,21 @@ def _print_table(result: ScanResult) -> None:
         for column in ("app", "platform", "devices", "file:line"):
             table.add_column(column)
         for f in result.fleet:
-            table.add_row(
-                _apps_cell([f.app]), f.platform, str(f.device_count), f"{f.app.file}:{f.app.line}"
+            cells = (
+                _apps_cell([f.app]),
+                f.platform,
+                str(f.device_count),
+                f"{f.app.file}:{f.app.line}",
             )
+            table.add_row(*(escape(c) for c in cells))
         out.print(table)
     if result.rule is not None:
         out.print(f"Rule: {result.rule.text}")
         for document, quote in result.rule.cite:
-            out.print(f"  [dim]{document}: \u201c{quote}\u201d[/dim]")
+            out.print(f"  [dim]{escape(document)}: \u201c{escape(quote)}\u201d[/dim]")
     out.print("What this scan cannot prove:")
     for note in result.cannot_prove:
-        out.print(f"  - {note}")
+        out.print(f"  - {escape(note)}")
 
 
 def _print_csv(result: ScanResult) -> None:
