@@ -14,10 +14,11 @@ the file and line where it stopped.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from itertools import chain
+from operator import itemgetter
 from pathlib import PurePath
 from typing import IO, TYPE_CHECKING, Literal, NamedTuple
 
@@ -31,6 +32,9 @@ FORMATS: tuple[Format, ...] = ("intune", "intune-aggregate", "pm-list", "csv")
 Ownership = Literal["corporate", "personal"]
 
 #: the fields a generic CSV maps to its columns (``--columns field=Header,...``)
+#: bytes decoded at a time (a block ends at a line break)
+_BLOCK = 1 << 20
+
 CSV_FIELDS = ("device", "device-name", "user", "platform", "ownership", "app-id", "app-name")
 
 
@@ -163,7 +167,7 @@ def read_inventory(
             "UTF-16 text: export or save the inventory as UTF-8", file=name, line=1
         )
     first = first.removeprefix(b"\xef\xbb\xbf")
-    lines = _decoded(chain((first,), stream), name)
+    lines = _decoded(stream, first, name)
     if columns is not None or format == "csv":
         if not columns:
             raise InventoryError("a generic CSV needs a column mapping (--columns)", file=name)
@@ -178,17 +182,33 @@ def read_inventory(
     return Inventory(name, found, None, rows)
 
 
-def _decoded(raw: Iterator[bytes], name: str) -> Iterator[str]:
-    """Decode line by line, so that a byte that is not UTF-8 is reported with its line."""
-    for line, data in enumerate(raw, 1):
+def _decoded(raw: IO[bytes], first: bytes, name: str) -> Iterator[str]:
+    """Decode a block at a time (fast), yet report a byte that is not UTF-8 with its line:
+    blocks end at a line break, so the line is the breaks before the bad byte, plus one."""
+    line = 1
+    pending = first
+    while True:
+        block = raw.read(_BLOCK)
+        data = pending + block
+        if block:
+            cut = data.rfind(b"\n") + 1
+            data, pending = (data[:cut], data[cut:]) if cut else (b"", data)
+            if not data:
+                continue
         try:
-            yield data.decode("utf-8")
+            text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
+            bad = line + data.count(b"\n", 0, exc.start)
+            start = data.rfind(b"\n", 0, exc.start) + 1
             raise InventoryError(
-                f"not UTF-8 text ({exc.reason} at byte {exc.start + 1} of the line)",
+                f"not UTF-8 text ({exc.reason} at byte {exc.start - start + 1} of the line)",
                 file=name,
-                line=line,
+                line=bad,
             ) from None
+        line += data.count(b"\n")
+        yield from io.StringIO(text, newline="")
+        if not block:
+            return
 
 
 def _device_from_file(name: str) -> str:
@@ -250,11 +270,7 @@ def _records(reader: _reader, width: int, name: str) -> Iterator[tuple[int, list
             if len(row) != width:
                 if not row or (len(row) == 1 and not row[0].strip()):
                     continue  # a blank line
-                raise InventoryError(
-                    f"expected {width} fields as in the header, found {len(row)}",
-                    file=name,
-                    line=reader.line_num,
-                )
+                raise _width_error(width, len(row), name, reader.line_num)
             yield reader.line_num, row
     except csv.Error as exc:
         raise InventoryError(
@@ -288,25 +304,53 @@ def _intune_iter(
 ) -> Iterator[InventoryRow]:
     dev, dname, user, plat, own, aid, akey, aname, count = cols
     single = _device_from_file(name) if dev < 0 and fmt == "intune" else ""
+    # one C call picks every text field; a missing column reads the empty cell appended last
+    pick = itemgetter(*(c if c >= 0 else width for c in (dev, dname, user, plat, aname)))
     new = tuple.__new__  # a row per line: skip NamedTuple's slower constructor
-    for line, row in _records(reader, width, name):
-        ids = tuple(row[i] for i in (aid, akey) if i >= 0 and row[i])
-        owner = ownership_of(row[own], file=name, line=line) if own >= 0 else ""
-        n = 0
-        if count >= 0:
-            try:
-                n = int(row[count] or 0)
-            except ValueError:
-                raise InventoryError(
-                    f"DeviceCount {row[count]!r} is not a number", file=name, line=line
-                ) from None
-        device = row[dev] if dev >= 0 else single
-        if fmt == "intune" and not device:
-            raise InventoryError("a row without a DeviceId", file=name, line=line)
-        yield new(InventoryRow, (
-            line, device, row[dname] if dname >= 0 else device, row[user] if user >= 0 else "",
-            row[plat] if plat >= 0 else "", owner, ids, row[aname] if aname >= 0 else "", n,
-        ))  # fmt: skip
+    line = 0
+    try:
+        for row in reader:
+            line = reader.line_num
+            if len(row) != width:
+                if not row or (len(row) == 1 and not row[0].strip()):
+                    continue  # a blank line
+                raise _width_error(width, len(row), name, line)
+            row.append("")
+            device, device_name, who, platform, app_name = pick(row)
+            if aid < 0:
+                key = row[akey]
+                ids: tuple[str, ...] = (key,) if key else ()
+            else:
+                ids = tuple(row[i] for i in (aid, akey) if i >= 0 and row[i])
+            owner = ownership_of(row[own], file=name, line=line) if own >= 0 else ""
+            n = 0
+            if count >= 0:
+                try:
+                    n = int(row[count] or 0)
+                except ValueError:
+                    raise InventoryError(
+                        f"DeviceCount {row[count]!r} is not a number", file=name, line=line
+                    ) from None
+            if dev < 0:
+                device = single
+            elif not device and fmt == "intune":
+                raise InventoryError("a row without a DeviceId", file=name, line=line)
+            yield new(InventoryRow, (
+                line, device, device_name if dname >= 0 else device, who, platform, owner, ids,
+                app_name, n,
+            ))  # fmt: skip
+    except csv.Error as exc:
+        raise InventoryError(
+            f"malformed CSV ({exc})", file=name, line=reader.line_num or 1
+        ) from None
+
+
+def _width_error(width: int, found: int, name: str, line: int) -> InventoryError:
+    """A row whose field count differs from the header's: a truncated export or a stray
+    delimiter would otherwise shift every column."""
+    return InventoryError(
+        f"expected {width} fields as in the header, found {found}", file=name, line=line
+    )
 
 
 def _generic_rows(
