@@ -176,13 +176,13 @@ def _print_table(result: ScanResult) -> None:
         for column in ("app", "platform", "devices", "file:line"):
             table.add_column(column)
         for f in result.fleet:
-            cells = (
+            fleet_cells = (
                 _apps_cell([f.app]),
                 f.platform,
                 str(f.device_count),
                 f"{f.app.file}:{f.app.line}",
             )
-            table.add_row(*(escape(c) for c in cells))
+            table.add_row(*(escape(c) for c in fleet_cells))
         out.print(table)
     if result.rule is not None:
         out.print(f"Rule: {result.rule.text}")
