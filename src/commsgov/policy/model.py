@@ -293,7 +293,7 @@ def _check_apps(apps: list[App], channel_kinds: dict[str, str]) -> None:
     owner: dict[tuple[str, str], str] = {}
     for app in apps:
         if channel_kinds.get(app.channel) != "mma":
-            raise ValueError(f"app {app.id}: channel {app.channel!r} is not a messaging-app channel")
+            raise ValueError(f"app {app.id}: channel {app.channel!r} is not a messaging app")
         for ident in app.identifiers:
             key = (ident.kind, ident.value.casefold())
             if key in owner and owner[key] != app.id:
