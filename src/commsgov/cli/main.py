@@ -25,6 +25,7 @@ _GROUPS = [
     "commsgov.cli.records_cmds",
     "commsgov.cli.ingest_cmds",
     "commsgov.cli.retention_cmds",
+    "commsgov.cli.devices_cmds",
 ]
 
 for _module in _GROUPS:

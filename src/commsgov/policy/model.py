@@ -17,6 +17,11 @@ ChannelKind = Literal["corporate", "personal", "mma", "social-media"]
 Device = Literal["corporate", "personal"]
 RetentionTrigger = Literal["created", "last-modified", "event", "closed"]
 RetentionAction = Literal["delete", "review", "transfer", "move-to-archive"]
+AppPlatform = Literal["android", "ios", "macos", "windows"]
+#: ``package`` Android package name, ``bundle-id`` iOS/macOS bundle id, ``app-store-url`` the App
+#: Store listing (Intune's iOS restricted-apps list), ``store-package`` a Windows Store package
+#: name, ``name`` a display name an inventory shows (Windows lists apps by name)
+IdentifierKind = Literal["package", "bundle-id", "app-store-url", "store-package", "name"]
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
@@ -169,6 +174,45 @@ class Rules(_Strict):
     extra: list[Statement] = []
 
 
+class AppIdentifier(_Strict):
+    """One identifier of a banned app on one platform, with where it was confirmed.
+
+    Exactly one of ``source`` (where the identifier was confirmed, e.g. the store listing) and
+    ``unconfirmed: true`` must be given, so that nothing unchecked passes as checked.
+    """
+
+    platform: AppPlatform
+    kind: IdentifierKind
+    value: str = Field(min_length=1)
+    source: str | None = None
+    unconfirmed: bool = False
+
+    @model_validator(mode="after")
+    def _sourced(self) -> AppIdentifier:
+        if (self.source is None) == (not self.unconfirmed):
+            raise ValueError(
+                f"identifier {self.value!r}: give either source (where it was confirmed) "
+                "or unconfirmed: true"
+            )
+        return self
+
+
+class App(_Strict):
+    """A banned app of the catalogue: the channel it is, its display names and identifiers."""
+
+    id: str
+    name: str
+    #: the pack channel this app is (``whatsapp``, ``other-mma``, ...)
+    channel: str
+    publisher: str = ""
+    #: display names inventories show, matched when no identifier matches
+    names: list[str] = []
+    identifiers: list[AppIdentifier] = Field(min_length=1)
+    notes: str = ""
+
+    _v = field_validator("id")(classmethod(lambda cls, v: _check_id(v)))
+
+
 class PackInfo(_Strict):
     """Who the pack belongs to."""
 
@@ -191,6 +235,8 @@ class PolicyPack(_Strict):
     roles: list[Role] = []
     rules: Rules
     retention: list[RetentionSchedule] = []
+    #: the banned-app catalogue: identifiers device inventories are scanned for
+    apps: list[App] = []
 
     @model_validator(mode="after")
     def _consistent(self) -> PolicyPack:
@@ -227,6 +273,7 @@ class PolicyPack(_Strict):
         for schedule in self.retention:
             if schedule.channel is not None and schedule.channel not in known:
                 raise ValueError(f"retention {schedule.id}: unknown channel {schedule.channel!r}")
+        _check_apps(self.apps, {c.id: c.kind for c in self.channels})
         for citation in _all_citations(self):
             if citation.document not in files:
                 raise ValueError(f"citation names unknown document {citation.document!r}")
@@ -239,6 +286,19 @@ def _no_duplicates(what: str, ids: list[str]) -> None:
         if item in seen:
             raise ValueError(f"{what}: duplicate id {item!r}")
         seen.add(item)
+
+
+def _check_apps(apps: list[App], channel_kinds: dict[str, str]) -> None:
+    _no_duplicates("apps", [a.id for a in apps])
+    owner: dict[tuple[str, str], str] = {}
+    for app in apps:
+        if channel_kinds.get(app.channel) != "mma":
+            raise ValueError(f"app {app.id}: channel {app.channel!r} is not a messaging app")
+        for ident in app.identifiers:
+            key = (ident.kind, ident.value.casefold())
+            if key in owner and owner[key] != app.id:
+                raise ValueError(f"app {app.id}: identifier {ident.value!r} is also {owner[key]}'s")
+            owner[key] = app.id
 
 
 def _all_citations(pack: PolicyPack) -> list[Citation]:
