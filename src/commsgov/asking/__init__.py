@@ -27,9 +27,9 @@ _PARTS: dict[int, tuple[CompiledPack, Lexicon, Classifier]] = {}
 def ask(question: str, *, pack: CompiledPack | str | Path | None = None) -> Answer:
     """Answer a question in plain words under ``pack`` (the bundled pack by default).
 
-    >>> answer = ask("Can I text my boss from my own phone to say my train is late?")
+    >>> answer = ask("Can I WhatsApp my manager that I'm running late?")
     >>> answer.scenario, answer.channel, answer.verdict
-    ('logistics', 'personal-phone', 'allowed')
+    ('logistics', 'whatsapp', 'not-allowed')
     >>> ask("SCOTS is down after a cyber attack: can we use WhatsApp?").verdict
     'conditional'
     """

@@ -296,20 +296,15 @@ def _ask_back(
     understood: Understood,
     share: float,
 ) -> Answer:
-    # Offer the likeliest scenarios, making sure each verdict among the top five is represented.
-    ranked = list(scen)
-    picked: list[str] = ranked[:1]
-    seen = {verdicts[(ranked[0], reading.outage)]}
-    for s in ranked[1:5]:
+    # The likeliest scenario for each verdict, so that the choices show what the answer hangs on.
+    picked: list[str] = []
+    seen: set[str] = set()
+    for s in scen:
         v = verdicts[(s, reading.outage)]
-        if v not in seen and len(picked) < CHOICES:
+        if v not in seen:
             picked.append(s)
             seen.add(v)
-    for s in ranked[1:]:
-        if len(picked) >= 2:
-            break
-        if s not in picked:
-            picked.append(s)
+    picked = sorted(picked[:CHOICES], key=lambda s: -scen[s])
     choices = tuple(
         Choice(s, pack.scenarios[s].title, round(scen[s], 3), verdicts[(s, reading.outage)])  # type: ignore[arg-type]
         for s in picked

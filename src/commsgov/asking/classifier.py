@@ -10,7 +10,6 @@ scikit-learn's ``LogisticRegression`` on the same features). Answering is a spar
 from __future__ import annotations
 
 import math
-import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -95,6 +94,8 @@ def fit(
     >>> model.labels, model.predict(["c"])[0][0]
     (('x', 'y'), 'x')
     """
+    import random  # only training needs it (its import is not free)
+
     names = tuple(sorted(set(labels)))
     index = {name: k for k, name in enumerate(names)}
     n = len(docs)
