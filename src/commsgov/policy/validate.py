@@ -66,7 +66,10 @@ def check_pack_file(path: str | Path) -> dict[str, Any]:
             sources[document.file] = candidate.read_text(encoding="utf-8")
     problems = citation_problems(pack, sources=sources, source=str(file), text=text)
     if pack.ask.questions is not None:
-        problems += question_problems(pack, file.parent / pack.ask.questions)
+        try:
+            problems += question_problems(pack, file.parent / pack.ask.questions)
+        except PackError as exc:  # unreadable or invalid: report it beside the rest
+            problems += exc.problems
     if problems:
         raise PackError(problems)
     return {
