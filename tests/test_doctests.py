@@ -16,6 +16,7 @@ CORE = (
     "commsgov.retention",
     "commsgov.ingest",
     "commsgov.devices",
+    "commsgov.asking",
 )
 
 
@@ -41,7 +42,7 @@ def test_core_imports_no_framework() -> None:
 
     forbidden = ("sqlalchemy", "fastapi", "typer", "rich", "alembic", "starlette")
     root = Path(commsgov.__file__).parent
-    for package in ("policy", "records", "retention", "ingest", "devices"):
+    for package in ("policy", "records", "retention", "ingest", "devices", "asking"):
         for file in (root / package).rglob("*.py"):
             tree = ast.parse(file.read_text(encoding="utf-8"))
             for node in ast.walk(tree):

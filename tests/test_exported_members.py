@@ -6,7 +6,15 @@ import commsgov
 
 
 def test_all_is_the_declared_surface() -> None:
-    assert commsgov.__all__ == ["Advice", "AdviceSet", "__version__", "advise", "load_pack"]
+    assert commsgov.__all__ == [
+        "Advice",
+        "AdviceSet",
+        "Answer",
+        "__version__",
+        "advise",
+        "ask",
+        "load_pack",
+    ]
 
 
 def test_every_exported_name_resolves() -> None:

@@ -13,8 +13,10 @@ __version__ = "0.1.0"
 __all__ = [
     "Advice",
     "AdviceSet",
+    "Answer",
     "__version__",
     "advise",
+    "ask",
     "load_pack",
 ]
 
@@ -22,10 +24,13 @@ _LAZY = {
     "Advice": "commsgov.policy.advice",
     "AdviceSet": "commsgov.policy.advice",
     "advise": "commsgov.policy.advice",
+    "Answer": "commsgov.asking",
+    "ask": "commsgov.asking",
     "load_pack": "commsgov.policy.loader",
 }
 
 if TYPE_CHECKING:
+    from commsgov.asking import Answer, ask
     from commsgov.policy.advice import Advice, AdviceSet, advise
     from commsgov.policy.loader import load_pack
 

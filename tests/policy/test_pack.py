@@ -141,6 +141,8 @@ def test_misquoted_citation_is_reported(tmp_path: Path) -> None:
     (folder / "sources").mkdir(parents=True)
     for source in SOURCES.glob("*.txt"):
         (folder / "sources" / source.name).write_bytes(source.read_bytes())
+    questions = bundled_pack_path().parent / "questions.yaml"
+    (folder / "questions.yaml").write_bytes(questions.read_bytes())
     text = bundled_pack_path().read_text(encoding="utf-8")
     text = text.replace('work is not permitted."', 'work is discouraged."', 1)
     (folder / "pack.yaml").write_text(text, encoding="utf-8")
@@ -172,3 +174,27 @@ def test_cross_references_are_checked() -> None:
     )
     with pytest.raises(PackError, match="carrier-pigeon"):
         parse_pack(text)
+
+
+def test_questions_file_missing_or_mislabelled_is_reported(tmp_path: Path) -> None:
+    folder = tmp_path / "pack"
+    (folder / "sources").mkdir(parents=True)
+    for source in SOURCES.glob("*.txt"):
+        (folder / "sources" / source.name).write_bytes(source.read_bytes())
+    (folder / "pack.yaml").write_bytes(bundled_pack_path().read_bytes())
+    from commsgov.policy.errors import PackError
+
+    with pytest.raises(PackError) as caught:
+        check_pack_file(folder / "pack.yaml")
+    [problem] = caught.value.problems
+    assert problem.file.endswith("questions.yaml") and "cannot read" in problem.message
+    (folder / "questions.yaml").write_text(
+        'questions:\n  - {q: "can I fax it", scenario: logistics}\n'
+        '  - {q: "can I pigeon it", scenario: carrier-pigeons}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(PackError) as caught:
+        check_pack_file(folder / "pack.yaml")
+    [problem] = caught.value.problems
+    assert (problem.field, problem.line) == ("questions.1.scenario", 3)
+    assert "carrier-pigeons" in problem.message

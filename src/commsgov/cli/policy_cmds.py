@@ -1,4 +1,4 @@
-"""Policy commands: advise, matrix, scenarios, channels, pack validate|schema."""
+"""Policy commands: advise, ask, matrix, scenarios, channels, pack validate|schema."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from .common import (
 )
 
 if TYPE_CHECKING:
+    from commsgov.asking import Answer
     from commsgov.policy.advice import Advice, AdviceSet
     from commsgov.policy.engine import CompiledPack
 
@@ -117,6 +118,70 @@ def advise(
         print_json(result.to_dict())
     else:
         _render(result)
+
+
+def ask(
+    question: Annotated[
+        str,
+        typer.Argument(
+            help='Your question in plain words, e.g. "Can I WhatsApp my manager that I\'m late?"',
+            show_default=False,
+        ),
+    ],
+    json_: JsonOption = False,
+    pack: PackOption = None,
+) -> None:
+    """Ask in plain words: how the question was understood, then advise's answer."""
+    from commsgov.asking import ask as run_ask
+    from commsgov.policy.errors import PolicyError
+
+    compiled = load_compiled_pack(pack)
+    try:
+        result = run_ask(question, pack=compiled)
+    except PolicyError as exc:  # an empty question, or a bad questions file in the pack
+        fail(str(exc), code=BAD_INPUT)
+    if json_:
+        print_json(result.to_dict())
+    else:
+        _render_answer(result)
+
+
+def _render_answer(answer: Answer) -> None:
+    from rich.text import Text
+
+    out = console()
+    out.print(Text(answer.summary, style="dim"))
+    if answer.verdict is not None:
+        _render(_as_advice(answer))
+        return
+    if answer.answer:
+        out.print(answer.answer)
+    for number, choice in enumerate(answer.choices, 1):
+        verdict = f" — {_VERDICT_WORD[choice.verdict]}" if choice.verdict else ""
+        assumes = f" [{choice.assumes}]" if choice.assumes else ""
+        out.print(f"  {number}. {choice.title}{assumes}{verdict} [dim]({choice.scenario})[/]")
+    for cite in answer.citations:
+        quote = Text(f"  “{cite.quote}”", style="italic")
+        quote.append(f" ({cite.document})", style="dim")
+        out.print(quote)
+
+
+def _as_advice(answer: Answer) -> Advice:
+    from commsgov.policy.advice import Advice
+
+    return Advice(
+        scenario=answer.scenario or "",
+        scenario_title=answer.scenario_title or "",
+        channel=answer.channel or "",
+        channel_name=answer.channel_name or "",
+        verdict=answer.verdict or "not-allowed",
+        cell=None,
+        reasons=answer.reasons,
+        conditions=answer.conditions,
+        duties=answer.duties,
+        alternatives=answer.alternatives,
+        citations=answer.citations,
+    )
 
 
 def _ask(compiled: CompiledPack, channel: str | None) -> tuple[str, str | None]:
@@ -357,6 +422,7 @@ def pack_schema() -> None:
 def register(app: typer.Typer) -> None:
     """Add the policy commands to the main app."""
     app.command("advise")(advise)
+    app.command("ask")(ask)
     app.command("matrix")(matrix)
     app.command("scenarios")(scenarios)
     app.command("channels")(channels)

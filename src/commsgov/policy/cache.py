@@ -24,7 +24,7 @@ from .engine import (
     compile_pack,
 )
 
-FORMAT = 1
+FORMAT = 2  # 2: the pack's ask section
 
 
 def cache_dir() -> Path:
@@ -57,14 +57,53 @@ def load_compiled(path: str | None) -> CompiledPack:
     from .loader import load_pack
 
     compiled = compile_pack(load_pack(file), source=path)
+    _write(cached, to_json(compiled))
+    return compiled
+
+
+def load_ask_model(pack: CompiledPack) -> dict[str, Any]:
+    """The parameters ``commsgov ask`` learned for ``pack``: trained on first use, then cached
+    beside the compiled pack, keyed by the pack file and its labelled questions file."""
+    from commsgov import __version__
+    from commsgov.asking.classifier import VERSION
+
+    from .packs import bundled_pack_path
+
+    file = Path(pack.source) if pack.source is not None else bundled_pack_path()
+    name = pack.ask.get("questions")
+    questions_file = file.parent / name if name else None
+    digest = hashlib.sha256()
+    for part in (file, questions_file):
+        if part is not None:
+            try:
+                digest.update(part.read_bytes() + b"\0")
+            except OSError:
+                digest.update(b"missing\0")  # load_questions reports it below
+    digest.update(f"|{__version__}|{FORMAT}|ask{VERSION}".encode())
+    cached = cache_dir() / f"{digest.hexdigest()[:32]}.ask.json"
     try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(to_json(compiled)), encoding="utf-8")
-        tmp.replace(cached)  # atomic: a reader never sees half a file
+        data: dict[str, Any] = json.loads(cached.read_text(encoding="utf-8"))
+        return data
+    except (OSError, ValueError):
+        pass
+    from commsgov.asking.learn import train
+
+    from .loader import load_questions
+
+    questions = load_questions(questions_file) if questions_file is not None else []
+    data = train(pack, questions).to_json()
+    _write(cached, data)
+    return data
+
+
+def _write(path: Path, data: dict[str, Any]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        tmp.replace(path)  # atomic: a reader never sees half a file
     except OSError:
         pass  # a read-only home is fine: we just compile every time
-    return compiled
 
 
 def _said(s: Said) -> dict[str, Any]:
@@ -122,6 +161,7 @@ def to_json(pack: CompiledPack) -> dict[str, Any]:
         "matrix_cite": [[x.document, x.quote] for x in pack.matrix_cite],
         "rules": {k: _said(v) for k, v in pack.rules.items()},
         "rule_lists": {k: [_said(v) for v in vs] for k, vs in pack.rule_lists.items()},
+        "ask": pack.ask,
         "aliases": pack._aliases,
         "role_aliases": pack._role_aliases,
         "catch_all": pack._catch_all,
@@ -170,6 +210,7 @@ def from_json(data: dict[str, Any], *, source: str | None) -> CompiledPack:
         matrix_cite=_cites(data["matrix_cite"]),
         rules={k: _unsaid(v) for k, v in data["rules"].items()},
         rule_lists={k: tuple(_unsaid(v) for v in vs) for k, vs in data["rule_lists"].items()},
+        ask=data["ask"],
         _aliases=data["aliases"],
         _role_aliases=data["role_aliases"],
         _catch_all=data["catch_all"],

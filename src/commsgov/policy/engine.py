@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import UnknownIdError
 
@@ -122,6 +122,8 @@ class CompiledPack:
     matrix_cite: tuple[Cite, ...] = ()
     rules: dict[str, Said] = field(default_factory=dict, repr=False)
     rule_lists: dict[str, tuple[Said, ...]] = field(default_factory=dict, repr=False)
+    #: the pack's ``ask`` section as plain JSON data, with each scenario's description
+    ask: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _aliases: dict[str, str] = field(default_factory=dict, repr=False)
     _role_aliases: dict[str, str] = field(default_factory=dict, repr=False)
     _catch_all: dict[str, str] = field(default_factory=dict, repr=False)
@@ -261,6 +263,10 @@ def compile_pack(model: PolicyPack, *, source: str | None = None) -> CompiledPac
         matrix_cite=_cites(model.matrix_cite),
         rules=rules,
         rule_lists=rule_lists,
+        ask={
+            **model.ask.model_dump(mode="json"),
+            "descriptions": {s.id: s.description for s in model.scenarios},
+        },
         _aliases=aliases,
         _role_aliases=role_aliases,
         _catch_all=catch_all,

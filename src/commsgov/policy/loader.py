@@ -9,10 +9,35 @@ import yaml
 from pydantic import ValidationError
 
 from .errors import PackError, PackProblem
-from .model import PolicyPack
+from .model import PolicyPack, QuestionSet
 from .packs import BUNDLED, bundled_pack_path
 
-__all__ = ["BUNDLED", "bundled_pack_path", "load_pack", "parse_pack", "source_text"]
+__all__ = [
+    "BUNDLED",
+    "bundled_pack_path",
+    "load_pack",
+    "load_questions",
+    "parse_pack",
+    "source_text",
+]
+
+
+def load_questions(path: Path) -> list[dict[str, Any]]:
+    """Read a pack's labelled questions file; raise :class:`PackError` naming file and line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PackError(
+            [PackProblem(str(path), None, "", f"cannot read: {exc.strerror}")]
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise PackError([PackProblem(str(path), None, "", f"not UTF-8 text: {exc}")]) from None
+    node, data = _compose(text, str(path))
+    try:
+        QuestionSet.model_validate(data)
+    except ValidationError as exc:
+        raise PackError(_problems(exc, node, str(path))) from None
+    return list(data["questions"])
 
 
 def parse_pack(text: str, *, source: str = "<pack>") -> PolicyPack:
@@ -23,6 +48,15 @@ def parse_pack(text: str, *, source: str = "<pack>") -> PolicyPack:
     ...
     commsgov.policy.errors.PackError: x.yaml:...: YAML: did not find expected node content
     """
+    node, data = _compose(text, source)
+    try:
+        return PolicyPack.model_validate(data)
+    except ValidationError as exc:
+        raise PackError(_problems(exc, node, source)) from None
+
+
+def _compose(text: str, source: str) -> tuple[Any, dict[str, Any]]:
+    """The YAML node tree (for line numbers) and the data of a mapping document."""
     try:
         node = yaml.compose(text, Loader=_Loader)
         data = yaml.load(text, Loader=_Loader)
@@ -33,15 +67,16 @@ def parse_pack(text: str, *, source: str = "<pack>") -> PolicyPack:
         raise PackError([PackProblem(source, line, "YAML", str(problem))]) from None
     if not isinstance(data, dict):
         raise PackError([PackProblem(source, 1, "", "a policy pack must be a YAML mapping")])
-    try:
-        return PolicyPack.model_validate(data)
-    except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            loc = tuple(error["loc"])
-            field = ".".join(str(part) for part in loc) or "(pack)"
-            problems.append(PackProblem(source, _line_of(node, loc), field, error["msg"]))
-        raise PackError(problems) from None
+    return node, data
+
+
+def _problems(exc: ValidationError, node: Any, source: str) -> list[PackProblem]:
+    problems = []
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        field = ".".join(str(part) for part in loc) or "(pack)"
+        problems.append(PackProblem(source, _line_of(node, loc), field, error["msg"]))
+    return problems
 
 
 def load_pack(path: str | Path | None = None) -> PolicyPack:

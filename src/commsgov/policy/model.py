@@ -97,6 +97,8 @@ class Scenario(_Strict):
 
     id: str
     title: str
+    #: the scenario in plain words: shown to people, and one of the texts ``ask`` learns from
+    description: str = ""
     #: footnote marks that apply to the whole row (``*`` and ``***`` in the source)
     marks: list[str] = []
     #: channel id -> ``Y``, ``N`` or ``Y**`` (a mark on the cell)
@@ -213,6 +215,90 @@ class App(_Strict):
     _v = field_validator("id")(classmethod(lambda cls, v: _check_id(v)))
 
 
+class AskConditions(_Strict):
+    """Phrases that state a condition in a question (``...`` stands for up to three words)."""
+
+    #: the SCOTS network or all major corporate devices and services are down
+    outage: list[str] = []
+    #: a failure that may or may not be an outage (``ask`` asks back when it changes the answer)
+    outage_unclear: list[str] = []
+    #: problems that are not an outage (one service playing up); the answer says so
+    not_outage: list[str] = []
+    external: list[str] = []
+    federated: list[str] = []
+    not_federated: list[str] = []
+    abroad: list[str] = []
+    out_of_hours: list[str] = []
+    personal_device: list[str] = []
+    corporate_device: list[str] = []
+    exemption: list[str] = []
+
+
+class AskCountry(_Strict):
+    """A country the pack rates for travel (``risk``), with the names people use for it."""
+
+    name: str
+    aliases: list[str] = []
+    risk: Literal["secure", "at-risk"] | None = None
+
+
+class AskTopic(_Strict):
+    """A question about the policy that is not a channel choice, answered with a quote."""
+
+    id: str
+    title: str
+    text: str
+    cite: list[Citation] = Field(min_length=1)
+    #: a more specific answer when the question names one of these channels
+    channels: dict[str, Statement] = {}
+
+    _v = field_validator("id")(classmethod(lambda cls, v: _check_id(v)))
+
+
+class Ask(_Strict):
+    """How ``commsgov ask`` reads questions in plain words for this pack.
+
+    Everything is optional: a pack without this section is still understood through its channel
+    names and aliases and its scenario titles and descriptions.
+    """
+
+    #: a YAML file beside the pack with labelled questions to learn from
+    questions: str | None = None
+    #: more phrases per channel id, beyond its name and aliases ("ring", "drop an email")
+    channels: dict[str, list[str]] = {}
+    #: phrases that contain a channel's name but do not mean the channel ("line manager")
+    not_channels: list[str] = []
+    conditions: AskConditions = AskConditions()
+    #: named groups of words that point to scenarios; the classifier learns how much
+    cues: dict[str, list[str]] = {}
+    countries: list[AskCountry] = []
+    topics: list[AskTopic] = []
+
+
+class LabelledQuestion(_Strict):
+    """A question as staff write it, labelled with what it is about (a pack's questions file).
+
+    With no ``scenario``, ``topic``, ``off_topic`` or ``vague``, any scenario is meant.
+    """
+
+    q: str = Field(min_length=1)
+    scenario: str | None = None
+    topic: str | None = None
+    off_topic: bool = False
+    vague: bool = False
+    channel: str | None = None
+    outage: bool = False
+    external: bool = False
+    federated: bool = False
+    abroad: bool = False
+
+
+class QuestionSet(_Strict):
+    """A pack's file of labelled questions (``ask.questions``)."""
+
+    questions: list[LabelledQuestion] = Field(min_length=1)
+
+
 class PackInfo(_Strict):
     """Who the pack belongs to."""
 
@@ -237,6 +323,7 @@ class PolicyPack(_Strict):
     retention: list[RetentionSchedule] = []
     #: the banned-app catalogue: identifiers device inventories are scanned for
     apps: list[App] = []
+    ask: Ask = Ask()
 
     @model_validator(mode="after")
     def _consistent(self) -> PolicyPack:
@@ -274,6 +361,14 @@ class PolicyPack(_Strict):
             if schedule.channel is not None and schedule.channel not in known:
                 raise ValueError(f"retention {schedule.id}: unknown channel {schedule.channel!r}")
         _check_apps(self.apps, {c.id: c.kind for c in self.channels})
+        _no_duplicates("ask.topics", [t.id for t in self.ask.topics])
+        for where, ids in (
+            ("ask.channels", list(self.ask.channels)),
+            *((f"ask.topics.{t.id}.channels", list(t.channels)) for t in self.ask.topics),
+        ):
+            for channel_id in ids:
+                if channel_id not in known:
+                    raise ValueError(f"{where}: unknown channel {channel_id!r}")
         for citation in _all_citations(self):
             if citation.document not in files:
                 raise ValueError(f"citation names unknown document {citation.document!r}")

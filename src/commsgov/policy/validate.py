@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import PackError, PackProblem
-from .loader import load_pack
+from .loader import load_pack, load_questions
 from .model import PolicyPack, all_citations
 
 _SPACE = re.compile(r"\s+")
@@ -65,6 +65,11 @@ def check_pack_file(path: str | Path) -> dict[str, Any]:
         if candidate.is_file():
             sources[document.file] = candidate.read_text(encoding="utf-8")
     problems = citation_problems(pack, sources=sources, source=str(file), text=text)
+    if pack.ask.questions is not None:
+        try:
+            problems += question_problems(pack, file.parent / pack.ask.questions)
+        except PackError as exc:  # unreadable or invalid: report it beside the rest
+            problems += exc.problems
     if problems:
         raise PackError(problems)
     return {
@@ -73,6 +78,30 @@ def check_pack_file(path: str | Path) -> dict[str, Any]:
         "channels": len(pack.channels),
         "citations": len(all_citations(pack)),
     }
+
+
+def question_problems(pack: PolicyPack, path: Path) -> list[PackProblem]:
+    """Labelled questions that name a scenario, topic or channel the pack does not have."""
+    known = {
+        "scenario": {s.id for s in pack.scenarios},
+        "topic": {t.id for t in pack.ask.topics},
+        "channel": {c.id for c in pack.channels},
+    }
+    problems = []
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    for index, question in enumerate(load_questions(path)):
+        for field, ids in known.items():
+            value = question.get(field)
+            if value is not None and value not in ids:
+                problems.append(
+                    PackProblem(
+                        str(path),
+                        _line_of_text(text, str(question["q"])),
+                        f"questions.{index}.{field}",
+                        f"unknown {field} {value!r}",
+                    )
+                )
+    return problems
 
 
 def pack_json_schema() -> dict[str, Any]:

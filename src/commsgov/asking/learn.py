@@ -1,0 +1,65 @@
+"""What the classifier learns from: the pack's labelled questions, scenarios and topics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from .classifier import Classifier, fit
+from .lexicon import Lexicon
+
+if TYPE_CHECKING:
+    from commsgov.policy.engine import CompiledPack
+
+#: the label of questions the advisor does not answer (off-topic or too vague)
+NONE = "none"
+TOPIC = "topic:"
+
+
+def label_of(question: Mapping[str, Any]) -> str | None:
+    """The class a labelled question teaches (``None``: any scenario, nothing to learn).
+
+    >>> label_of({"q": "...", "scenario": "logistics"}), label_of({"q": "...", "topic": "breach"})
+    ('logistics', 'topic:breach')
+    >>> label_of({"q": "...", "off_topic": True}), label_of({"q": "...", "channel": "signal"})
+    ('none', None)
+    """
+    if question.get("scenario"):
+        return str(question["scenario"])
+    if question.get("topic"):
+        return TOPIC + str(question["topic"])
+    if question.get("off_topic") or question.get("vague"):
+        return NONE
+    return None
+
+
+def training_set(
+    pack: CompiledPack, questions: Iterable[Mapping[str, Any]], *, lexicon: Lexicon
+) -> tuple[list[list[str]], list[str]]:
+    """Feature lists and labels: each scenario's title and description, each topic's title and
+    answer, and every labelled question."""
+    docs: list[list[str]] = []
+    labels: list[str] = []
+    descriptions: dict[str, str] = pack.ask.get("descriptions", {})
+    for scenario in pack.scenarios.values():
+        docs.append(
+            lexicon.read(f"{scenario.title}. {descriptions.get(scenario.id, '')}").features()
+        )
+        labels.append(scenario.id)
+    for topic in pack.ask.get("topics", ()):
+        docs.append(lexicon.read(f"{topic['title']}. {topic['text']}").features())
+        labels.append(TOPIC + topic["id"])
+    for question in questions:
+        label = label_of(question)
+        if label is not None:
+            docs.append(lexicon.read(str(question["q"])).features())
+            labels.append(label)
+    return docs, labels
+
+
+def train(
+    pack: CompiledPack, questions: Iterable[Mapping[str, Any]], *, lexicon: Lexicon | None = None
+) -> Classifier:
+    """Fit the classifier for ``pack`` (pure: the questions are handed in)."""
+    docs, labels = training_set(pack, questions, lexicon=lexicon or Lexicon(pack))
+    return fit(docs, labels)

@@ -1,0 +1,75 @@
+"""Countries and some cities outside the UK, so that "I'm in Brussels" reads as being abroad.
+
+Plain data, not policy: a pack rates countries for travel in its ``ask.countries`` section.
+Names that are also common words or people's names ("us", "chad", "jordan") are left out.
+"""
+
+from __future__ import annotations
+
+COUNTRIES = (
+    "afghanistan albania algeria andorra angola argentina armenia australia austria azerbaijan "
+    "bahamas bahrain bangladesh barbados belarus belgium belize benin bhutan bolivia bosnia "
+    "botswana brazil brunei bulgaria burundi cambodia cameroon canada chile china colombia "
+    "congo croatia cuba cyprus czechia denmark djibouti dominica ecuador egypt eritrea estonia "
+    "eswatini ethiopia fiji finland france gabon gambia germany ghana greece grenada guatemala "
+    "guinea guyana haiti honduras hungary iceland india indonesia iran iraq ireland israel "
+    "italy jamaica japan kazakhstan kenya kiribati kosovo kuwait kyrgyzstan laos latvia lebanon "
+    "lesotho liberia libya liechtenstein lithuania luxembourg madagascar malawi malaysia "
+    "maldives mali malta mauritania mauritius mexico micronesia moldova monaco mongolia "
+    "montenegro morocco mozambique myanmar namibia nauru nepal netherlands holland nicaragua "
+    "nigeria norway oman pakistan palau palestine panama paraguay peru philippines poland "
+    "portugal qatar romania russia rwanda samoa senegal serbia seychelles singapore slovakia "
+    "slovenia somalia spain sudan suriname sweden switzerland syria taiwan tajikistan tanzania "
+    "thailand togo tonga tunisia turkey turkmenistan tuvalu uganda ukraine uruguay uzbekistan "
+    "vanuatu venezuela vietnam yemen zambia zimbabwe"
+)
+
+#: multi-word country names and common short forms, to the name used in answers
+OTHER_NAMES = {
+    "united states": "United States", "usa": "United States", "the states": "United States",
+    "america": "United States", "united arab emirates": "United Arab Emirates",
+    "uae": "United Arab Emirates", "south africa": "South Africa", "south korea": "South Korea",
+    "north korea": "North Korea", "new zealand": "New Zealand", "saudi arabia": "Saudi Arabia",
+    "sri lanka": "Sri Lanka", "costa rica": "Costa Rica", "czech republic": "Czechia",
+    "the netherlands": "Netherlands", "ivory coast": "Ivory Coast", "hong kong": "Hong Kong",
+    "faroe islands": "Faroe Islands", "faroes": "Faroe Islands",
+}  # fmt: skip
+
+#: cities abroad that officials travel to, to their country
+CITIES = {
+    "brussels": "Belgium", "paris": "France", "strasbourg": "France", "geneva": "Switzerland",
+    "davos": "Switzerland", "berlin": "Germany", "bonn": "Germany", "munich": "Germany",
+    "frankfurt": "Germany", "dublin": "Ireland", "cork": "Ireland", "copenhagen": "Denmark",
+    "oslo": "Norway", "bergen": "Norway", "stockholm": "Sweden", "helsinki": "Finland",
+    "reykjavik": "Iceland", "amsterdam": "Netherlands", "the hague": "Netherlands",
+    "luxembourg": "Luxembourg", "madrid": "Spain", "barcelona": "Spain", "lisbon": "Portugal",
+    "rome": "Italy", "milan": "Italy", "vienna": "Austria", "prague": "Czechia",
+    "warsaw": "Poland", "budapest": "Hungary", "athens": "Greece", "kyiv": "Ukraine",
+    "kiev": "Ukraine", "washington": "United States", "new york": "United States",
+    "boston": "United States", "chicago": "United States", "san francisco": "United States",
+    "los angeles": "United States", "houston": "United States", "ottawa": "Canada",
+    "toronto": "Canada", "montreal": "Canada", "vancouver": "Canada", "halifax": "Canada",
+    "beijing": "China", "shanghai": "China", "tokyo": "Japan", "osaka": "Japan",
+    "seoul": "South Korea", "singapore": "Singapore", "delhi": "India", "new delhi": "India",
+    "mumbai": "India", "bangalore": "India", "dubai": "United Arab Emirates",
+    "abu dhabi": "United Arab Emirates", "doha": "Qatar", "riyadh": "Saudi Arabia",
+    "baku": "Azerbaijan", "sharm el sheikh": "Egypt", "cairo": "Egypt", "nairobi": "Kenya",
+    "lagos": "Nigeria", "johannesburg": "South Africa", "cape town": "South Africa",
+    "sydney": "Australia", "melbourne": "Australia", "canberra": "Australia",
+    "wellington": "New Zealand", "auckland": "New Zealand", "sao paulo": "Brazil",
+    "rio": "Brazil", "belem": "Brazil", "buenos aires": "Argentina", "mexico city": "Mexico",
+    "tallinn": "Estonia", "riga": "Latvia", "vilnius": "Lithuania", "torshavn": "Faroe Islands",
+}  # fmt: skip
+
+
+def place_names() -> dict[str, str]:
+    """Every place phrase (lower case) to the country it is in.
+
+    >>> names = place_names()
+    >>> names["brussels"], names["south korea"], names["norway"]
+    ('Belgium', 'South Korea', 'Norway')
+    """
+    found = {name: name.title() for name in COUNTRIES.split()}
+    found.update(OTHER_NAMES)
+    found.update(CITIES)
+    return found

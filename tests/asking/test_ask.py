@@ -1,0 +1,210 @@
+"""commsgov.ask: the verdict, how the question was understood, and asking back when unsure."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+import commsgov
+from commsgov.asking import Answer
+from commsgov.cli.main import app
+from commsgov.policy.engine import compiled_pack
+from commsgov.policy.loader import bundled_pack_path
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "docs" / "example-pack" / "pack.yaml"
+runner = CliRunner()
+
+
+def test_the_issue_example() -> None:
+    answer = commsgov.ask("Can I WhatsApp my manager that I'm running late?")
+    assert (answer.kind, answer.scenario, answer.channel) == ("verdict", "logistics", "whatsapp")
+    assert answer.verdict == "not-allowed"
+    assert "corporate-phone" in answer.alternatives and "personal-phone" in answer.alternatives
+    assert any("MMAs" in c.quote for c in answer.citations)
+    assert "WhatsApp" in answer.summary
+
+
+def test_same_as_advise_for_what_it_understood() -> None:
+    answer = commsgov.ask("Is it ok to send a whatsapp to a colleague to say I'm running late?")
+    advice = commsgov.advise(scenario=answer.scenario or "", channel="whatsapp")
+    assert answer.verdict == advice.verdict == "not-allowed"  # type: ignore[union-attr]
+    assert answer.citations == advice.citations  # type: ignore[union-attr]
+    assert answer.alternatives == advice.alternatives  # type: ignore[union-attr]
+
+
+def test_a_personal_phone_asks_back_while_other_scenarios_carry_weight() -> None:
+    # Allowed when running late (a * scenario), not allowed in most others: the classifier's
+    # doubt is enough to ask rather than risk a permissive answer.
+    answer = commsgov.ask("can I text my boss from my own phone to say my train is delayed")
+    assert answer.verdict is None and answer.channel == "personal-phone"
+    assert answer.choices[0].scenario == "logistics" and answer.choices[0].verdict == "allowed"
+    assert any(c.verdict == "not-allowed" for c in answer.choices)
+
+
+def test_an_outage_makes_an_app_conditional_and_says_so() -> None:
+    answer = commsgov.ask("SCOTS is down after a cyber attack, can we use WhatsApp?")
+    assert answer.verdict == "conditional" and answer.understood.outage
+    assert any("captured" in c.quote for c in answer.citations)
+
+
+def test_teams_playing_up_is_not_an_outage() -> None:
+    answer = commsgov.ask("Teams is playing up, can I WhatsApp my team to let them know?")
+    assert answer.verdict == "not-allowed"
+    assert not answer.understood.outage
+    assert answer.understood.not_outage == ("playing up",)
+    assert "teams-chat" in answer.understood.other_channels
+    assert "not an outage" in answer.summary
+
+
+def test_an_unclear_outage_asks_back() -> None:
+    answer = commsgov.ask("the network is down, can I WhatsApp the team?")
+    assert answer.verdict is None and answer.kind == "choices"
+    assert {c.assumes for c in answer.choices} == {"outage", "no outage"}
+    assert {c.verdict for c in answer.choices} == {"conditional", "not-allowed"}
+
+
+def test_a_verdict_that_depends_on_the_scenario_asks_back() -> None:
+    answer = commsgov.ask("can I use teams?")
+    assert answer.verdict is None and answer.kind == "choices"
+    assert 2 <= len(answer.choices) <= 3
+    assert {"allowed", "not-allowed"} <= {c.verdict for c in answer.choices}
+
+
+def test_one_answer_for_every_scenario_needs_no_scenario() -> None:
+    answer = commsgov.ask("is signal allowed?")
+    assert answer.verdict == "not-allowed"
+
+
+def test_a_policy_question_gets_a_quote_and_no_verdict() -> None:
+    answer = commsgov.ask("who approves a corporate phone?")
+    assert (answer.kind, answer.topic, answer.verdict) == ("topic", "corporate-phone", None)
+    assert any("budget centre liaison officer" in c.quote for c in answer.citations)
+    assert "BCLO" in (answer.answer or "")
+
+
+def test_a_retention_question_answers_for_the_channel_named() -> None:
+    answer = commsgov.ask("how long are teams chats kept?")
+    assert answer.topic == "retention" and answer.verdict is None
+    assert "five days" in (answer.answer or "")
+    assert all("five days" in c.quote or "two years" in c.quote for c in answer.citations)
+
+
+def test_off_topic_gets_no_verdict_but_says_what_it_can_do() -> None:
+    answer = commsgov.ask("what's the weather like in Glasgow tomorrow?")
+    assert (answer.kind, answer.verdict, answer.scenario) == ("help", None, None)
+    assert "which channel" in (answer.answer or "")
+
+
+def test_no_channel_lists_the_approved_ones() -> None:
+    answer = commsgov.ask("how should I tell colleagues the meeting room has been changed?")
+    assert (answer.kind, answer.scenario, answer.verdict) == ("channels", "logistics", None)
+    assert "teams-channel" not in answer.alternatives and "email" in answer.alternatives
+
+
+def test_empty_question_is_bad_input() -> None:
+    from commsgov.policy.errors import InvalidAdviceInput
+
+    with pytest.raises(InvalidAdviceInput, match="question"):
+        commsgov.ask("   ")
+    result = runner.invoke(app, ["ask", ""])
+    assert result.exit_code == 2 and "question" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Can I WhatsApp my manager that I'm running late?",
+        "can I use teams?",
+        "how long are teams chats kept?",
+        "tell me a joke",
+        "the network is down, can I WhatsApp the team?",
+    ],
+)
+def test_cli_json_equals_python_api(question: str) -> None:
+    result = runner.invoke(app, ["ask", question, "--json"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data == commsgov.ask(question).to_dict()
+    for key in ("scenario", "channel", "verdict", "confidence", "understood", "alternatives",
+                "citations"):  # fmt: skip
+        assert key in data
+    if data["verdict"] is None:
+        assert data["choices"] or data["answer"]
+
+
+def test_human_output_shows_how_it_understood() -> None:
+    result = runner.invoke(app, ["ask", "can I watsapp my manager that I'm late"])
+    assert result.exit_code == 0
+    assert "Read as" in result.stdout and "Not allowed" in result.stdout
+    result = runner.invoke(app, ["ask", "can I use teams?"])
+    assert "which of these" in result.stdout
+
+
+def test_the_answer_is_serialisable_by_pydantic() -> None:
+    from pydantic import TypeAdapter
+
+    answer = commsgov.ask("Teams is playing up, can I WhatsApp my team?")
+    dumped = TypeAdapter(Answer).dump_python(answer, mode="json")
+    dumped.pop("_dict", None)
+    assert dumped == answer.to_dict()
+
+
+def test_another_organisations_pack_works() -> None:
+    pack = compiled_pack(EXAMPLE)
+    answer = commsgov.ask("Can I use Threema for routine casework?", pack=pack)
+    assert (answer.scenario, answer.channel, answer.verdict) == (
+        "casework", "threema", "not-allowed"
+    )  # fmt: skip
+    answer = commsgov.ask("can I slack a colleague about a press enquiry?", pack=pack)
+    assert (answer.scenario, answer.channel, answer.verdict) == (
+        "press-enquiry", "slack", "not-allowed"
+    )  # fmt: skip
+    result = runner.invoke(app, ["ask", "can I check on a lone worker by Slack", "--json",
+                                 "--pack", str(EXAMPLE)])  # fmt: skip
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["scenario"] == "lone-worker-check"
+
+
+def _labelled() -> list[dict[str, Any]]:
+    found = []
+    for path in (bundled_pack_path().parent / "questions.yaml",
+                 ROOT / "benchmarks" / "data" / "ask_heldout.yaml"):  # fmt: skip
+        found.extend(yaml.safe_load(path.read_text(encoding="utf-8"))["questions"])
+    return found
+
+
+def test_no_dangerous_error_on_any_labelled_question() -> None:
+    # The guard: never allowed/conditional where the policy says not allowed, never a verdict
+    # on an off-topic or vague question (the benchmark reports the held-out figures).
+    pack = compiled_pack()
+    for q in _labelled():
+        answer = commsgov.ask(q["q"], pack=pack)
+        if q.get("off_topic") or q.get("vague"):
+            assert answer.verdict is None, q
+        channel = q.get("channel")
+        if answer.verdict in ("allowed", "conditional") and channel and not q.get("topic"):
+            flags = {k: bool(q.get(k)) for k in ("outage", "external", "federated", "abroad")}
+            scenarios = [q["scenario"]] if q.get("scenario") else list(pack.scenarios)
+            for scenario in scenarios:
+                expected = commsgov.advise(scenario=scenario, channel=channel, **flags)
+                assert expected.verdict != "not-allowed", (q, answer.verdict)  # type: ignore[union-attr]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(min_size=1, max_size=200).filter(lambda s: s.strip()))
+def test_any_text_gets_an_answer_and_a_verdict_only_with_a_channel(text: str) -> None:
+    answer = commsgov.ask(text)
+    assert answer.kind in ("verdict", "channels", "topic", "choices", "help")
+    if answer.verdict is not None:
+        assert answer.channel is not None and answer.citations
+    else:
+        assert answer.choices or answer.answer
+    assert 0.0 <= answer.confidence <= 1.0

@@ -1,0 +1,157 @@
+"""The lexicon: channels however they are said, and the conditions that change the answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from commsgov.asking.lexicon import Lexicon, PhraseIndex
+from commsgov.policy.engine import compiled_pack
+
+
+@pytest.fixture(scope="module")
+def lexicon() -> Lexicon:
+    return Lexicon(compiled_pack())
+
+
+@pytest.mark.parametrize(
+    ("question", "channel"),
+    [
+        ("can I whats app my manager", "whatsapp"),
+        ("can I watsapp my manager", "whatsapp"),
+        ("is telegramm ok", "telegram"),
+        ("can I singal the team", "signal"),
+        ("can I use my own phone", "personal-phone"),
+        ("can I give them a ring", "corporate-phone"),
+        ("can I IM on Teams", "teams-chat"),
+        ("can I drop an email to the team", "email"),
+        ("can I pop round to tell them", "face-to-face"),
+        ("can I log a call about it", "ifix"),
+        ("is a Teams channel ok", "teams-channel"),
+        ("can I iMessage her", "other-mma"),
+        ("can I use Facebook Messenger", "social-media"),
+    ],
+)
+def test_channels_however_said(lexicon: Lexicon, question: str, channel: str) -> None:
+    assert [m.channel for m in lexicon.read(question).asked] == [channel]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "can I tell my line manager",  # LINE is an app; a line manager is not
+        "which channel should I use",
+        "the meeting has moved to room 2",
+        "a single question about the budget",  # not a misspelt Signal
+        "I'll be there instead of Anna",
+    ],
+)
+def test_words_that_are_not_channels(lexicon: Lexicon, question: str) -> None:
+    assert lexicon.read(question).asked == ()
+
+
+def test_a_broken_channel_is_context_not_the_question(lexicon: Lexicon) -> None:
+    reading = lexicon.read("Teams is playing up, can I WhatsApp my team?")
+    assert [m.channel for m in reading.asked] == ["whatsapp"]
+    assert [m.channel for m in reading.context] == ["teams-chat"]
+
+
+def test_a_channel_ruled_out_is_context(lexicon: Lexicon) -> None:
+    reading = lexicon.read("my manager doesn't check email, can I WhatsApp her?")
+    assert [m.channel for m in reading.asked] == ["whatsapp"]
+    assert [m.channel for m in reading.context] == ["email"]
+
+
+def test_the_phone_names_the_device_when_an_app_is_the_means(lexicon: Lexicon) -> None:
+    reading = lexicon.read("Can I use WhatsApp on my personal phone for work?")
+    assert [m.channel for m in reading.asked] == ["whatsapp"]
+    assert reading.device == "personal"
+    assert lexicon.read("can I text from my work phone").device == "corporate"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "SCOTS is down, can I use WhatsApp?",
+        "SCOTS has gone down for everyone",
+        "there's been a cyber attack",
+        "ransomware has locked everything",
+        "all our laptops are offline",
+    ],
+)
+def test_outage(lexicon: Lexicon, question: str) -> None:
+    reading = lexicon.read(question)
+    assert reading.outage and not reading.outage_unclear
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Teams is playing up, can I use WhatsApp?",
+        "Outlook keeps freezing",
+        "my laptop is a bit slow today",
+        "the printers are down",
+    ],
+)
+def test_not_an_outage(lexicon: Lexicon, question: str) -> None:
+    reading = lexicon.read(question)
+    assert not reading.outage
+    assert not reading.outage_unclear
+
+
+def test_teams_playing_up_is_named_as_not_an_outage(lexicon: Lexicon) -> None:
+    assert lexicon.read("Teams is playing up").not_outage == ("playing up",)
+
+
+def test_a_network_failure_is_unclear(lexicon: Lexicon) -> None:
+    reading = lexicon.read("the network is down, can I text")
+    assert reading.outage_unclear and not reading.outage
+
+
+def test_external_party_and_who(lexicon: Lexicon) -> None:
+    reading = lexicon.read("can I message someone at Police Scotland on Teams")
+    assert reading.external and reading.who == "police scotland"
+    assert not lexicon.read("can I message a colleague on Teams").external
+
+
+def test_federation_said_and_denied(lexicon: Lexicon) -> None:
+    assert lexicon.read("they are federated with us").federated
+    assert not lexicon.read("they aren't federated yet").federated
+
+
+def test_abroad_and_where(lexicon: Lexicon) -> None:
+    reading = lexicon.read("I'm in Brussels for negotiations, can I email the team")
+    assert reading.abroad and reading.where == "Belgium"
+    assert lexicon.read("I'm overseas on official business").abroad
+    visit = lexicon.read("we're hosting a delegation from Norway next week")
+    assert not visit.abroad  # a visit to us is not us abroad
+    assert not lexicon.read("at a conference in Manchester").abroad
+
+
+def test_country_risk_comes_from_the_pack() -> None:
+    from dataclasses import replace
+
+    pack = compiled_pack()
+    rated = replace(pack, ask={**pack.ask, "countries": [{"name": "Ruritania", "risk": "at-risk"}]})
+    reading = Lexicon(rated).read("I'm in Ruritania on official business, can I email?")
+    assert (reading.abroad, reading.where, reading.country_risk) == (True, "Ruritania", "at-risk")
+
+
+@pytest.mark.parametrize(
+    ("question", "late"),
+    [
+        ("it's 11pm, can I text", True),
+        ("at 6 am can I ring", True),
+        ("on Saturday can I email", True),
+        ("over the weekend", True),
+        ("at 2pm can I ring", False),
+        ("this morning at 10am", False),
+    ],
+)
+def test_out_of_hours(lexicon: Lexicon, question: str, late: bool) -> None:
+    assert lexicon.read(question).out_of_hours is late
+
+
+def test_phrase_gaps_skip_at_most_three_words() -> None:
+    index = PhraseIndex([("scots ... down", "outage")])
+    assert index.scan(["scots", "has", "gone", "down"])
+    assert not index.scan(["scots", "is", "a", "network", "that", "never", "went", "down"])
