@@ -34,9 +34,18 @@ class NotAuthenticated(AccountError):
 class PermissionRefused(AccountError):
     """The signed-in user's roles do not allow this action; ``action`` names it."""
 
+    #: the kind of refusal (the last part of an HTTP problem's ``type``)
+    kind = "forbidden"
+
     def __init__(self, action: str, message: str | None = None) -> None:
         self.action = action
         super().__init__(message or f"your roles do not allow {action}")
+
+
+class PasswordChangeRequired(PermissionRefused):
+    """The user signed in with a one-time password and must change it before anything else."""
+
+    kind = "password-change-required"
 
 
 class AccountConflict(AccountError):

@@ -43,14 +43,6 @@ class Permission:
 PERMISSIONS: tuple[Permission, ...] = (
     Permission("meta.health", "GET", "/api/v1/health", PUBLIC, "Is the service up?"),
     Permission("auth.login", "POST", "/api/v1/auth/login", PUBLIC, "Sign in with a password."),
-    Permission(
-        "auth.oidc-login", "GET", "/api/v1/auth/oidc/login", PUBLIC,
-        "Start OpenID Connect sign-in (when configured).",
-    ),
-    Permission(
-        "auth.oidc-callback", "GET", "/api/v1/auth/oidc/callback", PUBLIC,
-        "Finish OpenID Connect sign-in.",
-    ),
     Permission("auth.whoami", "GET", "/api/v1/auth/me", SIGNED_IN, "Who am I, with which roles?"),
     Permission("auth.logout", "POST", "/api/v1/auth/logout", SIGNED_IN, "Sign out."),
     Permission(
@@ -68,7 +60,18 @@ PERMISSIONS: tuple[Permission, ...] = (
     ),
     Permission(
         "users.update", "PATCH", "/api/v1/users/{username}", _ADMIN,
-        "Change a user's name, identities, roles, or disable or enable them.",
+        "Change a user's display name, email addresses or phone numbers.",
+    ),
+    Permission(
+        "users.set-roles", "PUT", "/api/v1/users/{username}/roles", _ADMIN,
+        "Give a user exactly these roles (their sessions end).",
+    ),
+    Permission(
+        "users.disable", "POST", "/api/v1/users/{username}/disable", _ADMIN,
+        "Disable a user (their sessions end, their tokens stop).",
+    ),
+    Permission(
+        "users.enable", "POST", "/api/v1/users/{username}/enable", _ADMIN, "Enable a user again."
     ),
     Permission(
         "users.reset-password", "POST", "/api/v1/users/{username}/password", _ADMIN,
@@ -100,7 +103,7 @@ def permission(action: str) -> Permission:
     return _BY_ACTION[action]
 
 
-def outcome(entry: Permission, roles: Iterable[Role] | None) -> Literal[200, 401, 403]:
+def outcome(entry: Permission, roles: Iterable[str] | None) -> Literal[200, 401, 403]:
     """The documented answer for a caller holding ``roles`` (``None``: not signed in).
 
     200 means allowed; 401: sign in first; 403: signed in, but no role allows it.
@@ -123,7 +126,7 @@ def outcome(entry: Permission, roles: Iterable[Role] | None) -> Literal[200, 401
     return 200 if entry.access & set(roles) else 403
 
 
-def allowed(action: str, roles: Iterable[Role]) -> bool:
+def allowed(action: str, roles: Iterable[str]) -> bool:
     """Whether a signed-in caller holding ``roles`` may perform ``action``.
 
     >>> allowed("users.create", [Role.auditor])

@@ -46,6 +46,7 @@ __all__ = [
     "Database",
     "append",
     "export",
+    "parse_filter",
     "record",
     "search",
     "verify",
@@ -123,6 +124,10 @@ class AuditFilter:
     until: dt.datetime | None = None
 
     def __post_init__(self) -> None:
+        for name in ("actor", "action", "target", "outcome"):
+            value = getattr(self, name)
+            if value is not None and ("\x00" in value or len(value) > 400):
+                raise InvalidFieldError(name, "must be text of at most 400 characters")
         if self.action is not None and self.action not in AUDIT_EVENTS:
             known = ", ".join(sorted(AUDIT_EVENTS))
             raise InvalidFieldError("action", f"unknown action {self.action!r} (known: {known})")
@@ -154,6 +159,30 @@ class AuditFilter:
         query["since"] = utc_text(self.since) if self.since else None
         query["until"] = utc_text(self.until) if self.until else None
         return query
+
+
+def parse_filter(
+    *,
+    actor: str | None = None,
+    action: str | None = None,
+    target: str | None = None,
+    outcome: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    zone: str = "Europe/London",
+) -> AuditFilter:
+    """A filter from text as the shells get it: ``since``/``until`` are ISO 8601 dates or
+    date-times, read in ``zone`` when they carry no offset."""
+    from commsgov.records.timestamps import parse_when
+
+    return AuditFilter(
+        actor=actor,
+        action=action,
+        target=target,
+        outcome=outcome,
+        since=parse_when(since, default_zone=zone, field="since") if since else None,
+        until=parse_when(until, default_zone=zone, field="until") if until else None,
+    )
 
 
 def search(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -55,6 +56,7 @@ __all__ = [
 ]
 
 _TOUCH_EVERY = dt.timedelta(seconds=60)
+_ID = re.compile(r"[0-9a-f]{12}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +112,8 @@ def create_token(
     be one the user holds), expiring at ``expires_at`` (``None``: until revoked)."""
     at = now_or(now)
     label = name.strip()
-    if not label:
-        raise InvalidFieldError("name", "say what the token is for")
+    if not label or any(ord(c) < 32 for c in label):
+        raise InvalidFieldError("name", "say what the token is for, on one line")
     if expires_at is not None and expires_at <= at:
         raise InvalidFieldError("expires_at", "must be in the future")
     with db.write() as conn:
@@ -161,7 +163,7 @@ def revoke_token(
     at = now_or(now)
     with db.write() as conn:
         repo.lock_audit(conn)
-        row = repo.token_row(conn, token_id=token_id)
+        row = repo.token_row(conn, token_id=token_id) if _ID.fullmatch(token_id) else None
         if row is None:
             raise NotFoundError(f"no token {token_id!r}")
         if row.revoked_at is None:
@@ -182,6 +184,8 @@ def authenticate_token(db: Database, token: str, *, now: dt.datetime | None = No
     if parsed is None:
         raise NotAuthenticated("not an API token")
     token_id, secret = parsed
+    if not _ID.fullmatch(token_id):
+        raise NotAuthenticated("unknown API token")
     with db.read() as conn:
         row = repo.token_row(conn, token_id=token_id)
     if row is None or not same_secret(secret_hash(secret), row.secret_hash):

@@ -65,7 +65,7 @@ __all__ = [
 ]
 
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_EMAIL = re.compile(r"[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+")
 _PHONE = re.compile(r"\+?[0-9]{6,15}")
 
 
@@ -153,7 +153,8 @@ def _user(row: Row[Any], idents: Sequence[tuple[str, str]]) -> User:
 
 
 def _load(conn: Connection, username: str) -> tuple[Row[Any], User]:
-    row = repo.user_row(conn, username=normalise_username(username))
+    name = normalise_username(username)
+    row = repo.user_row(conn, username=name) if _USERNAME.fullmatch(name) else None
     if row is None:
         raise NotFoundError(f"no user {username!r}")
     return row, _user(row, repo.identities(conn, user_ids=[row.id])[row.id])
@@ -175,8 +176,9 @@ def get_user(db: Database, username: str) -> User:
 
 # -- validation -----------------------------------------------------------------------------
 def normalise_username(username: str) -> str:
-    """Usernames are compared in lower case, without surrounding spaces."""
-    return username.strip().lower()
+    """Usernames are compared in lower case, without surrounding spaces (or control
+    characters, which no username has)."""
+    return "".join(c for c in username if c >= " ").strip().lower()
 
 
 def _username(username: str) -> str:
@@ -187,6 +189,13 @@ def _username(username: str) -> str:
             "1 to 64 characters: letters, digits and . _ @ - (starting with a letter or digit)",
         )
     return name
+
+
+def _display(name: str | None) -> str:
+    text = (name or "").strip()
+    if any(ord(c) < 32 for c in text) or len(text) > 200:
+        raise InvalidFieldError("display_name", "one line of at most 200 characters")
+    return text
 
 
 def _identities(emails: Iterable[str], phones: Iterable[str]) -> list[tuple[str, str]]:
@@ -240,7 +249,7 @@ def add_user(
     name = _username(username)
     chosen = parse_roles(roles)
     idents = _identities(emails, phones)
-    display = (display_name or "").strip() or name
+    display = _display(display_name) or name
     one_time = password is None and oidc_subject is None
     clear = one_time_password() if one_time else password
     if clear is not None and not one_time:
@@ -344,9 +353,9 @@ def update_user(
         row, user = _load(conn, username)
         changes: dict[str, Any] = {}
         if display_name is not None and display_name.strip() != user.display_name:
-            if not display_name.strip():
+            if not _display(display_name):
                 raise InvalidFieldError("display_name", "must not be empty")
-            changes["display_name"] = display_name.strip()
+            changes["display_name"] = _display(display_name)
             repo.update_user(conn, user_id=row.id, display_name=changes["display_name"])
         if emails is not None or phones is not None:
             idents = _identities(
