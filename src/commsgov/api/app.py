@@ -27,6 +27,10 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _action_of(route: Any) -> str:
+    return str(route.name)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -46,6 +50,8 @@ def create_app(
         docs_url=None,  # the interactive pages load scripts from a CDN: not on this service
         redoc_url=None,
         responses=problems.PROBLEM_RESPONSES,
+        # each operation's id is its action in the permission table
+        generate_unique_id_function=_action_of,
     )
     app.state.settings = settings
     app.state.clock = clock or _utc_now
