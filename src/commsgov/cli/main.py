@@ -25,6 +25,8 @@ _GROUPS = [
     "commsgov.cli.records_cmds",
     "commsgov.cli.ingest_cmds",
     "commsgov.cli.retention_cmds",
+    "commsgov.cli.accounts_cmds",
+    "commsgov.cli.serve_cmd",
 ]
 
 for _module in _GROUPS:
