@@ -43,6 +43,14 @@ class Permission:
 PERMISSIONS: tuple[Permission, ...] = (
     Permission("meta.health", "GET", "/api/v1/health", PUBLIC, "Is the service up?"),
     Permission("auth.login", "POST", "/api/v1/auth/login", PUBLIC, "Sign in with a password."),
+    Permission(
+        "auth.oidc-login", "GET", "/api/v1/auth/oidc/login", PUBLIC,
+        "Start OpenID Connect sign-in (404 when not configured).",
+    ),
+    Permission(
+        "auth.oidc-callback", "GET", "/api/v1/auth/oidc/callback", PUBLIC,
+        "Finish OpenID Connect sign-in (the provider redirects here).",
+    ),
     Permission("auth.whoami", "GET", "/api/v1/auth/me", SIGNED_IN, "Who am I, with which roles?"),
     Permission("auth.logout", "POST", "/api/v1/auth/logout", SIGNED_IN, "Sign out."),
     Permission(

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import audit, auth, meta, policy, tokens, users
+from . import audit, auth, meta, oidc, policy, tokens, users
 
 #: every router, mounted under ``/api/v1``
 ROUTERS: list[APIRouter] = [
     meta.router,
     auth.router,
+    oidc.router,
     policy.router,
     users.router,
     tokens.router,

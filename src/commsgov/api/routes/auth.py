@@ -43,7 +43,7 @@ class NewPassword(BaseModel):
     new_password: str = Field(max_length=1024)
 
 
-def _me(principal: sessions.Principal, expires_at: str | None = None) -> Me:
+def me_of(principal: sessions.Principal, expires_at: str | None = None) -> Me:
     return Me(
         username=principal.username,
         roles=list(principal.roles),
@@ -72,13 +72,13 @@ async def login(
         actor=caller.actor, now=clock(), lifetime=lifetime,
     )  # fmt: skip
     set_session_cookie(response, request, settings, done.secret, int(lifetime.total_seconds()))
-    return _me(done.principal, done.expires_at)
+    return me_of(done.principal, done.expires_at)
 
 
 @router.get("/me", name="auth.whoami", response_model=Me)
 def whoami(caller: Annotated[Caller, allowed("auth.whoami")]) -> Me:
     """Who am I?"""
-    return _me(caller.user)
+    return me_of(caller.user)
 
 
 @router.post("/logout", name="auth.logout", status_code=204)
