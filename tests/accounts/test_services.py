@@ -95,6 +95,31 @@ def test_sign_in_makes_a_new_session_that_expires(store: Any) -> None:
         sessions.resolve_session(store, two.secret, now=T0 + dt.timedelta(hours=12, minutes=1))
     with pytest.raises(NotAuthenticated):
         sessions.resolve_session(store, "made-up", now=T0)
+    # a session nobody presents again is swept away at a later sign-in
+    sessions.sign_in(store, username="ann", password=PASSWORD, actor=WEB, now=T0)
+    sessions.sign_in(store, username="ann", password=PASSWORD, actor=WEB,
+                     now=T0 + dt.timedelta(hours=1))  # fmt: skip
+    with store.read() as conn:
+        assert conn.execute(text("SELECT count(*) FROM auth_sessions")).scalar_one() == 1
+
+
+def test_migration_0008_downgrades_and_upgrades(database_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from commsgov.store import migrate
+    from commsgov.store.engine import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(migrate.alembic_config(connection=conn), "0007_message_dedup_index")
+        with engine.connect() as conn:
+            assert not {"users", "audit_events"} & set(inspect(conn).get_table_names())
+        migrate.upgrade(engine)
+        assert migrate.differences(engine) == []
+    finally:
+        engine.dispose()
 
 
 def test_disabling_or_changing_roles_ends_sessions_at_once(store: Any) -> None:

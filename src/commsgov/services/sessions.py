@@ -154,6 +154,7 @@ def sign_in(
     actor: Actor,
     now: dt.datetime | None = None,
     lifetime: dt.timedelta = LIFETIME,
+    idle: dt.timedelta = IDLE,
 ) -> SignIn:
     """Check a password and start a session; :class:`SignInFailed` (whatever the reason) or
     :class:`SignInThrottled` after too many failures for this account name or address."""
@@ -185,6 +186,8 @@ def sign_in(
     with db.write() as conn:
         repo.lock_audit(conn)
         repo.clear_throttle(conn, key=f"user:{name}")
+        # sessions nobody presents again are never resolved: sweep them away now and then
+        repo.delete_stale_sessions(conn, now=utc_text(at), idle_before=utc_text(at - idle))
         if new_hash is not None:  # the hashing parameters were raised since it was stored
             repo.update_user(conn, user_id=user.id, password_hash=new_hash)
         done = _new_session(

@@ -70,6 +70,7 @@ async def login(
     done = await run_in_threadpool(
         sessions.sign_in, store, username=body.username, password=body.password,
         actor=caller.actor, now=clock(), lifetime=lifetime,
+        idle=dt.timedelta(minutes=settings.session_idle_minutes),
     )  # fmt: skip
     set_session_cookie(response, request, settings, done.secret, int(lifetime.total_seconds()))
     return me_of(done.principal, done.expires_at)
