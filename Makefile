@@ -26,10 +26,9 @@ system:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  fi
 
-# The main job: migrate the embedded SQLite record store, then ask the advisor.
+# The main job: migrate the embedded SQLite record store and serve the API (no terminal needed).
 run: install
-	$(BIN)/commsgov db upgrade
-	$(BIN)/commsgov advise
+	$(BIN)/commsgov serve
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks scripts

@@ -25,6 +25,27 @@ class Settings(BaseSettings):
     pack: Path | None = None
     user: str | None = None
 
+    # -- the HTTP service (``commsgov serve``) --
+    #: a session ends after this many minutes without use, and this many hours after sign-in
+    session_idle_minutes: int = 30
+    session_hours: int = 12
+    #: mark the session cookie Secure: always (true), never (false), or when the request came
+    #: over HTTPS (unset)
+    cookie_secure: bool | None = None
+    #: addresses (comma-separated; ``*`` for any) of proxies whose X-Forwarded-For and
+    #: X-Forwarded-Proto headers are believed; nobody's by default
+    trusted_proxies: str = ""
+    #: OpenID Connect sign-in, on when a discovery URL and client id are set
+    oidc_discovery_url: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_scopes: str = "openid profile email"
+    #: the claim naming the user (becomes the username), and the claim listing their groups or
+    #: app roles, with a map from its values to commsgov roles (JSON in the environment)
+    oidc_username_claim: str = "preferred_username"
+    oidc_roles_claim: str = "roles"
+    oidc_role_map: dict[str, str] = {}
+
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to SQLite in the data folder."""
         if self.database_url:

@@ -26,6 +26,8 @@ _GROUPS = [
     "commsgov.cli.ingest_cmds",
     "commsgov.cli.retention_cmds",
     "commsgov.cli.devices_cmds",
+    "commsgov.cli.accounts_cmds",
+    "commsgov.cli.serve_cmd",
 ]
 
 for _module in _GROUPS:

@@ -269,36 +269,25 @@ def matrix(
     pack: PackOption = None,
 ) -> None:
     """The approved-channels matrix: scenarios by channel, with the footnote marks."""
+    from commsgov.policy.catalogue import matrix as pack_matrix
+
     compiled = load_compiled_pack(pack)
-    rows = [
-        {"scenario": s.id, "title": s.title, "marks": list(s.marks), "cells": dict(s.cells)}
-        for s in compiled.scenarios.values()
-    ]
+    table_data = pack_matrix(compiled)
     if json_:
-        print_json(
-            {
-                "columns": list(compiled.columns),
-                "footnotes": {
-                    mark: {"id": f.id, "text": f.said.text}
-                    for mark, f in compiled.footnotes.items()
-                },
-                "scenarios": rows,
-                "citations": [c.to_dict() for c in compiled.matrix_cite],
-            }
-        )
+        print_json(table_data.to_dict())
         return
     if csv_:
         import csv
 
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(["scenario", "title", "marks", *compiled.columns])
-        for row in rows:
+        writer.writerow(["scenario", "title", "marks", *table_data.columns])
+        for row in table_data.scenarios:
             writer.writerow(
                 [
-                    row["scenario"],
-                    row["title"],
-                    "".join(row["marks"]),
-                    *(row["cells"][c] for c in compiled.columns),
+                    row.scenario,
+                    row.title,
+                    "".join(row.marks),
+                    *(row.cells[c] for c in table_data.columns),
                 ]
             )
         return
@@ -306,28 +295,29 @@ def matrix(
 
     table = Table(title=f"{compiled.organisation}: approved channels", show_lines=False)
     table.add_column("Scenario")
-    for column in compiled.columns:
+    for column in table_data.columns:
         table.add_column(column, justify="center")
-    for row in rows:
+    for row in table_data.scenarios:
         cells = [
             f"[green]{v}[/]" if v.startswith("Y") else f"[red]{v}[/]"
-            for v in (row["cells"][c] for c in compiled.columns)
+            for v in (row.cells[c] for c in table_data.columns)
         ]
-        table.add_row(f"{row['title']}{''.join(row['marks'])}", *cells)
+        table.add_row(f"{row.title}{''.join(row.marks)}", *cells)
     out = console()
     out.print(table)
-    for mark, footnote in compiled.footnotes.items():
-        out.print(f"[bold]{mark}[/] {footnote.said.text}")
+    for mark, footnote in table_data.footnotes.items():
+        out.print(f"[bold]{mark}[/] {footnote.text}")
 
 
 def scenarios(json_: JsonOption = False, pack: PackOption = None) -> None:
     """List the scenarios and their ids."""
-    compiled = load_compiled_pack(pack)
-    items = [
-        {"id": s.id, "title": s.title, "marks": list(s.marks)} for s in compiled.scenarios.values()
-    ]
+    from dataclasses import asdict
+
+    from commsgov.policy.catalogue import scenarios as pack_scenarios
+
+    items = pack_scenarios(load_compiled_pack(pack))
     if json_:
-        print_json(items)
+        print_json([asdict(item) for item in items])
         return
     from rich.table import Table
 
@@ -335,26 +325,19 @@ def scenarios(json_: JsonOption = False, pack: PackOption = None) -> None:
     table.add_column("Id", style="bold")
     table.add_column("Scenario")
     for item in items:
-        table.add_row(item["id"], item["title"] + "".join(item["marks"]))
+        table.add_row(item.id, item.title + "".join(item.marks))
     console().print(table)
 
 
 def channels(json_: JsonOption = False, pack: PackOption = None) -> None:
     """List the channels, their kind and the names they answer to."""
-    compiled = load_compiled_pack(pack)
-    items = [
-        {
-            "id": c.id,
-            "name": c.name,
-            "kind": c.kind,
-            "device": c.device,
-            "aliases": list(c.aliases),
-            "catch_all": c.catch_all,
-        }
-        for c in compiled.channels.values()
-    ]
+    from dataclasses import asdict
+
+    from commsgov.policy.catalogue import channels as pack_channels
+
+    items = pack_channels(load_compiled_pack(pack))
     if json_:
-        print_json(items)
+        print_json([asdict(item) for item in items])
         return
     from rich.table import Table
 
@@ -364,10 +347,10 @@ def channels(json_: JsonOption = False, pack: PackOption = None) -> None:
     table.add_column("Kind")
     table.add_column("Also known as")
     for item in items:
-        aka = ", ".join(item["aliases"])
-        if item["catch_all"]:
+        aka = ", ".join(item.aliases)
+        if item.catch_all:
             aka = (aka + ", " if aka else "") + "any other app name"
-        table.add_row(item["id"], item["name"], item["kind"], aka)
+        table.add_row(item.id, item.name, item.kind, aka)
     console().print(table)
 
 

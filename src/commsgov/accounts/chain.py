@@ -1,0 +1,147 @@
+"""The audit trail's hash chain: each entry commits to every field and to the entry before it.
+
+``entry_hash = SHA-256(canonical [seq, at, actor, source, address, user_agent, action, target,
+outcome, details, prev_hash])``, the same construction as the record's ledger
+(:mod:`commsgov.records.ledger`), whose ``GENESIS`` starts this chain too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from commsgov.records.canonical import canonical_bytes, canonical_json, sha256_hex
+from commsgov.records.ledger import GENESIS
+from commsgov.records.timestamps import utc_text
+
+from .actor import Actor
+from .events import AUDIT_EVENTS, AuditEvent
+
+
+class UnregisteredEvent(ValueError):
+    """An audit event whose kind is not in :data:`commsgov.accounts.events.AUDIT_EVENTS`."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One entry of the audit trail, exactly as stored."""
+
+    seq: int
+    at: str
+    actor: str
+    source: str
+    address: str | None
+    user_agent: str | None
+    action: str
+    target: str
+    outcome: str
+    details: str
+    prev_hash: str
+    entry_hash: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field (``details`` as JSON text, exactly as hashed)."""
+        return asdict(self)
+
+
+def audit_hash(
+    *,
+    seq: int,
+    at: str,
+    actor: str,
+    source: str,
+    address: str | None,
+    user_agent: str | None,
+    action: str,
+    target: str,
+    outcome: str,
+    details: str,
+    prev_hash: str,
+) -> str:
+    """The hash of one entry, committing to all its fields and its predecessor.
+
+    >>> audit_hash(seq=1, at="t", actor="a", source="cli", address=None, user_agent=None,
+    ...            action="signed-in", target="user:a", outcome="ok", details="{}",
+    ...            prev_hash=GENESIS)[:12]
+    'eb9ee1faee1c'
+    """
+    fields = [seq, at, actor, source, address, user_agent, action, target, outcome, details]
+    return sha256_hex(canonical_bytes([*fields, prev_hash]))
+
+
+def make_audit_entry(
+    event: AuditEvent, *, actor: Actor, seq: int, prev_hash: str, at: dt.datetime
+) -> AuditEntry:
+    """The entry that appends ``event`` by ``actor`` after the entry hashed ``prev_hash``.
+
+    >>> from commsgov.accounts.events import SignedOut
+    >>> e = make_audit_entry(SignedOut("ann"), actor=Actor.cli("ann"), seq=1,
+    ...                      prev_hash=GENESIS, at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    >>> e.action, e.target, e.outcome, e.source
+    ('signed-out', 'user:ann', 'ok', 'cli')
+    """
+    if AUDIT_EVENTS.get(event.kind) is not type(event):
+        raise UnregisteredEvent(f"unregistered audit event kind {event.kind!r}")
+    fields: dict[str, Any] = {
+        "seq": seq,
+        "at": utc_text(at),
+        "actor": actor.name,
+        "source": actor.source,
+        "address": actor.address,
+        "user_agent": actor.user_agent,
+        "action": event.kind,
+        "target": event.target,
+        "outcome": event.outcome,
+        "details": canonical_json(event.details()),
+        "prev_hash": prev_hash,
+    }
+    return AuditEntry(**fields, entry_hash=audit_hash(**fields))
+
+
+@dataclass(frozen=True, slots=True)
+class AuditBreak:
+    """Where the chain breaks: the entry's ``seq`` and what is wrong there."""
+
+    seq: int
+    problem: str
+
+
+def check_chain(entries: Iterable[AuditEntry], *, start_seq: int = 1,
+                prev_hash: str = GENESIS) -> tuple[int, AuditBreak | None]:  # fmt: skip
+    """Recompute the chain over ``entries`` (in ``seq`` order): how many were checked, and the
+    first break (``None`` when every link holds).
+
+    >>> from commsgov.accounts.events import SignedOut
+    >>> at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    >>> one = make_audit_entry(SignedOut("a"), actor=Actor.cli("a"), seq=1, prev_hash=GENESIS,
+    ...                        at=at)
+    >>> check_chain([one])
+    (1, None)
+    >>> import dataclasses
+    >>> check_chain([dataclasses.replace(one, actor="b")])[1].problem
+    'entry 1: its hash does not match its fields (edited?)'
+    """
+    expected_seq, prev = start_seq, prev_hash
+    checked = 0
+    for entry in entries:
+        checked += 1
+        if entry.seq != expected_seq:
+            return checked, AuditBreak(
+                entry.seq, f"entry {expected_seq} is missing (found {entry.seq} next: deleted?)"
+            )
+        if entry.prev_hash != prev:
+            return checked, AuditBreak(
+                entry.seq, f"entry {entry.seq}: does not follow the entry before it"
+            )
+        fields = entry.to_dict()
+        del fields["entry_hash"]
+        if audit_hash(**fields) != entry.entry_hash:
+            return checked, AuditBreak(
+                entry.seq, f"entry {entry.seq}: its hash does not match its fields (edited?)"
+            )
+        if entry.action not in AUDIT_EVENTS:
+            return checked, AuditBreak(entry.seq, f"entry {entry.seq}: unknown action")
+        expected_seq, prev = entry.seq + 1, entry.entry_hash
+    return checked, None

@@ -1,0 +1,52 @@
+"""Errors about accounts, sign-in, sessions, tokens and permissions.
+
+Bad input raises :class:`commsgov.records.errors.InvalidFieldError` (naming the field) and an
+unknown user or token :class:`commsgov.records.errors.NotFoundError`, as the rest of commsgov
+does; the shells map these once (exit codes at the command line, HTTP statuses in the API).
+"""
+
+from __future__ import annotations
+
+
+class AccountError(Exception):
+    """Base class of the errors below."""
+
+
+class SignInFailed(AccountError):
+    """A sign-in was refused; the message never says whether the account exists."""
+
+    def __init__(self) -> None:
+        super().__init__("invalid username or password")
+
+
+class SignInThrottled(AccountError):
+    """Too many failed sign-ins for this account or address; ``retry_after`` in seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(f"too many failed sign-ins: try again in {retry_after} seconds")
+
+
+class NotAuthenticated(AccountError):
+    """No valid session or token came with the request (or it has expired or been ended)."""
+
+
+class PermissionRefused(AccountError):
+    """The signed-in user's roles do not allow this action; ``action`` names it."""
+
+    #: the kind of refusal (the last part of an HTTP problem's ``type``)
+    kind = "forbidden"
+
+    def __init__(self, action: str, message: str | None = None) -> None:
+        self.action = action
+        super().__init__(message or f"your roles do not allow {action}")
+
+
+class PasswordChangeRequired(PermissionRefused):
+    """The user signed in with a one-time password and must change it before anything else."""
+
+    kind = "password-change-required"
+
+
+class AccountConflict(AccountError):
+    """The change conflicts with what is stored (a username already taken, ...)."""

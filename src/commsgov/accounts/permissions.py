@@ -1,0 +1,177 @@
+"""The permission table, as data: one entry per HTTP route and action, with who may call it.
+
+``access`` is :data:`PUBLIC` (anyone, signed in or not), :data:`SIGNED_IN` (any signed-in user,
+whatever their roles) or the set of roles allowed. :func:`outcome` gives the documented answer
+for a caller; the API checks every request against this table, ``docs/permissions.md`` is
+generated from it (:func:`markdown`), and a test walks every route for every role.
+
+Later parts add their routes here (records, captures, ingest, holds, retention, ...): one entry
+each, and the tests and the documentation follow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from .roles import ROLES, Role
+
+PUBLIC: Literal["public"] = "public"
+SIGNED_IN: Literal["signed-in"] = "signed-in"
+
+Access = frozenset[Role] | Literal["public", "signed-in"]
+
+_EVERY_ROLE = frozenset(ROLES)
+_ADMIN = frozenset({Role.admin})
+_ADMIN_OR_AUDITOR = frozenset({Role.admin, Role.auditor})
+_AUDITOR = frozenset({Role.auditor})
+
+
+@dataclass(frozen=True, slots=True)
+class Permission:
+    """Who may call one route: ``action`` (its name in audit events), method, path, access."""
+
+    action: str
+    method: str
+    path: str
+    access: Access
+    summary: str
+
+
+#: every route of the API, in the order the documentation lists them
+PERMISSIONS: tuple[Permission, ...] = (
+    Permission("meta.health", "GET", "/api/v1/health", PUBLIC, "Is the service up?"),
+    Permission("auth.login", "POST", "/api/v1/auth/login", PUBLIC, "Sign in with a password."),
+    Permission(
+        "auth.oidc-login", "GET", "/api/v1/auth/oidc/login", PUBLIC,
+        "Start OpenID Connect sign-in (404 when not configured).",
+    ),
+    Permission(
+        "auth.oidc-callback", "GET", "/api/v1/auth/oidc/callback", PUBLIC,
+        "Finish OpenID Connect sign-in (the provider redirects here).",
+    ),
+    Permission("auth.whoami", "GET", "/api/v1/auth/me", SIGNED_IN, "Who am I, with which roles?"),
+    Permission("auth.logout", "POST", "/api/v1/auth/logout", SIGNED_IN, "Sign out."),
+    Permission(
+        "auth.change-password", "POST", "/api/v1/auth/password", SIGNED_IN,
+        "Change my own password.",
+    ),
+    Permission("policy.advise", "GET", "/api/v1/advise", _EVERY_ROLE, "Which channel may I use?"),
+    Permission("policy.matrix", "GET", "/api/v1/matrix", _EVERY_ROLE, "The channels matrix."),
+    Permission("policy.scenarios", "GET", "/api/v1/scenarios", _EVERY_ROLE, "The scenarios."),
+    Permission("policy.channels", "GET", "/api/v1/channels", _EVERY_ROLE, "The channels."),
+    Permission("users.list", "GET", "/api/v1/users", _ADMIN_OR_AUDITOR, "List users."),
+    Permission("users.create", "POST", "/api/v1/users", _ADMIN, "Add a user."),
+    Permission(
+        "users.show", "GET", "/api/v1/users/{username}", _ADMIN_OR_AUDITOR, "Show one user."
+    ),
+    Permission(
+        "users.update", "PATCH", "/api/v1/users/{username}", _ADMIN,
+        "Change a user's display name, email addresses or phone numbers.",
+    ),
+    Permission(
+        "users.set-roles", "PUT", "/api/v1/users/{username}/roles", _ADMIN,
+        "Give a user exactly these roles (their sessions end).",
+    ),
+    Permission(
+        "users.disable", "POST", "/api/v1/users/{username}/disable", _ADMIN,
+        "Disable a user (their sessions end, their tokens stop).",
+    ),
+    Permission(
+        "users.enable", "POST", "/api/v1/users/{username}/enable", _ADMIN, "Enable a user again."
+    ),
+    Permission(
+        "users.reset-password", "POST", "/api/v1/users/{username}/password", _ADMIN,
+        "Set a new one-time password for a user.",
+    ),
+    Permission("tokens.list", "GET", "/api/v1/tokens", _ADMIN_OR_AUDITOR, "List API tokens."),
+    Permission("tokens.create", "POST", "/api/v1/tokens", _ADMIN, "Create an API token."),
+    Permission(
+        "tokens.revoke", "DELETE", "/api/v1/tokens/{token_id}", _ADMIN, "Revoke an API token."
+    ),
+    Permission("audit.search", "GET", "/api/v1/audit", _AUDITOR, "Search the audit trail."),
+    Permission(
+        "audit.export", "GET", "/api/v1/audit/export", _AUDITOR, "Export the audit trail."
+    ),
+    Permission(
+        "audit.verify", "GET", "/api/v1/audit/verify", _AUDITOR, "Verify the audit chain."
+    ),
+)  # fmt: skip
+
+_BY_ACTION = {p.action: p for p in PERMISSIONS}
+
+
+def permission(action: str) -> Permission:
+    """The table's entry for ``action`` (``KeyError`` for an action not in the table).
+
+    >>> permission("users.create").access
+    frozenset({<Role.admin: 'admin'>})
+    """
+    return _BY_ACTION[action]
+
+
+def outcome(entry: Permission, roles: Iterable[str] | None) -> Literal[200, 401, 403]:
+    """The documented answer for a caller holding ``roles`` (``None``: not signed in).
+
+    200 means allowed; 401: sign in first; 403: signed in, but no role allows it.
+
+    >>> outcome(permission("audit.search"), None)
+    401
+    >>> outcome(permission("audit.search"), [Role.admin])
+    403
+    >>> outcome(permission("audit.search"), [Role.staff, Role.auditor])
+    200
+    >>> outcome(permission("auth.whoami"), [])
+    200
+    """
+    if entry.access == PUBLIC:
+        return 200
+    if roles is None:
+        return 401
+    if entry.access == SIGNED_IN:
+        return 200
+    return 200 if entry.access & set(roles) else 403
+
+
+def allowed(action: str, roles: Iterable[str]) -> bool:
+    """Whether a signed-in caller holding ``roles`` may perform ``action``.
+
+    >>> allowed("users.create", [Role.auditor])
+    False
+    """
+    return outcome(permission(action), roles) == 200
+
+
+def markdown() -> str:
+    """``docs/permissions.md``: the table, one row per route, one column per role.
+
+    >>> "| `users.create` |" in markdown()
+    True
+    """
+    head = ["action", "route", *ROLES, "anonymous", "what it does"]
+    out = [
+        "# Permissions",
+        "",
+        "Generated from `commsgov.accounts.permissions.PERMISSIONS` by",
+        "`python -m commsgov.accounts.docs permissions`; do not edit by hand. A test walks",
+        "every route for every role (and for a caller who is not signed in) and asserts the",
+        "answer below: **allowed**, **403** (signed in, but no role allows it) or **401** (sign",
+        "in first).",
+        "A user may hold several roles: they may do what any of their roles allows. An API token",
+        "acts with the roles it was given that its user still holds.",
+        "",
+        "Separation of duties: admins manage users, tokens and the policy pack but do not read",
+        "record content unless they also hold a records role; auditors read everything, the audit",
+        "trail included, and change nothing. A refused request (403) is an audit event.",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + " --- |" * len(head),
+    ]
+    words = {200: "allowed", 401: "401", 403: "403"}
+    for entry in PERMISSIONS:
+        cells = [words[outcome(entry, [role])] for role in ROLES]
+        cells.append(words[outcome(entry, None)])
+        route = f"`{entry.method} {entry.path}`"
+        out.append(f"| `{entry.action}` | {route} | " + " | ".join(cells) + f" | {entry.summary} |")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,137 @@
+"""What routes take, as ``Annotated`` aliases: the store, settings, clock, and the caller.
+
+Every route names its action in the permission table with ``allowed("users.create")``: the
+dependency authenticates the caller (a bearer token, else the session cookie), checks CSRF on a
+state-changing cookie request, checks the caller's roles against the table, records a refusal
+in the audit trail, and hands the route a :class:`Caller` (who, and the actor for the services).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from commsgov.accounts.actor import Actor
+from commsgov.accounts.errors import NotAuthenticated, PasswordChangeRequired, PermissionRefused
+from commsgov.accounts.events import PermissionDenied
+from commsgov.accounts.permissions import PUBLIC, outcome, permission
+from commsgov.config import Settings
+from commsgov.policy.engine import CompiledPack
+from commsgov.services import audit, sessions, tokens
+from commsgov.services.audit import Database
+from commsgov.services.sessions import Principal
+
+from .security import COOKIE, check_csrf
+
+#: what a caller who must change their password may still do
+_BEFORE_NEW_PASSWORD = frozenset({"auth.whoami", "auth.logout", "auth.change-password"})
+
+
+def _state(request: Request) -> Any:
+    return request.app.state
+
+
+def get_store(request: Request) -> Database:
+    """The open store of this app."""
+    store: Database = _state(request).store()
+    return store
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was made with."""
+    settings: Settings = _state(request).settings
+    return settings
+
+
+def get_clock(request: Request) -> Callable[[], dt.datetime]:
+    """The app's clock (tests pass a fixed one)."""
+    clock: Callable[[], dt.datetime] = _state(request).clock
+    return clock
+
+
+def get_pack(request: Request) -> CompiledPack:
+    """The policy pack the app serves."""
+    pack: CompiledPack = _state(request).pack()
+    return pack
+
+
+StoreDep = Annotated[Database, Depends(get_store)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ClockDep = Annotated[Callable[[], dt.datetime], Depends(get_clock)]
+PackDep = Annotated[CompiledPack, Depends(get_pack)]
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who is calling (``principal``: ``None`` when nobody is signed in, on a public route) and
+    the actor the services record."""
+
+    principal: Principal | None
+    actor: Actor
+
+    @property
+    def user(self) -> Principal:
+        """The signed-in principal (routes that are not public always have one)."""
+        if self.principal is None:
+            raise NotAuthenticated("sign in first")
+        return self.principal
+
+
+def client_actor(request: Request, name: str = "-") -> Actor:
+    """The actor for a request: ``name``, the client's address (as forwarded by a trusted
+    proxy) and its user agent."""
+    address = request.client.host if request.client else None
+    agent = request.headers.get("user-agent")
+    return Actor.http(name, address=address, user_agent=agent[:500] if agent else None)
+
+
+def _authenticate(request: Request) -> Principal | None:
+    store = get_store(request)
+    settings = get_settings(request)
+    now = get_clock(request)()
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, credential = header.partition(" ")
+        if scheme.lower() != "bearer" or not credential.strip():
+            raise NotAuthenticated("use Authorization: Bearer <API token>")
+        return tokens.authenticate_token(store, credential, now=now)
+    secret = request.cookies.get(COOKIE)
+    if secret:
+        idle = dt.timedelta(minutes=settings.session_idle_minutes)
+        return sessions.resolve_session(store, secret, now=now, idle=idle)
+    return None
+
+
+def allowed(action: str) -> Any:
+    """The dependency for a route doing ``action`` (an entry of the permission table)."""
+    entry = permission(action)
+
+    async def caller(request: Request) -> Caller:
+        if entry.access == PUBLIC:
+            try:
+                principal = await run_in_threadpool(_authenticate, request)
+            except NotAuthenticated:
+                principal = None  # a stale cookie does not stop anyone signing in again
+            name = principal.username if principal else "-"
+            return Caller(principal, client_actor(request, name))
+        principal = await run_in_threadpool(_authenticate, request)
+        if principal is None:
+            raise NotAuthenticated("sign in first (a session cookie or a bearer token)")
+        actor = client_actor(request, principal.username)
+        if principal.via == "session":
+            await check_csrf(request, principal.csrf_token)
+        if principal.must_change_password and action not in _BEFORE_NEW_PASSWORD:
+            raise PasswordChangeRequired(action, "change your one-time password first")
+        if outcome(entry, principal.roles) != 200:
+            event = PermissionDenied(action, request.method, entry.path, principal.roles)
+            now = get_clock(request)()
+            await run_in_threadpool(audit.record, get_store(request), event, actor=actor, now=now)
+            raise PermissionRefused(action)
+        return Caller(principal, actor)
+
+    return Depends(caller)

@@ -1,0 +1,19 @@
+"""The API's routes, one module per resource; each route's ``name`` is its action in the
+permission table (:mod:`commsgov.accounts.permissions`)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from . import audit, auth, meta, oidc, policy, tokens, users
+
+#: every router, mounted under ``/api/v1``
+ROUTERS: list[APIRouter] = [
+    meta.router,
+    auth.router,
+    oidc.router,
+    policy.router,
+    users.router,
+    tokens.router,
+    audit.router,
+]

@@ -1,0 +1,98 @@
+"""Demo data for ``commsgov serve --demo``: a user of every role and a small sample record (an
+outage, a capture during it, an ingested WhatsApp chat, and a hold), so a newcomer sees everything
+working at once. Loading it twice adds nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from commsgov.accounts.actor import Actor
+from commsgov.accounts.errors import AccountConflict
+from commsgov.accounts.roles import ROLES
+
+from . import users
+
+#: the demo accounts: username, role, password (for a demo only: shown on the terminal)
+DEMO_USERS = tuple((f"demo-{role}", str(role), f"demo-{role}-password") for role in ROLES)
+
+_CHAT = """\
+20/11/2026, 08:10 - Ann Smith created group "Outage cell"
+20/11/2026, 08:11 - Ann Smith: SCOTS is down. Use this group until Teams is back.
+20/11/2026, 08:15 - Bob Jones: Understood. Press line agreed as drafted?
+20/11/2026, 08:16 - Ann Smith: Yes, agreed. I will save this chat to the record.
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class DemoData:
+    """What was loaded: the demo users (username, role, password) and, the first time, the
+    sample record's outage, capture, chat record and hold ids."""
+
+    users: tuple[tuple[str, str, str], ...]
+    loaded: bool
+    outage: str | None = None
+    capture: str | None = None
+    chat: str | None = None
+    hold: str | None = None
+
+
+def load_demo(store: Any, *, actor: Actor, now: dt.datetime | None = None) -> DemoData:
+    """Create the demo users and sample record unless they exist already."""
+    try:
+        for username, role, password in DEMO_USERS:
+            users.add_user(
+                store, username=username, roles=[role], password=password, actor=actor,
+                display_name=f"Demo {role}", now=now,
+                emails=[f"{username}@example.org"] if role == "staff" else (),
+            )  # fmt: skip
+    except AccountConflict:
+        return DemoData(users=DEMO_USERS, loaded=False)
+    from commsgov.records.models import Participant, RecordDraft
+    from commsgov.retention.holds import HoldScope
+    from commsgov.services import records, retention
+    from commsgov.services.ingest import ingest_file
+
+    staff = DEMO_USERS[0][0]
+    start = dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC)
+    outage = records.start_outage(
+        store, reason="Demo: SCOTS network down", started_at=start, actor=staff, now=now
+    )
+    captured = records.capture(
+        store,
+        RecordDraft(
+            method="sms",
+            occurred_at=start + dt.timedelta(minutes=30),
+            summary="Demo: agreed the press line by text while SCOTS was down",
+            participants=(Participant("Ann Smith", number="+447700900001"),),
+            device="corporate",
+        ),
+        actor=staff,
+        now=now,
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        chat_file = Path(folder) / "WhatsApp Chat with Outage cell.txt"
+        chat_file.write_text(_CHAT, encoding="utf-8")
+        ingested = ingest_file(
+            store, chat_file, tz="Europe/London", captured_by=staff, outage=outage["uid"]
+        )
+    records.end_outage(
+        store, uid=outage["uid"], ended_at=start + dt.timedelta(hours=4), actor=staff, now=now
+    )
+    chat_uid = str(ingested.conversations[0]["record"])
+    hold = retention.place_hold(
+        store,
+        name="Demo: FOI 2026/0001",
+        mandate="Demo FOISA request about the outage",
+        scope=HoldScope(record_uids=frozenset({chat_uid})),
+        actor=DEMO_USERS[1][0],
+        now=now,
+    )
+    return DemoData(
+        users=DEMO_USERS, loaded=True, outage=outage["uid"], capture=captured.uid,
+        chat=chat_uid, hold=hold["uid"],
+    )  # fmt: skip

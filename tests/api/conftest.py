@@ -1,0 +1,78 @@
+"""The API suite: an app on a fresh store (SQLite and PostgreSQL) with a fixed clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from commsgov.accounts import Actor
+from commsgov.api.app import create_app
+from commsgov.api.security import COOKIE
+from commsgov.config import Settings
+from commsgov.services import sessions, tokens, users
+
+T0 = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
+PASSWORD = "correct horse battery"
+ROLES = ("staff", "records-manager", "auditor", "admin")
+
+
+@dataclass
+class Clock:
+    """A clock the test moves by hand."""
+
+    now: dt.datetime = T0
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@dataclass
+class Api:
+    """An app, its store and clock, and helpers to act as someone."""
+
+    app: FastAPI
+    store: Any
+    clock: Clock
+    settings: Settings
+    _made: set[str] = field(default_factory=set)
+
+    def client(self, **kwargs: Any) -> TestClient:
+        """A client (no cookies yet)."""
+        return TestClient(self.app, **kwargs)
+
+    def user(self, name: str, *roles: str) -> None:
+        """Make a user (once) holding ``roles``."""
+        if name not in self._made:
+            users.add_user(self.store, username=name, roles=roles, actor=Actor.cli("test"),
+                           password=PASSWORD, now=self.clock())  # fmt: skip
+            self._made.add(name)
+
+    def session(self, name: str, *roles: str) -> tuple[TestClient, str]:
+        """A client signed in as ``name`` (a new session; no password hashing) and its CSRF
+        token."""
+        self.user(name, *roles)
+        done = sessions.start_session(self.store, username=name, method="test",
+                                      actor=Actor.cli("test"), now=self.clock())  # fmt: skip
+        client = self.client()
+        client.cookies.set(COOKIE, done.secret)
+        return client, done.csrf_token
+
+    def token(self, name: str, *roles: str) -> str:
+        """A bearer token of ``name``."""
+        self.user(name, *roles)
+        made = tokens.create_token(self.store, username=name, name="test", actor=Actor.cli("test"),
+                                   now=self.clock())  # fmt: skip
+        return made.token
+
+
+@pytest.fixture
+def api(store: Any) -> Iterator[Api]:
+    clock = Clock()
+    settings = Settings(database_url=store.url)
+    yield Api(create_app(settings, store=store, clock=clock), store, clock, settings)
