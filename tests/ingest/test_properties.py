@@ -14,7 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from commsgov.ingest import FORMATS, ParseError, parse
-from commsgov.ingest.whatsapp import _SYSTEM_WITH_COLON, is_header, parse_lines
+from commsgov.ingest.whatsapp import is_header, parse_lines
+from commsgov.ingest.whatsapp.bodies import _SYSTEM_WITH_COLON
 
 UTC = ZoneInfo("UTC")
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -161,7 +162,7 @@ def test_block_boundaries_do_not_change_the_result(
         return [m.to_dict() for m in chat.messages]
 
     expected = {case.name: read(case) for case in cases}
-    monkeypatch.setattr(whatsapp, "_BLOCK_BYTES", block)
+    monkeypatch.setattr(whatsapp.scan, "_BLOCK_BYTES", block)
     for case in cases:
         assert read(case) == expected[case.name], case.name
 
@@ -181,12 +182,12 @@ def test_generated_chats_parse_the_same_in_any_block_size(
             (render(start + dt.timedelta(seconds=seconds)) + f"{sender}: {text}").split("\n")
         )
     whole = parse_lines(lines, tz=UTC, date_order="dmy")
-    saved = whatsapp._BLOCK_BYTES
+    saved = whatsapp.scan._BLOCK_BYTES
     whatsapp._BLOCK_BYTES = block
     try:
         pieces = parse_lines(lines, tz=UTC, date_order="dmy")
     finally:
-        whatsapp._BLOCK_BYTES = saved
+        whatsapp.scan._BLOCK_BYTES = saved
     assert [m.to_dict() for m in pieces] == [m.to_dict() for m in whole]
 
 

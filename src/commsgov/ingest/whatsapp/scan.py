@@ -1,0 +1,609 @@
+"""The scan: two streamed passes over the file's bytes that find its layout and its messages.
+
+The first pass finds the layout, every date (for the day/month order) and where two-digit
+years roll into a new century; the second splits each block with a regex for that one layout
+and builds the messages, converting each distinct date and time string once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import io
+import itertools
+import operator
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from itertools import accumulate, repeat
+from typing import IO
+
+from commsgov.ingest._time import regular_midnight
+from commsgov.ingest.errors import ParseError
+from commsgov.ingest.model import DateOrder, ParsedMessage
+from commsgov.ingest.whatsapp.bodies import _build
+from commsgov.ingest.whatsapp.dates import (
+    _Clock,
+    _Day,
+    _Memo,
+    _rolls_over,
+    decide_date_order,
+)
+from commsgov.ingest.whatsapp.errors import WhatsAppError
+from commsgov.ingest.whatsapp.layouts import (
+    _FP_GROUPS,
+    _HEADER_NL,
+    _MARKER_STRIP,
+    _MARKERS,
+    _TIME,
+    _Fingerprint,
+    _layout_regex,
+    _layout_regex_b,
+    _survey_regex,
+)
+
+#: seconds a real header may go back in time (messages sent offline; a clock change)
+_TOLERANCE = 3600 + 600
+_BLOCK_BYTES = 1 << 22
+_SECONDS = operator.itemgetter(3)
+_KEY = operator.itemgetter(0)
+_LAST = operator.itemgetter(2)
+
+
+def _raw_blocks(stream: IO[bytes], *, first_size: int = 0) -> Iterator[tuple[bytes, int, int]]:
+    """Whole lines of ``stream`` in blocks of about 4 MiB: ``b"\n" + lines``, the first line's
+    number, and how many ``b"\n"`` the block has.
+
+    Every line of a block is preceded by ``b"\n"`` (so a header is found by searching for
+    ``"\n"`` + header) and the block's last line terminator is dropped.
+    """
+    carry = b""
+    line = 1
+    first = True
+    size = first_size or _BLOCK_BYTES
+    while True:
+        chunk = stream.read(size)
+        size = _BLOCK_BYTES
+        data = carry + chunk if carry else chunk
+        if chunk:
+            end = data.rfind(b"\n")
+            if end < 0:
+                carry = data
+                continue
+            carry = data[end + 1 :]
+        elif not data:
+            return
+        else:
+            end = len(data)
+        start = 0
+        if first:
+            first = False
+            if data.startswith(b"\xef\xbb\xbf"):
+                start = 3
+        block = b"\n".join((b"", memoryview(data)[start:end]))  # (one copy)
+        newlines = block.count(b"\n")
+        yield block, line, newlines
+        if not chunk:
+            return
+        line += newlines
+
+
+def _decode(block: bytes, line: int, file: str) -> str:
+    """A block from ``_raw_blocks`` as text, or an error naming the first line that is not UTF-8."""
+    try:
+        return block.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = line + block.count(b"\n", 1, exc.start)
+        raise WhatsAppError("not UTF-8 text", file=file, line=bad) from None
+
+
+def _survey(stream: IO[bytes], file: str) -> tuple[_Fingerprint, list[tuple[str, str, str]], int]:
+    """First pass: the file's header layout, its distinct dates in order of appearance, and how
+    many times a two-digit year rolls over into a new century (``99`` -> ``00``)."""
+    prints: Counter[_Fingerprint] = Counter()
+    dates: dict[_Fingerprint, dict[tuple[str, str, str], None]] = {}
+    last_year: dict[_Fingerprint, str] = {}
+    rollovers: Counter[_Fingerprint] = Counter()
+    layout: _Fingerprint | None = None  # the layout seen so far, once there is one
+    fast: re.Pattern[bytes] | None = None
+    fast_dates: dict[bytes, None] = {}  # dates found fast, not yet split into dates[layout]
+
+    def flush() -> None:
+        if layout is not None and fast_dates:
+            sep = str(layout[1])
+            known = dates[layout]
+            for date_b in fast_dates:
+                a, b, c = date_b.decode().split(sep)
+                known[(a, b, c)] = None
+            fast_dates.clear()
+
+    # a small first block finds the layout with the general regex; the rest is read fast
+    for block, line, _ in _raw_blocks(stream, first_size=min(_BLOCK_BYTES, 1 << 16)):
+        if layout is not None and fast is not None:
+            # one scan of the bytes finds the dates of the layout's headers, and b"" for a line
+            # that starts like a header but is not one in that layout (or might not be: see
+            # _survey_regex); with none of those, this is exact
+            found = fast.findall(block)
+            if b"" not in found:
+                prints[layout] += len(found)
+                fast_dates.update(dict.fromkeys(found))
+                # two-digit years: only where the date changes can the century turn
+                sep_b = str(layout[1]).encode()
+                days = map(_KEY, itertools.groupby(found))
+                years = map(_LAST, map(bytes.rpartition, days, repeat(sep_b)))
+                before = last_year.get(layout)
+                for year_b, _run in itertools.groupby(years):
+                    year = year_b.decode()
+                    if before != year:
+                        if before is not None and _rolls_over(before, year):
+                            rollovers[layout] += 1
+                        before = year
+                if before is not None:
+                    last_year[layout] = before
+                continue
+        flush()
+        text = _decode(block, line, file)
+        for m in _HEADER_NL.finditer(text):
+            g = m.group(*_FP_GROUPS)
+            marker = g[9] or g[7]
+            fp = (
+                g[0] is not None,
+                g[1],
+                len(g[2]) >= 3,
+                len(g[4]) >= 3,
+                g[5],
+                g[6] is not None,
+                None if marker is None else (g[7] is not None, g[8]),
+                g[10],
+            )
+            prints[fp] += 1
+            known_fp = dates.get(fp)
+            if known_fp is None:
+                known_fp = dates[fp] = {}
+            known_fp[(g[2], g[3], g[4])] = None
+            year = g[4]
+            before = last_year.get(fp)
+            if before != year:
+                if before is not None and _rolls_over(before, year):
+                    rollovers[fp] += 1
+                last_year[fp] = year
+        if prints:
+            best = prints.most_common(1)[0][0]
+            if best != layout:
+                layout = best
+                fast = _survey_regex(layout)
+    flush()
+    if not prints:
+        raise WhatsAppError("no WhatsApp message header found", file=file, line=1)
+    layout = prints.most_common(1)[0][0]
+    return layout, list(dates[layout]), rollovers[layout]
+
+
+def parse_stream(
+    stream: IO[bytes],
+    *,
+    tz: dt.tzinfo,
+    date_order: DateOrder | None = None,
+    file: str = "<input>",
+) -> list[ParsedMessage]:
+    """Parse a WhatsApp export (UTF-8 bytes) in two streamed passes.
+
+    The first pass finds the header layout and every date; the second builds the messages.
+    """
+    if not stream.seekable():
+        stream = io.BytesIO(stream.read())
+    # building a few hundred thousand objects triggers many needless cyclic-GC passes
+    paused = gc.isenabled()
+    gc.disable()
+    start = stream.tell()
+    try:
+        return _parse_stream(stream, tz=tz, date_order=date_order, file=file)
+    except ParseError:
+        # a file that is not UTF-8 is refused as such, whatever else is wrong with it (the
+        # first pass reads bytes and does not decode them all, so it may stop at another error)
+        stream.seek(start)
+        for block, line, _ in _raw_blocks(stream):
+            _decode(block, line, file)
+        raise
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _parse_stream(
+    stream: IO[bytes], *, tz: dt.tzinfo, date_order: DateOrder | None, file: str
+) -> list[ParsedMessage]:
+    start = stream.tell()
+    layout, dates, rollovers = _survey(stream, file)
+    dotted = str(layout[1]).strip() == "."
+    if date_order is None:
+        date_order = decide_date_order(dates, file=file, dot_separated=dotted)
+    # two-digit years: the last message is in the 2000s; count centuries back from there
+    century = 2000 - 100 * rollovers
+    previous_yy: int | None = None
+    sep = str(layout[1])
+    header_re = _layout_regex(layout)
+    header_b = _layout_regex_b(layout)
+    sep_b = sep.encode()
+    order = date_order
+
+    def date_parts(raw: bytes) -> tuple[int, bool, int, int] | None:
+        """(year as written, whether it has two digits, month, day)."""
+        parts = raw.decode().split(sep)  # (the layout's regex allows only digits around ``sep``)
+        if len(parts) != 3:
+            return None
+        a, b, c = parts
+        if order == "ymd":
+            return int(a), len(a) <= 2, int(b), int(c)
+        if order == "dmy":
+            return int(c), len(c) <= 2, int(b), int(a)
+        return int(c), len(c) <= 2, int(a), int(b)
+
+    part_of = _Memo(date_parts)
+
+    def two_digit_year(text: bytes) -> int | None:
+        bits = part_of[text]
+        return bits[0] if bits is not None and bits[1] else None
+
+    year_of = _Memo(two_digit_year)
+    year_field = operator.itemgetter(0 if order == "ymd" else 2)
+
+    def day_memo(century: int) -> _Memo[bytes, _Day | None]:
+        """Dates as written -> day data, with two-digit years in ``century``."""
+
+        def day_of(text: bytes) -> _Day | None:
+            bits = part_of[text]
+            if bits is None:
+                return None
+            year = bits[0] + century if bits[1] else bits[0]
+            try:
+                midnight, regular = regular_midnight(year, bits[2], bits[3], tz)
+            except ValueError:
+                return None
+            seconds = (midnight.toordinal() - 719163) * 86400
+            return (year, bits[2], bits[3], seconds, midnight if regular else None)
+
+        return _Memo(day_of)
+
+    day_memos = _Memo(day_memo)  # by century
+    markers: dict[str, bool | None] = {}
+
+    def clock_of(raw: bytes) -> _Clock | None:
+        """(hour, minute, second, seconds since midnight, as a timedelta) of a time as written."""
+        text = raw.decode()
+        m = _TIME.fullmatch(text)
+        if m is None:
+            return None
+        pre, h, mi, sec, ampm = m.groups()
+        hour, minute, second = int(h), int(mi), int(sec) if sec else 0
+        marker = ampm or pre
+        if marker is not None:
+            try:
+                pm = markers[marker]
+            except KeyError:
+                pm = markers[marker] = _MARKERS.get(marker.translate(_MARKER_STRIP).lower())
+            if pm is None or not 1 <= hour <= 12:
+                return None
+            hour = hour % 12 + (12 if pm else 0)
+        if hour > 23 or minute > 59 or second > 59:
+            return None
+        total = hour * 3600 + minute * 60 + second
+        return hour, minute, second, total, dt.timedelta(seconds=total)
+
+    clock_memo = _Memo(clock_of)
+
+    stream.seek(start)
+    messages: list[ParsedMessage] = []
+    previous_date = b""
+    # the open message: accepted; its text runs until the next accepted header
+    have_open = False
+    open_line = 0
+    open_day: _Day = (0, 0, 0, 0, None)
+    open_clock: _Clock = (0, 0, 0, 0, dt.timedelta(0))
+    open_second = 0
+    open_parts: list[str] = []
+    last_t = 0
+    # headers not yet decided (fewer than two valid ones after them so far), carried over
+    heads: list[bytes] = []
+    days: list[_Day | None] = []
+    clocks: list[_Clock | None] = []
+    seconds: list[int] = []  # (beside the clocks: see _layout_parts)
+    times: list[int | None] = []
+    lines: list[int] = []
+    bodies: list[str] = []
+    blocks = _raw_blocks(stream)
+    new_heads: list[bytes]
+    new_dates: list[bytes]
+    new_times_s: list[bytes]
+    new_seconds: list[int] | None
+    new_bodies: list[str]
+    final = False
+    tolerance = _TOLERANCE
+    while not final:
+        block = next(blocks, None)
+        if block is None:
+            final = True
+            lead, new_heads, new_dates, new_times_s, new_seconds, new_bodies = (
+                "",
+                [],
+                [],
+                [],
+                None,
+                [],
+            )
+            base_line = newlines = 0
+        else:
+            raw, base_line, newlines = block
+            lead, new_heads, new_dates, new_times_s, new_seconds, new_bodies = _split(
+                raw, base_line, newlines, header_b, header_re, file
+            )
+        if lead:
+            if bodies:
+                bodies[-1] += lead
+            elif have_open:
+                open_parts.append(lead)
+            else:
+                stripped = lead.lstrip()
+                if stripped:
+                    line = base_line + lead.count("\n", 1, len(lead) - len(stripped))
+                    raise WhatsAppError(
+                        "text before the first message header", file=file, line=line
+                    )
+        if new_dates:
+            # the whole block's header data at once, at C speed where it can be
+            lead_lines = lead.count("\n")
+            first_line = base_line + lead_lines
+            if newlines == lead_lines + len(new_dates):  # every message is one line
+                new_lines = list(range(first_line, first_line + len(new_dates)))
+            else:
+                steps = map(operator.add, map(str.count, new_bodies, repeat("\n")), repeat(1))
+                new_lines = list(accumulate(steps, initial=first_line))
+                new_lines.pop()
+            new_days: list[_Day | None]
+            years = set(map(year_field, map(bytes.split, dict.fromkeys(new_dates), repeat(sep_b))))
+            yys = [int(year) for year in map(bytes.decode, years) if len(year) <= 2]
+            if not (
+                yys
+                and min(yys) <= 10
+                and (max(yys) >= 90 or (previous_yy is not None and previous_yy >= 90))
+            ):
+                # no two-digit year can roll into a new century in this block
+                new_days = list(map(day_memos[century].__getitem__, new_dates))
+            else:
+                new_days = []
+                for date_s, run in itertools.groupby(new_dates):
+                    if date_s != previous_date:
+                        yy = year_of[date_s]
+                        if yy is not None:
+                            if previous_yy is not None and previous_yy >= 90 and yy <= 10:
+                                century += 100  # 99 -> 00: a new century, as in the first pass
+                            previous_yy = yy
+                    new_days.extend(repeat(day_memos[century][date_s], len(list(run))))
+                    previous_date = date_s
+            previous_date = new_dates[-1]
+            last_yy = year_of[previous_date]
+            if last_yy is not None:
+                previous_yy = last_yy
+            new_clocks = list(map(clock_memo.__getitem__, new_times_s))
+            if new_seconds is None:
+                new_seconds = [0] * len(new_clocks)
+            elif max(new_seconds) > 59:
+                new_clocks = [
+                    None if sec > 59 else c for c, sec in zip(new_clocks, new_seconds, strict=True)
+                ]
+            if None in new_days or None in new_clocks:
+                new_times = [
+                    None if d is None or c is None else d[3] + c[3] + sec
+                    for d, c, sec in zip(new_days, new_clocks, new_seconds, strict=True)
+                ]
+            else:
+                new_times = list(
+                    map(
+                        operator.add,
+                        map(
+                            operator.add,
+                            map(_SECONDS, new_days),  # type: ignore[arg-type]
+                            map(_SECONDS, new_clocks),  # type: ignore[arg-type]
+                        ),
+                        new_seconds,
+                    )
+                )
+            heads += new_heads
+            days += new_days
+            clocks += new_clocks
+            seconds += new_seconds
+            times += new_times
+            lines += new_lines
+            bodies += new_bodies
+        n = len(heads)
+        if not n:
+            continue
+        # a header is decided once two valid ones follow it (or at the end of the file)
+        limit = n
+        if not final:
+            valid_after = 0
+            for i in range(n - 1, -1, -1):
+                if valid_after >= 2:
+                    break
+                limit = i
+                if times[i] is not None:
+                    valid_after += 1
+        if not limit:
+            continue
+        # messages completed in this block: their text, header data and line
+        done_bodies: list[str] = []
+        done_days: list[_Day] = []
+        done_clocks: list[_Clock] = []
+        done_seconds: list[int] = []
+        done_lines: list[int] = []
+        window = times[: limit + 1]
+        if (
+            None not in window
+            and (not have_open or window[0] >= last_t - tolerance)  # type: ignore[operator]
+            and all(
+                map(operator.le, map(operator.sub, window, repeat(tolerance)), window[1:])  # type: ignore[arg-type]
+            )
+        ):
+            # the usual case: every header is in line with the ones before and after it, so
+            # each one is accepted and each body is the whole text of its message
+            if have_open:
+                done_bodies.append(open_parts[0] if len(open_parts) == 1 else "".join(open_parts))
+                done_days.append(open_day)
+                done_clocks.append(open_clock)
+                done_seconds.append(open_second)
+                done_lines.append(open_line)
+            last = limit - 1
+            done_bodies += bodies[:last]
+            done_days += days[:last]  # type: ignore[arg-type]
+            done_clocks += clocks[:last]  # type: ignore[arg-type]
+            done_seconds += seconds[:last]
+            done_lines += lines[:last]
+            have_open = True
+            open_line = lines[last]
+            open_day = days[last]  # type: ignore[assignment]
+            open_clock = clocks[last]  # type: ignore[assignment]
+            open_second = seconds[last]
+            open_parts = [bodies[last]]
+            last_t = times[last]  # type: ignore[assignment]
+        else:
+            for i in range(limit):
+                t = times[i]
+                nxt = times[i + 1] if i + 1 < n else None
+                if (
+                    t is not None
+                    and have_open
+                    and t >= last_t - tolerance
+                    and ((nxt is None and i + 1 >= n) or (nxt is not None and nxt >= t - tolerance))
+                ):
+                    accept = True  # in line with the previous and the next header
+                elif t is None:
+                    accept = False
+                else:
+                    nxt, after = _next_two(times, i + 1)
+                    if not have_open:
+                        accept = not (
+                            nxt is not None
+                            and after is not None
+                            and nxt < t - tolerance
+                            and after < t - tolerance
+                        )
+                    elif t < last_t - tolerance and (nxt is None or nxt >= last_t - tolerance):
+                        accept = False  # goes back while the messages around it do not: quoted
+                    elif (
+                        nxt is not None
+                        and nxt < t - tolerance
+                        and (
+                            (after is not None and after < t - tolerance)
+                            or (after is None and nxt >= last_t - tolerance)
+                        )
+                    ):
+                        accept = False  # jumps forward while what follows does not: quoted
+                    else:
+                        accept = True
+                if not accept:
+                    if not have_open:
+                        raise WhatsAppError(
+                            "text before the first message header", file=file, line=lines[i]
+                        )
+                    open_parts += ("\n", heads[i].decode(), bodies[i])
+                    continue
+                if have_open:
+                    done_bodies.append(
+                        open_parts[0] if len(open_parts) == 1 else "".join(open_parts)
+                    )
+                    done_days.append(open_day)
+                    done_clocks.append(open_clock)
+                    done_seconds.append(open_second)
+                    done_lines.append(open_line)
+                have_open = True
+                open_line = lines[i]
+                open_day = days[i]  # type: ignore[assignment]
+                open_clock = clocks[i]  # type: ignore[assignment]
+                open_second = seconds[i]
+                open_parts = [bodies[i]]
+                last_t = t  # type: ignore[assignment]
+        _build(messages, done_bodies, done_days, done_clocks, done_seconds, done_lines, tz)
+        del heads[:limit], days[:limit], clocks[:limit], seconds[:limit], times[:limit]
+        del lines[:limit], bodies[:limit]
+    if not have_open:
+        raise WhatsAppError("no valid WhatsApp message header found", file=file, line=1)
+    body = open_parts[0] if len(open_parts) == 1 else "".join(open_parts)
+    _build(messages, [body], [open_day], [open_clock], [open_second], [open_line], tz)
+    return messages
+
+
+def _split(
+    block: bytes,
+    line: int,
+    newlines: int,
+    header_b: re.Pattern[bytes],
+    header: re.Pattern[str],
+    file: str,
+) -> tuple[str, list[bytes], list[bytes], list[bytes], list[int] | None, list[str]]:
+    """A block split at the headers of the file's layout: the text before the first, then the
+    headers, their dates, their times (without seconds), their seconds (None when the layout
+    has none) and the text after each.
+
+    The bytes regex splits twice as fast as the text one, on a quarter of the memory, and
+    matches only where the text one does; it reads only ASCII digits, so a header with other
+    digits would be left inside a text of several lines: the text regex looks there, and finds
+    one only in such a file, which is then split as text.
+    """
+    parts = header_b.split(block)
+    step = header_b.groups + 1
+    try:
+        lead = parts[0].decode()
+        bodies = list(map(bytes.decode, parts[step::step]))
+    except UnicodeDecodeError:
+        _decode(block, line, file)  # raises, naming the first line that is not UTF-8
+        raise
+    if newlines != len(bodies) and (  # (some line does not start with a header)
+        header.search(lead) is not None
+        or any(header.search(body) is not None for body in bodies if "\n" in body)
+    ):
+        texts = header.split(block.decode())
+        return (
+            texts[0],
+            [part.encode() for part in texts[1::step]],
+            [part.encode() for part in texts[2::step]],
+            [(a + b).encode() for a, b in zip(texts[3::step], texts[5::step], strict=True)]
+            if step == 6
+            else [part.encode() for part in texts[3::step]],
+            list(map(int, texts[4::step])) if step == 6 else None,
+            texts[step::step],
+        )
+    if step == 6:
+        minutes = list(map(operator.add, parts[3::step], parts[5::step]))
+        return lead, parts[1::step], parts[2::step], minutes, list(map(int, parts[4::step])), bodies
+    return lead, parts[1::step], parts[2::step], parts[3::step], None, bodies
+
+
+def _next_two(times: list[int | None], start: int) -> tuple[int | None, int | None]:
+    """The next two valid times from ``start`` on."""
+    found: list[int] = []
+    for t in itertools.islice(times, start, None):
+        if t is not None:
+            found.append(t)
+            if len(found) == 2:
+                break
+    found += [None, None]  # type: ignore[list-item]
+    return found[0], found[1]
+
+
+def parse_lines(
+    lines: Iterable[str],
+    *,
+    tz: dt.tzinfo,
+    date_order: DateOrder | None = None,
+    file: str = "<input>",
+) -> list[ParsedMessage]:
+    """Parse the lines (without terminators) of a WhatsApp export into messages.
+
+    >>> from zoneinfo import ZoneInfo
+    >>> msgs = parse_lines(["13/03/2024, 10:00 - Ann: Hi", "there"],
+    ...                    tz=ZoneInfo("Europe/London"))
+    >>> msgs[0].sender, msgs[0].text, msgs[0].at.isoformat()
+    ('Ann', 'Hi\\nthere', '2024-03-13T10:00:00+00:00')
+    """
+    data = "".join(line + "\n" for line in lines).encode("utf-8", "surrogatepass")
+    return parse_stream(io.BytesIO(data), tz=tz, date_order=date_order, file=file)
