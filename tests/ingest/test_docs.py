@@ -26,7 +26,7 @@ def test_parsers_set_only_known_flags() -> None:
             found.update(message["flags"])
     assert found <= FLAGS.keys()
     literals = set()
-    for source in SOURCES.glob("*.py"):
+    for source in SOURCES.rglob("*.py"):
         literals.update(re.findall(r"flags?\.append\(\"([a-z-]+)\"\)", source.read_text()))
     assert literals <= FLAGS.keys()
 

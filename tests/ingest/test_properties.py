@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from commsgov.ingest import FORMATS, ParseError, parse
 from commsgov.ingest.whatsapp import is_header, parse_lines
-from commsgov.ingest.whatsapp.bodies import _SYSTEM_WITH_COLON
+from commsgov.ingest.whatsapp.bodies import read_markers
+from commsgov.ingest.whatsapp.phrases import SYSTEM_WITH_COLON as _SYSTEM_WITH_COLON
 
 UTC = ZoneInfo("UTC")
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -60,8 +61,11 @@ _MARKERS = ("omitted", "<attached:", "(file attached)", "deleted", "edited>", "V
 
 def _plain(text: str) -> bool:
     lines = text.split("\n")
+    # (a text WhatsApp could have written, "Sprachanruf" or "Location: ...", is no plain text)
+    read, _ = read_markers("Ann", text, dt.datetime(2024, 1, 1, tzinfo=UTC))
     return (
-        not text.startswith(("\u200e", "<"))
+        (read.kind, read.text, read.flags, read.attachments) == ("message", text, (), ())
+        and not text.startswith(("\u200e", "<"))
         and not any(marker in text for marker in _MARKERS)
         and not any(is_header(line) for line in lines)
         and not text.endswith(")")

@@ -24,6 +24,15 @@ FLAGS: dict[str, str] = {
     "unless the order of messages proves the later",
     "dst-nonexistent": "the local time does not exist (clocks went forward); kept as written",
     "header-in-text": "a line inside this message looks like a message header but is not one",
+    "out-of-order": "the message's time is out of line with the messages around it (more than "
+    "70 minutes back or ahead): sent offline, delivered late, an event the phone wrote when it "
+    "processed it, or a line pasted from elsewhere; kept as a message, for a reviewer to check",
+    "time-mismatch": "the export gives two times for the message that disagree by more than a "
+    "day (Telegram's date_unixtime and date); the written date is kept",
+    "pending": "the phone had not received the message yet when the chat was exported "
+    "(WhatsApp's 'Waiting for this message'); its text is not in the export",
+    "location": "a location was shared (its link is the text)",
+    "poll": "a poll (its question and options are the text)",
     "forwarded": "the message was forwarded from elsewhere",
     "reactions": "people reacted to the message (see ``extra``)",
     "call": "a voice or video call",

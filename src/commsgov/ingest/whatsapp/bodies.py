@@ -1,85 +1,37 @@
 """Message bodies: the sender, the text, and the markers WhatsApp writes into it.
 
 A body is what follows a header: ``Sender: text`` (continuation lines included) or an event
-with no sender. Markers (media omitted, attachments, deleted, edited, view once) become flags
-and attachments; the rest of the text is kept exactly.
+with no sender. A line whose header names a person is that person's message unless it is
+positively recognised as an event: an event phrase (``phrases.EVENT``), or written under the
+group's own name (which :func:`settle` learns from the whole chat). What WhatsApp wrote
+instead of what was sent (media omitted, deleted, a call, a poll, a location, a message still
+pending, edited) becomes the message's flags and attachments; the rest of the text is kept
+exactly (without the left-to-right marks iOS puts before what it writes).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
+import mimetypes
 from collections.abc import Callable
+from typing import Any
 
 from commsgov.ingest._time import localise
 from commsgov.ingest.model import ParsedAttachment, ParsedMessage
+from commsgov.ingest.whatsapp import phrases as P
 from commsgov.ingest.whatsapp.dates import _Clock, _Day
-from commsgov.ingest.whatsapp.layouts import _HEADER_NL, _LRM
+from commsgov.ingest.whatsapp.layouts import _HEADER_NL
 
-_BIDI = str.maketrans("", "", "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2068\u2069")
+_LRM = P.LRM
+_BIDI = P.BIDI
 _SECOND_DELTAS = [dt.timedelta(seconds=second) for second in range(60)]
-
-# -- markers WhatsApp puts in the body -------------------------------------------------------------
-_MEDIA_OMITTED = frozenset(
-    {
-        "<Media omitted>",
-        "<Medien ausgeschlossen>",
-        "<Multimedia omitido>",
-        "<Multimédia omis>",
-        "<Médias omis>",
-        "<Mídia oculta>",
-        "<Media weggelaten>",
-        "<Media omessi>",
-        "<Media omesso>",
-    }
-)
-_IOS_OMITTED = re.compile(
-    r"\u200e?(?:(?P<doc>.+?) \u200e?)?"
-    r"(?P<kind>image|video|audio|sticker|GIF|document|Contact card|photo) omitted"
-)
-_VIEW_ONCE = re.compile(
-    r"\u200e?<?View once (?:photo|video|voice message|message)(?: omitted)?>?", re.IGNORECASE
-)
-_ATTACHED = re.compile(r"\u200e?<attached: (?P<name>[^<>\n]+)>")
-_FILE_ATTACHED = re.compile(
-    r"\u200e?(?P<name>\S(?:.*\S)?) \((?:file attached|Datei angehängt|archivo adjunto"
-    r"|fichier joint|arquivo anexado|bestand bijgevoegd|file allegato)\)"
-)
-_DELETED = frozenset(
-    {
-        "This message was deleted",
-        "This message was deleted.",
-        "You deleted this message",
-        "You deleted this message.",
-        "Diese Nachricht wurde gelöscht.",
-        "Se eliminó este mensaje.",
-        "Ce message a été supprimé.",
-    }
-)
-_EDITED = re.compile(r"[ \u200e]*<(?:This message was edited|Diese Nachricht wurde bearbeitet"
-                     r"|Se editó este mensaje|Ce message a été modifié)>\Z")  # fmt: skip
-# Android system events that contain ": " (so they could pass for "sender: text")
-_SYSTEM_WITH_COLON = re.compile(
-    r"(?:.+ (?:changed the (?:subject|group name|group description)|changed this group's"
-    r"|created group|created the group|added|removed|joined|left|pinned a message)"
-    r"|Messages and calls are end-to-end encrypted|Messages to this group are now"
-    r"|Your security code with|Disappearing messages|.+ changed (?:their|his|her) phone number)"
-)
-
-_MARKER_STARTS = frozenset({"<", _LRM})
-#: what iOS puts after a left-to-right mark in a *person's* message (media, deletions, edits)
-_IOS_MARKER = re.compile(
-    r"\u200e(?:<attached: |<This message was edited>|This message was deleted|You deleted this"
-    r"|.*omitted\Z|.* \u200e?document omitted)"
-)
-#: a message whose first line starts or ends so may carry a marker (checked in full then)
-_SPECIAL_STARTS = ("<", _LRM, "View once", *sorted(_DELETED))
-_SPECIAL_ENDS = (")", ">", *sorted(_DELETED))
-_SYSTEM_IOS_MARK = _LRM  # iOS puts a left-to-right mark before a system event's text
+_STARTS = P.STARTS_BY_CHAR.get
+_ENDS = P.ENDS
 
 
 def _build(
     messages: list[ParsedMessage],
+    doubts: list[int],
     bodies: list[str],
     days: list[_Day],
     clocks: list[_Clock],
@@ -87,16 +39,19 @@ def _build(
     lines: list[int],
     tz: dt.tzinfo,
 ) -> None:
-    """Append the messages with these texts (after their headers), header data and lines."""
+    """Append the messages with these texts (after their headers), header data and lines;
+    add to ``doubts`` the position of each whose sender the whole chat decides (``settle``)."""
     append = messages.append
     senders = _SENDERS.get
-    deleted = _DELETED
+    starts = _STARTS
+    ends = _ENDS
     message = ParsedMessage
     for body, day, clock, second, line in zip(bodies, days, clocks, seconds, lines, strict=True):
         midnight = day[4]
         if midnight is None or "\n" in body or "\r" in body or "\u200e" in body:
             previous = messages[-1].at if messages else None
-            _emit(append, body, line, day, clock, second, tz, previous)
+            if _emit(append, body, line, day, clock, second, tz, previous):
+                doubts.append(len(messages) - 1)
             continue
         # the common case, inline: one line, "sender: text", no marker (else _message decides)
         at = midnight + clock[4]
@@ -104,17 +59,18 @@ def _build(
             at += _SECOND_DELTAS[second]
         colon = body.find(": ")
         known = senders(body[:colon]) if colon >= 0 else None
-        if known is None or known[1]:
-            append(_message(body, at, line))
-            continue
         text = body[colon + 2 :]
         if (
-            text[:1] in "<"  # ("" too)
-            or text[-1:] in ")>"
-            or text in deleted
-            or (text[0] == "V" and text.startswith("View once"))
+            known is None
+            or known[1]
+            or not text
+            or text.startswith(starts(text[0], ()))
+            or text.endswith(ends)
         ):
-            append(_message(body, at, line))
+            built, doubt = _message(body, at, line)
+            if doubt:
+                doubts.append(len(messages))
+            append(built)
             continue
         append(message(at, known[0], text, "message", (), (), line))
 
@@ -128,8 +84,8 @@ def _emit(
     second: int,
     tz: dt.tzinfo,
     previous_at: dt.datetime | None,
-) -> None:
-    """Append the message with this header data and text."""
+) -> bool:
+    """Append the message with this header data and text; whether the chat decides its sender."""
     y, mo, d, _, midnight = day
     h, mi, s, _, since_midnight = clock
     s += second  # (one of them is 0)
@@ -140,12 +96,13 @@ def _emit(
         at, flag = localise(dt.datetime(y, mo, d, h, mi, s), tz, after=previous_at)
     if "\r" in body:
         body = body.replace("\r\n", "\n").removesuffix("\r")
-    message = _message(body, at, line)
+    message, doubt = _message(body, at, line)
     forged = "\n" in body and _HEADER_NL.search(body) is not None
     if flag is not None or forged:
         extra = ((flag,) if flag else ()) + (("header-in-text",) if forged else ())
         message.flags = message.flags + extra
     append(message)
+    return doubt
 
 
 _SENDERS: dict[str, tuple[str, bool]] = {}
@@ -155,7 +112,7 @@ def _sender(raw: str) -> tuple[str, bool]:
     """The normalised sender and whether ``raw:`` is in fact a system event (cached)."""
     found = _SENDERS.get(raw)
     if found is None:
-        system = raw[0:1] != _LRM and _SYSTEM_WITH_COLON.match(raw + ":") is not None
+        system = raw[0:1] != _LRM and P.SYSTEM_WITH_COLON.match(raw + ":") is not None
         name = raw.translate(_BIDI).replace("\u202f", " ").replace("\u00a0", " ").strip()
         found = (name, system)
         if len(_SENDERS) < 100_000:
@@ -163,93 +120,199 @@ def _sender(raw: str) -> tuple[str, bool]:
     return found
 
 
-def _message(body: str, at: dt.datetime, line: int) -> ParsedMessage:
-    """Build one message from the text after its header (continuation lines included)."""
+def _message(body: str, at: dt.datetime, line: int) -> tuple[ParsedMessage, bool]:
+    """One message from the text after its header (continuation lines included), and whether
+    the whole chat must decide its sender (an event with a colon in it, or a post after a
+    left-to-right mark that may be the group's own: see :func:`settle`)."""
     newline = body.find("\n")
     rest = body if newline < 0 else body[:newline]
     colon = rest.find(": ")
     if colon < 0 and rest.endswith(":") and _LRM not in rest:
         colon = len(rest) - 1
     if colon < 0:
-        return ParsedMessage(at, None, body, "system", (), (), line)
+        # an event; or "Ann:." (no space after the colon), which settle gives to Ann
+        return ParsedMessage(at, None, body, "system", (), (), line), ":" in rest
     if rest[colon + 2 : colon + 3] != _LRM and _LRM in rest:
         # iOS events are "Group name: \u200eevent"; a group name may itself contain ": "
         event = rest.find(": " + _LRM, colon + 2)
-        if event > 0 and not _IOS_MARKER.match(rest, event + 2):
+        if event > 0 and P.EVENT.match(rest[event + 3 :].translate(_BIDI)) is not None:
             colon = event
     raw = rest[:colon]
     known = _SENDERS.get(raw)
     sender, system = known if known is not None else _sender(raw)
     if system:
-        return ParsedMessage(at, None, body, "system", (), (), line)
+        return ParsedMessage(at, None, body, "system", (), (), line), False
     text = body[colon + 2 :]
+    if not text:
+        return ParsedMessage(at, sender, text, "message", (), (), line), False
     first = text if newline < 0 else rest[colon + 2 :]
     if not (
-        first.startswith(_SPECIAL_STARTS)
-        or first.endswith(_SPECIAL_ENDS)
+        first.startswith(_STARTS(first[:1], ()))
+        or first.endswith(_ENDS)
         or text.endswith(">")
-        or not first
+        or _LRM in first
     ):
-        return ParsedMessage(at, sender, text, "message", (), (), line)  # the common case
-    return _marked(sender, first, text[len(first) + 1 :] if newline >= 0 else None, at, line)
+        return ParsedMessage(at, sender, text, "message", (), (), line), False  # the common case
+    return read_markers(sender, text, at, line)
 
 
-def _marked(sender: str, first: str, tail: str | None, at: dt.datetime, line: int) -> ParsedMessage:
-    """A message whose text may carry WhatsApp's markers (media, deleted, edited...)."""
+def read_markers(
+    sender: str, text: str, at: dt.datetime, line: int = 0
+) -> tuple[ParsedMessage, bool]:
+    """``sender``'s message with the markers WhatsApp wrote into ``text`` made flags and
+    attachments, or the event it is; and whether the whole chat must decide (``settle``).
+
+    >>> import datetime as dt
+    >>> at = dt.datetime(2024, 3, 12, 10, 0, tzinfo=dt.UTC)
+    >>> m, _ = read_markers("Ann", "\u200eBild weggelassen", at)
+    >>> m.sender, m.kind, m.text, m.flags
+    ('Ann', 'message', '', ('media-omitted',))
+    >>> m, _ = read_markers("Ann", "CV attached \u200e<attached: 00000012-CV.pdf>", at)
+    >>> m.text, [a.name for a in m.attachments], m.attachments[0].media_type
+    ('CV attached', ['00000012-CV.pdf'], 'application/pdf')
+    >>> m, _ = read_markers("Ann", "\u200eMissed voice call, \u200eTap to call back", at)
+    >>> m.sender, m.flags
+    ('Ann', ('call', 'missed'))
+    >>> read_markers("Group", "\u200eAnn added Bob", at)[0].kind
+    'system'
+    """
     flags: list[str] = []
     attachments: list[ParsedAttachment] = []
-    if first in _MEDIA_OMITTED:
-        flags.append("media-omitted")
-        first = ""
-    elif first[:1] in _MARKER_STARTS or first.endswith(")") or first.startswith("View once"):
-        plain = first.lstrip(_LRM)
-        if (m := _ATTACHED.match(first)) is not None:
-            attachments.append(ParsedAttachment(m["name"].strip()))
-            first = first[m.end() :]
-        elif _VIEW_ONCE.fullmatch(first):
-            flags += ["view-once", "media-omitted"]
-            first = ""
-        elif (m := _IOS_OMITTED.fullmatch(first)) is not None:
-            flags.append("media-omitted")
-            if m["doc"]:
-                attachments.append(ParsedAttachment(m["doc"].split(" • ")[0].strip(_LRM + " ")))
-            first = ""
-        elif (m := _FILE_ATTACHED.fullmatch(first)) is not None:
-            attachments.append(ParsedAttachment(m["name"]))
-            first = ""
-        elif plain in _DELETED and tail is None:
-            flags.append("deleted")
-            first = ""
-        elif first.startswith(_SYSTEM_IOS_MARK) and not _EDITED.search(first):
-            # iOS: "[date] Group name: \u200eAnn added Bob" is an event, not Ann's words
-            text = plain if tail is None else plain + "\n" + tail
-            return ParsedMessage(
-                at=at, sender=None, text=text, kind="system", line=line,
-                extra={"shown_as": sender},
-            )  # fmt: skip
-    elif first in _DELETED and tail is None:
-        flags.append("deleted")
-        first = ""
-
-    if tail is not None:
-        if (m := _EDITED.search(tail)) is not None:
-            tail = tail[: m.start()]
-            flags.append("edited")
-    elif (m := _EDITED.search(first)) is not None:
-        first = first[: m.start()]
+    extra: dict[str, Any] | None = None
+    lrm = text.startswith(_LRM)
+    plain = text.lstrip(_LRM)
+    if (m := P.EDITED.search(plain)) is not None:
+        plain = plain[: m.start()]
         flags.append("edited")
-
-    if tail is None:
-        text = first
-    elif attachments and not first:
-        text = tail
-    else:
-        text = first + "\n" + tail
-    return ParsedMessage(
-        at=at,
-        sender=sender,
-        text=text,
-        flags=tuple(flags),
-        attachments=tuple(attachments),
-        line=line,
+    newline = plain.find("\n")
+    first = plain if newline < 0 else plain[:newline]
+    tail = None if newline < 0 else plain[newline + 1 :]
+    bare = first.translate(_BIDI)
+    # files: at the start (the caption after it), after a caption, or Android's "(file attached)"
+    if (m := P.ATTACHED.match(plain)) is not None and not m["sep"].strip(_LRM):
+        attachments.append(_attachment(m["name"]))
+        plain = plain[m.end() :].removeprefix("\n")
+    elif (m := _attached_at_end(plain)) is not None:
+        attachments.append(_attachment(m["name"]))
+        plain = plain[: m.start()]
+        described = P.DOCUMENT.fullmatch(plain.translate(_BIDI))
+        if described is not None and described["name"].strip() == m["name"].strip():
+            extra = {"document": plain.translate(_BIDI)}  # "NAME.pdf • 3 pages": not a caption
+            plain = ""
+    elif (m := P.OLD_ATTACHED.fullmatch(first)) is not None:
+        attachments.append(_attachment(m["name"].strip(_LRM + " ")))
+        plain = tail or ""
+    elif first.endswith(")") and (m := P.FILE_ATTACHED.fullmatch(bare)) is not None:
+        attachments.append(_attachment(m["name"]))
+        plain = tail or ""
+    elif tail is None and bare.lower() in P.MEDIA_OMITTED:
+        flags.append("media-omitted")
+        plain = ""
+    elif tail is None and P.VIEW_ONCE.fullmatch(bare) is not None:
+        flags += ["view-once", "media-omitted"]
+        plain = ""
+    elif tail is None and (m := P.IOS_OMITTED_RE.fullmatch(bare)) is not None:
+        flags.append("media-omitted")
+        if m["doc"]:
+            attachments.append(_attachment(m["doc"].split(" • ")[0].strip()))
+        extra = {"media": P.IOS_OMITTED[m["kind"]]}
+        plain = ""
+    elif tail is None and lrm and bare in P.BARE_MEDIA:
+        flags.append("media-omitted")
+        extra = {"media": bare.lower()}
+        plain = ""
+    elif tail is None and bare.removesuffix(".") in P.DELETED:
+        flags.append("deleted")
+        plain = ""
+    elif tail is None and P.DELETED_BY_ADMIN.fullmatch(bare.removesuffix(".")) is not None:
+        flags.append("deleted")  # (the text names the admin: kept)
+        plain = bare
+    elif P.PENDING.match(bare) is not None:
+        flags.append("pending")
+        plain = ""
+    elif (m := P.CALL.fullmatch(bare)) is not None:
+        missed = P.CALLS[m["call"]] or P.NO_ANSWER.search(m["rest"] or "") is not None
+        flags += ["call", "missed"] if missed else ["call"]
+        extra = {"call": m["call"]}
+        if (d := P.DURATION.search(m["rest"] or "")) is not None:
+            extra["duration_seconds"] = int(d["n"]) * P.UNIT_SECONDS[d["unit"].lower()]
+        plain = plain.translate(_BIDI)
+    elif P.LOCATION.match(bare) is not None:
+        flags.append("location")
+        plain = plain.translate(_BIDI)
+    elif P.POLL.match(bare) is not None:
+        flags.append("poll")
+        plain = plain.translate(_BIDI)
+    elif P.EVENT.match(bare) is not None:
+        event = plain.translate(_BIDI) if lrm else plain
+        return (
+            ParsedMessage(at, None, event, "system", line=line, extra={"shown_as": sender}),
+            False,
+        )
+    return (
+        ParsedMessage(
+            at, sender, plain, "message", tuple(flags), tuple(attachments), line, extra=extra
+        ),
+        lrm and not flags and not attachments,
     )
+
+
+def _attached_at_end(text: str) -> Any:
+    """The last ``<attached: NAME>`` when it ends ``text`` (after a caption), else None."""
+    found = None
+    for m in P.ATTACHED.finditer(text):
+        found = m
+    return found if found is not None and found.end() == len(text) else None
+
+
+def _attachment(name: str) -> ParsedAttachment:
+    """A file the chat names; its media type from its name (a ``.txt`` export has no other)."""
+    name = name.strip()
+    return ParsedAttachment(name, mimetypes.guess_type(name)[0])
+
+
+def settle(messages: list[ParsedMessage], doubts: list[int], *, title: str | None) -> None:
+    """Decide what only the whole chat can: the messages at ``doubts`` whose sender is the
+    group's own name (iOS shows a group's events as if the group had posted them) become
+    events, and an event line ``Ann:.`` (no space after the colon) of a known sender becomes
+    that sender's message.
+
+    The group's name is the chat's ``title``, or a name an event was shown under, unless that
+    name also posts ordinary messages (a person's name, never a group's).
+
+    >>> import datetime as dt
+    >>> at = dt.datetime(2024, 3, 12, 10, 0, tzinfo=dt.UTC)
+    >>> msgs = [ParsedMessage(at, "Ann", "hi"), ParsedMessage(at, "Crew", "Ann pinned it"),
+    ...         ParsedMessage(at, None, "Ann:.", "system")]
+    >>> settle(msgs, [1, 2], title="Crew")
+    >>> [(m.sender, m.kind, m.text) for m in msgs]
+    [('Ann', 'message', 'hi'), (None, 'system', 'Ann pinned it'), ('Ann', 'message', '.')]
+    """
+    if not doubts:
+        return
+    doubted = set(doubts)
+    people = {
+        m.sender
+        for i, m in enumerate(messages)
+        if m.kind == "message" and i not in doubted and m.sender is not None
+    }
+    groups = {title} if title else set()
+    groups |= {
+        str(m.extra["shown_as"])
+        for m in messages
+        if m.kind == "system" and m.extra and "shown_as" in m.extra
+    }
+    groups -= people
+    for i in doubts:
+        m = messages[i]
+        if m.kind == "message" and m.sender in groups:
+            messages[i] = ParsedMessage(
+                m.at, None, m.text, "system", m.flags, m.attachments, m.line, m.chat,
+                {"shown_as": m.sender},
+            )  # fmt: skip
+        elif m.kind == "system":
+            name, colon, text = m.text.partition(":")
+            if colon and name in people and name not in groups:
+                messages[i] = ParsedMessage(
+                    m.at, name, text, "message", m.flags, m.attachments, m.line, m.chat
+                )

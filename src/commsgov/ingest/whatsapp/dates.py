@@ -10,6 +10,7 @@ from typing import TypeVar
 from commsgov.ingest.errors import AmbiguousDateOrderError
 from commsgov.ingest.model import DateOrder
 from commsgov.ingest.whatsapp.errors import WhatsAppError
+from commsgov.ingest.whatsapp.layouts import _MARKER_STRIP, _MARKERS, _TIME
 
 
 def _order_candidates(dates: Iterable[tuple[str, str, str]]) -> list[DateOrder]:
@@ -89,6 +90,63 @@ def decide_date_order(
         "(every day and month is 12 or less); pass --date-order dmy or --date-order mdy",
         file=file,
     )
+
+
+def unreadable_date(
+    dates: Iterable[tuple[str, str, str]], order: DateOrder
+) -> tuple[str, str, str] | None:
+    """The first date (as written, in file order) that cannot be a date in ``order``: proof
+    that an order someone asked for is not the file's; None when every date can be.
+
+    >>> unreadable_date([("12", "03", "24"), ("13", "03", "24")], "mdy")
+    ('13', '03', '24')
+    >>> unreadable_date([("12", "03", "24")], "mdy") is None
+    True
+    """
+    for a, b, c in dates:
+        if (len(a) >= 3) != (order == "ymd"):
+            return a, b, c
+        try:
+            _to_date(a, b, c, order)
+        except ValueError:
+            return a, b, c
+    return None
+
+
+def clock_reader() -> Callable[[bytes], _Clock | None]:
+    """A reader of times as written (``10:00``, ``8:04:08 AM``, ``00:08 a. m.``, ``午後3:00``):
+    hour, minute, second, seconds since midnight and those as a timedelta, or None for a time
+    that does not exist. Each marker is looked up once.
+
+    >>> read = clock_reader()
+    >>> read(b"00:08 a. m.")[:3], read(b"12:30 PM")[:3], read(b"13:00 PM")
+    ((0, 8, 0), (12, 30, 0), None)
+    """
+    markers: dict[str, bool | None] = {}
+
+    def clock_of(raw: bytes) -> _Clock | None:
+        text = raw.decode()
+        m = _TIME.fullmatch(text)
+        if m is None:
+            return None
+        pre, h, mi, sec, ampm = m.groups()
+        hour, minute, second = int(h), int(mi), int(sec) if sec else 0
+        marker = ampm or pre
+        if marker is not None:
+            try:
+                pm = markers[marker]
+            except KeyError:
+                pm = markers[marker] = _MARKERS.get(marker.translate(_MARKER_STRIP).lower())
+            # (0 as well as 12: some phones write midnight "00:08 a. m.")
+            if pm is None or hour > 12:
+                return None
+            hour = hour % 12 + (12 if pm else 0)
+        if hour > 23 or minute > 59 or second > 59:
+            return None
+        total = hour * 3600 + minute * 60 + second
+        return hour, minute, second, total, dt.timedelta(seconds=total)
+
+    return clock_of
 
 
 def _rolls_over(before: str, after: str) -> bool:

@@ -22,10 +22,18 @@ def parse(
     tz: dt.tzinfo,
     date_order: DateOrder | None = None,
     name: str = "<input>",
+    chat_name: str | None = None,
 ) -> ParsedChat:
-    """Parse a WhatsApp ``.txt`` export read from ``stream``."""
-    messages = parse_stream(stream, tz=tz, date_order=date_order, file=name)
-    return ParsedChat(format=FORMAT, source=name, messages=messages, title=_title(name))
+    """Parse a WhatsApp ``.txt`` export read from ``stream``.
+
+    ``chat_name`` is the chat's name when the export shows it elsewhere (the name of the zip
+    around an iOS ``_chat.txt``); it tells a group's events from its members' posts.
+    """
+    title = _title(name)
+    messages = parse_stream(
+        stream, tz=tz, date_order=date_order, file=name, title=title or chat_name
+    )
+    return ParsedChat(format=FORMAT, source=name, messages=messages, title=title)
 
 
 def _title(name: str) -> str | None:
@@ -83,7 +91,9 @@ def parse_zip(
         inner = f"{name}!{member}"
         try:
             with archive.open(member) as handle:
-                chat = parse(handle, tz=tz, date_order=date_order, name=inner)
+                chat = parse(
+                    handle, tz=tz, date_order=date_order, name=inner, chat_name=_title(name)
+                )
             referenced = {a.name for m in chat.messages for a in m.attachments}
             if load_media:
                 for info in archive.infolist():

@@ -39,7 +39,7 @@ _HEADER = re.compile(
     r"(?P<h>\d{1,2})[:.](?P<mi>\d{2})(?:[:.](?P<s>\d{2}))?"
     rf"(?:(?P<sp>[ \u202f\u00a0]?)(?P<ampm>{_AFTER}))?"
     r"[\u200e\u200f]?"
-    r"(?P<close>(?(open)\]\s|\s[-–]\s))"
+    r"(?P<close>(?(open)\]\s|(?:\s[-–]\s|:\s)))"  # (": ": an older layout, "2016-06-27, 8:04 AM: ")
 )
 _MARKER_STRIP = str.maketrans("", "", ". \u202f\u00a0")
 _LRM = "\u200e"
@@ -65,6 +65,24 @@ _FP_GROUPS = ("open", "sep", "d1", "d2", "d3", "dts", "s", "pre", "sp", "ampm", 
 _Fingerprint = tuple[object, ...]
 
 
+def either_clock(layout: _Fingerprint, others: list[_Fingerprint]) -> _Fingerprint:
+    """``layout``, widened to accept the headers of ``others`` that differ from it only in
+    their clock (12 h or 24 h: a phone whose setting changed part-way through the chat).
+
+    >>> fp = (True, "/", False, True, ", ", True, None, "] ")
+    >>> either_clock(fp, [fp[:6] + ((False, " "),) + fp[7:]])[6]
+    (False, ' ', True)
+    >>> either_clock(fp, [fp[:5] + (False, (False, " "), "] ")]) == fp   # seconds differ
+    True
+    """
+    same = [fp for fp in others if fp[:6] == layout[:6] and fp[7] == layout[7] and fp != layout]
+    markers = [fp[6] for fp in (layout, *same) if isinstance(fp[6], tuple)]
+    if not same or not markers:
+        return layout
+    before, space = markers[0][:2]
+    return (*layout[:6], (before, space, True), layout[7])
+
+
 def _layout_parts(fp: _Fingerprint, *, time_group: bool = True) -> tuple[str, str, str]:
     """Regex parts for exactly one header layout: the opening bracket, the date, and the rest
     of the header. With ``time_group``, the time is a group, or three (before its seconds, its
@@ -82,9 +100,11 @@ def _layout_parts(fp: _Fingerprint, *, time_group: bool = True) -> tuple[str, st
     minute = r"\d{1,2}[:.]\d{2}"
     after = ""
     if isinstance(marker, tuple):
-        before, space = marker
+        before, space, *either = marker  # either: the file also has 24 h times (see either_clock)
         if before:
-            minute = rf"(?:{_BEFORE})\s?" + minute
+            minute = rf"(?:(?:{_BEFORE})\s?){'?' if either else ''}" + minute
+        elif either:
+            after = rf"(?:[ \u202f\u00a0]?(?:{_AFTER}))?"
         else:
             after = re.escape(str(space)) + rf"(?:{_AFTER})"
     if not time_group:

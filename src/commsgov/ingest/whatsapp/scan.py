@@ -21,29 +21,29 @@ from typing import IO
 from commsgov.ingest._time import regular_midnight
 from commsgov.ingest.errors import ParseError
 from commsgov.ingest.model import DateOrder, ParsedMessage
-from commsgov.ingest.whatsapp.bodies import _build
+from commsgov.ingest.whatsapp.bodies import _build, settle
 from commsgov.ingest.whatsapp.dates import (
     _Clock,
     _Day,
     _Memo,
     _rolls_over,
+    clock_reader,
     decide_date_order,
+    unreadable_date,
 )
 from commsgov.ingest.whatsapp.errors import WhatsAppError
 from commsgov.ingest.whatsapp.layouts import (
     _FP_GROUPS,
     _HEADER_NL,
-    _MARKER_STRIP,
-    _MARKERS,
-    _TIME,
     _Fingerprint,
     _layout_regex,
     _layout_regex_b,
     _survey_regex,
+    either_clock,
 )
 
-#: seconds a real header may go back in time (messages sent offline; a clock change)
-_TOLERANCE = 3600 + 600
+#: seconds a message's time may go back (or ahead) before it is out of line (a clock change)
+TOLERANCE = 3600 + 600
 _BLOCK_BYTES = 1 << 22
 _SECONDS = operator.itemgetter(3)
 _KEY = operator.itemgetter(0)
@@ -175,8 +175,16 @@ def _survey(stream: IO[bytes], file: str) -> tuple[_Fingerprint, list[tuple[str,
     flush()
     if not prints:
         raise WhatsAppError("no WhatsApp message header found", file=file, line=1)
-    layout = prints.most_common(1)[0][0]
-    return layout, list(dates[layout]), rollovers[layout]
+    main = prints.most_common(1)[0][0]
+    wide = either_clock(main, list(prints))
+    if wide == main:  # (nearly always)
+        return main, list(dates[main]), rollovers[main]
+    # the clock switches between 12 h and 24 h part-way: one layout, either clock
+    family = [other for other in prints if other[:6] == main[:6] and other[7] == main[7]]
+    merged: dict[tuple[str, str, str], None] = {}
+    for other in family:
+        merged.update(dates[other])
+    return wide, list(merged), sum(rollovers[other] for other in family)
 
 
 def parse_stream(
@@ -185,10 +193,13 @@ def parse_stream(
     tz: dt.tzinfo,
     date_order: DateOrder | None = None,
     file: str = "<input>",
+    title: str | None = None,
 ) -> list[ParsedMessage]:
     """Parse a WhatsApp export (UTF-8 bytes) in two streamed passes.
 
     The first pass finds the header layout and every date; the second builds the messages.
+    ``title`` is the chat's name where the export gives one (its file name): iOS writes a
+    group's events as if the group had sent them.
     """
     if not stream.seekable():
         stream = io.BytesIO(stream.read())
@@ -197,7 +208,7 @@ def parse_stream(
     gc.disable()
     start = stream.tell()
     try:
-        return _parse_stream(stream, tz=tz, date_order=date_order, file=file)
+        return _parse_stream(stream, tz=tz, date_order=date_order, file=file, title=title)
     except ParseError:
         # a file that is not UTF-8 is refused as such, whatever else is wrong with it (the
         # first pass reads bytes and does not decode them all, so it may stop at another error)
@@ -211,18 +222,33 @@ def parse_stream(
 
 
 def _parse_stream(
-    stream: IO[bytes], *, tz: dt.tzinfo, date_order: DateOrder | None, file: str
+    stream: IO[bytes],
+    *,
+    tz: dt.tzinfo,
+    date_order: DateOrder | None,
+    file: str,
+    title: str | None,
 ) -> list[ParsedMessage]:
     start = stream.tell()
     layout, dates, rollovers = _survey(stream, file)
-    dotted = str(layout[1]).strip() == "."
+    sep = str(layout[1])
+    header_re = _layout_regex(layout)
     if date_order is None:
+        dotted = sep.strip() == "."
         date_order = decide_date_order(dates, file=file, dot_separated=dotted)
+    else:
+        wrong = unreadable_date(dates, date_order)
+        if wrong is not None:
+            stream.seek(start)
+            raise WhatsAppError(
+                f"--date-order {date_order} contradicts the file: {sep.join(wrong)} cannot be "
+                f"{'/'.join(date_order)}",
+                file=file,
+                line=_line_of_date(stream, header_re, sep.join(wrong)),
+            )
     # two-digit years: the last message is in the 2000s; count centuries back from there
     century = 2000 - 100 * rollovers
     previous_yy: int | None = None
-    sep = str(layout[1])
-    header_re = _layout_regex(layout)
     header_b = _layout_regex_b(layout)
     sep_b = sep.encode()
     order = date_order
@@ -266,82 +292,27 @@ def _parse_stream(
         return _Memo(day_of)
 
     day_memos = _Memo(day_memo)  # by century
-    markers: dict[str, bool | None] = {}
-
-    def clock_of(raw: bytes) -> _Clock | None:
-        """(hour, minute, second, seconds since midnight, as a timedelta) of a time as written."""
-        text = raw.decode()
-        m = _TIME.fullmatch(text)
-        if m is None:
-            return None
-        pre, h, mi, sec, ampm = m.groups()
-        hour, minute, second = int(h), int(mi), int(sec) if sec else 0
-        marker = ampm or pre
-        if marker is not None:
-            try:
-                pm = markers[marker]
-            except KeyError:
-                pm = markers[marker] = _MARKERS.get(marker.translate(_MARKER_STRIP).lower())
-            if pm is None or not 1 <= hour <= 12:
-                return None
-            hour = hour % 12 + (12 if pm else 0)
-        if hour > 23 or minute > 59 or second > 59:
-            return None
-        total = hour * 3600 + minute * 60 + second
-        return hour, minute, second, total, dt.timedelta(seconds=total)
-
-    clock_memo = _Memo(clock_of)
+    clock_memo = _Memo(clock_reader())
 
     stream.seek(start)
     messages: list[ParsedMessage] = []
+    doubts: list[int] = []  # messages whose sender or kind the whole chat decides (bodies)
     previous_date = b""
-    # the open message: accepted; its text runs until the next accepted header
+    # the open message: its text runs until the next header
     have_open = False
     open_line = 0
     open_day: _Day = (0, 0, 0, 0, None)
     open_clock: _Clock = (0, 0, 0, 0, dt.timedelta(0))
     open_second = 0
     open_parts: list[str] = []
-    last_t = 0
-    # headers not yet decided (fewer than two valid ones after them so far), carried over
-    heads: list[bytes] = []
-    days: list[_Day | None] = []
-    clocks: list[_Clock | None] = []
-    seconds: list[int] = []  # (beside the clocks: see _layout_parts)
-    times: list[int | None] = []
-    lines: list[int] = []
-    bodies: list[str] = []
-    blocks = _raw_blocks(stream)
-    new_heads: list[bytes]
-    new_dates: list[bytes]
-    new_times_s: list[bytes]
-    new_seconds: list[int] | None
-    new_bodies: list[str]
-    final = False
-    tolerance = _TOLERANCE
-    while not final:
-        block = next(blocks, None)
-        if block is None:
-            final = True
-            lead, new_heads, new_dates, new_times_s, new_seconds, new_bodies = (
-                "",
-                [],
-                [],
-                [],
-                None,
-                [],
-            )
-            base_line = newlines = 0
-        else:
-            raw, base_line, newlines = block
-            lead, new_heads, new_dates, new_times_s, new_seconds, new_bodies = _split(
-                raw, base_line, newlines, header_b, header_re, file
-            )
+    times: list[int] = []  # every message's time (seconds, as if UTC), for out_of_line
+    for raw, base_line, newlines in _raw_blocks(stream):
+        lead, heads, new_dates, new_times_s, new_seconds, bodies = _split(
+            raw, base_line, newlines, header_b, header_re, file
+        )
         if lead:
-            if bodies:
-                bodies[-1] += lead
-            elif have_open:
-                open_parts.append(lead)
+            if have_open:
+                open_parts.append(lead)  # the open message's next lines
             else:
                 stripped = lead.lstrip()
                 if stripped:
@@ -349,161 +320,91 @@ def _parse_stream(
                     raise WhatsAppError(
                         "text before the first message header", file=file, line=line
                     )
-        if new_dates:
-            # the whole block's header data at once, at C speed where it can be
-            lead_lines = lead.count("\n")
-            first_line = base_line + lead_lines
-            if newlines == lead_lines + len(new_dates):  # every message is one line
-                new_lines = list(range(first_line, first_line + len(new_dates)))
-            else:
-                steps = map(operator.add, map(str.count, new_bodies, repeat("\n")), repeat(1))
-                new_lines = list(accumulate(steps, initial=first_line))
-                new_lines.pop()
-            new_days: list[_Day | None]
-            years = set(map(year_field, map(bytes.split, dict.fromkeys(new_dates), repeat(sep_b))))
-            yys = [int(year) for year in map(bytes.decode, years) if len(year) <= 2]
-            if not (
-                yys
-                and min(yys) <= 10
-                and (max(yys) >= 90 or (previous_yy is not None and previous_yy >= 90))
-            ):
-                # no two-digit year can roll into a new century in this block
-                new_days = list(map(day_memos[century].__getitem__, new_dates))
-            else:
-                new_days = []
-                for date_s, run in itertools.groupby(new_dates):
-                    if date_s != previous_date:
-                        yy = year_of[date_s]
-                        if yy is not None:
-                            if previous_yy is not None and previous_yy >= 90 and yy <= 10:
-                                century += 100  # 99 -> 00: a new century, as in the first pass
-                            previous_yy = yy
-                    new_days.extend(repeat(day_memos[century][date_s], len(list(run))))
-                    previous_date = date_s
-            previous_date = new_dates[-1]
-            last_yy = year_of[previous_date]
-            if last_yy is not None:
-                previous_yy = last_yy
-            new_clocks = list(map(clock_memo.__getitem__, new_times_s))
-            if new_seconds is None:
-                new_seconds = [0] * len(new_clocks)
-            elif max(new_seconds) > 59:
-                new_clocks = [
-                    None if sec > 59 else c for c, sec in zip(new_clocks, new_seconds, strict=True)
-                ]
-            if None in new_days or None in new_clocks:
-                new_times = [
-                    None if d is None or c is None else d[3] + c[3] + sec
-                    for d, c, sec in zip(new_days, new_clocks, new_seconds, strict=True)
-                ]
-            else:
-                new_times = list(
-                    map(
-                        operator.add,
-                        map(
-                            operator.add,
-                            map(_SECONDS, new_days),  # type: ignore[arg-type]
-                            map(_SECONDS, new_clocks),  # type: ignore[arg-type]
-                        ),
-                        new_seconds,
-                    )
-                )
-            heads += new_heads
-            days += new_days
-            clocks += new_clocks
-            seconds += new_seconds
-            times += new_times
-            lines += new_lines
-            bodies += new_bodies
-        n = len(heads)
-        if not n:
+        if not new_dates:
             continue
-        # a header is decided once two valid ones follow it (or at the end of the file)
-        limit = n
-        if not final:
-            valid_after = 0
-            for i in range(n - 1, -1, -1):
-                if valid_after >= 2:
-                    break
-                limit = i
-                if times[i] is not None:
-                    valid_after += 1
-        if not limit:
-            continue
+        # the whole block's header data at once, at C speed where it can be
+        lead_lines = lead.count("\n")
+        first_line = base_line + lead_lines
+        if newlines == lead_lines + len(new_dates):  # every message is one line
+            new_lines = list(range(first_line, first_line + len(new_dates)))
+        else:
+            steps = map(operator.add, map(str.count, bodies, repeat("\n")), repeat(1))
+            new_lines = list(accumulate(steps, initial=first_line))
+            new_lines.pop()
+        new_days: list[_Day | None]
+        years = set(map(year_field, map(bytes.split, dict.fromkeys(new_dates), repeat(sep_b))))
+        yys = [int(year) for year in map(bytes.decode, years) if len(year) <= 2]
+        if not (
+            yys
+            and min(yys) <= 10
+            and (max(yys) >= 90 or (previous_yy is not None and previous_yy >= 90))
+        ):
+            # no two-digit year can roll into a new century in this block
+            new_days = list(map(day_memos[century].__getitem__, new_dates))
+        else:
+            new_days = []
+            for date_s, run in itertools.groupby(new_dates):
+                if date_s != previous_date:
+                    yy = year_of[date_s]
+                    if yy is not None:
+                        if previous_yy is not None and previous_yy >= 90 and yy <= 10:
+                            century += 100  # 99 -> 00: a new century, as in the first pass
+                        previous_yy = yy
+                new_days.extend(repeat(day_memos[century][date_s], len(list(run))))
+                previous_date = date_s
+        previous_date = new_dates[-1]
+        last_yy = year_of[previous_date]
+        if last_yy is not None:
+            previous_yy = last_yy
+        new_clocks = list(map(clock_memo.__getitem__, new_times_s))
+        if new_seconds is None:
+            new_seconds = [0] * len(new_clocks)
+        elif max(new_seconds) > 59:
+            new_clocks = [
+                None if sec > 59 else c for c, sec in zip(new_clocks, new_seconds, strict=True)
+            ]
         # messages completed in this block: their text, header data and line
         done_bodies: list[str] = []
         done_days: list[_Day] = []
         done_clocks: list[_Clock] = []
         done_seconds: list[int] = []
         done_lines: list[int] = []
-        window = times[: limit + 1]
-        if (
-            None not in window
-            and (not have_open or window[0] >= last_t - tolerance)  # type: ignore[operator]
-            and all(
-                map(operator.le, map(operator.sub, window, repeat(tolerance)), window[1:])  # type: ignore[arg-type]
-            )
-        ):
-            # the usual case: every header is in line with the ones before and after it, so
-            # each one is accepted and each body is the whole text of its message
+        if None not in new_days and None not in new_clocks:
+            # the usual case: every header starts a message
             if have_open:
                 done_bodies.append(open_parts[0] if len(open_parts) == 1 else "".join(open_parts))
                 done_days.append(open_day)
                 done_clocks.append(open_clock)
                 done_seconds.append(open_second)
                 done_lines.append(open_line)
-            last = limit - 1
+            times += map(
+                operator.add,
+                map(
+                    operator.add,
+                    map(_SECONDS, new_days),  # type: ignore[arg-type]
+                    map(_SECONDS, new_clocks),  # type: ignore[arg-type]
+                ),
+                new_seconds,
+            )
+            last = len(bodies) - 1
             done_bodies += bodies[:last]
-            done_days += days[:last]  # type: ignore[arg-type]
-            done_clocks += clocks[:last]  # type: ignore[arg-type]
-            done_seconds += seconds[:last]
-            done_lines += lines[:last]
+            done_days += new_days[:last]  # type: ignore[arg-type]
+            done_clocks += new_clocks[:last]  # type: ignore[arg-type]
+            done_seconds += new_seconds[:last]
+            done_lines += new_lines[:last]
             have_open = True
-            open_line = lines[last]
-            open_day = days[last]  # type: ignore[assignment]
-            open_clock = clocks[last]  # type: ignore[assignment]
-            open_second = seconds[last]
+            open_line = new_lines[last]
+            open_day = new_days[last]  # type: ignore[assignment]
+            open_clock = new_clocks[last]  # type: ignore[assignment]
+            open_second = new_seconds[last]
             open_parts = [bodies[last]]
-            last_t = times[last]  # type: ignore[assignment]
         else:
-            for i in range(limit):
-                t = times[i]
-                nxt = times[i + 1] if i + 1 < n else None
-                if (
-                    t is not None
-                    and have_open
-                    and t >= last_t - tolerance
-                    and ((nxt is None and i + 1 >= n) or (nxt is not None and nxt >= t - tolerance))
-                ):
-                    accept = True  # in line with the previous and the next header
-                elif t is None:
-                    accept = False
-                else:
-                    nxt, after = _next_two(times, i + 1)
-                    if not have_open:
-                        accept = not (
-                            nxt is not None
-                            and after is not None
-                            and nxt < t - tolerance
-                            and after < t - tolerance
-                        )
-                    elif t < last_t - tolerance and (nxt is None or nxt >= last_t - tolerance):
-                        accept = False  # goes back while the messages around it do not: quoted
-                    elif (
-                        nxt is not None
-                        and nxt < t - tolerance
-                        and (
-                            (after is not None and after < t - tolerance)
-                            or (after is None and nxt >= last_t - tolerance)
-                        )
-                    ):
-                        accept = False  # jumps forward while what follows does not: quoted
-                    else:
-                        accept = True
-                if not accept:
+            for i, (day, clock) in enumerate(zip(new_days, new_clocks, strict=True)):
+                if day is None or clock is None:
+                    # a header-shaped line whose date or time does not exist is text
                     if not have_open:
                         raise WhatsAppError(
-                            "text before the first message header", file=file, line=lines[i]
+                            "text before the first message header", file=file, line=new_lines[i]
                         )
                     open_parts += ("\n", heads[i].decode(), bodies[i])
                     continue
@@ -516,20 +417,88 @@ def _parse_stream(
                     done_seconds.append(open_second)
                     done_lines.append(open_line)
                 have_open = True
-                open_line = lines[i]
-                open_day = days[i]  # type: ignore[assignment]
-                open_clock = clocks[i]  # type: ignore[assignment]
-                open_second = seconds[i]
+                open_line = new_lines[i]
+                open_day, open_clock, open_second = day, clock, new_seconds[i]
                 open_parts = [bodies[i]]
-                last_t = t  # type: ignore[assignment]
-        _build(messages, done_bodies, done_days, done_clocks, done_seconds, done_lines, tz)
-        del heads[:limit], days[:limit], clocks[:limit], seconds[:limit], times[:limit]
-        del lines[:limit], bodies[:limit]
+                times.append(day[3] + clock[3] + open_second)
+        _build(messages, doubts, done_bodies, done_days, done_clocks, done_seconds, done_lines, tz)
     if not have_open:
         raise WhatsAppError("no valid WhatsApp message header found", file=file, line=1)
     body = open_parts[0] if len(open_parts) == 1 else "".join(open_parts)
-    _build(messages, [body], [open_day], [open_clock], [open_second], [open_line], tz)
+    _build(messages, doubts, [body], [open_day], [open_clock], [open_second], [open_line], tz)
+    _flag_out_of_line(messages, times)
+    settle(messages, doubts, title=title)
     return messages
+
+
+def _line_of_date(stream: IO[bytes], header: re.Pattern[str], date: str) -> int | None:
+    """The line of the first header in the layout ``header`` dated ``date`` (as written)."""
+    for block, line, _ in _raw_blocks(stream):
+        text = block.decode("utf-8", "replace")
+        for m in header.finditer(text):
+            if m.group(2) == date:
+                return line + text.count("\n", 0, m.start())
+    return None
+
+
+def out_of_line(
+    t: int,
+    *,
+    before: int | None,
+    after: int | None,
+    later: int | None,
+    tolerance: int = TOLERANCE,
+) -> bool:
+    """Whether a message's time ``t`` is out of line with the messages around it: it goes back
+    more than ``tolerance`` seconds while the next message does not, or it jumps more than that
+    ahead of the next two (or, at the end, of the next, which is in line with the one before).
+    Times are seconds; ``before`` is the previous message's, ``after`` and ``later`` the next
+    two (None where there is none).
+
+    Such a message is still a message (a line that starts with a header in the file's own
+    layout always is); it gets the ``out-of-order`` flag for a reviewer.
+
+    >>> h = 3600
+    >>> out_of_line(9 * h, before=12 * h, after=12 * h, later=13 * h)   # late delivery
+    True
+    >>> out_of_line(9 * h, before=12 * h, after=9 * h, later=10 * h)    # the clock went back
+    False
+    >>> out_of_line(20 * h, before=12 * h, after=12 * h, later=13 * h)  # a jump ahead
+    True
+    >>> out_of_line(12 * h + 60, before=12 * h, after=None, later=None)
+    False
+    """
+    limit = t - tolerance
+    if before is not None and t < before - tolerance:
+        return after is None or after >= before - tolerance
+    if after is None or after >= limit:
+        return False
+    if later is not None:
+        return later < limit
+    return before is not None and after >= before - tolerance
+
+
+def _flag_out_of_line(messages: list[ParsedMessage], times: list[int]) -> None:
+    """Flag ``out-of-order`` the messages whose time is out of line (see :func:`out_of_line`).
+
+    ``times`` are the messages' times as seconds. Only a message next to a step back in time
+    can be out of line, so when the times never go back by more than the tolerance (nearly
+    every chat) nothing is looked at one by one.
+    """
+    steps = map(operator.lt, times[1:], map(operator.sub, times, repeat(TOLERANCE)))
+    if not any(steps):
+        return
+    n = len(times)
+    drops = [i for i in range(n - 1) if times[i + 1] < times[i] - TOLERANCE]
+    for i in sorted({j for d in drops for j in (d, d + 1)}):
+        if out_of_line(
+            times[i],
+            before=times[i - 1] if i > 0 else None,
+            after=times[i + 1] if i + 1 < n else None,
+            later=times[i + 2] if i + 2 < n else None,
+        ):
+            message = messages[i]
+            message.flags = (*message.flags, "out-of-order")
 
 
 def _split(
@@ -576,18 +545,6 @@ def _split(
         minutes = list(map(operator.add, parts[3::step], parts[5::step]))
         return lead, parts[1::step], parts[2::step], minutes, list(map(int, parts[4::step])), bodies
     return lead, parts[1::step], parts[2::step], parts[3::step], None, bodies
-
-
-def _next_two(times: list[int | None], start: int) -> tuple[int | None, int | None]:
-    """The next two valid times from ``start`` on."""
-    found: list[int] = []
-    for t in itertools.islice(times, start, None):
-        if t is not None:
-            found.append(t)
-            if len(found) == 2:
-                break
-    found += [None, None]  # type: ignore[list-item]
-    return found[0], found[1]
 
 
 def parse_lines(
