@@ -53,7 +53,7 @@ LAYOUTS = {
 senders = st.from_regex(r"[A-Z][a-z]{1,8}( [A-Z][a-z]{1,10})?( \+44 7700 9\d{5})?", fullmatch=True)
 senders = senders.filter(lambda s: not _SYSTEM_WITH_COLON.match(s + ":"))
 _line = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"),
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r\x00"),
     max_size=40,
 )
 _MARKERS = ("omitted", "<attached:", "(file attached)", "deleted", "edited>", "View once")

@@ -8,6 +8,7 @@ and ``attachments`` instead).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -37,6 +38,8 @@ FLAGS: dict[str, str] = {
     "reactions": "people reacted to the message (see ``extra``)",
     "call": "a voice or video call",
     "missed": "a missed call",
+    "text-replaced": "characters no database can hold as text (a NUL, or half of a UTF-16 "
+    "surrogate pair) were replaced by U+FFFD; the original export, stored and hashed, keeps them",
     "draft": "an unsent draft (SMS)",
     "failed": "a message that failed to send (SMS)",
 }
@@ -49,6 +52,45 @@ def _offset_text(when: dt.datetime) -> str:
     sign = "+" if total >= 0 else "-"
     hours, rest = divmod(abs(total), 3600)
     return f"{sign}{hours:02d}:{rest // 60:02d}"
+
+
+#: what PostgreSQL cannot store in text (NUL) and what no encoding can write (a lone surrogate)
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """``text`` with each character no database can hold as text (NUL, a lone UTF-16
+    surrogate) replaced by U+FFFD; SQLite and PostgreSQL then store the same.
+
+    >>> storable("a\x00b\ud800c")
+    'a\ufffdb\ufffdc'
+    """
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
+def make_storable(messages: list[ParsedMessage]) -> None:
+    """Replace what no database can hold (see :func:`storable`) in every message's text,
+    sender, chat and attachment names, and flag each message changed ``text-replaced``.
+
+    >>> m = ParsedMessage(dt.datetime(2026, 7, 1, tzinfo=dt.UTC), "Ann\x00", "hi\ud83d")
+    >>> make_storable([m])
+    >>> m.sender, m.text, m.flags
+    ('Ann\ufffd', 'hi\ufffd', ('text-replaced',))
+    """
+    search = _UNSTORABLE.search
+    for m in messages:
+        names = [a.name for a in m.attachments]
+        if not any(
+            search(value) is not None for value in (m.text, m.sender or "", m.chat or "", *names)
+        ):
+            continue
+        m.text = storable(m.text)
+        m.sender = None if m.sender is None else storable(m.sender)
+        m.chat = None if m.chat is None else storable(m.chat)
+        m.attachments = tuple(
+            ParsedAttachment(storable(a.name), a.media_type, a.size, a.path) for a in m.attachments
+        )
+        m.flags = (*m.flags, "text-replaced")
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from typing import IO
 
 from commsgov.ingest._time import regular_midnight
 from commsgov.ingest.errors import ParseError
-from commsgov.ingest.model import DateOrder, ParsedMessage
+from commsgov.ingest.model import DateOrder, ParsedMessage, make_storable
 from commsgov.ingest.whatsapp.bodies import _build, settle
 from commsgov.ingest.whatsapp.dates import (
     _Clock,
@@ -306,7 +306,9 @@ def _parse_stream(
     open_second = 0
     open_parts: list[str] = []
     times: list[int] = []  # every message's time (seconds, as if UTC), for out_of_line
+    nul = False  # (PostgreSQL cannot store NUL in text: see make_storable)
     for raw, base_line, newlines in _raw_blocks(stream):
+        nul = nul or b"\x00" in raw
         lead, heads, new_dates, new_times_s, new_seconds, bodies = _split(
             raw, base_line, newlines, header_b, header_re, file
         )
@@ -428,6 +430,8 @@ def _parse_stream(
     _build(messages, doubts, [body], [open_day], [open_clock], [open_second], [open_line], tz)
     _flag_out_of_line(messages, times)
     settle(messages, doubts, title=title)
+    if nul:
+        make_storable(messages)
     return messages
 
 
