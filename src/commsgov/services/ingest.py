@@ -45,7 +45,7 @@ from commsgov.records.models import (
 
 if TYPE_CHECKING:
     from commsgov.policy.engine import CompiledPack
-    from commsgov.services.records import Store
+    from commsgov.services.records import ConversationResult, Store
     from commsgov.store.blobs import StoredBlob
 
 __all__ = [
@@ -279,7 +279,9 @@ def _store_export_files(store: Store, path: Path, chat: ParsedChat) -> _Media:
     """Store the files a Telegram export names that are in its folder, each streamed from disk
     once; a file that is missing or outside the folder stays a name only."""
     root = path.absolute().parent.resolve()
-    stored: dict[Path, AttachmentRef | None] = {}
+    # each file is stored once, however many messages name it; each message keeps the name
+    # and type it gives (two messages may name one file differently)
+    stored: dict[Path, StoredBlob | None] = {}
     media: _Media = {}
     for m in chat.messages:
         refs: list[AttachmentRef | None] = []
@@ -290,13 +292,11 @@ def _store_export_files(store: Store, path: Path, chat: ParsedChat) -> _Media:
                 continue
             if found not in stored:
                 try:
-                    blob = store.blobs.put_file(found)
+                    stored[found] = store.blobs.put_file(found)
                 except OSError:  # unreadable: kept as a name, like a missing file
                     stored[found] = None
-                    refs.append(None)
-                    continue
-                stored[found] = _attachment(_name(a), a.media_type, blob)
-            refs.append(stored[found])
+            blob = stored[found]
+            refs.append(None if blob is None else _attachment(_name(a), a.media_type, blob))
         if any(refs):
             media[m.line] = tuple(refs)
     return media
@@ -413,33 +413,41 @@ def ingest_file(
         groups[m.chat].append(m)
     result = IngestResult(file=str(path), format=chat.format, sha256=original.sha256,
                           count=len(chat.messages))  # fmt: skip
-    for chat_name, messages in groups.items():
-        key = conversation or conversation_key(chat, messages, method=method)
-        title = chat_name or chat.title
-        senders = sorted({m.sender for m in messages if m.sender is not None})
-        record = RecordDraft(
-            method=method,
-            occurred_at=messages[0].at,
-            device=device,  # type: ignore[arg-type]
-            participants=tuple(Participant(name=s) for s in senders),
-            subject=title,
-            summary=f"{len(messages)} messages imported from {path.name} ({chat.format} export)",
-            scenario=scenario,
-            conversation_key=key,
-            source=Source(
-                kind="file",
-                file_name=path.name,
-                file_sha256=original.sha256,
-                format=chat.format,
-            ),
-        )
-        stored = svc.store_conversation(
-            store,
-            record=record,
-            messages=_drafts(messages, media, on_message),
-            actor=captured_by,
-            pack=pack,
-        )
+    done: list[tuple[str, int, ConversationResult]] = []
+    # one export, one unit of work: every conversation of the file (a whole Telegram account
+    # holds many) is written in one transaction, so a failure stores none of them
+    with store.write() as conn:
+        for chat_name, messages in groups.items():
+            key = conversation or conversation_key(chat, messages, method=method)
+            title = chat_name or chat.title
+            senders = sorted({m.sender for m in messages if m.sender is not None})
+            record = RecordDraft(
+                method=method,
+                occurred_at=messages[0].at,
+                device=device,  # type: ignore[arg-type]
+                participants=tuple(Participant(name=s) for s in senders),
+                subject=title,
+                summary=f"{len(messages)} messages imported from {path.name} "
+                f"({chat.format} export)",
+                scenario=scenario,
+                conversation_key=key,
+                source=Source(
+                    kind="file",
+                    file_name=path.name,
+                    file_sha256=original.sha256,
+                    format=chat.format,
+                ),
+            )
+            stored = svc.store_conversation(
+                store,
+                record=record,
+                messages=_drafts(messages, media, on_message),
+                actor=captured_by,
+                pack=pack,
+                conn=conn,
+            )
+            done.append((key, len(messages), stored))
+    for key, count, stored in done:  # (read once the transaction has committed)
         result.new_messages += stored.new_messages
         result.already_held += stored.already_held
         held = svc.get_record(store, stored.record_uid, message_limit=0)
@@ -449,7 +457,7 @@ def ingest_file(
                 "outage": held.get("outage_uid"),
                 "conversation_key": key,
                 "created": stored.created,
-                "count": len(messages),
+                "count": count,
                 "new": stored.new_messages,
                 "already_held": stored.already_held,
             }
