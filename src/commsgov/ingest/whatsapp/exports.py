@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import lzma
 import struct
 import zipfile
 import zlib
 from typing import IO
 
+from commsgov.ingest.limits import RATIO_FLOOR, Limits, refuse
 from commsgov.ingest.model import DateOrder, ParsedChat
 from commsgov.ingest.whatsapp.errors import WhatsAppError
 from commsgov.ingest.whatsapp.scan import parse_stream
@@ -23,6 +25,7 @@ def parse(
     date_order: DateOrder | None = None,
     name: str = "<input>",
     chat_name: str | None = None,
+    limits: Limits = Limits(),
 ) -> ParsedChat:
     """Parse a WhatsApp ``.txt`` export read from ``stream``.
 
@@ -31,7 +34,12 @@ def parse(
     """
     title = _title(name)
     messages = parse_stream(
-        stream, tz=tz, date_order=date_order, file=name, title=title or chat_name
+        stream,
+        tz=tz,
+        date_order=date_order,
+        file=name,
+        title=title or chat_name,
+        max_message_chars=limits.max_message_chars,
     )
     return ParsedChat(format=FORMAT, source=name, messages=messages, title=title)
 
@@ -66,8 +74,32 @@ _ZIP_ERRORS = (
     EOFError,
     ValueError,
     zlib.error,
+    lzma.LZMAError,
     struct.error,
 )
+
+
+def check_members(
+    members: list[zipfile.ZipInfo], *, limits: Limits, name: str, already: int = 0
+) -> None:
+    """Refuse the zip ``name`` before reading ``members`` if one would expand past a limit:
+    its size, its expansion ratio, or all of them with ``already`` (bytes read so far) past
+    the total per import. The sizes are those the zip declares; reading stops at them."""
+    total = already
+    for info in members:
+        what = f"zip member {info.filename!r}"
+        if info.file_size > limits.max_member_bytes:
+            raise refuse(what, info.file_size, "max_member_bytes", limits.max_member_bytes,
+                         file=name)  # fmt: skip
+        ratio = info.file_size // max(info.compress_size, 1)
+        if info.file_size >= RATIO_FLOOR and ratio > limits.max_expansion_ratio:
+            raise refuse(f"{what} expands {info.compress_size:,} bytes to {info.file_size:,}: "
+                         "its ratio", ratio, "max_expansion_ratio", limits.max_expansion_ratio,
+                         file=name)  # fmt: skip
+        total += info.file_size
+        if total > limits.max_import_bytes:
+            raise refuse(f"the zip with {what}", total, "max_import_bytes",
+                         limits.max_import_bytes, file=name)  # fmt: skip
 
 
 def parse_zip(
@@ -77,8 +109,14 @@ def parse_zip(
     date_order: DateOrder | None = None,
     name: str = "<input>",
     load_media: bool = True,
+    limits: Limits = Limits(),
+    size: int = 0,
 ) -> ParsedChat:
-    """Parse a WhatsApp ``.zip`` export: the chat text, plus its media (by file name)."""
+    """Parse a WhatsApp ``.zip`` export: the chat text, plus its media (by file name).
+
+    Every member read is first held to ``limits`` (``size`` is the zip's own size, counted in
+    the total per import); a member over one refuses the whole zip, naming the limit.
+    """
     try:
         archive = zipfile.ZipFile(stream)
     except _ZIP_ERRORS as exc:
@@ -90,16 +128,26 @@ def parse_zip(
             raise WhatsAppError("no chat .txt file in the zip", file=name)
         inner = f"{name}!{member}"
         try:
+            chat_info = archive.getinfo(member)
+            check_members([chat_info], limits=limits, name=name, already=size)
             with archive.open(member) as handle:
                 chat = parse(
-                    handle, tz=tz, date_order=date_order, name=inner, chat_name=_title(name)
-                )
+                    handle, tz=tz, date_order=date_order, name=inner, chat_name=_title(name),
+                    limits=limits,
+                )  # fmt: skip
             referenced = {a.name for m in chat.messages for a in m.attachments}
+            media = [
+                info
+                for info in archive.infolist()
+                if info.filename != member
+                and info.filename.rsplit("/", 1)[-1] in referenced
+                and not info.is_dir()
+            ]
+            # (the media the import will store, whether or not they are loaded here)
+            check_members(media, limits=limits, name=name, already=size + chat_info.file_size)
             if load_media:
-                for info in archive.infolist():
-                    base = info.filename.rsplit("/", 1)[-1]
-                    if info.filename != member and base in referenced and not info.is_dir():
-                        chat.media[base] = archive.read(info)
+                for info in media:
+                    chat.media[info.filename.rsplit("/", 1)[-1]] = archive.read(info)
         except _ZIP_ERRORS as exc:
             raise WhatsAppError(f"damaged zip file ({exc})", file=name) from None
     chat.source = name

@@ -20,6 +20,7 @@ from typing import IO
 
 from commsgov.ingest._time import regular_midnight
 from commsgov.ingest.errors import ParseError
+from commsgov.ingest.limits import Limits, refuse
 from commsgov.ingest.model import DateOrder, ParsedMessage, make_storable
 from commsgov.ingest.whatsapp.bodies import _build, settle
 from commsgov.ingest.whatsapp.dates import (
@@ -194,12 +195,14 @@ def parse_stream(
     date_order: DateOrder | None = None,
     file: str = "<input>",
     title: str | None = None,
+    max_message_chars: int = Limits().max_message_chars,
 ) -> list[ParsedMessage]:
     """Parse a WhatsApp export (UTF-8 bytes) in two streamed passes.
 
     The first pass finds the header layout and every date; the second builds the messages.
     ``title`` is the chat's name where the export gives one (its file name): iOS writes a
-    group's events as if the group had sent them.
+    group's events as if the group had sent them. A message longer than ``max_message_chars``
+    refuses the file (:class:`~commsgov.ingest.limits.LimitError`), so memory stays bounded.
     """
     if not stream.seekable():
         stream = io.BytesIO(stream.read())
@@ -208,7 +211,8 @@ def parse_stream(
     gc.disable()
     start = stream.tell()
     try:
-        return _parse_stream(stream, tz=tz, date_order=date_order, file=file, title=title)
+        return _parse_stream(stream, tz=tz, date_order=date_order, file=file, title=title,
+                             longest=max_message_chars)  # fmt: skip
     except ParseError:
         # a file that is not UTF-8 is refused as such, whatever else is wrong with it (the
         # first pass reads bytes and does not decode them all, so it may stop at another error)
@@ -228,6 +232,7 @@ def _parse_stream(
     date_order: DateOrder | None,
     file: str,
     title: str | None,
+    longest: int,
 ) -> list[ParsedMessage]:
     start = stream.tell()
     layout, dates, rollovers = _survey(stream, file)
@@ -312,9 +317,17 @@ def _parse_stream(
         lead, heads, new_dates, new_times_s, new_seconds, bodies = _split(
             raw, base_line, newlines, header_b, header_re, file
         )
+        if bodies and max(map(len, bodies)) > longest:
+            i = max(range(len(bodies)), key=lambda k: len(bodies[k]))
+            line = base_line + lead.count("\n") + sum(b.count("\n") + 1 for b in bodies[:i])
+            raise refuse("a message", len(bodies[i]), "max_message_chars", longest,
+                         file=file, line=line)  # fmt: skip
         if lead:
             if have_open:
                 open_parts.append(lead)  # the open message's next lines
+                if sum(map(len, open_parts)) > longest:
+                    raise refuse("a message", sum(map(len, open_parts)), "max_message_chars",
+                                 longest, file=file, line=open_line)  # fmt: skip
             else:
                 stripped = lead.lstrip()
                 if stripped:
@@ -409,6 +422,10 @@ def _parse_stream(
                             "text before the first message header", file=file, line=new_lines[i]
                         )
                     open_parts += ("\n", heads[i].decode(), bodies[i])
+                    if sum(map(len, open_parts)) > longest:
+                        raise refuse("a message", sum(map(len, open_parts)),
+                                     "max_message_chars", longest, file=file,
+                                     line=open_line)  # fmt: skip
                     continue
                 if have_open:
                     done_bodies.append(
