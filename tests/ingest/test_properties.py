@@ -187,7 +187,7 @@ def test_generated_chats_parse_the_same_in_any_block_size(
         )
     whole = parse_lines(lines, tz=UTC, date_order="dmy")
     saved = whatsapp.scan._BLOCK_BYTES
-    whatsapp._BLOCK_BYTES = block
+    whatsapp.scan._BLOCK_BYTES = block
     try:
         pieces = parse_lines(lines, tz=UTC, date_order="dmy")
     finally:

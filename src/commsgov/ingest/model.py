@@ -10,9 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 MessageKind = Literal["message", "system"]
+#: the kinds of message the parsers emit (the record stores exactly these): sent by someone,
+#: or an event without a sender (join, leave, the encryption notice...)
+MESSAGE_KINDS: frozenset[str] = frozenset(get_args(MessageKind))
 DateOrder = Literal["dmy", "mdy", "ymd"]
 
 #: every flag a parser may set, with its meaning (documented, and guarded by a test)
@@ -62,8 +65,8 @@ def storable(text: str) -> str:
     """``text`` with each character no database can hold as text (NUL, a lone UTF-16
     surrogate) replaced by U+FFFD; SQLite and PostgreSQL then store the same.
 
-    >>> storable("a\x00b\ud800c")
-    'a\ufffdb\ufffdc'
+    >>> storable("a\\x00b\\ud800c")
+    'a\\ufffdb\\ufffdc'
     """
     return _UNSTORABLE.sub("\ufffd", text)
 
@@ -72,10 +75,10 @@ def make_storable(messages: list[ParsedMessage]) -> None:
     """Replace what no database can hold (see :func:`storable`) in every message's text,
     sender, chat and attachment names, and flag each message changed ``text-replaced``.
 
-    >>> m = ParsedMessage(dt.datetime(2026, 7, 1, tzinfo=dt.UTC), "Ann\x00", "hi\ud83d")
+    >>> m = ParsedMessage(dt.datetime(2026, 7, 1, tzinfo=dt.UTC), "Ann\\x00", "hi\\ud83d")
     >>> make_storable([m])
     >>> m.sender, m.text, m.flags
-    ('Ann\ufffd', 'hi\ufffd', ('text-replaced',))
+    ('Ann\\ufffd', 'hi\\ufffd', ('text-replaced',))
     """
     search = _UNSTORABLE.search
     for m in messages:
