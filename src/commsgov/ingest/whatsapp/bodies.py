@@ -26,7 +26,6 @@ _LRM = P.LRM
 _BIDI = P.BIDI
 _SECOND_DELTAS = [dt.timedelta(seconds=second) for second in range(60)]
 _STARTS = P.STARTS_BY_CHAR.get
-_ENDS = P.ENDS
 
 
 def _build(
@@ -44,7 +43,6 @@ def _build(
     append = messages.append
     senders = _SENDERS.get
     starts = _STARTS
-    ends = _ENDS
     message = ParsedMessage
     for body, day, clock, second, line in zip(bodies, days, clocks, seconds, lines, strict=True):
         midnight = day[4]
@@ -65,7 +63,7 @@ def _build(
             or known[1]
             or not text
             or text.startswith(starts(text[0], ()))
-            or text.endswith(ends)
+            or text[-1] in ")>"
         ):
             built, doubt = _message(body, at, line)
             if doubt:
@@ -148,7 +146,7 @@ def _message(body: str, at: dt.datetime, line: int) -> tuple[ParsedMessage, bool
     first = text if newline < 0 else rest[colon + 2 :]
     if not (
         first.startswith(_STARTS(first[:1], ()))
-        or first.endswith(_ENDS)
+        or first[-1:] in ")>"  # ("" too)
         or text.endswith(">")
         or _LRM in first
     ):

@@ -241,7 +241,8 @@ SYSTEM_WITH_COLON = re.compile(
 )
 
 #: what a message's text may start with when it carries one of the markers above (the common
-#: case, plain text, is told apart by one look-up of its first character)
+#: case, plain text, is told apart by one look-up of its first character); one that may end
+#: with a marker ends with ")" or ">"
 _STARTS = (
     "<", LRM, "View once", "location: ", "Location: ", "POLL:",
     *sorted(DELETED), *sorted(CALLS), "Waiting for this message", "Warten auf diese Nachricht",
@@ -251,5 +252,3 @@ STARTS_BY_CHAR: dict[str, tuple[str, ...]] = {}
 for _start in _STARTS:
     STARTS_BY_CHAR[_start[0]] = (*STARTS_BY_CHAR.get(_start[0], ()), _start)
 del _start
-#: ... or end with
-ENDS = (")", ">", *sorted(DELETED), *(p + "." for p in sorted(DELETED)))
