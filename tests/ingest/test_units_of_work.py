@@ -92,3 +92,17 @@ def test_unstorable_characters_are_stored_alike_on_both_databases(
     # the original keeps what the record could not: stored byte for byte, under its hash
     assert store.blobs.path(result.sha256).read_bytes() == path.read_bytes()
     assert svc.verify(store).ok
+
+
+def test_posts_after_a_left_to_right_mark_are_stored_with_their_sender(store: Any) -> None:
+    path = DATA / "whatsapp" / "ios_german_lrm_posts_keep_their_sender.txt"
+    result = ingest_file(store, path, tz=TZ)
+    record = svc.get_record(store, result.conversations[0]["record"])
+    stored = [(m["sender"], m["kind"], m["flags"]) for m in record["messages"]]
+    assert stored[:2] == [(None, "system", []), (None, "system", [])]
+    assert ("Anna", "message", ["media-omitted"]) in stored
+    assert ("Ben", "message", ["location"]) in stored
+    assert ("Ben", "message", ["call", "missed"]) in stored
+    assert ("Anna", "message", ["pending"]) in stored
+    assert sum(1 for sender, _, _ in stored if sender is None) == 3  # the group's own events
+    assert svc.verify(store).ok

@@ -225,10 +225,14 @@ def read_markers(
     elif tail is None and P.DELETED_BY_ADMIN.fullmatch(bare.removesuffix(".")) is not None:
         flags.append("deleted")  # (the text names the admin: kept)
         plain = bare
-    elif P.PENDING.match(bare) is not None:
+    elif (
+        tail is None
+        and (m := P.PENDING.fullmatch(bare)) is not None
+        and (lrm or m["hint"] is None or m["hint"] in P.PENDING_HINTS)
+    ):
         flags.append("pending")
         plain = ""
-    elif (m := P.CALL.fullmatch(bare)) is not None:
+    elif (m := P.CALL.fullmatch(bare)) is not None and _call_detail(m["rest"], lrm):
         missed = P.CALLS[m["call"]] or P.NO_ANSWER.search(m["rest"] or "") is not None
         flags += ["call", "missed"] if missed else ["call"]
         extra = {"call": m["call"]}
@@ -238,7 +242,7 @@ def read_markers(
     elif P.LOCATION.match(bare) is not None:
         flags.append("location")
         plain = plain.translate(_BIDI)
-    elif P.POLL.match(bare) is not None:
+    elif P.POLL.match(plain) is not None:
         flags.append("poll")
         plain = plain.translate(_BIDI)
     elif P.EVENT.match(bare) is not None:
@@ -252,6 +256,18 @@ def read_markers(
             at, sender, plain, "message", tuple(flags), tuple(attachments), line, extra=extra
         ),
         lrm and not flags and not attachments,
+    )
+
+
+def _call_detail(rest: str | None, lrm: bool) -> bool:
+    """Whether what follows a call phrase is WhatsApp's (a duration, "no answer", "tap to call
+    back"): after iOS's mark it always is; written plain, "Videoanruf. Kann ich dich anrufen?"
+    is a person's words."""
+    if lrm or not rest:
+        return True
+    return (
+        P.DURATION.fullmatch(rest.rstrip(".")) is not None
+        or P.NO_ANSWER.fullmatch(rest.rstrip(".")) is not None
     )
 
 

@@ -130,21 +130,23 @@ EDITED = re.compile(
     )
     + r")\.?>\Z"
 )
-#: "Waiting for this message" (the phone could not decrypt it yet)
-PENDING = re.compile(
-    _any(
-        "Waiting for this message",
-        "Warten auf diese Nachricht",
-        "Wachten op dit bericht",
-        "En attente de ce message",
-        "Esperando este mensaje",
-        "Esperando el mensaje",
-        "Aguardando mensagem",
-        "Aguardando esta mensagem",
-        "À espera desta mensagem",
-        "In attesa di questo messaggio",
-    )
-)
+#: "Waiting for this message" (the phone could not decrypt it yet), with the hint WhatsApp
+#: adds; after iOS's mark any hint is WhatsApp's, written plain only these (a person's own
+#: "Waiting for this message from HR" stays text)
+_PENDING = (
+    "Waiting for this message", "Warten auf diese Nachricht", "Wachten op dit bericht",
+    "En attente de ce message", "Esperando este mensaje", "Esperando el mensaje",
+    "Aguardando mensagem", "Aguardando esta mensagem", "À espera desta mensagem",
+    "In attesa di questo messaggio",
+)  # fmt: skip
+_PENDING_HINTS = (
+    "This may take a while.", "Check your phone.", "Dies kann etwas dauern.",
+    "Dit kan even duren.", "Cela peut prendre un certain temps.", "Esto puede tomar tiempo.",
+    "Esto puede tardar un poco.", "Isso pode levar alguns instantes.",
+    "L'operazione potrebbe richiedere del tempo.",
+)  # fmt: skip
+PENDING = re.compile("(?:" + _any(*_PENDING) + r")\.?(?: (?P<hint>.*))?")
+PENDING_HINTS = frozenset(_PENDING_HINTS)
 #: a call: the phrase -> missed; the rest of the line may give a duration or a hint
 CALLS: dict[str, bool] = {
     "Voice call": False, "Video call": False, "Group voice call": False,
@@ -187,11 +189,16 @@ DURATION = re.compile(
 )
 UNIT_SECONDS = {"sec": 1, "s": 1, "sek": 1, "min": 60, "hr": 3600, "h": 3600, "std": 3600,
                 "uur": 3600, "heure": 3600, "hora": 3600, "ora": 3600}  # fmt: skip
+#: a shared location: the word, then its map link (or a live location)
 LOCATION = re.compile(
     r"(?:location|Location|Standort|Locatie|Localisation|Position|Ubicación|Localização"
-    r"|Posizione) ?: \S|(?:live location shared|Live-Standort geteilt)",
+    r"|Posizione) ?: https?://\S+|(?:live location shared|Live-Standort geteilt)",
 )
-POLL = re.compile(r"(?:POLL|UMFRAGE|ABSTIMMUNG|PEILING|SONDAGE|ENCUESTA|ENQUETE|SONDAGGIO) ?:")
+#: a poll: its word, the question, then its options, one a line
+POLL = re.compile(
+    r"(?:POLL|UMFRAGE|ABSTIMMUNG|PEILING|SONDAGE|ENCUESTA|ENQUETE|SONDAGGIO) ?:\n"
+    r"(?:.*\n)*\u200e?(?:OPTION|OPCIÓN|OPÇÃO|OPZIONE|OPTIE) ?: ",
+)
 
 #: events WhatsApp writes into a chat (joins, leaves, the encryption notice...), whoever it
 #: shows them under (iOS: the group, or in a two-person chat the other person)
