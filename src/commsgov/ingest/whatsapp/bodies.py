@@ -25,7 +25,8 @@ from commsgov.ingest.whatsapp.layouts import _HEADER_NL
 _LRM = P.LRM
 _BIDI = P.BIDI
 _SECOND_DELTAS = [dt.timedelta(seconds=second) for second in range(60)]
-_STARTS = P.STARTS_BY_CHAR.get
+_STARTS = P.STARTS.get
+_FIRST = P.FIRST
 
 
 def _build(
@@ -62,7 +63,8 @@ def _build(
             known is None
             or known[1]
             or not text
-            or text.startswith(starts(text[0], ()))
+            or text[0] in _FIRST
+            or text.startswith(starts(text[:3], ()))
             or text[-1] in ")>"
         ):
             built, doubt = _message(body, at, line)
@@ -145,7 +147,8 @@ def _message(body: str, at: dt.datetime, line: int) -> tuple[ParsedMessage, bool
         return ParsedMessage(at, sender, text, "message", (), (), line), False
     first = text if newline < 0 else rest[colon + 2 :]
     if not (
-        first.startswith(_STARTS(first[:1], ()))
+        first[:1] in _FIRST  # ("" too)
+        or first.startswith(_STARTS(first[:3], ()))
         or first[-1:] in ")>"  # ("" too)
         or text.endswith(">")
         or _LRM in first

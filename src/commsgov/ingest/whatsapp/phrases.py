@@ -247,15 +247,21 @@ SYSTEM_WITH_COLON = re.compile(
     r"|Your security code with|Disappearing messages|.+ changed (?:their|his|her) phone number)"
 )
 
-#: what a message's text may start with when it carries one of the markers above (the common
-#: case, plain text, is told apart by one look-up of its first character); one that may end
-#: with a marker ends with ")" or ">"
+#: how a text that may carry one of the markers above starts (each phrase WhatsApp writes
+#: plain, without iOS's mark), by its first three characters; one that may end with a marker
+#: ends with ")" or ">". The common case, plain text, is told apart by one dict look-up.
 _STARTS = (
-    "<", LRM, "View once", "location: ", "Location: ", "POLL:",
-    *sorted(DELETED), *sorted(CALLS), "Waiting for this message", "Warten auf diese Nachricht",
-    "This message was deleted by admin",
+    "View once", "view once", "Location", "location", "Standort", "Locatie", "Localisation",
+    "Position", "Ubicación", "Localização", "Posizione", "live location", "Live-Standort",
+    "POLL", "UMFRAGE", "ABSTIMMUNG", "PEILING", "SONDAGE", "ENCUESTA", "ENQUETE", "SONDAGGIO",
+    *DELETED, *CALLS, *_PENDING,
+    "This message was deleted by admin", "Diese Nachricht wurde von", "Dit bericht is verwijderd",
+    "Ce message a été supprimé", "Este mensaje fue eliminado", "Esta mensagem foi apagada",
+    "Questo messaggio è stato eliminato",
 )  # fmt: skip
-STARTS_BY_CHAR: dict[str, tuple[str, ...]] = {}
+STARTS: dict[str, tuple[str, ...]] = {}
 for _start in _STARTS:
-    STARTS_BY_CHAR[_start[0]] = (*STARTS_BY_CHAR.get(_start[0], ()), _start)
+    STARTS[_start[:3]] = (*STARTS.get(_start[:3], ()), _start)
 del _start
+#: what a marker may start with, a single character: ``<Media omitted>``, iOS's mark
+FIRST = "<" + LRM
