@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     timezone: str = "Europe/London"
     pack: Path | None = None
     user: str | None = None
+    # what one import may read (see commsgov.ingest.limits and docs/ingest.md)
+    ingest_max_member_bytes: int = 1 << 30
+    ingest_max_expansion_ratio: int = 100
+    ingest_max_message_chars: int = 1 << 20
+    ingest_max_import_bytes: int = 8 << 30
 
     # -- the HTTP service (``commsgov serve``) --
     #: a session ends after this many minutes without use, and this many hours after sign-in

@@ -26,7 +26,7 @@ def test_parsers_set_only_known_flags() -> None:
             found.update(message["flags"])
     assert found <= FLAGS.keys()
     literals = set()
-    for source in SOURCES.glob("*.py"):
+    for source in SOURCES.rglob("*.py"):
         literals.update(re.findall(r"flags?\.append\(\"([a-z-]+)\"\)", source.read_text()))
     assert literals <= FLAGS.keys()
 
@@ -43,8 +43,11 @@ def test_public_surface_is_deliberate() -> None:
     assert ingest.__all__ == [
         "FLAGS",
         "FORMATS",
+        "MESSAGE_KINDS",
         "AmbiguousDateOrderError",
         "DateOrder",
+        "LimitError",
+        "Limits",
         "ParseError",
         "ParsedAttachment",
         "ParsedChat",
@@ -58,11 +61,21 @@ def test_public_surface_is_deliberate() -> None:
 
 
 def test_every_error_has_a_one_line_docstring() -> None:
-    from commsgov.ingest import errors, signal, sms, telegram, whatsapp
+    from commsgov.ingest import errors, limits, signal, sms, telegram, whatsapp
 
     classes = [errors.ParseError, errors.UnknownFormatError, errors.AmbiguousDateOrderError]
+    classes += [limits.LimitError]
     classes += [whatsapp.WhatsAppError, telegram.TelegramError, signal.SignalError, sms.SmsError]
     for cls in classes:
         assert issubclass(cls, errors.ParseError)
         doc = cls.__doc__ or ""
         assert doc.strip() and "\n" not in doc.strip(), cls.__name__
+
+
+def test_the_record_stores_exactly_the_kinds_the_parsers_emit() -> None:
+    from typing import get_args
+
+    from commsgov.ingest import MESSAGE_KINDS
+    from commsgov.records.models import MessageKind
+
+    assert set(get_args(MessageKind)) == MESSAGE_KINDS

@@ -14,7 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from commsgov.ingest import FORMATS, ParseError, parse
-from commsgov.ingest.whatsapp import _SYSTEM_WITH_COLON, is_header, parse_lines
+from commsgov.ingest.whatsapp import is_header, parse_lines
+from commsgov.ingest.whatsapp.bodies import read_markers
+from commsgov.ingest.whatsapp.phrases import SYSTEM_WITH_COLON as _SYSTEM_WITH_COLON
 
 UTC = ZoneInfo("UTC")
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -51,7 +53,7 @@ LAYOUTS = {
 senders = st.from_regex(r"[A-Z][a-z]{1,8}( [A-Z][a-z]{1,10})?( \+44 7700 9\d{5})?", fullmatch=True)
 senders = senders.filter(lambda s: not _SYSTEM_WITH_COLON.match(s + ":"))
 _line = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"),
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r\x00"),
     max_size=40,
 )
 _MARKERS = ("omitted", "<attached:", "(file attached)", "deleted", "edited>", "View once")
@@ -59,8 +61,11 @@ _MARKERS = ("omitted", "<attached:", "(file attached)", "deleted", "edited>", "V
 
 def _plain(text: str) -> bool:
     lines = text.split("\n")
+    # (a text WhatsApp could have written, "Sprachanruf" or "Location: ...", is no plain text)
+    read, _ = read_markers("Ann", text, dt.datetime(2024, 1, 1, tzinfo=UTC))
     return (
-        not text.startswith(("\u200e", "<"))
+        (read.kind, read.text, read.flags, read.attachments) == ("message", text, (), ())
+        and not text.startswith(("\u200e", "<"))
         and not any(marker in text for marker in _MARKERS)
         and not any(is_header(line) for line in lines)
         and not text.endswith(")")
@@ -161,7 +166,7 @@ def test_block_boundaries_do_not_change_the_result(
         return [m.to_dict() for m in chat.messages]
 
     expected = {case.name: read(case) for case in cases}
-    monkeypatch.setattr(whatsapp, "_BLOCK_BYTES", block)
+    monkeypatch.setattr(whatsapp.scan, "_BLOCK_BYTES", block)
     for case in cases:
         assert read(case) == expected[case.name], case.name
 
@@ -181,12 +186,12 @@ def test_generated_chats_parse_the_same_in_any_block_size(
             (render(start + dt.timedelta(seconds=seconds)) + f"{sender}: {text}").split("\n")
         )
     whole = parse_lines(lines, tz=UTC, date_order="dmy")
-    saved = whatsapp._BLOCK_BYTES
-    whatsapp._BLOCK_BYTES = block
+    saved = whatsapp.scan._BLOCK_BYTES
+    whatsapp.scan._BLOCK_BYTES = block
     try:
         pieces = parse_lines(lines, tz=UTC, date_order="dmy")
     finally:
-        whatsapp._BLOCK_BYTES = saved
+        whatsapp.scan._BLOCK_BYTES = saved
     assert [m.to_dict() for m in pieces] == [m.to_dict() for m in whole]
 
 

@@ -9,8 +9,10 @@
 """
 
 from commsgov.ingest.errors import AmbiguousDateOrderError, ParseError, UnknownFormatError
+from commsgov.ingest.limits import LimitError, Limits
 from commsgov.ingest.model import (
     FLAGS,
+    MESSAGE_KINDS,
     DateOrder,
     ParsedAttachment,
     ParsedChat,
@@ -21,8 +23,11 @@ from commsgov.ingest.registry import FORMATS, detect, parse
 __all__ = [
     "FLAGS",
     "FORMATS",
+    "MESSAGE_KINDS",
     "AmbiguousDateOrderError",
     "DateOrder",
+    "LimitError",
+    "Limits",
     "ParseError",
     "ParsedAttachment",
     "ParsedChat",

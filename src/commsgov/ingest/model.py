@@ -8,10 +8,14 @@ and ``attachments`` instead).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 MessageKind = Literal["message", "system"]
+#: the kinds of message the parsers emit (the record stores exactly these): sent by someone,
+#: or an event without a sender (join, leave, the encryption notice...)
+MESSAGE_KINDS: frozenset[str] = frozenset(get_args(MessageKind))
 DateOrder = Literal["dmy", "mdy", "ymd"]
 
 #: every flag a parser may set, with its meaning (documented, and guarded by a test)
@@ -24,10 +28,21 @@ FLAGS: dict[str, str] = {
     "unless the order of messages proves the later",
     "dst-nonexistent": "the local time does not exist (clocks went forward); kept as written",
     "header-in-text": "a line inside this message looks like a message header but is not one",
+    "out-of-order": "the message's time is out of line with the messages around it (more than "
+    "70 minutes back or ahead): sent offline, delivered late, an event the phone wrote when it "
+    "processed it, or a line pasted from elsewhere; kept as a message, for a reviewer to check",
+    "time-mismatch": "the export gives two times for the message that disagree by more than a "
+    "day (Telegram's date_unixtime and date); the written date is kept",
+    "pending": "the phone had not received the message yet when the chat was exported "
+    "(WhatsApp's 'Waiting for this message'); its text is not in the export",
+    "location": "a location was shared (its link is the text)",
+    "poll": "a poll (its question and options are the text)",
     "forwarded": "the message was forwarded from elsewhere",
     "reactions": "people reacted to the message (see ``extra``)",
     "call": "a voice or video call",
     "missed": "a missed call",
+    "text-replaced": "characters no database can hold as text (a NUL, or half of a UTF-16 "
+    "surrogate pair) were replaced by U+FFFD; the original export, stored and hashed, keeps them",
     "draft": "an unsent draft (SMS)",
     "failed": "a message that failed to send (SMS)",
 }
@@ -40,6 +55,45 @@ def _offset_text(when: dt.datetime) -> str:
     sign = "+" if total >= 0 else "-"
     hours, rest = divmod(abs(total), 3600)
     return f"{sign}{hours:02d}:{rest // 60:02d}"
+
+
+#: what PostgreSQL cannot store in text (NUL) and what no encoding can write (a lone surrogate)
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """``text`` with each character no database can hold as text (NUL, a lone UTF-16
+    surrogate) replaced by U+FFFD; SQLite and PostgreSQL then store the same.
+
+    >>> storable("a\\x00b\\ud800c")
+    'a\\ufffdb\\ufffdc'
+    """
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
+def make_storable(messages: list[ParsedMessage]) -> None:
+    """Replace what no database can hold (see :func:`storable`) in every message's text,
+    sender, chat and attachment names, and flag each message changed ``text-replaced``.
+
+    >>> m = ParsedMessage(dt.datetime(2026, 7, 1, tzinfo=dt.UTC), "Ann\\x00", "hi\\ud83d")
+    >>> make_storable([m])
+    >>> m.sender, m.text, m.flags
+    ('Ann\\ufffd', 'hi\\ufffd', ('text-replaced',))
+    """
+    search = _UNSTORABLE.search
+    for m in messages:
+        names = [a.name for a in m.attachments]
+        if not any(
+            search(value) is not None for value in (m.text, m.sender or "", m.chat or "", *names)
+        ):
+            continue
+        m.text = storable(m.text)
+        m.sender = None if m.sender is None else storable(m.sender)
+        m.chat = None if m.chat is None else storable(m.chat)
+        m.attachments = tuple(
+            ParsedAttachment(storable(a.name), a.media_type, a.size, a.path) for a in m.attachments
+        )
+        m.flags = (*m.flags, "text-replaced")
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,15 +9,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import lzma
 import re
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 from collections.abc import Callable
 from typing import IO
 
 from commsgov.ingest import signal, sms, telegram, whatsapp
 from commsgov.ingest.errors import ParseError, UnknownFormatError
+from commsgov.ingest.limits import Limits, refuse
 from commsgov.ingest.model import DateOrder, ParsedChat
 
 #: every format, with what it reads
@@ -67,12 +71,18 @@ def parse(
     format: str | None = None,
     date_order: DateOrder | None = None,
     load_media: bool = True,
+    limits: Limits = Limits(),
 ) -> ParsedChat:
     """Parse a chat export read from ``stream`` (seekable), detecting its format unless given.
 
-    Raises only :class:`ParseError` (and its subclasses), naming the file and line at fault.
+    Raises only :class:`ParseError` (and its subclasses), naming the file and line at fault;
+    an export over one of ``limits`` is refused with a :class:`LimitError` naming it.
     """
     try:
+        size = stream.seek(0, io.SEEK_END)
+        stream.seek(0)
+        if size > limits.max_import_bytes:
+            raise refuse("the file", size, "max_import_bytes", limits.max_import_bytes, file=name)
         if format is None:
             head = stream.read(HEAD_BYTES)
             stream.seek(0)
@@ -80,16 +90,27 @@ def parse(
         if format not in FORMATS:
             raise UnknownFormatError(f"unknown format {format!r}", file=name)
         readers: dict[str, Callable[[], ParsedChat]] = {
-            "whatsapp": lambda: whatsapp.parse(stream, tz=tz, date_order=date_order, name=name),
+            "whatsapp": lambda: whatsapp.parse(
+                stream, tz=tz, date_order=date_order, name=name, limits=limits
+            ),
             "whatsapp-zip": lambda: whatsapp.parse_zip(
-                stream, tz=tz, date_order=date_order, name=name, load_media=load_media
+                stream,
+                tz=tz,
+                date_order=date_order,
+                name=name,
+                load_media=load_media,
+                limits=limits,
+                size=size,
             ),
             "telegram": lambda: telegram.parse(stream, tz=tz, name=name),
             "signal": lambda: signal.parse_md(stream, tz=tz, name=name),
             "signal-json": lambda: signal.parse_json(stream, tz=tz, name=name),
             "sms": lambda: sms.parse(stream, tz=tz, name=name),
         }
-        return readers[format]()
+        chat = readers[format]()
+        if not format.startswith("whatsapp"):  # (WhatsApp's scan checks as it reads)
+            _check_messages(chat, limits.max_message_chars)
+        return chat
     except ParseError:
         raise
     except (
@@ -107,6 +128,17 @@ def parse(
         zipfile.BadZipFile,
         ET.ParseError,
         OSError,
+        lzma.LZMAError,
+        zlib.error,
     ) as exc:
         # a last line of defence: a damaged file must never surface as a bare traceback
         raise ParseError(f"cannot read this file ({type(exc).__name__}: {exc})", file=name) from exc
+
+
+def _check_messages(chat: ParsedChat, longest: int) -> None:
+    """Refuse ``chat`` if one of its messages is longer than ``longest`` characters."""
+    texts = [m.text for m in chat.messages]
+    if texts and max(map(len, texts)) > longest:
+        m = max(chat.messages, key=lambda m: len(m.text))
+        raise refuse("a message", len(m.text), "max_message_chars", longest, file=chat.source,
+                     line=m.line)  # fmt: skip

@@ -22,7 +22,7 @@ from typing import IO, Any
 
 from commsgov.ingest._time import from_epoch, localise
 from commsgov.ingest.errors import ParseError
-from commsgov.ingest.model import ParsedAttachment, ParsedChat, ParsedMessage
+from commsgov.ingest.model import ParsedAttachment, ParsedChat, ParsedMessage, make_storable
 
 FORMAT_MD = "signal"
 FORMAT_JSON = "signal-json"
@@ -151,6 +151,7 @@ def parse_md(stream: IO[bytes], *, tz: dt.tzinfo, name: str = "<input>") -> Pars
     flush()
     if current is None:
         raise SignalError("no signal-export message header found", file=name, line=1)
+    make_storable(messages)
     return ParsedChat(format=FORMAT_MD, source=name, messages=messages, title=chat)
 
 
@@ -223,4 +224,5 @@ def parse_json(stream: IO[bytes], *, tz: dt.tzinfo, name: str = "<input>") -> Pa
             ) from None
     if not messages:
         raise SignalError("no messages", file=name, line=1)
+    make_storable(messages)
     return ParsedChat(format=FORMAT_JSON, source=name, messages=messages, title=chat)

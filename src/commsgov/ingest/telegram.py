@@ -20,11 +20,18 @@ from typing import IO, Any
 
 from commsgov.ingest._time import from_epoch, localise
 from commsgov.ingest.errors import ParseError
-from commsgov.ingest.model import ParsedAttachment, ParsedChat, ParsedMessage
+from commsgov.ingest.model import (
+    ParsedAttachment,
+    ParsedChat,
+    ParsedMessage,
+    make_storable,
+    storable,
+)
 
 FORMAT = "telegram"
 _NOT_INCLUDED = "(File not included."  # how Telegram marks media left out of the export
 _MEDIA_FIELDS = ("photo", "file", "thumbnail")
+_CALLS = ("phone_call", "group_call")
 _KEPT = (
     "media_type",
     "poll",
@@ -63,19 +70,41 @@ def text_of(value: object) -> str:
     raise TypeError("text is neither a string nor a list")
 
 
+#: how far ``date_unixtime`` may be from the written ``date`` (the exporting computer's zone
+#: is unknown, so up to a day apart is a zone, not a contradiction)
+_AGREE = 86400
+
+
 def _when(
     raw: dict[str, Any], tz: dt.tzinfo, previous: dt.datetime | None
 ) -> tuple[dt.datetime, str | None]:
+    """The message's time and a flag: the instant ``date_unixtime`` gives, unless it
+    contradicts the written ``date`` by more than a day (anonymised exports carry 0): then
+    the written date, flagged ``time-mismatch``."""
     unix = raw.get("date_unixtime")
-    if unix is not None:
-        return from_epoch(int(unix), tz), None
     date = raw.get("date")
-    if not isinstance(date, str):
+    written: tuple[dt.datetime, str | None] | None = None
+    if isinstance(date, str):
+        naive = dt.datetime.fromisoformat(date)
+        # written with its offset: kept as written
+        written = (naive, None) if naive.tzinfo is not None else localise(naive, tz, after=previous)
+    if unix is not None:
+        instant = from_epoch(int(unix), tz)
+        if written is None or abs((instant - written[0]).total_seconds()) <= _AGREE:
+            return instant, None
+        return written[0], "time-mismatch"
+    if written is None:
         raise ValueError("a message has no date")
-    naive = dt.datetime.fromisoformat(date)
-    if naive.tzinfo is not None:
-        return naive, None  # written with its offset: kept as written
-    return localise(naive, tz, after=previous)
+    return written
+
+
+def _call(raw: dict[str, Any]) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    """A ``phone_call`` (or ``group_call``) service message: its text, flags and details."""
+    reason = raw.get("discard_reason")
+    flags: tuple[str, ...] = ("call", "missed") if reason in ("missed", "busy") else ("call",)
+    extra: dict[str, Any] = {k: raw[k] for k in ("duration_seconds", "discard_reason") if k in raw}
+    text = _service_text({k: v for k, v in raw.items() if k != "actor"})
+    return text, flags, extra
 
 
 def _service_text(raw: dict[str, Any]) -> str:
@@ -136,6 +165,15 @@ def _messages(
         extra: dict[str, Any] = {}
         if "id" in raw:
             extra["id"] = raw["id"]
+        if raw.get("type") == "service" and raw.get("action") in _CALLS and raw.get("actor"):
+            # a call is its caller's, with its duration (not an event without a sender)
+            text, call_flags, details = _call(raw)
+            out.append(
+                ParsedMessage(at=at, sender=str(raw["actor"]), text=text,
+                              flags=(*flags, *call_flags), line=number, chat=chat_name,
+                              extra=extra | details)
+            )  # fmt: skip
+            continue
         if raw.get("type") == "service":
             out.append(
                 ParsedMessage(at=at, sender=None, text=_service_text(raw), kind="system",
@@ -195,8 +233,9 @@ def parse(stream: IO[bytes], *, tz: dt.tzinfo, name: str = "<input>") -> ParsedC
     try:
         if "messages" in data:
             title = data.get("name")
-            title = str(title) if title is not None else None
+            title = storable(str(title)) if title is not None else None
             messages = _messages(data, tz, chat_name=None, start=1)
+            make_storable(messages)
             return ParsedChat(format=FORMAT, source=name, messages=messages, title=title)
         chats: list[Any] = []
         for key in ("chats", "left_chats"):
@@ -214,4 +253,5 @@ def parse(stream: IO[bytes], *, tz: dt.tzinfo, name: str = "<input>") -> ParsedC
             messages.extend(_messages(chat, tz, chat_name=label, start=len(messages) + 1))
     except (TypeError, ValueError, KeyError, OverflowError, OSError) as exc:
         raise TelegramError(f"unexpected content: {exc}", file=name) from None
+    make_storable(messages)
     return ParsedChat(format=FORMAT, source=name, messages=messages, title="Telegram account")

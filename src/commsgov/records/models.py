@@ -21,10 +21,9 @@ from commsgov.records.timestamps import local_text, utc_text, zone_name
 
 Device = Literal["corporate", "personal"]
 SourceKind = Literal["typed", "file"]
+#: the kinds of message a conversation holds: sent by someone, or a system event (join,
+#: leave...); the parsers emit exactly these (``commsgov.ingest.MESSAGE_KINDS``, and a test)
 MessageKind = Literal["message", "system"]
-
-#: the kinds of message a conversation holds: sent by someone, or a system event (join, leave...)
-MESSAGE_KINDS = frozenset({"message", "system"})
 #: the sender a message identity uses for a system event without one (stable across versions)
 SYSTEM_SENDER = "(system)"
 

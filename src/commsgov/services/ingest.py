@@ -33,6 +33,7 @@ from typing import IO, TYPE_CHECKING, Any
 from commsgov.ingest import ParsedAttachment, ParsedChat, ParsedMessage, parse
 from commsgov.ingest._time import zone
 from commsgov.ingest.errors import ParseError
+from commsgov.ingest.limits import Limits, refuse
 from commsgov.ingest.model import DateOrder
 from commsgov.records.models import SYSTEM_SENDER as _SYSTEM_SENDER
 from commsgov.records.models import (
@@ -45,7 +46,7 @@ from commsgov.records.models import (
 
 if TYPE_CHECKING:
     from commsgov.policy.engine import CompiledPack
-    from commsgov.services.records import Store
+    from commsgov.services.records import ConversationResult, Store
     from commsgov.store.blobs import StoredBlob
 
 __all__ = [
@@ -116,6 +117,19 @@ class _CountingReader:
         return True
 
 
+def limits_from_settings() -> Limits:
+    """The ingest limits the settings give (``COMMSGOV_INGEST_MAX_...``)."""
+    from commsgov.config import get_settings
+
+    settings = get_settings()
+    return Limits(
+        max_member_bytes=settings.ingest_max_member_bytes,
+        max_expansion_ratio=settings.ingest_max_expansion_ratio,
+        max_message_chars=settings.ingest_max_message_chars,
+        max_import_bytes=settings.ingest_max_import_bytes,
+    )
+
+
 def read_export(
     path: Path,
     *,
@@ -124,9 +138,12 @@ def read_export(
     format: str | None = None,
     load_media: bool = True,
     on_read: Callable[[int], None] | None = None,
+    limits: Limits | None = None,
 ) -> ParsedChat:
-    """Parse the export at ``path``; raises :class:`ParseError` naming the file and line."""
+    """Parse the export at ``path``; raises :class:`ParseError` naming the file and line
+    (a :class:`~commsgov.ingest.LimitError` for one over ``limits``, by default the settings')."""
     path = Path(path)
+    limits = limits or limits_from_settings()
     zone_info = zone(tz) if isinstance(tz, str) else tz
     try:
         handle = path.open("rb")
@@ -141,6 +158,7 @@ def read_export(
             format=format,
             date_order=date_order,
             load_media=load_media,
+            limits=limits,
         )
 
 
@@ -203,9 +221,11 @@ _Media = dict[int, tuple[AttachmentRef | None, ...]]
 def _store_zip_media(store: Store, path: Path, chat: ParsedChat) -> _Media:
     """Store the zip members the messages refer to, one at a time through a temporary file
     (a zip of videos never sits in memory); attach them by name."""
+    import lzma
     import shutil
     import tempfile
     import zipfile
+    import zlib
 
     wanted = {a.name for m in chat.messages for a in m.attachments}
     media: dict[str, AttachmentRef] = {}
@@ -224,7 +244,10 @@ def _store_zip_media(store: Store, path: Path, chat: ParsedChat) -> _Media:
                     tmp.flush()
                     blob = store.blobs.put_file(Path(tmp.name))
                 media[name] = _attachment(name, None, blob)
-    except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, EOFError) as exc:
+    except (
+        zipfile.BadZipFile, OSError, RuntimeError, ValueError, EOFError, lzma.LZMAError,
+        zlib.error,
+    ) as exc:  # fmt: skip
         raise ParseError(f"cannot read media from the zip ({exc})", file=str(path)) from None
     return {
         m.line: tuple(media.get(a.name) for a in m.attachments)
@@ -275,11 +298,31 @@ def _export_file(root: Path, relative: str) -> Path | None:
     return found
 
 
-def _store_export_files(store: Store, path: Path, chat: ParsedChat) -> _Media:
+def _store_export_files(store: Store, path: Path, chat: ParsedChat, limits: Limits) -> _Media:
     """Store the files a Telegram export names that are in its folder, each streamed from disk
-    once; a file that is missing or outside the folder stays a name only."""
+    once; a file that is missing or outside the folder stays a name only. A file over the
+    limit per member, or all of them with the export over the total, refuses the import
+    before anything is stored."""
     root = path.absolute().parent.resolve()
-    stored: dict[Path, AttachmentRef | None] = {}
+    sizes: dict[Path, int] = {}
+    for a in (a for m in chat.messages for a in m.attachments if a.path is not None):
+        found = _export_file(root, a.path or "")
+        if found is None or found in sizes:
+            continue
+        try:
+            sizes[found] = found.stat().st_size
+        except OSError:
+            continue  # (unreadable: kept as a name below)
+        if sizes[found] > limits.max_member_bytes:
+            raise refuse(f"the file {a.path!r}", sizes[found], "max_member_bytes",
+                         limits.max_member_bytes, file=str(path))  # fmt: skip
+    total = path.stat().st_size + sum(sizes.values())
+    if total > limits.max_import_bytes:
+        raise refuse("the export with the files it names", total, "max_import_bytes",
+                     limits.max_import_bytes, file=str(path))  # fmt: skip
+    # each file is stored once, however many messages name it; each message keeps the name
+    # and type it gives (two messages may name one file differently)
+    stored: dict[Path, StoredBlob | None] = {}
     media: _Media = {}
     for m in chat.messages:
         refs: list[AttachmentRef | None] = []
@@ -290,13 +333,11 @@ def _store_export_files(store: Store, path: Path, chat: ParsedChat) -> _Media:
                 continue
             if found not in stored:
                 try:
-                    blob = store.blobs.put_file(found)
+                    stored[found] = store.blobs.put_file(found)
                 except OSError:  # unreadable: kept as a name, like a missing file
                     stored[found] = None
-                    refs.append(None)
-                    continue
-                stored[found] = _attachment(_name(a), a.media_type, blob)
-            refs.append(stored[found])
+            blob = stored[found]
+            refs.append(None if blob is None else _attachment(_name(a), a.media_type, blob))
         if any(refs):
             media[m.line] = tuple(refs)
     return media
@@ -379,8 +420,15 @@ def ingest_file(
     from commsgov.services import records as svc
 
     path = Path(path)
+    limits = limits_from_settings()
     chat = read_export(
-        path, tz=tz, date_order=date_order, format=format, on_read=on_read, load_media=False
+        path,
+        tz=tz,
+        date_order=date_order,
+        format=format,
+        on_read=on_read,
+        load_media=False,
+        limits=limits,
     )  # nothing is written unless this succeeds
     if outage is not None and not any(o.get("uid") == outage for o in svc.list_outages(store)):
         raise NotFoundError(f"no outage {outage!r}")
@@ -406,40 +454,48 @@ def ingest_file(
     elif chat.format == "sms" and any(m.attachments for m in chat.messages):
         media = _store_sms_media(store, path, chat)
     elif chat.format == "telegram":
-        media = _store_export_files(store, path, chat)
+        media = _store_export_files(store, path, chat, limits)
 
     groups: dict[str | None, list[ParsedMessage]] = defaultdict(list)
     for m in chat.messages:
         groups[m.chat].append(m)
     result = IngestResult(file=str(path), format=chat.format, sha256=original.sha256,
                           count=len(chat.messages))  # fmt: skip
-    for chat_name, messages in groups.items():
-        key = conversation or conversation_key(chat, messages, method=method)
-        title = chat_name or chat.title
-        senders = sorted({m.sender for m in messages if m.sender is not None})
-        record = RecordDraft(
-            method=method,
-            occurred_at=messages[0].at,
-            device=device,  # type: ignore[arg-type]
-            participants=tuple(Participant(name=s) for s in senders),
-            subject=title,
-            summary=f"{len(messages)} messages imported from {path.name} ({chat.format} export)",
-            scenario=scenario,
-            conversation_key=key,
-            source=Source(
-                kind="file",
-                file_name=path.name,
-                file_sha256=original.sha256,
-                format=chat.format,
-            ),
-        )
-        stored = svc.store_conversation(
-            store,
-            record=record,
-            messages=_drafts(messages, media, on_message),
-            actor=captured_by,
-            pack=pack,
-        )
+    done: list[tuple[str, int, ConversationResult]] = []
+    # one export, one unit of work: every conversation of the file (a whole Telegram account
+    # holds many) is written in one transaction, so a failure stores none of them
+    with store.write() as conn:
+        for chat_name, messages in groups.items():
+            key = conversation or conversation_key(chat, messages, method=method)
+            title = chat_name or chat.title
+            senders = sorted({m.sender for m in messages if m.sender is not None})
+            record = RecordDraft(
+                method=method,
+                occurred_at=messages[0].at,
+                device=device,  # type: ignore[arg-type]
+                participants=tuple(Participant(name=s) for s in senders),
+                subject=title,
+                summary=f"{len(messages)} messages imported from {path.name} "
+                f"({chat.format} export)",
+                scenario=scenario,
+                conversation_key=key,
+                source=Source(
+                    kind="file",
+                    file_name=path.name,
+                    file_sha256=original.sha256,
+                    format=chat.format,
+                ),
+            )
+            stored = svc.store_conversation(
+                store,
+                record=record,
+                messages=_drafts(messages, media, on_message),
+                actor=captured_by,
+                pack=pack,
+                conn=conn,
+            )
+            done.append((key, len(messages), stored))
+    for key, count, stored in done:  # (read once the transaction has committed)
         result.new_messages += stored.new_messages
         result.already_held += stored.already_held
         held = svc.get_record(store, stored.record_uid, message_limit=0)
@@ -449,7 +505,7 @@ def ingest_file(
                 "outage": held.get("outage_uid"),
                 "conversation_key": key,
                 "created": stored.created,
-                "count": len(messages),
+                "count": count,
                 "new": stored.new_messages,
                 "already_held": stored.already_held,
             }

@@ -47,6 +47,7 @@ import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -533,8 +534,11 @@ def store_conversation(
     pack: CompiledPack | None = None,
     batch_size: int = 10_000,
     now: dt.datetime | None = None,
+    conn: Connection | None = None,
 ) -> ConversationResult:
-    """Store a conversation and its messages in one transaction (see the module docstring)."""
+    """Store a conversation and its messages in one transaction (see the module docstring);
+    with ``conn``, in the caller's write transaction (one export of several chats is one unit
+    of work)."""
     now = _now(now)
     actor = _actor(actor)
     if not record.conversation_key:
@@ -551,7 +555,7 @@ def store_conversation(
                 format=resolved.source.format,
             ),
         )
-    with store.write() as conn:
+    with nullcontext(conn) if conn is not None else store.write() as conn:
         repo.lock_ledger(conn)
         found = repo.find_conversation(
             conn, method=resolved.method, key=resolved.conversation_key or ""
