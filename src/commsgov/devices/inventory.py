@@ -40,12 +40,12 @@ Ownership = Literal["corporate", "personal"]
 #: the fields a generic CSV maps to its columns (``--columns field=Header,...``)
 CSV_FIELDS = ("device", "device-name", "user", "platform", "ownership", "app-id", "app-name")
 
-#: bytes read at a time (a block ends at a line break)
-_BLOCK = 1 << 17
+#: bytes read at a time, then the rest of the line
+_BLOCK = 1 << 16
 #: the fast path splits at most this many bytes at once (a whole block, not copied); after a
 #: line it could not take it starts again from the minimum, so that a file of odd lines costs
 #: little more than csv
-_WINDOW_MAX = 1 << 17
+_WINDOW_MAX = 1 << 16
 _WINDOW_MIN = 1 << 12
 #: rows per batch of rows read one by one
 _BATCH = 1024
@@ -319,13 +319,13 @@ class _Lines:
         return not self._parts
 
     def _read(self) -> None:
-        block = self._raw.read(_BLOCK)
-        data = self._pending + block
-        if block:
-            cut = data.rfind(b"\n") + 1
-            data, self._pending = data[:cut], data[cut:]
-        else:
-            self._eof, self._pending = True, b""
+        data = self._raw.read(_BLOCK)
+        if self._pending:
+            data, self._pending = self._pending + data, b""
+        if data and not data.endswith(b"\n"):
+            data += self._raw.readline()  # the rest of the line: one copy, not a cut and a join
+        if not data:
+            self._eof = True
         if not data.isascii():
             try:
                 data.decode("utf-8")
@@ -354,10 +354,11 @@ class _Lines:
         return self._parts.pop()
 
     def chunk(self, size: int) -> bytes:
-        """Whole lines from the position: about ``size`` bytes, and at least one line."""
+        """Whole lines from the position: about ``size`` bytes, and at least one line (the
+        rest of the block from a block's size on: a block ends with the rest of a line)."""
         buf, pos = self.buf, self.pos
         end = pos + size
-        if end >= len(buf):
+        if end >= len(buf) or size >= _BLOCK:
             return buf[pos:]
         end = buf.rfind(b"\n", pos, end) + 1 or buf.find(b"\n", end) + 1 or len(buf)
         return buf[pos:end]
@@ -622,7 +623,7 @@ class _Table:
                 return 0, 0, {}
             chunk = chunk[: _line_end(chunk, rows)]
         flat = chunk.replace(eol, b",").split(b",")
-        if len(chunk) > csv.field_size_limit() and max(map(len, flat)) > csv.field_size_limit():
+        if _long_line(chunk) and max(map(len, flat)) > csv.field_size_limit():
             return 0, 0, {}  # csv refuses a field that long: let it name the line
         w, end = self.width, rows * self.width
         return rows, len(chunk), {c: flat[c:end:w] for c in self.needed}
@@ -646,8 +647,7 @@ class _Table:
         # and no line break or NUL inside a field: csv would read a field across lines
         if head.translate(None, _NOT_BREAK) != eol * rows:
             return 0, 0, {}
-        limit = csv.field_size_limit()
-        if size > limit and max(map(len, pieces[1 : per * rows : 2])) > limit:
+        if _long_line(head) and max(map(len, pieces[1 : per * rows : 2])) > csv.field_size_limit():
             return 0, 0, {}
         stop = per * rows
         return rows, size, {c: pieces[1 + 2 * c : stop : per] for c in self.needed}
@@ -665,6 +665,17 @@ class _Table:
             if wrong:
                 rows = min(map(column.index, wrong))
         return rows
+
+
+def _long_line(chunk: bytes) -> bool:
+    """Whether a line of ``chunk`` may be longer than csv's field size limit (only then can a
+    field be): a line that long spans a whole window of half the limit without a line break.
+
+    >>> _long_line(b"a,b\\n" * 100_000), _long_line(b"a" * 300_000 + b"\\n")
+    (False, True)
+    """
+    half = max(csv.field_size_limit() // 2, 1)
+    return any(chunk.find(b"\n", start, start + half) < 0 for start in range(0, len(chunk), half))
 
 
 def _agreeing(shape: bytes, unit: bytes, rows: int) -> int:
@@ -690,8 +701,7 @@ def _line_end(chunk: bytes, lines: int) -> int:
 
 def _csv_batches(lines: _Lines, reader: _reader, table: _Table) -> Iterator[Batch]:
     rows: list[InventoryRow] = []
-    top = max(_WINDOW_MIN, min(_WINDOW_MAX, csv.field_size_limit()))
-    window = top
+    window = top = _WINDOW_MAX
     try:
         while lines.more():
             if table.fast and lines.whole:

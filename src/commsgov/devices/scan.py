@@ -9,9 +9,8 @@ distinct apps costs a few thousand matches.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import compress
 from typing import Any, Literal
 
 from .catalogue import Catalogue, Match, Rule
@@ -201,9 +200,10 @@ class Scanner:
         #: the last block read (of the inventory being added) and the devices first seen there
         self._recent: tuple[RowBlock, set[bytes]] | None = None
         self._memo: dict[tuple[tuple[str, ...], str], Match | None] = {}
-        #: identifier and name cells seen in blocks, and those that are a banned app's
-        self._seen: tuple[set[bytes], set[bytes]] = (set(), set())
-        self._banned: tuple[set[bytes], set[bytes]] = (set(), set())
+        #: the app cells of rows read in blocks (identifiers and name, as bytes), and those of a
+        #: banned app
+        self._seen: set[Any] = set()
+        self._banned: set[Any] = set()
         self._files: list[FileSummary] = []
         self._fleet: list[FleetResult] = []
 
@@ -331,32 +331,39 @@ class Scanner:
         return state
 
     def _hits(self, block: RowBlock) -> list[int]:
-        """The rows of a block that show a banned app, by identifier or by name: each distinct
-        cell is matched once, and the rows holding a banned one are found in C."""
-        found: set[int] = set()
-        columns = [(c, 0) for c in block.ids]
-        if block.names is not None:
-            columns.append((block.names, 1))
-        for column, kind in columns:
-            seen, banned = self._seen[kind], self._banned[kind]
-            cells = set(column)
-            if not seen.issuperset(cells):
-                new = cells.difference(seen)
-                if len(seen) + len(new) > _MEMO:
-                    seen.clear()
-                    banned.clear()
-                    new = cells
-                match = self.catalogue.match
-                for cell in new:
-                    text = cell.decode("utf-8")
-                    ids, name = ((text,), "") if kind == 0 else ((), text)
-                    if cell and match(identifiers=ids, name=name) is not None:
-                        banned.add(cell)
-                seen.update(new)
-            bad = cells.intersection(banned)
-            if bad:
-                found.update(compress(range(block.count), map(bad.__contains__, column)))
-        return sorted(found)
+        """The rows of a block that show a banned app: each distinct combination of a row's
+        identifier and name cells is matched once (as the careful path would match it), and
+        the rows holding a banned one are found by C scans of a column."""
+        columns = [*block.ids, *([block.names] if block.names is not None else [])]
+        if not columns:
+            return []
+        # one set insert and one lookup per row, whatever the number of app columns
+        keys: list[Any] = columns[0] if len(columns) == 1 else list(zip(*columns, strict=True))
+        cells = set(keys)
+        seen, banned = self._seen, self._banned
+        if not seen.issuperset(cells):
+            new = cells.difference(seen)
+            if len(seen) + len(new) > _MEMO:
+                seen.clear()  # unique keys on every row must not grow it without bound
+                banned.clear()
+                new = cells
+            ids = len(block.ids)
+            for key in new:
+                parts = [key] if len(columns) == 1 else list(key)
+                texts = [cell.decode("utf-8") for cell in parts]
+                found = self.catalogue.match(
+                    identifiers=tuple(v for v in texts[:ids] if v),
+                    name=texts[ids] if block.names is not None else "",
+                )
+                if found is not None:
+                    banned.add(key)
+            seen.update(new)
+        rows: set[int] = set()
+        for key in cells.intersection(banned):
+            # scan the first column for its cell, and check the others where it is found
+            first = key if len(columns) == 1 else key[0]
+            rows.update(at for at in _positions(columns[0], first) if keys[at] == key)
+        return sorted(rows)
 
     def _where(self, raw: bytes) -> int:
         """The inventory whose plain set holds a device (``-1``: none)."""
@@ -472,6 +479,21 @@ class Scanner:
             rule=self.catalogue.rule,
             cannot_prove=tuple(notes),
         )
+
+
+def _positions(column: list[bytes], cell: bytes) -> Iterator[int]:
+    """Where ``cell`` is in ``column``: a banned cell is rare, and list.index compares in C.
+
+    >>> list(_positions([b"a", b"b", b"a"], b"a"))
+    [0, 2]
+    """
+    at = -1
+    try:
+        while True:
+            at = column.index(cell, at + 1)
+            yield at
+    except ValueError:
+        return
 
 
 def _found(match: Match, file: str, row: InventoryRow) -> AppFound:
