@@ -267,9 +267,7 @@ class Scanner:
                         continue  # still nothing to report
                     state = self._unplain(row.device_id.encode(), where)
                 else:
-                    state = devices[row.device_id] = [
-                        row.device_name, row.user, row.platform, "", complete, None, file,
-                    ]  # fmt: skip
+                    state = self._new(row, complete, file)
             if row.ownership and not state[3]:
                 state[3] = row.ownership
             if found is not None:
@@ -325,6 +323,7 @@ class Scanner:
             state[5].setdefault(found.app.id, _found(found, file, row))
 
     def _new(self, row: InventoryRow, complete: bool | None, file: str) -> list[Any]:
+        """A record for a device first seen in ``row`` (its name, user and platform)."""
         state = self._devices[row.device_id] = [
             row.device_name, row.user, row.platform, "", complete, None, file,
         ]  # fmt: skip
@@ -337,9 +336,9 @@ class Scanner:
         columns = [*block.ids, *([block.names] if block.names is not None else [])]
         if not columns:
             return []
-        # one set insert and one lookup per row, whatever the number of app columns
-        keys: list[Any] = columns[0] if len(columns) == 1 else list(zip(*columns, strict=True))
-        cells = set(keys)
+        # one set insert per row, whatever the number of app columns
+        single = len(columns) == 1
+        cells: set[Any] = set(columns[0]) if single else set(zip(*columns, strict=True))
         seen, banned = self._seen, self._banned
         if not seen.issuperset(cells):
             new = cells.difference(seen)
@@ -349,8 +348,7 @@ class Scanner:
                 new = cells
             ids = len(block.ids)
             for key in new:
-                parts = [key] if len(columns) == 1 else list(key)
-                texts = [cell.decode("utf-8") for cell in parts]
+                texts = [cell.decode("utf-8") for cell in ((key,) if single else key)]
                 found = self.catalogue.match(
                     identifiers=tuple(v for v in texts[:ids] if v),
                     name=texts[ids] if block.names is not None else "",
@@ -361,8 +359,12 @@ class Scanner:
         rows: set[int] = set()
         for key in cells.intersection(banned):
             # scan the first column for its cell, and check the others where it is found
-            first = key if len(columns) == 1 else key[0]
-            rows.update(at for at in _positions(columns[0], first) if keys[at] == key)
+            parts = (key,) if single else key
+            rows.update(
+                at
+                for at in _positions(columns[0], parts[0])
+                if all(column[at] == part for column, part in zip(columns, parts, strict=True))
+            )
         return sorted(rows)
 
     def _where(self, raw: bytes) -> int:
