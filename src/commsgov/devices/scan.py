@@ -167,12 +167,12 @@ class Scanner:
 
     ``ownership`` applies to devices whose inventory does not say (``None``: unknown).
 
-    Memory is kept per device, not per row. Where a device with no banned app is compliant (a
-    complete inventory, or an MDM export with ``ownership="corporate"``), such a device is just
-    an id in a set; should a later row give it a banned app or an ownership, its first row
-    (name, user, platform) is taken from the block before, or else looked up by reading its
-    inventory again (so a device whose rows are together is never looked up). An inventory
-    that cannot be read again (no ``reopen``) keeps every device's first row instead.
+    Memory is kept per device, not per row. Where a device with no banned app is compliant (an
+    MDM export scanned with ``ownership="corporate"``), such a device first seen in a block of
+    rows is just an id in a set; should a later row give it a banned app or an ownership, its
+    first row (name, user, platform) is taken from the block before, or else looked up by
+    reading its inventory again (so a device whose rows are together is never looked up). An
+    inventory that cannot be read again (no ``reopen``) keeps every device's first row instead.
 
     >>> import io
     >>> from commsgov.policy.loader import load_pack
