@@ -8,13 +8,15 @@ Public API::
     export_blocklist(format, *, pack=None) -> Blocklist
 
 Every file is streamed (a million-row export is never held in memory); a file that cannot be
-opened or read raises :class:`~commsgov.devices.InventoryError` naming it and the line.
+opened or read raises :class:`~commsgov.devices.InventoryError` naming it and the line. The scan
+may open a file again, to look up the first row of a device it kept no record of.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import IO
 
 from commsgov.devices import (
     Blocklist,
@@ -54,10 +56,17 @@ def scan_files(
     for path in paths:
         try:
             with Path(path).open("rb") as handle:
-                scanner.add(read_inventory(handle, name=str(path), format=format, columns=mapping))
+                inventory = read_inventory(
+                    handle, name=str(path), format=format, columns=mapping, reopen=_opener(path)
+                )
+                scanner.add(inventory)
         except OSError as exc:  # missing, a directory, unreadable, or a read error part way
             raise InventoryError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
     return scanner.result()
+
+
+def _opener(path: str | Path) -> Callable[[], IO[bytes]]:
+    return lambda: Path(path).open("rb")
 
 
 def export_blocklist(format: str, *, pack: str | Path | None = None) -> Blocklist:
