@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -139,17 +138,43 @@ def test_schema_in_docs_is_current() -> None:
     assert json.loads(out) == json.loads(docs.read_text()), "regenerate: commsgov pack schema"
 
 
-def test_cli_answers_quickly_in_a_fresh_process(tmp_path: Path) -> None:
-    # Startup included; the goal is 200 ms (benchmarks/bench_policy.py measures it properly).
+# What keeps `commsgov advise` quick (its startup time is measured in benchmarks/bench_policy.py,
+# not asserted here, where a loaded machine would make a timed test flaky): with the compiled pack
+# cached, answering imports none of the heavy libraries.
+_HEAVY = {
+    "pydantic",
+    "pydantic_settings",
+    "sqlalchemy",
+    "alembic",
+    "yaml",
+    "rich",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "jinja2",
+    "httpx",
+    "rapidfuzz",
+}
+_PROBE = """
+import contextlib, io, json, runpy, sys
+sys.argv = ["commsgov", "advise", "-s", "logistics", "-c", "sms", "--json"]
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    try:
+        runpy.run_module("commsgov", run_name="__main__")
+    except SystemExit:
+        pass
+print(json.dumps({"answer": json.loads(out.getvalue()), "modules": sorted(sys.modules)}))
+"""
+
+
+def test_advise_imports_no_heavy_library_once_the_pack_is_cached(tmp_path: Path) -> None:
     env = {**os.environ, "COMMSGOV_CACHE_DIR": str(tmp_path)}
-    exe = [sys.executable, "-m", "commsgov", "advise", "-s", "logistics", "-c", "sms", "--json"]
-    first = subprocess.run(exe, capture_output=True, text=True, env=env, check=True)
-    assert json.loads(first.stdout)["channel"] == "corporate-phone"
-    best = min(_timed(exe, env) for _ in range(3))
-    assert best < 1.0, f"commsgov advise took {best:.2f}s"
-
-
-def _timed(command: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(command, capture_output=True, env=env, check=True)
-    return time.perf_counter() - start
+    exe = [sys.executable, "-c", _PROBE]
+    subprocess.run(exe, capture_output=True, text=True, env=env, check=True)  # fills the cache
+    second = json.loads(
+        subprocess.run(exe, capture_output=True, text=True, env=env, check=True).stdout
+    )
+    assert second["answer"]["channel"] == "corporate-phone"
+    loaded = {name.split(".")[0] for name in second["modules"]}
+    assert loaded & _HEAVY == set()
