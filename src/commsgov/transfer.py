@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from commsgov.errors import Conflict
+
 __all__ = ["BagResult", "TransferError", "build_bag"]
 
 METADATA_FIELDS = (
@@ -49,7 +51,7 @@ METADATA_FIELDS = (
 )
 
 
-class TransferError(Exception):
+class TransferError(Conflict):
     """A transfer package could not be built or did not validate."""
 
 

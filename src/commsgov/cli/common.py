@@ -1,4 +1,4 @@
-"""Options and helpers shared by every command group."""
+"""Options and helpers shared by every command group, and the one map from errors to exit codes."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
+
+from commsgov.errors import CommsgovError, InvalidInput
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -25,6 +28,26 @@ class DeviceChoice(StrEnum):
 
 #: exit code for invalid input (a field named in the message)
 BAD_INPUT = 2
+#: exit code for every other error commsgov raises (not found, conflict, integrity, ...)
+FAILED = 1
+
+
+def exit_code(error: CommsgovError) -> int:
+    """The exit code of an error, by its category in :mod:`commsgov.errors`."""
+    return BAD_INPUT if isinstance(error, InvalidInput) else FAILED
+
+
+class CommandGroup(TyperGroup):
+    """The root command group: any :class:`~commsgov.errors.CommsgovError` a command lets out
+    becomes ``Error: <message>`` on stderr and its exit code, here and nowhere else."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        """Run the command, mapping commsgov's errors to a message and an exit code."""
+        try:
+            return super().invoke(ctx)
+        except CommsgovError as exc:
+            fail(exc.describe(), code=exit_code(exc))
+
 
 PackOption = Annotated[
     Path | None,
@@ -60,27 +83,12 @@ def fail(message: str, *, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
-def guard(func: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call into the services, turning record errors into messages and exit codes."""
-    from commsgov.records.errors import InvalidFieldError, NotFoundError
-
-    try:
-        return func(*args, **kwargs)
-    except InvalidFieldError as exc:
-        fail(f"{exc.field}: {exc.message}", code=BAD_INPUT)
-    except NotFoundError as exc:
-        fail(str(exc), code=1)
-
-
 def load_compiled_pack(path: Path | None) -> CompiledPack:
-    """Load a pack for a command, exiting 1 with every problem listed when it is invalid."""
+    """Load a pack for a command (an invalid pack is a :class:`~commsgov.policy.errors.PackError`,
+    every problem listed)."""
     from commsgov.policy.engine import compiled_pack
-    from commsgov.policy.errors import PackError
 
-    try:
-        return compiled_pack(path)
-    except PackError as exc:
-        fail(f"invalid policy pack\n{exc}", code=1)
+    return compiled_pack(path)
 
 
 def open_database(database: str | None, *, must_exist: bool = False) -> Store:

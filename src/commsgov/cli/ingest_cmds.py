@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .common import BAD_INPUT, DatabaseOption, DeviceChoice, JsonOption, console, fail, guard
+from .common import DatabaseOption, DeviceChoice, JsonOption, console
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -151,10 +151,7 @@ def ingest(
     from commsgov.ingest._time import zone
 
     settings = get_settings()
-    try:
-        zone_info = zone(tz or settings.timezone)
-    except ParseError as exc:
-        fail(str(exc), code=BAD_INPUT)
+    zone_info = zone(tz or settings.timezone)
     fmt = format.value if format else None
     order: Any = date_order.value if date_order else None
     failed = False
@@ -190,8 +187,7 @@ def ingest(
 
                     if store is None:
                         store = svc.open_store(database)
-                    result = guard(
-                        ingest_file, store, path, tz=zone_info, date_order=order, format=fmt,
+                    result = ingest_file(store, path, tz=zone_info, date_order=order, format=fmt,
                         scenario=scenario, outage=outage,
                         captured_by=captured_by or settings.actor(),
                         device=device.value if device else None,

@@ -92,27 +92,23 @@ def advise(
 ) -> None:
     """Which channel may I use? The verdict, conditions, duties, alternatives and sources."""
     from commsgov.policy.advice import advise as run_advice
-    from commsgov.policy.errors import PolicyError
 
     compiled = load_compiled_pack(pack)
     if scenario is None:
         scenario, channel = _ask(compiled, channel)
-    try:
-        result = run_advice(
-            scenario=scenario,
-            channel=channel,
-            device=device.value,  # type: ignore[arg-type]
-            outage=outage,
-            external=external,
-            federated=federated,
-            abroad=abroad,
-            country_risk=country_risk.value if country_risk else None,  # type: ignore[arg-type]
-            exemption=exemption,
-            role=role,
-            pack=compiled,
-        )
-    except PolicyError as exc:  # an unknown id, or input the engine cannot take
-        fail(str(exc), code=BAD_INPUT)
+    result = run_advice(
+        scenario=scenario,
+        channel=channel,
+        device=device.value,  # type: ignore[arg-type]
+        outage=outage,
+        external=external,
+        federated=federated,
+        abroad=abroad,
+        country_risk=country_risk.value if country_risk else None,  # type: ignore[arg-type]
+        exemption=exemption,
+        role=role,
+        pack=compiled,
+    )
     if json_:
         print_json(result.to_dict())
     else:

@@ -17,7 +17,6 @@ from .common import (
     PackOption,
     console,
     fail,
-    guard,
     load_compiled_pack,
     open_database,
     print_json,
@@ -53,9 +52,7 @@ def _when(text: str | None, *, field: str, zone: str | None) -> dt.datetime | No
     from commsgov.config import get_settings
     from commsgov.records.timestamps import parse_when
 
-    when: dt.datetime = guard(
-        parse_when, text, default_zone=zone or get_settings().timezone, field=field
-    )
+    when: dt.datetime = parse_when(text, default_zone=zone or get_settings().timezone, field=field)
     return when
 
 
@@ -238,7 +235,7 @@ def capture(
     assert when is not None
     if when > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5):
         fail(f"at: {values['at']!r} is in the future", code=BAD_INPUT)
-    participants = tuple(guard(Participant.parse, p) for p in values["with_"])
+    participants = tuple(Participant.parse(p) for p in values["with_"])
     for path in attach or []:
         if not path.is_file():
             fail(f"attach: no such file: {path}", code=BAD_INPUT)
@@ -254,7 +251,7 @@ def capture(
     )
     compiled = load_compiled_pack(pack)
     with closing(open_database(database)) as store:
-        result = guard(svc.capture, store, draft, actor=by, attach=attach or [], pack=compiled)
+        result = svc.capture(store, draft, actor=by, attach=attach or [], pack=compiled)
     if as_json:
         print_json(
             {
@@ -301,8 +298,7 @@ def outage_start(
 
     started = _when(at, field="at", zone=None)
     with closing(open_database(database)) as store:
-        state = guard(
-            svc.start_outage,
+        state = svc.start_outage(
             store,
             reason=reason,
             started_at=started,
@@ -335,7 +331,7 @@ def outage_end(
 
     ended = _when(at, field="at", zone=None)
     with closing(open_database(database)) as store:
-        state = guard(svc.end_outage, store, uid=outage_id, ended_at=ended, actor=by)
+        state = svc.end_outage(store, uid=outage_id, ended_at=ended, actor=by)
     if as_json:
         print_json(state)
     else:
@@ -427,7 +423,7 @@ def receipt(
                 data = json.loads(check.read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
                 fail(f"check: cannot read receipt {check}: {exc}", code=BAD_INPUT)
-            problems = guard(svc.check_receipt, store, data)
+            problems = svc.check_receipt(store, data)
             if problems:
                 for p in problems:
                     sys.stderr.write(f"FAILED: {p}\n")
@@ -437,7 +433,7 @@ def receipt(
                 f"{data['entry_seq']}, head {data['head_seq']}).\n"
             )
             return
-        print_json(guard(svc.receipt, store, record).to_dict())
+        print_json(svc.receipt(store, record).to_dict())
 
 
 # -- records --------------------------------------------------------------------------------
@@ -502,7 +498,7 @@ def records_show(
     from commsgov.services import records as svc
 
     with closing(open_database(database, must_exist=True)) as store:
-        data = guard(svc.get_record, store, record, message_limit=messages or None)
+        data = svc.get_record(store, record, message_limit=messages or None)
     if as_json:
         print_json(data)
         return
@@ -605,12 +601,11 @@ def records_correct(
         except UnknownIdError as exc:
             fail(f"scenario: {exc}", code=BAD_INPUT)
     if with_:
-        changes["participants"] = [guard(Participant.parse, p) for p in with_]
+        changes["participants"] = [Participant.parse(p) for p in with_]
     if not changes:
         fail("give at least one field to correct (--summary, --subject, ...)", code=BAD_INPUT)
     with closing(open_database(database, must_exist=True)) as store:
-        seq = guard(
-            svc.correct_record, store, uid=record, changes=changes, reason=reason, actor=by,
+        seq = svc.correct_record(store, uid=record, changes=changes, reason=reason, actor=by,
             pack=compiled,
         )  # fmt: skip
     console().print(f"Corrected ({', '.join(sorted(changes))}) in ledger entry {seq}.")
@@ -628,15 +623,8 @@ def records_file(
     database: DatabaseOption = None,
 ) -> None:
     """Write out a stored file after checking its bytes against its SHA-256 (exit 1 if altered)."""
-    from commsgov.store.blobs import BlobError
-
-    store = open_database(database, must_exist=True)
-    try:
+    with closing(open_database(database, must_exist=True)) as store:
         data = store.blobs.read(sha256.lower())
-    except BlobError as exc:
-        fail(str(exc), code=1)
-    finally:
-        store.close()
     output.write_bytes(data)
     sys.stderr.write(f"Wrote {len(data)} bytes to {output} (SHA-256 verified).\n")
 

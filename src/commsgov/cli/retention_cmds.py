@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from contextlib import closing
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,7 +15,6 @@ from .common import (
     JsonOption,
     PackOption,
     fail,
-    guard,
     load_compiled_pack,
     open_database,
     print_json,
@@ -95,19 +94,6 @@ def _as_of(text: str | None, zone: str | None = None) -> dt.datetime:
     return _when(text, field="--as-of", zone=zone, end_of_day=True)
 
 
-def _run(call: Any) -> Any:
-    """Run a service call; record, retention and transfer errors become messages and exit codes."""
-    from commsgov.retention import HoldError, RetentionError, ReviewError, UnknownScheduleError
-    from commsgov.transfer import TransferError
-
-    try:
-        return guard(call)
-    except (HoldError, UnknownScheduleError) as exc:
-        fail(str(exc), code=BAD_INPUT)
-    except (ReviewError, TransferError, RetentionError) as exc:
-        fail(str(exc), code=1)
-
-
 # -- retention ---------------------------------------------------------------------------------
 @retention_app.command("when")
 def when(
@@ -153,16 +139,14 @@ def when(
     closed_at = _when(closed, field="--closed", zone=timezone) if closed else None
     event_at = _when(event, field="--event", zone=timezone) if event else None
     today = _as_of(as_of, timezone).astimezone(start.tzinfo).date()
-    result = _run(
-        lambda: svc.when(
-            channel=channel,
-            created=start,
-            modified=changed,
-            closed=closed_at,
-            event=event_at,
-            pack=compiled,
-            today=today,
-        )
+    result = svc.when(
+        channel=channel,
+        created=start,
+        modified=changed,
+        closed=closed_at,
+        event=event_at,
+        pack=compiled,
+        today=today,
     )
 
     if as_json:
@@ -198,7 +182,7 @@ def due(
     compiled = load_compiled_pack(pack)
     when_ = _as_of(as_of)
     with closing(open_database(database)) as store:
-        report = _run(lambda: svc.due(store, as_of=when_, pack=compiled, limit=limit))
+        report = svc.due(store, as_of=when_, pack=compiled, limit=limit)
     if as_json:
         print_json(report)
         return
@@ -253,20 +237,18 @@ def review(
     new_date = _when(until, field="--until", end_of_day=True) if until else None
     when_ = _as_of(as_of)
     with closing(open_database(database)) as store:
-        results = _run(
-            lambda: svc.review(
-                store,
-                uids=records or [],
-                all_due=all_due,
-                as_of=when_,
-                decision=decision,
-                reason=reason,
-                until=new_date,
-                stage=stage,
-                stages_required=2 if two_stage else 1,
-                reviewer=by,
-                pack=compiled,
-            )
+        results = svc.review(
+            store,
+            uids=records or [],
+            all_due=all_due,
+            as_of=when_,
+            decision=decision,
+            reason=reason,
+            until=new_date,
+            stage=stage,
+            stages_required=2 if two_stage else 1,
+            reviewer=by,
+            pack=compiled,
         )
     if as_json:
         print_json(results)
@@ -295,9 +277,7 @@ def dispose(
     compiled = load_compiled_pack(pack)
     when_ = _as_of(as_of)
     with closing(open_database(database)) as store:
-        result = _run(
-            lambda: svc.dispose(store, as_of=when_, pack=compiled, actor=by, dry_run=dry_run)
-        )
+        result = svc.dispose(store, as_of=when_, pack=compiled, actor=by, dry_run=dry_run)
     if as_json:
         print_json(result)
         return
@@ -323,7 +303,7 @@ def explain(
     compiled = load_compiled_pack(pack)
     when_ = _as_of(as_of)
     with closing(open_database(database)) as store:
-        info = _run(lambda: svc.explain(store, record, pack=compiled, as_of=when_))
+        info = svc.explain(store, record, pack=compiled, as_of=when_)
     if as_json:
         print_json(info)
         return
@@ -386,15 +366,13 @@ def classify(
 
     compiled = load_compiled_pack(pack)
     with closing(open_database(database)) as store:
-        results = _run(
-            lambda: svc.classify(
-                store,
-                uids=records,
-                record_class=record_class,
-                reason=reason,
-                actor=by,
-                pack=compiled,
-            )
+        results = svc.classify(
+            store,
+            uids=records,
+            record_class=record_class,
+            reason=reason,
+            actor=by,
+            pack=compiled,
         )
     if as_json:
         print_json(results)
@@ -461,9 +439,7 @@ def hold_place(
         record_classes=frozenset(record_class or ()),
     )
     with closing(open_database(database)) as store:
-        result = _run(
-            lambda: svc.place_hold(store, name=name, mandate=mandate, scope=scope, actor=by)
-        )
+        result = svc.place_hold(store, name=name, mandate=mandate, scope=scope, actor=by)
     if as_json:
         print_json(result)
         return
@@ -487,9 +463,7 @@ def hold_lift(
 
     compiled = load_compiled_pack(pack)
     with closing(open_database(database)) as store:
-        result = _run(
-            lambda: svc.lift_hold(store, ref=hold, reason=reason, actor=by, pack=compiled)
-        )
+        result = svc.lift_hold(store, ref=hold, reason=reason, actor=by, pack=compiled)
     if as_json:
         print_json(result)
         return
@@ -554,16 +528,14 @@ def transfer_build(
 
     compiled = load_compiled_pack(pack)
     with closing(open_database(database)) as store:
-        result = _run(
-            lambda: svc.build_transfer(
-                store,
-                out_dir=out,
-                consignment=consignment,
-                organisation=organisation,
-                uids=record or [],
-                actor=by,
-                pack=compiled,
-            )
+        result = svc.build_transfer(
+            store,
+            out_dir=out,
+            consignment=consignment,
+            organisation=organisation,
+            uids=record or [],
+            actor=by,
+            pack=compiled,
         )
     if as_json:
         print_json(result)
@@ -595,10 +567,8 @@ def transfer_confirm(
 
     compiled = load_compiled_pack(pack)
     with closing(open_database(database)) as store:
-        result = _run(
-            lambda: svc.confirm_transfer(
-                store, consignment=consignment, accession=accession, actor=by, pack=compiled
-            )
+        result = svc.confirm_transfer(
+            store, consignment=consignment, accession=accession, actor=by, pack=compiled
         )
     if as_json:
         print_json(result)
