@@ -41,8 +41,8 @@ from __future__ import annotations
 
 __all__ = [
     "CommsgovError",
-    "Conflict",
     "ConfigurationError",
+    "Conflict",
     "IntegrityError",
     "InvalidInput",
     "NotFound",

@@ -362,3 +362,16 @@ def test_a_source_file_must_be_stored_first(store: Any) -> None:
         svc.store_conversation(store, record=draft, messages=conversation(2))
     assert info.value.field == "source.file_sha256"
     assert _counts(store) == (0, 0, 0)
+
+
+def test_a_policy_exception_cites_the_pack_in_force(store: Any) -> None:
+    from commsgov.policy.cache import compiled_pack
+
+    example = compiled_pack(Path(__file__).resolve().parents[2] / "docs/example-pack/pack.yaml")
+    draft = RecordDraft(method="threema", occurred_at=T0, summary="x")
+    found = svc.capture(store, draft, actor="ann", pack=example).policy_exception
+    assert found is not None and found["rule"] == "mma-ban"
+    assert found["document"] == "handbook.txt"
+    assert found["quote"] == (
+        "Messaging apps such as WhatsApp and Threema must not be used for council business."
+    )

@@ -15,7 +15,7 @@ from commsgov.errors import CommsgovError, InvalidInput
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from commsgov.policy.engine import CompiledPack
+    from commsgov.policy.compiled import CompiledPack
     from commsgov.services.records import Store
 
 
@@ -86,7 +86,7 @@ def fail(message: str, *, code: int = 1) -> NoReturn:
 def load_compiled_pack(path: Path | None) -> CompiledPack:
     """Load a pack for a command (an invalid pack is a :class:`~commsgov.policy.errors.PackError`,
     every problem listed)."""
-    from commsgov.policy.engine import compiled_pack
+    from commsgov.policy.cache import compiled_pack
 
     return compiled_pack(path)
 

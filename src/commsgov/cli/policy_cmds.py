@@ -22,7 +22,7 @@ from .common import (
 
 if TYPE_CHECKING:
     from commsgov.policy.advice import Advice, AdviceSet
-    from commsgov.policy.engine import CompiledPack
+    from commsgov.policy.compiled import CompiledPack
 
 _VERDICT_STYLE = {"allowed": "bold green", "conditional": "bold yellow", "not-allowed": "bold red"}
 _VERDICT_WORD = {"allowed": "Allowed", "conditional": "Conditional", "not-allowed": "Not allowed"}

@@ -44,7 +44,7 @@ from commsgov.records.models import (
 )
 
 if TYPE_CHECKING:
-    from commsgov.policy.engine import CompiledPack
+    from commsgov.policy.compiled import CompiledPack
     from commsgov.services.records import Store
     from commsgov.store.blobs import StoredBlob
 
@@ -385,7 +385,7 @@ def ingest_file(
     if outage is not None and not any(o.get("uid") == outage for o in svc.list_outages(store)):
         raise NotFoundError(f"no outage {outage!r}")
     if pack is None:
-        from commsgov.policy.engine import compiled_pack
+        from commsgov.policy.cache import compiled_pack
 
         pack = compiled_pack()
     from commsgov.policy.errors import UnknownIdError

@@ -94,7 +94,7 @@ from commsgov.store.blobs import BlobStore
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
-    from commsgov.policy.engine import CompiledPack
+    from commsgov.policy.compiled import CompiledPack
 
 __all__ = [
     "CaptureResult",
@@ -237,13 +237,18 @@ class CaptureResult:
 def _pack(pack: CompiledPack | None) -> CompiledPack:
     if pack is not None:
         return pack
-    from commsgov.policy.engine import compiled_pack
+    from commsgov.policy.cache import compiled_pack
 
     return compiled_pack()
 
 
-def _resolve(draft: RecordDraft, pack: CompiledPack) -> tuple[RecordDraft, str]:
-    """The draft with its method and device resolved against the pack, and the channel kind."""
+#: what capture needs to know of a channel: its kind, and the ``(document, quote)`` of the rule
+#: a capture outside an outage breaches (the pack's ban on mobile messaging apps)
+_Policy = tuple[str, tuple[str, str]]
+
+
+def _resolve(draft: RecordDraft, pack: CompiledPack) -> tuple[RecordDraft, _Policy]:
+    """The draft with its method and device resolved against the pack, and the channel's policy."""
     from commsgov.policy.errors import UnknownIdError
 
     draft.validate()
@@ -258,13 +263,16 @@ def _resolve(draft: RecordDraft, pack: CompiledPack) -> tuple[RecordDraft, str]:
             raise InvalidFieldError("scenario", str(exc)) from exc
         draft = dataclasses.replace(draft, scenario=scenario)
     device = draft.device or channel.device
-    return dataclasses.replace(draft, method=channel.id, device=device), channel.kind  # type: ignore[arg-type]
+    ban = pack.rule("mma_ban")
+    cite = ban.cite[0] if ban is not None and ban.cite else None
+    policy = (channel.kind, (cite.document, cite.quote) if cite else ("", ""))
+    return dataclasses.replace(draft, method=channel.id, device=device), policy  # type: ignore[arg-type]
 
 
 def _insert_record(
     conn: Connection,
     draft: RecordDraft,
-    kind: str,
+    policy: _Policy,
     *,
     actor: str,
     now: dt.datetime,
@@ -274,7 +282,8 @@ def _insert_record(
     outage_uid = repo.outage_covering(conn, at_utc=occurred_utc)
     exception = policy_exception_for(
         method=draft.method,
-        channel_kind=kind,
+        channel_kind=policy[0],
+        cite=policy[1],
         device=draft.device or "corporate",
         covered_by=outage_uid,
     )
@@ -304,14 +313,14 @@ def capture(
     """Capture one communication (validated against the pack) with its attached files."""
     now = _now(now)
     actor = _actor(actor)
-    resolved, kind = _resolve(draft, _pack(pack))
+    resolved, policy = _resolve(draft, _pack(pack))
     if resolved.occurred_at > now + dt.timedelta(minutes=5):
         raise InvalidFieldError("at", f"{resolved.occurred_at.isoformat()} is in the future")
     refs = tuple(store_file(store, Path(p), field_name="attach") for p in attach)
     if refs:
         resolved = dataclasses.replace(resolved, attachments=resolved.attachments + refs)
     with store.write() as conn:
-        _id, uid, entry, state = _insert_record(conn, resolved, kind, actor=actor, now=now)
+        _id, uid, entry, state = _insert_record(conn, resolved, policy, actor=actor, now=now)
     return CaptureResult(
         uid, entry.seq, state["device"], state["outage_uid"], state["policy_exception"]
     )
@@ -539,7 +548,7 @@ def store_conversation(
     actor = _actor(actor)
     if not record.conversation_key:
         raise InvalidFieldError("conversation_key", "a conversation needs a key to deduplicate on")
-    resolved, kind = _resolve(record, _pack(pack))
+    resolved, policy = _resolve(record, _pack(pack))
     if original_file is not None:
         ref = store_file(store, Path(original_file), field_name="original_file")
         resolved = dataclasses.replace(
@@ -559,7 +568,7 @@ def store_conversation(
         created = found is None
         if found is None:
             record_id, uid, _entry, _state = _insert_record(
-                conn, resolved, kind, actor=actor, now=now
+                conn, resolved, policy, actor=actor, now=now
             )
         else:
             record_id, uid = found

@@ -69,7 +69,7 @@ from commsgov.store import repo_retention as rr
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-    from commsgov.policy.engine import CompiledPack
+    from commsgov.policy.compiled import CompiledPack
 
 __all__ = [
     "DEFAULT_CLASS",
@@ -98,20 +98,10 @@ AWAITING = (
     "transferred-awaiting-accession",
 )
 
-#: what to call an item of each record class in advice ("This Teams chat is deleted on ...")
-LABELS = {
-    "teams-channel": "Teams channel conversation",
-    "teams-chat": "Teams chat",
-    "teams-meeting-chat": "Teams meeting chat",
-    "teams-chat-document": "document posted in a Teams chat",
-    "email": "email",
-    "captured-record": "captured record",
-}
-
 
 def load_schedules(pack: CompiledPack | None = None) -> dict[str, Schedule]:
-    """The pack's retention schedules by record class id."""
-    return schedules_from_pack(_pack(pack).model.retention)
+    """The pack's retention schedules by record class id (compiled with the pack: no YAML)."""
+    return schedules_from_pack(_pack(pack).retention)
 
 
 def _schedule_for(name: str, schedules: dict[str, Schedule], pack: CompiledPack) -> Schedule:
@@ -208,7 +198,7 @@ def when(
         "advice": staff_advice(
             schedule=schedule,
             outcome=outcome,
-            label=LABELS.get(schedule.id),
+            label=schedule.label,
             today=today,
             due=due,
         ),
