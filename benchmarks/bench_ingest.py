@@ -62,7 +62,7 @@ elif tool == "chat-miner":
 elif tool == "ingest":
     import tempfile
     from pathlib import Path
-    from commsgov.services import records as svc
+    from commsgov import services as svc
     from commsgov.services.ingest import ingest_file
     def run():
         with tempfile.TemporaryDirectory() as tmp:

@@ -1,9 +1,9 @@
 """The corporate record at scale: bulk write, verify and search, each beside a bare baseline.
 
-- Bulk write: ``services.records.store_conversation`` (identity hashing, deduplication, message
+- Bulk write: ``services.store_conversation`` (identity hashing, deduplication, message
   hashes, a ledger entry per 10,000-message batch, full-text index) vs a bare ``sqlite3``
   ``executemany`` of the same rows into a table with the same columns and no index.
-- Verify: ``services.records.verify`` (chain, replay, every message rehashed from its columns)
+- Verify: ``services.verify`` (chain, replay, every message rehashed from its columns)
   vs ``hashlib.sha256`` over the same canonical bytes, already in memory.
 - Search: p50/p95 of ``store.repo.search_messages`` (FTS5; the 50 most recently stored
   matches) vs ``LIKE '%term%'`` with the same order and limit (which lets it stop early too),
@@ -64,8 +64,8 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def run(quick: bool) -> str:
+    from commsgov import services as svc
     from commsgov.records import RecordDraft, Verifier, message_canonical
-    from commsgov.services import records as svc
     from commsgov.store import repo
 
     n = 50_000 if quick else 1_000_000
@@ -267,8 +267,8 @@ def _postgres(drafts: list[object], vocab: list[str], rng: random.Random) -> str
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if not found:
         return "PostgreSQL: not measured (no PostgreSQL binaries on this machine)."
+    from commsgov import services as svc
     from commsgov.records import RecordDraft
-    from commsgov.services import records as svc
     from commsgov.store import repo
 
     bindir = Path(found[-1]).parent

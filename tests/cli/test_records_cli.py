@@ -284,8 +284,8 @@ def test_reading_a_missing_database_is_an_error(tmp_path: Path) -> None:
 def test_show_limits_messages(db: str) -> None:
     import datetime as dt
 
+    from commsgov import services as svc
     from commsgov.records import MessageDraft, RecordDraft
-    from commsgov.services import records as svc
 
     store = svc.open_store(db, migrate=False)
     t0 = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)

@@ -21,7 +21,7 @@ def counts(store: Any) -> tuple[int, ...]:
 
 def destroy(store: Any, uid: str) -> None:
     """Destroy one record through retention: an approved review, then disposal."""
-    from commsgov.services import retention as ret
+    from commsgov import services as ret
 
     now = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
     due = now + dt.timedelta(days=30)

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from commsgov import services as svc
 from commsgov.ingest import ParseError
-from commsgov.services import records as svc
 from commsgov.services.ingest import ingest_file
 
 from .conftest import count

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from commsgov.services import records as svc
+from commsgov import services as svc
 from commsgov.services.ingest import ingest_file
 
 from .conftest import destroy
@@ -178,7 +178,7 @@ def test_destroying_a_record_removes_every_file_it_came_from(store: Any, tmp_pat
 def test_a_chat_with_system_events_can_be_transferred(store: Any, tmp_path: Path) -> None:
     import datetime as dt
 
-    from commsgov.transfer import build_bag
+    from commsgov.adapters.bagit import build_bag
 
     uid = ingest_file(store, GOLDEN, tz=TZ).conversations[0]["record"]
     build_bag(

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
+from commsgov import services as ret
+from commsgov import services as svc
 from commsgov.records import AttachmentRef, InvalidFieldError, RecordDraft
-from commsgov.services import records as svc
-from commsgov.services import retention as ret
 from commsgov.services.ingest import ingest_file
 
 from .conftest import counts, destroy

@@ -19,7 +19,7 @@ from commsgov.retention import (
     paused_holds,
     trigger_time,
 )
-from commsgov.services.retention import load_schedules, when
+from commsgov.services import load_schedules, when
 
 LONDON = ZoneInfo("Europe/London")
 T = dt.datetime(2026, 3, 2, 9, 30, tzinfo=LONDON)

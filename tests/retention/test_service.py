@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from commsgov import services as ret
+from commsgov import services as svc
 from commsgov.records import MessageDraft, Participant, RecordDraft
 from commsgov.retention import HoldScope, ReviewError
-from commsgov.services import records as svc
-from commsgov.services import retention as ret
 
 T0 = dt.datetime(2026, 1, 10, 9, 0, tzinfo=dt.UTC)
 NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
@@ -210,6 +210,8 @@ def test_delete_schedule_without_review_and_holds(store: Any) -> None:
 def test_transfer_build_and_confirm(store: Any, tmp_path: Path) -> None:
     import bagit
 
+    from commsgov.adapters.bagit import file_sha256
+
     file = tmp_path / "note.txt"
     file.write_text("attached note\n")
     uid = _capture(store, summary="decision to transfer", attach=[file])
@@ -234,7 +236,7 @@ def test_transfer_build_and_confirm(store: Any, tmp_path: Path) -> None:
     assert "closure_status" in meta.splitlines()[0] and "Ann Smith" in meta
     assert (Path(built["bag"]) / "data" / "records" / uid / "transcript.html").exists()
     digest = Path(built["checksum_file"]).read_text().split()[0]
-    assert digest == built["package_sha256"] == ret.file_sha256(Path(built["package"]))
+    assert digest == built["package_sha256"] == file_sha256(Path(built["package"]))
     with tarfile.open(built["package"]) as tar:
         assert "SG-2026-001/bag-info.txt" in tar.getnames()
     # awaiting accession: content still here, not due, not destroyable
@@ -274,6 +276,7 @@ def test_hold_placed_after_approval_still_stops_destruction(store: Any) -> None:
 
 def test_sql_scope_agrees_with_pure_scope(store: Any) -> None:
     from commsgov.retention import Item
+    from commsgov.services.dispositions import item_of
     from commsgov.store import repo_retention as rr
 
     uids = [
@@ -295,7 +298,7 @@ def test_sql_scope_agrees_with_pure_scope(store: Any) -> None:
             pure = set()
             for uid in uids:
                 state = svc.get_record(store, uid)
-                item: Item = ret._item_of(state, "captured-record")
+                item: Item = item_of(state, "captured-record")
                 if scope.matches(item):
                     pure.add(uid)
             assert sql_side == pure, scope

@@ -43,7 +43,7 @@ def chat(key: str = "chat-1", method: str = "whatsapp", **kwargs: Any) -> Record
 @pytest.fixture
 def populated(store: Any, tmp_path: Any) -> dict[str, Any]:
     """A store with an outage, three captures (one with a file) and a 30-message conversation."""
-    from commsgov.services import records as svc
+    from commsgov import services as svc
 
     outage = svc.start_outage(
         store, reason="SCOTS down", actor="boss", started_at=T0 - dt.timedelta(hours=1), now=T0

@@ -11,8 +11,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from commsgov import services as svc
 from commsgov.records import MessageDraft, Participant, RecordDraft
-from commsgov.services import records as svc
 
 
 def main() -> None:

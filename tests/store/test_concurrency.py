@@ -6,8 +6,8 @@ import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from commsgov import services as svc
 from commsgov.records import RecordDraft
-from commsgov.services import records as svc
 
 from .conftest import T0, chat, conversation, sql
 

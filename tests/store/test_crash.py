@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from commsgov.services import records as svc
+from commsgov import services as svc
 
 from .conftest import sql
 

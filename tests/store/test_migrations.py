@@ -52,6 +52,7 @@ def test_0003_converts_stored_hex_digests(
 
     from sqlalchemy import text
 
+    from commsgov import services as svc
     from commsgov.records import (
         MessagesAdded,
         RecordCaptured,
@@ -63,7 +64,6 @@ def test_0003_converts_stored_hex_digests(
         record_state,
         sha256_hex,
     )  # fmt: skip
-    from commsgov.services import records as svc
     from commsgov.store import repo
 
     url = _fresh_url(request, backend, tmp_path)
@@ -136,6 +136,7 @@ def test_0006_gives_stored_messages_a_kind_and_no_flags(
 
     from sqlalchemy import inspect, text
 
+    from commsgov import services as svc
     from commsgov.records import (
         MessageDraft,
         MessagesAdded,
@@ -147,7 +148,6 @@ def test_0006_gives_stored_messages_a_kind_and_no_flags(
         record_state,
         sha256_hex,
     )  # fmt: skip
-    from commsgov.services import records as svc
     from commsgov.store import repo
 
     url = _fresh_url(request, backend, tmp_path)
@@ -220,7 +220,7 @@ def test_0007_moves_deduplication_to_the_record_and_back(
     from alembic import command
     from sqlalchemy import inspect, text
 
-    from commsgov.services import records as svc
+    from commsgov import services as svc
     from commsgov.store import repo
     from tests.store.conftest import chat, conversation
 

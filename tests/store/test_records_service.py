@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from commsgov import services as svc
 from commsgov.records import InvalidFieldError, MessageDraft, Participant, RecordDraft
-from commsgov.services import records as svc
 from commsgov.store.repo import RecordFilter
 
 from .conftest import T0, chat, conversation, sql

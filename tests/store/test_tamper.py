@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from commsgov.services import records as svc
+from commsgov import services as svc
 
 from .conftest import sql
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from commsgov.services import records as svc
+from commsgov import services as svc
 from commsgov.store.tables import attachments, blobs, ledger, messages, outages, records
 
 from .conftest import sql

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from commsgov import services as svc
 from commsgov.records import MessageDraft
 from commsgov.records.verify import Verifier
-from commsgov.services import records as svc
 from commsgov.store import repo, repo_verify
 
 from .conftest import T0, chat, sql

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from commsgov import services as svc
 from commsgov.records import MessageDraft, RecordDraft
-from commsgov.services import records as svc
 from commsgov.store import repo
 
 from .conftest import T0, chat, conversation, sql

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from commsgov.policy.compiled import CompiledPack
-    from commsgov.services.records import Store
+    from commsgov.store.handle import Store
 
 
 class DeviceChoice(StrEnum):
@@ -93,25 +93,9 @@ def load_compiled_pack(path: Path | None) -> CompiledPack:
 
 def open_database(database: str | None, *, must_exist: bool = False) -> Store:
     """Open (creating or migrating) the store; ``must_exist``: refuse a SQLite file not there."""
-    from commsgov.config import get_settings
-    from commsgov.services.records import open_store
-    from commsgov.store.engine import StoreConfigError, sqlite_path
+    from commsgov.store.handle import open_store
 
-    url = database or get_settings().resolved_database_url()
-    try:
-        path = sqlite_path(url)
-    except Exception as exc:
-        fail(f"database: invalid URL {url!r} ({exc})", code=BAD_INPUT)
-    if must_exist and path is not None and not path.exists():
-        fail(f"database: no database at {path} (nothing captured yet, or a wrong --database?)")
-    try:
-        return open_store(url)
-    except StoreConfigError as exc:
-        fail(str(exc), code=BAD_INPUT)
-    except Exception as exc:  # connection refused, unreadable file, ...
-        if type(exc).__module__.startswith(("sqlalchemy", "psycopg", "sqlite3", "alembic")):
-            fail(f"cannot open the database: {exc}", code=1)
-        raise
+    return open_store(database, must_exist=must_exist)
 
 
 def print_json(data: object) -> None:

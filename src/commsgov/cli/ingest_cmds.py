@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .common import DatabaseOption, DeviceChoice, JsonOption, console
+from .common import DatabaseOption, DeviceChoice, JsonOption, console, open_database
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -182,11 +182,10 @@ def ingest(
                                 "(dry run: nothing written)\n"
                             )
                         continue
-                    from commsgov.services import records as svc
                     from commsgov.services.ingest import ingest_file
 
                     if store is None:
-                        store = svc.open_store(database)
+                        store = open_database(database)
                     result = ingest_file(store, path, tz=zone_info, date_order=order, format=fmt,
                         scenario=scenario, outage=outage,
                         captured_by=captured_by or settings.actor(),

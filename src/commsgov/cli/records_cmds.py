@@ -212,8 +212,8 @@ def capture(
     missing; never prompts in a script)."""
     import datetime as dt
 
+    from commsgov import services as svc
     from commsgov.records.models import Participant, RecordDraft
-    from commsgov.services import records as svc
 
     values = _prompt_missing(
         {
@@ -294,7 +294,7 @@ def outage_start(
     as_json: JsonOption = False,
 ) -> None:
     """Declare an outage: from then on, non-corporate captures are covered, not exceptions."""
-    from commsgov.services import records as svc
+    from commsgov import services as svc
 
     started = _when(at, field="at", zone=None)
     with closing(open_database(database)) as store:
@@ -327,7 +327,7 @@ def outage_end(
     as_json: JsonOption = False,
 ) -> None:
     """Declare the open outage over."""
-    from commsgov.services import records as svc
+    from commsgov import services as svc
 
     ended = _when(at, field="at", zone=None)
     with closing(open_database(database)) as store:
@@ -345,7 +345,7 @@ def outage_list(database: DatabaseOption = None, as_json: JsonOption = False) ->
     """List outages and exemptions, newest first, with who declared them and when."""
     from rich.table import Table
 
-    from commsgov.services import records as svc
+    from commsgov import services as svc
 
     with closing(open_database(database)) as store:
         rows = svc.list_outages(store)
@@ -375,7 +375,7 @@ def verify(
     as_json: JsonOption = False,
 ) -> None:
     """Recompute the whole ledger chain and every stored hash; exit 1 at the first broken link."""
-    from commsgov.services import records as svc
+    from commsgov import services as svc
 
     with closing(open_database(database, must_exist=True)) as store:
         report = svc.verify(store, check_blobs=not skip_files)
@@ -413,7 +413,7 @@ def receipt(
     database: DatabaseOption = None,
 ) -> None:
     """Print a receipt for a record (JSON: keep it), or check one later with --check FILE."""
-    from commsgov.services import records as svc
+    from commsgov import services as svc
 
     if (record is None) == (check is None):
         fail("give a RECORD to print its receipt, or --check FILE", code=BAD_INPUT)
@@ -477,7 +477,7 @@ def records_list(
     as_json: JsonOption = False,
 ) -> None:
     """List records, most recent first."""
-    from commsgov.services import records as svc
+    from commsgov import services as svc
 
     flt = _filters(since, until, method, participant, outage, pack)
     with closing(open_database(database, must_exist=True)) as store:
@@ -495,7 +495,7 @@ def records_show(
     as_json: JsonOption = False,
 ) -> None:
     """Show one record: its fields, hash, ledger history and messages."""
-    from commsgov.services import records as svc
+    from commsgov import services as svc
 
     with closing(open_database(database, must_exist=True)) as store:
         data = svc.get_record(store, record, message_limit=messages or None)
@@ -584,8 +584,8 @@ def records_correct(
     pack: PackOption = None,
 ) -> None:
     """Correct a record: a new ledger entry; the earlier values stay in the ledger."""
+    from commsgov import services as svc
     from commsgov.records.models import Participant
-    from commsgov.services import records as svc
 
     changes: dict[str, Any] = {
         k: v
@@ -645,7 +645,7 @@ def records_search(
     as_json: JsonOption = False,
 ) -> None:
     """Full-text search over content, participants and messages."""
-    from commsgov.services import records as svc
+    from commsgov import services as svc
 
     flt = _filters(since, until, method, participant, outage, pack)
     with closing(open_database(database, must_exist=True)) as store:
@@ -692,7 +692,7 @@ def records_export(
     """Export records with their messages and hashes (CSV or JSON), e.g. for an FOI request.
 
     The export is logged in the ledger (``records-exported``) with the SHA-256 of its text."""
-    from commsgov.services import records as svc
+    from commsgov import services as svc
 
     if fmt not in ("csv", "json"):
         fail(f"format: {fmt!r} is not 'csv' or 'json'", code=BAD_INPUT)
@@ -729,7 +729,7 @@ def report_exceptions(
     """Captures that breached the policy (an MMA or personal device outside any outage)."""
     from rich.table import Table
 
-    from commsgov.services import records as svc
+    from commsgov import services as svc
 
     flt = _filters(since, until, method, None, None, pack)
     with closing(open_database(database, must_exist=True)) as store:

@@ -131,7 +131,7 @@ def when(
     as_json: JsonOption = False,
 ) -> None:
     """Tell a member of staff what happens to an item and when (no database needed)."""
-    from commsgov.services import retention as svc
+    from commsgov import services as svc
 
     compiled = load_compiled_pack(pack)
     start = _when(created, field="--created", zone=timezone)
@@ -177,7 +177,7 @@ def due(
     as_json: JsonOption = False,
 ) -> None:
     """List what is due for disposal by a date, by action with counts (holds excluded)."""
-    from commsgov.services import retention as svc
+    from commsgov import services as svc
 
     compiled = load_compiled_pack(pack)
     when_ = _as_of(as_of)
@@ -229,7 +229,7 @@ def review(
     as_json: JsonOption = False,
 ) -> None:
     """Record a review decision on records, one by one or in bulk (--all-due)."""
-    from commsgov.services import retention as svc
+    from commsgov import services as svc
 
     if not records and not all_due:
         fail("give record ids or --all-due", code=BAD_INPUT)
@@ -272,7 +272,7 @@ def dispose(
     as_json: JsonOption = False,
 ) -> None:
     """Destroy approved records and those a schedule deletes without review (never held ones)."""
-    from commsgov.services import retention as svc
+    from commsgov import services as svc
 
     compiled = load_compiled_pack(pack)
     when_ = _as_of(as_of)
@@ -298,7 +298,7 @@ def explain(
     as_json: JsonOption = False,
 ) -> None:
     """Show each retention rule that applies to a record and why the outcome won."""
-    from commsgov.services import retention as svc
+    from commsgov import services as svc
 
     compiled = load_compiled_pack(pack)
     when_ = _as_of(as_of)
@@ -362,7 +362,7 @@ def classify(
     as_json: JsonOption = False,
 ) -> None:
     """Give records an explicit record class; its schedule then applies to them."""
-    from commsgov.services import retention as svc
+    from commsgov import services as svc
 
     compiled = load_compiled_pack(pack)
     with closing(open_database(database)) as store:
@@ -423,8 +423,8 @@ def hold_place(
     as_json: JsonOption = False,
 ) -> None:
     """Place a hold: nothing in its scope is disposed of until it is lifted."""
+    from commsgov import services as svc
     from commsgov.retention import HoldScope
-    from commsgov.services import retention as svc
 
     start = _when(date_from, field="--from") if date_from else None
     end = _when(date_to, field="--to", end_of_day=True) if date_to else None
@@ -459,7 +459,7 @@ def hold_lift(
     as_json: JsonOption = False,
 ) -> None:
     """Lift a hold (its own audited act); due dates of what it covered are recomputed."""
-    from commsgov.services import retention as svc
+    from commsgov import services as svc
 
     compiled = load_compiled_pack(pack)
     with closing(open_database(database)) as store:
@@ -481,7 +481,7 @@ def hold_list(
     as_json: JsonOption = False,
 ) -> None:
     """List holds with their mandate, scope and how many records they cover."""
-    from commsgov.services import retention as svc
+    from commsgov import services as svc
 
     with closing(open_database(database)) as store:
         rows = svc.list_holds(store, include_lifted=include_lifted)
@@ -524,7 +524,7 @@ def transfer_build(
     as_json: JsonOption = False,
 ) -> None:
     """Package records approved for transfer as a validated BagIt bag and .tar.gz."""
-    from commsgov.services import retention as svc
+    from commsgov import services as svc
 
     compiled = load_compiled_pack(pack)
     with closing(open_database(database)) as store:
@@ -563,7 +563,7 @@ def transfer_confirm(
     as_json: JsonOption = False,
 ) -> None:
     """The archive accessioned a consignment: dispose of its records here, keeping stubs."""
-    from commsgov.services import retention as svc
+    from commsgov import services as svc
 
     compiled = load_compiled_pack(pack)
     with closing(open_database(database)) as store:

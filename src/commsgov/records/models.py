@@ -272,6 +272,16 @@ def record_state(
     }
 
 
+def record_hash(state: dict[str, Any]) -> str:
+    """A record's hash: SHA-256 of the canonical JSON of its state (receipts, lists and
+    destruction certificates carry it).
+
+    >>> record_hash({"uid": "r1"})[:12]
+    '637fbb2ee5fb'
+    """
+    return sha256_hex(canonical_json(state))
+
+
 def message_identity(
     *,
     method: str,

@@ -6,7 +6,7 @@ of every record made from it; media become attachments of their messages: the me
 WhatsApp zip, the parts of an SMS Backup & Restore MMS, and the files a Telegram export names
 (when they are there, inside the export folder). A file a message names whose bytes are not in
 the export stays on the message as a reference only (name and media type, ``sha256`` ``None``).
-Each conversation goes through :func:`commsgov.services.records.store_conversation`, which
+Each conversation goes through :func:`commsgov.services.conversations.store_conversation`, which
 finds or creates the record and adds only messages it does not already hold, so importing the
 same chat twice, or overlapping exports, adds nothing twice.
 
@@ -45,8 +45,8 @@ from commsgov.records.models import (
 
 if TYPE_CHECKING:
     from commsgov.policy.compiled import CompiledPack
-    from commsgov.services.records import Store
     from commsgov.store.blobs import StoredBlob
+    from commsgov.store.handle import Store
 
 __all__ = [
     "METHODS",
@@ -375,8 +375,8 @@ def ingest_file(
     its first message, reported per conversation as ``outage`` (the command warns when that is
     not the one named). ``conversation`` forces one key for every message of the file.
     """
+    from commsgov import services as svc
     from commsgov.records.errors import NotFoundError
-    from commsgov.services import records as svc
 
     path = Path(path)
     chat = read_export(

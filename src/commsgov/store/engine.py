@@ -56,7 +56,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     try:
         parsed = make_url(url)
     except Exception as exc:
-        raise StoreConfigError(f"invalid database URL {url!r}: {exc}", field="database") from exc
+        raise StoreConfigError(f"database: invalid URL {url!r} ({exc})", field="database") from exc
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_path(url)
         if path is not None:

@@ -35,7 +35,7 @@ from typing import Any
 
 from commsgov.errors import Conflict
 
-__all__ = ["BagResult", "TransferError", "build_bag"]
+__all__ = ["BagResult", "TransferError", "build_bag", "file_sha256"]
 
 METADATA_FIELDS = (
     "file",
@@ -135,9 +135,10 @@ def _transcript_html(record: dict[str, Any]) -> str:
     )
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, streamed."""
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
+    with Path(path).open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -211,7 +212,7 @@ def build_bag(
                 rows.append(
                     {
                         "file": "data/" + path.relative_to(payload).as_posix(),
-                        "sha256": _sha256(path),
+                        "sha256": file_sha256(path),
                         **common,
                     }
                 )
@@ -256,7 +257,7 @@ def build_bag(
                     tar.addfile(info, fh)
             else:
                 tar.addfile(info)
-    digest = _sha256(package)
+    digest = file_sha256(package)
     checksum = out_dir / f"{consignment}.tar.gz.sha256"
     checksum.write_text(f"{digest}  {package.name}\n", encoding="utf-8")
     return BagResult(bag_dir, package, digest, checksum, len(rows))

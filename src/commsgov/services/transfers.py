@@ -1,0 +1,218 @@
+"""Transfer to the archive: build a validated BagIt package of approved records, then dispose of
+them here once the archive confirms accession."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from commsgov.records.canonical import (
+    canonical_json,
+)
+from commsgov.records.errors import InvalidFieldError, NotFoundError
+from commsgov.records.events import (
+    Note,
+)
+from commsgov.records.timestamps import utc_text
+from commsgov.retention import (
+    ReviewError,
+)
+from commsgov.services._support import actor_name, clock, resolve_pack
+from commsgov.services.disposal import dispose_one, remove_files
+from commsgov.services.dispositions import active_scopes
+from commsgov.services.ledger import append_events
+from commsgov.services.schedules import load_schedules
+from commsgov.store import repo
+from commsgov.store import repo_retention as rr
+from commsgov.store.handle import Store
+
+if TYPE_CHECKING:
+    from commsgov.policy.compiled import CompiledPack
+
+__all__ = ["build_transfer", "confirm_transfer"]
+
+
+def build_transfer(
+    store: Store,
+    *,
+    out_dir: Path,
+    consignment: str | None = None,
+    organisation: str | None = None,
+    uids: Sequence[str] = (),
+    actor: str | None = None,
+    pack: CompiledPack | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Package records approved for transfer as a validated BagIt bag and ``.tar.gz``.
+
+    The records are marked "transferred, awaiting accession"; their content stays until
+    :func:`confirm_transfer`.
+    """
+    from commsgov.adapters import bagit
+    from commsgov.services.reads import get_record
+
+    now, actor = clock(now), actor_name(actor)
+    compiled = resolve_pack(pack)
+    schedules = load_schedules(compiled)
+    consignment = consignment or f"CG-{now:%Y%m%d}-{uuid.uuid4().hex[:8].upper()}"
+    with store.read() as conn:
+        if rr.get_transfer(conn, consignment=consignment) is not None:
+            raise InvalidFieldError("consignment", f"{consignment!r} was already built")
+        approved = [
+            r["record_uid"] for r in rr.items_with_status(conn, statuses=["approved-transfer"])
+        ]
+        if uids:
+            wanted = set()
+            for ref in uids:
+                found = repo.resolve_record(conn, ref=ref)
+                if found is None:
+                    raise NotFoundError(f"no record {ref!r}")
+                wanted.add(found[1])
+            not_ready = sorted(wanted - set(approved))
+            if not_ready:
+                raise ReviewError(f"record {not_ready[0]} is not approved for transfer")
+            approved = [u for u in approved if u in wanted]
+        held = rr.held_uids(conn, uids=approved, held=active_scopes(conn, schedules))
+    chosen = [u for u in approved if u not in held]
+    if not chosen:
+        raise ReviewError("nothing to transfer: no record is approved for transfer (and unheld)")
+    records = [get_record(store, uid) for uid in chosen]
+    files: dict[str, bytes] = {}
+    for rec in records:
+        for att in rec.get("attachments", []):
+            if att.get("sha256"):
+                files[att["sha256"]] = store.blobs.read(att["sha256"])
+        for m in rec["messages"]:
+            for att in m.get("attachments", []):
+                if att.get("sha256") and att["sha256"] not in files:
+                    files[att["sha256"]] = store.blobs.read(att["sha256"])
+    result = bagit.build_bag(
+        records,
+        files=files,
+        out_dir=Path(out_dir),
+        consignment=consignment,
+        organisation=organisation or compiled.organisation,
+        built_at=now,
+    )
+    with store.write() as conn:
+        (entry,) = append_events(
+            conn,
+            [
+                Note(
+                    "transfer-built",
+                    None,
+                    {
+                        "consignment": consignment,
+                        "package_sha256": result.package_sha256,
+                        "record_uids": chosen,
+                    },
+                )
+            ],
+            actor=actor,
+            now=now,
+        )
+        rr.insert_transfer(
+            conn,
+            row={
+                "consignment": consignment,
+                "built_at_utc": utc_text(now),
+                "built_by": actor,
+                "package": str(result.package),
+                "package_sha256": result.package_sha256,
+                "record_uids": canonical_json(chosen),
+                "status": "awaiting-accession",
+            },
+        )
+        for uid in chosen:
+            rr.update_item(
+                conn,
+                uid=uid,
+                values={
+                    "status": "transferred-awaiting-accession",
+                    "updated_at_utc": utc_text(now),
+                },
+            )
+    return {
+        "consignment": consignment,
+        "bag": str(result.bag),
+        "package": str(result.package),
+        "package_sha256": result.package_sha256,
+        "checksum_file": str(result.checksum_file),
+        "records": chosen,
+        "skipped_held": sorted(held),
+        "entry_seq": entry.seq,
+    }
+
+
+def confirm_transfer(
+    store: Store,
+    *,
+    consignment: str,
+    accession: str | None = None,
+    actor: str | None = None,
+    pack: CompiledPack | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """The archive confirmed accession: dispose of the transferred records (stub kept)."""
+    now, actor = clock(now), actor_name(actor)
+    schedules = load_schedules(pack)
+    files: list[str] = []
+    with store.write() as conn:
+        row = rr.get_transfer(conn, consignment=consignment)
+        if row is None:
+            raise NotFoundError(f"no transfer {consignment!r}")
+        if row["status"] not in ("awaiting-accession", "partly-disposed"):
+            raise ReviewError(f"transfer {consignment} is already {row['status']}")
+        listed = json.loads(row["record_uids"])
+        pending = {
+            r["record_uid"]
+            for r in rr.items_with_status(conn, statuses=["transferred-awaiting-accession"])
+        }
+        # the archive has its copy, but a record placed under a hold keeps its copy here too
+        held = rr.held_uids(
+            conn, uids=[u for u in listed if u in pending], held=active_scopes(conn, schedules)
+        )
+        uids = [u for u in listed if u in pending and u not in held]
+        append_events(
+            conn,
+            [
+                Note(
+                    "transfer-confirmed", None, {"consignment": consignment, "accession": accession}
+                )
+            ],
+            actor=actor,
+            now=now,
+        )
+        for uid in uids:
+            _cert, gone = dispose_one(
+                store,
+                conn,
+                uid,
+                outcome="transferred",
+                authority=(
+                    f"transferred to the archive in consignment {consignment}"
+                    + (f" (accession {accession})" if accession else "")
+                ),
+                schedules=schedules,
+                actor=actor,
+                now=now,
+                extra={"consignment": consignment, "package_sha256": row["package_sha256"]},
+            )
+            files += gone
+        status = "partly-disposed" if held else "accessioned"
+        rr.update_transfer(
+            conn,
+            consignment=consignment,
+            values={"status": status, "confirmed_at_utc": utc_text(now), "confirmed_by": actor},
+        )
+    remove_files(store, files)
+    return {
+        "consignment": consignment,
+        "records": uids,
+        "kept_held": sorted(held),
+        "status": status,
+    }
