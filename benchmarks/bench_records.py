@@ -24,6 +24,11 @@ import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from commsgov.services.actor import Actor
+
+#: who acts in these tests
+ACTOR = Actor.cli("tester")
+
 TITLE = "Corporate record: bulk write, verify and search vs bare SQLite and hashlib"
 
 _SYLLABLES = ["ba", "ke", "lo", "mi", "nu", "ra", "se", "ti", "vo", "za", "dru", "pla", "sto"]
@@ -85,7 +90,7 @@ def run(quick: bool) -> str:
         )
         t0 = time.perf_counter()
         result = svc.store_conversation(
-            store, record=record, messages=drafts, actor="bench", batch_size=10_000
+            store, record=record, messages=drafts, actor=Actor.cli("bench"), batch_size=10_000
         )
         ours_write = time.perf_counter() - t0
         assert result.new_messages == n, result
@@ -130,7 +135,7 @@ def run(quick: bool) -> str:
 
         # -- verify ---------------------------------------------------------------------
         t0 = time.perf_counter()
-        report = svc.verify(store)
+        report = svc.verify(store, actor=ACTOR)
         ours_verify = time.perf_counter() - t0
         assert report.ok, report.problem
         # for reference: the messages alone by the exact path (each message's bytes rebuilt in
@@ -301,10 +306,10 @@ def _postgres(drafts: list[object], vocab: list[str], rng: random.Random) -> str
             conversation_key="bench",
         )
         t0 = time.perf_counter()
-        svc.store_conversation(store, record=record, messages=drafts, actor="bench")  # type: ignore[arg-type]
+        svc.store_conversation(store, record=record, messages=drafts, actor=Actor.cli("bench"))  # type: ignore[arg-type]
         write = time.perf_counter() - t0
         t0 = time.perf_counter()
-        report = svc.verify(store)
+        report = svc.verify(store, actor=ACTOR)
         verify = time.perf_counter() - t0
         assert report.ok, report.problem
         times = []

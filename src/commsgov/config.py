@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     timezone: str = "Europe/London"
     pack: Path | None = None
+    #: who acts at the command line unless ``--by`` says otherwise (the services always take
+    #: an explicit actor; this default belongs to the command line, see ``cli.common.actor``)
     user: str | None = None
 
     def resolved_database_url(self) -> str:
@@ -30,10 +32,6 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'commsgov.db'}"
-
-    def actor(self) -> str:
-        """The name recorded as the actor of a change when none is given."""
-        return self.user or os.environ.get("USER") or os.environ.get("USERNAME") or "unknown"
 
 
 def get_settings() -> Settings:

@@ -15,6 +15,10 @@ import pytest
 from typer.testing import CliRunner
 
 from commsgov.cli.main import app
+from commsgov.services.actor import Actor
+
+#: who acts in these tests
+ACTOR = Actor.cli("tester")
 
 runner = CliRunner()
 
@@ -293,6 +297,7 @@ def test_show_limits_messages(db: str) -> None:
         store,
         record=RecordDraft(method="signal", occurred_at=t0, conversation_key="k"),
         messages=[MessageDraft(t0 + dt.timedelta(minutes=i), "Ann", f"m{i}") for i in range(5)],
+        actor=ACTOR,
     )
     store.close()
     code, out, _ = run("records", "show", conv.record_uid, "--messages", "2", "--json")

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from commsgov.policy.compiled import CompiledPack
+    from commsgov.services.actor import Actor
     from commsgov.store.handle import Store
 
 
@@ -81,6 +82,19 @@ def fail(message: str, *, code: int = 1) -> NoReturn:
     """Print an error on stderr and exit with ``code``."""
     sys.stderr.write(f"Error: {message}\n")
     raise typer.Exit(code)
+
+
+def actor(by: str | None = None) -> Actor:
+    """Who acts at the command line: ``--by``, else ``COMMSGOV_USER``, else the login name.
+
+    This default is the command line's own: the services take an explicit actor."""
+    import os
+
+    from commsgov.config import get_settings
+    from commsgov.services.actor import Actor
+
+    name = by or get_settings().user or os.environ.get("USER") or os.environ.get("USERNAME")
+    return Actor.cli(name or "unknown")
 
 
 def load_compiled_pack(path: Path | None) -> CompiledPack:

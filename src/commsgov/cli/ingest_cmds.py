@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .common import DatabaseOption, DeviceChoice, JsonOption, console, open_database
+from .common import DatabaseOption, DeviceChoice, JsonOption, actor, console, open_database
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -188,7 +188,7 @@ def ingest(
                         store = open_database(database)
                     result = ingest_file(store, path, tz=zone_info, date_order=order, format=fmt,
                         scenario=scenario, outage=outage,
-                        captured_by=captured_by or settings.actor(),
+                        actor=actor(captured_by),
                         device=device.value if device else None,
                         conversation=conversation, on_read=on_read,
                     )  # fmt: skip

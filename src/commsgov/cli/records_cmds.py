@@ -15,6 +15,7 @@ from .common import (
     DatabaseOption,
     JsonOption,
     PackOption,
+    actor,
     console,
     fail,
     load_compiled_pack,
@@ -251,7 +252,7 @@ def capture(
     )
     compiled = load_compiled_pack(pack)
     with closing(open_database(database)) as store:
-        result = svc.capture(store, draft, actor=by, attach=attach or [], pack=compiled)
+        result = svc.capture(store, draft, actor=actor(by), attach=attach or [], pack=compiled)
     if as_json:
         print_json(
             {
@@ -302,7 +303,7 @@ def outage_start(
             store,
             reason=reason,
             started_at=started,
-            actor=by,
+            actor=actor(by),
             kind="exemption" if exemption else "outage",
         )
     if as_json:
@@ -331,7 +332,7 @@ def outage_end(
 
     ended = _when(at, field="at", zone=None)
     with closing(open_database(database)) as store:
-        state = svc.end_outage(store, uid=outage_id, ended_at=ended, actor=by)
+        state = svc.end_outage(store, uid=outage_id, ended_at=ended, actor=actor(by))
     if as_json:
         print_json(state)
     else:
@@ -348,7 +349,7 @@ def outage_list(database: DatabaseOption = None, as_json: JsonOption = False) ->
     from commsgov import services as svc
 
     with closing(open_database(database)) as store:
-        rows = svc.list_outages(store)
+        rows = svc.list_outages(store, actor=actor())
     if as_json:
         print_json(rows)
         return
@@ -378,7 +379,7 @@ def verify(
     from commsgov import services as svc
 
     with closing(open_database(database, must_exist=True)) as store:
-        report = svc.verify(store, check_blobs=not skip_files)
+        report = svc.verify(store, actor=actor(), check_blobs=not skip_files)
     if as_json:
         print_json(report.to_dict())
     elif report.problem is not None:
@@ -423,7 +424,7 @@ def receipt(
                 data = json.loads(check.read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
                 fail(f"check: cannot read receipt {check}: {exc}", code=BAD_INPUT)
-            problems = svc.check_receipt(store, data)
+            problems = svc.check_receipt(store, data, actor=actor())
             if problems:
                 for p in problems:
                     sys.stderr.write(f"FAILED: {p}\n")
@@ -433,7 +434,7 @@ def receipt(
                 f"{data['entry_seq']}, head {data['head_seq']}).\n"
             )
             return
-        print_json(svc.receipt(store, record).to_dict())
+        print_json(svc.receipt(store, record, actor=actor()).to_dict())
 
 
 # -- records --------------------------------------------------------------------------------
@@ -481,7 +482,7 @@ def records_list(
 
     flt = _filters(since, until, method, participant, outage, pack)
     with closing(open_database(database, must_exist=True)) as store:
-        rows = svc.list_records(store, flt=flt, limit=limit)
+        rows = svc.list_records(store, actor=actor(), flt=flt, limit=limit)
     print_json(rows) if as_json else _table(rows)
 
 
@@ -498,7 +499,7 @@ def records_show(
     from commsgov import services as svc
 
     with closing(open_database(database, must_exist=True)) as store:
-        data = svc.get_record(store, record, message_limit=messages or None)
+        data = svc.get_record(store, record, actor=actor(), message_limit=messages or None)
     if as_json:
         print_json(data)
         return
@@ -605,7 +606,7 @@ def records_correct(
     if not changes:
         fail("give at least one field to correct (--summary, --subject, ...)", code=BAD_INPUT)
     with closing(open_database(database, must_exist=True)) as store:
-        seq = svc.correct_record(store, uid=record, changes=changes, reason=reason, actor=by,
+        seq = svc.correct_record(store, uid=record, changes=changes, reason=reason, actor=actor(by),
             pack=compiled,
         )  # fmt: skip
     console().print(f"Corrected ({', '.join(sorted(changes))}) in ledger entry {seq}.")
@@ -649,7 +650,7 @@ def records_search(
 
     flt = _filters(since, until, method, participant, outage, pack)
     with closing(open_database(database, must_exist=True)) as store:
-        rows = svc.search_records(store, terms=terms, flt=flt, limit=limit)
+        rows = svc.search_records(store, actor=actor(), terms=terms, flt=flt, limit=limit)
     if as_json:
         print_json(rows)
         return
@@ -699,9 +700,9 @@ def records_export(
     flt = _filters(since, until, method, participant, outage, pack)
     with closing(open_database(database, must_exist=True)) as store:
         rows = (
-            svc.search_records(store, terms=terms, flt=flt, limit=limit)
+            svc.search_records(store, actor=actor(), terms=terms, flt=flt, limit=limit)
             if terms
-            else svc.list_records(store, flt=flt, limit=limit)
+            else svc.list_records(store, actor=actor(), flt=flt, limit=limit)
         )
         query = " ".join(
             f"{k}={v}"
@@ -709,7 +710,7 @@ def records_export(
                          ("participant", participant), ("outage", outage))
             if v
         )  # fmt: skip
-        text = svc.export_records(store, rows, fmt=fmt, query=query, actor=by)
+        text = svc.export_records(store, rows, fmt=fmt, query=query, actor=actor(by))
     if output is None:
         sys.stdout.write(text)
     else:
@@ -733,7 +734,7 @@ def report_exceptions(
 
     flt = _filters(since, until, method, None, None, pack)
     with closing(open_database(database, must_exist=True)) as store:
-        rows = svc.exceptions(store, flt=flt)
+        rows = svc.exceptions(store, actor=actor(), flt=flt)
     if as_json:
         print_json(
             [

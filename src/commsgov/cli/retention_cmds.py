@@ -14,6 +14,7 @@ from .common import (
     DatabaseOption,
     JsonOption,
     PackOption,
+    actor,
     fail,
     load_compiled_pack,
     open_database,
@@ -182,7 +183,7 @@ def due(
     compiled = load_compiled_pack(pack)
     when_ = _as_of(as_of)
     with closing(open_database(database)) as store:
-        report = svc.due(store, as_of=when_, pack=compiled, limit=limit)
+        report = svc.due(store, actor=actor(), as_of=when_, pack=compiled, limit=limit)
     if as_json:
         print_json(report)
         return
@@ -247,7 +248,7 @@ def review(
             until=new_date,
             stage=stage,
             stages_required=2 if two_stage else 1,
-            reviewer=by,
+            actor=actor(by),
             pack=compiled,
         )
     if as_json:
@@ -277,7 +278,7 @@ def dispose(
     compiled = load_compiled_pack(pack)
     when_ = _as_of(as_of)
     with closing(open_database(database)) as store:
-        result = svc.dispose(store, as_of=when_, pack=compiled, actor=by, dry_run=dry_run)
+        result = svc.dispose(store, as_of=when_, pack=compiled, actor=actor(by), dry_run=dry_run)
     if as_json:
         print_json(result)
         return
@@ -303,7 +304,7 @@ def explain(
     compiled = load_compiled_pack(pack)
     when_ = _as_of(as_of)
     with closing(open_database(database)) as store:
-        info = svc.explain(store, record, pack=compiled, as_of=when_)
+        info = svc.explain(store, record, actor=actor(), pack=compiled, as_of=when_)
     if as_json:
         print_json(info)
         return
@@ -371,7 +372,7 @@ def classify(
             uids=records,
             record_class=record_class,
             reason=reason,
-            actor=by,
+            actor=actor(by),
             pack=compiled,
         )
     if as_json:
@@ -439,7 +440,7 @@ def hold_place(
         record_classes=frozenset(record_class or ()),
     )
     with closing(open_database(database)) as store:
-        result = svc.place_hold(store, name=name, mandate=mandate, scope=scope, actor=by)
+        result = svc.place_hold(store, name=name, mandate=mandate, scope=scope, actor=actor(by))
     if as_json:
         print_json(result)
         return
@@ -463,7 +464,7 @@ def hold_lift(
 
     compiled = load_compiled_pack(pack)
     with closing(open_database(database)) as store:
-        result = svc.lift_hold(store, ref=hold, reason=reason, actor=by, pack=compiled)
+        result = svc.lift_hold(store, ref=hold, reason=reason, actor=actor(by), pack=compiled)
     if as_json:
         print_json(result)
         return
@@ -484,7 +485,7 @@ def hold_list(
     from commsgov import services as svc
 
     with closing(open_database(database)) as store:
-        rows = svc.list_holds(store, include_lifted=include_lifted)
+        rows = svc.list_holds(store, actor=actor(), include_lifted=include_lifted)
     if as_json:
         print_json(rows)
         return
@@ -534,7 +535,7 @@ def transfer_build(
             consignment=consignment,
             organisation=organisation,
             uids=record or [],
-            actor=by,
+            actor=actor(by),
             pack=compiled,
         )
     if as_json:
@@ -568,7 +569,7 @@ def transfer_confirm(
     compiled = load_compiled_pack(pack)
     with closing(open_database(database)) as store:
         result = svc.confirm_transfer(
-            store, consignment=consignment, accession=accession, actor=by, pack=compiled
+            store, consignment=consignment, accession=accession, actor=actor(by), pack=compiled
         )
     if as_json:
         print_json(result)

@@ -1,5 +1,5 @@
-"""What every service module needs: the clock, the actor's name, the pack, new ids, and text forms
-of times and digests. Internal to :mod:`commsgov.services`."""
+"""What every service module needs: the clock, the pack, new ids, and text forms of times and
+digests. Internal to :mod:`commsgov.services`."""
 
 from __future__ import annotations
 
@@ -14,15 +14,6 @@ if TYPE_CHECKING:
 def clock(now: dt.datetime | None) -> dt.datetime:
     """``now`` when a caller fixed it (tests, replays), else the current time in UTC."""
     return now if now is not None else dt.datetime.now(dt.UTC)
-
-
-def actor_name(actor: str | None) -> str:
-    """The name recorded as the actor of a change."""
-    if actor:
-        return actor
-    from commsgov.config import get_settings
-
-    return get_settings().actor()
 
 
 def resolve_pack(pack: CompiledPack | None) -> CompiledPack:

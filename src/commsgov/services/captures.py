@@ -24,7 +24,8 @@ from commsgov.records.models import (
     record_state,
 )
 from commsgov.records.timestamps import utc_text
-from commsgov.services._support import actor_name, clock, new_uid, resolve_pack
+from commsgov.services._support import clock, new_uid, resolve_pack
+from commsgov.services.actor import Actor
 from commsgov.services.files import store_file
 from commsgov.services.ledger import append_events
 from commsgov.store import repo
@@ -81,7 +82,7 @@ def insert_record(
     draft: RecordDraft,
     policy: _Policy,
     *,
-    actor: str,
+    actor: Actor,
     now: dt.datetime,
 ) -> tuple[int, str, LedgerEntry, dict[str, Any]]:
     occurred_utc = utc_text(draft.occurred_at)
@@ -99,7 +100,7 @@ def insert_record(
         draft,
         uid=uid,
         captured_at=now,
-        captured_by=actor,
+        captured_by=actor.name,
         outage_uid=outage_uid,
         policy_exception=exception,
     )
@@ -112,18 +113,17 @@ def capture(
     store: Store,
     draft: RecordDraft,
     *,
-    actor: str | None = None,
+    actor: Actor,
     attach: Sequence[Path] = (),
     pack: CompiledPack | None = None,
     now: dt.datetime | None = None,
 ) -> CaptureResult:
     """Capture one communication (validated against the pack) with its attached files."""
     now = clock(now)
-    actor = actor_name(actor)
     resolved, policy = resolve_draft(draft, resolve_pack(pack))
     if resolved.occurred_at > now + dt.timedelta(minutes=5):
         raise InvalidFieldError("at", f"{resolved.occurred_at.isoformat()} is in the future")
-    refs = tuple(store_file(store, Path(p), field_name="attach") for p in attach)
+    refs = tuple(store_file(store, Path(p), actor=actor, field_name="attach") for p in attach)
     if refs:
         resolved = dataclasses.replace(resolved, attachments=resolved.attachments + refs)
     with store.write() as conn:
@@ -139,7 +139,7 @@ def correct_record(
     uid: str,
     changes: dict[str, Any],
     reason: str,
-    actor: str | None = None,
+    actor: Actor,
     pack: CompiledPack | None = None,
     now: dt.datetime | None = None,
 ) -> int:
@@ -165,7 +165,6 @@ def correct_record(
             changes["method"] = resolve_pack(pack).channel(changes["method"]).id
         except UnknownIdError as exc:
             raise InvalidFieldError("method", str(exc)) from exc
-    actor = actor_name(actor)
     with store.write() as conn:
         found = repo.resolve_record(conn, ref=uid)
         if found is None:
@@ -183,11 +182,10 @@ def dispose_record(
     uid: str,
     reason: str,
     action: str = "delete",
-    actor: str | None = None,
+    actor: Actor,
     now: dt.datetime | None = None,
 ) -> int:
     """Destroy (or mark transferred and remove) a record and its messages, on the ledger."""
-    actor = actor_name(actor)
     with store.write() as conn:
         found = repo.resolve_record(conn, ref=uid)
         if found is None:

@@ -39,7 +39,8 @@ from commsgov.records.models import (
 )
 from commsgov.records.timestamps import utc_text, zone_name
 from commsgov.records.verify import messages_digest
-from commsgov.services._support import actor_name, clock, resolve_pack
+from commsgov.services._support import clock, resolve_pack
+from commsgov.services.actor import Actor
 from commsgov.services.captures import insert_record, resolve_draft
 from commsgov.services.files import store_file
 from commsgov.services.ledger import append_events
@@ -83,7 +84,7 @@ def _write_messages(
     method: str,
     conversation: str,
     messages: Iterable[MessageDraft],
-    actor: str,
+    actor: Actor,
     now: dt.datetime,
     batch_size: int,
     new_record: bool = False,
@@ -250,7 +251,7 @@ def _write_messages(
             # the batch digest hashes the digests in position order (one concatenation)
             digest = messages_digest([b"".join([r[12] for r in rows])])
             event = MessagesAdded(record_uid, len(rows), digest, size - len(rows))
-            entry = make_entry(event, seq=seq, prev_hash=prev, actor=actor, at=now)
+            entry = make_entry(event, seq=seq, prev_hash=prev, actor=actor.name, at=now)
             repo.insert_entries(conn, [entry])
             repo.insert_messages(conn, rows=rows, meanwhile=prepare_next)
             prev = entry.entry_hash
@@ -264,7 +265,7 @@ def store_conversation(
     *,
     record: RecordDraft,
     messages: Iterable[MessageDraft],
-    actor: str | None = None,
+    actor: Actor,
     original_file: Path | None = None,
     pack: CompiledPack | None = None,
     batch_size: int = 10_000,
@@ -272,12 +273,11 @@ def store_conversation(
 ) -> ConversationResult:
     """Store a conversation and its messages in one transaction (see the module docstring)."""
     now = clock(now)
-    actor = actor_name(actor)
     if not record.conversation_key:
         raise InvalidFieldError("conversation_key", "a conversation needs a key to deduplicate on")
     resolved, policy = resolve_draft(record, resolve_pack(pack))
     if original_file is not None:
-        ref = store_file(store, Path(original_file), field_name="original_file")
+        ref = store_file(store, Path(original_file), actor=actor, field_name="original_file")
         resolved = dataclasses.replace(
             resolved,
             source=Source(
@@ -339,13 +339,12 @@ def add_messages(
     *,
     record_uid: str,
     messages: Iterable[MessageDraft],
-    actor: str | None = None,
+    actor: Actor,
     batch_size: int = 10_000,
     now: dt.datetime | None = None,
 ) -> ConversationResult:
     """Add messages to an existing record (deduplicated), in one transaction."""
     now = clock(now)
-    actor = actor_name(actor)
     with store.write() as conn:
         found = repo.resolve_record(conn, ref=record_uid)
         if found is None:

@@ -24,7 +24,8 @@ from commsgov.records.timestamps import utc_text
 from commsgov.retention import (
     Schedule,
 )
-from commsgov.services._support import actor_name, clock, hex_text
+from commsgov.services._support import clock, hex_text
+from commsgov.services.actor import Actor
 from commsgov.services.dispositions import active_scopes, hold_of, sync
 from commsgov.services.ledger import append_events
 from commsgov.services.schedules import citations_of, load_schedules
@@ -68,7 +69,7 @@ def dispose_one(
     outcome: str,
     authority: str,
     schedules: dict[str, Schedule],
-    actor: str,
+    actor: Actor,
     now: dt.datetime,
     extra: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
@@ -148,7 +149,7 @@ def dispose_one(
         if schedule
         else None,
         "approved_by": approvers,
-        "executed_by": actor,
+        "executed_by": actor.name,
         "holds_checked": [h["name"] for h in holds],
         **(extra or {}),
     }
@@ -199,7 +200,7 @@ def dispose(
     *,
     as_of: dt.datetime,
     pack: CompiledPack | None = None,
-    actor: str | None = None,
+    actor: Actor,
     dry_run: bool = False,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
@@ -207,9 +208,9 @@ def dispose(
 
     Holds are checked again at this moment: a record held since its approval is skipped.
     """
-    now, actor = clock(now), actor_name(actor)
+    now = clock(now)
     schedules = load_schedules(pack)
-    sync(store, pack=pack, now=now)
+    sync(store, actor=actor, pack=pack, now=now)
     destroyed: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
     files: list[str] = []

@@ -32,7 +32,8 @@ from commsgov.retention import (
     schedule_setting,
     trigger_time,
 )
-from commsgov.services._support import actor_name, clock, iso
+from commsgov.services._support import clock, iso
+from commsgov.services.actor import Actor
 from commsgov.services.ledger import append_events
 from commsgov.services.schedules import citations_of, load_schedules, outcome_dict
 from commsgov.store import repo
@@ -137,7 +138,13 @@ def class_scope(record_class: str) -> str:
     return "org-wide" if record_class == DEFAULT_CLASS else "explicit"
 
 
-def sync(store: Store, *, pack: CompiledPack | None = None, now: dt.datetime | None = None) -> int:
+def sync(
+    store: Store,
+    *,
+    actor: Actor,
+    pack: CompiledPack | None = None,
+    now: dt.datetime | None = None,
+) -> int:
     """Give every record not yet known to retention its disposition; how many were added.
 
     New records take the pack's ``captured-record`` schedule (kept until review).
@@ -247,6 +254,7 @@ def active_scopes(conn: Connection, schedules: dict[str, Schedule]) -> list[Hold
 def due(
     store: Store,
     *,
+    actor: Actor,
     as_of: dt.datetime,
     pack: CompiledPack | None = None,
     limit: int = 50,
@@ -254,7 +262,7 @@ def due(
 ) -> dict[str, Any]:
     """What is due by ``as_of``, by action with counts (one SQL sweep), and what awaits action."""
     schedules = load_schedules(pack)
-    added = sync(store, pack=pack, now=now)
+    added = sync(store, actor=actor, pack=pack, now=now)
     cutoff = utc_text(as_of)
     with store.read() as conn:
         scopes = active_scopes(conn, schedules)
@@ -278,17 +286,17 @@ def classify(
     uids: Sequence[str],
     record_class: str,
     reason: str,
-    actor: str | None = None,
+    actor: Actor,
     pack: CompiledPack | None = None,
     now: dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Give records an explicit record class (its schedule then applies to them)."""
-    now, actor = clock(now), actor_name(actor)
+    now = clock(now)
     schedules = load_schedules(pack)
     find_schedule(schedules, record_class)
     if not reason.strip():
         raise InvalidFieldError("reason", "say why the record class changes")
-    sync(store, pack=pack, now=now)
+    sync(store, actor=actor, pack=pack, now=now)
     out = []
     with store.write() as conn:
         for ref in uids:
@@ -325,6 +333,7 @@ def explain(
     store: Store,
     ref: str,
     *,
+    actor: Actor,
     pack: CompiledPack | None = None,
     as_of: dt.datetime | None = None,
     now: dt.datetime | None = None,
@@ -333,7 +342,7 @@ def explain(
     now = clock(now)
     as_of = as_of or now
     schedules = load_schedules(pack)
-    sync(store, pack=pack, now=now)
+    sync(store, actor=actor, pack=pack, now=now)
     with store.read() as conn:
         found = repo.resolve_record(conn, ref=ref)
         if found is None:

@@ -15,7 +15,8 @@ from commsgov.records.events import (
     RecordsExported,
 )
 from commsgov.records.timestamps import utc_text
-from commsgov.services._support import actor_name, clock
+from commsgov.services._support import clock
+from commsgov.services.actor import Actor
 from commsgov.services.ledger import append_events
 from commsgov.services.reads import get_record
 from commsgov.store import repo
@@ -34,7 +35,7 @@ def export_records(
     fmt: str,
     messages: bool = True,
     query: str = "",
-    actor: str | None = None,
+    actor: Actor,
     audit: bool = True,
 ) -> str:
     """Export records (from list/search) with their hashes as ``json`` or ``csv`` text.
@@ -42,19 +43,21 @@ def export_records(
     Unless ``audit`` is off, the export is logged as a ``records-exported`` ledger entry with the
     SHA-256 of the returned text.
     """
-    text = _export_text(store, records, fmt=fmt, messages=messages)
+    text = _export_text(store, records, actor=actor, fmt=fmt, messages=messages)
     if audit:
         event = RecordsExported(tuple(r["uid"] for r in records), fmt, query, sha256_hex(text))
         with store.write() as conn:
-            append_events(conn, [event], actor=actor_name(actor))
+            append_events(conn, [event], actor=actor)
     return text
 
 
-def _export_text(store: Store, records: list[dict[str, Any]], *, fmt: str, messages: bool) -> str:
+def _export_text(
+    store: Store, records: list[dict[str, Any]], *, actor: Actor, fmt: str, messages: bool
+) -> str:
     head_seq, head_hash = 0, ""
     with store.read() as conn:
         head_seq, head_hash = repo.ledger_head(conn)
-    full = [get_record(store, r["uid"]) if messages else r for r in records]
+    full = [get_record(store, r["uid"], actor=actor) if messages else r for r in records]
     if fmt == "json":
         return (
             json.dumps(

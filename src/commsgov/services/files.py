@@ -10,6 +10,7 @@ from commsgov.records.errors import InvalidFieldError
 from commsgov.records.models import (
     AttachmentRef,
 )
+from commsgov.services.actor import Actor
 from commsgov.store.handle import Store
 
 if TYPE_CHECKING:
@@ -18,7 +19,9 @@ if TYPE_CHECKING:
 __all__ = ["store_file"]
 
 
-def store_file(store: Store, path: Path, *, field_name: str = "attach") -> AttachmentRef:
+def store_file(
+    store: Store, path: Path, *, actor: Actor, field_name: str = "attach"
+) -> AttachmentRef:
     """Store a file content-addressed; raises InvalidFieldError when it cannot be read."""
     path = Path(path)
     if not path.is_file():

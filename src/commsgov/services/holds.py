@@ -19,7 +19,8 @@ from commsgov.retention import (
     Hold,
     HoldScope,
 )
-from commsgov.services._support import actor_name, clock
+from commsgov.services._support import clock
+from commsgov.services.actor import Actor
 from commsgov.services.dispositions import active_scopes, hold_of, recompute
 from commsgov.services.ledger import append_events
 from commsgov.services.schedules import load_schedules
@@ -38,18 +39,18 @@ def place_hold(
     name: str,
     mandate: str,
     scope: HoldScope,
-    actor: str | None = None,
+    actor: Actor,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Place a named hold; returns it with the records it covers now (new ones join later)."""
-    now, actor = clock(now), actor_name(actor)
-    hold = Hold(uuid.uuid4().hex, name.strip(), mandate.strip(), scope, actor, now)
+    now = clock(now)
+    hold = Hold(uuid.uuid4().hex, name.strip(), mandate.strip(), scope, actor.name, now)
     row = {
         "uid": hold.id,
         "name": hold.name,
         "mandate": hold.mandate,
         "scope": rr.scope_to_json(scope),
-        "placed_by": actor,
+        "placed_by": actor.name,
         "placed_at_utc": utc_text(now),
     }
     with store.write() as conn:
@@ -75,31 +76,36 @@ def lift_hold(
     *,
     ref: str,
     reason: str,
-    actor: str | None = None,
+    actor: Actor,
     now: dt.datetime | None = None,
     pack: CompiledPack | None = None,
 ) -> dict[str, Any]:
     """Lift a hold (its own audited act); due dates of what it covered are recomputed."""
-    now, actor = clock(now), actor_name(actor)
+    now = clock(now)
     schedules = load_schedules(pack)
     with store.write() as conn:
         row = rr.find_hold(conn, ref=ref)
         if row is None:
             raise NotFoundError(f"no hold {ref!r} (give its id or exact name)")
-        lifted = hold_of(row).lift(by=actor, at=now, reason=reason)
+        lifted = hold_of(row).lift(by=actor.name, at=now, reason=reason)
         (entry,) = append_events(
             conn,
             [
                 Note(
                     "hold-lifted",
                     None,
-                    {"uid": row["uid"], "name": row["name"], "lifted_by": actor, "reason": reason},
+                    {
+                        "uid": row["uid"],
+                        "name": row["name"],
+                        "lifted_by": actor.name,
+                        "reason": reason,
+                    },
                 )
             ],
             actor=actor,
             now=now,
         )
-        rr.lift_hold(conn, uid=row["uid"], at=utc_text(now), by=actor, reason=reason)
+        rr.lift_hold(conn, uid=row["uid"], at=utc_text(now), by=actor.name, reason=reason)
         covered = rr.uids_matching(conn, scope=lifted.scope)
         still = rr.held_uids(conn, uids=covered, held=active_scopes(conn, schedules))
         recomputed = []
@@ -110,14 +116,14 @@ def lift_hold(
     return {
         "uid": row["uid"],
         "name": row["name"],
-        "lifted_by": actor,
+        "lifted_by": actor.name,
         "reason": reason,
         "entry_seq": entry.seq,
         "recomputed": recomputed,
     }
 
 
-def list_holds(store: Store, *, include_lifted: bool = False) -> list[dict[str, Any]]:
+def list_holds(store: Store, *, actor: Actor, include_lifted: bool = False) -> list[dict[str, Any]]:
     """Holds (active only unless ``include_lifted``), each with how many records it covers."""
     with store.read() as conn:
         rows = rr.list_holds(conn, active_only=not include_lifted)

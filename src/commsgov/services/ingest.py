@@ -14,8 +14,8 @@ Public API::
 
     read_export(path, *, tz, date_order=None, format=None, load_media=True, on_read=None)
         -> ParsedChat
-    ingest_file(store, path, *, tz, date_order=None, format=None, scenario=None, outage=None,
-                captured_by=None, device=None, conversation=None, pack=None, on_read=None,
+    ingest_file(store, path, *, actor, tz, date_order=None, format=None, scenario=None,
+                outage=None, device=None, conversation=None, pack=None, on_read=None,
                 on_message=None) -> IngestResult
     conversation_key(chat, messages, *, method) -> str
 """
@@ -45,6 +45,7 @@ from commsgov.records.models import (
 
 if TYPE_CHECKING:
     from commsgov.policy.compiled import CompiledPack
+    from commsgov.services.actor import Actor
     from commsgov.store.blobs import StoredBlob
     from commsgov.store.handle import Store
 
@@ -362,7 +363,7 @@ def ingest_file(
     format: str | None = None,
     scenario: str | None = None,
     outage: str | None = None,
-    captured_by: str | None = None,
+    actor: Actor,
     device: str | None = None,
     conversation: str | None = None,
     pack: CompiledPack | None = None,
@@ -382,7 +383,9 @@ def ingest_file(
     chat = read_export(
         path, tz=tz, date_order=date_order, format=format, on_read=on_read, load_media=False
     )  # nothing is written unless this succeeds
-    if outage is not None and not any(o.get("uid") == outage for o in svc.list_outages(store)):
+    if outage is not None and not any(
+        o.get("uid") == outage for o in svc.list_outages(store, actor=actor)
+    ):
         raise NotFoundError(f"no outage {outage!r}")
     if pack is None:
         from commsgov.policy.cache import compiled_pack
@@ -398,7 +401,7 @@ def ingest_file(
     method = channel.id
     device = device or channel.device
 
-    original = svc.store_file(store, path, field_name="path")
+    original = svc.store_file(store, path, actor=actor, field_name="path")
     assert original.sha256 is not None  # store_file always stores the bytes
     media: _Media = {}
     if chat.format == "whatsapp-zip":
@@ -437,12 +440,12 @@ def ingest_file(
             store,
             record=record,
             messages=_drafts(messages, media, on_message),
-            actor=captured_by,
+            actor=actor,
             pack=pack,
         )
         result.new_messages += stored.new_messages
         result.already_held += stored.already_held
-        held = svc.get_record(store, stored.record_uid, message_limit=0)
+        held = svc.get_record(store, stored.record_uid, actor=actor, message_limit=0)
         result.conversations.append(
             {
                 "record": stored.record_uid,

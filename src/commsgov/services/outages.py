@@ -11,7 +11,8 @@ from commsgov.records.events import (
     OutageStarted,
 )
 from commsgov.records.timestamps import utc_text
-from commsgov.services._support import actor_name, clock, new_uid
+from commsgov.services._support import clock, new_uid
+from commsgov.services.actor import Actor
 from commsgov.services.ledger import append_events
 from commsgov.store import repo
 from commsgov.store.handle import Store
@@ -28,7 +29,7 @@ def start_outage(
     reason: str,
     kind: str = "outage",
     started_at: dt.datetime | None = None,
-    actor: str | None = None,
+    actor: Actor,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Declare an outage (or an exemption) from ``started_at`` (default now); its state."""
@@ -37,7 +38,6 @@ def start_outage(
     if kind not in ("outage", "exemption"):
         raise InvalidFieldError("kind", f"{kind!r} is not 'outage' or 'exemption'")
     now = clock(now)
-    actor = actor_name(actor)
     start = started_at or now
     if start.tzinfo is None:
         raise InvalidFieldError("at", "the time must be timezone-aware")
@@ -47,7 +47,7 @@ def start_outage(
         "reason": reason.strip(),
         "started_at_utc": utc_text(start),
         "declared_at_utc": utc_text(now),
-        "declared_by": actor,
+        "declared_by": actor.name,
         "ended_at_utc": None,
         "ended_by": None,
     }
@@ -62,12 +62,11 @@ def end_outage(
     *,
     uid: str | None = None,
     ended_at: dt.datetime | None = None,
-    actor: str | None = None,
+    actor: Actor,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """End an open outage (the only open one when ``uid`` is not given); its new state."""
     now = clock(now)
-    actor = actor_name(actor)
     end = ended_at or now
     with store.write() as conn:
         open_ = repo.list_outages(conn, open_only=True)
@@ -84,12 +83,14 @@ def end_outage(
         end_text = utc_text(end)
         if end_text < outage["started_at_utc"]:
             raise InvalidFieldError("at", "an outage cannot end before it started")
-        append_events(conn, [OutageEnded(outage["uid"], end_text, actor)], actor=actor, now=now)
-        repo.end_outage(conn, uid=outage["uid"], ended_at_utc=end_text, ended_by=actor)
-    return {**outage, "ended_at_utc": end_text, "ended_by": actor}
+        append_events(
+            conn, [OutageEnded(outage["uid"], end_text, actor.name)], actor=actor, now=now
+        )
+        repo.end_outage(conn, uid=outage["uid"], ended_at_utc=end_text, ended_by=actor.name)
+    return {**outage, "ended_at_utc": end_text, "ended_by": actor.name}
 
 
-def list_outages(store: Store) -> list[dict[str, Any]]:
+def list_outages(store: Store, *, actor: Actor) -> list[dict[str, Any]]:
     """Every declared outage and exemption, newest first."""
     with store.read() as conn:
         return repo.list_outages(conn)

@@ -10,6 +10,7 @@ from commsgov.records.errors import NotFoundError
 from commsgov.records.models import (
     record_hash,
 )
+from commsgov.services.actor import Actor
 from commsgov.store import repo
 from commsgov.store.handle import Store
 
@@ -19,7 +20,9 @@ if TYPE_CHECKING:
 __all__ = ["exceptions", "get_record", "list_records", "search_records"]
 
 
-def get_record(store: Store, ref: str, *, message_limit: int | None = None) -> dict[str, Any]:
+def get_record(
+    store: Store, ref: str, *, actor: Actor, message_limit: int | None = None
+) -> dict[str, Any]:
     """A record's state, its hash, its ledger history and its messages."""
     with store.read() as conn:
         found = repo.resolve_record(conn, ref=ref)
@@ -56,7 +59,12 @@ def _add_record_hash(row: dict[str, Any]) -> int:
 
 
 def list_records(
-    store: Store, *, flt: repo.RecordFilter | None = None, limit: int = 100, offset: int = 0
+    store: Store,
+    *,
+    actor: Actor,
+    flt: repo.RecordFilter | None = None,
+    limit: int = 100,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Records matching the filters, most recent first."""
     with store.read() as conn:
@@ -67,7 +75,12 @@ def list_records(
 
 
 def search_records(
-    store: Store, *, terms: str, flt: repo.RecordFilter | None = None, limit: int = 100
+    store: Store,
+    *,
+    actor: Actor,
+    terms: str,
+    flt: repo.RecordFilter | None = None,
+    limit: int = 100,
 ) -> list[dict[str, Any]]:
     """Records whose content, participants or messages hold every word of ``terms``."""
     with store.read() as conn:
@@ -83,7 +96,9 @@ def search_records(
     return rows
 
 
-def exceptions(store: Store, *, flt: repo.RecordFilter | None = None) -> list[dict[str, Any]]:
+def exceptions(
+    store: Store, *, actor: Actor, flt: repo.RecordFilter | None = None
+) -> list[dict[str, Any]]:
     """Records flagged as policy exceptions, most recent first."""
     flt = dataclasses.replace(flt or repo.RecordFilter(), exceptions_only=True)
-    return list_records(store, flt=flt, limit=1_000_000)
+    return list_records(store, actor=actor, flt=flt, limit=1_000_000)

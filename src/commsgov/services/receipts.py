@@ -13,6 +13,7 @@ from commsgov.records.models import (
 )
 from commsgov.records.timestamps import utc_text
 from commsgov.services._support import clock
+from commsgov.services.actor import Actor
 from commsgov.services.verification import verify
 from commsgov.store import repo
 from commsgov.store.handle import Store
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["check_receipt", "receipt"]
 
 
-def receipt(store: Store, ref: str, *, now: dt.datetime | None = None) -> Receipt:
+def receipt(store: Store, ref: str, *, actor: Actor, now: dt.datetime | None = None) -> Receipt:
     """A receipt for record ``ref`` (uid or unique prefix) against the current head."""
     with store.read() as conn:
         found = repo.resolve_record(conn, ref=ref)
@@ -45,7 +46,7 @@ def receipt(store: Store, ref: str, *, now: dt.datetime | None = None) -> Receip
     )
 
 
-def check_receipt(store: Store, data: dict[str, Any]) -> list[str]:
+def check_receipt(store: Store, data: dict[str, Any], *, actor: Actor) -> list[str]:
     """Problems found checking a receipt against the store (empty: the receipt holds)."""
     problems: list[str] = []
     try:
@@ -79,7 +80,7 @@ def check_receipt(store: Store, data: dict[str, Any]) -> list[str]:
         problems.append("the record is no longer in the store (disposed of?)")
     elif current != want_record and not problems and not _entries_after(store, uid, entry_seq):
         problems.append("the record differs from the receipt and no later entry explains it")
-    report = verify(store, check_blobs=False)
+    report = verify(store, actor=actor, check_blobs=False)
     if report.problem is not None:
         problems.append(f"the store does not verify: {report.problem}")
     return problems

@@ -16,7 +16,8 @@ from commsgov.retention import (
     Setting,
     review_transition,
 )
-from commsgov.services._support import actor_name, clock
+from commsgov.services._support import clock
+from commsgov.services.actor import Actor
 from commsgov.services.dispositions import active_scopes, explicit_settings, recompute, sync
 from commsgov.services.ledger import append_events
 from commsgov.services.schedules import load_schedules
@@ -41,7 +42,7 @@ def review(
     until: dt.datetime | None = None,
     stage: int = 1,
     stages_required: int = 1,
-    reviewer: str | None = None,
+    actor: Actor,
     pack: CompiledPack | None = None,
     now: dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
@@ -51,7 +52,7 @@ def review(
     must agree at ``stage=2``); ``extend`` needs ``until`` and sets an explicit review date;
     ``defer`` leaves the item due for a later review. Held records cannot be approved.
     """
-    now, reviewer = clock(now), actor_name(reviewer)
+    now = clock(now)
     if not reason.strip():
         raise InvalidFieldError("reason", "say why (the reason is kept with the decision)")
     if decision == "extend" and until is None:
@@ -59,7 +60,7 @@ def review(
     if decision == "extend" and until is not None and until <= now:
         raise InvalidFieldError("until", "the new review date must be in the future")
     schedules = load_schedules(pack)
-    sync(store, pack=pack, now=now)
+    sync(store, actor=actor, pack=pack, now=now)
     results: list[dict[str, Any]] = []
     with store.write() as conn:
         targets: list[str] = []
@@ -112,7 +113,7 @@ def review(
                         },
                     )
                 ],
-                actor=reviewer,
+                actor=actor,
                 now=now,
             )
             rr.insert_review(
@@ -121,7 +122,7 @@ def review(
                     "record_uid": uid,
                     "stage": stage,
                     "decision": decision,
-                    "reviewer": reviewer,
+                    "reviewer": actor.name,
                     "reason": reason,
                     "until_utc": utc_text(until) if until else None,
                     "decided_at_utc": utc_text(now),
@@ -132,7 +133,7 @@ def review(
             if decision == "extend" and until is not None:
                 explicit = [
                     *explicit_settings(row),
-                    Setting(f"review by {reviewer}: extended", True, until, "review", "explicit"),
+                    Setting(f"review by {actor.name}: extended", True, until, "review", "explicit"),
                 ]
                 values.update(recompute(conn, uid, schedules, explicit=explicit, now=now))
             rr.update_item(conn, uid=uid, values=values)

@@ -21,7 +21,8 @@ from commsgov.records.timestamps import utc_text
 from commsgov.retention import (
     ReviewError,
 )
-from commsgov.services._support import actor_name, clock, resolve_pack
+from commsgov.services._support import clock, resolve_pack
+from commsgov.services.actor import Actor
 from commsgov.services.disposal import dispose_one, remove_files
 from commsgov.services.dispositions import active_scopes
 from commsgov.services.ledger import append_events
@@ -43,7 +44,7 @@ def build_transfer(
     consignment: str | None = None,
     organisation: str | None = None,
     uids: Sequence[str] = (),
-    actor: str | None = None,
+    actor: Actor,
     pack: CompiledPack | None = None,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
@@ -55,7 +56,7 @@ def build_transfer(
     from commsgov.adapters import bagit
     from commsgov.services.reads import get_record
 
-    now, actor = clock(now), actor_name(actor)
+    now = clock(now)
     compiled = resolve_pack(pack)
     schedules = load_schedules(compiled)
     consignment = consignment or f"CG-{now:%Y%m%d}-{uuid.uuid4().hex[:8].upper()}"
@@ -80,7 +81,7 @@ def build_transfer(
     chosen = [u for u in approved if u not in held]
     if not chosen:
         raise ReviewError("nothing to transfer: no record is approved for transfer (and unheld)")
-    records = [get_record(store, uid) for uid in chosen]
+    records = [get_record(store, uid, actor=actor) for uid in chosen]
     files: dict[str, bytes] = {}
     for rec in records:
         for att in rec.get("attachments", []):
@@ -120,7 +121,7 @@ def build_transfer(
             row={
                 "consignment": consignment,
                 "built_at_utc": utc_text(now),
-                "built_by": actor,
+                "built_by": actor.name,
                 "package": str(result.package),
                 "package_sha256": result.package_sha256,
                 "record_uids": canonical_json(chosen),
@@ -153,12 +154,12 @@ def confirm_transfer(
     *,
     consignment: str,
     accession: str | None = None,
-    actor: str | None = None,
+    actor: Actor,
     pack: CompiledPack | None = None,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """The archive confirmed accession: dispose of the transferred records (stub kept)."""
-    now, actor = clock(now), actor_name(actor)
+    now = clock(now)
     schedules = load_schedules(pack)
     files: list[str] = []
     with store.write() as conn:
@@ -207,7 +208,11 @@ def confirm_transfer(
         rr.update_transfer(
             conn,
             consignment=consignment,
-            values={"status": status, "confirmed_at_utc": utc_text(now), "confirmed_by": actor},
+            values={
+                "status": status,
+                "confirmed_at_utc": utc_text(now),
+                "confirmed_by": actor.name,
+            },
         )
     remove_files(store, files)
     return {

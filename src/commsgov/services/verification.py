@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import DBAPIError
 
 from commsgov.records.verify import Break, Verifier
+from commsgov.services.actor import Actor
 from commsgov.store import repo, repo_verify
 from commsgov.store.handle import Store
 
@@ -62,7 +63,7 @@ class VerifyReport:
         }
 
 
-def verify(store: Store, *, check_blobs: bool = True) -> VerifyReport:
+def verify(store: Store, *, actor: Actor, check_blobs: bool = True) -> VerifyReport:
     """Recompute the whole chain and every stored hash; stop at the first broken link."""
     verifier = Verifier()
     records = outages = blobs_checked = 0
