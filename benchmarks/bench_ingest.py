@@ -5,7 +5,7 @@ The chats are generated with whatstk's own generator (``whatstk-generate-chat``)
 child process (so peak memory is its own), three times in interleaved rounds; the fastest
 run counts. whatstk detects the
 header itself (``auto_header``); chat-miner infers its date format itself. The end-to-end figure
-is ``services.ingest.ingest_file`` into a fresh SQLite database: parse, store the original file,
+is ``services.ingest_file`` into a fresh SQLite database: parse, store the original file,
 write the messages, their ledger entries and the search index, in one transaction.
 """
 
@@ -68,7 +68,8 @@ elif tool == "ingest":
         with tempfile.TemporaryDirectory() as tmp:
             store = svc.open_store(f"sqlite:///{tmp}/bench.db", blob_dir=Path(tmp) / "blobs")
             try:
-                result = ingest_file(store, Path(path), tz="Europe/London", captured_by="bench")
+                result = ingest_file(store, Path(path), tz="Europe/London",
+                                     actor=svc.Actor.cli("bench"))
             finally:
                 store.close()
         return result
@@ -200,7 +201,7 @@ def run(quick: bool) -> str:
         "more than a century with two-digit years, and a parser that puts every year in one "
         "century goes back in time where the century turns.",
         "",
-        "End to end: `services.ingest.ingest_file` into a fresh SQLite database (parse, store the "
+        "End to end: `services.ingest_file` into a fresh SQLite database (parse, store the "
         "original file content-addressed, deduplicate, write messages, ledger entries and search "
         "index). Goal: at least 100,000 messages per second.",
         "",

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from commsgov.jsonable import jsonable
 from commsgov.services.actor import Actor
 
 
@@ -31,5 +32,5 @@ def destroy(store: Any, uid: str) -> None:
                now=now)  # fmt: skip
     ret.review(store, all_due=True, as_of=due, decision="destroy", reason="no value",
                actor=Actor.cli("rita"), now=now)  # fmt: skip
-    out = ret.dispose(store, as_of=due, actor=Actor.cli("clerk"), now=now)
+    out = jsonable(ret.dispose(store, as_of=due, actor=Actor.cli("clerk"), now=now))
     assert [d["uid"] for d in out["destroyed"]] == [uid]

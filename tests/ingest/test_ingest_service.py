@@ -14,6 +14,7 @@ import pytest
 
 from commsgov import services as svc
 from commsgov.ingest import ParseError
+from commsgov.jsonable import jsonable
 from commsgov.services.actor import Actor
 from commsgov.services.ingest import ingest_file
 
@@ -31,7 +32,7 @@ def test_whatsapp_zip_is_stored_with_hash_and_media(store: Any) -> None:
     result = ingest_file(store, path, tz=TZ, actor=Actor.cli("ann"))
     assert (result.count, result.new_messages, result.already_held) == (3, 3, 0)
     assert result.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
-    record = svc.get_record(store, result.conversations[0]["record"], actor=ACTOR)
+    record = jsonable(svc.get_record(store, result.conversations[0].record, actor=ACTOR))
     assert record["source"]["file_sha256"] == result.sha256
     assert record["source"]["format"] == "whatsapp-zip"
     assert store.blobs.path(result.sha256).read_bytes() == path.read_bytes()
@@ -68,8 +69,8 @@ def test_importing_twice_adds_nothing(store: Any) -> None:
     again = ingest_file(store, path, tz=TZ, actor=ACTOR)
     assert (first.new_messages, again.new_messages, again.already_held) == (8, 0, 8)
     assert (count(store, "messages"), count(store, "ledger")) == (messages, ledger)
-    assert again.conversations[0]["record"] == first.conversations[0]["record"]
-    record = svc.get_record(store, first.conversations[0]["record"], actor=ACTOR)
+    assert again.conversations[0].record == first.conversations[0].record
+    record = jsonable(svc.get_record(store, first.conversations[0].record, actor=ACTOR))
     assert (record["messages"][0]["sender"], record["messages"][0]["kind"]) == (None, "system")
     assert svc.verify(store, actor=ACTOR).ok
 
@@ -85,7 +86,7 @@ def test_overlapping_exports_add_only_new_messages(store: Any, tmp_path: Path) -
     a = ingest_file(store, ann, tz=TZ, actor=ACTOR)
     b = ingest_file(store, bob, tz=TZ, actor=ACTOR)
     assert (a.new_messages, b.new_messages, b.already_held) == (20, 10, 10)
-    assert b.conversations[0]["record"] == a.conversations[0]["record"]
+    assert b.conversations[0].record == a.conversations[0].record
     assert count(store, "messages") == 30
 
 
@@ -106,7 +107,7 @@ def test_the_same_words_twice_in_a_minute_are_two_messages(store: Any, tmp_path:
     bob.write_text("\n".join(lines[1:]) + "\n", encoding="utf-8")
     first = ingest_file(store, ann, tz=TZ, date_order="dmy", actor=ACTOR)
     assert (first.count, first.new_messages, first.already_held) == (6, 6, 0)
-    record = svc.get_record(store, first.conversations[0]["record"], actor=ACTOR)
+    record = jsonable(svc.get_record(store, first.conversations[0].record, actor=ACTOR))
     assert [m["text"] for m in record["messages"]] == ["ok", "ok", "", "", "", "ok"]
     again = ingest_file(store, ann, tz=TZ, date_order="dmy", actor=ACTOR)
     assert (again.new_messages, again.already_held) == (0, 6)
@@ -135,17 +136,17 @@ def test_multi_conversation_exports_make_one_record_each(store: Any) -> None:
     )
     assert result.new_messages == 4
     assert len(result.conversations) == 3
-    keys = {c["conversation_key"] for c in result.conversations}
+    keys = {c.conversation_key for c in result.conversations}
     assert any(k.endswith(":chat:+447700900123") for k in keys)
     telegram = ingest_file(
         store, DATA / "telegram" / "whole_account_export.json", tz=TZ, actor=ACTOR
     )
-    assert [c["count"] for c in telegram.conversations] == [1, 2]
+    assert [c.count for c in telegram.conversations] == [1, 2]
 
 
 def test_exact_text_survives_the_store(store: Any) -> None:
     result = ingest_file(store, DATA / "whatsapp" / "regression_no_nfkc.txt", tz=TZ, actor=ACTOR)
-    record = svc.get_record(store, result.conversations[0]["record"], actor=ACTOR)
+    record = jsonable(svc.get_record(store, result.conversations[0].record, actor=ACTOR))
     assert record["messages"][0]["text"] == "ﬁnance ＡＢＣ ① ℌ café café"
     assert record["messages"][1]["text"] == "tab\tand trailing spaces  "
 
@@ -177,17 +178,19 @@ def test_stream_wrapper_reports_bytes(tmp_path: Path) -> None:
 def test_records_are_linked_to_the_outage_covering_them(store: Any) -> None:
     import datetime as dt
 
-    outage = svc.start_outage(
-        store,
-        reason="SCOTS network down",
-        started_at=dt.datetime(2024, 3, 13, 9, 0, tzinfo=dt.UTC),
-        actor=Actor.cli("lead"),
+    outage = jsonable(
+        svc.start_outage(
+            store,
+            reason="SCOTS network down",
+            started_at=dt.datetime(2024, 3, 13, 9, 0, tzinfo=dt.UTC),
+            actor=Actor.cli("lead"),
+        )
     )
     inside = ingest_file(
         store, DATA / "whatsapp" / "german_dots_24h.txt", tz=TZ, outage=outage["uid"], actor=ACTOR
     )
-    assert inside.conversations[0]["outage"] is None  # 12 March: before the outage
+    assert inside.conversations[0].outage is None  # 12 March: before the outage
     covered = ingest_file(
         store, DATA / "whatsapp" / "tz_new_york.txt", tz=TZ, outage=outage["uid"], actor=ACTOR
     )
-    assert covered.conversations[0]["outage"] == outage["uid"]
+    assert covered.conversations[0].outage == outage["uid"]

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import text
 
 from commsgov import services as svc
+from commsgov.jsonable import jsonable
 from commsgov.services.actor import Actor
 from commsgov.services.ingest import ingest_file
 
@@ -45,7 +46,7 @@ def test_golden_whatsapp_kinds_and_flags_come_back_from_the_store(store: Any) ->
     assert {"deleted", "edited"} <= {f for m in expected for f in m["flags"]}
     assert any(m["kind"] == "system" for m in expected)
     result = ingest_file(store, GOLDEN, tz=TZ, actor=ACTOR)
-    record = svc.get_record(store, result.conversations[0]["record"], actor=ACTOR)
+    record = jsonable(svc.get_record(store, result.conversations[0].record, actor=ACTOR))
     got = [(m["sender"], m["kind"], m["flags"], m["text"]) for m in record["messages"]]
     assert got == [(m["sender"], m["kind"], m["flags"], m["text"]) for m in expected]
     with store.engine.connect() as conn:
@@ -56,18 +57,17 @@ def test_golden_whatsapp_kinds_and_flags_come_back_from_the_store(store: Any) ->
 
 def test_exports_carry_kind_and_flags(store: Any) -> None:
     result = ingest_file(store, GOLDEN, tz=TZ, actor=ACTOR)
-    uid = result.conversations[0]["record"]
-    records = [svc.get_record(store, uid, message_limit=0, actor=ACTOR)]
+    uid = result.conversations[0].record
+    records = [uid]
     data = json.loads(
-        svc.export_records(store, records, fmt="json", query="t", actor=Actor.cli("t"))
+        svc.export_records(store, records=records, fmt="json", actor=Actor.cli("t")).text
     )
     messages = data["records"][0]["messages"]
     assert [(m["kind"], m["flags"]) for m in messages] == [
         (m["kind"], m["flags"]) for m in _expected()
     ]
-    rows = list(
-        csv.DictReader(io.StringIO(svc.export_records(store, records, fmt="csv", actor=ACTOR)))
-    )
+    csv_text = svc.export_records(store, records=records, fmt="csv", actor=ACTOR).text
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
     message_rows = [r for r in rows if r["row_type"] == "message"]
     assert [(r["kind"], r["flags"]) for r in message_rows] == [
         (m["kind"], " ".join(m["flags"])) for m in _expected()
@@ -113,9 +113,9 @@ def test_an_overlapping_export_is_named_on_the_record(store: Any, tmp_path: Path
     bob.write_text("\n".join(lines[10:]) + "\n", encoding="utf-8")
     a = ingest_file(store, ann, tz=TZ, actor=ACTOR)
     b = ingest_file(store, bob, tz=TZ, actor=ACTOR)
-    uid = a.conversations[0]["record"]
-    assert b.conversations[0]["record"] == uid
-    record = svc.get_record(store, uid, actor=ACTOR)
+    uid = a.conversations[0].record
+    assert b.conversations[0].record == uid
+    record = jsonable(svc.get_record(store, uid, actor=ACTOR))
     assert [s["file_sha256"] for s in record["sources"]] == [a.sha256, b.sha256]
     assert record["sources"][1]["file_name"] == bob.name
     assert record["source"]["file_sha256"] == a.sha256  # the record's own source is unchanged
@@ -124,7 +124,7 @@ def test_an_overlapping_export_is_named_on_the_record(store: Any, tmp_path: Path
     # importing either file again names nothing new
     ingest_file(store, bob, tz=TZ, actor=ACTOR)
     ingest_file(store, ann, tz=TZ, actor=ACTOR)
-    again = svc.get_record(store, uid, actor=ACTOR)
+    again = jsonable(svc.get_record(store, uid, actor=ACTOR))
     assert len(again["sources"]) == 2
     assert svc.verify(store, actor=ACTOR).ok
     # the second file is evidence: verify misses it when it is gone from the blob store
@@ -161,7 +161,7 @@ def _two_overlapping_exports(store: Any, tmp_path: Path) -> tuple[str, str]:
     ann, bob = tmp_path / "ann.txt", tmp_path / "bob.txt"
     ann.write_text("\n".join(lines[:4]) + "\n", encoding="utf-8")
     bob.write_text("\n".join(lines[2:]) + "\n", encoding="utf-8")
-    uid = ingest_file(store, ann, tz=TZ, actor=ACTOR).conversations[0]["record"]
+    uid = ingest_file(store, ann, tz=TZ, actor=ACTOR).conversations[0].record
     return uid, ingest_file(store, bob, tz=TZ, actor=ACTOR).sha256
 
 
@@ -188,7 +188,7 @@ def test_a_chat_with_system_events_can_be_transferred(store: Any, tmp_path: Path
 
     from commsgov.adapters.bagit import build_bag
 
-    uid = ingest_file(store, GOLDEN, tz=TZ, actor=ACTOR).conversations[0]["record"]
+    uid = ingest_file(store, GOLDEN, tz=TZ, actor=ACTOR).conversations[0].record
     build_bag(
         [svc.get_record(store, uid, actor=ACTOR)],
         files={},

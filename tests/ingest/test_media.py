@@ -20,6 +20,7 @@ import pytest
 
 from commsgov import services as svc
 from commsgov.ingest import ParseError
+from commsgov.jsonable import jsonable
 from commsgov.services.actor import Actor
 from commsgov.services.ingest import _export_file, ingest_file
 
@@ -77,7 +78,7 @@ def test_sms_media_are_stored_and_attached_to_their_messages(store: Any) -> None
     result = ingest_file(store, SMS_MEDIA, tz=TZ, actor=ACTOR)
     assert (result.count, result.new_messages) == (3, 3)
     (conversation,) = result.conversations
-    record = svc.get_record(store, conversation["record"], actor=ACTOR)
+    record = jsonable(svc.get_record(store, conversation.record, actor=ACTOR))
     first, text_only, sent = record["messages"]
     photo_a, photo_b, video = _sms_parts()
     assert [(a["filename"], a["media_type"]) for a in first["attachments"]] == [
@@ -116,7 +117,7 @@ def test_sms_media_import_twice_adds_nothing(store: Any) -> None:
 
 def test_swapped_sms_media_blob_fails_verify(store: Any) -> None:
     result = ingest_file(store, SMS_MEDIA, tz=TZ, actor=ACTOR)
-    record = svc.get_record(store, result.conversations[0]["record"], actor=ACTOR)
+    record = jsonable(svc.get_record(store, result.conversations[0].record, actor=ACTOR))
     sha = record["messages"][2]["attachments"][1]["sha256"]
     path = store.blobs.path(sha)
     os.chmod(path, 0o644)
@@ -162,7 +163,7 @@ def test_telegram_files_in_the_export_are_stored_and_attached(store: Any, tmp_pa
     path = _telegram_export(tmp_path)
     result = ingest_file(store, path, tz=TZ, actor=ACTOR)
     assert (result.count, result.new_messages) == (7, 7)
-    record = svc.get_record(store, result.conversations[0]["record"], actor=ACTOR)
+    record = jsonable(svc.get_record(store, result.conversations[0].record, actor=ACTOR))
     attached = [
         [
             (

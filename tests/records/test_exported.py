@@ -16,14 +16,14 @@ RECORDS = [
     "policy_exception_for", "record_state", "sha256_hex", "utc_text", "zone_name",
 ]  # fmt: skip
 SERVICES = [
-    "DEFAULT_CLASS", "CaptureResult", "ConversationResult", "IngestResult", "Store",
-    "VerifyReport", "add_messages", "append_events", "build_transfer", "capture",
-    "check_receipt", "classify", "confirm_transfer", "correct_record", "dispose",
+    "DEFAULT_CLASS", "Actor", "CaptureResult", "ConversationResult", "IngestResult",
+    "RecordQuery", "Store", "VerifyReport", "add_messages", "append_events", "build_transfer",
+    "capture", "check_receipt", "classify", "confirm_transfer", "correct_record", "dispose",
     "dispose_record", "due", "end_outage", "exceptions", "explain", "export_records",
     "get_record", "ingest_file", "lift_hold", "list_holds", "list_outages", "list_records",
-    "load_schedules", "open_store", "place_hold", "read_export", "receipt", "review",
-    "search_records", "start_outage", "store_conversation", "store_file", "sync", "verify",
-    "when",
+    "load_schedules", "open_store", "place_hold", "read_export", "read_file", "receipt",
+    "review", "search_records", "start_outage", "store_conversation", "store_file", "sync",
+    "verify", "when",
 ]  # fmt: skip
 
 

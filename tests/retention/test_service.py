@@ -12,6 +12,7 @@ import pytest
 
 from commsgov import services as ret
 from commsgov import services as svc
+from commsgov.jsonable import jsonable
 from commsgov.records import MessageDraft, Participant, RecordDraft
 from commsgov.retention import HoldScope, ReviewError
 from commsgov.services.actor import Actor
@@ -70,9 +71,9 @@ def _verify_ok(store: Any) -> None:
 
 def test_captured_records_wait_for_review(store: Any) -> None:
     uid = _capture(store, summary="budget decision")
-    report = ret.due(store, as_of=NOW + dt.timedelta(days=3650), now=NOW, actor=ACTOR)
+    report = jsonable(ret.due(store, as_of=NOW + dt.timedelta(days=3650), now=NOW, actor=ACTOR))
     assert report["total"] == 0 and report["synced"] in (1, -1)
-    info = ret.explain(store, uid, now=NOW, actor=ACTOR)
+    info = jsonable(ret.explain(store, uid, now=NOW, actor=ACTOR))
     assert info["record_class"] == "captured-record"
     assert info["outcome"]["retained_indefinitely"] is True
     assert info["schedule"]["citations"][0]["document"] == "000_9dc585f751727391.txt"
@@ -86,21 +87,23 @@ def test_review_extend_sets_a_date_then_destroy_with_certificate(
     uid = _capture(store, summary="budget decision", attach=[file])
     keep = _capture(store, summary="another")
     review_on = NOW + dt.timedelta(days=30)
-    (res,) = ret.review(
-        store,
-        uids=[uid],
-        decision="extend",
-        reason="review in a month",
-        until=review_on,
-        actor=Actor.cli("rita"),
-        now=NOW,
+    (res,) = jsonable(
+        ret.review(
+            store,
+            uids=[uid],
+            decision="extend",
+            reason="review in a month",
+            until=review_on,
+            actor=Actor.cli("rita"),
+            now=NOW,
+        )
     )
     assert res["status"] == "scheduled" and res["due"].startswith("2026-12-24")
-    assert ret.due(store, as_of=NOW, now=NOW, actor=ACTOR)["total"] == 0
-    report = ret.due(store, as_of=review_on, now=NOW, actor=ACTOR)
+    assert jsonable(ret.due(store, as_of=NOW, now=NOW, actor=ACTOR))["total"] == 0
+    report = jsonable(ret.due(store, as_of=review_on, now=NOW, actor=ACTOR))
     assert report["due"] == [{"action": "review", "count": 1}]
     # nothing is destroyed without an approved review
-    assert ret.dispose(store, as_of=review_on, now=NOW, actor=ACTOR)["destroyed"] == []
+    assert jsonable(ret.dispose(store, as_of=review_on, now=NOW, actor=ACTOR))["destroyed"] == []
     ret.review(
         store,
         all_due=True,
@@ -110,12 +113,12 @@ def test_review_extend_sets_a_date_then_destroy_with_certificate(
         actor=Actor.cli("rita"),
         now=NOW,
     )
-    out = ret.dispose(store, as_of=review_on, actor=Actor.cli("clerk"), now=NOW)
+    out = jsonable(ret.dispose(store, as_of=review_on, actor=Actor.cli("clerk"), now=NOW))
     assert [d["uid"] for d in out["destroyed"]] == [uid]
     _verify_ok(store)
     assert _sql(store, "SELECT count(*) FROM records WHERE uid = :u", u=uid)[0][0] == 0
     assert _sql(store, "SELECT count(*) FROM blobs")[0][0] == 0
-    stub = ret.explain(store, uid, now=NOW, actor=ACTOR)
+    stub = jsonable(ret.explain(store, uid, now=NOW, actor=ACTOR))
     assert stub["status"] == "destroyed"
     assert stub["certificate"]["approved_by"] == ["rita"]
     assert stub["certificate"]["executed_by"] == "clerk"
@@ -127,7 +130,7 @@ def test_review_extend_sets_a_date_then_destroy_with_certificate(
     ]
     assert payloads and not any("budget decision" in p for p in payloads)
     assert stub["stub"]["redacted_entries"] == 1
-    assert ret.explain(store, keep, now=NOW, actor=ACTOR)["status"] == "scheduled"
+    assert jsonable(ret.explain(store, keep, now=NOW, actor=ACTOR))["status"] == "scheduled"
 
 
 def test_redaction_of_a_live_record_is_tampering(store: Any) -> None:
@@ -150,7 +153,7 @@ def test_two_stage_review(store: Any) -> None:
     ret.review(
         store, uids=[uid], decision="destroy", reason="r", stages_required=2, now=NOW, actor=ACTOR
     )
-    assert ret.dispose(store, as_of=NOW, now=NOW, actor=ACTOR)["destroyed"] == []
+    assert jsonable(ret.dispose(store, as_of=NOW, now=NOW, actor=ACTOR))["destroyed"] == []
     with pytest.raises(ReviewError):
         ret.review(store, uids=[uid], decision="destroy", reason="r", stage=3, now=NOW, actor=ACTOR)
     ret.review(
@@ -162,7 +165,7 @@ def test_two_stage_review(store: Any) -> None:
         actor=Actor.cli("sam"),
         now=NOW,
     )
-    assert len(ret.dispose(store, as_of=NOW, now=NOW, actor=ACTOR)["destroyed"]) == 1
+    assert len(jsonable(ret.dispose(store, as_of=NOW, now=NOW, actor=ACTOR))["destroyed"]) == 1
     _verify_ok(store)
 
 
@@ -178,42 +181,52 @@ def test_delete_schedule_without_review_and_holds(store: Any) -> None:
         now=NOW,
         actor=ACTOR,
     )
-    hold = ret.place_hold(
-        store,
-        name="Covid-19 Inquiry",
-        mandate="Inquiries Act 2005 s.21",
-        scope=HoldScope(participants=frozenset({"ann smith"})),
-        actor=Actor.cli("legal"),
-        now=NOW,
+    hold = jsonable(
+        ret.place_hold(
+            store,
+            name="Covid-19 Inquiry",
+            mandate="Inquiries Act 2005 s.21",
+            scope=HoldScope(participants=frozenset({"ann smith"})),
+            actor=Actor.cli("legal"),
+            now=NOW,
+        )
     )
     assert hold["covers"] == [a]
-    search = ret.place_hold(
-        store,
-        name="FOI 2026/0123",
-        mandate="FOISA request",
-        scope=HoldScope(search="covid"),
-        actor=Actor.cli("foi"),
-        now=NOW,
+    search = jsonable(
+        ret.place_hold(
+            store,
+            name="FOI 2026/0123",
+            mandate="FOISA request",
+            scope=HoldScope(search="covid"),
+            actor=Actor.cli("foi"),
+            now=NOW,
+        )
     )
     assert search["covers"] == [c]
-    report = ret.due(store, as_of=NOW, now=NOW, actor=ACTOR)
+    report = jsonable(ret.due(store, as_of=NOW, now=NOW, actor=ACTOR))
     assert report["due"] == [{"action": "delete", "count": 1}] and report["held"] == 2
-    info = ret.explain(store, a, now=NOW, actor=ACTOR)
+    info = jsonable(ret.explain(store, a, now=NOW, actor=ACTOR))
     assert info["outcome"]["held_by"] == ["Covid-19 Inquiry"]
     # a record class given to the record itself is explicit (principle 3)
     assert info["settings"] == ["schedule teams-chat (explicit): delete-only at 2026-01-15"]
     assert info["outcome"]["steps"][0]["principle"] == 0
-    out = ret.dispose(store, as_of=NOW, now=NOW, actor=ACTOR)
+    out = jsonable(ret.dispose(store, as_of=NOW, now=NOW, actor=ACTOR))
     assert [d["uid"] for d in out["destroyed"]] == [b]
-    lifted = ret.lift_hold(
-        store, ref="Covid-19 Inquiry", reason="inquiry closed", actor=Actor.cli("legal"), now=NOW
+    lifted = jsonable(
+        ret.lift_hold(
+            store,
+            ref="Covid-19 Inquiry",
+            reason="inquiry closed",
+            actor=Actor.cli("legal"),
+            now=NOW,
+        )
     )
     assert lifted["recomputed"][0]["uid"] == a
-    assert ret.due(store, as_of=NOW, now=NOW, actor=ACTOR)["total"] == 1
-    assert [d["uid"] for d in ret.dispose(store, as_of=NOW, now=NOW, actor=ACTOR)["destroyed"]] == [
-        a
-    ]
-    assert [h["name"] for h in ret.list_holds(store, actor=ACTOR)] == ["FOI 2026/0123"]
+    assert jsonable(ret.due(store, as_of=NOW, now=NOW, actor=ACTOR))["total"] == 1
+    assert [
+        d["uid"] for d in jsonable(ret.dispose(store, as_of=NOW, now=NOW, actor=ACTOR))["destroyed"]
+    ] == [a]
+    assert [h["name"] for h in jsonable(ret.list_holds(store, actor=ACTOR))] == ["FOI 2026/0123"]
     _verify_ok(store)
     kinds = [r[0] for r in _sql(store, "SELECT kind FROM ledger ORDER BY seq")]
     for kind in (
@@ -243,8 +256,10 @@ def test_transfer_build_and_confirm(store: Any, tmp_path: Path) -> None:
         actor=Actor.cli("rita"),
         now=NOW,
     )
-    built = ret.build_transfer(
-        store, out_dir=tmp_path / "out", consignment="SG-2026-001", now=NOW, actor=ACTOR
+    built = jsonable(
+        ret.build_transfer(
+            store, out_dir=tmp_path / "out", consignment="SG-2026-001", now=NOW, actor=ACTOR
+        )
     )
     assert sorted(built["records"]) == sorted([uid, chat])
     bag = bagit.Bag(built["bag"])
@@ -262,13 +277,14 @@ def test_transfer_build_and_confirm(store: Any, tmp_path: Path) -> None:
         assert "SG-2026-001/bag-info.txt" in tar.getnames()
     # awaiting accession: content still here, not due, not destroyable
     assert (
-        ret.explain(store, uid, now=NOW, actor=ACTOR)["status"] == "transferred-awaiting-accession"
+        jsonable(ret.explain(store, uid, now=NOW, actor=ACTOR))["status"]
+        == "transferred-awaiting-accession"
     )
-    assert ret.dispose(store, as_of=NOW, now=NOW, actor=ACTOR)["destroyed"] == []
+    assert jsonable(ret.dispose(store, as_of=NOW, now=NOW, actor=ACTOR))["destroyed"] == []
     ret.confirm_transfer(
         store, consignment="SG-2026-001", accession="NRS/ACC/1", now=NOW, actor=ACTOR
     )
-    stub = ret.explain(store, uid, now=NOW, actor=ACTOR)
+    stub = jsonable(ret.explain(store, uid, now=NOW, actor=ACTOR))
     assert stub["status"] == "transferred"
     assert stub["certificate"]["consignment"] == "SG-2026-001"
     _verify_ok(store)
@@ -301,7 +317,7 @@ def test_hold_placed_after_approval_still_stops_destruction(store: Any) -> None:
         now=NOW,
         actor=ACTOR,
     )
-    out = ret.dispose(store, as_of=NOW, now=NOW, actor=ACTOR)
+    out = jsonable(ret.dispose(store, as_of=NOW, now=NOW, actor=ACTOR))
     assert out["destroyed"] == [] and out["skipped"][0]["uid"] == uid
 
 
@@ -328,7 +344,7 @@ def test_sql_scope_agrees_with_pure_scope(store: Any) -> None:
             sql_side = set(rr.uids_matching(conn, scope=scope))
             pure = set()
             for uid in uids:
-                state = svc.get_record(store, uid, actor=ACTOR)
+                state = jsonable(svc.get_record(store, uid, actor=ACTOR))
                 item: Item = item_of(state, "captured-record")
                 if scope.matches(item):
                     pure.add(uid)
@@ -348,11 +364,11 @@ def test_confirm_keeps_a_record_held_after_the_bag_was_built(store: Any, tmp_pat
         now=NOW,
         actor=ACTOR,
     )
-    first = ret.confirm_transfer(store, consignment="C1", now=NOW, actor=ACTOR)
+    first = jsonable(ret.confirm_transfer(store, consignment="C1", now=NOW, actor=ACTOR))
     assert first["records"] == [a] and first["kept_held"] == [b]
     assert first["status"] == "partly-disposed"
     ret.lift_hold(store, ref="Inquiry", reason="closed", now=NOW, actor=ACTOR)
-    second = ret.confirm_transfer(store, consignment="C1", now=NOW, actor=ACTOR)
+    second = jsonable(ret.confirm_transfer(store, consignment="C1", now=NOW, actor=ACTOR))
     assert second["records"] == [b] and second["status"] == "accessioned"
     _verify_ok(store)
 
@@ -387,8 +403,8 @@ def test_no_held_record_is_ever_destroyed(sqlite_url: str, tmp_path: Path) -> No
                     HoldScope(date_from=T0 + dt.timedelta(days=rng.randint(0, 300))),
                 ]
             )
-            holds.append(ret.place_hold(store, name=f"H{round_}", mandate="m", scope=scope,
-                                        now=NOW, actor=ACTOR)["uid"])  # fmt: skip
+            holds.append(jsonable(ret.place_hold(store, name=f"H{round_}", mandate="m", scope=scope,
+                                        now=NOW, actor=ACTOR))["uid"])  # fmt: skip
         elif choice < 0.6 and holds:
             with contextlib.suppress(HoldError):
                 ret.lift_hold(

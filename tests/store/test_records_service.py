@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 
 from commsgov import services as svc
+from commsgov.jsonable import jsonable
 from commsgov.records import InvalidFieldError, MessageDraft, Participant, RecordDraft
 from commsgov.services.actor import Actor
-from commsgov.store.repo import RecordFilter
+from commsgov.services.query import RecordQuery
 
 from .conftest import T0, chat, conversation, sql
 
@@ -37,12 +38,12 @@ def test_mma_outside_outage_is_kept_and_flagged(store: Any) -> None:
     assert result.device == "personal"
     assert result.outage_uid is None
     assert result.policy_exception is not None
-    assert result.policy_exception["rule"] == "mma-ban"
-    assert result.policy_exception["quote"] == (
+    assert result.policy_exception.rule == "mma-ban"
+    assert result.policy_exception.quote == (
         "The use of MMAs for everyday government work is not permitted."
     )
-    assert result.policy_exception["document"] == "000_9dc585f751727391.txt"
-    (flagged,) = svc.exceptions(store, actor=ACTOR)
+    assert result.policy_exception.document == "000_9dc585f751727391.txt"
+    (flagged,) = jsonable(svc.exceptions(store, actor=ACTOR))
     assert flagged["uid"] == result.uid and flagged["method"] == "whatsapp"
 
 
@@ -50,7 +51,7 @@ def test_personal_device_outside_outage_is_flagged(store: Any) -> None:
     phone = svc.capture(
         store, RecordDraft(method="personal-phone", occurred_at=T0, summary="x"), actor=ACTOR
     )
-    assert phone.policy_exception and phone.policy_exception["rule"] == "non-corporate-channel"
+    assert phone.policy_exception and phone.policy_exception.rule == "non-corporate-channel"
     email = svc.capture(
         store, RecordDraft(method="email", occurred_at=T0, summary="x"), actor=ACTOR
     )
@@ -64,14 +65,21 @@ def test_personal_device_outside_outage_is_flagged(store: Any) -> None:
 
 
 def test_outage_and_exemption_cover_captures(store: Any) -> None:
-    outage = svc.start_outage(
-        store, reason="cyber-attack", actor=Actor.cli("boss"), started_at=T0 - dt.timedelta(hours=1)
+    outage = jsonable(
+        svc.start_outage(
+            store,
+            reason="cyber-attack",
+            actor=Actor.cli("boss"),
+            started_at=T0 - dt.timedelta(hours=1),
+        )
     )
     inside = svc.capture(
         store, RecordDraft(method="signal", occurred_at=T0, summary="x"), actor=ACTOR
     )
     assert inside.outage_uid == outage["uid"] and inside.policy_exception is None
-    ended = svc.end_outage(store, actor=Actor.cli("boss"), ended_at=T0 + dt.timedelta(hours=1))
+    ended = jsonable(
+        svc.end_outage(store, actor=Actor.cli("boss"), ended_at=T0 + dt.timedelta(hours=1))
+    )
     assert ended["ended_by"] == "boss" and ended["declared_by"] == "boss"
     after = svc.capture(
         store,
@@ -79,12 +87,14 @@ def test_outage_and_exemption_cover_captures(store: Any) -> None:
         actor=ACTOR,
     )
     assert after.policy_exception is not None
-    exemption = svc.start_outage(
-        store,
-        reason="transition period: flood response",
-        kind="exemption",
-        started_at=T0 + dt.timedelta(hours=1, minutes=30),
-        actor=ACTOR,
+    exemption = jsonable(
+        svc.start_outage(
+            store,
+            reason="transition period: flood response",
+            kind="exemption",
+            started_at=T0 + dt.timedelta(hours=1, minutes=30),
+            actor=ACTOR,
+        )
     )
     covered = svc.capture(
         store,
@@ -92,7 +102,10 @@ def test_outage_and_exemption_cover_captures(store: Any) -> None:
         actor=ACTOR,
     )
     assert covered.outage_uid == exemption["uid"]
-    assert [o["kind"] for o in svc.list_outages(store, actor=ACTOR)] == ["exemption", "outage"]
+    assert [o["kind"] for o in jsonable(svc.list_outages(store, actor=ACTOR))] == [
+        "exemption",
+        "outage",
+    ]
     with pytest.raises(InvalidFieldError) as info:
         svc.start_outage(store, reason="  ", actor=ACTOR)
     assert info.value.field == "reason"
@@ -112,7 +125,7 @@ def test_timestamps_keep_the_original_zone(store: Any) -> None:
     uid = svc.capture(
         store, RecordDraft(method="email", occurred_at=when, summary="x"), actor=ACTOR
     ).uid
-    record = svc.get_record(store, uid, actor=ACTOR)
+    record = jsonable(svc.get_record(store, uid, actor=ACTOR))
     assert record["occurred_at_utc"] == "2026-07-01T13:30:00.000000Z"
     assert record["occurred_zone"] == "Europe/London"
     assert record["occurred_local"] == "2026-07-01T14:30:00+01:00"
@@ -159,7 +172,7 @@ def test_attachments_are_stored_once_and_verified_on_read(store: Any, tmp_path: 
     )
     stored = list(store.blobs.all())
     assert len(stored) == 1
-    (att,) = svc.get_record(store, a.uid, actor=ACTOR)["attachments"]
+    (att,) = jsonable(svc.get_record(store, a.uid, actor=ACTOR))["attachments"]
     assert att["filename"] == "photo.jpg" and att["media_type"] == "image/jpeg"
     assert store.blobs.read(att["sha256"]) == file.read_bytes()
     path = store.blobs.path(att["sha256"])
@@ -188,7 +201,7 @@ def test_conversation_deduplicates_messages(store: Any, tmp_path: Path) -> None:
     again = svc.store_conversation(store, record=chat(), messages=longer, actor=Actor.cli("imp"))
     assert again.record_uid == first.record_uid
     assert (again.created, again.new_messages, again.already_held) == (False, 11, 50)
-    record = svc.get_record(store, first.record_uid, actor=ACTOR)
+    record = jsonable(svc.get_record(store, first.record_uid, actor=ACTOR))
     assert len(record["messages"]) == 61
     once_more = svc.store_conversation(
         store, record=chat(), messages=longer, actor=Actor.cli("imp")
@@ -235,11 +248,9 @@ def test_add_messages_with_attachments(store: Any, tmp_path: Path) -> None:
 
 
 def test_search_filters(store: Any, populated: dict[str, Any]) -> None:
-    def uids(terms: str, **flt: Any) -> set[str]:
-        return {
-            r["uid"]
-            for r in svc.search_records(store, terms=terms, flt=RecordFilter(**flt), actor=ACTOR)
-        }
+    def uids(terms: str, **query: Any) -> set[str]:
+        found = svc.search_records(store, query=RecordQuery(terms=terms, **query), actor=ACTOR)
+        return {r["uid"] for r in jsonable(found)}
 
     conv, email, late = (
         populated["conv"].record_uid,
@@ -252,22 +263,22 @@ def test_search_filters(store: Any, populated: dict[str, Any]) -> None:
     assert uids("NHS") == {conv}  # a participant's organisation
     assert uids("late chat") == {late}
     assert uids("budget", method="signal") == set()
-    assert uids("number", outage_uid=populated["outage"]["uid"]) == {conv}
-    assert uids("budget", outage_uid=populated["outage"]["uid"]) == set()
+    assert uids("number", outage=populated["outage"].uid) == {conv}
+    assert uids("budget", outage=populated["outage"].uid) == set()
     assert uids("number", participant="nhs") == {conv}
-    assert uids("late", since_utc="2026-11-21T00:00:00.000000Z") == {late}
-    assert uids("late", until_utc="2026-11-21T00:00:00.000000Z") == set()
+    assert uids("late", since=dt.datetime(2026, 11, 21, tzinfo=dt.UTC)) == {late}
+    assert uids("late", until=dt.datetime(2026, 11, 21, tzinfo=dt.UTC)) == set()
     assert uids('"; DROP TABLE records; --') == set()
     assert uids("   ") == set()
-    (hit,) = svc.search_records(store, terms="number 17", actor=ACTOR)
+    (hit,) = jsonable(svc.search_records(store, query=RecordQuery("number 17"), actor=ACTOR))
     assert [m["text"] for m in hit["matching_messages"]] == ["message number 17"]
-    listed = svc.list_records(store, flt=RecordFilter(method="whatsapp"), actor=ACTOR)
+    listed = jsonable(svc.list_records(store, query=RecordQuery(method="whatsapp"), actor=ACTOR))
     assert [r["uid"] for r in listed] == [conv] and listed[0]["message_count"] == 30
 
 
 def test_receipt_holds_until_tampering(store: Any, populated: dict[str, Any]) -> None:
     uid = populated["email"].uid
-    receipt = svc.receipt(store, uid, actor=ACTOR).to_dict()
+    receipt = jsonable(svc.receipt(store, uid, actor=ACTOR))
     assert svc.check_receipt(store, receipt, actor=ACTOR) == []
     svc.capture(store, RecordDraft(method="email", occurred_at=T0, summary="later"), actor=ACTOR)
     svc.correct_record(
@@ -280,18 +291,18 @@ def test_receipt_holds_until_tampering(store: Any, populated: dict[str, Any]) ->
 
 
 def test_export_has_hashes(store: Any, populated: dict[str, Any]) -> None:
-    rows = svc.search_records(store, terms="number", actor=ACTOR)
-    data = json.loads(svc.export_records(store, rows, fmt="json", actor=ACTOR))
+    number = RecordQuery("number")
+    data = json.loads(svc.export_records(store, query=number, fmt="json", actor=ACTOR).text)
     (record,) = data["records"]
     assert len(record["record_sha256"]) == 64 and len(record["messages"]) == 30
     assert all(len(m["sha256"]) == 64 for m in record["messages"])
     assert len(data["ledger_head_hash"]) == 64
-    text = svc.export_records(store, rows, fmt="csv", actor=ACTOR)
+    text = svc.export_records(store, query=number, fmt="csv", actor=ACTOR).text
     lines = text.strip().splitlines()
     assert lines[0].startswith("row_type,record_uid")
     assert len(lines) == 1 + 1 + 30
     with pytest.raises(InvalidFieldError):
-        svc.export_records(store, rows, fmt="xml", actor=ACTOR)
+        svc.export_records(store, query=number, fmt="xml", actor=ACTOR)
 
 
 def test_participants_correction(store: Any) -> None:
@@ -301,7 +312,7 @@ def test_participants_correction(store: Any) -> None:
     svc.correct_record(
         store, uid=uid, changes={"participants": [Participant("Dee")]}, reason="forgot", actor=ACTOR
     )
-    assert svc.get_record(store, uid, actor=ACTOR)["participants"][0]["name"] == "Dee"
+    assert jsonable(svc.get_record(store, uid, actor=ACTOR))["participants"][0]["name"] == "Dee"
     with pytest.raises(InvalidFieldError) as info:
         svc.correct_record(store, uid=uid, changes={"captured_by": "x"}, reason="r", actor=ACTOR)
     assert info.value.field == "captured_by"
@@ -333,7 +344,7 @@ def test_other_services_can_put_their_events_on_the_chain(store: Any) -> None:
         )
     assert entry.seq == 2 and entry.kind == "hold-placed" and entry.record_uid == uid
     assert svc.verify(store, actor=ACTOR).ok
-    assert [e["kind"] for e in svc.get_record(store, uid, actor=ACTOR)["ledger"]] == [
+    assert [e["kind"] for e in jsonable(svc.get_record(store, uid, actor=ACTOR))["ledger"]] == [
         "record-captured",
         "hold-placed",
     ]
@@ -381,10 +392,9 @@ def test_bulk_path_matches_the_pure_definitions(store: Any) -> None:
 def test_exports_are_logged_with_their_hash(store: Any, populated: dict[str, Any]) -> None:
     from commsgov.records import sha256_hex
 
-    rows = svc.search_records(store, terms="budget", actor=ACTOR)
     text = svc.export_records(
-        store, rows, fmt="csv", query="terms=budget", actor=Actor.cli("foi.officer")
-    )
+        store, query=RecordQuery("budget"), fmt="csv", actor=Actor.cli("foi.officer")
+    ).text
     ((kind, actor, payload),) = sql(
         store, "SELECT kind, actor, payload FROM ledger WHERE kind = 'records-exported'"
     )
@@ -410,8 +420,8 @@ def test_a_policy_exception_cites_the_pack_in_force(store: Any) -> None:
     example = compiled_pack(Path(__file__).resolve().parents[2] / "docs/example-pack/pack.yaml")
     draft = RecordDraft(method="threema", occurred_at=T0, summary="x")
     found = svc.capture(store, draft, actor=Actor.cli("ann"), pack=example).policy_exception
-    assert found is not None and found["rule"] == "mma-ban"
-    assert found["document"] == "handbook.txt"
-    assert found["quote"] == (
+    assert found is not None and found.rule == "mma-ban"
+    assert found.document == "handbook.txt"
+    assert found.quote == (
         "Messaging apps such as WhatsApp and Threema must not be used for council business."
     )

@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from commsgov import services as svc
+from commsgov.jsonable import jsonable
 from commsgov.services.actor import Actor
 
 from .conftest import sql
@@ -173,7 +174,7 @@ def test_corrections_and_disposal_keep_the_store_verifiable(
         reason="typo",
         actor=Actor.cli("ann"),
     )
-    record = svc.get_record(store, uid, actor=ACTOR)
+    record = jsonable(svc.get_record(store, uid, actor=ACTOR))
     assert record["summary"] == "budget email (2026/27)"
     assert [e["kind"] for e in record["ledger"]] == ["record-captured", "record-corrected"]
     svc.dispose_record(

@@ -14,6 +14,7 @@ from commsgov.errors import CommsgovError, InvalidInput
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from typer._click.core import Context as ClickContext  # Typer's vendored Click
 
     from commsgov.policy.compiled import CompiledPack
     from commsgov.services.actor import Actor
@@ -42,7 +43,7 @@ class CommandGroup(TyperGroup):
     """The root command group: any :class:`~commsgov.errors.CommsgovError` a command lets out
     becomes ``Error: <message>`` on stderr and its exit code, here and nowhere else."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: ClickContext) -> Any:
         """Run the command, mapping commsgov's errors to a message and an exit code."""
         try:
             return super().invoke(ctx)
@@ -113,7 +114,11 @@ def open_database(database: str | None, *, must_exist: bool = False) -> Store:
 
 
 def print_json(data: object) -> None:
-    """Print JSON on stdout (not via Rich, so that it is exact and fast)."""
+    """Print a result (a dataclass, or lists and dictionaries of them) as JSON on stdout (not via
+    Rich, so that it is exact and fast): :func:`commsgov.jsonable.jsonable`, the same data the
+    HTTP API serves."""
     import json
 
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    from commsgov.jsonable import jsonable
+
+    sys.stdout.write(json.dumps(jsonable(data), indent=2, ensure_ascii=False) + "\n")

@@ -198,10 +198,10 @@ def ingest(
                     continue
             if outage is not None:
                 for c in result.conversations:
-                    if c["outage"] != outage:
+                    if c.outage != outage:
                         sys.stderr.write(
-                            f"Warning: {path}: record {c['record']} starts outside outage "
-                            f"{outage} (covered by: {c['outage'] or 'none'})\n"
+                            f"Warning: {path}: record {c.record} starts outside outage "
+                            f"{outage} (covered by: {c.outage or 'none'})\n"
                         )
             if as_json:
                 sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")

@@ -66,33 +66,30 @@ def _zone(name: str | None) -> str:
     return name or get_settings().timezone
 
 
-def _when(
-    text: str, *, field: str, zone: str | None = None, end_of_day: bool = False
-) -> dt.datetime:
-    """An ISO 8601 date or date-time (a bare date is the end of that day for ``--as-of``)."""
-    import datetime as dt
-
-    from commsgov.records.errors import InvalidFieldError
+def _instant(text: str, *, field: str, zone: str | None = None) -> dt.datetime:
+    """An ISO 8601 date and time, read in ``zone`` (a bare date is its midnight there)."""
     from commsgov.records.timestamps import parse_when, resolve_zone
 
     zone_name = _zone(zone)
-    raw = text.strip()
-    try:
-        if len(raw) == 10 and end_of_day:
-            day = dt.date.fromisoformat(raw)
-            return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=resolve_zone(zone_name))
-        when = parse_when(raw, default_zone=zone_name, field=field)
-        return when.astimezone(resolve_zone(zone_name))
-    except (InvalidFieldError, ValueError) as exc:
-        fail(f"{field}: {exc}", code=BAD_INPUT)
+    return parse_when(text, default_zone=zone_name, field=field).astimezone(resolve_zone(zone_name))
 
 
-def _as_of(text: str | None, zone: str | None = None) -> dt.datetime:
+def _moment(
+    text: str | None, *, field: str, zone: str | None = None
+) -> dt.date | dt.datetime | None:
+    """An ISO 8601 date (kept a date: the services say what a whole day means where they use
+    it) or date and time read in ``zone``; ``None`` when not given."""
     import datetime as dt
 
+    from commsgov.records.timestamps import parse_moment, resolve_zone
+
     if text is None:
-        return dt.datetime.now(dt.UTC)
-    return _when(text, field="--as-of", zone=zone, end_of_day=True)
+        return None
+    zone_name = _zone(zone)
+    moment = parse_moment(text, default_zone=zone_name, field=field)
+    if isinstance(moment, dt.datetime):
+        return moment.astimezone(resolve_zone(zone_name))
+    return moment
 
 
 # -- retention ---------------------------------------------------------------------------------
@@ -135,11 +132,10 @@ def when(
     from commsgov import services as svc
 
     compiled = load_compiled_pack(pack)
-    start = _when(created, field="--created", zone=timezone)
-    changed = _when(modified, field="--modified", zone=timezone) if modified else None
-    closed_at = _when(closed, field="--closed", zone=timezone) if closed else None
-    event_at = _when(event, field="--event", zone=timezone) if event else None
-    today = _as_of(as_of, timezone).astimezone(start.tzinfo).date()
+    start = _instant(created, field="--created", zone=timezone)
+    changed = _instant(modified, field="--modified", zone=timezone) if modified else None
+    closed_at = _instant(closed, field="--closed", zone=timezone) if closed else None
+    event_at = _instant(event, field="--event", zone=timezone) if event else None
     result = svc.when(
         channel=channel,
         created=start,
@@ -147,25 +143,25 @@ def when(
         closed=closed_at,
         event=event_at,
         pack=compiled,
-        today=today,
+        as_of=_moment(as_of, field="--as-of", zone=timezone),
     )
 
     if as_json:
         print_json(result)
         return
-    out = [result["advice"], ""]
-    out.append(f"Record class: {result['record_class']} ({result['title']})")
-    period = result["period"] or "until review"
-    out.append(f"Schedule:     {period} after {result['trigger']}, then {result['action']}")
-    if result["due"]:
-        out.append(f"Due:          {result['due']}")
-    if result["paused"]:
-        out.append(f"Paused:       yes ({', '.join(result['held_by']) or 'by the policy pack'})")
-    out.append(f"Mandate:      {result['mandate']}")
-    for note in result["notes"]:
+    out = [result.advice, ""]
+    out.append(f"Record class: {result.record_class} ({result.title})")
+    period = result.period or "until review"
+    out.append(f"Schedule:     {period} after {result.trigger}, then {result.action}")
+    if result.due:
+        out.append(f"Due:          {result.due}")
+    if result.paused:
+        out.append(f"Paused:       yes ({', '.join(result.held_by) or 'by the policy pack'})")
+    out.append(f"Mandate:      {result.mandate}")
+    for note in result.notes:
         out.append(f"Note:         {note}")
-    for cite in result["citations"]:
-        out.append(f'Source:       {cite["document"]}: "{cite["quote"]}"')
+    for cite in result.citations:
+        out.append(f'Source:       {cite.document}: "{cite.quote}"')
     sys.stdout.write("\n".join(out) + "\n")
 
 
@@ -181,23 +177,23 @@ def due(
     from commsgov import services as svc
 
     compiled = load_compiled_pack(pack)
-    when_ = _as_of(as_of)
+    when_ = _moment(as_of, field="--as-of")
     with closing(open_database(database)) as store:
         report = svc.due(store, actor=actor(), as_of=when_, pack=compiled, limit=limit)
     if as_json:
         print_json(report)
         return
-    lines = [f"Due by {report['as_of']}: {report['total']} record(s)"]
-    for row in report["due"]:
-        lines.append(f"  {row['action']:<16} {row['count']}")
-    if report["held"]:
-        lines.append(f"  (and {report['held']} due but under a hold: kept)")
-    for status, count in sorted(report["awaiting"].items()):
+    lines = [f"Due by {report.as_of}: {report.total} record(s)"]
+    for row in report.due:
+        lines.append(f"  {row.action:<16} {row.count}")
+    if report.held:
+        lines.append(f"  (and {report.held} due but under a hold: kept)")
+    for status, count in sorted(report.awaiting.items()):
         lines.append(f"Awaiting: {status:<32} {count}")
-    for item in report["items"]:
+    for item in report.items:
         lines.append(
-            f"  {item['record_uid']}  {item['action']:<8} due {item['due_at_utc'][:10]}  "
-            f"{item['method']}  {item['subject'] or ''}".rstrip()
+            f"  {item.record_uid}  {item.action:<8} due {item.due_at_utc[:10]}  "
+            f"{item.method}  {item.subject or ''}".rstrip()
         )
     sys.stdout.write("\n".join(lines) + "\n")
 
@@ -235,8 +231,8 @@ def review(
     if not records and not all_due:
         fail("give record ids or --all-due", code=BAD_INPUT)
     compiled = load_compiled_pack(pack)
-    new_date = _when(until, field="--until", end_of_day=True) if until else None
-    when_ = _as_of(as_of)
+    new_date = _moment(until, field="--until")
+    when_ = _moment(as_of, field="--as-of")
     with closing(open_database(database)) as store:
         results = svc.review(
             store,
@@ -255,9 +251,7 @@ def review(
         print_json(results)
         return
     for r in results:
-        sys.stdout.write(
-            f"{r['uid']}  {r['decision']} -> {r['status']}  (entry {r['entry_seq']})\n"
-        )
+        sys.stdout.write(f"{r.uid}  {r.decision} -> {r.status}  (entry {r.entry_seq})\n")
     sys.stdout.write(f"{len(results)} record(s) reviewed.\n")
 
 
@@ -276,18 +270,18 @@ def dispose(
     from commsgov import services as svc
 
     compiled = load_compiled_pack(pack)
-    when_ = _as_of(as_of)
+    when_ = _moment(as_of, field="--as-of")
     with closing(open_database(database)) as store:
         result = svc.dispose(store, as_of=when_, pack=compiled, actor=actor(by), dry_run=dry_run)
     if as_json:
         print_json(result)
         return
     verb = "Would destroy" if dry_run else "Destroyed"
-    for d in result["destroyed"]:
-        sys.stdout.write(f"{verb} {d['uid']}: {d['authority']}\n")
-    for s in result["skipped"]:
-        sys.stdout.write(f"Kept {s['uid']}: {s['reason']}\n")
-    sys.stdout.write(f"{verb} {len(result['destroyed'])} record(s).\n")
+    for d in result.destroyed:
+        sys.stdout.write(f"{verb} {d.uid}: {d.authority}\n")
+    for s in result.skipped:
+        sys.stdout.write(f"Kept {s.uid}: {s.reason}\n")
+    sys.stdout.write(f"{verb} {len(result.destroyed)} record(s).\n")
 
 
 @retention_app.command("explain")
@@ -300,52 +294,53 @@ def explain(
 ) -> None:
     """Show each retention rule that applies to a record and why the outcome won."""
     from commsgov import services as svc
+    from commsgov.services.dispositions import DisposedExplanation
 
     compiled = load_compiled_pack(pack)
-    when_ = _as_of(as_of)
+    when_ = _moment(as_of, field="--as-of")
     with closing(open_database(database)) as store:
         info = svc.explain(store, record, actor=actor(), pack=compiled, as_of=when_)
     if as_json:
         print_json(info)
         return
-    lines = [f"Record {info['uid']}: {info['status']}"]
-    if "certificate" in info:
-        cert = info["certificate"]
-        lines.append(f"Disposed {info['disposed_at']} under: {cert['authority']}")
-        lines.append(f"Approved by: {', '.join(cert['approved_by']) or '(schedule, no review)'}")
-        lines.append(f"Executed by: {cert['executed_by']}")
-        lines.append(f"Certificate SHA-256: {info['certificate_sha256']}")
-        lines.append(f"Record SHA-256 (kept): {info['stub']['record_sha256']}")
+    lines = [f"Record {info.uid}: {info.status}"]
+    if isinstance(info, DisposedExplanation):
+        cert = info.certificate
+        lines.append(f"Disposed {info.disposed_at} under: {cert.authority}")
+        lines.append(f"Approved by: {', '.join(cert.approved_by) or '(schedule, no review)'}")
+        lines.append(f"Executed by: {cert.executed_by}")
+        lines.append(f"Certificate SHA-256: {info.certificate_sha256}")
+        lines.append(f"Record SHA-256 (kept): {info.stub.record_sha256}")
         sys.stdout.write("\n".join(lines) + "\n")
         return
-    s = info["schedule"]
+    s = info.schedule
     lines.append(
-        f"Schedule {s['id']}: {s['period'] or 'until review'} after {s['trigger']}, "
-        f"then {s['action']} ({s['mandate']})"
+        f"Schedule {s.id}: {s.period or 'until review'} after {s.trigger}, "
+        f"then {s.action} ({s.mandate})"
     )
-    for cite in s["citations"]:
-        lines.append(f'  Source: {cite["document"]}: "{cite["quote"]}"')
+    for cite in s.citations:
+        lines.append(f'  Source: {cite.document}: "{cite.quote}"')
     lines.append("Settings that apply:")
-    lines += [f"  - {text}" for text in info["settings"]]
-    for h in info["holds"]:
-        state = "ACTIVE" if h["active"] else f"lifted {h['lifted_at']} by {h['lifted_by']}"
-        lines.append(f"Hold {h['name']} ({h['mandate']}), placed by {h['placed_by']}: {state}")
+    lines += [f"  - {text}" for text in info.settings]
+    for h in info.holds:
+        state = "ACTIVE" if h.active else f"lifted {h.lifted_at} by {h.lifted_by}"
+        lines.append(f"Hold {h.name} ({h.mandate}), placed by {h.placed_by}: {state}")
     lines.append("Why:")
-    for step in info["outcome"]["steps"]:
-        lines.append(f"  {step['principle']}. {step['rule']}: {step['detail']}")
-    if not info["outcome"]["steps"]:
+    for step in info.outcome.steps:
+        lines.append(f"  {step.principle}. {step.rule}: {step.detail}")
+    if not info.outcome.steps:
         lines.append("  one setting applies: no conflict to resolve")
-    out = info["outcome"]
-    if out["held_by"]:
-        lines.append(f"Outcome: kept (held by {', '.join(out['held_by'])})")
-    elif out["action"] and out["at"]:
-        lines.append(f"Outcome: {out['action']} on {out['at'][:10]} (won by {out['winner']})")
+    out = info.outcome
+    if out.held_by:
+        lines.append(f"Outcome: kept (held by {', '.join(out.held_by)})")
+    elif out.action and out.at:
+        lines.append(f"Outcome: {out.action} on {out.at[:10]} (won by {out.winner})")
     else:
         lines.append("Outcome: kept until review")
-    for r in info["reviews"]:
+    for r in info.reviews:
         lines.append(
-            f"Review stage {r['stage']}: {r['decision']} by {r['reviewer']} "
-            f"{r['decided_at_utc'][:10]}: {r['reason']}"
+            f"Review stage {r.stage}: {r.decision} by {r.reviewer} "
+            f"{r.decided_at_utc[:10]}: {r.reason}"
         )
     sys.stdout.write("\n".join(lines) + "\n")
 
@@ -379,9 +374,7 @@ def classify(
         print_json(results)
         return
     for r in results:
-        sys.stdout.write(
-            f"{r['uid']}  {r['record_class']}  {r['action']} due {r['due'] or 'at review'}\n"
-        )
+        sys.stdout.write(f"{r.uid}  {r.record_class}  {r.action} due {r.due or 'at review'}\n")
 
 
 # -- holds --------------------------------------------------------------------------------------
@@ -425,16 +418,18 @@ def hold_place(
 ) -> None:
     """Place a hold: nothing in its scope is disposed of until it is lifted."""
     from commsgov import services as svc
+    from commsgov.records.timestamps import range_end, range_start
     from commsgov.retention import HoldScope
 
-    start = _when(date_from, field="--from") if date_from else None
-    end = _when(date_to, field="--to", end_of_day=True) if date_to else None
+    zone = _zone(None)
+    start = _moment(date_from, field="--from")
+    end = _moment(date_to, field="--to")
     scope = HoldScope(
         record_uids=frozenset(record or ()),
         participants=frozenset(participant or ()),
         methods=frozenset(method or ()),
-        date_from=start,
-        date_to=end,
+        date_from=range_start(start, zone=zone) if start else None,
+        date_to=range_end(end, zone=zone) if end else None,
         outages=frozenset(outage or ()),
         search=search,
         record_classes=frozenset(record_class or ()),
@@ -445,8 +440,8 @@ def hold_place(
         print_json(result)
         return
     sys.stdout.write(
-        f"Hold {result['uid']} placed: {result['name']} ({result['mandate']}); "
-        f"covers {len(result['covers'])} record(s) now and any new ones in scope.\n"
+        f"Hold {result.uid} placed: {result.name} ({result.mandate}); "
+        f"covers {len(result.covers)} record(s) now and any new ones in scope.\n"
     )
 
 
@@ -468,9 +463,9 @@ def hold_lift(
     if as_json:
         print_json(result)
         return
-    still = sum(1 for r in result["recomputed"] if r["held"])
+    still = sum(1 for r in result.recomputed if r.held)
     sys.stdout.write(
-        f"Hold {result['name']} lifted by {result['lifted_by']}: {len(result['recomputed'])} "
+        f"Hold {result.name} lifted by {result.lifted_by}: {len(result.recomputed)} "
         f"record(s) recomputed, {still} still under another hold.\n"
     )
 
@@ -492,10 +487,9 @@ def hold_list(
     if not rows:
         sys.stdout.write("No holds.\n")
     for h in rows:
-        state = "active" if h["lifted_at_utc"] is None else f"lifted {h['lifted_at_utc'][:10]}"
+        state = "active" if h.lifted_at_utc is None else f"lifted {h.lifted_at_utc[:10]}"
         sys.stdout.write(
-            f"{h['uid'][:12]}  {h['name']}  ({h['mandate']})  by {h['placed_by']}  "
-            f"{state}  covers {h['covers']}\n"
+            f"{h.uid[:12]}  {h.name}  ({h.mandate})  by {h.placed_by}  {state}  covers {h.covers}\n"
         )
 
 
@@ -542,10 +536,10 @@ def transfer_build(
         print_json(result)
         return
     sys.stdout.write(
-        f"Consignment {result['consignment']}: {len(result['records'])} record(s)\n"
-        f"Bag:      {result['bag']} (validated)\n"
-        f"Package:  {result['package']}\n"
-        f"SHA-256:  {result['package_sha256']} ({result['checksum_file']})\n"
+        f"Consignment {result.consignment}: {len(result.records)} record(s)\n"
+        f"Bag:      {result.bag} (validated)\n"
+        f"Package:  {result.package}\n"
+        f"SHA-256:  {result.package_sha256} ({result.checksum_file})\n"
         "Records are transferred, awaiting accession: run `commsgov transfer confirm` "
         "when the archive confirms.\n"
     )
@@ -575,7 +569,7 @@ def transfer_confirm(
         print_json(result)
         return
     sys.stdout.write(
-        f"Consignment {consignment} accessioned: {len(result['records'])} record(s) disposed of "
+        f"Consignment {consignment} accessioned: {len(result.records)} record(s) disposed of "
         "here (stubs and certificates kept).\n"
     )
 

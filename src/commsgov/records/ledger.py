@@ -100,15 +100,3 @@ class Receipt:
     head_seq: int
     head_hash: str
     issued_at: str
-
-    def to_dict(self) -> dict[str, object]:
-        """The receipt as a dictionary (printed as JSON)."""
-        return {
-            "record_uid": self.record_uid,
-            "record_sha256": self.record_sha256,
-            "entry_seq": self.entry_seq,
-            "entry_hash": self.entry_hash,
-            "head_seq": self.head_seq,
-            "head_hash": self.head_hash,
-            "issued_at": self.issued_at,
-        }

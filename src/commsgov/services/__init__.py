@@ -22,9 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 __all__ = [
     "DEFAULT_CLASS",
+    "Actor",
     "CaptureResult",
     "ConversationResult",
     "IngestResult",
+    "RecordQuery",
     "Store",
     "VerifyReport",
     "add_messages",
@@ -52,6 +54,7 @@ __all__ = [
     "open_store",
     "place_hold",
     "read_export",
+    "read_file",
     "receipt",
     "review",
     "search_records",
@@ -64,6 +67,9 @@ __all__ = [
 ]
 
 _LAZY = {
+    "Actor": "commsgov.services.actor",
+    "RecordQuery": "commsgov.services.query",
+    "read_file": "commsgov.services.files",
     "Store": "commsgov.store.handle",
     "open_store": "commsgov.store.handle",
     "append_events": "commsgov.services.ledger",
@@ -107,6 +113,7 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
+    from commsgov.services.actor import Actor
     from commsgov.services.captures import (
         CaptureResult,
         capture,
@@ -121,11 +128,12 @@ if TYPE_CHECKING:
     from commsgov.services.disposal import dispose
     from commsgov.services.dispositions import DEFAULT_CLASS, classify, due, explain, sync
     from commsgov.services.export import export_records
-    from commsgov.services.files import store_file
+    from commsgov.services.files import read_file, store_file
     from commsgov.services.holds import lift_hold, list_holds, place_hold
     from commsgov.services.ingest import IngestResult, ingest_file, read_export
     from commsgov.services.ledger import append_events
     from commsgov.services.outages import end_outage, list_outages, start_outage
+    from commsgov.services.query import RecordQuery
     from commsgov.services.reads import exceptions, get_record, list_records, search_records
     from commsgov.services.receipts import check_receipt, receipt
     from commsgov.services.reviews import review

@@ -40,3 +40,22 @@ def hex_text(value: object) -> str:
     if isinstance(value, bytes | bytearray | memoryview):
         return bytes(value).hex()
     return str(value)
+
+
+def judged_at(
+    as_of: dt.date | dt.datetime | None, *, now: dt.datetime, zone: str | None = None
+) -> dt.datetime:
+    """The instant a judgement is made "as of": ``now`` when not given; a bare date is the end
+    of that day in ``zone`` (default the configured zone), as a range's end is."""
+    if as_of is None:
+        return now
+    from commsgov.records.timestamps import range_end
+
+    return range_end(as_of, zone=zone or configured_zone())
+
+
+def configured_zone() -> str:
+    """The organisation's time zone (``COMMSGOV_TIMEZONE``)."""
+    from commsgov.config import get_settings
+
+    return get_settings().timezone

@@ -20,6 +20,7 @@ from commsgov.records.ledger import LedgerEntry
 from commsgov.records.models import (
     CORRECTABLE_FIELDS,
     Participant,
+    PolicyException,
     RecordDraft,
     record_state,
 )
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 
     from commsgov.policy.compiled import CompiledPack
 
-__all__ = ["CaptureResult", "capture", "correct_record", "dispose_record"]
+__all__ = ["CaptureResult", "Correction", "capture", "correct_record", "dispose_record"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +45,19 @@ class CaptureResult:
     """A captured record: its uid, ledger position, device, outage and any policy exception."""
 
     uid: str
-    seq: int
+    ledger_seq: int
     device: str
     outage_uid: str | None
-    policy_exception: dict[str, Any] | None
+    policy_exception: PolicyException | None
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """A correction recorded: the record, its ledger entry and the fields it changed."""
+
+    uid: str
+    ledger_seq: int
+    fields: tuple[str, ...]
 
 
 #: what capture needs to know of a channel: its kind, and the ``(document, quote)`` of the rule
@@ -128,8 +138,13 @@ def capture(
         resolved = dataclasses.replace(resolved, attachments=resolved.attachments + refs)
     with store.write() as conn:
         _id, uid, entry, state = insert_record(conn, resolved, policy, actor=actor, now=now)
+    exception = state["policy_exception"]
     return CaptureResult(
-        uid, entry.seq, state["device"], state["outage_uid"], state["policy_exception"]
+        uid,
+        entry.seq,
+        state["device"],
+        state["outage_uid"],
+        PolicyException(**exception) if exception else None,
     )
 
 
@@ -142,8 +157,11 @@ def correct_record(
     actor: Actor,
     pack: CompiledPack | None = None,
     now: dt.datetime | None = None,
-) -> int:
-    """Correct fields of a record: a new ledger entry, the old values kept in the ledger."""
+) -> Correction:
+    """Correct fields of a record: a new ledger entry, the old values kept in the ledger.
+
+    A new method or scenario is resolved against the pack (an id, alias or name), as at capture.
+    """
     unknown = sorted(set(changes) - CORRECTABLE_FIELDS)
     if unknown:
         raise InvalidFieldError(
@@ -158,13 +176,18 @@ def correct_record(
             p.to_dict() if isinstance(p, Participant) else Participant.from_dict(p).to_dict()
             for p in changes["participants"]
         ]
-    if "method" in changes:
+    if "method" in changes or "scenario" in changes:
         from commsgov.policy.errors import UnknownIdError
 
+        compiled = resolve_pack(pack)
         try:
-            changes["method"] = resolve_pack(pack).channel(changes["method"]).id
+            if "method" in changes:
+                changes["method"] = compiled.channel(changes["method"]).id
+            if changes.get("scenario") is not None:
+                changes["scenario"] = compiled.scenario(changes["scenario"]).id
         except UnknownIdError as exc:
-            raise InvalidFieldError("method", str(exc)) from exc
+            field = "scenario" if exc.kind == "scenario" else "method"
+            raise InvalidFieldError(field, str(exc)) from exc
     with store.write() as conn:
         found = repo.resolve_record(conn, ref=uid)
         if found is None:
@@ -173,7 +196,7 @@ def correct_record(
             conn, [RecordCorrected(found[1], changes, reason)], actor=actor, now=now
         )
         repo.update_record(conn, uid=found[1], changes=changes)
-    return entry.seq
+    return Correction(found[1], entry.seq, tuple(sorted(changes)))
 
 
 def dispose_record(

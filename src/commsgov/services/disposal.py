@@ -6,25 +6,25 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from commsgov.records.canonical import (
-    canonical_json,
-    sha256_hex,
-)
+from commsgov.records.canonical import canonical_json
 from commsgov.records.errors import NotFoundError
-from commsgov.records.events import (
-    Note,
-    RecordDisposed,
-)
-from commsgov.records.models import (
-    record_hash,
-)
+from commsgov.records.events import Note, RecordDisposed
+from commsgov.records.models import record_hash
 from commsgov.records.timestamps import utc_text
-from commsgov.retention import (
-    Schedule,
+from commsgov.retention import Schedule
+from commsgov.retention.certificates import (
+    Certificate,
+    CheckedHold,
+    CheckedReview,
+    DisposedWhat,
+    ResidualStub,
+    ScheduleAuthority,
+    StubEntry,
 )
-from commsgov.services._support import clock, hex_text
+from commsgov.services._support import clock, hex_text, judged_at
 from commsgov.services.actor import Actor
 from commsgov.services.dispositions import active_scopes, hold_of, sync
 from commsgov.services.ledger import append_events
@@ -38,27 +38,55 @@ if TYPE_CHECKING:
 
     from commsgov.policy.compiled import CompiledPack
 
-__all__ = ["dispose"]
+__all__ = ["Destroyed", "DisposalReport", "Kept", "dispose", "dispose_one", "remove_files"]
 
 
-def _hold_history(conn: Connection, state: dict[str, Any]) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class Destroyed:
+    """A record destroyed (or, in a dry run, that would be): under which authority, and the
+    SHA-256 of its destruction certificate (``None`` in a dry run)."""
+
+    uid: str
+    authority: str
+    certificate_sha256: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """A record due for destruction that was kept, and why (a hold)."""
+
+    uid: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class DisposalReport:
+    """What a disposal run destroyed and what it kept."""
+
+    destroyed: tuple[Destroyed, ...]
+    skipped: tuple[Kept, ...]
+    dry_run: bool
+
+
+def _hold_history(conn: Connection, uid: str) -> tuple[CheckedHold, ...]:
+    """Every hold that ever covered record ``uid`` (lifted ones too)."""
     history = []
     for row in rr.list_holds(conn):
         hold = hold_of(row)
-        if rr.held_uids(conn, uids=[state["uid"]], held=[hold.scope]):
+        if rr.held_uids(conn, uids=[uid], held=[hold.scope]):
             history.append(
-                {
-                    "uid": hold.id,
-                    "name": hold.name,
-                    "mandate": hold.mandate,
-                    "placed_by": hold.placed_by,
-                    "placed_at": row["placed_at_utc"],
-                    "lifted_by": hold.lifted_by,
-                    "lifted_at": row["lifted_at_utc"],
-                    "lift_reason": hold.lift_reason,
-                }
+                CheckedHold(
+                    uid=hold.id,
+                    name=hold.name,
+                    mandate=hold.mandate,
+                    placed_by=hold.placed_by,
+                    placed_at=row["placed_at_utc"],
+                    lifted_by=hold.lifted_by,
+                    lifted_at=row["lifted_at_utc"],
+                    lift_reason=hold.lift_reason,
+                )
             )
-    return history
+    return tuple(history)
 
 
 def dispose_one(
@@ -71,9 +99,11 @@ def dispose_one(
     schedules: dict[str, Schedule],
     actor: Actor,
     now: dt.datetime,
-    extra: dict[str, Any] | None = None,
-) -> tuple[dict[str, Any], list[str]]:
-    """Destroy one record's content (or complete its transfer); stub, certificate, ledger.
+    consignment: str | None = None,
+    package_sha256: str | None = None,
+) -> tuple[Certificate, list[str]]:
+    """Destroy one record's content (or complete its transfer to ``consignment``); stub,
+    certificate, ledger.
 
     Returns the certificate and the blob files to remove after the transaction commits.
     """
@@ -94,66 +124,44 @@ def dispose_one(
         )  # a reference-only file (no sha256) was never stored
     schedule = schedules.get(item_row["record_class"])
     reviews = rr.reviews_of(conn, uid=uid)
-    holds = _hold_history(conn, state)
-    stub = {
-        "uid": uid,
-        "record_class": item_row["record_class"],
-        "method": state["method"],
-        "device": state["device"],
-        "occurred_at_utc": state["occurred_at_utc"],
-        "occurred_zone": state["occurred_zone"],
-        "captured_at_utc": state["captured_at_utc"],
-        "captured_by": state["captured_by"],
-        "participants": state["participants"],
-        "outage_uid": state["outage_uid"],
-        "scenario": state["scenario"],
-        "record_sha256": record_sha,
-        "attachments": [{"sha256": a["sha256"], "size": a["size"]} for a in state["attachments"]],
-        "message_count": len(message_rows),
-        "message_sha256": [hex_text(m["sha256"]) for m in message_rows],
-        "ledger": [
-            {
-                "seq": e.seq,
-                "kind": e.kind,
-                "entry_hash": e.entry_hash,
-                "content_sha256": e.content_sha256,
-            }
-            for e in history
-        ],
-        "schedule": schedule.id if schedule else item_row["record_class"],
-        "due_at_utc": item_row["due_at_utc"],
-        "holds": holds,
-        "reviews": [
-            {k: r[k] for k in ("stage", "decision", "reviewer", "reason", "decided_at_utc")}
+    holds = _hold_history(conn, uid)
+    stub = ResidualStub.of_record(
+        state,
+        record_class=item_row["record_class"],
+        record_sha256=record_sha,
+        message_sha256=tuple(hex_text(m["sha256"]) for m in message_rows),
+        ledger=tuple(StubEntry(e.seq, e.kind, e.entry_hash, e.content_sha256) for e in history),
+        schedule=schedule.id if schedule else item_row["record_class"],
+        due_at_utc=item_row["due_at_utc"],
+        holds=holds,
+        reviews=tuple(
+            CheckedReview(
+                r["stage"], r["decision"], r["reviewer"], r["reason"], r["decided_at_utc"]
+            )
             for r in reviews
-        ],
-    }
-    approvers = sorted({r["reviewer"] for r in reviews if r["decision"] in ("destroy", "transfer")})
-    certificate = {
-        "certificate": "destruction" if outcome == "destroyed" else "transfer",
-        "record_uid": uid,
-        "record_sha256": record_sha,
-        "what": {
-            "method": state["method"],
-            "occurred_at_utc": state["occurred_at_utc"],
-            "messages": len(message_rows),
-            "attachments": len(state["attachments"]),
-        },
-        "when": utc_text(now),
-        "authority": authority,
-        "schedule": {
-            "id": schedule.id,
-            "mandate": schedule.mandate,
-            "citations": citations_of(schedule),
-        }
+        ),
+    )
+    certificate = Certificate(
+        certificate="destruction" if outcome == "destroyed" else "transfer",
+        record_uid=uid,
+        record_sha256=record_sha,
+        what=DisposedWhat(
+            state["method"], state["occurred_at_utc"], len(message_rows), len(state["attachments"])
+        ),
+        when=utc_text(now),
+        authority=authority,
+        schedule=ScheduleAuthority(schedule.id, schedule.mandate, citations_of(schedule))
         if schedule
         else None,
-        "approved_by": approvers,
-        "executed_by": actor.name,
-        "holds_checked": [h["name"] for h in holds],
-        **(extra or {}),
-    }
-    certificate_sha = sha256_hex(canonical_json(certificate))
+        approved_by=tuple(
+            sorted({r["reviewer"] for r in reviews if r["decision"] in ("destroy", "transfer")})
+        ),
+        executed_by=actor.name,
+        holds_checked=tuple(h.name for h in holds),
+        consignment=consignment,
+        package_sha256=package_sha256,
+    )
+    certificate_sha = certificate.sha256()
     action = "delete" if outcome == "destroyed" else "transfer"
     disposed, certified = append_events(
         conn,
@@ -168,17 +176,17 @@ def dispose_one(
         actor=actor,
         now=now,
     )
-    certificate["ledger_entry"] = disposed.seq
+    certificate = certificate.with_entry(disposed.seq)
     repo.delete_record(conn, uid=uid)
-    stub["redacted_entries"] = rr.redact_record_payloads(conn, uid=uid, disposed_seq=disposed.seq)
+    redacted = rr.redact_record_payloads(conn, uid=uid, disposed_seq=disposed.seq)
     rr.insert_stub(
         conn,
         row={
             "record_uid": uid,
             "disposed_at_utc": utc_text(now),
             "outcome": outcome,
-            "stub": canonical_json(stub),
-            "certificate": canonical_json(certificate),
+            "stub": canonical_json(ResidualStub.stored(stub) | {"redacted_entries": redacted}),
+            "certificate": canonical_json(certificate.stored()),
             "certificate_sha256": certificate_sha,
             "entry_seq": certified.seq,
         },
@@ -190,6 +198,7 @@ def dispose_one(
 
 
 def remove_files(store: Store, digests: Iterable[str]) -> None:
+    """Delete blob files whose rows a committed disposal removed."""
     for digest in digests:
         path = store.blobs.path(digest)
         path.unlink(missing_ok=True)
@@ -198,21 +207,24 @@ def remove_files(store: Store, digests: Iterable[str]) -> None:
 def dispose(
     store: Store,
     *,
-    as_of: dt.datetime,
+    as_of: dt.date | dt.datetime | None = None,
     pack: CompiledPack | None = None,
     actor: Actor,
     dry_run: bool = False,
+    zone: str | None = None,
     now: dt.datetime | None = None,
-) -> dict[str, Any]:
-    """Destroy what may be destroyed: approved destructions, and due ``delete`` schedules.
+) -> DisposalReport:
+    """Destroy what may be destroyed by ``as_of`` (default now; a date: the end of that day in
+    ``zone``): approved destructions, and due ``delete`` schedules.
 
     Holds are checked again at this moment: a record held since its approval is skipped.
     """
     now = clock(now)
+    as_of = judged_at(as_of, now=now, zone=zone)
     schedules = load_schedules(pack)
     sync(store, actor=actor, pack=pack, now=now)
-    destroyed: list[dict[str, Any]] = []
-    skipped: list[dict[str, Any]] = []
+    destroyed: list[Destroyed] = []
+    skipped: list[Kept] = []
     files: list[str] = []
     with store.write() as conn:
         scopes = active_scopes(conn, schedules)
@@ -224,10 +236,10 @@ def dispose(
         held = rr.held_uids(conn, uids=[u for u, _ in candidates], held=scopes)
         for uid, why in candidates:
             if uid in held:
-                skipped.append({"uid": uid, "reason": "under a hold"})
+                skipped.append(Kept(uid, "under a hold"))
                 continue
             if dry_run:
-                destroyed.append({"uid": uid, "authority": why})
+                destroyed.append(Destroyed(uid, why))
                 continue
             row = rr.get_item(conn, uid=uid)
             assert row is not None
@@ -250,17 +262,7 @@ def dispose(
                 now=now,
             )
             files += gone
-            destroyed.append(
-                {
-                    "uid": uid,
-                    "authority": authority,
-                    "certificate_sha256": sha256_hex(
-                        canonical_json(
-                            {k: v for k, v in certificate.items() if k != "ledger_entry"}
-                        )
-                    ),
-                }
-            )
+            destroyed.append(Destroyed(uid, authority, certificate.sha256()))
     if not dry_run:
         remove_files(store, files)
-    return {"destroyed": destroyed, "skipped": skipped, "dry_run": dry_run}
+    return DisposalReport(destroyed=tuple(destroyed), skipped=tuple(skipped), dry_run=dry_run)

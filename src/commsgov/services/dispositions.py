@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from commsgov.records.canonical import (
@@ -32,10 +32,11 @@ from commsgov.retention import (
     schedule_setting,
     trigger_time,
 )
-from commsgov.services._support import clock, iso
+from commsgov.retention.certificates import Certificate, ResidualStub
+from commsgov.services._support import clock, iso, judged_at
 from commsgov.services.actor import Actor
 from commsgov.services.ledger import append_events
-from commsgov.services.schedules import citations_of, load_schedules, outcome_dict
+from commsgov.services.schedules import OutcomeView, ScheduleView, load_schedules
 from commsgov.store import repo
 from commsgov.store import repo_retention as rr
 from commsgov.store.handle import Store
@@ -45,7 +46,136 @@ if TYPE_CHECKING:
 
     from commsgov.policy.compiled import CompiledPack
 
-__all__ = ["DEFAULT_CLASS", "classify", "due", "explain", "sync"]
+__all__ = [
+    "DEFAULT_CLASS",
+    "Classified",
+    "DisposedExplanation",
+    "DueCount",
+    "DueItem",
+    "DueReport",
+    "Explanation",
+    "HistoryLine",
+    "HoldOnRecord",
+    "ReviewLine",
+    "classify",
+    "due",
+    "explain",
+    "sync",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DueCount:
+    """How many records fall due for one action."""
+
+    action: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class DueItem:
+    """A record due for its action, under no hold."""
+
+    record_uid: str
+    record_class: str
+    due_at_utc: str
+    action: str
+    method: str
+    occurred_at_utc: str
+    subject: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DueReport:
+    """What is due by ``as_of``: counts by action, the total, how many a hold keeps, what awaits
+    someone (a second reviewer, disposal, the archive) by status, the first due records, and how
+    many new records retention learnt of on the way (``synced``)."""
+
+    as_of: str
+    due: tuple[DueCount, ...]
+    total: int
+    held: int
+    awaiting: dict[str, int]
+    items: tuple[DueItem, ...]
+    synced: int
+
+
+@dataclass(frozen=True, slots=True)
+class Classified:
+    """A record given an explicit record class: its new due date and action."""
+
+    uid: str
+    record_class: str
+    due: str | None
+    action: str
+    entry_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class HoldOnRecord:
+    """A hold that covers (or covered) a record."""
+
+    name: str
+    mandate: str
+    placed_by: str
+    placed_at: str | None
+    active: bool
+    lifted_by: str | None
+    lifted_at: str | None
+    lift_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewLine:
+    """A review decision on a record."""
+
+    stage: int
+    decision: str
+    reviewer: str
+    reason: str
+    until_utc: str | None
+    decided_at_utc: str
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryLine:
+    """A retention entry of a record's ledger (a review or a new record class)."""
+
+    seq: int
+    kind: str
+    at: str
+    actor: str
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why a record is kept or disposed of: its schedule, every setting that applies, the holds
+    on it, the outcome with each principle that decided it, its reviews and their entries."""
+
+    uid: str
+    record_class: str
+    status: str
+    schedule: ScheduleView
+    trigger_at: str | None
+    settings: tuple[str, ...]
+    holds: tuple[HoldOnRecord, ...]
+    outcome: OutcomeView
+    due: str | None
+    due_now: bool
+    reviews: tuple[ReviewLine, ...]
+    ledger: tuple[HistoryLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DisposedExplanation:
+    """A record already disposed of: when, its residual stub and its certificate."""
+
+    uid: str
+    status: str
+    disposed_at: str
+    stub: ResidualStub
+    certificate: Certificate
+    certificate_sha256: str
 
 
 #: the record class of commsgov's own captured records
@@ -255,12 +385,16 @@ def due(
     store: Store,
     *,
     actor: Actor,
-    as_of: dt.datetime,
+    as_of: dt.date | dt.datetime | None = None,
     pack: CompiledPack | None = None,
     limit: int = 50,
+    zone: str | None = None,
     now: dt.datetime | None = None,
-) -> dict[str, Any]:
-    """What is due by ``as_of``, by action with counts (one SQL sweep), and what awaits action."""
+) -> DueReport:
+    """What is due by ``as_of`` (default now; a date: the end of that day in ``zone``), by
+    action with counts (one SQL sweep), and what awaits action."""
+    now = clock(now)
+    as_of = judged_at(as_of, now=now, zone=zone)
     schedules = load_schedules(pack)
     added = sync(store, actor=actor, pack=pack, now=now)
     cutoff = utc_text(as_of)
@@ -269,15 +403,15 @@ def due(
         summary = rr.due_summary(conn, as_of=cutoff, held=scopes)
         items = rr.due_items(conn, as_of=cutoff, held=scopes, limit=limit)
         awaiting = dict(rr.status_counts(conn, statuses=AWAITING))
-    return {
-        "as_of": as_of.isoformat(timespec="seconds"),
-        "due": [{"action": a, "count": n} for a, n, _ in summary if n],
-        "total": sum(n for _, n, _ in summary),
-        "held": sum(h for _, _, h in summary),
-        "awaiting": awaiting,
-        "items": items,
-        "synced": added,
-    }
+    return DueReport(
+        as_of=as_of.isoformat(timespec="seconds"),
+        due=tuple(DueCount(a, n) for a, n, _ in summary if n),
+        total=sum(n for _, n, _ in summary),
+        held=sum(h for _, _, h in summary),
+        awaiting=awaiting,
+        items=tuple(DueItem(**i) for i in items),
+        synced=added,
+    )
 
 
 def classify(
@@ -289,7 +423,7 @@ def classify(
     actor: Actor,
     pack: CompiledPack | None = None,
     now: dt.datetime | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Classified]:
     """Give records an explicit record class (its schedule then applies to them)."""
     now = clock(now)
     schedules = load_schedules(pack)
@@ -318,13 +452,7 @@ def classify(
             )
             values = recompute(conn, uid, schedules, record_class=record_class, now=now)
             out.append(
-                {
-                    "uid": uid,
-                    "record_class": record_class,
-                    "due": values["due_at_utc"],
-                    "action": values["action"],
-                    "entry_seq": entry.seq,
-                }
+                Classified(uid, record_class, values["due_at_utc"], values["action"], entry.seq)
             )
     return out
 
@@ -335,12 +463,14 @@ def explain(
     *,
     actor: Actor,
     pack: CompiledPack | None = None,
-    as_of: dt.datetime | None = None,
+    as_of: dt.date | dt.datetime | None = None,
+    zone: str | None = None,
     now: dt.datetime | None = None,
-) -> dict[str, Any]:
-    """Each rule that applies to a record, the holds on it, and why the outcome won."""
+) -> Explanation | DisposedExplanation:
+    """Each rule that applies to a record, the holds on it, and why the outcome won, judged
+    ``as_of`` (default now; a date: the end of that day in ``zone``)."""
     now = clock(now)
-    as_of = as_of or now
+    as_of = judged_at(as_of, now=now, zone=zone)
     schedules = load_schedules(pack)
     sync(store, actor=actor, pack=pack, now=now)
     with store.read() as conn:
@@ -349,14 +479,14 @@ def explain(
             stub = rr.get_stub(conn, uid=ref)
             if stub is None:
                 raise NotFoundError(f"no record {ref!r}")
-            return {
-                "uid": stub["record_uid"],
-                "status": stub["outcome"],
-                "disposed_at": stub["disposed_at_utc"],
-                "stub": json.loads(stub["stub"]),
-                "certificate": json.loads(stub["certificate"]),
-                "certificate_sha256": stub["certificate_sha256"],
-            }
+            return DisposedExplanation(
+                uid=stub["record_uid"],
+                status=stub["outcome"],
+                disposed_at=stub["disposed_at_utc"],
+                stub=ResidualStub.from_stored(json.loads(stub["stub"])),
+                certificate=Certificate.from_stored(json.loads(stub["certificate"])),
+                certificate_sha256=stub["certificate_sha256"],
+            )
         uid = found[1]
         state = repo.get_record_state(conn, record_id=found[0])
         row = rr.get_item(conn, uid=uid)
@@ -383,46 +513,34 @@ def explain(
         class_scope=class_scope(row["record_class"]),
     )
     schedule = schedules[row["record_class"]]
-    return {
-        "uid": uid,
-        "record_class": row["record_class"],
-        "status": row["status"],
-        "schedule": {
-            "id": schedule.id,
-            "title": schedule.title,
-            "period": str(schedule.period) if schedule.period else None,
-            "trigger": schedule.trigger,
-            "action": schedule.action,
-            "mandate": schedule.mandate,
-            "citations": citations_of(schedule),
-        },
-        "trigger_at": iso(trigger_time(item, schedule=schedule)),
-        "settings": [
+    return Explanation(
+        uid=uid,
+        record_class=row["record_class"],
+        status=row["status"],
+        schedule=ScheduleView.of(schedule),
+        trigger_at=iso(trigger_time(item, schedule=schedule)),
+        settings=(
             schedule_setting(item, schedule, scope=class_scope(schedule.id)).describe(),
             *(s.describe() for s in explicit),
-        ],
-        "holds": [
-            {
-                "name": h.name,
-                "mandate": h.mandate,
-                "placed_by": h.placed_by,
-                "placed_at": iso(h.placed_at),
-                "active": h.active(as_of),
-                "lifted_by": h.lifted_by,
-                "lifted_at": iso(h.lifted_at),
-                "lift_reason": h.lift_reason,
-            }
+        ),
+        holds=tuple(
+            HoldOnRecord(
+                name=h.name,
+                mandate=h.mandate,
+                placed_by=h.placed_by,
+                placed_at=iso(h.placed_at),
+                active=h.active(as_of),
+                lifted_by=h.lifted_by,
+                lifted_at=iso(h.lifted_at),
+                lift_reason=h.lift_reason,
+            )
             for h in covering
-        ],
-        "outcome": outcome_dict(outcome),
-        "due": row["due_at_utc"],
-        "due_now": outcome.due(as_of),
-        "reviews": [
-            {
-                k: r[k]
-                for k in ("stage", "decision", "reviewer", "reason", "until_utc", "decided_at_utc")
-            }
-            for r in reviews
-        ],
-        "ledger": [{"seq": e.seq, "kind": e.kind, "at": e.at, "actor": e.actor} for e in history],
-    }
+        ),
+        outcome=OutcomeView.of(outcome),
+        due=row["due_at_utc"],
+        due_now=outcome.due(as_of),
+        reviews=tuple(
+            ReviewLine(**{k: r[k] for k in ReviewLine.__dataclass_fields__}) for r in reviews
+        ),
+        ledger=tuple(HistoryLine(e.seq, e.kind, e.at, e.actor) for e in history),
+    )

@@ -2,140 +2,85 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from commsgov.records.canonical import (
-    sha256_hex,
-)
+from commsgov.records.canonical import sha256_hex
 from commsgov.records.errors import InvalidFieldError
-from commsgov.records.events import (
-    RecordsExported,
-)
+from commsgov.records.events import RecordsExported
+from commsgov.records.export import FORMATS, export_text
 from commsgov.records.timestamps import utc_text
+from commsgov.records.views import RecordSummary, RecordView
 from commsgov.services._support import clock
 from commsgov.services.actor import Actor
 from commsgov.services.ledger import append_events
-from commsgov.services.reads import get_record
+from commsgov.services.query import RecordQuery
+from commsgov.services.reads import get_record, list_records, search_records
 from commsgov.store import repo
 from commsgov.store.handle import Store
 
 if TYPE_CHECKING:
-    pass
+    from commsgov.policy.compiled import CompiledPack
 
-__all__ = ["export_records"]
+__all__ = ["Export", "export_records"]
+
+
+@dataclass(frozen=True, slots=True)
+class Export:
+    """An export: its text, format, the records in it, the text's SHA-256 and the ledger entry
+    that logged it (``None`` when not logged)."""
+
+    text: str
+    format: str
+    records: tuple[str, ...]
+    sha256: str
+    entry_seq: int | None
 
 
 def export_records(
     store: Store,
-    records: list[dict[str, Any]],
     *,
-    fmt: str,
-    messages: bool = True,
-    query: str = "",
     actor: Actor,
+    fmt: str,
+    query: RecordQuery | None = None,
+    records: Sequence[str] = (),
+    limit: int = 10_000,
+    messages: bool = True,
+    pack: CompiledPack | None = None,
     audit: bool = True,
-) -> str:
-    """Export records (from list/search) with their hashes as ``json`` or ``csv`` text.
+) -> Export:
+    """Export records with their hashes as ``json`` or ``csv`` text
+    (:func:`commsgov.records.export.export_text`), with their messages unless ``messages`` is off.
 
-    Unless ``audit`` is off, the export is logged as a ``records-exported`` ledger entry with the
-    SHA-256 of the returned text.
+    The records are ``records`` (uids or unique prefixes) when given, else those ``query``
+    finds (searched when it has words, else listed; every record when there is no query), at
+    most ``limit``. Unless ``audit`` is off, the export is logged as a ``records-exported``
+    ledger entry with the query and the SHA-256 of the text.
     """
-    text = _export_text(store, records, actor=actor, fmt=fmt, messages=messages)
-    if audit:
-        event = RecordsExported(tuple(r["uid"] for r in records), fmt, query, sha256_hex(text))
-        with store.write() as conn:
-            append_events(conn, [event], actor=actor)
-    return text
-
-
-def _export_text(
-    store: Store, records: list[dict[str, Any]], *, actor: Actor, fmt: str, messages: bool
-) -> str:
-    head_seq, head_hash = 0, ""
+    if fmt not in FORMATS:
+        raise InvalidFieldError("format", f"{fmt!r} is not 'csv' or 'json'")
+    chosen: Sequence[RecordSummary | RecordView]
+    if records:
+        chosen = [get_record(store, ref, actor=actor, message_limit=0) for ref in records]
+    elif query is not None and query.terms:
+        chosen = search_records(store, actor=actor, query=query, limit=limit, pack=pack)
+    else:
+        chosen = list_records(
+            store, actor=actor, query=query or RecordQuery(), limit=limit, pack=pack
+        )
     with store.read() as conn:
         head_seq, head_hash = repo.ledger_head(conn)
-    full = [get_record(store, r["uid"], actor=actor) if messages else r for r in records]
-    if fmt == "json":
-        return (
-            json.dumps(
-                {
-                    "exported_at": utc_text(clock(None)),
-                    "ledger_head_seq": head_seq,
-                    "ledger_head_hash": head_hash,
-                    "records": full,
-                },
-                indent=2,
-                ensure_ascii=False,
-            )
-            + "\n"
-        )
-    if fmt != "csv":
-        raise InvalidFieldError("format", f"{fmt!r} is not 'csv' or 'json'")
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "row_type",
-            "record_uid",
-            "occurred_at_utc",
-            "occurred_local",
-            "method",
-            "device",
-            "participants",
-            "subject",
-            "summary_or_text",
-            "sender",
-            "outage_uid",
-            "policy_exception",
-            "sha256",
-            "ledger_head_hash",
-            "kind",
-            "flags",
-        ]
+    full = [get_record(store, r.uid, actor=actor) for r in chosen] if messages else chosen
+    text = export_text(
+        full, fmt=fmt, exported_at=utc_text(clock(None)), head_seq=head_seq, head_hash=head_hash
     )
-    for r in full:
-        writer.writerow(
-            [
-                "record",
-                r["uid"],
-                r["occurred_at_utc"],
-                r["occurred_local"],
-                r["method"],
-                r["device"],
-                "; ".join(p["name"] for p in r["participants"]),
-                r["subject"] or "",
-                r["summary"] or r["content"] or "",
-                "",
-                r["outage_uid"] or "",
-                (r["policy_exception"] or {}).get("rule", ""),
-                r["record_sha256"],
-                head_hash,
-                "record",
-                "",
-            ]
-        )
-        for m in r.get("messages", []):
-            writer.writerow(
-                [
-                    "message",
-                    r["uid"],
-                    m["sent_at_utc"],
-                    m["sent_local"],
-                    r["method"],
-                    r["device"],
-                    "",
-                    "",
-                    m["text"],
-                    m["sender"],
-                    "",
-                    "",
-                    m["sha256"],
-                    head_hash,
-                    m["kind"],
-                    " ".join(m["flags"]),
-                ]
-            )
-    return out.getvalue()
+    digest = sha256_hex(text)
+    uids = tuple(r.uid for r in chosen)
+    entry_seq = None
+    if audit:
+        event = RecordsExported(uids, fmt, query.describe() if query else "", digest)
+        with store.write() as conn:
+            (entry,) = append_events(conn, [event], actor=actor)
+        entry_seq = entry.seq
+    return Export(text=text, format=fmt, records=uids, sha256=digest, entry_seq=entry_seq)

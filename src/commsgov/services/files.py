@@ -1,22 +1,16 @@
-"""Stored files: put a file in the content-addressed blob store."""
+"""Stored files: put a file in the content-addressed blob store, and read one back, checked."""
 
 from __future__ import annotations
 
 import mimetypes
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from commsgov.records.errors import InvalidFieldError
-from commsgov.records.models import (
-    AttachmentRef,
-)
+from commsgov.records.models import AttachmentRef
 from commsgov.services.actor import Actor
 from commsgov.store.handle import Store
 
-if TYPE_CHECKING:
-    pass
-
-__all__ = ["store_file"]
+__all__ = ["read_file", "store_file"]
 
 
 def store_file(
@@ -34,3 +28,13 @@ def store_file(
     return AttachmentRef(
         sha256=blob.sha256, size=blob.size, filename=path.name, media_type=media_type
     )
+
+
+def read_file(store: Store, sha256: str, *, actor: Actor) -> bytes:
+    """The bytes of a stored file (an attachment or an original export), after checking them
+    against their SHA-256: a file altered or missing is a
+    :class:`~commsgov.store.blobs.BlobError` (an integrity error), never wrong bytes."""
+    digest = sha256.strip().lower()
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise InvalidFieldError("sha256", f"{sha256!r} is not a SHA-256 (64 hex digits)")
+    return store.blobs.read(digest)

@@ -22,6 +22,7 @@ Public API::
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import mimetypes
 from collections import defaultdict
@@ -53,6 +54,7 @@ __all__ = [
     "METHODS",
     "SYSTEM_SENDER",
     "IngestResult",
+    "IngestedConversation",
     "conversation_key",
     "ingest_file",
     "read_export",
@@ -145,6 +147,20 @@ def read_export(
         )
 
 
+@dataclass(frozen=True, slots=True)
+class IngestedConversation:
+    """One conversation of an imported file: its record, the outage covering its first message,
+    its key, whether the record is new, and how many messages were new or already held."""
+
+    record: str
+    outage: str | None
+    conversation_key: str
+    created: bool
+    count: int
+    new: int
+    already_held: int
+
+
 @dataclass
 class IngestResult:
     """What one file added: per conversation, the record and its new and already-held counts."""
@@ -155,10 +171,10 @@ class IngestResult:
     count: int
     new_messages: int = 0
     already_held: int = 0
-    conversations: list[dict[str, Any]] = field(default_factory=list)
+    conversations: list[IngestedConversation] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dictionary."""
+        """JSON-ready dictionary (``new_messages`` is ``new`` there)."""
         return {
             "file": self.file,
             "format": self.format,
@@ -166,7 +182,7 @@ class IngestResult:
             "count": self.count,
             "new": self.new_messages,
             "already_held": self.already_held,
-            "conversations": self.conversations,
+            "conversations": [dataclasses.asdict(c) for c in self.conversations],
         }
 
 
@@ -384,7 +400,7 @@ def ingest_file(
         path, tz=tz, date_order=date_order, format=format, on_read=on_read, load_media=False
     )  # nothing is written unless this succeeds
     if outage is not None and not any(
-        o.get("uid") == outage for o in svc.list_outages(store, actor=actor)
+        o.uid == outage for o in svc.list_outages(store, actor=actor)
     ):
         raise NotFoundError(f"no outage {outage!r}")
     if pack is None:
@@ -447,14 +463,14 @@ def ingest_file(
         result.already_held += stored.already_held
         held = svc.get_record(store, stored.record_uid, actor=actor, message_limit=0)
         result.conversations.append(
-            {
-                "record": stored.record_uid,
-                "outage": held.get("outage_uid"),
-                "conversation_key": key,
-                "created": stored.created,
-                "count": len(messages),
-                "new": stored.new_messages,
-                "already_held": stored.already_held,
-            }
+            IngestedConversation(
+                record=stored.record_uid,
+                outage=held.outage_uid,
+                conversation_key=key,
+                created=stored.created,
+                count=len(messages),
+                new=stored.new_messages,
+                already_held=stored.already_held,
+            )
         )
     return result

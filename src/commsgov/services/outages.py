@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
 
 from commsgov.records.errors import InvalidFieldError, NotFoundError
 from commsgov.records.events import (
@@ -17,10 +18,24 @@ from commsgov.services.ledger import append_events
 from commsgov.store import repo
 from commsgov.store.handle import Store
 
-if TYPE_CHECKING:
-    pass
+__all__ = ["Outage", "end_outage", "list_outages", "start_outage"]
 
-__all__ = ["end_outage", "list_outages", "start_outage"]
+
+@dataclass(frozen=True, slots=True)
+class Outage:
+    """A declared outage or time-bound exemption (``kind``), with who declared and ended it.
+
+    While one covers a capture's time, an MMA or personal device is not a policy exception.
+    """
+
+    uid: str
+    kind: str
+    reason: str
+    started_at_utc: str
+    declared_at_utc: str
+    declared_by: str
+    ended_at_utc: str | None
+    ended_by: str | None
 
 
 def start_outage(
@@ -31,7 +46,7 @@ def start_outage(
     started_at: dt.datetime | None = None,
     actor: Actor,
     now: dt.datetime | None = None,
-) -> dict[str, Any]:
+) -> Outage:
     """Declare an outage (or an exemption) from ``started_at`` (default now); its state."""
     if not reason or not reason.strip():
         raise InvalidFieldError("reason", "say why (e.g. 'SCOTS network down: cyber-attack')")
@@ -41,20 +56,21 @@ def start_outage(
     start = started_at or now
     if start.tzinfo is None:
         raise InvalidFieldError("at", "the time must be timezone-aware")
-    state = {
-        "uid": new_uid(),
-        "kind": kind,
-        "reason": reason.strip(),
-        "started_at_utc": utc_text(start),
-        "declared_at_utc": utc_text(now),
-        "declared_by": actor.name,
-        "ended_at_utc": None,
-        "ended_by": None,
-    }
+    outage = Outage(
+        uid=new_uid(),
+        kind=kind,
+        reason=reason.strip(),
+        started_at_utc=utc_text(start),
+        declared_at_utc=utc_text(now),
+        declared_by=actor.name,
+        ended_at_utc=None,
+        ended_by=None,
+    )
+    state = dataclasses.asdict(outage)  # the ledger holds the outage's full state
     with store.write() as conn:
         append_events(conn, [OutageStarted(state)], actor=actor, now=now)
         repo.insert_outage(conn, state=state)
-    return state
+    return outage
 
 
 def end_outage(
@@ -64,7 +80,7 @@ def end_outage(
     ended_at: dt.datetime | None = None,
     actor: Actor,
     now: dt.datetime | None = None,
-) -> dict[str, Any]:
+) -> Outage:
     """End an open outage (the only open one when ``uid`` is not given); its new state."""
     now = clock(now)
     end = ended_at or now
@@ -87,10 +103,10 @@ def end_outage(
             conn, [OutageEnded(outage["uid"], end_text, actor.name)], actor=actor, now=now
         )
         repo.end_outage(conn, uid=outage["uid"], ended_at_utc=end_text, ended_by=actor.name)
-    return {**outage, "ended_at_utc": end_text, "ended_by": actor.name}
+    return Outage(**{**outage, "ended_at_utc": end_text, "ended_by": actor.name})
 
 
-def list_outages(store: Store, *, actor: Actor) -> list[dict[str, Any]]:
+def list_outages(store: Store, *, actor: Actor) -> list[Outage]:
     """Every declared outage and exemption, newest first."""
     with store.read() as conn:
-        return repo.list_outages(conn)
+        return [Outage(**row) for row in repo.list_outages(conn)]

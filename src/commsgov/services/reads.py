@@ -1,29 +1,39 @@
-"""Reading the record: one record, lists, full-text search, the policy exceptions report."""
+"""Reading the record: one record, lists, full-text search, the policy exceptions report.
+
+Each returns the typed views of :mod:`commsgov.records.views`.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-import json
 from typing import TYPE_CHECKING, Any
 
 from commsgov.records.errors import NotFoundError
-from commsgov.records.models import (
-    record_hash,
+from commsgov.records.models import record_hash
+from commsgov.records.views import (
+    LedgerLine,
+    MatchingMessage,
+    MessageView,
+    RecordSummary,
+    RecordView,
+    SearchHit,
+    SourceView,
 )
 from commsgov.services.actor import Actor
+from commsgov.services.query import RecordQuery, record_filter
 from commsgov.store import repo
 from commsgov.store.handle import Store
 
 if TYPE_CHECKING:
-    pass
+    from commsgov.policy.compiled import CompiledPack
 
 __all__ = ["exceptions", "get_record", "list_records", "search_records"]
 
 
 def get_record(
     store: Store, ref: str, *, actor: Actor, message_limit: int | None = None
-) -> dict[str, Any]:
-    """A record's state, its hash, its ledger history and its messages."""
+) -> RecordView:
+    """A record (uid or unique prefix): its state, hash, sources, ledger history and messages
+    (the first ``message_limit`` in time order; all when ``None``)."""
     with store.read() as conn:
         found = repo.resolve_record(conn, ref=ref)
         if found is None:
@@ -32,73 +42,81 @@ def get_record(
         history = repo.entries_for_record(conn, uid=found[1])
         sources = repo.record_sources(conn, found[1], history)
         messages = repo.messages_of_record(conn, record_id=found[0], limit=message_limit)
-    state["record_sha256"] = record_hash(state)
-    state["sources"] = sources
-    state["ledger"] = [
-        {"seq": e.seq, "at": e.at, "actor": e.actor, "kind": e.kind, "entry_hash": e.entry_hash}
-        for e in history
-    ]
-    state["messages"] = [
-        {
-            k: m[k]
-            for k in ("sent_at_utc", "sent_zone", "sent_local", "sender", "text", "kind", "sha256")
-        }
-        | {"flags": json.loads(m["flags"]), "attachments": json.loads(m["attachments_json"])}
-        for m in messages
-    ]
-    return state
+    return RecordView(
+        **RecordView.fields_of(state),
+        record_sha256=record_hash(state),
+        sources=tuple(SourceView.of(s) for s in sources),
+        ledger=tuple(LedgerLine(e.seq, e.at, e.actor, e.kind, e.entry_hash) for e in history),
+        messages=tuple(MessageView.of(m) for m in messages),
+    )
 
 
-def _add_record_hash(row: dict[str, Any]) -> int:
-    """Set a listed record's ``record_sha256`` (over its state without the message count, which
-    stays last); its message count."""
-    count = row.pop("message_count")
-    row["record_sha256"] = record_hash(row)
-    row["message_count"] = count
-    return int(count)
+def _summary_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """A listed row's view fields: its hash is over its state (without the message count)."""
+    count = int(row.pop("message_count"))
+    return {
+        **RecordSummary.fields_of(row),
+        "record_sha256": record_hash(row),
+        "message_count": count,
+    }
 
 
 def list_records(
     store: Store,
     *,
     actor: Actor,
-    flt: repo.RecordFilter | None = None,
+    query: RecordQuery = RecordQuery(),
     limit: int = 100,
     offset: int = 0,
-) -> list[dict[str, Any]]:
-    """Records matching the filters, most recent first."""
+    pack: CompiledPack | None = None,
+) -> list[RecordSummary]:
+    """Records matching ``query``'s filters (its words aside), most recent first."""
+    flt = record_filter(query, pack=pack)
     with store.read() as conn:
-        rows = repo.list_records(conn, flt=flt or repo.RecordFilter(), limit=limit, offset=offset)
-    for row in rows:
-        _add_record_hash(row)
-    return rows
+        rows = repo.list_records(conn, flt=flt, limit=limit, offset=offset)
+    return [RecordSummary(**_summary_fields(row)) for row in rows]
 
 
 def search_records(
     store: Store,
     *,
     actor: Actor,
-    terms: str,
-    flt: repo.RecordFilter | None = None,
+    query: RecordQuery,
     limit: int = 100,
-) -> list[dict[str, Any]]:
-    """Records whose content, participants or messages hold every word of ``terms``."""
+    pack: CompiledPack | None = None,
+) -> list[SearchHit]:
+    """Records whose content, participants or messages hold every word of ``query.terms`` (and
+    match its filters), each with its matching messages; no words, no records."""
+    flt = record_filter(query, pack=pack)
+    terms = query.terms or ""
+    hits = []
     with store.read() as conn:
-        rows = repo.search_records(conn, terms=terms, flt=flt or repo.RecordFilter(), limit=limit)
+        rows = repo.search_records(conn, terms=terms, flt=flt, limit=limit)
         for row in rows:
-            count = _add_record_hash(row)
+            fields = _summary_fields(row)
             found = repo.resolve_record(conn, ref=row["uid"])
-            row["matching_messages"] = (
+            matching = (
                 repo.search_messages(conn, terms=terms, limit=20, record_id=found[0])
-                if found and count
+                if found and fields["message_count"]
                 else []
             )
-    return rows
+            hits.append(
+                SearchHit(
+                    **fields, matching_messages=tuple(MatchingMessage.of(m) for m in matching)
+                )
+            )
+    return hits
 
 
 def exceptions(
-    store: Store, *, actor: Actor, flt: repo.RecordFilter | None = None
-) -> list[dict[str, Any]]:
-    """Records flagged as policy exceptions, most recent first."""
-    flt = dataclasses.replace(flt or repo.RecordFilter(), exceptions_only=True)
-    return list_records(store, actor=actor, flt=flt, limit=1_000_000)
+    store: Store,
+    *,
+    actor: Actor,
+    query: RecordQuery = RecordQuery(),
+    pack: CompiledPack | None = None,
+) -> list[RecordSummary]:
+    """Records flagged as policy exceptions (matching ``query``'s filters), most recent first."""
+    flt = record_filter(query, pack=pack, exceptions_only=True)
+    with store.read() as conn:
+        rows = repo.list_records(conn, flt=flt, limit=1_000_000)
+    return [RecordSummary(**_summary_fields(row)) for row in rows]

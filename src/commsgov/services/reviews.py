@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from commsgov.records.errors import InvalidFieldError, NotFoundError
@@ -16,7 +17,7 @@ from commsgov.retention import (
     Setting,
     review_transition,
 )
-from commsgov.services._support import clock
+from commsgov.services._support import clock, judged_at
 from commsgov.services.actor import Actor
 from commsgov.services.dispositions import active_scopes, explicit_settings, recompute, sync
 from commsgov.services.ledger import append_events
@@ -28,7 +29,18 @@ from commsgov.store.handle import Store
 if TYPE_CHECKING:
     from commsgov.policy.compiled import CompiledPack
 
-__all__ = ["review"]
+__all__ = ["Reviewed", "review"]
+
+
+@dataclass(frozen=True, slots=True)
+class Reviewed:
+    """A review decision recorded: the record's new status and due date, and its entry."""
+
+    uid: str
+    decision: str
+    status: str
+    due: str | None
+    entry_seq: int
 
 
 def review(
@@ -36,23 +48,26 @@ def review(
     *,
     uids: Sequence[str] = (),
     all_due: bool = False,
-    as_of: dt.datetime | None = None,
+    as_of: dt.date | dt.datetime | None = None,
     decision: str,
     reason: str,
-    until: dt.datetime | None = None,
+    until: dt.date | dt.datetime | None = None,
     stage: int = 1,
     stages_required: int = 1,
     actor: Actor,
     pack: CompiledPack | None = None,
+    zone: str | None = None,
     now: dt.datetime | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Reviewed]:
     """Record a reviewer's decision on records (or every due record); one transaction.
 
     ``destroy`` and ``transfer`` approve disposal (``stages_required=2``: a second reviewer
-    must agree at ``stage=2``); ``extend`` needs ``until`` and sets an explicit review date;
+    must agree at ``stage=2``); ``extend`` needs ``until`` and sets an explicit review date (a
+    date: the end of that day in ``zone``, the configured zone by default);
     ``defer`` leaves the item due for a later review. Held records cannot be approved.
     """
     now = clock(now)
+    until = None if until is None else judged_at(until, now=now, zone=zone)
     if not reason.strip():
         raise InvalidFieldError("reason", "say why (the reason is kept with the decision)")
     if decision == "extend" and until is None:
@@ -61,7 +76,7 @@ def review(
         raise InvalidFieldError("until", "the new review date must be in the future")
     schedules = load_schedules(pack)
     sync(store, actor=actor, pack=pack, now=now)
-    results: list[dict[str, Any]] = []
+    results: list[Reviewed] = []
     with store.write() as conn:
         targets: list[str] = []
         for ref in uids:
@@ -74,7 +89,9 @@ def review(
             targets.append(found[1])
         if all_due:
             due_rows = rr.due_items(
-                conn, as_of=utc_text(as_of or now), held=active_scopes(conn, schedules)
+                conn,
+                as_of=utc_text(judged_at(as_of, now=now, zone=zone)),
+                held=active_scopes(conn, schedules),
             )
             targets += [r["record_uid"] for r in due_rows if r["action"] != "delete"]
             if stage == 2:
@@ -137,13 +154,6 @@ def review(
                 ]
                 values.update(recompute(conn, uid, schedules, explicit=explicit, now=now))
             rr.update_item(conn, uid=uid, values=values)
-            results.append(
-                {
-                    "uid": uid,
-                    "decision": decision,
-                    "status": move.status,
-                    "due": values.get("due_at_utc", row["due_at_utc"]),
-                    "entry_seq": entry.seq,
-                }
-            )
+            due = values.get("due_at_utc", row["due_at_utc"])
+            results.append(Reviewed(uid, decision, move.status, due, entry.seq))
     return results

@@ -7,8 +7,9 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from commsgov.records.canonical import (
     canonical_json,
@@ -34,7 +35,33 @@ from commsgov.store.handle import Store
 if TYPE_CHECKING:
     from commsgov.policy.compiled import CompiledPack
 
-__all__ = ["build_transfer", "confirm_transfer"]
+__all__ = ["TransferBuilt", "TransferConfirmed", "build_transfer", "confirm_transfer"]
+
+
+@dataclass(frozen=True, slots=True)
+class TransferBuilt:
+    """A transfer package built: where the bag, package and checksum are, what it holds, and
+    the records left out because a hold covers them."""
+
+    consignment: str
+    bag: str
+    package: str
+    package_sha256: str
+    checksum_file: str
+    records: tuple[str, ...]
+    skipped_held: tuple[str, ...]
+    entry_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class TransferConfirmed:
+    """The archive's accession confirmed: the records disposed of here, those a hold keeps, and
+    the consignment's status (``accessioned``, or ``partly-disposed`` while a hold keeps some)."""
+
+    consignment: str
+    records: tuple[str, ...]
+    kept_held: tuple[str, ...]
+    status: str
 
 
 def build_transfer(
@@ -47,7 +74,7 @@ def build_transfer(
     actor: Actor,
     pack: CompiledPack | None = None,
     now: dt.datetime | None = None,
-) -> dict[str, Any]:
+) -> TransferBuilt:
     """Package records approved for transfer as a validated BagIt bag and ``.tar.gz``.
 
     The records are marked "transferred, awaiting accession"; their content stays until
@@ -84,13 +111,9 @@ def build_transfer(
     records = [get_record(store, uid, actor=actor) for uid in chosen]
     files: dict[str, bytes] = {}
     for rec in records:
-        for att in rec.get("attachments", []):
-            if att.get("sha256"):
-                files[att["sha256"]] = store.blobs.read(att["sha256"])
-        for m in rec["messages"]:
-            for att in m.get("attachments", []):
-                if att.get("sha256") and att["sha256"] not in files:
-                    files[att["sha256"]] = store.blobs.read(att["sha256"])
+        for att in (*rec.attachments, *(a for m in rec.messages for a in m.attachments)):
+            if att.sha256 is not None and att.sha256 not in files:  # not a reference only
+                files[att.sha256] = store.blobs.read(att.sha256)
     result = bagit.build_bag(
         records,
         files=files,
@@ -137,16 +160,16 @@ def build_transfer(
                     "updated_at_utc": utc_text(now),
                 },
             )
-    return {
-        "consignment": consignment,
-        "bag": str(result.bag),
-        "package": str(result.package),
-        "package_sha256": result.package_sha256,
-        "checksum_file": str(result.checksum_file),
-        "records": chosen,
-        "skipped_held": sorted(held),
-        "entry_seq": entry.seq,
-    }
+    return TransferBuilt(
+        consignment=consignment,
+        bag=str(result.bag),
+        package=str(result.package),
+        package_sha256=result.package_sha256,
+        checksum_file=str(result.checksum_file),
+        records=tuple(chosen),
+        skipped_held=tuple(sorted(held)),
+        entry_seq=entry.seq,
+    )
 
 
 def confirm_transfer(
@@ -157,7 +180,7 @@ def confirm_transfer(
     actor: Actor,
     pack: CompiledPack | None = None,
     now: dt.datetime | None = None,
-) -> dict[str, Any]:
+) -> TransferConfirmed:
     """The archive confirmed accession: dispose of the transferred records (stub kept)."""
     now = clock(now)
     schedules = load_schedules(pack)
@@ -201,7 +224,8 @@ def confirm_transfer(
                 schedules=schedules,
                 actor=actor,
                 now=now,
-                extra={"consignment": consignment, "package_sha256": row["package_sha256"]},
+                consignment=consignment,
+                package_sha256=row["package_sha256"],
             )
             files += gone
         status = "partly-disposed" if held else "accessioned"
@@ -215,9 +239,6 @@ def confirm_transfer(
             },
         )
     remove_files(store, files)
-    return {
-        "consignment": consignment,
-        "records": uids,
-        "kept_held": sorted(held),
-        "status": status,
-    }
+    return TransferConfirmed(
+        consignment=consignment, records=tuple(uids), kept_held=tuple(sorted(held)), status=status
+    )

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import DBAPIError
 
@@ -17,14 +17,36 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
 
-__all__ = ["VerifyReport", "verify"]
+__all__ = ["Problem", "VerifyReport", "verify"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """The first broken link verify found: which check, where (entry, record), what differs,
+    and all of it in one sentence (``message``, also ``str()``)."""
+
+    check: str
+    entry_seq: int | None
+    record_uid: str | None
+    detail: str
+    message: str
+
+    @classmethod
+    def of(cls, found: Break) -> Problem:
+        """From the verifier's :class:`~commsgov.records.verify.Break`."""
+        return cls(found.check, found.entry_seq, found.record_uid, found.detail, str(found))
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @dataclass(frozen=True, slots=True)
 class VerifyReport:
-    """The outcome of :func:`verify`: the first problem (if any) and what was checked."""
+    """The outcome of :func:`verify`: whether everything verified, the first problem (if any),
+    what was checked, the head of the chain, and stored files no record refers to."""
 
-    problem: Break | None
+    ok: bool
+    problem: Problem | None
     entries: int
     records: int
     messages: int
@@ -32,35 +54,7 @@ class VerifyReport:
     blobs: int
     head_seq: int
     head_hash: str
-    orphan_blobs: tuple[str, ...] = field(default=())
-
-    @property
-    def ok(self) -> bool:
-        """Whether everything verified."""
-        return self.problem is None
-
-    def to_dict(self) -> dict[str, Any]:
-        """For ``--json``."""
-        return {
-            "ok": self.ok,
-            "problem": None
-            if self.problem is None
-            else {
-                "check": self.problem.check,
-                "entry_seq": self.problem.entry_seq,
-                "record_uid": self.problem.record_uid,
-                "detail": self.problem.detail,
-                "message": str(self.problem),
-            },
-            "entries": self.entries,
-            "records": self.records,
-            "messages": self.messages,
-            "outages": self.outages,
-            "blobs": self.blobs,
-            "head_seq": self.head_seq,
-            "head_hash": self.head_hash,
-            "orphan_blobs": list(self.orphan_blobs),
-        }
+    orphan_blobs: tuple[str, ...]
 
 
 def verify(store: Store, *, actor: Actor, check_blobs: bool = True) -> VerifyReport:
@@ -77,7 +71,8 @@ def verify(store: Store, *, actor: Actor, check_blobs: bool = True) -> VerifyRep
         # rows a tamperer made unreadable (bad UTF-8, wrong types, broken JSON) are a break too
         problem = Break("unreadable", f"{type(exc).__name__}: {exc}".splitlines()[0])
     return VerifyReport(
-        problem,
+        problem is None,
+        None if problem is None else Problem.of(problem),
         verifier.entries,
         records,
         verifier.messages_checked,
