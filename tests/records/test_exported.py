@@ -7,7 +7,7 @@ import commsgov.services
 
 RECORDS = [
     "EVENT_KINDS", "GENESIS", "AttachmentRef", "Break", "Event", "InvalidFieldError",
-    "LedgerEntry", "MessageDraft", "MessageRow", "MessagesAdded", "NotFoundError", "Note",
+    "LedgerEntry", "MessageDraft", "MessageRow", "MessagesAdded", "NotFoundError",
     "OutageEnded", "OutageStarted", "Participant", "PolicyException", "Receipt",
     "RecordCaptured", "RecordCorrected", "RecordDisposed", "RecordDraft", "RecordError",
     "RecordsExported", "Source", "SourceAdded", "Verifier", "canonical_bytes", "canonical_json",

@@ -331,7 +331,7 @@ def test_future_capture_is_refused(store: Any) -> None:
 
 
 def test_other_services_can_put_their_events_on_the_chain(store: Any) -> None:
-    from commsgov.records import Note
+    from commsgov.records.events import RetentionClassified
 
     uid = svc.capture(
         store, RecordDraft(method="email", occurred_at=T0, summary="x"), actor=ACTOR
@@ -339,14 +339,14 @@ def test_other_services_can_put_their_events_on_the_chain(store: Any) -> None:
     with store.write() as conn:
         (entry,) = svc.append_events(
             conn,
-            [Note("hold-placed", uid, {"hold": "inquiry-1"})],
+            [RetentionClassified(uid, record_class="teams-chat", reason="inquiry-1")],
             actor=Actor.cli("records.manager"),
         )
-    assert entry.seq == 2 and entry.kind == "hold-placed" and entry.record_uid == uid
+    assert entry.seq == 2 and entry.kind == "retention-classified" and entry.record_uid == uid
     assert svc.verify(store, actor=ACTOR).ok
     assert [e["kind"] for e in jsonable(svc.get_record(store, uid, actor=ACTOR))["ledger"]] == [
         "record-captured",
-        "hold-placed",
+        "retention-classified",
     ]
     sql(store, "UPDATE ledger SET payload = replace(payload, 'inquiry-1', 'inquiry-2')")
     report = svc.verify(store, actor=ACTOR)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from commsgov.records.canonical import canonical_json
 from commsgov.records.errors import NotFoundError
-from commsgov.records.events import Note, RecordDisposed
+from commsgov.records.events import DestructionCertified, RecordDisposed, TransferCertified
 from commsgov.records.models import record_hash
 from commsgov.records.timestamps import utc_text
 from commsgov.retention import Schedule
@@ -167,10 +167,8 @@ def dispose_one(
         conn,
         [
             RecordDisposed(uid, action, authority),
-            Note(
-                "destruction-certified" if outcome == "destroyed" else "transfer-certified",
-                uid,
-                {"certificate_sha256": certificate_sha, "record_sha256": record_sha},
+            (DestructionCertified if outcome == "destroyed" else TransferCertified)(
+                uid, certificate_sha256=certificate_sha, record_sha256=record_sha
             ),
         ],
         actor=actor,

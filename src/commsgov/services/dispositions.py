@@ -15,9 +15,7 @@ from commsgov.records.canonical import (
     canonical_json,
 )
 from commsgov.records.errors import InvalidFieldError, NotFoundError
-from commsgov.records.events import (
-    Note,
-)
+from commsgov.records.events import RetentionClassified
 from commsgov.records.timestamps import parse_utc_text, resolve_zone, utc_text
 from commsgov.retention import (
     Hold,
@@ -440,13 +438,7 @@ def classify(
             uid = found[1]
             (entry,) = append_events(
                 conn,
-                [
-                    Note(
-                        "retention-classified",
-                        uid,
-                        {"record_class": record_class, "reason": reason},
-                    )
-                ],
+                [RetentionClassified(uid, record_class=record_class, reason=reason)],
                 actor=actor,
                 now=now,
             )

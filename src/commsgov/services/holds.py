@@ -10,9 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from commsgov.records.errors import NotFoundError
-from commsgov.records.events import (
-    Note,
-)
+from commsgov.records.events import HoldLifted, HoldPlaced
 from commsgov.records.timestamps import utc_text
 from commsgov.retention import (
     Hold,
@@ -147,10 +145,13 @@ def place_hold(
         (entry,) = append_events(
             conn,
             [
-                Note(
-                    "hold-placed",
-                    None,
-                    {**row, "scope": json.loads(row["scope"])},
+                HoldPlaced(
+                    uid=hold.id,
+                    name=hold.name,
+                    mandate=hold.mandate,
+                    scope=json.loads(row["scope"]),
+                    placed_by=actor.name,
+                    placed_at_utc=row["placed_at_utc"],
                 )
             ],
             actor=actor,
@@ -189,18 +190,7 @@ def lift_hold(
         lifted = hold_of(row).lift(by=actor.name, at=now, reason=reason)
         (entry,) = append_events(
             conn,
-            [
-                Note(
-                    "hold-lifted",
-                    None,
-                    {
-                        "uid": row["uid"],
-                        "name": row["name"],
-                        "lifted_by": actor.name,
-                        "reason": reason,
-                    },
-                )
-            ],
+            [HoldLifted(row["uid"], row["name"], lifted_by=actor.name, reason=reason)],
             actor=actor,
             now=now,
         )

@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from commsgov.records.errors import InvalidFieldError, NotFoundError
-from commsgov.records.events import (
-    Note,
-)
+from commsgov.records.events import ReviewDecided
 from commsgov.records.timestamps import utc_text
 from commsgov.retention import (
     ReviewError,
@@ -118,16 +116,13 @@ def review(
             (entry,) = append_events(
                 conn,
                 [
-                    Note(
-                        "review-decided",
+                    ReviewDecided(
                         uid,
-                        {
-                            "decision": decision,
-                            "stage": stage,
-                            "reason": reason,
-                            "until": utc_text(until) if until else None,
-                            "status": move.status,
-                        },
+                        decision=decision,
+                        stage=stage,
+                        reason=reason,
+                        until=utc_text(until) if until else None,
+                        status=move.status,
                     )
                 ],
                 actor=actor,

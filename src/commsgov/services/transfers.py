@@ -11,13 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from commsgov.records import events
 from commsgov.records.canonical import (
     canonical_json,
 )
 from commsgov.records.errors import InvalidFieldError, NotFoundError
-from commsgov.records.events import (
-    Note,
-)
 from commsgov.records.timestamps import utc_text
 from commsgov.retention import (
     ReviewError,
@@ -35,11 +33,11 @@ from commsgov.store.handle import Store
 if TYPE_CHECKING:
     from commsgov.policy.compiled import CompiledPack
 
-__all__ = ["TransferBuilt", "TransferConfirmed", "build_transfer", "confirm_transfer"]
+__all__ = ["Accession", "TransferPackage", "build_transfer", "confirm_transfer"]
 
 
 @dataclass(frozen=True, slots=True)
-class TransferBuilt:
+class TransferPackage:
     """A transfer package built: where the bag, package and checksum are, what it holds, and
     the records left out because a hold covers them."""
 
@@ -54,7 +52,7 @@ class TransferBuilt:
 
 
 @dataclass(frozen=True, slots=True)
-class TransferConfirmed:
+class Accession:
     """The archive's accession confirmed: the records disposed of here, those a hold keeps, and
     the consignment's status (``accessioned``, or ``partly-disposed`` while a hold keeps some)."""
 
@@ -74,7 +72,7 @@ def build_transfer(
     actor: Actor,
     pack: CompiledPack | None = None,
     now: dt.datetime | None = None,
-) -> TransferBuilt:
+) -> TransferPackage:
     """Package records approved for transfer as a validated BagIt bag and ``.tar.gz``.
 
     The records are marked "transferred, awaiting accession"; their content stays until
@@ -125,17 +123,7 @@ def build_transfer(
     with store.write() as conn:
         (entry,) = append_events(
             conn,
-            [
-                Note(
-                    "transfer-built",
-                    None,
-                    {
-                        "consignment": consignment,
-                        "package_sha256": result.package_sha256,
-                        "record_uids": chosen,
-                    },
-                )
-            ],
+            [events.TransferBuilt(consignment, result.package_sha256, tuple(chosen))],
             actor=actor,
             now=now,
         )
@@ -160,7 +148,7 @@ def build_transfer(
                     "updated_at_utc": utc_text(now),
                 },
             )
-    return TransferBuilt(
+    return TransferPackage(
         consignment=consignment,
         bag=str(result.bag),
         package=str(result.package),
@@ -180,7 +168,7 @@ def confirm_transfer(
     actor: Actor,
     pack: CompiledPack | None = None,
     now: dt.datetime | None = None,
-) -> TransferConfirmed:
+) -> Accession:
     """The archive confirmed accession: dispose of the transferred records (stub kept)."""
     now = clock(now)
     schedules = load_schedules(pack)
@@ -203,11 +191,7 @@ def confirm_transfer(
         uids = [u for u in listed if u in pending and u not in held]
         append_events(
             conn,
-            [
-                Note(
-                    "transfer-confirmed", None, {"consignment": consignment, "accession": accession}
-                )
-            ],
+            [events.TransferConfirmed(consignment, accession)],
             actor=actor,
             now=now,
         )
@@ -239,6 +223,6 @@ def confirm_transfer(
             },
         )
     remove_files(store, files)
-    return TransferConfirmed(
+    return Accession(
         consignment=consignment, records=tuple(uids), kept_held=tuple(sorted(held)), status=status
     )
