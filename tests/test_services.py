@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 
 import pytest
 
 from commsgov import services
-from commsgov.records import InvalidFieldError
+from commsgov.records import InvalidFieldError, NotFoundError
 from commsgov.services.actor import Actor
 
 #: public services that take a store but neither read nor write the record's content
@@ -46,3 +47,45 @@ def test_an_actor_names_someone_and_where_from() -> None:
         with pytest.raises(InvalidFieldError) as info:
             Actor(*bad)
         assert info.value.field == "actor"
+
+
+def test_every_read_passes_through_the_audit_gate(sqlite_url: str, tmp_path: Path) -> None:
+    import datetime as dt
+
+    from commsgov.records import RecordDraft, sha256_hex
+    from commsgov.services.audit import AuditEntry
+
+    ann = Actor.cli("ann")
+    when = dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC)
+    store = services.open_store(sqlite_url, blob_dir=tmp_path / "blobs", migrate=False)
+    seen: list[AuditEntry] = []
+    store.audit_sinks.append(seen.append)
+    try:
+        note = tmp_path / "note.txt"
+        note.write_bytes(b"minutes")
+        draft = RecordDraft(method="email", occurred_at=when, summary="budget")
+        uid = services.capture(store, draft, actor=ann, attach=[note]).uid
+        assert seen == []  # a write is the ledger's, not a read
+        services.get_record(store, uid, actor=ann)
+        services.list_records(store, actor=ann)
+        services.search_records(store, query=services.RecordQuery("budget"), actor=ann)
+        services.exceptions(store, actor=ann)
+        services.read_file(store, sha256_hex(b"minutes"), actor=ann)
+        with pytest.raises(NotFoundError):
+            services.get_record(store, "nope", actor=Actor("eve", via="192.0.2.9"))
+        services.export_records(store, fmt="csv", actor=ann)
+    finally:
+        store.close()
+    kinds = [(e.event.kind, e.outcome) for e in seen]
+    assert kinds[:6] == [
+        ("record-read", "ok"),
+        ("records-listed", "ok"),
+        ("records-searched", "ok"),
+        ("records-listed", "ok"),
+        ("file-read", "ok"),
+        ("record-read", "not-found"),
+    ]
+    assert kinds[-1] == ("records-exported", "ok")
+    assert seen[0].event.record_uid == uid and seen[0].actor == ann
+    assert seen[2].event.uids == (uid,)  # type: ignore[union-attr]
+    assert seen[5].actor.via == "192.0.2.9"

@@ -12,6 +12,7 @@ from commsgov.records.events import RecordsExported
 from commsgov.records.export import FORMATS, export_text
 from commsgov.records.timestamps import utc_text
 from commsgov.records.views import RecordSummary, RecordView
+from commsgov.services import audit
 from commsgov.services._support import clock
 from commsgov.services.actor import Actor
 from commsgov.services.ledger import append_events
@@ -29,13 +30,13 @@ __all__ = ["Export", "export_records"]
 @dataclass(frozen=True, slots=True)
 class Export:
     """An export: its text, format, the records in it, the text's SHA-256 and the ledger entry
-    that logged it (``None`` when not logged)."""
+    that logged it."""
 
     text: str
     format: str
     records: tuple[str, ...]
     sha256: str
-    entry_seq: int | None
+    entry_seq: int
 
 
 def export_records(
@@ -48,16 +49,40 @@ def export_records(
     limit: int = 10_000,
     messages: bool = True,
     pack: CompiledPack | None = None,
-    audit: bool = True,
 ) -> Export:
     """Export records with their hashes as ``json`` or ``csv`` text
     (:func:`commsgov.records.export.export_text`), with their messages unless ``messages`` is off.
 
     The records are ``records`` (uids or unique prefixes) when given, else those ``query``
     finds (searched when it has words, else listed; every record when there is no query), at
-    most ``limit``. Unless ``audit`` is off, the export is logged as a ``records-exported``
-    ledger entry with the query and the SHA-256 of the text.
+    most ``limit``. The export is logged as a ``records-exported`` ledger entry with the query
+    and the SHA-256 of the text, and passes through :func:`commsgov.services.audit.read`.
     """
+    described = query.describe() if query else ""
+
+    def run() -> Export:
+        return _export(store, actor, fmt, query, records, limit, messages, pack, described)
+
+    return audit.read(
+        store,
+        actor=actor,
+        attempt=RecordsExported((), fmt, described, ""),
+        run=run,
+        done=lambda e: RecordsExported(e.records, e.format, described, e.sha256),
+    )
+
+
+def _export(
+    store: Store,
+    actor: Actor,
+    fmt: str,
+    query: RecordQuery | None,
+    records: Sequence[str],
+    limit: int,
+    messages: bool,
+    pack: CompiledPack | None,
+    described: str,
+) -> Export:
     if fmt not in FORMATS:
         raise InvalidFieldError("format", f"{fmt!r} is not 'csv' or 'json'")
     chosen: Sequence[RecordSummary | RecordView]
@@ -77,10 +102,6 @@ def export_records(
     )
     digest = sha256_hex(text)
     uids = tuple(r.uid for r in chosen)
-    entry_seq = None
-    if audit:
-        event = RecordsExported(uids, fmt, query.describe() if query else "", digest)
-        with store.write() as conn:
-            (entry,) = append_events(conn, [event], actor=actor)
-        entry_seq = entry.seq
-    return Export(text=text, format=fmt, records=uids, sha256=digest, entry_seq=entry_seq)
+    with store.write() as conn:
+        (entry,) = append_events(conn, [RecordsExported(uids, fmt, described, digest)], actor=actor)
+    return Export(text=text, format=fmt, records=uids, sha256=digest, entry_seq=entry.seq)

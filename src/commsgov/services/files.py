@@ -6,7 +6,9 @@ import mimetypes
 from pathlib import Path
 
 from commsgov.records.errors import InvalidFieldError
+from commsgov.records.events import FileRead
 from commsgov.records.models import AttachmentRef
+from commsgov.services import audit
 from commsgov.services.actor import Actor
 from commsgov.store.handle import Store
 
@@ -35,6 +37,11 @@ def read_file(store: Store, sha256: str, *, actor: Actor) -> bytes:
     against their SHA-256: a file altered or missing is a
     :class:`~commsgov.store.blobs.BlobError` (an integrity error), never wrong bytes."""
     digest = sha256.strip().lower()
-    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
-        raise InvalidFieldError("sha256", f"{sha256!r} is not a SHA-256 (64 hex digits)")
-    return store.blobs.read(digest)
+
+    def run() -> bytes:
+        if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+            raise InvalidFieldError("sha256", f"{sha256!r} is not a SHA-256 (64 hex digits)")
+        return store.blobs.read(digest)
+
+    event = FileRead(digest)
+    return audit.read(store, actor=actor, attempt=event, run=run, done=lambda _data: event)

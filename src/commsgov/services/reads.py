@@ -1,6 +1,7 @@
 """Reading the record: one record, lists, full-text search, the policy exceptions report.
 
-Each returns the typed views of :mod:`commsgov.records.views`.
+Each returns the typed views of :mod:`commsgov.records.views`, and each passes through
+:func:`commsgov.services.audit.read` (who read what, when, and the outcome).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from commsgov.records.errors import NotFoundError
+from commsgov.records.events import RecordRead, RecordsListed, RecordsSearched
 from commsgov.records.models import record_hash
 from commsgov.records.views import (
     LedgerLine,
@@ -18,6 +20,7 @@ from commsgov.records.views import (
     SearchHit,
     SourceView,
 )
+from commsgov.services import audit
 from commsgov.services.actor import Actor
 from commsgov.services.query import RecordQuery, record_filter
 from commsgov.store import repo
@@ -34,6 +37,16 @@ def get_record(
 ) -> RecordView:
     """A record (uid or unique prefix): its state, hash, sources, ledger history and messages
     (the first ``message_limit`` in time order; all when ``None``)."""
+    return audit.read(
+        store,
+        actor=actor,
+        attempt=RecordRead(ref, 0),
+        run=lambda: _record(store, ref, message_limit),
+        done=lambda view: RecordRead(view.uid, len(view.messages)),
+    )
+
+
+def _record(store: Store, ref: str, message_limit: int | None) -> RecordView:
     with store.read() as conn:
         found = repo.resolve_record(conn, ref=ref)
         if found is None:
@@ -71,10 +84,20 @@ def list_records(
     pack: CompiledPack | None = None,
 ) -> list[RecordSummary]:
     """Records matching ``query``'s filters (its words aside), most recent first."""
-    flt = record_filter(query, pack=pack)
-    with store.read() as conn:
-        rows = repo.list_records(conn, flt=flt, limit=limit, offset=offset)
-    return [RecordSummary(**_summary_fields(row)) for row in rows]
+
+    def run() -> list[RecordSummary]:
+        flt = record_filter(query, pack=pack)
+        with store.read() as conn:
+            rows = repo.list_records(conn, flt=flt, limit=limit, offset=offset)
+        return [RecordSummary(**_summary_fields(row)) for row in rows]
+
+    return audit.read(
+        store,
+        actor=actor,
+        attempt=RecordsListed(query.describe(), ()),
+        run=run,
+        done=lambda rows: RecordsListed(query.describe(), tuple(r.uid for r in rows)),
+    )
 
 
 def search_records(
@@ -87,6 +110,18 @@ def search_records(
 ) -> list[SearchHit]:
     """Records whose content, participants or messages hold every word of ``query.terms`` (and
     match its filters), each with its matching messages; no words, no records."""
+    return audit.read(
+        store,
+        actor=actor,
+        attempt=RecordsSearched(query.describe(), ()),
+        run=lambda: _search(store, query, limit, pack),
+        done=lambda hits: RecordsSearched(query.describe(), tuple(h.uid for h in hits)),
+    )
+
+
+def _search(
+    store: Store, query: RecordQuery, limit: int, pack: CompiledPack | None
+) -> list[SearchHit]:
     flt = record_filter(query, pack=pack)
     terms = query.terms or ""
     hits = []
@@ -116,7 +151,18 @@ def exceptions(
     pack: CompiledPack | None = None,
 ) -> list[RecordSummary]:
     """Records flagged as policy exceptions (matching ``query``'s filters), most recent first."""
-    flt = record_filter(query, pack=pack, exceptions_only=True)
-    with store.read() as conn:
-        rows = repo.list_records(conn, flt=flt, limit=1_000_000)
-    return [RecordSummary(**_summary_fields(row)) for row in rows]
+    described = " ".join(filter(None, ["exceptions", query.describe()]))
+
+    def run() -> list[RecordSummary]:
+        flt = record_filter(query, pack=pack, exceptions_only=True)
+        with store.read() as conn:
+            rows = repo.list_records(conn, flt=flt, limit=1_000_000)
+        return [RecordSummary(**_summary_fields(row)) for row in rows]
+
+    return audit.read(
+        store,
+        actor=actor,
+        attempt=RecordsListed(described, ()),
+        run=run,
+        done=lambda rows: RecordsListed(described, tuple(r.uid for r in rows)),
+    )

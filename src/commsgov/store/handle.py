@@ -7,10 +7,11 @@ into :class:`StoreUnavailable`, so every shell reports the same thing the same w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from commsgov.errors import NotFound, Unavailable
 from commsgov.store.blobs import BlobStore
@@ -34,11 +35,16 @@ class NoStoreError(NotFound):
 
 @dataclass
 class Store:
-    """An open record store: the database engine and the blob folder."""
+    """An open record store: the database engine and the blob folder.
+
+    ``audit_sinks`` receive an entry for every read of the record
+    (:mod:`commsgov.services.audit`); the audit trail will be one.
+    """
 
     url: str
     engine: Engine
     blobs: BlobStore
+    audit_sinks: list[Callable[[Any], None]] = field(default_factory=list)
 
     def write(self) -> AbstractContextManager[Connection]:
         """A write transaction (``with store.write() as conn``)."""
