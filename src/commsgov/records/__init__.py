@@ -7,6 +7,7 @@ Nothing here touches a database or a file; :mod:`commsgov.store` persists these 
 from __future__ import annotations
 
 from commsgov.records.canonical import canonical_bytes, canonical_json, sha256_hex
+from commsgov.records.commitment import message_canonical, message_identity
 from commsgov.records.errors import (
     InvalidFieldError,
     NotFoundError,
@@ -34,8 +35,6 @@ from commsgov.records.models import (
     RecordDraft,
     Source,
     flags_text,
-    message_canonical,
-    message_identity,
     record_state,
 )
 from commsgov.records.timestamps import parse_when, utc_text, zone_name

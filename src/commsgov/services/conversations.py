@@ -9,20 +9,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from commsgov.records.canonical import (
-    canonical_bytes,
     canonical_json,
-    json_string,
 )
+from commsgov.records.commitment import ConversationCommitment
 from commsgov.records.errors import InvalidFieldError, NotFoundError
 from commsgov.records.events import (
     MessagesAdded,
@@ -30,14 +27,13 @@ from commsgov.records.events import (
 )
 from commsgov.records.ledger import make_entry
 from commsgov.records.models import (
-    SYSTEM_SENDER,
     AttachmentRef,
     MessageDraft,
     RecordDraft,
     Source,
     flags_text,
 )
-from commsgov.records.timestamps import utc_text, zone_name
+from commsgov.records.timestamps import utc_text
 from commsgov.records.verify import messages_digest
 from commsgov.services._support import clock, resolve_pack
 from commsgov.services.actor import Actor
@@ -66,10 +62,6 @@ class ConversationResult:
     entries: int
 
 
-#: time zones whose name is the same for every instant (cached per zone in the hot loop)
-_FIXED_ZONES = (ZoneInfo, dt.timezone)
-
-
 def _chunks(items: Iterable[MessageDraft], size: int) -> Iterator[list[MessageDraft]]:
     it = iter(items)
     while batch := list(islice(it, size)):
@@ -91,27 +83,24 @@ def _write_messages(
 ) -> tuple[int, int, int]:
     """Deduplicate, hash and insert messages in batches, one ledger entry per batch.
 
-    The hot loop inlines :func:`~commsgov.records.models.message_identity`,
-    :func:`~commsgov.records.models.message_canonical` (the pre-0006 form for plain messages) and
-    :func:`~commsgov.records.timestamps.utc_text` (same bytes; the tests check it): the canonical
-    JSON lists are assembled from pieces quoted once (the method, conversation and record uid per
-    call, each sender and zone once), the text is quoted once for both hashes, and UTC and local
-    times are ISO text that needs no escaping. Identities and hashes are stored as raw 32-byte
-    digests (their hex form is what gets hashed). For a record created in this transaction no
-    stored message can share an identity (deduplication is within a record), so the database is
-    not asked which ones it holds; the unique index still guards it.
+    Each message's identity and hash come from one :class:`ConversationCommitment` (the record's
+    uid, method and conversation quoted once, each sender and zone once, the text once for both
+    hashes); :func:`~commsgov.records.timestamps.utc_text` is inlined (same bytes; the tests
+    check it). Identities and hashes are stored as raw 32-byte digests (their hex form is what
+    gets hashed). For a record created in this transaction no stored message can share an
+    identity (deduplication is within a record), so the database is not asked which ones it
+    holds; the unique index still guards it.
     """
     repo.lock_ledger(conn)
     seq, prev = repo.ledger_head(conn)
     at_text = utc_text(now)
-    sha256 = hashlib.sha256
-    quote = json_string
-    system_sender = SYSTEM_SENDER
-    # '["message","<method>","<conversation>","' then the UTC time; '["<uid>","' then the identity
-    identity_head = "[" + ",".join(map(quote, ("message", method, conversation))) + ',"'
-    message_head = "[" + quote(record_uid) + ',"'
-    quoted: dict[str, str] = {}  # sender -> its JSON string
-    zones: dict[Any, tuple[str, str]] = {}  # tzinfo -> (zone name, its JSON string)
+    commit = ConversationCommitment(record_uid=record_uid, method=method, conversation=conversation)
+    tail_of, identity_of, zone_of, digest_of = (
+        commit.tail,
+        commit.identity,
+        commit.zone,
+        commit.digest,
+    )
     seen: dict[bytes, int] = {}  # identity of a first occurrence -> how many so far
     chunks = _chunks(messages, batch_size)
     done = 0  # messages prepared so far (errors name a message by done + its position)
@@ -124,8 +113,6 @@ def _write_messages(
         files: list[AttachmentRef] = []
         add_row = rows.append
         occurrences = seen.get
-        cached_zone = zones.get
-        cached_sender = quoted.get
         for position, m in enumerate(batch):
             when = m.sent_at
             local = when.isoformat()
@@ -170,14 +157,9 @@ def _write_messages(
             if m.attachments:
                 atts = canonical_json([a.to_dict() for a in m.attachments])
                 files.extend(a for a in m.attachments if a.sha256 is not None)  # not references
-            who = system_sender if sender is None else sender
-            who_json = cached_sender(who)
-            if who_json is None:
-                who_json = quoted[who] = quote(who)
             text_ = m.text
-            # sender and text, closing the list: the tail of both canonical lists
-            tail = f"{who_json},{quote(text_)}]"
-            identity = sha256(f'{identity_head}{utc}",{tail}'.encode()).digest()
+            tail = tail_of(sender, text_)
+            identity = identity_of(utc, tail)
             earlier = occurrences(identity)
             if earlier is None:
                 seen[identity] = 1
@@ -185,33 +167,12 @@ def _write_messages(
                 # the same time, sender and text again in this export: another message (minute
                 # precision), named by its occurrence (see message_identity)
                 seen[identity] = earlier + 1
-                identity = sha256(f'{identity_head}{utc}",{tail[:-1]},{earlier}]'.encode()).digest()
-            tz = when.tzinfo
-            # others may name a different offset per instant (or not be hashable)
-            fixed = type(tz) in _FIXED_ZONES
-            zone_pair = cached_zone(tz) if fixed else None
-            if zone_pair is None:
-                zone = zone_name(when)
-                zone_pair = (zone, quote(zone))
-                if fixed:
-                    zones[tz] = zone_pair
-            zone = zone_pair[0]
-            if kind == "message" and flags == "[]":  # sender is set: the seven-string form
-                canonical = (
-                    f'{message_head}{identity.hex()}","{utc}",{zone_pair[1]},"{local}",{tail}'
-                    f"\x1e{atts}"
-                ).encode()
-            else:
-                canonical = (
-                    canonical_bytes(
-                        [record_uid, identity.hex(), utc, zone, local, sender, text_, kind, flags]
-                    )
-                    + b"\x1e"
-                    + atts.encode()
-                )
+                identity = identity_of(utc, tail, earlier)
+            zone = zone_of(when)
+            digest = digest_of(identity, utc, zone, local, sender, text_, tail, kind, flags, atts)
             add_row(
-                (record_id, entry_seq, position, identity, utc, zone, local, sender, text_, atts,
-                 kind, flags, sha256(canonical).digest())
+                (record_id, entry_seq, position, identity, utc, zone[0], local, sender, text_,
+                 atts, kind, flags, digest)
             )  # fmt: skip
         done += len(batch)
         return len(batch), rows, files
