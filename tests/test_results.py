@@ -86,6 +86,11 @@ def _results(store: Any, tmp_path: Path) -> list[tuple[str, object, Any]]:
         store, out_dir=tmp_path / "out", consignment="C1", actor=ANN, now=NOW))  # fmt: skip
     keep("confirm_transfer", svc.confirm_transfer(store, consignment="C1", actor=ANN, now=NOW))
     keep("explain (transferred)", svc.explain(store, first.uid, actor=ANN, now=NOW), either)
+    from commsgov.services.catalogue import ChannelLine, ScenarioLine
+
+    keep("matrix", svc.matrix())
+    keep("scenarios", svc.scenarios(), list[ScenarioLine])
+    keep("channels", svc.channels(), list[ChannelLine])
     return found
 
 
@@ -97,7 +102,7 @@ def test_every_result_dumps_through_pydantic_as_the_cli_prints_it(
         results = _results(store, tmp_path)
     finally:
         store.close()
-    assert len(results) == 26
+    assert len(results) == 29
     seen: set[str] = set()
     for name, value, kind in results:
         adapter: TypeAdapter[Any] = TypeAdapter(kind)

@@ -18,12 +18,12 @@ RECORDS = [
 SERVICES = [
     "DEFAULT_CLASS", "Actor", "CaptureResult", "ConversationResult", "IngestResult",
     "RecordQuery", "Store", "VerifyReport", "add_messages", "append_events", "build_transfer",
-    "capture", "check_receipt", "classify", "confirm_transfer", "correct_record", "dispose",
-    "dispose_record", "due", "end_outage", "exceptions", "explain", "export_records",
+    "capture", "channels", "check_receipt", "classify", "confirm_transfer", "correct_record",
+    "dispose", "dispose_record", "due", "end_outage", "exceptions", "explain", "export_records",
     "get_record", "ingest_file", "lift_hold", "list_holds", "list_outages", "list_records",
-    "load_schedules", "open_store", "place_hold", "read_export", "read_file", "receipt",
-    "review", "search_records", "start_outage", "store_conversation", "store_file", "sync",
-    "verify", "when",
+    "load_schedules", "matrix", "open_store", "place_hold", "read_export", "read_file",
+    "receipt", "review", "scenarios", "search_records", "start_outage", "store_conversation",
+    "store_file", "sync", "verify", "when",
 ]  # fmt: skip
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -99,12 +100,12 @@ def advise(
     result = run_advice(
         scenario=scenario,
         channel=channel,
-        device=device.value,  # type: ignore[arg-type]
+        device=device.value,
         outage=outage,
         external=external,
         federated=federated,
         abroad=abroad,
-        country_risk=country_risk.value if country_risk else None,  # type: ignore[arg-type]
+        country_risk=country_risk.value if country_risk else None,
         exemption=exemption,
         role=role,
         pack=compiled,
@@ -155,7 +156,7 @@ def _render(result: Advice | AdviceSet) -> None:
         headline.append(f"  {result.channel_name} · {result.scenario_title}", style="")
         parts: list[Any] = [headline]
 
-        def section(title: str, rows: list[tuple[Text | str, Text | str]]) -> None:
+        def section(title: str, rows: Sequence[tuple[Text | str, Text | str]]) -> None:
             grid = Table.grid(padding=(0, 1))
             grid.add_column(no_wrap=True)
             grid.add_column()
@@ -200,36 +201,25 @@ def matrix(
     pack: PackOption = None,
 ) -> None:
     """The approved-channels matrix: scenarios by channel, with the footnote marks."""
+    from commsgov.services import catalogue
+
     compiled = load_compiled_pack(pack)
-    rows = [
-        {"scenario": s.id, "title": s.title, "marks": list(s.marks), "cells": dict(s.cells)}
-        for s in compiled.scenarios.values()
-    ]
+    found = catalogue.matrix(pack=compiled)
     if json_:
-        print_json(
-            {
-                "columns": list(compiled.columns),
-                "footnotes": {
-                    mark: {"id": f.id, "text": f.said.text}
-                    for mark, f in compiled.footnotes.items()
-                },
-                "scenarios": rows,
-                "citations": [c.to_dict() for c in compiled.matrix_cite],
-            }
-        )
+        print_json(found)
         return
     if csv_:
         import csv
 
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(["scenario", "title", "marks", *compiled.columns])
-        for row in rows:
+        writer.writerow(["scenario", "title", "marks", *found.columns])
+        for row in found.scenarios:
             writer.writerow(
                 [
-                    row["scenario"],
-                    row["title"],
-                    "".join(row["marks"]),
-                    *(row["cells"][c] for c in compiled.columns),
+                    row.scenario,
+                    row.title,
+                    "".join(row.marks),
+                    *(row.cells[c] for c in found.columns),
                 ]
             )
         return
@@ -237,26 +227,25 @@ def matrix(
 
     table = Table(title=f"{compiled.organisation}: approved channels", show_lines=False)
     table.add_column("Scenario")
-    for column in compiled.columns:
+    for column in found.columns:
         table.add_column(column, justify="center")
-    for row in rows:
+    for row in found.scenarios:
         cells = [
             f"[green]{v}[/]" if v.startswith("Y") else f"[red]{v}[/]"
-            for v in (row["cells"][c] for c in compiled.columns)
+            for v in (row.cells[c] for c in found.columns)
         ]
-        table.add_row(f"{row['title']}{''.join(row['marks'])}", *cells)
+        table.add_row(f"{row.title}{''.join(row.marks)}", *cells)
     out = console()
     out.print(table)
-    for mark, footnote in compiled.footnotes.items():
-        out.print(f"[bold]{mark}[/] {footnote.said.text}")
+    for mark, footnote in found.footnotes.items():
+        out.print(f"[bold]{mark}[/] {footnote.text}")
 
 
 def scenarios(json_: JsonOption = False, pack: PackOption = None) -> None:
     """List the scenarios and their ids."""
-    compiled = load_compiled_pack(pack)
-    items = [
-        {"id": s.id, "title": s.title, "marks": list(s.marks)} for s in compiled.scenarios.values()
-    ]
+    from commsgov.services import catalogue
+
+    items = catalogue.scenarios(pack=load_compiled_pack(pack))
     if json_:
         print_json(items)
         return
@@ -266,24 +255,15 @@ def scenarios(json_: JsonOption = False, pack: PackOption = None) -> None:
     table.add_column("Id", style="bold")
     table.add_column("Scenario")
     for item in items:
-        table.add_row(item["id"], item["title"] + "".join(item["marks"]))
+        table.add_row(item.id, item.title + "".join(item.marks))
     console().print(table)
 
 
 def channels(json_: JsonOption = False, pack: PackOption = None) -> None:
     """List the channels, their kind and the names they answer to."""
-    compiled = load_compiled_pack(pack)
-    items = [
-        {
-            "id": c.id,
-            "name": c.name,
-            "kind": c.kind,
-            "device": c.device,
-            "aliases": list(c.aliases),
-            "catch_all": c.catch_all,
-        }
-        for c in compiled.channels.values()
-    ]
+    from commsgov.services import catalogue
+
+    items = catalogue.channels(pack=load_compiled_pack(pack))
     if json_:
         print_json(items)
         return
@@ -295,10 +275,10 @@ def channels(json_: JsonOption = False, pack: PackOption = None) -> None:
     table.add_column("Kind")
     table.add_column("Also known as")
     for item in items:
-        aka = ", ".join(item["aliases"])
-        if item["catch_all"]:
+        aka = ", ".join(item.aliases)
+        if item.catch_all:
             aka = (aka + ", " if aka else "") + "any other app name"
-        table.add_row(item["id"], item["name"], item["kind"], aka)
+        table.add_row(item.id, item.name, item.kind, aka)
     console().print(table)
 
 

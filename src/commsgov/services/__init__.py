@@ -12,7 +12,8 @@ transaction; errors are :mod:`commsgov.errors` categories. The public surface is
   lists, search, the exceptions report), ``export``, ``ledger`` (other services' events);
 - retention: ``schedules`` (``when``, no database), ``dispositions`` (sync, the due sweep,
   record classes, explanations), ``holds``, ``reviews``, ``disposal``, ``transfers``;
-- ``ingest``: chat exports into conversations.
+- ``ingest``: chat exports into conversations;
+- ``catalogue``: what the policy pack offers (matrix, scenarios, channels; no database).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ __all__ = [
     "append_events",
     "build_transfer",
     "capture",
+    "channels",
     "check_receipt",
     "classify",
     "confirm_transfer",
@@ -51,12 +53,14 @@ __all__ = [
     "list_outages",
     "list_records",
     "load_schedules",
+    "matrix",
     "open_store",
     "place_hold",
     "read_export",
     "read_file",
     "receipt",
     "review",
+    "scenarios",
     "search_records",
     "start_outage",
     "store_conversation",
@@ -67,6 +71,9 @@ __all__ = [
 ]
 
 _LAZY = {
+    "matrix": "commsgov.services.catalogue",
+    "scenarios": "commsgov.services.catalogue",
+    "channels": "commsgov.services.catalogue",
     "Actor": "commsgov.services.actor",
     "RecordQuery": "commsgov.services.query",
     "read_file": "commsgov.services.files",
@@ -120,6 +127,7 @@ if TYPE_CHECKING:
         correct_record,
         dispose_record,
     )
+    from commsgov.services.catalogue import channels, matrix, scenarios
     from commsgov.services.conversations import (
         ConversationResult,
         add_messages,
