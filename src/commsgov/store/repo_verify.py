@@ -51,7 +51,9 @@ def entry_digests(conn: Connection, *, batches: Sequence[tuple[int, str]]) -> It
     Reads only the rows of each entry that belong to its record (a message moved to another
     record, or a record that is gone, shows as a count that differs from the ledger's).
     """
-    ids = dict(conn.exec_driver_sql("SELECT uid, id FROM records").all())
+    ids: dict[str, int] = {
+        str(uid): int(rid) for uid, rid in conn.exec_driver_sql("SELECT uid, id FROM records")
+    }
     postgres = conn.dialect.name == "postgresql"
     cursor = conn.connection.cursor()
     try:
