@@ -1,7 +1,7 @@
 """The corporate record as pure data: records, messages, canonical JSON and the hash-chained ledger.
 
 Nothing here touches a database or a file; :mod:`commsgov.store` persists these and
-:mod:`commsgov.services.records` joins the two.
+:mod:`commsgov.services` joins the two.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from commsgov.records.errors import InvalidFieldError, NotFoundError
+from commsgov.records.errors import InvalidFieldError
 from commsgov.records.events import (
     RecordCaptured,
     RecordCorrected,
@@ -189,9 +189,7 @@ def correct_record(
             field = "scenario" if exc.kind == "scenario" else "method"
             raise InvalidFieldError(field, str(exc)) from exc
     with store.write() as conn:
-        found = repo.resolve_record(conn, ref=uid)
-        if found is None:
-            raise NotFoundError(f"no record {uid!r}")
+        found = repo.require_record(conn, ref=uid)
         (entry,) = append_events(
             conn, [RecordCorrected(found[1], changes, reason)], actor=actor, now=now
         )
@@ -210,9 +208,7 @@ def dispose_record(
 ) -> int:
     """Destroy (or mark transferred and remove) a record and its messages, on the ledger."""
     with store.write() as conn:
-        found = repo.resolve_record(conn, ref=uid)
-        if found is None:
-            raise NotFoundError(f"no record {uid!r}")
+        found = repo.require_record(conn, ref=uid)
         (entry,) = append_events(
             conn, [RecordDisposed(found[1], action, reason)], actor=actor, now=now
         )

@@ -20,7 +20,7 @@ from commsgov.records.canonical import (
     canonical_json,
 )
 from commsgov.records.commitment import ConversationCommitment
-from commsgov.records.errors import InvalidFieldError, NotFoundError
+from commsgov.records.errors import InvalidFieldError
 from commsgov.records.events import (
     MessagesAdded,
     SourceAdded,
@@ -307,9 +307,7 @@ def add_messages(
     """Add messages to an existing record (deduplicated), in one transaction."""
     now = clock(now)
     with store.write() as conn:
-        found = repo.resolve_record(conn, ref=record_uid)
-        if found is None:
-            raise NotFoundError(f"no record {record_uid!r}")
+        found = repo.require_record(conn, ref=record_uid)
         record_id, uid = found
         state = repo.get_record_state(conn, record_id=record_id)
         new, held, entries = _write_messages(

@@ -432,9 +432,7 @@ def classify(
     out = []
     with store.write() as conn:
         for ref in uids:
-            found = repo.resolve_record(conn, ref=ref)
-            if found is None:
-                raise NotFoundError(f"no record {ref!r}")
+            found = repo.require_record(conn, ref=ref)
             uid = found[1]
             (entry,) = append_events(
                 conn,

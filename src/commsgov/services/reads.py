@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from commsgov.records.errors import NotFoundError
 from commsgov.records.events import RecordRead, RecordsListed, RecordsSearched
 from commsgov.records.models import record_hash
 from commsgov.records.views import (
@@ -48,9 +47,7 @@ def get_record(
 
 def _record(store: Store, ref: str, message_limit: int | None) -> RecordView:
     with store.read() as conn:
-        found = repo.resolve_record(conn, ref=ref)
-        if found is None:
-            raise NotFoundError(f"no record {ref!r}")
+        found = repo.require_record(conn, ref=ref)
         state = repo.get_record_state(conn, record_id=found[0])
         history = repo.entries_for_record(conn, uid=found[1])
         sources = repo.record_sources(conn, found[1], history)

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any
 
-from commsgov.records.errors import InvalidFieldError, NotFoundError
+from commsgov.records.errors import InvalidFieldError
 from commsgov.records.ledger import LedgerEntry, Receipt
 from commsgov.records.models import (
     record_hash,
@@ -27,9 +27,7 @@ __all__ = ["check_receipt", "receipt"]
 def receipt(store: Store, ref: str, *, actor: Actor, now: dt.datetime | None = None) -> Receipt:
     """A receipt for record ``ref`` (uid or unique prefix) against the current head."""
     with store.read() as conn:
-        found = repo.resolve_record(conn, ref=ref)
-        if found is None:
-            raise NotFoundError(f"no record {ref!r}")
+        found = repo.require_record(conn, ref=ref)
         record_id, uid = found
         state = repo.get_record_state(conn, record_id=record_id)
         entries = repo.entries_for_record(conn, uid=uid)

@@ -94,9 +94,7 @@ def build_transfer(
         if uids:
             wanted = set()
             for ref in uids:
-                found = repo.resolve_record(conn, ref=ref)
-                if found is None:
-                    raise NotFoundError(f"no record {ref!r}")
+                found = repo.require_record(conn, ref=ref)
                 wanted.add(found[1])
             not_ready = sorted(wanted - set(approved))
             if not_ready:

@@ -31,6 +31,7 @@ from sqlalchemy import (
     update,
 )
 
+from commsgov.records.errors import NotFoundError
 from commsgov.records.events import SourceAdded
 from commsgov.records.ledger import GENESIS, LedgerEntry
 from commsgov.records.verify import MessageRow
@@ -292,6 +293,14 @@ def resolve_record(conn: Connection, *, ref: str) -> tuple[int, str] | None:
         select(records.c.id, records.c.uid).where(records.c.uid.startswith(ref)).limit(2)
     ).all()
     return (int(rows[0][0]), str(rows[0][1])) if len(rows) == 1 else None
+
+
+def require_record(conn: Connection, *, ref: str) -> tuple[int, str]:
+    """``(id, uid)`` of record ``ref`` (uid or unique prefix); ``NotFoundError`` when none."""
+    found = resolve_record(conn, ref=ref)
+    if found is None:
+        raise NotFoundError(f"no record {ref!r}")
+    return found
 
 
 def find_conversation(conn: Connection, *, method: str, key: str) -> tuple[int, str] | None:

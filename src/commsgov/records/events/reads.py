@@ -34,46 +34,41 @@ class RecordRead:
         return {"entity": None, "uid": self.uid, "messages": self.messages}
 
 
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """What a read of many records records: the query in words and the records it gave."""
+
+    query: str
+    uids: tuple[str, ...]
+
+    @property
+    def record_uid(self) -> str | None:
+        """Many records may be read; none is singled out."""
+        return None
+
+    def payload(self) -> dict[str, Any]:
+        """The canonical payload of the audit entry."""
+        return {"entity": None, "query": self.query, "uids": list(self.uids)}
+
+
 @register
 @dataclass(frozen=True, slots=True)
-class RecordsListed:
+class RecordsListed(_Found):
     """Event ``records-listed``: records were listed (``query``: the filters, in words); the
     ``uids`` shown."""
 
     kind: ClassVar[str] = "records-listed"
     chain: ClassVar[Chain] = "audit"
-    query: str
-    uids: tuple[str, ...]
-
-    @property
-    def record_uid(self) -> str | None:
-        """A list may show many records; none is singled out."""
-        return None
-
-    def payload(self) -> dict[str, Any]:
-        """The canonical payload of the audit entry."""
-        return {"entity": None, "query": self.query, "uids": list(self.uids)}
 
 
 @register
 @dataclass(frozen=True, slots=True)
-class RecordsSearched:
+class RecordsSearched(_Found):
     """Event ``records-searched``: the record was searched (``query``: the words and filters);
     the ``uids`` found."""
 
     kind: ClassVar[str] = "records-searched"
     chain: ClassVar[Chain] = "audit"
-    query: str
-    uids: tuple[str, ...]
-
-    @property
-    def record_uid(self) -> str | None:
-        """A search may find many records; none is singled out."""
-        return None
-
-    def payload(self) -> dict[str, Any]:
-        """The canonical payload of the audit entry."""
-        return {"entity": None, "query": self.query, "uids": list(self.uids)}
 
 
 @register

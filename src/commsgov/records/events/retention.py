@@ -140,54 +140,45 @@ class ReviewDecided:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class _Certified:
+    """What a certified disposal records: the record, its certificate's hash, its own hash."""
+
+    uid: str
+    certificate_sha256: str
+    record_sha256: str
+
+    @property
+    def record_uid(self) -> str | None:
+        """The record this event is about."""
+        return self.uid
+
+    def payload(self) -> dict[str, Any]:
+        """The canonical payload hashed into the ledger."""
+        return _payload(
+            self.uid,
+            {"certificate_sha256": self.certificate_sha256, "record_sha256": self.record_sha256},
+        )
+
+
 @register
 @dataclass(frozen=True, slots=True)
-class DestructionCertified:
+class DestructionCertified(_Certified):
     """Event ``destruction-certified``: record ``uid`` was destroyed; the SHA-256 of its
     destruction certificate and of the record as it was."""
 
     kind: ClassVar[str] = "destruction-certified"
     chain: ClassVar[Chain] = "ledger"
-    uid: str
-    certificate_sha256: str
-    record_sha256: str
-
-    @property
-    def record_uid(self) -> str | None:
-        """The record this event is about."""
-        return self.uid
-
-    def payload(self) -> dict[str, Any]:
-        """The canonical payload hashed into the ledger."""
-        return _payload(
-            self.uid,
-            {"certificate_sha256": self.certificate_sha256, "record_sha256": self.record_sha256},
-        )
 
 
 @register
 @dataclass(frozen=True, slots=True)
-class TransferCertified:
+class TransferCertified(_Certified):
     """Event ``transfer-certified``: record ``uid`` is held by the archive now and was removed
     here; the SHA-256 of its transfer certificate and of the record as it was."""
 
     kind: ClassVar[str] = "transfer-certified"
     chain: ClassVar[Chain] = "ledger"
-    uid: str
-    certificate_sha256: str
-    record_sha256: str
-
-    @property
-    def record_uid(self) -> str | None:
-        """The record this event is about."""
-        return self.uid
-
-    def payload(self) -> dict[str, Any]:
-        """The canonical payload hashed into the ledger."""
-        return _payload(
-            self.uid,
-            {"certificate_sha256": self.certificate_sha256, "record_sha256": self.record_sha256},
-        )
 
 
 @register
