@@ -16,9 +16,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from commsgov.records.canonical import (
-    canonical_json,
-)
+from commsgov.records.canonical import canonical_json
 from commsgov.records.commitment import ConversationCommitment
 from commsgov.records.errors import InvalidFieldError
 from commsgov.records.events import (

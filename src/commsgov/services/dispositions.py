@@ -11,9 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from commsgov.records.canonical import (
-    canonical_json,
-)
+from commsgov.records.canonical import canonical_json
 from commsgov.records.errors import InvalidFieldError, NotFoundError
 from commsgov.records.events import RetentionClassified
 from commsgov.records.timestamps import parse_utc_text, resolve_zone, utc_text

@@ -6,9 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from commsgov.records.events import (
-    Event,
-)
+from commsgov.records.events import Event
 from commsgov.records.ledger import LedgerEntry, make_entry
 from commsgov.services._support import clock
 from commsgov.services.actor import Actor

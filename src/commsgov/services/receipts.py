@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from commsgov.records.errors import InvalidFieldError
 from commsgov.records.ledger import LedgerEntry, Receipt
-from commsgov.records.models import (
-    record_hash,
-)
+from commsgov.records.models import record_hash
 from commsgov.records.timestamps import utc_text
 from commsgov.services._support import clock
 from commsgov.services.actor import Actor
 from commsgov.services.verification import verify
 from commsgov.store import repo
 from commsgov.store.handle import Store
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["check_receipt", "receipt"]
 

@@ -12,14 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from commsgov.records import events
-from commsgov.records.canonical import (
-    canonical_json,
-)
+from commsgov.records.canonical import canonical_json
 from commsgov.records.errors import InvalidFieldError, NotFoundError
 from commsgov.records.timestamps import utc_text
-from commsgov.retention import (
-    ReviewError,
-)
+from commsgov.retention import ReviewError
 from commsgov.services._support import clock, resolve_pack
 from commsgov.services.actor import Actor
 from commsgov.services.disposal import dispose_one, remove_files
