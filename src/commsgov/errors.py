@@ -18,7 +18,8 @@ and each shell maps the categories once: the command line to exit codes
     │   ├── ingest.ParseError                    an export that cannot be read (and its kinds)
     │   └── store.StoreConfigError               a database URL that cannot be used
     ├── NotFound                        exit 1   HTTP 404
-    │   └── records.NotFoundError                a record, outage, hold or transfer
+    │   ├── records.NotFoundError                a record, outage, hold or transfer
+    │   └── store.NoStoreError                   no database where one was to be read
     ├── Conflict                        exit 1   HTTP 409   the record's state forbids it now
     │   ├── retention.ReviewError                a decision the item's status or a hold forbids
     │   └── transfer.TransferError               a package that exists already or does not validate
