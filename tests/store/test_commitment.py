@@ -23,7 +23,9 @@ ACTOR = Actor.cli("tester")
 _keys = itertools.count()
 
 # any text a database can hold as text (PostgreSQL refuses NUL), quotes, escapes, emoji ...
-_TEXT = st.text(st.characters(blacklist_characters="\x00"), max_size=40)
+_TEXT = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40
+)  # lone surrogates and NUL are issue 11 (refused or kept, the same on both databases)
 _ZONES = st.sampled_from(
     [
         dt.UTC,

@@ -30,6 +30,7 @@ __all__ = [
     "POSTGRES_DIGEST",
     "SQLITE_CANONICAL",
     "ConversationCommitment",
+    "canonical_row",
     "message_canonical",
     "message_identity",
 ]
@@ -100,6 +101,31 @@ def message_canonical(
     ...     sent_local="l", sender=None, text="hi", attachments_json="[]", kind="system")
     b'["r","i","t","z","l",null,"hi","system","[]"]\\x1e[]'
     """
+    return canonical_row(
+        record_uid, identity, sent_at_utc, sent_zone, sent_local, sender, text,
+        attachments_json, kind, flags_json,
+    )  # fmt: skip
+
+
+def canonical_row(
+    record_uid: str,
+    identity: str,
+    sent_at_utc: str,
+    sent_zone: str,
+    sent_local: str,
+    sender: str | None,
+    text: str,
+    attachments_json: str,
+    kind: str,
+    flags_json: str,
+    /,
+) -> bytes:
+    """:func:`message_canonical` taking a stored row's columns in order (positional: verify's
+    exact path calls it for every row it rechecks).
+
+    >>> canonical_row("r", "i", "t", "z", "l", "Ann", "hi", "[]", "message", "[]")
+    b'["r","i","t","z","l","Ann","hi"]\\x1e[]'
+    """
     if kind == "message" and flags_json == "[]" and sender is not None:
         head = canonical_strings(
             (record_uid, identity, sent_at_utc, sent_zone, sent_local, sender, text)
@@ -115,18 +141,28 @@ _FIXED_ZONES = (ZoneInfo, dt.timezone)
 
 
 class ConversationCommitment:
-    """:func:`message_identity` and :func:`message_canonical` for the messages of one record's
-    conversation, fast: the record uid, method and conversation are quoted once, each sender
-    and zone once, and a message's text once for both of its hashes.
+    """:func:`message_identity` and :func:`message_canonical` for the messages of one write to
+    one record's conversation, fast: the record uid, method and conversation are quoted once,
+    each sender and zone once, and a message's text once for both of its hashes. A message that
+    repeats an earlier one of the same write (same time, sender and text) gets its occurrence.
 
+    >>> import datetime as dt
     >>> c = ConversationCommitment(record_uid="r", method="whatsapp", conversation="c")
-    >>> tail = c.tail("a", "hi")
-    >>> c.identity("t", tail).hex() == message_identity(method="whatsapp", conversation="c",
-    ...     sent_at_utc="t", sender="a", text="hi")
+    >>> when = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    >>> utc, local = "2026-01-01T00:00:00.000000Z", when.isoformat()
+    >>> identity, zone, digest = c.message(when, utc, local, "a", "hi", "message", "[]", "[]")
+    >>> identity.hex() == message_identity(method="whatsapp", conversation="c",
+    ...     sent_at_utc=utc, sender="a", text="hi")
+    True
+    >>> digest == hashlib.sha256(message_canonical(record_uid="r", identity=identity.hex(),
+    ...     sent_at_utc=utc, sent_zone=zone, sent_local=local, sender="a", text="hi",
+    ...     attachments_json="[]")).digest()
+    True
+    >>> c.message(when, utc, local, "a", "hi", "message", "[]", "[]")[0] != identity  # a repeat
     True
     """
 
-    __slots__ = ("_identity_head", "_message_head", "_record_uid", "_senders", "_zones")
+    __slots__ = ("_identity_head", "_message_head", "_record_uid", "_seen", "_senders", "_zones")
 
     def __init__(self, *, record_uid: str, method: str, conversation: str) -> None:
         quote = json_string
@@ -137,49 +173,47 @@ class ConversationCommitment:
         self._record_uid = record_uid
         self._senders: dict[str, str] = {}  # sender -> its JSON string
         self._zones: dict[Any, tuple[str, str]] = {}  # tzinfo -> (zone name, its JSON string)
+        self._seen: dict[bytes, int] = {}  # identity of a first occurrence -> how many so far
 
-    def tail(self, sender: str | None, text: str) -> str:
-        """The sender and text as JSON, closing the list: what both hashes end with."""
+    def message(
+        self,
+        when: dt.datetime,
+        sent_at_utc: str,
+        sent_local: str,
+        sender: str | None,
+        text: str,
+        kind: str,
+        flags_json: str,
+        attachments_json: str,
+    ) -> tuple[bytes, str, bytes]:
+        """A message's identity (raw digest; its hex form is what is hashed on), its zone name,
+        and the raw SHA-256 of its canonical bytes."""
         who = SYSTEM_SENDER if sender is None else sender
         who_json = self._senders.get(who)
         if who_json is None:
             who_json = self._senders[who] = json_string(who)
-        return f"{who_json},{json_string(text)}]"
-
-    def identity(self, sent_at_utc: str, tail: str, occurrence: int = 0) -> bytes:
-        """The message's identity as a raw 32-byte digest (its hex form is what is hashed on)."""
-        if occurrence:
-            text = f'{self._identity_head}{sent_at_utc}",{tail[:-1]},{occurrence}]'
+        # sender and text, closing the list: the tail of both canonical lists
+        tail = f"{who_json},{json_string(text)}]"
+        sha256 = hashlib.sha256
+        identity = sha256(f'{self._identity_head}{sent_at_utc}",{tail}'.encode()).digest()
+        earlier = self._seen.get(identity)
+        if earlier is None:
+            self._seen[identity] = 1
         else:
-            text = f'{self._identity_head}{sent_at_utc}",{tail}'
-        return hashlib.sha256(text.encode()).digest()
-
-    def zone(self, when: dt.datetime) -> tuple[str, str]:
-        """The zone name of ``when`` and its JSON string (kept for zones with one name)."""
+            # the same time, sender and text again: another message (minute precision), named
+            # by its occurrence (see message_identity)
+            self._seen[identity] = earlier + 1
+            identity = sha256(
+                f'{self._identity_head}{sent_at_utc}",{tail[:-1]},{earlier}]'.encode()
+            ).digest()
         tz = when.tzinfo
         fixed = type(tz) in _FIXED_ZONES  # others may name another offset per instant
-        found = self._zones.get(tz) if fixed else None
-        if found is None:
+        zone = self._zones.get(tz) if fixed else None
+        if zone is None:
             name = zone_name(when)
-            found = (name, json_string(name))
+            zone = (name, json_string(name))
             if fixed:
-                self._zones[tz] = found
-        return found
-
-    def digest(
-        self,
-        identity: bytes,
-        sent_at_utc: str,
-        zone: tuple[str, str],
-        sent_local: str,
-        sender: str | None,
-        text: str,
-        tail: str,
-        kind: str,
-        flags_json: str,
-        attachments_json: str,
-    ) -> bytes:
-        """SHA-256 (raw) of the message's canonical bytes, exactly :func:`message_canonical`."""
+                self._zones[tz] = zone
         if kind == "message" and flags_json == "[]" and sender is not None:
             canonical = (
                 f'{self._message_head}{identity.hex()}","{sent_at_utc}",{zone[1]},'
@@ -192,7 +226,7 @@ class ConversationCommitment:
                 + b"\x1e"
                 + attachments_json.encode()
             )
-        return hashlib.sha256(canonical).digest()
+        return identity, zone[0], sha256(canonical).digest()
 
 
 # -- the same bytes, built by each database ---------------------------------------------------

@@ -19,7 +19,7 @@ from commsgov.records.canonical import (
     canonical_json,
     sha256_hex,
 )
-from commsgov.records.commitment import message_canonical
+from commsgov.records.commitment import canonical_row
 from commsgov.records.ledger import GENESIS, LedgerEntry, entry_hash
 
 
@@ -271,7 +271,7 @@ class Verifier:
         """Check messages, streamed in ``(entry_seq, position)`` order, against their batches.
 
         This is the exact check: each message's canonical bytes are rebuilt here from its
-        columns by :func:`~commsgov.records.commitment.message_canonical`. Rows may be plain
+        columns by :func:`~commsgov.records.commitment.canonical_row`. Rows may be plain
         tuples in :class:`MessageRow` field order (what a database cursor gives).
         """
         seen: set[int] = set()
@@ -342,6 +342,7 @@ class Verifier:
         """Check the rows of entry ``seq`` exactly; the first problem and how many were read."""
         hasher = hashlib.sha256()
         sha256 = hashlib.sha256
+        encode = canonical_row
         position = 0
         for row in rows:
             (
@@ -387,18 +388,7 @@ class Verifier:
                     seq,
                     uid,
                 ), 0
-            canonical = message_canonical(
-                record_uid=uid,
-                identity=identity,
-                sent_at_utc=utc,
-                sent_zone=zone,
-                sent_local=local,
-                sender=sender,
-                text=text_,
-                attachments_json=atts,
-                kind=kind,
-                flags_json=flags,
-            )
+            canonical = encode(uid, identity, utc, zone, local, sender, text_, atts, kind, flags)
             digest = sha256(canonical).digest()
             if digest != bytes(stored):
                 return Break(

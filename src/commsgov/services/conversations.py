@@ -92,14 +92,9 @@ def _write_messages(
     repo.lock_ledger(conn)
     seq, prev = repo.ledger_head(conn)
     at_text = utc_text(now)
-    commit = ConversationCommitment(record_uid=record_uid, method=method, conversation=conversation)
-    tail_of, identity_of, zone_of, digest_of = (
-        commit.tail,
-        commit.identity,
-        commit.zone,
-        commit.digest,
-    )
-    seen: dict[bytes, int] = {}  # identity of a first occurrence -> how many so far
+    commit = ConversationCommitment(
+        record_uid=record_uid, method=method, conversation=conversation
+    ).message
     chunks = _chunks(messages, batch_size)
     done = 0  # messages prepared so far (errors name a message by done + its position)
 
@@ -110,7 +105,6 @@ def _write_messages(
         rows: list[tuple[Any, ...]] = []
         files: list[AttachmentRef] = []
         add_row = rows.append
-        occurrences = seen.get
         for position, m in enumerate(batch):
             when = m.sent_at
             local = when.isoformat()
@@ -156,20 +150,9 @@ def _write_messages(
                 atts = canonical_json([a.to_dict() for a in m.attachments])
                 files.extend(a for a in m.attachments if a.sha256 is not None)  # not references
             text_ = m.text
-            tail = tail_of(sender, text_)
-            identity = identity_of(utc, tail)
-            earlier = occurrences(identity)
-            if earlier is None:
-                seen[identity] = 1
-            else:
-                # the same time, sender and text again in this export: another message (minute
-                # precision), named by its occurrence (see message_identity)
-                seen[identity] = earlier + 1
-                identity = identity_of(utc, tail, earlier)
-            zone = zone_of(when)
-            digest = digest_of(identity, utc, zone, local, sender, text_, tail, kind, flags, atts)
+            identity, zone, digest = commit(when, utc, local, sender, text_, kind, flags, atts)
             add_row(
-                (record_id, entry_seq, position, identity, utc, zone[0], local, sender, text_,
+                (record_id, entry_seq, position, identity, utc, zone, local, sender, text_,
                  atts, kind, flags, digest)
             )  # fmt: skip
         done += len(batch)
