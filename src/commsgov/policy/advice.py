@@ -350,6 +350,13 @@ def _alternatives(
 
 #: answers kept per pack at most (a long-running server asks the same few questions)
 _MEMO_LIMIT = 100_000
+#: the bundled pack once loaded (``compiled_pack()`` returns this same object)
+_BUNDLED: list[CompiledPack] = []
+
+
+def _bundled() -> CompiledPack:
+    _BUNDLED.append(compiled_pack())
+    return _BUNDLED[0]
 
 
 def advise(
@@ -380,14 +387,18 @@ def advise(
     >>> advise(scenario="logistics", channel="sms") is advise(scenario="logistics", channel="sms")
     True
     """
-    compiled = pack if isinstance(pack, CompiledPack) else compiled_pack(pack)
+    if pack is None:  # the bundled pack, loaded once (the memo's lookup must stay this cheap)
+        compiled = _BUNDLED[0] if _BUNDLED else _bundled()
+    elif isinstance(pack, CompiledPack):
+        compiled = pack
+    else:
+        compiled = compiled_pack(pack)
     key: tuple[Any, ...] = (
         scenario, channel, device, outage, external, federated, abroad, country_risk, exemption,
         role,
     )  # fmt: skip
-    memo = compiled._answers
     try:
-        found: Advice | AdviceSet = memo[key]
+        found: Advice | AdviceSet = compiled._answers[key]
         return found
     except KeyError:
         pass
@@ -425,8 +436,8 @@ def advise(
                 for cid in compiled.channels
             },
         )
-    if key and len(memo) < _MEMO_LIMIT:
-        memo[key] = result
+    if key and len(compiled._answers) < _MEMO_LIMIT:
+        compiled._answers[key] = result
     return result
 
 
