@@ -21,7 +21,7 @@ from commsgov.accounts.errors import NotAuthenticated, PasswordChangeRequired, P
 from commsgov.accounts.events import PermissionDenied
 from commsgov.accounts.permissions import PUBLIC, outcome, permission
 from commsgov.config import Settings
-from commsgov.policy.engine import CompiledPack
+from commsgov.policy.compiled import CompiledPack
 from commsgov.services import audit, sessions, tokens
 from commsgov.services.audit import Database
 from commsgov.services.sessions import Principal

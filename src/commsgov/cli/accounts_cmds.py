@@ -34,9 +34,10 @@ RoleOption = Annotated[
 
 def _actor() -> Actor:
     from commsgov.accounts.actor import Actor
-    from commsgov.config import get_settings
 
-    return Actor.cli(get_settings().actor())
+    from .common import actor
+
+    return Actor.cli(actor().name)
 
 
 def _call(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:

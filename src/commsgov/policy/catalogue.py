@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .engine import Cite, CompiledPack
+from .compiled import Cite, CompiledPack
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +69,7 @@ class Matrix:
 def scenarios(pack: CompiledPack) -> tuple[ScenarioSummary, ...]:
     """The pack's scenarios, in the pack's order.
 
-    >>> from commsgov.policy.engine import compiled_pack
+    >>> from commsgov.policy.cache import compiled_pack
     >>> scenarios(compiled_pack())[0].id
     'internal-day-to-day'
     """
@@ -79,7 +79,7 @@ def scenarios(pack: CompiledPack) -> tuple[ScenarioSummary, ...]:
 def channels(pack: CompiledPack) -> tuple[ChannelSummary, ...]:
     """The pack's channels, in the pack's order.
 
-    >>> from commsgov.policy.engine import compiled_pack
+    >>> from commsgov.policy.cache import compiled_pack
     >>> any(c.catch_all for c in channels(compiled_pack()))
     True
     """
@@ -92,7 +92,7 @@ def channels(pack: CompiledPack) -> tuple[ChannelSummary, ...]:
 def matrix(pack: CompiledPack) -> Matrix:
     """The pack's channels matrix.
 
-    >>> from commsgov.policy.engine import compiled_pack
+    >>> from commsgov.policy.cache import compiled_pack
     >>> m = matrix(compiled_pack())
     >>> len(m.scenarios), len(m.columns)
     (18, 6)
