@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from commsgov.services.actor import Actor
+from commsgov.accounts.actor import Actor
 
 #: who acts in these tests
 ACTOR = Actor.cli("tester")

@@ -11,10 +11,10 @@ import pytest
 from pydantic import TypeAdapter
 
 from commsgov import services as svc
+from commsgov.accounts.actor import Actor
 from commsgov.jsonable import jsonable
 from commsgov.records import MessageDraft, Participant, RecordDraft
 from commsgov.retention import HoldScope
-from commsgov.services.actor import Actor
 from commsgov.services.dispositions import DisposedExplanation, Explanation
 
 ANN = Actor.cli("ann")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from commsgov import services
+from commsgov.accounts.actor import Actor
 from commsgov.records import InvalidFieldError, NotFoundError
-from commsgov.services.actor import Actor
 
 #: public services that take a store but neither read nor write the record's content
 NO_ACTOR = {"open_store"}

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from commsgov.accounts.actor import Actor
 from commsgov.cli.main import app
-from commsgov.services.actor import Actor
 
 #: who acts in these tests
 ACTOR = Actor.cli("tester")

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import text
 
+from commsgov.accounts.actor import Actor
 from commsgov.jsonable import jsonable
-from commsgov.services.actor import Actor
 
 
 def count(store: Any, table: str) -> int:

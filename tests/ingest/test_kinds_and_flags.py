@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import text
 
 from commsgov import services as svc
+from commsgov.accounts.actor import Actor
 from commsgov.jsonable import jsonable
-from commsgov.services.actor import Actor
 from commsgov.services.ingest import ingest_file
 
 from .conftest import destroy

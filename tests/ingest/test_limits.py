@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from typer.testing import CliRunner
 
+from commsgov.accounts.actor import Actor
 from commsgov.cli.main import app
 from commsgov.ingest import LimitError, Limits, ParseError, parse
-from commsgov.services.actor import Actor
 from commsgov.services.ingest import ingest_file, limits_from_settings
 
 from .conftest import counts

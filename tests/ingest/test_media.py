@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 
 from commsgov import services as svc
+from commsgov.accounts.actor import Actor
 from commsgov.ingest import ParseError
 from commsgov.jsonable import jsonable
-from commsgov.services.actor import Actor
 from commsgov.services.ingest import _export_file, ingest_file
 
 from .conftest import counts

@@ -19,9 +19,9 @@ import pytest
 
 from commsgov import services as ret
 from commsgov import services as svc
+from commsgov.accounts.actor import Actor
 from commsgov.jsonable import jsonable
 from commsgov.records import AttachmentRef, InvalidFieldError, RecordDraft
-from commsgov.services.actor import Actor
 from commsgov.services.ingest import ingest_file
 
 from .conftest import counts, destroy

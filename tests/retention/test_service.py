@@ -12,10 +12,10 @@ import pytest
 
 from commsgov import services as ret
 from commsgov import services as svc
+from commsgov.accounts.actor import Actor
 from commsgov.jsonable import jsonable
 from commsgov.records import MessageDraft, Participant, RecordDraft
 from commsgov.retention import HoldScope, ReviewError
-from commsgov.services.actor import Actor
 
 #: who acts in these tests
 ACTOR = Actor.cli("tester")

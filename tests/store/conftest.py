@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from commsgov.accounts.actor import Actor
 from commsgov.records import MessageDraft, Participant, RecordDraft
-from commsgov.services.actor import Actor
 
 T0 = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
 

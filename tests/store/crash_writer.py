@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from commsgov import services as svc
+from commsgov.accounts.actor import Actor
 from commsgov.records import MessageDraft, Participant, RecordDraft
-from commsgov.services.actor import Actor
 
 
 def main() -> None:

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from commsgov import services as svc
+from commsgov.accounts.actor import Actor
 from commsgov.records import AttachmentRef, MessageDraft, RecordDraft
 from commsgov.records.commitment import message_canonical, message_identity
-from commsgov.services.actor import Actor
 from commsgov.store import repo_verify
 
 ACTOR = Actor.cli("tester")

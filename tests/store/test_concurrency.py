@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from commsgov import services as svc
+from commsgov.accounts.actor import Actor
 from commsgov.records import RecordDraft
-from commsgov.services.actor import Actor
 
 from .conftest import T0, chat, conversation, sql
 

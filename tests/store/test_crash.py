@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from commsgov import services as svc
-from commsgov.services.actor import Actor
+from commsgov.accounts.actor import Actor
 
 from .conftest import sql
 

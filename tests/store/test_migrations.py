@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from commsgov.services.actor import Actor
+from commsgov.accounts.actor import Actor
 from commsgov.store import migrate
 from commsgov.store.engine import make_engine
 

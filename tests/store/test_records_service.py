@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from commsgov import services as svc
+from commsgov.accounts.actor import Actor
 from commsgov.jsonable import jsonable
 from commsgov.records import InvalidFieldError, MessageDraft, Participant, RecordDraft
-from commsgov.services.actor import Actor
 from commsgov.services.query import RecordQuery
 
 from .conftest import T0, chat, conversation, sql

@@ -6,8 +6,8 @@ import os
 from typing import Any
 
 from commsgov import services as svc
+from commsgov.accounts.actor import Actor
 from commsgov.jsonable import jsonable
-from commsgov.services.actor import Actor
 
 from .conftest import sql
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from commsgov import services as svc
-from commsgov.services.actor import Actor
+from commsgov.accounts.actor import Actor
 from commsgov.store.tables import attachments, blobs, ledger, messages, outages, records
 
 from .conftest import sql

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from commsgov import services as svc
+from commsgov.accounts.actor import Actor
 from commsgov.records import MessageDraft
 from commsgov.records.verify import Verifier
-from commsgov.services.actor import Actor
 from commsgov.store import repo, repo_verify
 
 from .conftest import T0, chat, sql

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from commsgov import services as svc
+from commsgov.accounts.actor import Actor
 from commsgov.records import MessageDraft, RecordDraft
-from commsgov.services.actor import Actor
 from commsgov.store import repo
 
 from .conftest import T0, chat, conversation, sql

@@ -12,10 +12,18 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from .common import BAD_INPUT, DatabaseOption, JsonOption, console, fail, open_database, print_json
+from .common import (
+    BAD_INPUT,
+    DatabaseOption,
+    JsonOption,
+    console,
+    fail,
+    open_database,
+    print_json,
+)
+from .common import actor as current_actor  # (``actor`` is the audit commands' filter option)
 
 if TYPE_CHECKING:
-    from commsgov.accounts.actor import Actor
     from commsgov.services.audit import AuditFilter
 
 T = TypeVar("T")
@@ -30,14 +38,6 @@ RoleOption = Annotated[
         "--role", "-r", help="A role: staff, records-manager, auditor or admin (repeatable)."
     ),
 ]
-
-
-def _actor() -> Actor:
-    from commsgov.accounts.actor import Actor
-
-    from .common import actor
-
-    return Actor.cli(actor().name)
 
 
 def _call(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -90,7 +90,7 @@ def users_add(
     with closing(open_database(database)) as store:
         made = _call(
             users.add_user, store, username=username, roles=role, display_name=name,
-            emails=email, phones=phone, password=password, actor=_actor(),
+            emails=email, phones=phone, password=password, actor=current_actor(),
         )  # fmt: skip
     sys.stdout.write(f"added {made.user.username} ({', '.join(made.user.roles) or 'no roles'})\n")
     if made.password:
@@ -124,7 +124,7 @@ def _set_disabled(username: str, disabled: bool, database: str | None) -> None:
     from commsgov.services import users
 
     with closing(open_database(database)) as store:
-        user = _call(users.set_disabled, store, username, disabled, actor=_actor())
+        user = _call(users.set_disabled, store, username, disabled, actor=current_actor())
     word = "disabled (sessions ended)" if user.disabled else "enabled"
     sys.stdout.write(f"{user.username} {word}\n")
 
@@ -156,7 +156,7 @@ def users_reset_password(
     from commsgov.services import users
 
     with closing(open_database(database)) as store:
-        made = _call(users.reset_password, store, username, actor=_actor())
+        made = _call(users.reset_password, store, username, actor=current_actor())
     sys.stdout.write(f"one-time password for {made.user.username} (shown once): {made.password}\n")
 
 
@@ -172,7 +172,7 @@ def users_role(
     from commsgov.services import users
 
     with closing(open_database(database)) as store:
-        user = _call(users.set_roles, store, username, roles, actor=_actor())
+        user = _call(users.set_roles, store, username, roles, actor=current_actor())
     sys.stdout.write(f"{user.username}: {', '.join(user.roles) or 'no roles'}\n")
 
 
@@ -202,7 +202,7 @@ def tokens_create(
     with closing(open_database(database)) as store:
         made = _call(
             tokens.create_token, store, username=user, name=name, roles=role or None,
-            expires_at=until, actor=_actor(),
+            expires_at=until, actor=current_actor(),
         )  # fmt: skip
     sys.stdout.write(f"token {made.info.id} for {made.info.username} "
                      f"({', '.join(made.info.roles)}); shown once:\n{made.token}\n")  # fmt: skip
@@ -244,7 +244,7 @@ def tokens_revoke(
     from commsgov.services import tokens
 
     with closing(open_database(database)) as store:
-        info = _call(tokens.revoke_token, store, token_id, actor=_actor())
+        info = _call(tokens.revoke_token, store, token_id, actor=current_actor())
     sys.stdout.write(f"token {info.id} of {info.username} revoked\n")
 
 
@@ -287,7 +287,7 @@ def audit_search(
     filters = _filters(actor=actor, action=action, target=target, outcome=outcome, since=since,
                        until=until)  # fmt: skip
     with closing(open_database(database, must_exist=True)) as store:
-        found = _call(audit.search, store, filters, actor=_actor(), limit=limit)
+        found = _call(audit.search, store, filters, actor=current_actor(), limit=limit)
     if json_:
         print_json([e.to_dict() for e in found])
         return
@@ -328,7 +328,7 @@ def audit_export(
     filters = _filters(actor=actor, action=action, target=target, outcome=outcome, since=since,
                        until=until)  # fmt: skip
     with closing(open_database(database, must_exist=True)) as store:
-        text = _call(audit.export, store, filters, fmt=fmt, actor=_actor())
+        text = _call(audit.export, store, filters, fmt=fmt, actor=current_actor())
     if output is None:
         sys.stdout.write(text)
     else:
@@ -343,7 +343,7 @@ def audit_verify(json_: JsonOption = False, database: DatabaseOption = None) -> 
     from commsgov.services import audit
 
     with closing(open_database(database, must_exist=True)) as store:
-        report = audit.verify(store, actor=_actor())
+        report = audit.verify(store, actor=current_actor())
     if json_:
         print_json(asdict(report))
     elif report.ok:

@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from rich.console import Console
     from typer._click.core import Context as ClickContext  # Typer's vendored Click
 
+    from commsgov.accounts.actor import Actor
     from commsgov.policy.compiled import CompiledPack
-    from commsgov.services.actor import Actor
     from commsgov.store.handle import Store
 
 
@@ -91,8 +91,8 @@ def actor(by: str | None = None) -> Actor:
     This default is the command line's own: the services take an explicit actor."""
     import os
 
+    from commsgov.accounts.actor import Actor
     from commsgov.config import get_settings
-    from commsgov.services.actor import Actor
 
     name = by or get_settings().user or os.environ.get("USER") or os.environ.get("USERNAME")
     return Actor.cli(name or "unknown")

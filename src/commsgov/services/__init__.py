@@ -74,7 +74,7 @@ _LAZY = {
     "matrix": "commsgov.services.catalogue",
     "scenarios": "commsgov.services.catalogue",
     "channels": "commsgov.services.catalogue",
-    "Actor": "commsgov.services.actor",
+    "Actor": "commsgov.accounts.actor",
     "RecordQuery": "commsgov.services.query",
     "read_file": "commsgov.services.files",
     "Store": "commsgov.store.handle",
@@ -120,7 +120,7 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
-    from commsgov.services.actor import Actor
+    from commsgov.accounts.actor import Actor
     from commsgov.services.captures import (
         CaptureResult,
         capture,

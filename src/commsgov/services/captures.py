@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from commsgov.accounts.actor import Actor
 from commsgov.records.errors import InvalidFieldError
 from commsgov.records.events import (
     RecordCaptured,
@@ -26,7 +27,6 @@ from commsgov.records.models import (
 )
 from commsgov.records.timestamps import utc_text
 from commsgov.services._support import clock, new_uid, resolve_pack
-from commsgov.services.actor import Actor
 from commsgov.services.files import store_file
 from commsgov.services.ledger import append_events
 from commsgov.store import repo

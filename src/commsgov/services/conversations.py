@@ -17,6 +17,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from commsgov.accounts.actor import Actor
 from commsgov.records.canonical import canonical_json
 from commsgov.records.commitment import ConversationCommitment
 from commsgov.records.errors import InvalidFieldError
@@ -35,7 +36,6 @@ from commsgov.records.models import (
 from commsgov.records.timestamps import utc_text
 from commsgov.records.verify import messages_digest
 from commsgov.services._support import clock, resolve_pack
-from commsgov.services.actor import Actor
 from commsgov.services.captures import insert_record, resolve_draft
 from commsgov.services.files import store_file
 from commsgov.services.ledger import append_events

@@ -55,12 +55,11 @@ def load_demo(store: Any, *, actor: Actor, now: dt.datetime | None = None) -> De
     from commsgov.records.models import Participant, RecordDraft
     from commsgov.retention.holds import HoldScope
     from commsgov.services import captures, holds, outages
-    from commsgov.services.actor import Actor as RecordActor
     from commsgov.services.ingest import ingest_file
 
     # the demo's staff member and records manager act on the record, from where the loader is
-    staff = RecordActor(name=DEMO_USERS[0][0], via=actor.where)
-    manager = RecordActor(name=DEMO_USERS[1][0], via=actor.where)
+    staff = actor.as_user(DEMO_USERS[0][0])
+    manager = actor.as_user(DEMO_USERS[1][0])
     start = dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC)
     outage = outages.start_outage(
         store, reason="Demo: SCOTS network down", started_at=start, actor=staff, now=now

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from commsgov.accounts.actor import Actor
 from commsgov.records.canonical import canonical_json
 from commsgov.records.errors import NotFoundError
 from commsgov.records.events import DestructionCertified, RecordDisposed, TransferCertified
@@ -25,7 +26,6 @@ from commsgov.retention.certificates import (
     StubEntry,
 )
 from commsgov.services._support import clock, hex_text, judged_at
-from commsgov.services.actor import Actor
 from commsgov.services.dispositions import active_scopes, hold_of, sync
 from commsgov.services.ledger import append_events
 from commsgov.services.schedules import citations_of, load_schedules

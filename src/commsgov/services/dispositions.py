@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from commsgov.accounts.actor import Actor
 from commsgov.records.canonical import canonical_json
 from commsgov.records.errors import InvalidFieldError, NotFoundError
 from commsgov.records.events import RetentionClassified
@@ -30,7 +31,6 @@ from commsgov.retention import (
 )
 from commsgov.retention.certificates import Certificate, ResidualStub
 from commsgov.services._support import clock, iso, judged_at
-from commsgov.services.actor import Actor
 from commsgov.services.ledger import append_events
 from commsgov.services.schedules import OutcomeView, ScheduleView, load_schedules
 from commsgov.store import repo

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from commsgov.accounts.actor import Actor
 from commsgov.records.canonical import sha256_hex
 from commsgov.records.errors import InvalidFieldError
 from commsgov.records.events import RecordsExported
@@ -14,7 +15,6 @@ from commsgov.records.timestamps import utc_text
 from commsgov.records.views import RecordSummary, RecordView
 from commsgov.services import read_gate
 from commsgov.services._support import clock
-from commsgov.services.actor import Actor
 from commsgov.services.ledger import append_events
 from commsgov.services.query import RecordQuery
 from commsgov.services.reads import get_record, list_records, search_records

@@ -5,11 +5,11 @@ from __future__ import annotations
 import mimetypes
 from pathlib import Path
 
+from commsgov.accounts.actor import Actor
 from commsgov.records.errors import InvalidFieldError
 from commsgov.records.events import FileRead
 from commsgov.records.models import AttachmentRef
 from commsgov.services import read_gate
-from commsgov.services.actor import Actor
 from commsgov.store.handle import Store
 
 __all__ = ["read_file", "store_file"]

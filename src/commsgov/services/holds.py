@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from commsgov.accounts.actor import Actor
 from commsgov.records.errors import NotFoundError
 from commsgov.records.events import HoldLifted, HoldPlaced
 from commsgov.records.timestamps import utc_text
@@ -17,7 +18,6 @@ from commsgov.retention import (
     HoldScope,
 )
 from commsgov.services._support import clock
-from commsgov.services.actor import Actor
 from commsgov.services.dispositions import active_scopes, hold_of, recompute
 from commsgov.services.ledger import append_events
 from commsgov.services.schedules import load_schedules

@@ -46,8 +46,8 @@ from commsgov.records.models import (
 )
 
 if TYPE_CHECKING:
+    from commsgov.accounts.actor import Actor
     from commsgov.policy.compiled import CompiledPack
-    from commsgov.services.actor import Actor
     from commsgov.services.conversations import ConversationResult
     from commsgov.store.blobs import StoredBlob
     from commsgov.store.handle import Store

@@ -6,10 +6,10 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from commsgov.accounts.actor import Actor
 from commsgov.records.events import Event
 from commsgov.records.ledger import LedgerEntry, make_entry
 from commsgov.services._support import clock
-from commsgov.services.actor import Actor
 from commsgov.store import repo
 
 if TYPE_CHECKING:

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
+from commsgov.accounts.actor import Actor
 from commsgov.records.errors import InvalidFieldError, NotFoundError
 from commsgov.records.events import (
     OutageEnded,
@@ -13,7 +14,6 @@ from commsgov.records.events import (
 )
 from commsgov.records.timestamps import utc_text
 from commsgov.services._support import clock, new_uid
-from commsgov.services.actor import Actor
 from commsgov.services.ledger import append_events
 from commsgov.store import repo
 from commsgov.store.handle import Store

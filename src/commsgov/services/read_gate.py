@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from commsgov import errors
+from commsgov.accounts.actor import Actor
 from commsgov.records.events import ReadEvent, RecordsExported
 from commsgov.records.timestamps import utc_text
 from commsgov.services._support import clock
-from commsgov.services.actor import Actor
 from commsgov.store.handle import Store
 
 __all__ = ["AuditEntry", "AuditEvent", "read"]

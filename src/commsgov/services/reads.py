@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from commsgov.accounts.actor import Actor
 from commsgov.records.events import RecordRead, RecordsListed, RecordsSearched
 from commsgov.records.models import record_hash
 from commsgov.records.views import (
@@ -20,7 +21,6 @@ from commsgov.records.views import (
     SourceView,
 )
 from commsgov.services import read_gate
-from commsgov.services.actor import Actor
 from commsgov.services.query import RecordQuery, record_filter
 from commsgov.store import repo
 from commsgov.store.handle import Store

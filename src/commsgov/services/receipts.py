@@ -6,12 +6,12 @@ import datetime as dt
 import json
 from typing import Any
 
+from commsgov.accounts.actor import Actor
 from commsgov.records.errors import InvalidFieldError
 from commsgov.records.ledger import LedgerEntry, Receipt
 from commsgov.records.models import record_hash
 from commsgov.records.timestamps import utc_text
 from commsgov.services._support import clock
-from commsgov.services.actor import Actor
 from commsgov.services.verification import verify
 from commsgov.store import repo
 from commsgov.store.handle import Store

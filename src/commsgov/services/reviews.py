@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from commsgov.accounts.actor import Actor
 from commsgov.records.errors import InvalidFieldError, NotFoundError
 from commsgov.records.events import ReviewDecided
 from commsgov.records.timestamps import utc_text
@@ -16,7 +17,6 @@ from commsgov.retention import (
     review_transition,
 )
 from commsgov.services._support import clock, judged_at
-from commsgov.services.actor import Actor
 from commsgov.services.dispositions import active_scopes, explicit_settings, recompute, sync
 from commsgov.services.ledger import append_events
 from commsgov.services.schedules import load_schedules

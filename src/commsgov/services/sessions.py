@@ -74,6 +74,7 @@ class Principal:
     """
 
     username: str
+    user_id: int
     roles: tuple[str, ...]
     via: str
     must_change_password: bool = False
@@ -105,7 +106,7 @@ def _state(row: Row[Any] | None) -> ThrottleState | None:
 
 
 def _keys(username: str, actor: Actor) -> dict[str, ThrottleRule]:
-    return {f"user:{username}": ACCOUNT_RULE, f"addr:{actor.where}": ADDRESS_RULE}
+    return {f"user:{username}": ACCOUNT_RULE, f"addr:{actor.via}": ADDRESS_RULE}
 
 
 def _fail(db: Database, *, username: str, reason: str, actor: Actor, now: dt.datetime) -> None:
@@ -137,6 +138,7 @@ def _new_session(
     repo.update_user(conn, user_id=user.id, last_sign_in_at=utc_text(at))
     principal = Principal(
         username=user.username,
+        user_id=user.id,
         roles=_roles(user.roles),
         via="session",
         must_change_password=bool(user.must_change_password),
@@ -193,7 +195,9 @@ def sign_in(
         done = _new_session(
             conn, user=user, method="password", actor=actor, at=at, lifetime=lifetime
         )
-        append(conn, [SignedIn(name, "password")], actor=actor.as_user(name), now=at)
+        append(
+            conn, [SignedIn(name, "password")], actor=actor.as_user(name, user_id=user.id), now=at
+        )
     return done
 
 
@@ -215,7 +219,12 @@ def start_session(
             append(conn, [SignInFailedEvent(username, "disabled", method)], actor=actor, now=at)
             raise SignInFailed()
         done = _new_session(conn, user=user, method=method, actor=actor, at=at, lifetime=lifetime)
-        append(conn, [SignedIn(username, method)], actor=actor.as_user(username), now=at)
+        append(
+            conn,
+            [SignedIn(username, method)],
+            actor=actor.as_user(username, user_id=user.id),
+            now=at,
+        )
     return done
 
 
@@ -240,6 +249,7 @@ def resolve_session(
             repo.touch_session(conn, id_hash=id_hash, at=utc_text(at))
     return Principal(
         username=row.username,
+        user_id=row.user_id,
         roles=_roles(row.roles),
         via="session",
         must_change_password=bool(row.must_change_password),

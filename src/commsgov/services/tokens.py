@@ -201,4 +201,6 @@ def authenticate_token(db: Database, token: str, *, now: dt.datetime | None = No
     if row.last_used_at is None or at - parse_utc_text(row.last_used_at) >= _TOUCH_EVERY:
         with db.write() as conn:
             repo.update_token(conn, token_id=token_id, last_used_at=utc_text(at))
-    return Principal(username=row.username, roles=roles, via="token", token_id=token_id)
+    return Principal(
+        username=row.username, user_id=row.user_id, roles=roles, via="token", token_id=token_id
+    )

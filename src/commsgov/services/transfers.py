@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from commsgov.accounts.actor import Actor
 from commsgov.records import events
 from commsgov.records.canonical import canonical_json
 from commsgov.records.errors import InvalidFieldError, NotFoundError
 from commsgov.records.timestamps import utc_text
 from commsgov.retention import ReviewError
 from commsgov.services._support import clock, resolve_pack
-from commsgov.services.actor import Actor
 from commsgov.services.disposal import dispose_one, remove_files
 from commsgov.services.dispositions import active_scopes
 from commsgov.services.ledger import append_events

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import DBAPIError
 
+from commsgov.accounts.actor import Actor
 from commsgov.records.verify import Break, Verifier
-from commsgov.services.actor import Actor
 from commsgov.store import repo, repo_verify
 from commsgov.store.handle import Store
 
