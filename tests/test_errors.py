@@ -20,10 +20,11 @@ CATEGORIES = (
     errors.Unavailable,
     errors.ConfigurationError,
     errors.Unauthenticated,
+    errors.Throttled,
     errors.PermissionDenied,
 )
 #: family bases: a family is caught as one, but shells map the categories of its members
-FAMILIES = {"RecordError", "PolicyError", "RetentionError"}
+FAMILIES = {"RecordError", "PolicyError", "RetentionError", "DevicesError", "AccountError"}
 
 
 def _error_classes() -> list[type[BaseException]]:
@@ -71,6 +72,50 @@ def test_exit_codes_by_category() -> None:
     assert exit_code(NotFoundError("no record")) == 1
     assert exit_code(ReviewError("held")) == 1
     assert exit_code(PackError([])) == 1
+    from commsgov.accounts.errors import AccountConflict, PermissionRefused, SignInFailed
+    from commsgov.devices.errors import ColumnMapError, InventoryError
+
+    assert exit_code(InventoryError("bad row", file="apps.csv", line=3)) == 2
+    assert exit_code(ColumnMapError("no device column")) == 2
+    assert exit_code(AccountConflict("taken")) == 1
+    assert exit_code(SignInFailed()) == 1
+    assert exit_code(PermissionRefused("users.create")) == 1
+
+
+def test_http_statuses_by_category() -> None:
+    """The API maps the categories once (api.problems), whatever the family."""
+    from commsgov.accounts.errors import (
+        AccountConflict,
+        NotAuthenticated,
+        PasswordChangeRequired,
+        SignInFailed,
+        SignInThrottled,
+    )
+    from commsgov.api.problems import status_of
+    from commsgov.api.security import CsrfRefused
+    from commsgov.devices.errors import InventoryError
+    from commsgov.policy.errors import PackError, UnknownIdError
+    from commsgov.records.errors import InvalidFieldError, NotFoundError
+    from commsgov.retention.errors import ReviewError
+    from commsgov.store.handle import StoreUnavailable
+
+    expected = {
+        InvalidFieldError("at", "bad"): (422, "invalid-input"),
+        UnknownIdError("channel", "x", []): (422, "unknown-id"),
+        InventoryError("bad row", file="apps.csv", line=3): (422, "invalid-input"),
+        NotFoundError("no record"): (404, "not-found"),
+        ReviewError("held"): (409, "conflict"),
+        AccountConflict("taken"): (409, "conflict"),
+        SignInFailed(): (401, "sign-in-failed"),
+        NotAuthenticated("sign in first"): (401, "not-authenticated"),
+        SignInThrottled(30): (429, "throttled"),
+        PasswordChangeRequired("users.list"): (403, "password-change-required"),
+        CsrfRefused("users.create"): (403, "csrf"),
+        StoreUnavailable("cannot open the database"): (503, "unavailable"),
+        PackError([]): (500, "configuration"),
+    }
+    for error, (status, code) in expected.items():
+        assert (status_of(error), error.code) == (status, code), type(error).__name__
 
 
 def test_invalid_input_names_where() -> None:

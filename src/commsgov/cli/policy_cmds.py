@@ -130,13 +130,8 @@ def ask(
 ) -> None:
     """Ask in plain words: how the question was understood, then advise's answer."""
     from commsgov.asking import ask as run_ask
-    from commsgov.policy.errors import PolicyError
 
-    compiled = load_compiled_pack(pack)
-    try:
-        result = run_ask(question, pack=compiled)
-    except PolicyError as exc:  # an empty question, or a bad questions file in the pack
-        fail(str(exc), code=BAD_INPUT)
+    result = run_ask(question, pack=load_compiled_pack(pack))
     if json_:
         print_json(result.to_dict())
     else:

@@ -42,6 +42,8 @@ class PackError(PolicyError, ConfigurationError):
 class UnknownIdError(PolicyError, InvalidInput):
     """An id (scenario, channel, role, ...) is not in the pack."""
 
+    code = "unknown-id"
+
     def __init__(self, kind: str, value: str, suggestions: list[str]) -> None:
         self.kind = kind
         self.value = value
