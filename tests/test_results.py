@@ -127,3 +127,12 @@ def test_a_disposal_report_names_each_record(
     (destroyed,) = jsonable(report)["destroyed"]
     assert destroyed["uid"] == uid
     assert (destroyed["certificate_sha256"] is None) is dry_run
+
+
+def test_the_catalogue_of_the_bundled_pack() -> None:
+    """What the command line and the API both show of a pack (one catalogue, services.catalogue):
+    its scenarios in order, a catch-all channel, and the 18 x 6 matrix."""
+    assert svc.scenarios()[0].id == "internal-day-to-day"
+    assert any(c.catch_all for c in svc.channels())
+    found = svc.matrix()
+    assert (len(found.scenarios), len(found.columns)) == (18, 6)
