@@ -53,12 +53,12 @@ def test_every_read_passes_through_the_audit_gate(sqlite_url: str, tmp_path: Pat
     import datetime as dt
 
     from commsgov.records import RecordDraft, sha256_hex
-    from commsgov.services.read_gate import AuditEntry
+    from commsgov.services.read_gate import ReadEntry
 
     ann = Actor.cli("ann")
     when = dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC)
     store = services.open_store(sqlite_url, blob_dir=tmp_path / "blobs", migrate=False)
-    seen: list[AuditEntry] = []
+    seen: list[ReadEntry] = []
     store.audit_sinks.append(seen.append)
     try:
         note = tmp_path / "note.txt"

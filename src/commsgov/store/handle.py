@@ -38,7 +38,7 @@ class Store:
     """An open record store: the database engine and the blob folder.
 
     ``audit_sinks`` receive an entry for every read of the record
-    (:mod:`commsgov.services.read_gate`); the audit trail will be one.
+    (:class:`commsgov.services.read_gate.ReadEntry`); the audit trail is to be one.
     """
 
     url: str
