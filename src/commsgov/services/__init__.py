@@ -13,7 +13,14 @@ transaction; errors are :mod:`commsgov.errors` categories. The public surface is
 - retention: ``schedules`` (``when``, no database), ``dispositions`` (sync, the due sweep,
   record classes, explanations), ``holds``, ``reviews``, ``disposal``, ``transfers``;
 - ``ingest``: chat exports into conversations;
-- ``catalogue``: what the policy pack offers (matrix, scenarios, channels; no database).
+- ``catalogue``: what the policy pack offers (matrix, scenarios, channels; no database);
+- ``devices``: device inventories scanned against the pack's banned apps, and blocklists;
+- accounts: ``users``, ``tokens`` (API tokens), ``sessions`` (signing in and out).
+
+Three modules are used by their module name instead, because their functions' names would
+collide with the record's or say too little on their own: ``audit`` (the hash-chained audit
+trail: ``audit.search``, ``audit.export``, ``audit.verify``), ``oidc`` (``oidc.begin``,
+``oidc.finish``) and ``demo`` (``commsgov serve --demo``). ``read_gate`` is the services' own.
 """
 
 from __future__ import annotations
@@ -27,31 +34,47 @@ __all__ = [
     "CaptureResult",
     "ConversationResult",
     "IngestResult",
+    "NewToken",
+    "NewUser",
+    "Principal",
     "RecordQuery",
+    "SignIn",
     "Store",
+    "TokenInfo",
+    "User",
     "VerifyReport",
     "add_messages",
+    "add_user",
     "append_events",
+    "authenticate_token",
     "build_transfer",
     "capture",
+    "change_password",
     "channels",
     "check_receipt",
     "classify",
     "confirm_transfer",
     "correct_record",
+    "create_token",
     "dispose",
     "dispose_record",
     "due",
     "end_outage",
+    "ensure_first_admin",
     "exceptions",
     "explain",
+    "export_blocklist",
     "export_records",
     "get_record",
+    "get_user",
     "ingest_file",
     "lift_hold",
     "list_holds",
     "list_outages",
     "list_records",
+    "list_tokens",
+    "list_users",
+    "load_catalogue",
     "load_schedules",
     "matrix",
     "open_store",
@@ -59,13 +82,23 @@ __all__ = [
     "read_export",
     "read_file",
     "receipt",
+    "reset_password",
+    "resolve_session",
     "review",
+    "revoke_token",
+    "scan_files",
     "scenarios",
     "search_records",
+    "set_disabled",
+    "set_roles",
+    "sign_in",
+    "sign_out",
     "start_outage",
+    "start_session",
     "store_conversation",
     "store_file",
     "sync",
+    "update_user",
     "verify",
     "when",
 ]
@@ -117,6 +150,32 @@ _LAZY = {
     "IngestResult": "commsgov.services.ingest",
     "ingest_file": "commsgov.services.ingest",
     "read_export": "commsgov.services.ingest",
+    "load_catalogue": "commsgov.services.devices",
+    "scan_files": "commsgov.services.devices",
+    "export_blocklist": "commsgov.services.devices",
+    "NewUser": "commsgov.services.users",
+    "User": "commsgov.services.users",
+    "add_user": "commsgov.services.users",
+    "ensure_first_admin": "commsgov.services.users",
+    "get_user": "commsgov.services.users",
+    "list_users": "commsgov.services.users",
+    "reset_password": "commsgov.services.users",
+    "set_disabled": "commsgov.services.users",
+    "set_roles": "commsgov.services.users",
+    "update_user": "commsgov.services.users",
+    "NewToken": "commsgov.services.tokens",
+    "TokenInfo": "commsgov.services.tokens",
+    "authenticate_token": "commsgov.services.tokens",
+    "create_token": "commsgov.services.tokens",
+    "list_tokens": "commsgov.services.tokens",
+    "revoke_token": "commsgov.services.tokens",
+    "Principal": "commsgov.services.sessions",
+    "SignIn": "commsgov.services.sessions",
+    "change_password": "commsgov.services.sessions",
+    "resolve_session": "commsgov.services.sessions",
+    "sign_in": "commsgov.services.sessions",
+    "sign_out": "commsgov.services.sessions",
+    "start_session": "commsgov.services.sessions",
 }
 
 if TYPE_CHECKING:
@@ -133,6 +192,7 @@ if TYPE_CHECKING:
         add_messages,
         store_conversation,
     )
+    from commsgov.services.devices import export_blocklist, load_catalogue, scan_files
     from commsgov.services.disposal import dispose
     from commsgov.services.dispositions import DEFAULT_CLASS, classify, due, explain, sync
     from commsgov.services.export import export_records
@@ -146,7 +206,36 @@ if TYPE_CHECKING:
     from commsgov.services.receipts import check_receipt, receipt
     from commsgov.services.reviews import review
     from commsgov.services.schedules import load_schedules, when
+    from commsgov.services.sessions import (
+        Principal,
+        SignIn,
+        change_password,
+        resolve_session,
+        sign_in,
+        sign_out,
+        start_session,
+    )
+    from commsgov.services.tokens import (
+        NewToken,
+        TokenInfo,
+        authenticate_token,
+        create_token,
+        list_tokens,
+        revoke_token,
+    )
     from commsgov.services.transfers import build_transfer, confirm_transfer
+    from commsgov.services.users import (
+        NewUser,
+        User,
+        add_user,
+        ensure_first_admin,
+        get_user,
+        list_users,
+        reset_password,
+        set_disabled,
+        set_roles,
+        update_user,
+    )
     from commsgov.services.verification import VerifyReport, verify
     from commsgov.store.handle import Store, open_store
 
