@@ -39,7 +39,8 @@ from commsgov.records.errors import InvalidFieldError
 from commsgov.records.timestamps import parse_utc_text, utc_text
 from commsgov.store import repo_accounts as repo
 
-from .audit import Database, append, now_or
+from ._support import clock
+from .audit import Database, append
 from .users import hash_password, normalise_username, verify_password
 
 if TYPE_CHECKING:
@@ -160,7 +161,7 @@ def sign_in(
 ) -> SignIn:
     """Check a password and start a session; :class:`SignInFailed` (whatever the reason) or
     :class:`SignInThrottled` after too many failures for this account name or address."""
-    at = now_or(now)
+    at = clock(now)
     name = normalise_username(username)[:200]
     if not name:
         raise InvalidFieldError("username", "is required")
@@ -211,7 +212,7 @@ def start_session(
     lifetime: dt.timedelta = LIFETIME,
 ) -> SignIn:
     """Start a session for a user whose identity was proved another way (OpenID Connect)."""
-    at = now_or(now)
+    at = clock(now)
     with db.write() as conn:
         repo.lock_audit(conn)
         user = repo.user_row(conn, username=username)
@@ -233,7 +234,7 @@ def resolve_session(
 ) -> Principal:
     """The principal of a session cookie; :class:`NotAuthenticated` when it is unknown, has
     expired (absolutely or from idleness), or its user is disabled."""
-    at = now_or(now)
+    at = clock(now)
     id_hash = secret_hash(secret)
     with db.read() as conn:
         row = repo.session_row(conn, id_hash=id_hash)
@@ -292,7 +293,7 @@ def change_password(
         repo.lock_audit(conn)
         repo.update_user(
             conn, user_id=user.id, password_hash=hashed, must_change_password=False,
-            updated_at=utc_text(now_or(now)),
+            updated_at=utc_text(clock(now)),
         )  # fmt: skip
         ended = repo.delete_user_sessions(conn, user_id=user.id, keep=principal.session_hash)
         append(conn, [PasswordChanged(user.username, ended)], actor=actor, now=now)
