@@ -16,14 +16,19 @@ RECORDS = [
     "policy_exception_for", "record_state", "sha256_hex", "utc_text", "zone_name",
 ]  # fmt: skip
 SERVICES = [
-    "DEFAULT_CLASS", "Actor", "CaptureResult", "ConversationResult", "IngestResult",
-    "RecordQuery", "Store", "VerifyReport", "add_messages", "append_events", "build_transfer",
-    "capture", "channels", "check_receipt", "classify", "confirm_transfer", "correct_record",
-    "dispose", "dispose_record", "due", "end_outage", "exceptions", "explain", "export_records",
-    "get_record", "ingest_file", "lift_hold", "list_holds", "list_outages", "list_records",
+    "DEFAULT_CLASS", "Actor", "CaptureResult", "ConversationResult", "IngestResult", "NewToken",
+    "NewUser", "Principal", "RecordQuery", "SignIn", "Store", "TokenInfo", "User",
+    "VerifyReport", "add_messages", "add_user", "append_events", "authenticate_token",
+    "build_transfer", "capture", "change_password", "channels", "check_receipt", "classify",
+    "confirm_transfer", "correct_record", "create_token", "dispose", "dispose_record", "due",
+    "end_outage", "ensure_first_admin", "exceptions", "explain", "export_blocklist",
+    "export_records", "get_record", "get_user", "ingest_file", "lift_hold", "list_holds",
+    "list_outages", "list_records", "list_tokens", "list_users", "load_catalogue",
     "load_schedules", "matrix", "open_store", "place_hold", "read_export", "read_file",
-    "receipt", "review", "scenarios", "search_records", "start_outage", "store_conversation",
-    "store_file", "sync", "verify", "when",
+    "receipt", "reset_password", "resolve_session", "review", "revoke_token", "scan_files",
+    "scenarios", "search_records", "set_disabled", "set_roles", "sign_in", "sign_out",
+    "start_outage", "start_session", "store_conversation", "store_file", "sync", "update_user",
+    "verify", "when",
 ]  # fmt: skip
 
 
