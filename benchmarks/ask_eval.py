@@ -64,7 +64,7 @@ def evaluate() -> dict[str, Any]:
     from commsgov import ask
     from commsgov.asking import _parts
     from commsgov.asking.learn import NONE, TOPIC, label_of
-    from commsgov.policy.engine import compiled_pack
+    from commsgov.policy.cache import compiled_pack
 
     pack = compiled_pack()
     lexicon, classifier = _parts(pack)
@@ -173,7 +173,7 @@ def latency(rounds: int) -> tuple[float, float, float]:
     """p50 and p95 of ``commsgov.ask`` per question after a warm-up pass, in ms, and the
     first-question time in a fresh process with a warm cache, in ms."""
     from commsgov import ask
-    from commsgov.policy.engine import compiled_pack
+    from commsgov.policy.cache import compiled_pack
 
     pack = compiled_pack()
     questions = [q["q"] for q in held_out()]
@@ -207,7 +207,7 @@ def _cli_ms() -> float:
 def training_ms() -> float:
     """Training the bundled pack's classifier from scratch, in ms."""
     from commsgov.asking.learn import train
-    from commsgov.policy.engine import compiled_pack
+    from commsgov.policy.cache import compiled_pack
     from commsgov.policy.loader import bundled_pack_path, load_questions
 
     pack = compiled_pack()
@@ -221,7 +221,7 @@ def peers() -> list[str]:
     """Scenario top-1 of the peers on the same split, where they are installed."""
     from commsgov.asking import _parts
     from commsgov.asking.learn import NONE, TOPIC, label_of, training_set
-    from commsgov.policy.engine import compiled_pack
+    from commsgov.policy.cache import compiled_pack
     from commsgov.policy.loader import bundled_pack_path, load_questions
 
     pack = compiled_pack()

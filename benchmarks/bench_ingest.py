@@ -5,7 +5,7 @@ The chats are generated with whatstk's own generator (``whatstk-generate-chat``)
 child process (so peak memory is its own), three times in interleaved rounds; the fastest
 run counts. whatstk detects the
 header itself (``auto_header``); chat-miner infers its date format itself. The end-to-end figure
-is ``services.ingest.ingest_file`` into a fresh SQLite database: parse, store the original file,
+is ``services.ingest_file`` into a fresh SQLite database: parse, store the original file,
 write the messages, their ledger entries and the search index, in one transaction.
 """
 
@@ -62,13 +62,14 @@ elif tool == "chat-miner":
 elif tool == "ingest":
     import tempfile
     from pathlib import Path
-    from commsgov.services import records as svc
+    from commsgov import services as svc
     from commsgov.services.ingest import ingest_file
     def run():
         with tempfile.TemporaryDirectory() as tmp:
             store = svc.open_store(f"sqlite:///{tmp}/bench.db", blob_dir=Path(tmp) / "blobs")
             try:
-                result = ingest_file(store, Path(path), tz="Europe/London", captured_by="bench")
+                result = ingest_file(store, Path(path), tz="Europe/London",
+                                     actor=svc.Actor.cli("bench"))
             finally:
                 store.close()
         return result
@@ -241,7 +242,7 @@ def run(quick: bool) -> str:
             for label, (dry, whatstk, rounds) in process.items()
         ),
         "",
-        "End to end: `services.ingest.ingest_file` into a fresh SQLite database (parse, store the "
+        "End to end: `services.ingest_file` into a fresh SQLite database (parse, store the "
         "original file content-addressed, deduplicate, write messages, ledger entries and search "
         "index). Goal: at least 100,000 messages per second.",
         "",

@@ -25,7 +25,7 @@ TITLE = "Policy decisions: commsgov.advise vs AWS Cedar (cedarpy)"
 
 def cedar_policies() -> str:
     """The matrix of the bundled pack, written as a Cedar policy set."""
-    from commsgov.policy.engine import compiled_pack
+    from commsgov.policy.cache import compiled_pack
 
     pack = compiled_pack()
     out: list[str] = []
@@ -59,7 +59,7 @@ def cedar_policies() -> str:
 
 def requests() -> list[dict[str, Any]]:
     """Every scenario x channel x outage x federated combination."""
-    from commsgov.policy.engine import compiled_pack
+    from commsgov.policy.cache import compiled_pack
 
     pack = compiled_pack()
     found = []
@@ -99,7 +99,7 @@ def run(quick: bool = False) -> str:
 
     from commsgov import advise
     from commsgov.policy.advice import Situation, decide
-    from commsgov.policy.engine import compiled_pack
+    from commsgov.policy.cache import compiled_pack
 
     pack = compiled_pack()
     reqs = requests()

@@ -1,9 +1,9 @@
 """The corporate record at scale: bulk write, verify and search, each beside a bare baseline.
 
-- Bulk write: ``services.records.store_conversation`` (identity hashing, deduplication, message
+- Bulk write: ``services.store_conversation`` (identity hashing, deduplication, message
   hashes, a ledger entry per 10,000-message batch, full-text index) vs a bare ``sqlite3``
   ``executemany`` of the same rows into a table with the same columns and no index.
-- Verify: ``services.records.verify`` (chain, replay, every message rehashed from its columns)
+- Verify: ``services.verify`` (chain, replay, every message rehashed from its columns)
   vs ``hashlib.sha256`` over the same canonical bytes, already in memory.
 - Search: p50/p95 of ``store.repo.search_messages`` (FTS5; the 50 most recently stored
   matches) vs ``LIKE '%term%'`` with the same order and limit (which lets it stop early too),
@@ -23,6 +23,11 @@ import tempfile
 import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from commsgov.accounts.actor import Actor
+
+#: who acts in these tests
+ACTOR = Actor.cli("tester")
 
 TITLE = "Corporate record: bulk write, verify and search vs bare SQLite and hashlib"
 
@@ -64,8 +69,8 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def run(quick: bool) -> str:
+    from commsgov import services as svc
     from commsgov.records import RecordDraft, Verifier, message_canonical
-    from commsgov.services import records as svc
     from commsgov.store import repo
 
     n = 50_000 if quick else 1_000_000
@@ -85,7 +90,7 @@ def run(quick: bool) -> str:
         )
         t0 = time.perf_counter()
         result = svc.store_conversation(
-            store, record=record, messages=drafts, actor="bench", batch_size=10_000
+            store, record=record, messages=drafts, actor=Actor.cli("bench"), batch_size=10_000
         )
         ours_write = time.perf_counter() - t0
         assert result.new_messages == n, result
@@ -130,7 +135,7 @@ def run(quick: bool) -> str:
 
         # -- verify ---------------------------------------------------------------------
         t0 = time.perf_counter()
-        report = svc.verify(store)
+        report = svc.verify(store, actor=ACTOR)
         ours_verify = time.perf_counter() - t0
         assert report.ok, report.problem
         # for reference: the messages alone by the exact path (each message's bytes rebuilt in
@@ -267,8 +272,8 @@ def _postgres(drafts: list[object], vocab: list[str], rng: random.Random) -> str
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if not found:
         return "PostgreSQL: not measured (no PostgreSQL binaries on this machine)."
+    from commsgov import services as svc
     from commsgov.records import RecordDraft
-    from commsgov.services import records as svc
     from commsgov.store import repo
 
     bindir = Path(found[-1]).parent
@@ -301,10 +306,10 @@ def _postgres(drafts: list[object], vocab: list[str], rng: random.Random) -> str
             conversation_key="bench",
         )
         t0 = time.perf_counter()
-        svc.store_conversation(store, record=record, messages=drafts, actor="bench")  # type: ignore[arg-type]
+        svc.store_conversation(store, record=record, messages=drafts, actor=Actor.cli("bench"))  # type: ignore[arg-type]
         write = time.perf_counter() - t0
         t0 = time.perf_counter()
-        report = svc.verify(store)
+        report = svc.verify(store, actor=ACTOR)
         verify = time.perf_counter() - t0
         assert report.ok, report.problem
         times = []

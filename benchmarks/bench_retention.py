@@ -140,7 +140,7 @@ def _drop_indexes(engine: Any) -> list[str]:
 
 def _scopes() -> list[Any]:
     from commsgov.retention import HoldScope, paused_holds
-    from commsgov.services.retention import load_schedules
+    from commsgov.services import load_schedules
 
     pause = [h.scope for h in paused_holds(load_schedules().values())]
     return [HoldScope(participants=frozenset({"Ann Smith"})), *pause]
@@ -149,7 +149,7 @@ def _scopes() -> list[Any]:
 def _measure(engine: Any) -> tuple[float, float, list[tuple[str, int]], int]:
     from sqlalchemy import text
 
-    from commsgov.services.retention import AWAITING
+    from commsgov.services.dispositions import AWAITING
     from commsgov.store import repo_retention as rr
 
     scopes = _scopes()

@@ -4,7 +4,7 @@ Fixtures (available everywhere through ``tests/conftest.py``):
 
 - ``database_url``: parametrized over ``sqlite`` and ``postgresql``; a fresh migrated database
   per test. Any test (or fixture) that uses it runs on both.
-- ``store``: a :class:`commsgov.services.records.Store` on ``database_url`` with its own blob
+- ``store``: a :class:`commsgov.store.handle.Store` on ``database_url`` with its own blob
   folder under ``tmp_path``.
 - ``sqlite_url`` / ``postgres_url``: a fresh migrated database of one kind only.
 - ``postgres_server``: the throwaway cluster itself (session scoped, one per xdist worker).
@@ -205,7 +205,7 @@ def database_url(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def store(database_url: str, tmp_path: Path) -> Iterator[object]:
     """An open record store on ``database_url`` with a blob folder of its own."""
-    from commsgov.services.records import open_store
+    from commsgov.store.handle import open_store
 
     opened = open_store(database_url, blob_dir=tmp_path / "blobs", migrate=False)
     try:

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     timezone: str = "Europe/London"
     pack: Path | None = None
+    #: who acts at the command line unless ``--by`` says otherwise (the services always take
+    #: an explicit actor; this default belongs to the command line, see ``cli.common.actor``)
     user: str | None = None
     # what one import may read (see commsgov.ingest.limits and docs/ingest.md)
     ingest_max_member_bytes: int = 1 << 30
@@ -56,10 +58,6 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'commsgov.db'}"
-
-    def actor(self) -> str:
-        """The name recorded as the actor of a change when none is given."""
-        return self.user or os.environ.get("USER") or os.environ.get("USERNAME") or "unknown"
 
 
 def get_settings() -> Settings:

@@ -272,7 +272,7 @@ def test_concurrent_appends_keep_one_chain(database_url: str, tmp_path: Any) -> 
     """Several processes' worth of writers (threads with their own engines) append at once."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from commsgov.services.records import open_store
+    from commsgov.store.handle import open_store
 
     def work(n: int) -> None:
         opened = open_store(database_url, blob_dir=tmp_path / "b", migrate=False)

@@ -153,3 +153,43 @@ def test_forwarded_for_is_believed_only_from_trusted_proxies(api: Api) -> None:
                            actor=Actor.cli("t"))  # fmt: skip
     assert [e.address for e in entries] == ["203.0.113.9", "testclient"]
     assert json.loads(entries[0].details)["reason"] == "bad-password"
+
+
+def test_the_caller_is_one_actor_with_the_users_id_and_roles(api: Api) -> None:
+    """The actor every service gets from the API is the one Actor, naming the signed-in user's
+    id and roles (by session or by token) and the client's address and user agent."""
+    from starlette.requests import Request
+
+    from commsgov.api.deps import client_actor
+    from commsgov.services import sessions, tokens
+    from commsgov.store import repo_accounts
+
+    client, _csrf = api.session("ann", "staff", "auditor")
+    with api.store.read() as conn:
+        ann_id = repo_accounts.user_row(conn, username="ann").id
+    token = api.token("ann", "staff", "auditor")
+    request = Request(
+        {"type": "http", "client": ("192.0.2.5", 5000), "headers": [(b"user-agent", b"probe/1")]}
+    )
+    secret = client.cookies.get("commsgov_session")
+    for principal in (
+        sessions.resolve_session(api.store, secret, now=api.clock()),
+        tokens.authenticate_token(api.store, token, now=api.clock()),
+    ):
+        actor = client_actor(request, principal)
+        assert actor == Actor(
+            name="ann",
+            via="192.0.2.5",
+            user_agent="probe/1",
+            user_id=ann_id,
+            roles=frozenset({"staff", "auditor"}),
+        )
+        assert (actor.source, actor.address) == ("http", "192.0.2.5")
+    nobody = client_actor(Request({"type": "http", "client": None, "headers": []}))
+    assert (nobody.name, nobody.via, nobody.address, nobody.user_id, nobody.roles) == (
+        "-",
+        "unknown",
+        None,
+        None,
+        frozenset(),
+    )

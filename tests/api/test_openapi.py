@@ -37,7 +37,7 @@ schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", APP)
 @pytest.fixture(scope="module")
 def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A SQLite store behind the app, and a token holding every role."""
-    from commsgov.services.records import open_store
+    from commsgov.store.handle import open_store
 
     url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}"
     store = open_store(url, blob_dir=tmp_path_factory.mktemp("blobs"))

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 import commsgov
 from commsgov.asking import Answer
 from commsgov.cli.main import app
-from commsgov.policy.engine import compiled_pack
+from commsgov.policy.cache import compiled_pack
 from commsgov.policy.loader import bundled_pack_path
 
 ROOT = Path(__file__).resolve().parents[2]

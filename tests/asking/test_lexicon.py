@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from commsgov.asking.lexicon import Lexicon, PhraseIndex
-from commsgov.policy.engine import compiled_pack
+from commsgov.policy.cache import compiled_pack
 
 
 @pytest.fixture(scope="module")

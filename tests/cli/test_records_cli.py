@@ -14,7 +14,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from commsgov.accounts.actor import Actor
 from commsgov.cli.main import app
+
+#: who acts in these tests
+ACTOR = Actor.cli("tester")
 
 runner = CliRunner()
 
@@ -284,8 +288,8 @@ def test_reading_a_missing_database_is_an_error(tmp_path: Path) -> None:
 def test_show_limits_messages(db: str) -> None:
     import datetime as dt
 
+    from commsgov import services as svc
     from commsgov.records import MessageDraft, RecordDraft
-    from commsgov.services import records as svc
 
     store = svc.open_store(db, migrate=False)
     t0 = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
@@ -293,6 +297,7 @@ def test_show_limits_messages(db: str) -> None:
         store,
         record=RecordDraft(method="signal", occurred_at=t0, conversation_key="k"),
         messages=[MessageDraft(t0 + dt.timedelta(minutes=i), "Ann", f"m{i}") for i in range(5)],
+        actor=ACTOR,
     )
     store.close()
     code, out, _ = run("records", "show", conv.record_uid, "--messages", "2", "--json")

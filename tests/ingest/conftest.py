@@ -7,6 +7,9 @@ from typing import Any
 
 from sqlalchemy import text
 
+from commsgov.accounts.actor import Actor
+from commsgov.jsonable import jsonable
+
 
 def count(store: Any, table: str) -> int:
     """How many rows ``table`` holds."""
@@ -21,13 +24,13 @@ def counts(store: Any) -> tuple[int, ...]:
 
 def destroy(store: Any, uid: str) -> None:
     """Destroy one record through retention: an approved review, then disposal."""
-    from commsgov.services import retention as ret
+    from commsgov import services as ret
 
     now = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
     due = now + dt.timedelta(days=30)
-    ret.review(store, uids=[uid], decision="extend", reason="r", until=due, reviewer="rita",
+    ret.review(store, uids=[uid], decision="extend", reason="r", until=due, actor=Actor.cli("rita"),
                now=now)  # fmt: skip
     ret.review(store, all_due=True, as_of=due, decision="destroy", reason="no value",
-               reviewer="rita", now=now)  # fmt: skip
-    out = ret.dispose(store, as_of=due, actor="clerk", now=now)
+               actor=Actor.cli("rita"), now=now)  # fmt: skip
+    out = jsonable(ret.dispose(store, as_of=due, actor=Actor.cli("clerk"), now=now))
     assert [d["uid"] for d in out["destroyed"]] == [uid]

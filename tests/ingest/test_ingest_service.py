@@ -12,11 +12,16 @@ from typing import Any
 
 import pytest
 
+from commsgov import services as svc
+from commsgov.accounts.actor import Actor
 from commsgov.ingest import ParseError
-from commsgov.services import records as svc
+from commsgov.jsonable import jsonable
 from commsgov.services.ingest import ingest_file
 
 from .conftest import count
+
+#: who acts in these tests
+ACTOR = Actor.cli("tester")
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 TZ = "Europe/London"
@@ -24,10 +29,10 @@ TZ = "Europe/London"
 
 def test_whatsapp_zip_is_stored_with_hash_and_media(store: Any) -> None:
     path = DATA / "whatsapp-zip" / "android_with_media.zip"
-    result = ingest_file(store, path, tz=TZ, captured_by="ann")
+    result = ingest_file(store, path, tz=TZ, actor=Actor.cli("ann"))
     assert (result.count, result.new_messages, result.already_held) == (3, 3, 0)
     assert result.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
-    record = svc.get_record(store, result.conversations[0]["record"])
+    record = jsonable(svc.get_record(store, result.conversations[0].record, actor=ACTOR))
     assert record["source"]["file_sha256"] == result.sha256
     assert record["source"]["format"] == "whatsapp-zip"
     assert store.blobs.path(result.sha256).read_bytes() == path.read_bytes()
@@ -54,20 +59,20 @@ def test_whatsapp_zip_is_stored_with_hash_and_media(store: Any) -> None:
     with zipfile.ZipFile(path) as archive:
         media = {archive.read(n) for n in ("IMG-20240314-WA0001.jpg", "DOC-20240314-WA0002.pdf")}
     assert stored == media | {path.read_bytes()}
-    assert svc.verify(store).ok
+    assert svc.verify(store, actor=ACTOR).ok
 
 
 def test_importing_twice_adds_nothing(store: Any) -> None:
     path = DATA / "whatsapp" / "ios_brackets_lrm_nnbsp.txt"
-    first = ingest_file(store, path, tz=TZ)
+    first = ingest_file(store, path, tz=TZ, actor=ACTOR)
     messages, ledger = count(store, "messages"), count(store, "ledger")
-    again = ingest_file(store, path, tz=TZ)
+    again = ingest_file(store, path, tz=TZ, actor=ACTOR)
     assert (first.new_messages, again.new_messages, again.already_held) == (8, 0, 8)
     assert (count(store, "messages"), count(store, "ledger")) == (messages, ledger)
-    assert again.conversations[0]["record"] == first.conversations[0]["record"]
-    record = svc.get_record(store, first.conversations[0]["record"])
+    assert again.conversations[0].record == first.conversations[0].record
+    record = jsonable(svc.get_record(store, first.conversations[0].record, actor=ACTOR))
     assert (record["messages"][0]["sender"], record["messages"][0]["kind"]) == (None, "system")
-    assert svc.verify(store).ok
+    assert svc.verify(store, actor=ACTOR).ok
 
 
 def test_overlapping_exports_add_only_new_messages(store: Any, tmp_path: Path) -> None:
@@ -78,10 +83,10 @@ def test_overlapping_exports_add_only_new_messages(store: Any, tmp_path: Path) -
     bob = tmp_path / "WhatsApp Chat with Ann.txt"
     ann.write_text("\n".join(lines[:20]) + "\n", encoding="utf-8")
     bob.write_text("\n".join(lines[10:]) + "\n", encoding="utf-8")
-    a = ingest_file(store, ann, tz=TZ)
-    b = ingest_file(store, bob, tz=TZ)
+    a = ingest_file(store, ann, tz=TZ, actor=ACTOR)
+    b = ingest_file(store, bob, tz=TZ, actor=ACTOR)
     assert (a.new_messages, b.new_messages, b.already_held) == (20, 10, 10)
-    assert b.conversations[0]["record"] == a.conversations[0]["record"]
+    assert b.conversations[0].record == a.conversations[0].record
     assert count(store, "messages") == 30
 
 
@@ -100,23 +105,25 @@ def test_the_same_words_twice_in_a_minute_are_two_messages(store: Any, tmp_path:
     bob = tmp_path / "WhatsApp Chat with Ann.txt"
     ann.write_text("\n".join(lines) + "\n", encoding="utf-8")
     bob.write_text("\n".join(lines[1:]) + "\n", encoding="utf-8")
-    first = ingest_file(store, ann, tz=TZ, date_order="dmy")
+    first = ingest_file(store, ann, tz=TZ, date_order="dmy", actor=ACTOR)
     assert (first.count, first.new_messages, first.already_held) == (6, 6, 0)
-    record = svc.get_record(store, first.conversations[0]["record"])
+    record = jsonable(svc.get_record(store, first.conversations[0].record, actor=ACTOR))
     assert [m["text"] for m in record["messages"]] == ["ok", "ok", "", "", "", "ok"]
-    again = ingest_file(store, ann, tz=TZ, date_order="dmy")
+    again = ingest_file(store, ann, tz=TZ, date_order="dmy", actor=ACTOR)
     assert (again.new_messages, again.already_held) == (0, 6)
     # Bob's export lacks Ann's first "ok": his single "ok" at 10:15 is taken as hers, held
-    other = ingest_file(store, bob, tz=TZ, date_order="dmy")
+    other = ingest_file(store, bob, tz=TZ, date_order="dmy", actor=ACTOR)
     assert (other.new_messages, other.already_held) == (0, 5)
     assert count(store, "messages") == 6
-    assert svc.verify(store).ok
+    assert svc.verify(store, actor=ACTOR).ok
 
 
 def test_bad_file_writes_nothing(store: Any) -> None:
     before = (count(store, "messages"), count(store, "ledger"), count(store, "records"))
     with pytest.raises(ParseError) as caught:
-        ingest_file(store, DATA / "whatsapp" / "text_before_first_header_refused.txt", tz=TZ)
+        ingest_file(
+            store, DATA / "whatsapp" / "text_before_first_header_refused.txt", tz=TZ, actor=ACTOR
+        )
     assert caught.value.line == 1
     after = (count(store, "messages"), count(store, "ledger"), count(store, "records"))
     assert after == before
@@ -124,18 +131,22 @@ def test_bad_file_writes_nothing(store: Any) -> None:
 
 
 def test_multi_conversation_exports_make_one_record_each(store: Any) -> None:
-    result = ingest_file(store, DATA / "sms" / "sms_and_mms_with_surrogates.xml", tz=TZ)
+    result = ingest_file(
+        store, DATA / "sms" / "sms_and_mms_with_surrogates.xml", tz=TZ, actor=ACTOR
+    )
     assert result.new_messages == 4
     assert len(result.conversations) == 3
-    keys = {c["conversation_key"] for c in result.conversations}
+    keys = {c.conversation_key for c in result.conversations}
     assert any(k.endswith(":chat:+447700900123") for k in keys)
-    telegram = ingest_file(store, DATA / "telegram" / "whole_account_export.json", tz=TZ)
-    assert [c["count"] for c in telegram.conversations] == [1, 2]
+    telegram = ingest_file(
+        store, DATA / "telegram" / "whole_account_export.json", tz=TZ, actor=ACTOR
+    )
+    assert [c.count for c in telegram.conversations] == [1, 2]
 
 
 def test_exact_text_survives_the_store(store: Any) -> None:
-    result = ingest_file(store, DATA / "whatsapp" / "regression_no_nfkc.txt", tz=TZ)
-    record = svc.get_record(store, result.conversations[0]["record"])
+    result = ingest_file(store, DATA / "whatsapp" / "regression_no_nfkc.txt", tz=TZ, actor=ACTOR)
+    record = jsonable(svc.get_record(store, result.conversations[0].record, actor=ACTOR))
     assert record["messages"][0]["text"] == "ﬁnance ＡＢＣ ① ℌ café café"
     assert record["messages"][1]["text"] == "tab\tand trailing spaces  "
 
@@ -144,7 +155,9 @@ def test_unknown_outage_is_refused(store: Any) -> None:
     from commsgov.records.errors import NotFoundError
 
     with pytest.raises(NotFoundError):
-        ingest_file(store, DATA / "whatsapp" / "german_dots_24h.txt", tz=TZ, outage="nope")
+        ingest_file(
+            store, DATA / "whatsapp" / "german_dots_24h.txt", tz=TZ, outage="nope", actor=ACTOR
+        )
     assert count(store, "messages") == 0
 
 
@@ -165,15 +178,19 @@ def test_stream_wrapper_reports_bytes(tmp_path: Path) -> None:
 def test_records_are_linked_to_the_outage_covering_them(store: Any) -> None:
     import datetime as dt
 
-    outage = svc.start_outage(
-        store,
-        reason="SCOTS network down",
-        started_at=dt.datetime(2024, 3, 13, 9, 0, tzinfo=dt.UTC),
-        actor="lead",
+    outage = jsonable(
+        svc.start_outage(
+            store,
+            reason="SCOTS network down",
+            started_at=dt.datetime(2024, 3, 13, 9, 0, tzinfo=dt.UTC),
+            actor=Actor.cli("lead"),
+        )
     )
     inside = ingest_file(
-        store, DATA / "whatsapp" / "german_dots_24h.txt", tz=TZ, outage=outage["uid"]
+        store, DATA / "whatsapp" / "german_dots_24h.txt", tz=TZ, outage=outage["uid"], actor=ACTOR
     )
-    assert inside.conversations[0]["outage"] is None  # 12 March: before the outage
-    covered = ingest_file(store, DATA / "whatsapp" / "tz_new_york.txt", tz=TZ, outage=outage["uid"])
-    assert covered.conversations[0]["outage"] == outage["uid"]
+    assert inside.conversations[0].outage is None  # 12 March: before the outage
+    covered = ingest_file(
+        store, DATA / "whatsapp" / "tz_new_york.txt", tz=TZ, outage=outage["uid"], actor=ACTOR
+    )
+    assert covered.conversations[0].outage == outage["uid"]

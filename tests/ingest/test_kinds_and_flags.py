@@ -16,10 +16,15 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from commsgov.services import records as svc
+from commsgov import services as svc
+from commsgov.accounts.actor import Actor
+from commsgov.jsonable import jsonable
 from commsgov.services.ingest import ingest_file
 
 from .conftest import destroy
+
+#: who acts in these tests
+ACTOR = Actor.cli("tester")
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 TZ = "Europe/London"
@@ -40,26 +45,29 @@ def test_golden_whatsapp_kinds_and_flags_come_back_from_the_store(store: Any) ->
     expected = _expected()
     assert {"deleted", "edited"} <= {f for m in expected for f in m["flags"]}
     assert any(m["kind"] == "system" for m in expected)
-    result = ingest_file(store, GOLDEN, tz=TZ)
-    record = svc.get_record(store, result.conversations[0]["record"])
+    result = ingest_file(store, GOLDEN, tz=TZ, actor=ACTOR)
+    record = jsonable(svc.get_record(store, result.conversations[0].record, actor=ACTOR))
     got = [(m["sender"], m["kind"], m["flags"], m["text"]) for m in record["messages"]]
     assert got == [(m["sender"], m["kind"], m["flags"], m["text"]) for m in expected]
     with store.engine.connect() as conn:
         nulls = conn.execute(text("SELECT count(*) FROM messages WHERE sender IS NULL")).scalar()
     assert nulls == sum(1 for m in expected if m["sender"] is None) > 0
-    assert svc.verify(store).ok
+    assert svc.verify(store, actor=ACTOR).ok
 
 
 def test_exports_carry_kind_and_flags(store: Any) -> None:
-    result = ingest_file(store, GOLDEN, tz=TZ)
-    uid = result.conversations[0]["record"]
-    records = [svc.get_record(store, uid, message_limit=0)]
-    data = json.loads(svc.export_records(store, records, fmt="json", query="t", actor="t"))
+    result = ingest_file(store, GOLDEN, tz=TZ, actor=ACTOR)
+    uid = result.conversations[0].record
+    records = [uid]
+    data = json.loads(
+        svc.export_records(store, records=records, fmt="json", actor=Actor.cli("t")).text
+    )
     messages = data["records"][0]["messages"]
     assert [(m["kind"], m["flags"]) for m in messages] == [
         (m["kind"], m["flags"]) for m in _expected()
     ]
-    rows = list(csv.DictReader(io.StringIO(svc.export_records(store, records, fmt="csv"))))
+    csv_text = svc.export_records(store, records=records, fmt="csv", actor=ACTOR).text
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
     message_rows = [r for r in rows if r["row_type"] == "message"]
     assert [(r["kind"], r["flags"]) for r in message_rows] == [
         (m["kind"], " ".join(m["flags"])) for m in _expected()
@@ -87,10 +95,10 @@ def test_exports_carry_kind_and_flags(store: Any) -> None:
          "message-to-system", "sender-invented", "sender-removed"],
 )  # fmt: skip
 def test_tampering_with_kind_flags_or_sender_is_detected(store: Any, statement: str) -> None:
-    ingest_file(store, GOLDEN, tz=TZ)
-    assert svc.verify(store).ok
+    ingest_file(store, GOLDEN, tz=TZ, actor=ACTOR)
+    assert svc.verify(store, actor=ACTOR).ok
     assert _sql(store, statement) >= 1, f"{statement} changed nothing"
-    report = svc.verify(store)
+    report = svc.verify(store, actor=ACTOR)
     assert not report.ok and report.problem is not None
     assert report.problem.check == "message", report.problem
 
@@ -103,25 +111,25 @@ def test_an_overlapping_export_is_named_on_the_record(store: Any, tmp_path: Path
     bob = tmp_path / "WhatsApp Chat with Ann.txt"
     ann.write_text("\n".join(lines[:20]) + "\n", encoding="utf-8")
     bob.write_text("\n".join(lines[10:]) + "\n", encoding="utf-8")
-    a = ingest_file(store, ann, tz=TZ)
-    b = ingest_file(store, bob, tz=TZ)
-    uid = a.conversations[0]["record"]
-    assert b.conversations[0]["record"] == uid
-    record = svc.get_record(store, uid)
+    a = ingest_file(store, ann, tz=TZ, actor=ACTOR)
+    b = ingest_file(store, bob, tz=TZ, actor=ACTOR)
+    uid = a.conversations[0].record
+    assert b.conversations[0].record == uid
+    record = jsonable(svc.get_record(store, uid, actor=ACTOR))
     assert [s["file_sha256"] for s in record["sources"]] == [a.sha256, b.sha256]
     assert record["sources"][1]["file_name"] == bob.name
     assert record["source"]["file_sha256"] == a.sha256  # the record's own source is unchanged
     assert [e["kind"] for e in record["ledger"]].count("source-added") == 1
     assert store.blobs.path(b.sha256).read_bytes() == bob.read_bytes()
     # importing either file again names nothing new
-    ingest_file(store, bob, tz=TZ)
-    ingest_file(store, ann, tz=TZ)
-    again = svc.get_record(store, uid)
+    ingest_file(store, bob, tz=TZ, actor=ACTOR)
+    ingest_file(store, ann, tz=TZ, actor=ACTOR)
+    again = jsonable(svc.get_record(store, uid, actor=ACTOR))
     assert len(again["sources"]) == 2
-    assert svc.verify(store).ok
+    assert svc.verify(store, actor=ACTOR).ok
     # the second file is evidence: verify misses it when it is gone from the blob store
     store.blobs.path(b.sha256).unlink()
-    assert not svc.verify(store).ok
+    assert not svc.verify(store, actor=ACTOR).ok
 
 
 def test_records_show_displays_kind_flags_and_sources(
@@ -153,8 +161,8 @@ def _two_overlapping_exports(store: Any, tmp_path: Path) -> tuple[str, str]:
     ann, bob = tmp_path / "ann.txt", tmp_path / "bob.txt"
     ann.write_text("\n".join(lines[:4]) + "\n", encoding="utf-8")
     bob.write_text("\n".join(lines[2:]) + "\n", encoding="utf-8")
-    uid = ingest_file(store, ann, tz=TZ).conversations[0]["record"]
-    return uid, ingest_file(store, bob, tz=TZ).sha256
+    uid = ingest_file(store, ann, tz=TZ, actor=ACTOR).conversations[0].record
+    return uid, ingest_file(store, bob, tz=TZ, actor=ACTOR).sha256
 
 
 def test_destroying_a_record_redacts_its_source_added_entries(store: Any, tmp_path: Path) -> None:
@@ -165,24 +173,24 @@ def test_destroying_a_record_redacts_its_source_added_entries(store: Any, tmp_pa
             text("SELECT payload FROM ledger WHERE kind = 'source-added'")
         ).scalars()
         assert all("bob.txt" not in p for p in payloads)
-    assert svc.verify(store).problem is None
+    assert svc.verify(store, actor=ACTOR).problem is None
 
 
 def test_destroying_a_record_removes_every_file_it_came_from(store: Any, tmp_path: Path) -> None:
     uid, second = _two_overlapping_exports(store, tmp_path)
     destroy(store, uid)
     assert not store.blobs.path(second).exists()
-    assert not svc.verify(store).orphan_blobs
+    assert not svc.verify(store, actor=ACTOR).orphan_blobs
 
 
 def test_a_chat_with_system_events_can_be_transferred(store: Any, tmp_path: Path) -> None:
     import datetime as dt
 
-    from commsgov.transfer import build_bag
+    from commsgov.adapters.bagit import build_bag
 
-    uid = ingest_file(store, GOLDEN, tz=TZ).conversations[0]["record"]
+    uid = ingest_file(store, GOLDEN, tz=TZ, actor=ACTOR).conversations[0].record
     build_bag(
-        [svc.get_record(store, uid)],
+        [svc.get_record(store, uid, actor=ACTOR)],
         files={},
         out_dir=tmp_path / "bag",
         consignment="c1",

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from typer.testing import CliRunner
 
+from commsgov.accounts.actor import Actor
 from commsgov.cli.main import app
 from commsgov.ingest import LimitError, Limits, ParseError, parse
 from commsgov.services.ingest import ingest_file, limits_from_settings
@@ -150,7 +151,7 @@ def test_a_damaged_lzma_media_member_writes_nothing(store: Any, tmp_path: Path) 
     path.write_bytes(bytes(data))
     before = counts(store)
     with pytest.raises(ParseError):
-        ingest_file(store, path, tz="Europe/London")
+        ingest_file(store, path, tz="Europe/London", actor=Actor.cli("tester"))
     after = counts(store)
     assert after[:3] == before[:3] and after[4] == before[4]  # records, messages, ledger
 
@@ -167,7 +168,7 @@ def test_a_telegram_file_over_the_member_limit_stores_nothing(
          "file": "files/big.bin", "text": "see attached"}]}))  # fmt: skip
     before = counts(store)
     with pytest.raises(LimitError, match="ingest_max_member_bytes"):
-        ingest_file(store, path, tz="Europe/London")
+        ingest_file(store, path, tz="Europe/London", actor=Actor.cli("tester"))
     assert counts(store)[:3] == before[:3]
     stored = [p.read_bytes() for p in store.blobs.root.rglob("*") if p.is_file()]
     assert b"\x01" * 5000 not in stored

@@ -18,11 +18,16 @@ from typing import Any
 
 import pytest
 
+from commsgov import services as svc
+from commsgov.accounts.actor import Actor
 from commsgov.ingest import ParseError
-from commsgov.services import records as svc
+from commsgov.jsonable import jsonable
 from commsgov.services.ingest import _export_file, ingest_file
 
 from .conftest import counts
+
+#: who acts in these tests
+ACTOR = Actor.cli("tester")
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SMS_MEDIA = DATA / "sms" / "mms_media_same_part_names.xml"
@@ -70,10 +75,10 @@ def test_export_paths_never_leave_the_export_folder(tmp_path: Path) -> None:
 
 # -- the service: SMS -----------------------------------------------------------------------
 def test_sms_media_are_stored_and_attached_to_their_messages(store: Any) -> None:
-    result = ingest_file(store, SMS_MEDIA, tz=TZ)
+    result = ingest_file(store, SMS_MEDIA, tz=TZ, actor=ACTOR)
     assert (result.count, result.new_messages) == (3, 3)
     (conversation,) = result.conversations
-    record = svc.get_record(store, conversation["record"])
+    record = jsonable(svc.get_record(store, conversation.record, actor=ACTOR))
     first, text_only, sent = record["messages"]
     photo_a, photo_b, video = _sms_parts()
     assert [(a["filename"], a["media_type"]) for a in first["attachments"]] == [
@@ -96,28 +101,28 @@ def test_sms_media_are_stored_and_attached_to_their_messages(store: Any) -> None
         "sha256": None,
         "size": None,
     }
-    assert svc.verify(store).ok
+    assert svc.verify(store, actor=ACTOR).ok
 
 
 def test_sms_media_import_twice_adds_nothing(store: Any) -> None:
-    ingest_file(store, SMS_MEDIA, tz=TZ)
+    ingest_file(store, SMS_MEDIA, tz=TZ, actor=ACTOR)
     before = counts(store)
     blobs = sorted(p.name for p in store.blobs.root.rglob("*") if p.is_file())
-    again = ingest_file(store, SMS_MEDIA, tz=TZ)
+    again = ingest_file(store, SMS_MEDIA, tz=TZ, actor=ACTOR)
     assert (again.new_messages, again.already_held) == (0, 3)
     assert counts(store) == before
     assert sorted(p.name for p in store.blobs.root.rglob("*") if p.is_file()) == blobs
-    assert svc.verify(store).ok
+    assert svc.verify(store, actor=ACTOR).ok
 
 
 def test_swapped_sms_media_blob_fails_verify(store: Any) -> None:
-    result = ingest_file(store, SMS_MEDIA, tz=TZ)
-    record = svc.get_record(store, result.conversations[0]["record"])
+    result = ingest_file(store, SMS_MEDIA, tz=TZ, actor=ACTOR)
+    record = jsonable(svc.get_record(store, result.conversations[0].record, actor=ACTOR))
     sha = record["messages"][2]["attachments"][1]["sha256"]
     path = store.blobs.path(sha)
     os.chmod(path, 0o644)
     path.write_bytes(b"not the video that was sent")
-    report = svc.verify(store)
+    report = svc.verify(store, actor=ACTOR)
     assert not report.ok
     assert report.problem.check == "blob"
     assert sha in report.problem.detail
@@ -126,7 +131,7 @@ def test_swapped_sms_media_blob_fails_verify(store: Any) -> None:
 def test_sms_bad_base64_is_refused_and_writes_nothing(store: Any) -> None:
     before = counts(store)
     with pytest.raises(ParseError) as caught:
-        ingest_file(store, SMS_BAD, tz=TZ)
+        ingest_file(store, SMS_BAD, tz=TZ, actor=ACTOR)
     assert caught.value.file == str(SMS_BAD)
     assert caught.value.line == 3
     assert "part 1 (image000000.jpg): data is not base64" in str(caught.value)
@@ -156,9 +161,9 @@ def _telegram_export(tmp_path: Path) -> Path:
 
 def test_telegram_files_in_the_export_are_stored_and_attached(store: Any, tmp_path: Path) -> None:
     path = _telegram_export(tmp_path)
-    result = ingest_file(store, path, tz=TZ)
+    result = ingest_file(store, path, tz=TZ, actor=ACTOR)
     assert (result.count, result.new_messages) == (7, 7)
-    record = svc.get_record(store, result.conversations[0]["record"])
+    record = jsonable(svc.get_record(store, result.conversations[0].record, actor=ACTOR))
     attached = [
         [
             (
@@ -186,24 +191,24 @@ def test_telegram_files_in_the_export_are_stored_and_attached(store: Any, tmp_pa
     assert not store.blobs.path(hashlib.sha256(SECRET).hexdigest()).exists()
     stored = {p.read_bytes() for p in store.blobs.root.rglob("*") if p.is_file()}
     assert stored == {PHOTO, REPORT, path.read_bytes()}
-    assert svc.verify(store).ok
+    assert svc.verify(store, actor=ACTOR).ok
 
 
 def test_telegram_media_import_twice_adds_nothing(store: Any, tmp_path: Path) -> None:
     path = _telegram_export(tmp_path)
-    ingest_file(store, path, tz=TZ)
+    ingest_file(store, path, tz=TZ, actor=ACTOR)
     before = counts(store)
-    again = ingest_file(store, path, tz=TZ)
+    again = ingest_file(store, path, tz=TZ, actor=ACTOR)
     assert (again.new_messages, again.already_held) == (0, 7)
     assert counts(store) == before
-    assert svc.verify(store).ok
+    assert svc.verify(store, actor=ACTOR).ok
 
 
 def test_swapped_telegram_media_blob_fails_verify(store: Any, tmp_path: Path) -> None:
-    ingest_file(store, _telegram_export(tmp_path), tz=TZ)
+    ingest_file(store, _telegram_export(tmp_path), tz=TZ, actor=ACTOR)
     path = store.blobs.path(hashlib.sha256(PHOTO).hexdigest())
     os.chmod(path, 0o644)
     path.write_bytes(REPORT)
-    report = svc.verify(store)
+    report = svc.verify(store, actor=ACTOR)
     assert not report.ok
     assert report.problem.check == "blob"

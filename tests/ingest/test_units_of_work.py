@@ -12,10 +12,15 @@ from typing import Any
 
 import pytest
 
-from commsgov.services import records as svc
+from commsgov import services as svc
+from commsgov.accounts.actor import Actor
+from commsgov.jsonable import jsonable
 from commsgov.services.ingest import ingest_file
 
 from .conftest import counts
+
+#: who acts in these tests
+ACTOR = Actor.cli("tester")
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 TZ = "Europe/London"
@@ -36,10 +41,10 @@ def test_a_whole_account_export_is_all_or_nothing(store: Any) -> None:
             raise Interrupted
 
     with pytest.raises(Interrupted):
-        ingest_file(store, path, tz=TZ, on_message=stop_in_the_second_chat)
+        ingest_file(store, path, tz=TZ, actor=ACTOR, on_message=stop_in_the_second_chat)
     assert counts(store)[:3] + counts(store)[4:] == before  # not even the first chat
-    assert svc.verify(store).ok
-    result = ingest_file(store, path, tz=TZ)  # and it can be imported whole afterwards
+    assert svc.verify(store, actor=ACTOR).ok
+    result = ingest_file(store, path, tz=TZ, actor=ACTOR)  # and it can be imported whole afterwards
     assert (len(result.conversations), result.new_messages) == (2, 3)
 
 
@@ -64,8 +69,8 @@ def test_two_messages_naming_one_file_keep_their_own_names(store: Any, tmp_path:
     }  # fmt: skip
     path = folder / "result.json"
     path.write_text(json.dumps(chat), encoding="utf-8")
-    result = ingest_file(store, path, tz=TZ)
-    record = svc.get_record(store, result.conversations[0]["record"])
+    result = ingest_file(store, path, tz=TZ, actor=ACTOR)
+    record = jsonable(svc.get_record(store, result.conversations[0].record, actor=ACTOR))
     first, second = (m["attachments"][0] for m in record["messages"])
     assert (first["filename"], first["media_type"]) == ("photo_1.jpg", "image/jpeg")
     assert (second["filename"], second["media_type"]) == (
@@ -80,8 +85,8 @@ def test_unstorable_characters_are_stored_alike_on_both_databases(
 ) -> None:
     path = tmp_path / "result.json"
     shutil.copy(DATA / "telegram" / "calls_unixtime_mismatch_and_unstorable_text.json", path)
-    result = ingest_file(store, path, tz=TZ)
-    record = svc.get_record(store, result.conversations[0]["record"])
+    result = ingest_file(store, path, tz=TZ, actor=ACTOR)
+    record = jsonable(svc.get_record(store, result.conversations[0].record, actor=ACTOR))
     by_text = {m["text"]: m for m in record["messages"]}
     kept = by_text["half a pair \ufffd and a NUL \ufffd here"]
     assert kept["flags"] == ["text-replaced"]
@@ -91,13 +96,13 @@ def test_unstorable_characters_are_stored_alike_on_both_databases(
     assert by_text["anonymised export: unixtime 0"]["flags"] == ["time-mismatch"]
     # the original keeps what the record could not: stored byte for byte, under its hash
     assert store.blobs.path(result.sha256).read_bytes() == path.read_bytes()
-    assert svc.verify(store).ok
+    assert svc.verify(store, actor=ACTOR).ok
 
 
 def test_posts_after_a_left_to_right_mark_are_stored_with_their_sender(store: Any) -> None:
     path = DATA / "whatsapp" / "ios_german_lrm_posts_keep_their_sender.txt"
-    result = ingest_file(store, path, tz=TZ)
-    record = svc.get_record(store, result.conversations[0]["record"])
+    result = ingest_file(store, path, tz=TZ, actor=ACTOR)
+    record = jsonable(svc.get_record(store, result.conversations[0].record, actor=ACTOR))
     stored = [(m["sender"], m["kind"], m["flags"]) for m in record["messages"]]
     assert stored[:2] == [(None, "system", []), (None, "system", [])]
     assert ("Anna", "message", ["media-omitted"]) in stored
@@ -105,4 +110,4 @@ def test_posts_after_a_left_to_right_mark_are_stored_with_their_sender(store: An
     assert ("Ben", "message", ["call", "missed"]) in stored
     assert ("Anna", "message", ["pending"]) in stored
     assert sum(1 for sender, _, _ in stored if sender is None) == 3  # the group's own events
-    assert svc.verify(store).ok
+    assert svc.verify(store, actor=ACTOR).ok

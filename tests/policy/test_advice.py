@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from commsgov import Advice, AdviceSet, advise
-from commsgov.policy.engine import compiled_pack
+from commsgov.policy.cache import compiled_pack
 from commsgov.policy.errors import UnknownIdError
 from commsgov.policy.validate import normalise_text
 

@@ -17,7 +17,6 @@ from commsgov.records import (
     InvalidFieldError,
     LedgerEntry,
     MessageRow,
-    Note,
     Participant,
     RecordCaptured,
     RecordDraft,
@@ -34,7 +33,7 @@ from commsgov.records import (
     utc_text,
 )
 from commsgov.records.canonical import canonical_strings
-from commsgov.records.events import MessagesAdded
+from commsgov.records.events import MessagesAdded, TransferConfirmed
 
 AT = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
 json_values = st.recursive(
@@ -94,7 +93,8 @@ def test_message_identity_ignores_the_zone_but_not_the_text() -> None:
 def _chain(n: int) -> list[LedgerEntry]:
     entries, prev = [], GENESIS
     for i in range(1, n + 1):
-        entry = make_entry(Note("note", None, {"i": i}), seq=i, prev_hash=prev, actor="a", at=AT)
+        event = TransferConfirmed(f"consignment {i}", None)
+        entry = make_entry(event, seq=i, prev_hash=prev, actor="a", at=AT)
         entries.append(entry)
         prev = entry.entry_hash
     return entries
@@ -194,3 +194,47 @@ def test_every_event_kind_is_documented() -> None:
     for kind, cls in EVENT_KINDS.items():
         assert f"`{kind}`" in doc, f"event {kind} is not documented in docs/records.md"
         assert cls.__doc__ and cls.__doc__.startswith(f"Event ``{kind}``")
+
+
+def test_unregistered_kinds_and_reads_are_refused_by_the_ledger() -> None:
+    import dataclasses
+
+    import pytest
+
+    from commsgov.records.events import RecordRead, register
+
+    @dataclasses.dataclass(frozen=True)
+    class Stray:
+        kind = "stray"
+        chain = "ledger"
+        record_uid = None
+
+        def payload(self) -> dict[str, object]:
+            return {}
+
+    with pytest.raises(TypeError, match="unregistered"):
+        make_entry(Stray(), seq=1, prev_hash=GENESIS, actor="a", at=AT)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="audit"):
+        make_entry(RecordRead("r1", 0), seq=1, prev_hash=GENESIS, actor="a", at=AT)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="docstring"):
+        register(Stray)
+
+
+def test_retention_events_keep_the_payload_they_had_as_notes() -> None:
+    """Stores written before the registry verify unchanged: a typed event hashes as its note did."""
+    from commsgov.records.events import HoldLifted, ReviewDecided
+
+    lifted = make_entry(HoldLifted("h1", "FOI 1", lifted_by="ann", reason="done"), seq=1,
+                        prev_hash=GENESIS, actor="ann", at=AT)  # fmt: skip
+    assert lifted.payload == (
+        '{"data":{"lifted_by":"ann","name":"FOI 1","reason":"done","uid":"h1"},'
+        '"entity":null,"uid":null}'
+    )
+    decided = ReviewDecided("r1", decision="defer", stage=1, reason="r", until=None,
+                            status="scheduled")  # fmt: skip
+    assert decided.payload() == {
+        "entity": None,
+        "uid": "r1",
+        "data": {"decision": "defer", "stage": 1, "reason": "r", "until": None,
+                 "status": "scheduled"},
+    }  # fmt: skip

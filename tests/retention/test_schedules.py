@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from commsgov.jsonable import jsonable
 from commsgov.retention import (
     Item,
     Period,
@@ -19,7 +20,7 @@ from commsgov.retention import (
     paused_holds,
     trigger_time,
 )
-from commsgov.services.retention import load_schedules, when
+from commsgov.services import load_schedules, when
 
 LONDON = ZoneInfo("Europe/London")
 T = dt.datetime(2026, 3, 2, 9, 30, tzinfo=LONDON)
@@ -93,8 +94,8 @@ def test_find_schedule_by_id_or_channel() -> None:
 
 
 def test_when_service_reports_due_and_citations() -> None:
-    out = when(channel="teams-chat", created=T, today=T.date())
+    out = jsonable(when(channel="teams-chat", created=T, as_of=T.date()))
     assert out["due"] == "2026-03-07T09:30:00+00:00" and out["paused"] is False
     assert out["advice"].startswith("This Teams chat is deleted on Saturday 7 March 2026")
-    doc = when(channel="teams-chat-document", created=T, modified=T, today=T.date())
+    doc = jsonable(when(channel="teams-chat-document", created=T, modified=T, as_of=T.date()))
     assert doc["paused"] is True and "paused" in doc["advice"]

@@ -10,10 +10,15 @@ from typing import Any
 
 import pytest
 
+from commsgov import services as ret
+from commsgov import services as svc
+from commsgov.accounts.actor import Actor
+from commsgov.jsonable import jsonable
 from commsgov.records import MessageDraft, Participant, RecordDraft
 from commsgov.retention import HoldScope, ReviewError
-from commsgov.services import records as svc
-from commsgov.services import retention as ret
+
+#: who acts in these tests
+ACTOR = Actor.cli("tester")
 
 T0 = dt.datetime(2026, 1, 10, 9, 0, tzinfo=dt.UTC)
 NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
@@ -39,7 +44,7 @@ def _capture(
     draft = RecordDraft(
         method=method, occurred_at=at, summary=summary, participants=(Participant(who),)
     )
-    return svc.capture(store, draft, actor="ann", attach=attach or [], now=NOW).uid
+    return svc.capture(store, draft, actor=Actor.cli("ann"), attach=attach or [], now=NOW).uid
 
 
 def _chat(store: Any, key: str, n: int = 5) -> str:
@@ -54,21 +59,21 @@ def _chat(store: Any, key: str, n: int = 5) -> str:
         MessageDraft(T0 + dt.timedelta(minutes=i), "Bob", f"covid update {i}") for i in range(n)
     ]
     return svc.store_conversation(
-        store, record=draft, messages=msgs, actor="imp", now=NOW
+        store, record=draft, messages=msgs, actor=Actor.cli("imp"), now=NOW
     ).record_uid
 
 
 def _verify_ok(store: Any) -> None:
-    report = svc.verify(store)
+    report = svc.verify(store, actor=ACTOR)
     assert report.problem is None, str(report.problem)
     assert not report.orphan_blobs
 
 
 def test_captured_records_wait_for_review(store: Any) -> None:
     uid = _capture(store, summary="budget decision")
-    report = ret.due(store, as_of=NOW + dt.timedelta(days=3650), now=NOW)
+    report = jsonable(ret.due(store, as_of=NOW + dt.timedelta(days=3650), now=NOW, actor=ACTOR))
     assert report["total"] == 0 and report["synced"] in (1, -1)
-    info = ret.explain(store, uid, now=NOW)
+    info = jsonable(ret.explain(store, uid, now=NOW, actor=ACTOR))
     assert info["record_class"] == "captured-record"
     assert info["outcome"]["retained_indefinitely"] is True
     assert info["schedule"]["citations"][0]["document"] == "000_9dc585f751727391.txt"
@@ -82,36 +87,38 @@ def test_review_extend_sets_a_date_then_destroy_with_certificate(
     uid = _capture(store, summary="budget decision", attach=[file])
     keep = _capture(store, summary="another")
     review_on = NOW + dt.timedelta(days=30)
-    (res,) = ret.review(
-        store,
-        uids=[uid],
-        decision="extend",
-        reason="review in a month",
-        until=review_on,
-        reviewer="rita",
-        now=NOW,
+    (res,) = jsonable(
+        ret.review(
+            store,
+            uids=[uid],
+            decision="extend",
+            reason="review in a month",
+            until=review_on,
+            actor=Actor.cli("rita"),
+            now=NOW,
+        )
     )
     assert res["status"] == "scheduled" and res["due"].startswith("2026-12-24")
-    assert ret.due(store, as_of=NOW, now=NOW)["total"] == 0
-    report = ret.due(store, as_of=review_on, now=NOW)
+    assert jsonable(ret.due(store, as_of=NOW, now=NOW, actor=ACTOR))["total"] == 0
+    report = jsonable(ret.due(store, as_of=review_on, now=NOW, actor=ACTOR))
     assert report["due"] == [{"action": "review", "count": 1}]
     # nothing is destroyed without an approved review
-    assert ret.dispose(store, as_of=review_on, now=NOW)["destroyed"] == []
+    assert jsonable(ret.dispose(store, as_of=review_on, now=NOW, actor=ACTOR))["destroyed"] == []
     ret.review(
         store,
         all_due=True,
         as_of=review_on,
         decision="destroy",
         reason="no value",
-        reviewer="rita",
+        actor=Actor.cli("rita"),
         now=NOW,
     )
-    out = ret.dispose(store, as_of=review_on, actor="clerk", now=NOW)
+    out = jsonable(ret.dispose(store, as_of=review_on, actor=Actor.cli("clerk"), now=NOW))
     assert [d["uid"] for d in out["destroyed"]] == [uid]
     _verify_ok(store)
     assert _sql(store, "SELECT count(*) FROM records WHERE uid = :u", u=uid)[0][0] == 0
     assert _sql(store, "SELECT count(*) FROM blobs")[0][0] == 0
-    stub = ret.explain(store, uid, now=NOW)
+    stub = jsonable(ret.explain(store, uid, now=NOW, actor=ACTOR))
     assert stub["status"] == "destroyed"
     assert stub["certificate"]["approved_by"] == ["rita"]
     assert stub["certificate"]["executed_by"] == "clerk"
@@ -123,7 +130,7 @@ def test_review_extend_sets_a_date_then_destroy_with_certificate(
     ]
     assert payloads and not any("budget decision" in p for p in payloads)
     assert stub["stub"]["redacted_entries"] == 1
-    assert ret.explain(store, keep, now=NOW)["status"] == "scheduled"
+    assert jsonable(ret.explain(store, keep, now=NOW, actor=ACTOR))["status"] == "scheduled"
 
 
 def test_redaction_of_a_live_record_is_tampering(store: Any) -> None:
@@ -136,21 +143,29 @@ def test_redaction_of_a_live_record_is_tampering(store: Any) -> None:
         p=redaction_payload(uid, disposed_seq=99),
         u=uid,
     )
-    report = svc.verify(store)
+    report = svc.verify(store, actor=ACTOR)
     assert report.problem is not None
     assert "redacted" in str(report.problem) or "content" in str(report.problem)
 
 
 def test_two_stage_review(store: Any) -> None:
     uid = _capture(store, summary="x")
-    ret.review(store, uids=[uid], decision="destroy", reason="r", stages_required=2, now=NOW)
-    assert ret.dispose(store, as_of=NOW, now=NOW)["destroyed"] == []
-    with pytest.raises(ReviewError):
-        ret.review(store, uids=[uid], decision="destroy", reason="r", stage=3, now=NOW)
     ret.review(
-        store, uids=[uid], decision="destroy", reason="agree", stage=2, reviewer="sam", now=NOW
+        store, uids=[uid], decision="destroy", reason="r", stages_required=2, now=NOW, actor=ACTOR
     )
-    assert len(ret.dispose(store, as_of=NOW, now=NOW)["destroyed"]) == 1
+    assert jsonable(ret.dispose(store, as_of=NOW, now=NOW, actor=ACTOR))["destroyed"] == []
+    with pytest.raises(ReviewError):
+        ret.review(store, uids=[uid], decision="destroy", reason="r", stage=3, now=NOW, actor=ACTOR)
+    ret.review(
+        store,
+        uids=[uid],
+        decision="destroy",
+        reason="agree",
+        stage=2,
+        actor=Actor.cli("sam"),
+        now=NOW,
+    )
+    assert len(jsonable(ret.dispose(store, as_of=NOW, now=NOW, actor=ACTOR))["destroyed"]) == 1
     _verify_ok(store)
 
 
@@ -159,42 +174,59 @@ def test_delete_schedule_without_review_and_holds(store: Any) -> None:
     b = _capture(store, summary="chat b", who="Bob Jones", method="teams-chat")
     c = _chat(store, "grp")
     ret.classify(
-        store, uids=[a, b, c], record_class="teams-chat", reason="Teams chat copies", now=NOW
-    )
-    hold = ret.place_hold(
         store,
-        name="Covid-19 Inquiry",
-        mandate="Inquiries Act 2005 s.21",
-        scope=HoldScope(participants=frozenset({"ann smith"})),
-        actor="legal",
+        uids=[a, b, c],
+        record_class="teams-chat",
+        reason="Teams chat copies",
         now=NOW,
+        actor=ACTOR,
+    )
+    hold = jsonable(
+        ret.place_hold(
+            store,
+            name="Covid-19 Inquiry",
+            mandate="Inquiries Act 2005 s.21",
+            scope=HoldScope(participants=frozenset({"ann smith"})),
+            actor=Actor.cli("legal"),
+            now=NOW,
+        )
     )
     assert hold["covers"] == [a]
-    search = ret.place_hold(
-        store,
-        name="FOI 2026/0123",
-        mandate="FOISA request",
-        scope=HoldScope(search="covid"),
-        actor="foi",
-        now=NOW,
+    search = jsonable(
+        ret.place_hold(
+            store,
+            name="FOI 2026/0123",
+            mandate="FOISA request",
+            scope=HoldScope(search="covid"),
+            actor=Actor.cli("foi"),
+            now=NOW,
+        )
     )
     assert search["covers"] == [c]
-    report = ret.due(store, as_of=NOW, now=NOW)
+    report = jsonable(ret.due(store, as_of=NOW, now=NOW, actor=ACTOR))
     assert report["due"] == [{"action": "delete", "count": 1}] and report["held"] == 2
-    info = ret.explain(store, a, now=NOW)
+    info = jsonable(ret.explain(store, a, now=NOW, actor=ACTOR))
     assert info["outcome"]["held_by"] == ["Covid-19 Inquiry"]
     # a record class given to the record itself is explicit (principle 3)
     assert info["settings"] == ["schedule teams-chat (explicit): delete-only at 2026-01-15"]
     assert info["outcome"]["steps"][0]["principle"] == 0
-    out = ret.dispose(store, as_of=NOW, now=NOW)
+    out = jsonable(ret.dispose(store, as_of=NOW, now=NOW, actor=ACTOR))
     assert [d["uid"] for d in out["destroyed"]] == [b]
-    lifted = ret.lift_hold(
-        store, ref="Covid-19 Inquiry", reason="inquiry closed", actor="legal", now=NOW
+    lifted = jsonable(
+        ret.lift_hold(
+            store,
+            ref="Covid-19 Inquiry",
+            reason="inquiry closed",
+            actor=Actor.cli("legal"),
+            now=NOW,
+        )
     )
     assert lifted["recomputed"][0]["uid"] == a
-    assert ret.due(store, as_of=NOW, now=NOW)["total"] == 1
-    assert [d["uid"] for d in ret.dispose(store, as_of=NOW, now=NOW)["destroyed"]] == [a]
-    assert [h["name"] for h in ret.list_holds(store)] == ["FOI 2026/0123"]
+    assert jsonable(ret.due(store, as_of=NOW, now=NOW, actor=ACTOR))["total"] == 1
+    assert [
+        d["uid"] for d in jsonable(ret.dispose(store, as_of=NOW, now=NOW, actor=ACTOR))["destroyed"]
+    ] == [a]
+    assert [h["name"] for h in jsonable(ret.list_holds(store, actor=ACTOR))] == ["FOI 2026/0123"]
     _verify_ok(store)
     kinds = [r[0] for r in _sql(store, "SELECT kind FROM ledger ORDER BY seq")]
     for kind in (
@@ -210,6 +242,8 @@ def test_delete_schedule_without_review_and_holds(store: Any) -> None:
 def test_transfer_build_and_confirm(store: Any, tmp_path: Path) -> None:
     import bagit
 
+    from commsgov.adapters.bagit import file_sha256
+
     file = tmp_path / "note.txt"
     file.write_text("attached note\n")
     uid = _capture(store, summary="decision to transfer", attach=[file])
@@ -219,10 +253,14 @@ def test_transfer_build_and_confirm(store: Any, tmp_path: Path) -> None:
         uids=[uid, chat],
         decision="transfer",
         reason="historical value",
-        reviewer="rita",
+        actor=Actor.cli("rita"),
         now=NOW,
     )
-    built = ret.build_transfer(store, out_dir=tmp_path / "out", consignment="SG-2026-001", now=NOW)
+    built = jsonable(
+        ret.build_transfer(
+            store, out_dir=tmp_path / "out", consignment="SG-2026-001", now=NOW, actor=ACTOR
+        )
+    )
     assert sorted(built["records"]) == sorted([uid, chat])
     bag = bagit.Bag(built["bag"])
     bag.validate()
@@ -234,53 +272,65 @@ def test_transfer_build_and_confirm(store: Any, tmp_path: Path) -> None:
     assert "closure_status" in meta.splitlines()[0] and "Ann Smith" in meta
     assert (Path(built["bag"]) / "data" / "records" / uid / "transcript.html").exists()
     digest = Path(built["checksum_file"]).read_text().split()[0]
-    assert digest == built["package_sha256"] == ret.file_sha256(Path(built["package"]))
+    assert digest == built["package_sha256"] == file_sha256(Path(built["package"]))
     with tarfile.open(built["package"]) as tar:
         assert "SG-2026-001/bag-info.txt" in tar.getnames()
     # awaiting accession: content still here, not due, not destroyable
-    assert ret.explain(store, uid, now=NOW)["status"] == "transferred-awaiting-accession"
-    assert ret.dispose(store, as_of=NOW, now=NOW)["destroyed"] == []
-    ret.confirm_transfer(store, consignment="SG-2026-001", accession="NRS/ACC/1", now=NOW)
-    stub = ret.explain(store, uid, now=NOW)
+    assert (
+        jsonable(ret.explain(store, uid, now=NOW, actor=ACTOR))["status"]
+        == "transferred-awaiting-accession"
+    )
+    assert jsonable(ret.dispose(store, as_of=NOW, now=NOW, actor=ACTOR))["destroyed"] == []
+    ret.confirm_transfer(
+        store, consignment="SG-2026-001", accession="NRS/ACC/1", now=NOW, actor=ACTOR
+    )
+    stub = jsonable(ret.explain(store, uid, now=NOW, actor=ACTOR))
     assert stub["status"] == "transferred"
     assert stub["certificate"]["consignment"] == "SG-2026-001"
     _verify_ok(store)
     with pytest.raises(ReviewError, match="already"):
-        ret.confirm_transfer(store, consignment="SG-2026-001", now=NOW)
+        ret.confirm_transfer(store, consignment="SG-2026-001", now=NOW, actor=ACTOR)
 
 
 def test_held_item_cannot_be_approved(store: Any) -> None:
     uid = _capture(store, summary="x")
     ret.place_hold(
-        store, name="FOI 1", mandate="FOISA", scope=HoldScope(record_uids=frozenset({uid})), now=NOW
+        store,
+        name="FOI 1",
+        mandate="FOISA",
+        scope=HoldScope(record_uids=frozenset({uid})),
+        now=NOW,
+        actor=ACTOR,
     )
     with pytest.raises(ReviewError, match="hold"):
-        ret.review(store, uids=[uid], decision="destroy", reason="r", now=NOW)
+        ret.review(store, uids=[uid], decision="destroy", reason="r", now=NOW, actor=ACTOR)
 
 
 def test_hold_placed_after_approval_still_stops_destruction(store: Any) -> None:
     uid = _capture(store, summary="x", method="whatsapp")
-    ret.review(store, uids=[uid], decision="destroy", reason="r", now=NOW)
+    ret.review(store, uids=[uid], decision="destroy", reason="r", now=NOW, actor=ACTOR)
     ret.place_hold(
         store,
         name="Inquiry",
         mandate="s.21",
         scope=HoldScope(methods=frozenset({"whatsapp"})),
         now=NOW,
+        actor=ACTOR,
     )
-    out = ret.dispose(store, as_of=NOW, now=NOW)
+    out = jsonable(ret.dispose(store, as_of=NOW, now=NOW, actor=ACTOR))
     assert out["destroyed"] == [] and out["skipped"][0]["uid"] == uid
 
 
 def test_sql_scope_agrees_with_pure_scope(store: Any) -> None:
     from commsgov.retention import Item
+    from commsgov.services.dispositions import item_of
     from commsgov.store import repo_retention as rr
 
     uids = [
         _capture(store, summary="one", who="Ann Smith", method="email"),
         _capture(store, summary="two", who="Bob", method="whatsapp", at=T0 + dt.timedelta(days=40)),
     ]
-    ret.sync(store, now=NOW)
+    ret.sync(store, now=NOW, actor=ACTOR)
     scopes = [
         HoldScope(participants=frozenset({"ANN SMITH"})),
         HoldScope(methods=frozenset({"whatsapp"})),
@@ -294,8 +344,8 @@ def test_sql_scope_agrees_with_pure_scope(store: Any) -> None:
             sql_side = set(rr.uids_matching(conn, scope=scope))
             pure = set()
             for uid in uids:
-                state = svc.get_record(store, uid)
-                item: Item = ret._item_of(state, "captured-record")
+                state = jsonable(svc.get_record(store, uid, actor=ACTOR))
+                item: Item = item_of(state, "captured-record")
                 if scope.matches(item):
                     pure.add(uid)
             assert sql_side == pure, scope
@@ -304,20 +354,21 @@ def test_sql_scope_agrees_with_pure_scope(store: Any) -> None:
 def test_confirm_keeps_a_record_held_after_the_bag_was_built(store: Any, tmp_path: Path) -> None:
     a = _capture(store, summary="first", who="Ann Smith")
     b = _capture(store, summary="second", who="Bob Jones")
-    ret.review(store, uids=[a, b], decision="transfer", reason="value", now=NOW)
-    ret.build_transfer(store, out_dir=tmp_path, consignment="C1", now=NOW)
+    ret.review(store, uids=[a, b], decision="transfer", reason="value", now=NOW, actor=ACTOR)
+    ret.build_transfer(store, out_dir=tmp_path, consignment="C1", now=NOW, actor=ACTOR)
     ret.place_hold(
         store,
         name="Inquiry",
         mandate="s.21",
         scope=HoldScope(participants=frozenset({"Bob Jones"})),
         now=NOW,
+        actor=ACTOR,
     )
-    first = ret.confirm_transfer(store, consignment="C1", now=NOW)
+    first = jsonable(ret.confirm_transfer(store, consignment="C1", now=NOW, actor=ACTOR))
     assert first["records"] == [a] and first["kept_held"] == [b]
     assert first["status"] == "partly-disposed"
-    ret.lift_hold(store, ref="Inquiry", reason="closed", now=NOW)
-    second = ret.confirm_transfer(store, consignment="C1", now=NOW)
+    ret.lift_hold(store, ref="Inquiry", reason="closed", now=NOW, actor=ACTOR)
+    second = jsonable(ret.confirm_transfer(store, consignment="C1", now=NOW, actor=ACTOR))
     assert second["records"] == [b] and second["status"] == "accessioned"
     _verify_ok(store)
 
@@ -337,7 +388,9 @@ def test_no_held_record_is_ever_destroyed(sqlite_url: str, tmp_path: Path) -> No
                  at=T0 + dt.timedelta(days=rng.randint(0, 300)))
         for i in range(30)
     ]  # fmt: skip
-    ret.classify(store, uids=uids[:15], record_class="teams-chat", reason="copies", now=NOW)
+    ret.classify(
+        store, uids=uids[:15], record_class="teams-chat", reason="copies", now=NOW, actor=ACTOR
+    )
     holds: list[str] = []
     for round_ in range(12):
         choice = rng.random()
@@ -350,22 +403,30 @@ def test_no_held_record_is_ever_destroyed(sqlite_url: str, tmp_path: Path) -> No
                     HoldScope(date_from=T0 + dt.timedelta(days=rng.randint(0, 300))),
                 ]
             )
-            holds.append(ret.place_hold(store, name=f"H{round_}", mandate="m", scope=scope,
-                                        now=NOW)["uid"])  # fmt: skip
+            holds.append(jsonable(ret.place_hold(store, name=f"H{round_}", mandate="m", scope=scope,
+                                        now=NOW, actor=ACTOR))["uid"])  # fmt: skip
         elif choice < 0.6 and holds:
             with contextlib.suppress(HoldError):
-                ret.lift_hold(store, ref=holds.pop(rng.randrange(len(holds))), reason="x", now=NOW)
+                ret.lift_hold(
+                    store,
+                    ref=holds.pop(rng.randrange(len(holds))),
+                    reason="x",
+                    now=NOW,
+                    actor=ACTOR,
+                )
         else:
             for uid in rng.sample(uids, 5):
                 with contextlib.suppress(ReviewError):  # held, or already destroyed
-                    ret.review(store, uids=[uid], decision="destroy", reason="r", now=NOW)
+                    ret.review(
+                        store, uids=[uid], decision="destroy", reason="r", now=NOW, actor=ACTOR
+                    )
         with store.read() as conn:
             from commsgov.store import repo_retention as rr
 
             scopes = [rr.scope_from_json(h["scope"]) for h in rr.list_holds(conn, active_only=True)]
             live = [u for u in uids if rr.get_item(conn, uid=u)["status"] != "destroyed"]
             held_before = rr.held_uids(conn, uids=live, held=scopes)
-        ret.dispose(store, as_of=NOW, now=NOW)
+        ret.dispose(store, as_of=NOW, now=NOW, actor=ACTOR)
         with store.read() as conn:
             for uid in held_before:
                 assert rr.get_item(conn, uid=uid)["status"] != "destroyed", uid

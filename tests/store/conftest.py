@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from commsgov.accounts.actor import Actor
 from commsgov.records import MessageDraft, Participant, RecordDraft
 
 T0 = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
@@ -43,10 +44,14 @@ def chat(key: str = "chat-1", method: str = "whatsapp", **kwargs: Any) -> Record
 @pytest.fixture
 def populated(store: Any, tmp_path: Any) -> dict[str, Any]:
     """A store with an outage, three captures (one with a file) and a 30-message conversation."""
-    from commsgov.services import records as svc
+    from commsgov import services as svc
 
     outage = svc.start_outage(
-        store, reason="SCOTS down", actor="boss", started_at=T0 - dt.timedelta(hours=1), now=T0
+        store,
+        reason="SCOTS down",
+        actor=Actor.cli("boss"),
+        started_at=T0 - dt.timedelta(hours=1),
+        now=T0,
     )
     file = tmp_path / "minutes.txt"
     file.write_text("minutes of the call\n")
@@ -60,18 +65,20 @@ def populated(store: Any, tmp_path: Any) -> dict[str, Any]:
             summary="budget email",
             participants=(Participant("Cy"),),
         ),
-        actor="ann",
+        actor=Actor.cli("ann"),
         attach=[file],
     )
-    svc.end_outage(store, actor="boss", ended_at=T0 + dt.timedelta(hours=2), now=T0)
+    svc.end_outage(store, actor=Actor.cli("boss"), ended_at=T0 + dt.timedelta(hours=2), now=T0)
     late = svc.capture(
         store,
         RecordDraft(
             method="signal", occurred_at=T0 + dt.timedelta(days=1), summary="late signal chat"
         ),
-        actor="ann",
+        actor=Actor.cli("ann"),
     )
-    conv = svc.store_conversation(store, record=chat(), messages=conversation(30), actor="imp")
+    conv = svc.store_conversation(
+        store, record=chat(), messages=conversation(30), actor=Actor.cli("imp")
+    )
     return {
         "outage": outage,
         "email": email,

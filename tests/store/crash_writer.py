@@ -11,8 +11,9 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from commsgov import services as svc
+from commsgov.accounts.actor import Actor
 from commsgov.records import MessageDraft, Participant, RecordDraft
-from commsgov.services import records as svc
 
 
 def main() -> None:
@@ -39,7 +40,7 @@ def main() -> None:
         store,
         record=record,
         messages=messages(),
-        actor="crash",
+        actor=Actor.cli("crash"),
         original_file=export,
         batch_size=1_000,
     )

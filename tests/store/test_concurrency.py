@@ -6,10 +6,14 @@ import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from commsgov import services as svc
+from commsgov.accounts.actor import Actor
 from commsgov.records import RecordDraft
-from commsgov.services import records as svc
 
 from .conftest import T0, chat, conversation, sql
+
+#: who acts in these tests
+ACTOR = Actor.cli("tester")
 
 
 def test_concurrent_captures_and_imports(store: Any) -> None:
@@ -17,11 +21,15 @@ def test_concurrent_captures_and_imports(store: Any) -> None:
         draft = RecordDraft(
             method="email", occurred_at=T0 + dt.timedelta(minutes=i), summary=f"{i}"
         )
-        return svc.capture(store, draft, actor=f"writer-{i % 4}").uid
+        return svc.capture(store, draft, actor=Actor.cli(f"writer-{i % 4}")).uid
 
     def conversation_import(i: int) -> int:
         result = svc.store_conversation(
-            store, record=chat(f"c{i}"), messages=conversation(300, word=f"w{i}"), batch_size=50
+            store,
+            record=chat(f"c{i}"),
+            messages=conversation(300, word=f"w{i}"),
+            batch_size=50,
+            actor=ACTOR,
         )
         return result.new_messages
 
@@ -31,6 +39,6 @@ def test_concurrent_captures_and_imports(store: Any) -> None:
     assert len(set(uids)) == 24 and imported == [300] * 4
     seqs = [row[0] for row in sql(store, "SELECT seq FROM ledger ORDER BY seq")]
     assert seqs == list(range(1, 24 + 4 * 7 + 1))
-    report = svc.verify(store)
+    report = svc.verify(store, actor=ACTOR)
     assert report.ok, report.problem
     assert report.messages == 1200

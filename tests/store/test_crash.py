@@ -14,9 +14,13 @@ from typing import Any
 
 import pytest
 
-from commsgov.services import records as svc
+from commsgov import services as svc
+from commsgov.accounts.actor import Actor
 
 from .conftest import sql
+
+#: who acts in these tests
+ACTOR = Actor.cli("tester")
 
 ROOT = Path(__file__).resolve().parents[2]
 KILLS = 5
@@ -54,7 +58,7 @@ def test_kill_9_mid_bulk_write_leaves_no_partial_record(store: Any) -> None:
         os.kill(child.pid, signal.SIGKILL)
         child.communicate()
         killed += child.returncode == -signal.SIGKILL
-        report = svc.verify(store)
+        report = svc.verify(store, actor=ACTOR)
         assert report.ok, f"after kill {attempt}: {report.problem}"
         held = sql(store, "SELECT count(*) FROM messages")[0][0]
         records = sql(store, "SELECT count(*) FROM records")[0][0]
@@ -64,6 +68,6 @@ def test_kill_9_mid_bulk_write_leaves_no_partial_record(store: Any) -> None:
     done = _spawn(store, "survivor", 3_000)
     _out, err = done.communicate(timeout=120)
     assert done.returncode == 0, err
-    report = svc.verify(store)
+    report = svc.verify(store, actor=ACTOR)
     assert report.ok, report.problem
     assert sql(store, "SELECT count(*) FROM records WHERE conversation_key = 'survivor'")[0][0] == 1

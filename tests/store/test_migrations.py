@@ -7,8 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from commsgov.accounts.actor import Actor
 from commsgov.store import migrate
 from commsgov.store.engine import make_engine
+
+#: who acts in these tests
+ACTOR = Actor.cli("tester")
 
 
 def test_one_head() -> None:
@@ -52,6 +56,7 @@ def test_0003_converts_stored_hex_digests(
 
     from sqlalchemy import text
 
+    from commsgov import services as svc
     from commsgov.records import (
         MessagesAdded,
         RecordCaptured,
@@ -63,7 +68,6 @@ def test_0003_converts_stored_hex_digests(
         record_state,
         sha256_hex,
     )  # fmt: skip
-    from commsgov.services import records as svc
     from commsgov.store import repo
 
     url = _fresh_url(request, backend, tmp_path)
@@ -87,10 +91,10 @@ def test_0003_converts_stored_hex_digests(
             {"seq": 2, "p": position, "i": ident, "u": utc, "t": f"m{position}", "h": digest}
         )
     with engine.begin() as conn:
-        svc.append_events(conn, [RecordCaptured(state)], actor="a", now=at)
+        svc.append_events(conn, [RecordCaptured(state)], actor=Actor.cli("a"), now=at)
         record_id = repo.insert_record(conn, state=state, stored_at="x")
         svc.append_events(conn, [MessagesAdded(state["uid"], 3, messages_digest(digests))],
-                          actor="a", now=at)  # fmt: skip
+                          actor=Actor.cli("a"), now=at)  # fmt: skip
         conn.execute(
             text(
                 "INSERT INTO messages (record_id, entry_seq, position, identity, sent_at_utc, "
@@ -136,6 +140,7 @@ def test_0006_gives_stored_messages_a_kind_and_no_flags(
 
     from sqlalchemy import inspect, text
 
+    from commsgov import services as svc
     from commsgov.records import (
         MessageDraft,
         MessagesAdded,
@@ -147,7 +152,6 @@ def test_0006_gives_stored_messages_a_kind_and_no_flags(
         record_state,
         sha256_hex,
     )  # fmt: skip
-    from commsgov.services import records as svc
     from commsgov.store import repo
 
     url = _fresh_url(request, backend, tmp_path)
@@ -170,10 +174,10 @@ def test_0006_gives_stored_messages_a_kind_and_no_flags(
         rows.append({"p": position, "i": bytes.fromhex(ident), "u": utc, "s": sender,
                      "t": f"m{position}", "h": bytes.fromhex(digest)})  # fmt: skip
     with engine.begin() as conn:
-        svc.append_events(conn, [RecordCaptured(state)], actor="a", now=at)
+        svc.append_events(conn, [RecordCaptured(state)], actor=Actor.cli("a"), now=at)
         record_id = repo.insert_record(conn, state=state, stored_at="x")
         svc.append_events(conn, [MessagesAdded(state["uid"], 3, messages_digest(digests))],
-                          actor="a", now=at)  # fmt: skip
+                          actor=Actor.cli("a"), now=at)  # fmt: skip
         conn.execute(
             text(
                 "INSERT INTO messages (record_id, entry_seq, position, identity, sent_at_utc, "
@@ -188,15 +192,17 @@ def test_0006_gives_stored_messages_a_kind_and_no_flags(
     assert [tuple(r) for r in stored] == [("message", "[]")] * 3
     assert migrate.differences(engine) == []
     store = svc.open_store(url, blob_dir=tmp_path / "blobs", migrate=False)
-    report = svc.verify(store)
+    report = svc.verify(store, actor=ACTOR)
     assert report.ok, report.problem
     assert report.messages == 3
     # re-importing the old system event (now without a sender) adds nothing; a new one is stored
     old = MessageDraft(at, None, "m0", kind="system")
     new = MessageDraft(at + dt.timedelta(minutes=1), None, "Ann left", kind="system")
-    added = svc.add_messages(store, record_uid=state["uid"], messages=[old, new], actor="a")
+    added = svc.add_messages(
+        store, record_uid=state["uid"], messages=[old, new], actor=Actor.cli("a")
+    )
     assert (added.new_messages, added.already_held) == (1, 1)
-    assert svc.verify(store).ok
+    assert svc.verify(store, actor=ACTOR).ok
     store.close()
     from alembic import command
 
@@ -220,13 +226,15 @@ def test_0007_moves_deduplication_to_the_record_and_back(
     from alembic import command
     from sqlalchemy import inspect, text
 
-    from commsgov.services import records as svc
+    from commsgov import services as svc
     from commsgov.store import repo
     from tests.store.conftest import chat, conversation
 
     url = _fresh_url(request, backend, tmp_path)
     store = svc.open_store(url, blob_dir=tmp_path / "blobs")
-    first = svc.store_conversation(store, record=chat(), messages=conversation(12, word="kept"))
+    first = svc.store_conversation(
+        store, record=chat(), messages=conversation(12, word="kept"), actor=ACTOR
+    )
     engine = store.engine
     with engine.begin() as conn:
         command.downgrade(migrate.alembic_config(connection=conn), "0006_message_kind_flags")
@@ -240,11 +248,17 @@ def test_0007_moves_deduplication_to_the_record_and_back(
     if backend == "sqlite":
         with engine.begin() as conn:
             conn.execute(text("INSERT INTO fts_messages(fts_messages) VALUES ('integrity-check')"))
-    again = svc.store_conversation(store, record=chat(), messages=conversation(12, word="kept"))
+    again = svc.store_conversation(
+        store, record=chat(), messages=conversation(12, word="kept"), actor=ACTOR
+    )
     assert again.new_messages == 0
-    svc.correct_record(store, uid=first.record_uid, changes={"method": "signal"}, reason="wrong")
-    svc.store_conversation(store, record=chat(), messages=conversation(12, word="kept"))
-    assert svc.verify(store).ok
+    svc.correct_record(
+        store, uid=first.record_uid, changes={"method": "signal"}, reason="wrong", actor=ACTOR
+    )
+    svc.store_conversation(
+        store, record=chat(), messages=conversation(12, word="kept"), actor=ACTOR
+    )
+    assert svc.verify(store, actor=ACTOR).ok
     with pytest.raises(RuntimeError, match="held by two records"), engine.begin() as conn:
         command.downgrade(migrate.alembic_config(connection=conn), "0006_message_kind_flags")
     store.close()

@@ -10,11 +10,16 @@ from typing import Any
 
 import pytest
 
+from commsgov import services as svc
+from commsgov.accounts.actor import Actor
+from commsgov.jsonable import jsonable
 from commsgov.records import InvalidFieldError, MessageDraft, Participant, RecordDraft
-from commsgov.services import records as svc
-from commsgov.store.repo import RecordFilter
+from commsgov.services.query import RecordQuery
 
 from .conftest import T0, chat, conversation, sql
+
+#: who acts in these tests
+ACTOR = Actor.cli("tester")
 
 
 def _counts(store: Any) -> tuple[int, int, int]:
@@ -28,56 +33,81 @@ def _counts(store: Any) -> tuple[int, int, int]:
 
 def test_mma_outside_outage_is_kept_and_flagged(store: Any) -> None:
     result = svc.capture(
-        store, RecordDraft(method="WhatsApp", occurred_at=T0, summary="x"), actor="ann"
+        store, RecordDraft(method="WhatsApp", occurred_at=T0, summary="x"), actor=Actor.cli("ann")
     )
     assert result.device == "personal"
     assert result.outage_uid is None
     assert result.policy_exception is not None
-    assert result.policy_exception["rule"] == "mma-ban"
-    assert result.policy_exception["quote"] == (
+    assert result.policy_exception.rule == "mma-ban"
+    assert result.policy_exception.quote == (
         "The use of MMAs for everyday government work is not permitted."
     )
-    assert result.policy_exception["document"] == "000_9dc585f751727391.txt"
-    (flagged,) = svc.exceptions(store)
+    assert result.policy_exception.document == "000_9dc585f751727391.txt"
+    (flagged,) = jsonable(svc.exceptions(store, actor=ACTOR))
     assert flagged["uid"] == result.uid and flagged["method"] == "whatsapp"
 
 
 def test_personal_device_outside_outage_is_flagged(store: Any) -> None:
-    phone = svc.capture(store, RecordDraft(method="personal-phone", occurred_at=T0, summary="x"))
-    assert phone.policy_exception and phone.policy_exception["rule"] == "non-corporate-channel"
-    email = svc.capture(store, RecordDraft(method="email", occurred_at=T0, summary="x"))
+    phone = svc.capture(
+        store, RecordDraft(method="personal-phone", occurred_at=T0, summary="x"), actor=ACTOR
+    )
+    assert phone.policy_exception and phone.policy_exception.rule == "non-corporate-channel"
+    email = svc.capture(
+        store, RecordDraft(method="email", occurred_at=T0, summary="x"), actor=ACTOR
+    )
     assert email.policy_exception is None
     on_own_phone = svc.capture(
-        store, RecordDraft(method="email", occurred_at=T0, summary="x", device="personal")
+        store,
+        RecordDraft(method="email", occurred_at=T0, summary="x", device="personal"),
+        actor=ACTOR,
     )
     assert on_own_phone.policy_exception is not None
 
 
 def test_outage_and_exemption_cover_captures(store: Any) -> None:
-    outage = svc.start_outage(
-        store, reason="cyber-attack", actor="boss", started_at=T0 - dt.timedelta(hours=1)
+    outage = jsonable(
+        svc.start_outage(
+            store,
+            reason="cyber-attack",
+            actor=Actor.cli("boss"),
+            started_at=T0 - dt.timedelta(hours=1),
+        )
     )
-    inside = svc.capture(store, RecordDraft(method="signal", occurred_at=T0, summary="x"))
+    inside = svc.capture(
+        store, RecordDraft(method="signal", occurred_at=T0, summary="x"), actor=ACTOR
+    )
     assert inside.outage_uid == outage["uid"] and inside.policy_exception is None
-    ended = svc.end_outage(store, actor="boss", ended_at=T0 + dt.timedelta(hours=1))
+    ended = jsonable(
+        svc.end_outage(store, actor=Actor.cli("boss"), ended_at=T0 + dt.timedelta(hours=1))
+    )
     assert ended["ended_by"] == "boss" and ended["declared_by"] == "boss"
     after = svc.capture(
-        store, RecordDraft(method="signal", occurred_at=T0 + dt.timedelta(hours=2), summary="x")
+        store,
+        RecordDraft(method="signal", occurred_at=T0 + dt.timedelta(hours=2), summary="x"),
+        actor=ACTOR,
     )
     assert after.policy_exception is not None
-    exemption = svc.start_outage(
-        store,
-        reason="transition period: flood response",
-        kind="exemption",
-        started_at=T0 + dt.timedelta(hours=1, minutes=30),
+    exemption = jsonable(
+        svc.start_outage(
+            store,
+            reason="transition period: flood response",
+            kind="exemption",
+            started_at=T0 + dt.timedelta(hours=1, minutes=30),
+            actor=ACTOR,
+        )
     )
     covered = svc.capture(
-        store, RecordDraft(method="whatsapp", occurred_at=T0 + dt.timedelta(hours=3), summary="x")
+        store,
+        RecordDraft(method="whatsapp", occurred_at=T0 + dt.timedelta(hours=3), summary="x"),
+        actor=ACTOR,
     )
     assert covered.outage_uid == exemption["uid"]
-    assert [o["kind"] for o in svc.list_outages(store)] == ["exemption", "outage"]
+    assert [o["kind"] for o in jsonable(svc.list_outages(store, actor=ACTOR))] == [
+        "exemption",
+        "outage",
+    ]
     with pytest.raises(InvalidFieldError) as info:
-        svc.start_outage(store, reason="  ")
+        svc.start_outage(store, reason="  ", actor=ACTOR)
     assert info.value.field == "reason"
 
 
@@ -85,15 +115,17 @@ def test_end_without_open_outage(store: Any) -> None:
     from commsgov.records import NotFoundError
 
     with pytest.raises(NotFoundError):
-        svc.end_outage(store)
+        svc.end_outage(store, actor=ACTOR)
 
 
 def test_timestamps_keep_the_original_zone(store: Any) -> None:
     from zoneinfo import ZoneInfo
 
     when = dt.datetime(2026, 7, 1, 14, 30, tzinfo=ZoneInfo("Europe/London"))
-    uid = svc.capture(store, RecordDraft(method="email", occurred_at=when, summary="x")).uid
-    record = svc.get_record(store, uid)
+    uid = svc.capture(
+        store, RecordDraft(method="email", occurred_at=when, summary="x"), actor=ACTOR
+    ).uid
+    record = jsonable(svc.get_record(store, uid, actor=ACTOR))
     assert record["occurred_at_utc"] == "2026-07-01T13:30:00.000000Z"
     assert record["occurred_zone"] == "Europe/London"
     assert record["occurred_local"] == "2026-07-01T14:30:00+01:00"
@@ -112,7 +144,7 @@ def test_invalid_capture_names_the_field_and_writes_nothing(
     store: Any, draft: RecordDraft, field: str
 ) -> None:
     with pytest.raises(InvalidFieldError) as info:
-        svc.capture(store, draft)
+        svc.capture(store, draft, actor=ACTOR)
     assert info.value.field == field
     assert _counts(store) == (0, 0, 0)
 
@@ -120,7 +152,7 @@ def test_invalid_capture_names_the_field_and_writes_nothing(
 def test_missing_attachment_writes_nothing(store: Any, tmp_path: Path) -> None:
     draft = RecordDraft(method="email", occurred_at=T0, summary="x")
     with pytest.raises(InvalidFieldError) as info:
-        svc.capture(store, draft, attach=[tmp_path / "missing.pdf"])
+        svc.capture(store, draft, attach=[tmp_path / "missing.pdf"], actor=ACTOR)
     assert info.value.field == "attach"
     assert _counts(store) == (0, 0, 0)
 
@@ -132,11 +164,15 @@ def test_attachments_are_stored_once_and_verified_on_read(store: Any, tmp_path: 
     file.write_bytes(b"\xff\xd8 not really a jpeg")
     copy = tmp_path / "same.jpg"
     copy.write_bytes(file.read_bytes())
-    a = svc.capture(store, RecordDraft(method="email", occurred_at=T0, summary="a"), attach=[file])
-    svc.capture(store, RecordDraft(method="email", occurred_at=T0, summary="b"), attach=[copy])
+    a = svc.capture(
+        store, RecordDraft(method="email", occurred_at=T0, summary="a"), attach=[file], actor=ACTOR
+    )
+    svc.capture(
+        store, RecordDraft(method="email", occurred_at=T0, summary="b"), attach=[copy], actor=ACTOR
+    )
     stored = list(store.blobs.all())
     assert len(stored) == 1
-    (att,) = svc.get_record(store, a.uid)["attachments"]
+    (att,) = jsonable(svc.get_record(store, a.uid, actor=ACTOR))["attachments"]
     assert att["filename"] == "photo.jpg" and att["media_type"] == "image/jpeg"
     assert store.blobs.read(att["sha256"]) == file.read_bytes()
     path = store.blobs.path(att["sha256"])
@@ -153,7 +189,7 @@ def test_conversation_deduplicates_messages(store: Any, tmp_path: Path) -> None:
         store,
         record=chat(),
         messages=conversation(50),
-        actor="imp",
+        actor=Actor.cli("imp"),
         original_file=export,
         batch_size=16,
     )
@@ -162,21 +198,23 @@ def test_conversation_deduplicates_messages(store: Any, tmp_path: Path) -> None:
     # the longer export: ten more messages, and message 0 sent a second time in the same
     # minute (another message: a repeat in one export is counted, never dropped)
     longer = [*conversation(60), conversation(1)[0]]
-    again = svc.store_conversation(store, record=chat(), messages=longer, actor="imp")
+    again = svc.store_conversation(store, record=chat(), messages=longer, actor=Actor.cli("imp"))
     assert again.record_uid == first.record_uid
     assert (again.created, again.new_messages, again.already_held) == (False, 11, 50)
-    record = svc.get_record(store, first.record_uid)
+    record = jsonable(svc.get_record(store, first.record_uid, actor=ACTOR))
     assert len(record["messages"]) == 61
-    once_more = svc.store_conversation(store, record=chat(), messages=longer, actor="imp")
+    once_more = svc.store_conversation(
+        store, record=chat(), messages=longer, actor=Actor.cli("imp")
+    )
     assert (once_more.new_messages, once_more.already_held) == (0, 61)
     assert record["source"]["kind"] == "file"
-    assert record["source"]["file_sha256"] == svc.store_file(store, export).sha256
-    assert svc.verify(store).ok
+    assert record["source"]["file_sha256"] == svc.store_file(store, export, actor=ACTOR).sha256
+    assert svc.verify(store, actor=ACTOR).ok
 
 
 def test_same_text_in_another_conversation_is_a_different_message(store: Any) -> None:
-    svc.store_conversation(store, record=chat("a"), messages=conversation(5))
-    other = svc.store_conversation(store, record=chat("b"), messages=conversation(5))
+    svc.store_conversation(store, record=chat("a"), messages=conversation(5), actor=ACTOR)
+    other = svc.store_conversation(store, record=chat("b"), messages=conversation(5), actor=ACTOR)
     assert other.new_messages == 5
 
 
@@ -186,31 +224,33 @@ def test_bad_message_mid_batch_rolls_back_everything(store: Any) -> None:
         messages[33], sent_at=messages[33].sent_at.replace(tzinfo=None)
     )
     with pytest.raises(InvalidFieldError) as info:
-        svc.store_conversation(store, record=chat(), messages=messages, batch_size=10)
+        svc.store_conversation(store, record=chat(), messages=messages, batch_size=10, actor=ACTOR)
     assert info.value.field == "messages[33].sent_at"
     assert _counts(store) == (0, 0, 0)
 
 
 def test_add_messages_with_attachments(store: Any, tmp_path: Path) -> None:
-    conv = svc.store_conversation(store, record=chat(), messages=conversation(2))
+    conv = svc.store_conversation(store, record=chat(), messages=conversation(2), actor=ACTOR)
     voice = tmp_path / "voice.opus"
     voice.write_bytes(b"OggS....")
-    ref = svc.store_file(store, voice)
+    ref = svc.store_file(store, voice, actor=ACTOR)
     result = svc.add_messages(
         store,
         record_uid=conv.record_uid[:8],
         messages=[
             MessageDraft(T0 + dt.timedelta(days=1), "Ann", "<voice note>", attachments=(ref,))
         ],
+        actor=ACTOR,
     )
     assert result.new_messages == 1
-    report = svc.verify(store)
+    report = svc.verify(store, actor=ACTOR)
     assert report.ok and report.blobs == 1
 
 
 def test_search_filters(store: Any, populated: dict[str, Any]) -> None:
-    def uids(terms: str, **flt: Any) -> set[str]:
-        return {r["uid"] for r in svc.search_records(store, terms=terms, flt=RecordFilter(**flt))}
+    def uids(terms: str, **query: Any) -> set[str]:
+        found = svc.search_records(store, query=RecordQuery(terms=terms, **query), actor=ACTOR)
+        return {r["uid"] for r in jsonable(found)}
 
     conv, email, late = (
         populated["conv"].record_uid,
@@ -223,56 +263,60 @@ def test_search_filters(store: Any, populated: dict[str, Any]) -> None:
     assert uids("NHS") == {conv}  # a participant's organisation
     assert uids("late chat") == {late}
     assert uids("budget", method="signal") == set()
-    assert uids("number", outage_uid=populated["outage"]["uid"]) == {conv}
-    assert uids("budget", outage_uid=populated["outage"]["uid"]) == set()
+    assert uids("number", outage=populated["outage"].uid) == {conv}
+    assert uids("budget", outage=populated["outage"].uid) == set()
     assert uids("number", participant="nhs") == {conv}
-    assert uids("late", since_utc="2026-11-21T00:00:00.000000Z") == {late}
-    assert uids("late", until_utc="2026-11-21T00:00:00.000000Z") == set()
+    assert uids("late", since=dt.datetime(2026, 11, 21, tzinfo=dt.UTC)) == {late}
+    assert uids("late", until=dt.datetime(2026, 11, 21, tzinfo=dt.UTC)) == set()
     assert uids('"; DROP TABLE records; --') == set()
     assert uids("   ") == set()
-    (hit,) = svc.search_records(store, terms="number 17")
+    (hit,) = jsonable(svc.search_records(store, query=RecordQuery("number 17"), actor=ACTOR))
     assert [m["text"] for m in hit["matching_messages"]] == ["message number 17"]
-    listed = svc.list_records(store, flt=RecordFilter(method="whatsapp"))
+    listed = jsonable(svc.list_records(store, query=RecordQuery(method="whatsapp"), actor=ACTOR))
     assert [r["uid"] for r in listed] == [conv] and listed[0]["message_count"] == 30
 
 
 def test_receipt_holds_until_tampering(store: Any, populated: dict[str, Any]) -> None:
     uid = populated["email"].uid
-    receipt = svc.receipt(store, uid).to_dict()
-    assert svc.check_receipt(store, receipt) == []
-    svc.capture(store, RecordDraft(method="email", occurred_at=T0, summary="later"))
-    svc.correct_record(store, uid=uid, changes={"subject": "Budget"}, reason="add subject")
-    assert svc.check_receipt(store, json.loads(json.dumps(receipt))) == []
+    receipt = jsonable(svc.receipt(store, uid, actor=ACTOR))
+    assert svc.check_receipt(store, receipt, actor=ACTOR) == []
+    svc.capture(store, RecordDraft(method="email", occurred_at=T0, summary="later"), actor=ACTOR)
+    svc.correct_record(
+        store, uid=uid, changes={"subject": "Budget"}, reason="add subject", actor=ACTOR
+    )
+    assert svc.check_receipt(store, json.loads(json.dumps(receipt)), actor=ACTOR) == []
     sql(store, "UPDATE ledger SET actor = 'mallory' WHERE seq = :s", s=receipt["entry_seq"])
-    problems = svc.check_receipt(store, receipt)
+    problems = svc.check_receipt(store, receipt, actor=ACTOR)
     assert problems and any("does not verify" in p for p in problems)
 
 
 def test_export_has_hashes(store: Any, populated: dict[str, Any]) -> None:
-    rows = svc.search_records(store, terms="number")
-    data = json.loads(svc.export_records(store, rows, fmt="json"))
+    number = RecordQuery("number")
+    data = json.loads(svc.export_records(store, query=number, fmt="json", actor=ACTOR).text)
     (record,) = data["records"]
     assert len(record["record_sha256"]) == 64 and len(record["messages"]) == 30
     assert all(len(m["sha256"]) == 64 for m in record["messages"])
     assert len(data["ledger_head_hash"]) == 64
-    text = svc.export_records(store, rows, fmt="csv")
+    text = svc.export_records(store, query=number, fmt="csv", actor=ACTOR).text
     lines = text.strip().splitlines()
     assert lines[0].startswith("row_type,record_uid")
     assert len(lines) == 1 + 1 + 30
     with pytest.raises(InvalidFieldError):
-        svc.export_records(store, rows, fmt="xml")
+        svc.export_records(store, query=number, fmt="xml", actor=ACTOR)
 
 
 def test_participants_correction(store: Any) -> None:
-    uid = svc.capture(store, RecordDraft(method="email", occurred_at=T0, summary="x")).uid
+    uid = svc.capture(
+        store, RecordDraft(method="email", occurred_at=T0, summary="x"), actor=ACTOR
+    ).uid
     svc.correct_record(
-        store, uid=uid, changes={"participants": [Participant("Dee")]}, reason="forgot"
+        store, uid=uid, changes={"participants": [Participant("Dee")]}, reason="forgot", actor=ACTOR
     )
-    assert svc.get_record(store, uid)["participants"][0]["name"] == "Dee"
+    assert jsonable(svc.get_record(store, uid, actor=ACTOR))["participants"][0]["name"] == "Dee"
     with pytest.raises(InvalidFieldError) as info:
-        svc.correct_record(store, uid=uid, changes={"captured_by": "x"}, reason="r")
+        svc.correct_record(store, uid=uid, changes={"captured_by": "x"}, reason="r", actor=ACTOR)
     assert info.value.field == "captured_by"
-    assert svc.verify(store).ok
+    assert svc.verify(store, actor=ACTOR).ok
 
 
 def test_future_capture_is_refused(store: Any) -> None:
@@ -281,26 +325,31 @@ def test_future_capture_is_refused(store: Any) -> None:
             store,
             RecordDraft(method="email", occurred_at=T0, summary="x"),
             now=T0 - dt.timedelta(days=1),
+            actor=ACTOR,
         )
     assert info.value.field == "at"
 
 
 def test_other_services_can_put_their_events_on_the_chain(store: Any) -> None:
-    from commsgov.records import Note
+    from commsgov.records.events import RetentionClassified
 
-    uid = svc.capture(store, RecordDraft(method="email", occurred_at=T0, summary="x")).uid
+    uid = svc.capture(
+        store, RecordDraft(method="email", occurred_at=T0, summary="x"), actor=ACTOR
+    ).uid
     with store.write() as conn:
         (entry,) = svc.append_events(
-            conn, [Note("hold-placed", uid, {"hold": "inquiry-1"})], actor="records.manager"
+            conn,
+            [RetentionClassified(uid, record_class="teams-chat", reason="inquiry-1")],
+            actor=Actor.cli("records.manager"),
         )
-    assert entry.seq == 2 and entry.kind == "hold-placed" and entry.record_uid == uid
-    assert svc.verify(store).ok
-    assert [e["kind"] for e in svc.get_record(store, uid)["ledger"]] == [
+    assert entry.seq == 2 and entry.kind == "retention-classified" and entry.record_uid == uid
+    assert svc.verify(store, actor=ACTOR).ok
+    assert [e["kind"] for e in jsonable(svc.get_record(store, uid, actor=ACTOR))["ledger"]] == [
         "record-captured",
-        "hold-placed",
+        "retention-classified",
     ]
     sql(store, "UPDATE ledger SET payload = replace(payload, 'inquiry-1', 'inquiry-2')")
-    report = svc.verify(store)
+    report = svc.verify(store, actor=ACTOR)
     assert report.problem is not None and report.problem.entry_seq == 2
 
 
@@ -312,7 +361,7 @@ def test_bulk_path_matches_the_pure_definitions(store: Any) -> None:
 
     when = dt.datetime(2026, 7, 1, 9, 30, 15, 250, tzinfo=ZoneInfo("Europe/London"))
     draft = MessageDraft(when, 'Ann "A" Smith', "naïve text\nwith é, emoji 🙂 and \\ slash")
-    conv = svc.store_conversation(store, record=chat(), messages=[draft])
+    conv = svc.store_conversation(store, record=chat(), messages=[draft], actor=ACTOR)
     ((identity, utc, zone, local, digest),) = sql(
         store, "SELECT identity, sent_at_utc, sent_zone, sent_local, sha256 FROM messages"
     )
@@ -343,15 +392,16 @@ def test_bulk_path_matches_the_pure_definitions(store: Any) -> None:
 def test_exports_are_logged_with_their_hash(store: Any, populated: dict[str, Any]) -> None:
     from commsgov.records import sha256_hex
 
-    rows = svc.search_records(store, terms="budget")
-    text = svc.export_records(store, rows, fmt="csv", query="terms=budget", actor="foi.officer")
+    text = svc.export_records(
+        store, query=RecordQuery("budget"), fmt="csv", actor=Actor.cli("foi.officer")
+    ).text
     ((kind, actor, payload),) = sql(
         store, "SELECT kind, actor, payload FROM ledger WHERE kind = 'records-exported'"
     )
     data = json.loads(payload)
     assert (kind, actor) == ("records-exported", "foi.officer")
     assert data["uids"] == [populated["email"].uid] and data["sha256"] == sha256_hex(text)
-    assert svc.verify(store).ok
+    assert svc.verify(store, actor=ACTOR).ok
 
 
 def test_a_source_file_must_be_stored_first(store: Any) -> None:
@@ -359,6 +409,19 @@ def test_a_source_file_must_be_stored_first(store: Any) -> None:
 
     draft = dataclasses.replace(chat(), source=Source(kind="file", file_sha256="ab" * 32))
     with pytest.raises(InvalidFieldError) as info:
-        svc.store_conversation(store, record=draft, messages=conversation(2))
+        svc.store_conversation(store, record=draft, messages=conversation(2), actor=ACTOR)
     assert info.value.field == "source.file_sha256"
     assert _counts(store) == (0, 0, 0)
+
+
+def test_a_policy_exception_cites_the_pack_in_force(store: Any) -> None:
+    from commsgov.policy.cache import compiled_pack
+
+    example = compiled_pack(Path(__file__).resolve().parents[2] / "docs/example-pack/pack.yaml")
+    draft = RecordDraft(method="threema", occurred_at=T0, summary="x")
+    found = svc.capture(store, draft, actor=Actor.cli("ann"), pack=example).policy_exception
+    assert found is not None and found.rule == "mma-ban"
+    assert found.document == "handbook.txt"
+    assert found.quote == (
+        "Messaging apps such as WhatsApp and Threema must not be used for council business."
+    )

@@ -5,19 +5,24 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from commsgov.services import records as svc
+from commsgov import services as svc
+from commsgov.accounts.actor import Actor
+from commsgov.jsonable import jsonable
 
 from .conftest import sql
 
+#: who acts in these tests
+ACTOR = Actor.cli("tester")
+
 
 def _broken(store: Any) -> Any:
-    report = svc.verify(store)
+    report = svc.verify(store, actor=ACTOR)
     assert not report.ok, "verify should have found the tampering"
     return report.problem
 
 
 def test_clean_store_verifies(store: Any, populated: dict[str, Any]) -> None:
-    report = svc.verify(store)
+    report = svc.verify(store, actor=ACTOR)
     assert report.ok, report.problem
     assert report.messages == 30
     assert report.records == 3
@@ -163,12 +168,18 @@ def test_corrections_and_disposal_keep_the_store_verifiable(
 ) -> None:
     uid = populated["email"].uid
     svc.correct_record(
-        store, uid=uid, changes={"summary": "budget email (2026/27)"}, reason="typo", actor="ann"
+        store,
+        uid=uid,
+        changes={"summary": "budget email (2026/27)"},
+        reason="typo",
+        actor=Actor.cli("ann"),
     )
-    record = svc.get_record(store, uid)
+    record = jsonable(svc.get_record(store, uid, actor=ACTOR))
     assert record["summary"] == "budget email (2026/27)"
     assert [e["kind"] for e in record["ledger"]] == ["record-captured", "record-corrected"]
-    svc.dispose_record(store, uid=populated["conv"].record_uid, reason="schedule 5y", actor="rm")
-    report = svc.verify(store)
+    svc.dispose_record(
+        store, uid=populated["conv"].record_uid, reason="schedule 5y", actor=Actor.cli("rm")
+    )
+    report = svc.verify(store, actor=ACTOR)
     assert report.ok, report.problem
     assert report.messages == 0

@@ -13,12 +13,16 @@ from typing import Any
 
 import pytest
 
+from commsgov import services as svc
+from commsgov.accounts.actor import Actor
 from commsgov.records import MessageDraft
 from commsgov.records.verify import Verifier
-from commsgov.services import records as svc
 from commsgov.store import repo, repo_verify
 
 from .conftest import T0, chat, sql
+
+#: who acts in these tests
+ACTOR = Actor.cli("tester")
 
 #: texts whose JSON encoding has every kind of escape (and a few that need none)
 AWKWARD = [
@@ -55,7 +59,9 @@ def _fast(store: Any) -> tuple[Verifier, list[Any]]:
 
 
 def test_awkward_texts_match_the_exact_bytes_in_the_database(store: Any) -> None:
-    svc.store_conversation(store, record=chat(), messages=_messages(), actor="t", batch_size=5)
+    svc.store_conversation(
+        store, record=chat(), messages=_messages(), actor=Actor.cli("t"), batch_size=5
+    )
     verifier, found = _fast(store)
     assert len(found) == 3
     for e in found:
@@ -63,7 +69,7 @@ def test_awkward_texts_match_the_exact_bytes_in_the_database(store: Any) -> None
         # the database built every message's bytes exactly: no exact recheck is needed
         assert e.matches, f"entry {e.seq}: the database's bytes differ from the definition"
         assert (e.rows, e.digest) == (batch.count, batch.digest)
-    report = svc.verify(store)
+    report = svc.verify(store, actor=ACTOR)
     assert report.ok, report.problem
     assert report.messages == len(AWKWARD) + 4
 
@@ -72,7 +78,9 @@ def test_a_difference_the_fast_path_sees_is_checked_exactly(
     store: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An entry the fast path gets wrong (here: forced) is rechecked, not reported."""
-    svc.store_conversation(store, record=chat(), messages=_messages(), actor="t", batch_size=5)
+    svc.store_conversation(
+        store, record=chat(), messages=_messages(), actor=Actor.cli("t"), batch_size=5
+    )
     real = repo_verify.entry_digests
 
     def wrong(conn: Any, *, batches: Any) -> Any:
@@ -80,7 +88,7 @@ def test_a_difference_the_fast_path_sees_is_checked_exactly(
             yield e._replace(matches=False, digest="0" * 64)
 
     monkeypatch.setattr(repo_verify, "entry_digests", wrong)
-    report = svc.verify(store)
+    report = svc.verify(store, actor=ACTOR)
     assert report.ok, report.problem
     assert report.messages == len(AWKWARD) + 4
 
@@ -104,14 +112,14 @@ def test_tampering_one_column_names_the_record_and_position(
     store: Any, column: str, value: str
 ) -> None:
     conv = svc.store_conversation(
-        store, record=chat(), messages=_messages(), actor="t", batch_size=5
+        store, record=chat(), messages=_messages(), actor=Actor.cli("t"), batch_size=5
     )
     if store.engine.dialect.name == "postgresql":
         value = value.replace("zeroblob(32)", "decode(repeat('00', 32), 'hex')")
     # the second messages-added entry, its second message
     target = "position = 1 AND entry_seq = (SELECT min(entry_seq) + 1 FROM messages)"
     assert sql(store, f"UPDATE messages SET {column} = {value} WHERE {target}") == 1
-    report = svc.verify(store)
+    report = svc.verify(store, actor=ACTOR)
     assert not report.ok, f"changing {column} went unnoticed"
     problem = report.problem
     assert problem.check == "message"
@@ -147,9 +155,11 @@ def test_the_fast_query_walks_the_entry_index_without_sorting(sqlite_store: Any)
 def test_a_value_sqlite_cannot_encode_is_left_to_the_exact_check(sqlite_store: Any) -> None:
     # only SQLite lets a BLOB into a text column
     store = sqlite_store
-    svc.store_conversation(store, record=chat(), messages=_messages(), actor="t", batch_size=5)
+    svc.store_conversation(
+        store, record=chat(), messages=_messages(), actor=Actor.cli("t"), batch_size=5
+    )
     sql(store, "UPDATE messages SET text = X'00ff' WHERE position = 2")
-    problem = svc.verify(store).problem
+    problem = svc.verify(store, actor=ACTOR).problem
     # what the exact check says (json_array would have said "JSON cannot hold BLOB values")
     assert problem is not None and problem.check == "unreadable", problem
     assert "TypeError" in problem.detail

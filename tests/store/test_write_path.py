@@ -10,11 +10,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from commsgov import services as svc
+from commsgov.accounts.actor import Actor
 from commsgov.records import MessageDraft, RecordDraft
-from commsgov.services import records as svc
 from commsgov.store import repo
 
 from .conftest import T0, chat, conversation, sql
+
+#: who acts in these tests
+ACTOR = Actor.cli("tester")
 
 
 def _found(store: Any, word: str) -> int:
@@ -30,75 +34,89 @@ def _index_agrees(store: Any) -> None:
 
 def test_full_text_index_follows_every_change(store: Any) -> None:
     first = svc.store_conversation(
-        store, record=chat(), messages=conversation(25, word="alpha"), batch_size=10
+        store, record=chat(), messages=conversation(25, word="alpha"), batch_size=10, actor=ACTOR
     )
     _index_agrees(store)
     assert _found(store, "alpha") == 25
     # the same export again with more messages: only the new ones are added and indexed
     again = svc.store_conversation(
-        store, record=chat(), messages=conversation(30, word="alpha"), batch_size=10
+        store, record=chat(), messages=conversation(30, word="alpha"), batch_size=10, actor=ACTOR
     )
     assert (again.new_messages, again.already_held) == (5, 25)
     _index_agrees(store)
     assert _found(store, "alpha") == 30
     # a typed-in capture, then messages added to it
-    typed = svc.capture(store, RecordDraft(method="email", occurred_at=T0, summary="noted"))
+    typed = svc.capture(
+        store, RecordDraft(method="email", occurred_at=T0, summary="noted"), actor=ACTOR
+    )
     later = T0 + dt.timedelta(days=1)
     svc.add_messages(
-        store, record_uid=typed.uid, messages=conversation(4, start=later, word="beta")
+        store, record_uid=typed.uid, messages=conversation(4, start=later, word="beta"), actor=ACTOR
     )
     _index_agrees(store)
     assert _found(store, "beta") == 4
-    svc.correct_record(store, uid=first.record_uid, changes={"subject": "renamed"}, reason="typo")
+    svc.correct_record(
+        store, uid=first.record_uid, changes={"subject": "renamed"}, reason="typo", actor=ACTOR
+    )
     _index_agrees(store)
     assert _found(store, "alpha") == 30
     # a row changed in place (the update trigger) is found by its new words only
     sql(store, "UPDATE messages SET text = 'gamma words' WHERE position = 0 AND text LIKE 'beta%'")
     _index_agrees(store)
     assert (_found(store, "gamma"), _found(store, "beta")) == (1, 3)
-    svc.dispose_record(store, uid=first.record_uid, reason="retention ended")
+    svc.dispose_record(store, uid=first.record_uid, reason="retention ended", actor=ACTOR)
     _index_agrees(store)
     assert (_found(store, "alpha"), _found(store, "gamma")) == (0, 1)
 
 
 def test_a_record_without_a_conversation_key_adds_a_message_once(store: Any) -> None:
-    a = svc.capture(store, RecordDraft(method="email", occurred_at=T0, summary="a"))
-    b = svc.capture(store, RecordDraft(method="email", occurred_at=T0, summary="b"))
-    first = svc.add_messages(store, record_uid=a.uid, messages=conversation(12), batch_size=5)
-    again = svc.add_messages(store, record_uid=a.uid, messages=conversation(15), batch_size=5)
+    a = svc.capture(store, RecordDraft(method="email", occurred_at=T0, summary="a"), actor=ACTOR)
+    b = svc.capture(store, RecordDraft(method="email", occurred_at=T0, summary="b"), actor=ACTOR)
+    first = svc.add_messages(
+        store, record_uid=a.uid, messages=conversation(12), batch_size=5, actor=ACTOR
+    )
+    again = svc.add_messages(
+        store, record_uid=a.uid, messages=conversation(15), batch_size=5, actor=ACTOR
+    )
     assert (first.new_messages, again.new_messages, again.already_held) == (12, 3, 12)
     # the same messages in another record are that record's own (identities name the record)
-    other = svc.add_messages(store, record_uid=b.uid, messages=conversation(15))
+    other = svc.add_messages(store, record_uid=b.uid, messages=conversation(15), actor=ACTOR)
     assert (other.new_messages, other.already_held) == (15, 0)
-    assert svc.verify(store).ok
+    assert svc.verify(store, actor=ACTOR).ok
 
 
 def test_overlapping_exports_add_each_message_once(store: Any) -> None:
     """Two participants' exports of one chat, overlapping in the middle, in any batch size."""
     messages = conversation(40)
-    ann = svc.store_conversation(store, record=chat(), messages=messages[:25], batch_size=7)
-    bob = svc.store_conversation(store, record=chat(), messages=messages[10:], batch_size=6)
+    ann = svc.store_conversation(
+        store, record=chat(), messages=messages[:25], batch_size=7, actor=ACTOR
+    )
+    bob = svc.store_conversation(
+        store, record=chat(), messages=messages[10:], batch_size=6, actor=ACTOR
+    )
     assert bob.record_uid == ann.record_uid
     assert (bob.new_messages, bob.already_held) == (15, 15)
     ((count,),) = sql(store, "SELECT count(*) FROM messages")
     assert count == 40
-    assert svc.verify(store).ok
+    assert svc.verify(store, actor=ACTOR).ok
 
 
 def test_a_conversation_imported_again_after_its_method_was_corrected(store: Any) -> None:
     """Identities are unique within a record: a record whose method was corrected keeps its
     messages, and importing the chat again under the old method makes a record of its own."""
-    first = svc.store_conversation(store, record=chat(), messages=conversation(5))
-    svc.correct_record(store, uid=first.record_uid, changes={"method": "signal"}, reason="wrong")
-    again = svc.store_conversation(store, record=chat(), messages=conversation(5))
+    first = svc.store_conversation(store, record=chat(), messages=conversation(5), actor=ACTOR)
+    svc.correct_record(
+        store, uid=first.record_uid, changes={"method": "signal"}, reason="wrong", actor=ACTOR
+    )
+    again = svc.store_conversation(store, record=chat(), messages=conversation(5), actor=ACTOR)
     assert again.created and again.new_messages == 5
-    assert svc.verify(store).ok
+    assert svc.verify(store, actor=ACTOR).ok
 
 
 def test_a_duplicate_in_a_record_is_refused_by_the_database(store: Any) -> None:
     from sqlalchemy.exc import IntegrityError
 
-    svc.store_conversation(store, record=chat(), messages=conversation(2))
+    svc.store_conversation(store, record=chat(), messages=conversation(2), actor=ACTOR)
     columns = ", ".join(repo.MESSAGE_COLUMNS)
     with pytest.raises(IntegrityError):
         sql(
@@ -172,7 +190,7 @@ def test_bulk_path_matches_the_pure_definitions_in_every_zone(store: Any) -> Non
     # repeats within the export: the second and third of each are further occurrences
     drafts += [drafts[0], drafts[-1], drafts[0]]
     occurrence = [0] * (len(drafts) - 3) + [1, 1, 2]
-    conv = svc.store_conversation(store, record=chat(), messages=drafts)
+    conv = svc.store_conversation(store, record=chat(), messages=drafts, actor=ACTOR)
     assert conv.new_messages == len(drafts)
     rows = sql(
         store,
@@ -196,7 +214,7 @@ def test_bulk_path_matches_the_pure_definitions_in_every_zone(store: Any) -> Non
                 kind=kind, flags_json=flags,
             )
         )  # fmt: skip
-    assert svc.verify(store).ok
+    assert svc.verify(store, actor=ACTOR).ok
 
 
 def test_an_error_while_the_next_batch_is_prepared_writes_nothing(store: Any) -> None:
@@ -211,7 +229,9 @@ def test_an_error_while_the_next_batch_is_prepared_writes_nothing(store: Any) ->
         raise ParseError("chat.txt, line 26: not a message")
 
     with pytest.raises(ParseError, match="line 26"):
-        svc.store_conversation(store, record=chat(), messages=messages(), batch_size=10)
+        svc.store_conversation(
+            store, record=chat(), messages=messages(), batch_size=10, actor=ACTOR
+        )
     ((ledger, records, stored),) = sql(
         store,
         "SELECT (SELECT count(*) FROM ledger), (SELECT count(*) FROM records), "
@@ -220,8 +240,8 @@ def test_an_error_while_the_next_batch_is_prepared_writes_nothing(store: Any) ->
     assert (ledger, records, stored) == (0, 0, 0)
     # and a generator that ends normally is written in full, batch after batch
     done = svc.store_conversation(
-        store, record=chat(), messages=iter(conversation(25)), batch_size=10
+        store, record=chat(), messages=iter(conversation(25)), batch_size=10, actor=ACTOR
     )
     assert (done.new_messages, done.entries) == (25, 1 + 3)
     _index_agrees(store)
-    assert svc.verify(store).ok
+    assert svc.verify(store, actor=ACTOR).ok

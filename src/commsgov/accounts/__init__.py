@@ -1,6 +1,7 @@
 """Accounts, roles, permissions and the audit trail: the pure part (no I/O, no frameworks).
 
-- :mod:`.actor`: :class:`Actor`, who does something and from where (``cli`` or an address).
+- :mod:`.actor`: :class:`Actor`, who does something and from where: the one actor every service
+  (the record's, retention's and the accounts') takes.
 - :mod:`.roles`: the four roles and what each may do (separation of duties).
 - :mod:`.permissions`: the permission table as data, one entry per route and action.
 - :mod:`.events`: every audit event kind, a documented dataclass, in one registry.

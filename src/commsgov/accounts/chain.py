@@ -20,10 +20,6 @@ from .actor import Actor
 from .events import AUDIT_EVENTS, AuditEvent
 
 
-class UnregisteredEvent(ValueError):
-    """An audit event whose kind is not in :data:`commsgov.accounts.events.AUDIT_EVENTS`."""
-
-
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
     """One entry of the audit trail, exactly as stored."""
@@ -82,8 +78,8 @@ def make_audit_entry(
     >>> e.action, e.target, e.outcome, e.source
     ('signed-out', 'user:ann', 'ok', 'cli')
     """
-    if AUDIT_EVENTS.get(event.kind) is not type(event):
-        raise UnregisteredEvent(f"unregistered audit event kind {event.kind!r}")
+    if AUDIT_EVENTS.get(event.kind) is not type(event):  # a bug, as for the ledger's registry
+        raise TypeError(f"unregistered audit event kind {event.kind!r} ({type(event).__name__})")
     fields: dict[str, Any] = {
         "seq": seq,
         "at": utc_text(at),

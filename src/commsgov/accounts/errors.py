@@ -1,41 +1,45 @@
-"""Errors about accounts, sign-in, sessions, tokens and permissions.
+"""Errors about accounts, sign-in, sessions, tokens and permissions, in :mod:`commsgov.errors`.
 
 Bad input raises :class:`commsgov.records.errors.InvalidFieldError` (naming the field) and an
 unknown user or token :class:`commsgov.records.errors.NotFoundError`, as the rest of commsgov
-does; the shells map these once (exit codes at the command line, HTTP statuses in the API).
+does; the shells map the categories once (exit codes at the command line, HTTP statuses in the
+API).
 """
 
 from __future__ import annotations
 
-
-class AccountError(Exception):
-    """Base class of the errors below."""
+from commsgov.errors import CommsgovError, Conflict, PermissionDenied, Throttled, Unauthenticated
 
 
-class SignInFailed(AccountError):
+class AccountError(CommsgovError):
+    """Base class of every error about accounts, sign-in, sessions, tokens and permissions."""
+
+
+class SignInFailed(AccountError, Unauthenticated):
     """A sign-in was refused; the message never says whether the account exists."""
+
+    code = "sign-in-failed"
 
     def __init__(self) -> None:
         super().__init__("invalid username or password")
 
 
-class SignInThrottled(AccountError):
+class SignInThrottled(AccountError, Throttled):
     """Too many failed sign-ins for this account or address; ``retry_after`` in seconds."""
 
     def __init__(self, retry_after: int) -> None:
-        self.retry_after = retry_after
-        super().__init__(f"too many failed sign-ins: try again in {retry_after} seconds")
+        super().__init__(
+            f"too many failed sign-ins: try again in {retry_after} seconds",
+            retry_after=retry_after,
+        )
 
 
-class NotAuthenticated(AccountError):
+class NotAuthenticated(AccountError, Unauthenticated):
     """No valid session or token came with the request (or it has expired or been ended)."""
 
 
-class PermissionRefused(AccountError):
+class PermissionRefused(AccountError, PermissionDenied):
     """The signed-in user's roles do not allow this action; ``action`` names it."""
-
-    #: the kind of refusal (the last part of an HTTP problem's ``type``)
-    kind = "forbidden"
 
     def __init__(self, action: str, message: str | None = None) -> None:
         self.action = action
@@ -45,8 +49,8 @@ class PermissionRefused(AccountError):
 class PasswordChangeRequired(PermissionRefused):
     """The user signed in with a one-time password and must change it before anything else."""
 
-    kind = "password-change-required"
+    code = "password-change-required"
 
 
-class AccountConflict(AccountError):
+class AccountConflict(AccountError, Conflict):
     """The change conflicts with what is stored (a username already taken, ...)."""

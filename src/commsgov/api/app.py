@@ -60,13 +60,13 @@ def create_app(
     def opened() -> Any:
         if store is not None:
             return store
-        from commsgov.services.records import open_store
+        from commsgov.store.handle import open_store
 
         return open_store(settings.resolved_database_url(), migrate=False)
 
     @cache
     def pack() -> Any:
-        from commsgov.policy.engine import compiled_pack
+        from commsgov.policy.cache import compiled_pack
 
         return compiled_pack(settings.pack)
 

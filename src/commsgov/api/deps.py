@@ -21,7 +21,7 @@ from commsgov.accounts.errors import NotAuthenticated, PasswordChangeRequired, P
 from commsgov.accounts.events import PermissionDenied
 from commsgov.accounts.permissions import PUBLIC, outcome, permission
 from commsgov.config import Settings
-from commsgov.policy.engine import CompiledPack
+from commsgov.policy.compiled import CompiledPack
 from commsgov.services import audit, sessions, tokens
 from commsgov.services.audit import Database
 from commsgov.services.sessions import Principal
@@ -68,8 +68,9 @@ PackDep = Annotated[CompiledPack, Depends(get_pack)]
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """Who is calling (``principal``: ``None`` when nobody is signed in, on a public route) and
-    the actor the services record."""
+    """Who is calling: how they proved it (``principal``: ``None`` when nobody is signed in, on
+    a public route) and the :class:`~commsgov.accounts.actor.Actor` every service takes (their
+    name, user id and roles, the client's address and user agent)."""
 
     principal: Principal | None
     actor: Actor
@@ -82,12 +83,19 @@ class Caller:
         return self.principal
 
 
-def client_actor(request: Request, name: str = "-") -> Actor:
-    """The actor for a request: ``name``, the client's address (as forwarded by a trusted
-    proxy) and its user agent."""
+def client_actor(request: Request, principal: Principal | None = None) -> Actor:
+    """The actor for a request: the signed-in ``principal`` (its name, user id and roles; ``-``
+    when nobody is signed in), the client's address (as forwarded by a trusted proxy) and its
+    user agent."""
     address = request.client.host if request.client else None
     agent = request.headers.get("user-agent")
-    return Actor.http(name, address=address, user_agent=agent[:500] if agent else None)
+    return Actor.http(
+        principal.username if principal else "-",
+        address=address,
+        user_agent=agent[:500] if agent else None,
+        user_id=principal.user_id if principal else None,
+        roles=principal.roles if principal else (),
+    )
 
 
 def _authenticate(request: Request) -> Principal | None:
@@ -117,12 +125,11 @@ def allowed(action: str) -> Any:
                 principal = await run_in_threadpool(_authenticate, request)
             except NotAuthenticated:
                 principal = None  # a stale cookie does not stop anyone signing in again
-            name = principal.username if principal else "-"
-            return Caller(principal, client_actor(request, name))
+            return Caller(principal, client_actor(request, principal))
         principal = await run_in_threadpool(_authenticate, request)
         if principal is None:
             raise NotAuthenticated("sign in first (a session cookie or a bearer token)")
-        actor = client_actor(request, principal.username)
+        actor = client_actor(request, principal)
         if principal.via == "session":
             await check_csrf(request, principal.csrf_token)
         if principal.must_change_password and action not in _BEFORE_NEW_PASSWORD:

@@ -6,6 +6,7 @@ caller sends can make a 5xx.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,15 +16,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from commsgov.accounts.errors import (
-    AccountConflict,
-    NotAuthenticated,
-    PermissionRefused,
-    SignInFailed,
-    SignInThrottled,
-)
-from commsgov.policy.errors import PolicyError, UnknownIdError
-from commsgov.records.errors import InvalidFieldError, NotFoundError
+from commsgov import errors
+
+_LOG = logging.getLogger("commsgov.api")
 
 MEDIA_TYPE = "application/problem+json"
 _TYPES = "https://commsgov.invalid/problems/"
@@ -60,6 +55,7 @@ _TITLES = {
     422: "Invalid input",
     429: "Too many attempts",
     500: "Server error",
+    503: "Unavailable",
 }
 
 #: documented on every route: the problems any of them can answer
@@ -67,6 +63,19 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": _TITLES[status], "content": {MEDIA_TYPE: {}}}
     for status in (400, 401, 403, 404, 409, 422, 429)
 }
+
+#: the one map from an error's category (:mod:`commsgov.errors`) to its HTTP status
+STATUSES: tuple[tuple[type[errors.CommsgovError], int], ...] = (
+    (errors.InvalidInput, 422),
+    (errors.NotFound, 404),
+    (errors.Conflict, 409),
+    (errors.Unauthenticated, 401),
+    (errors.Throttled, 429),
+    (errors.PermissionDenied, 403),
+    (errors.Unavailable, 503),
+    (errors.IntegrityError, 500),
+    (errors.ConfigurationError, 500),
+)
 
 
 def problem(
@@ -108,50 +117,41 @@ async def _validation(_request: Request, exc: Exception) -> JSONResponse:
     )  # fmt: skip
 
 
-async def _invalid_field(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, InvalidFieldError)
+def status_of(error: errors.CommsgovError) -> int:
+    """The HTTP status of an error, by its category (500 for one without a category).
+
+    >>> from commsgov.records.errors import NotFoundError
+    >>> status_of(NotFoundError("no record 'r1'"))
+    404
+    """
+    for category, status in STATUSES:
+        if isinstance(error, category):
+            return status
+    return 500
+
+
+async def _commsgov(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, errors.CommsgovError)
+    status = status_of(exc)
+    if status >= 500:  # the server's own fault: logged, never shown to the caller
+        _LOG.error("%s: %s", type(exc).__name__, exc.describe(), exc_info=exc)
+        detail = (
+            "the store cannot be reached; try again later"
+            if status == 503
+            else "something went wrong on the server; it has been logged"
+        )
+        return problem(status, detail, kind=exc.code)
+    headers: dict[str, str] = {}
+    if isinstance(exc, errors.Unauthenticated):
+        headers["WWW-Authenticate"] = 'Bearer realm="commsgov"'
+    if isinstance(exc, errors.Throttled):
+        headers["Retry-After"] = str(exc.retry_after)
+    field = exc.field if isinstance(exc, errors.InvalidInput) else None
+    message = getattr(exc, "message", None) or str(exc)
     return problem(
-        422, str(exc), kind="invalid-input", field=exc.field,
-        errors=[FieldError(field=exc.field, message=exc.message)],
+        status, exc.describe() or _TITLES[status], kind=exc.code, field=field,
+        errors=[FieldError(field=field, message=message)] if field else None, headers=headers,
     )  # fmt: skip
-
-
-async def _unknown_id(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, UnknownIdError)
-    return problem(422, str(exc), kind="unknown-id", field=exc.kind)
-
-
-async def _policy(_request: Request, exc: Exception) -> JSONResponse:
-    return problem(422, str(exc), kind="invalid-input")
-
-
-async def _not_found(_request: Request, exc: Exception) -> JSONResponse:
-    return problem(404, str(exc), kind="not-found")
-
-
-async def _conflict(_request: Request, exc: Exception) -> JSONResponse:
-    return problem(409, str(exc), kind="conflict")
-
-
-async def _sign_in_failed(_request: Request, exc: Exception) -> JSONResponse:
-    return problem(401, str(exc), kind="sign-in-failed")
-
-
-async def _throttled(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, SignInThrottled)
-    return problem(429, str(exc), kind="throttled", headers={"Retry-After": str(exc.retry_after)})
-
-
-async def _not_authenticated(_request: Request, exc: Exception) -> JSONResponse:
-    return problem(
-        401, str(exc) or "sign in first", kind="not-authenticated",
-        headers={"WWW-Authenticate": 'Bearer realm="commsgov"'},
-    )  # fmt: skip
-
-
-async def _refused(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, PermissionRefused)
-    return problem(403, str(exc), kind=exc.kind)
 
 
 async def _http(_request: Request, exc: Exception) -> JSONResponse:
@@ -165,16 +165,9 @@ async def _server_error(_request: Request, _exc: Exception) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
-    """Map every error commsgov raises to its problem response (once, for the whole app)."""
+    """Map every error to its problem response (once, for the whole app): commsgov's by their
+    category, the framework's validation and routing errors, and anything else as a 500."""
     app.add_exception_handler(RequestValidationError, _validation)
-    app.add_exception_handler(InvalidFieldError, _invalid_field)
-    app.add_exception_handler(UnknownIdError, _unknown_id)
-    app.add_exception_handler(PolicyError, _policy)
-    app.add_exception_handler(NotFoundError, _not_found)
-    app.add_exception_handler(AccountConflict, _conflict)
-    app.add_exception_handler(SignInFailed, _sign_in_failed)
-    app.add_exception_handler(SignInThrottled, _throttled)
-    app.add_exception_handler(NotAuthenticated, _not_authenticated)
-    app.add_exception_handler(PermissionRefused, _refused)
+    app.add_exception_handler(errors.CommsgovError, _commsgov)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(Exception, _server_error)

@@ -63,7 +63,7 @@ class SecurityHeaders:
 class CsrfRefused(PermissionRefused):
     """A cookie-authenticated request that changes state came without its CSRF token."""
 
-    kind = "csrf"
+    code = "csrf"
 
 
 async def check_csrf(request: Request, expected: str | None) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from .answer import Answer, Choice, Understood, answer_question
 
 if TYPE_CHECKING:
-    from commsgov.policy.engine import CompiledPack
+    from commsgov.policy.compiled import CompiledPack
 
     from .classifier import Classifier
     from .lexicon import Lexicon
@@ -33,7 +33,8 @@ def ask(question: str, *, pack: CompiledPack | str | Path | None = None) -> Answ
     >>> ask("SCOTS is down after a cyber attack: can we use WhatsApp?").verdict
     'conditional'
     """
-    from commsgov.policy.engine import CompiledPack, compiled_pack
+    from commsgov.policy.cache import compiled_pack
+    from commsgov.policy.compiled import CompiledPack
     from commsgov.policy.errors import InvalidAdviceInput
 
     if not question.strip():

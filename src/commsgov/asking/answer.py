@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from commsgov.policy.advice import Advice, advise
-from commsgov.policy.engine import Cite
+from commsgov.policy.compiled import Cite
 
 from .learn import NONE, TOPIC
 
 if TYPE_CHECKING:
-    from commsgov.policy.engine import CompiledPack
+    from commsgov.policy.compiled import CompiledPack
 
     from .classifier import Classifier
     from .lexicon import Lexicon, Reading

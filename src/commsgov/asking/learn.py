@@ -9,7 +9,7 @@ from .classifier import Classifier, fit
 from .lexicon import Lexicon
 
 if TYPE_CHECKING:
-    from commsgov.policy.engine import CompiledPack
+    from commsgov.policy.compiled import CompiledPack
 
 #: the label of questions the advisor does not answer (off-topic or too vague)
 NONE = "none"

@@ -17,7 +17,7 @@ from .places import place_names
 from .text import stem, words
 
 if TYPE_CHECKING:
-    from commsgov.policy.engine import CompiledPack
+    from commsgov.policy.compiled import CompiledPack
 
 GAP = "..."
 #: words a "..." may skip
@@ -237,7 +237,7 @@ class Lexicon:
     def read(self, question: str) -> Reading:
         """Find the channels, conditions and cues in a question.
 
-        >>> from commsgov.policy.engine import compiled_pack
+        >>> from commsgov.policy.cache import compiled_pack
         >>> reading = Lexicon(compiled_pack()).read("Teams is playing up, can I watsapp my team?")
         >>> [m.channel for m in reading.asked], [m.channel for m in reading.context]
         (['whatsapp'], ['teams-chat'])

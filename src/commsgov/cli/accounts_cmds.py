@@ -5,20 +5,23 @@ audit search|export|verify. Each writes the same audit events as the API, as ``$
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .common import BAD_INPUT, DatabaseOption, JsonOption, console, fail, open_database, print_json
+from .common import (
+    DatabaseOption,
+    JsonOption,
+    console,
+    open_database,
+    print_json,
+)
+from .common import actor as current_actor  # (``actor`` is the audit commands' filter option)
 
 if TYPE_CHECKING:
-    from commsgov.accounts.actor import Actor
     from commsgov.services.audit import AuditFilter
-
-T = TypeVar("T")
 
 users_app = typer.Typer(help="Manage user accounts and their roles.", no_args_is_help=True)
 tokens_app = typer.Typer(help="Manage API tokens for machines.", no_args_is_help=True)
@@ -30,26 +33,6 @@ RoleOption = Annotated[
         "--role", "-r", help="A role: staff, records-manager, auditor or admin (repeatable)."
     ),
 ]
-
-
-def _actor() -> Actor:
-    from commsgov.accounts.actor import Actor
-    from commsgov.config import get_settings
-
-    return Actor.cli(get_settings().actor())
-
-
-def _call(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Call a service, turning its errors into a message and an exit code."""
-    from commsgov.accounts.errors import AccountError
-    from commsgov.records.errors import InvalidFieldError, NotFoundError
-
-    try:
-        return func(*args, **kwargs)
-    except InvalidFieldError as exc:
-        fail(f"{exc.field}: {exc.message}", code=BAD_INPUT)
-    except (NotFoundError, AccountError) as exc:
-        fail(str(exc), code=1)
 
 
 def _user_row(user: Any) -> list[str]:
@@ -87,9 +70,8 @@ def users_add(
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     with closing(open_database(database)) as store:
-        made = _call(
-            users.add_user, store, username=username, roles=role, display_name=name,
-            emails=email, phones=phone, password=password, actor=_actor(),
+        made = users.add_user(store, username=username, roles=role, display_name=name,
+            emails=email, phones=phone, password=password, actor=current_actor(),
         )  # fmt: skip
     sys.stdout.write(f"added {made.user.username} ({', '.join(made.user.roles) or 'no roles'})\n")
     if made.password:
@@ -123,7 +105,7 @@ def _set_disabled(username: str, disabled: bool, database: str | None) -> None:
     from commsgov.services import users
 
     with closing(open_database(database)) as store:
-        user = _call(users.set_disabled, store, username, disabled, actor=_actor())
+        user = users.set_disabled(store, username, disabled, actor=current_actor())
     word = "disabled (sessions ended)" if user.disabled else "enabled"
     sys.stdout.write(f"{user.username} {word}\n")
 
@@ -155,7 +137,7 @@ def users_reset_password(
     from commsgov.services import users
 
     with closing(open_database(database)) as store:
-        made = _call(users.reset_password, store, username, actor=_actor())
+        made = users.reset_password(store, username, actor=current_actor())
     sys.stdout.write(f"one-time password for {made.user.username} (shown once): {made.password}\n")
 
 
@@ -171,7 +153,7 @@ def users_role(
     from commsgov.services import users
 
     with closing(open_database(database)) as store:
-        user = _call(users.set_roles, store, username, roles, actor=_actor())
+        user = users.set_roles(store, username, roles, actor=current_actor())
     sys.stdout.write(f"{user.username}: {', '.join(user.roles) or 'no roles'}\n")
 
 
@@ -197,11 +179,10 @@ def tokens_create(
 
     until = None
     if expires is not None:
-        until = _call(parse_when, expires, default_zone=get_settings().timezone, field="expires")
+        until = parse_when(expires, default_zone=get_settings().timezone, field="expires")
     with closing(open_database(database)) as store:
-        made = _call(
-            tokens.create_token, store, username=user, name=name, roles=role or None,
-            expires_at=until, actor=_actor(),
+        made = tokens.create_token(store, username=user, name=name, roles=role or None,
+            expires_at=until, actor=current_actor(),
         )  # fmt: skip
     sys.stdout.write(f"token {made.info.id} for {made.info.username} "
                      f"({', '.join(made.info.roles)}); shown once:\n{made.token}\n")  # fmt: skip
@@ -219,7 +200,7 @@ def tokens_list(
     from commsgov.services import tokens
 
     with closing(open_database(database)) as store:
-        found = _call(tokens.list_tokens, store, username=user)
+        found = tokens.list_tokens(store, username=user)
     if json_:
         print_json([asdict(t) for t in found])
         return
@@ -243,7 +224,7 @@ def tokens_revoke(
     from commsgov.services import tokens
 
     with closing(open_database(database)) as store:
-        info = _call(tokens.revoke_token, store, token_id, actor=_actor())
+        info = tokens.revoke_token(store, token_id, actor=current_actor())
     sys.stdout.write(f"token {info.id} of {info.username} revoked\n")
 
 
@@ -265,7 +246,7 @@ def _filters(**given: str | None) -> AuditFilter:
     from commsgov.config import get_settings
     from commsgov.services import audit
 
-    return _call(audit.parse_filter, **given, zone=get_settings().timezone)
+    return audit.parse_filter(**given, zone=get_settings().timezone)
 
 
 @audit_app.command("search")
@@ -286,7 +267,7 @@ def audit_search(
     filters = _filters(actor=actor, action=action, target=target, outcome=outcome, since=since,
                        until=until)  # fmt: skip
     with closing(open_database(database, must_exist=True)) as store:
-        found = _call(audit.search, store, filters, actor=_actor(), limit=limit)
+        found = audit.search(store, filters, actor=current_actor(), limit=limit)
     if json_:
         print_json([e.to_dict() for e in found])
         return
@@ -327,7 +308,7 @@ def audit_export(
     filters = _filters(actor=actor, action=action, target=target, outcome=outcome, since=since,
                        until=until)  # fmt: skip
     with closing(open_database(database, must_exist=True)) as store:
-        text = _call(audit.export, store, filters, fmt=fmt, actor=_actor())
+        text = audit.export(store, filters, fmt=fmt, actor=current_actor())
     if output is None:
         sys.stdout.write(text)
     else:
@@ -342,7 +323,7 @@ def audit_verify(json_: JsonOption = False, database: DatabaseOption = None) -> 
     from commsgov.services import audit
 
     with closing(open_database(database, must_exist=True)) as store:
-        report = audit.verify(store, actor=_actor())
+        report = audit.verify(store, actor=current_actor())
     if json_:
         print_json(asdict(report))
     elif report.ok:

@@ -1,4 +1,4 @@
-"""Options and helpers shared by every command group."""
+"""Options and helpers shared by every command group, and the one map from errors to exit codes."""
 
 from __future__ import annotations
 
@@ -8,12 +8,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
+
+from commsgov.errors import CommsgovError, InvalidInput
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from typer._click.core import Context as ClickContext  # Typer's vendored Click
 
-    from commsgov.policy.engine import CompiledPack
-    from commsgov.services.records import Store
+    from commsgov.accounts.actor import Actor
+    from commsgov.policy.compiled import CompiledPack
+    from commsgov.store.handle import Store
 
 
 class DeviceChoice(StrEnum):
@@ -25,6 +30,26 @@ class DeviceChoice(StrEnum):
 
 #: exit code for invalid input (a field named in the message)
 BAD_INPUT = 2
+#: exit code for every other error commsgov raises (not found, conflict, integrity, ...)
+FAILED = 1
+
+
+def exit_code(error: CommsgovError) -> int:
+    """The exit code of an error, by its category in :mod:`commsgov.errors`."""
+    return BAD_INPUT if isinstance(error, InvalidInput) else FAILED
+
+
+class CommandGroup(TyperGroup):
+    """The root command group: any :class:`~commsgov.errors.CommsgovError` a command lets out
+    becomes ``Error: <message>`` on stderr and its exit code, here and nowhere else."""
+
+    def invoke(self, ctx: ClickContext) -> Any:
+        """Run the command, mapping commsgov's errors to a message and an exit code."""
+        try:
+            return super().invoke(ctx)
+        except CommsgovError as exc:
+            fail(exc.describe(), code=exit_code(exc))
+
 
 PackOption = Annotated[
     Path | None,
@@ -60,54 +85,40 @@ def fail(message: str, *, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
-def guard(func: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call into the services, turning record errors into messages and exit codes."""
-    from commsgov.records.errors import InvalidFieldError, NotFoundError
+def actor(by: str | None = None) -> Actor:
+    """Who acts at the command line: ``--by``, else ``COMMSGOV_USER``, else the login name.
 
-    try:
-        return func(*args, **kwargs)
-    except InvalidFieldError as exc:
-        fail(f"{exc.field}: {exc.message}", code=BAD_INPUT)
-    except NotFoundError as exc:
-        fail(str(exc), code=1)
+    This default is the command line's own: the services take an explicit actor."""
+    import os
+
+    from commsgov.accounts.actor import Actor
+    from commsgov.config import get_settings
+
+    name = by or get_settings().user or os.environ.get("USER") or os.environ.get("USERNAME")
+    return Actor.cli(name or "unknown")
 
 
 def load_compiled_pack(path: Path | None) -> CompiledPack:
-    """Load a pack for a command, exiting 1 with every problem listed when it is invalid."""
-    from commsgov.policy.engine import compiled_pack
-    from commsgov.policy.errors import PackError
+    """Load a pack for a command (an invalid pack is a :class:`~commsgov.policy.errors.PackError`,
+    every problem listed)."""
+    from commsgov.policy.cache import compiled_pack
 
-    try:
-        return compiled_pack(path)
-    except PackError as exc:
-        fail(f"invalid policy pack\n{exc}", code=1)
+    return compiled_pack(path)
 
 
 def open_database(database: str | None, *, must_exist: bool = False) -> Store:
     """Open (creating or migrating) the store; ``must_exist``: refuse a SQLite file not there."""
-    from commsgov.config import get_settings
-    from commsgov.services.records import open_store
-    from commsgov.store.engine import StoreConfigError, sqlite_path
+    from commsgov.store.handle import open_store
 
-    url = database or get_settings().resolved_database_url()
-    try:
-        path = sqlite_path(url)
-    except Exception as exc:
-        fail(f"database: invalid URL {url!r} ({exc})", code=BAD_INPUT)
-    if must_exist and path is not None and not path.exists():
-        fail(f"database: no database at {path} (nothing captured yet, or a wrong --database?)")
-    try:
-        return open_store(url)
-    except StoreConfigError as exc:
-        fail(str(exc), code=BAD_INPUT)
-    except Exception as exc:  # connection refused, unreadable file, ...
-        if type(exc).__module__.startswith(("sqlalchemy", "psycopg", "sqlite3", "alembic")):
-            fail(f"cannot open the database: {exc}", code=1)
-        raise
+    return open_store(database, must_exist=must_exist)
 
 
 def print_json(data: object) -> None:
-    """Print JSON on stdout (not via Rich, so that it is exact and fast)."""
+    """Print a result (a dataclass, or lists and dictionaries of them) as JSON on stdout (not via
+    Rich, so that it is exact and fast): :func:`commsgov.jsonable.jsonable`, the same data the
+    HTTP API serves."""
     import json
 
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    from commsgov.jsonable import jsonable
+
+    sys.stdout.write(json.dumps(jsonable(data), indent=2, ensure_ascii=False) + "\n")

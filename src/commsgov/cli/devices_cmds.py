@@ -51,8 +51,8 @@ def _catalogue(pack: Path | None) -> Any:
 
     try:
         return load_catalogue(pack)
-    except PackError as exc:
-        fail(f"invalid policy pack\n{exc}", code=BAD_INPUT)
+    except PackError as exc:  # exit 2, not the tree's 1: here 1 means a device needs action
+        fail(exc.describe(), code=BAD_INPUT)
 
 
 @devices_app.command("scan")
@@ -100,7 +100,7 @@ def scan(
     A personal device's MDM export lists only managed apps, so a clean one is 'not known'.
     Exit codes: 0 nothing to act on, 1 a device is non-compliant or to review, 2 bad input.
     """
-    from commsgov.devices import ColumnMapError, InventoryError
+    from commsgov.devices import ColumnMapError
     from commsgov.services.devices import scan_files
 
     catalogue = _catalogue(pack)
@@ -113,10 +113,8 @@ def scan(
             columns=columns,
             format=fmt,
         )
-    except ColumnMapError as exc:
+    except ColumnMapError as exc:  # (bad input like the rest, but named as this option)
         fail(f"--columns: {exc}", code=BAD_INPUT)
-    except InventoryError as exc:
-        fail(str(exc), code=BAD_INPUT)
     if as_json:
         print_json(result.to_dict())
     elif as_csv:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .common import BAD_INPUT, DatabaseOption, DeviceChoice, JsonOption, console, fail, guard
+from .common import DatabaseOption, DeviceChoice, JsonOption, actor, console, open_database
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -151,10 +151,7 @@ def ingest(
     from commsgov.ingest._time import zone
 
     settings = get_settings()
-    try:
-        zone_info = zone(tz or settings.timezone)
-    except ParseError as exc:
-        fail(str(exc), code=BAD_INPUT)
+    zone_info = zone(tz or settings.timezone)
     fmt = format.value if format else None
     order: Any = date_order.value if date_order else None
     failed = False
@@ -185,15 +182,13 @@ def ingest(
                                 "(dry run: nothing written)\n"
                             )
                         continue
-                    from commsgov.services import records as svc
                     from commsgov.services.ingest import ingest_file
 
                     if store is None:
-                        store = svc.open_store(database)
-                    result = guard(
-                        ingest_file, store, path, tz=zone_info, date_order=order, format=fmt,
+                        store = open_database(database)
+                    result = ingest_file(store, path, tz=zone_info, date_order=order, format=fmt,
                         scenario=scenario, outage=outage,
-                        captured_by=captured_by or settings.actor(),
+                        actor=actor(captured_by),
                         device=device.value if device else None,
                         conversation=conversation, on_read=on_read,
                     )  # fmt: skip
@@ -203,10 +198,10 @@ def ingest(
                     continue
             if outage is not None:
                 for c in result.conversations:
-                    if c["outage"] != outage:
+                    if c.outage != outage:
                         sys.stderr.write(
-                            f"Warning: {path}: record {c['record']} starts outside outage "
-                            f"{outage} (covered by: {c['outage'] or 'none'})\n"
+                            f"Warning: {path}: record {c.record} starts outside outage "
+                            f"{outage} (covered by: {c.outage or 'none'})\n"
                         )
             if as_json:
                 sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")

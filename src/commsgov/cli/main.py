@@ -10,7 +10,10 @@ import importlib
 
 import typer
 
+from .common import CommandGroup
+
 app = typer.Typer(
+    cls=CommandGroup,
     name="commsgov",
     help="Which channel may I use? Capture, ingest, verify and retain the corporate record.",
     no_args_is_help=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -23,7 +24,7 @@ from .common import (
 if TYPE_CHECKING:
     from commsgov.asking import Answer
     from commsgov.policy.advice import Advice, AdviceSet
-    from commsgov.policy.engine import CompiledPack
+    from commsgov.policy.compiled import CompiledPack
 
 _VERDICT_STYLE = {"allowed": "bold green", "conditional": "bold yellow", "not-allowed": "bold red"}
 _VERDICT_WORD = {"allowed": "Allowed", "conditional": "Conditional", "not-allowed": "Not allowed"}
@@ -93,27 +94,23 @@ def advise(
 ) -> None:
     """Which channel may I use? The verdict, conditions, duties, alternatives and sources."""
     from commsgov.policy.advice import advise as run_advice
-    from commsgov.policy.errors import PolicyError
 
     compiled = load_compiled_pack(pack)
     if scenario is None:
         scenario, channel = _ask(compiled, channel)
-    try:
-        result = run_advice(
-            scenario=scenario,
-            channel=channel,
-            device=device.value,  # type: ignore[arg-type]
-            outage=outage,
-            external=external,
-            federated=federated,
-            abroad=abroad,
-            country_risk=country_risk.value if country_risk else None,  # type: ignore[arg-type]
-            exemption=exemption,
-            role=role,
-            pack=compiled,
-        )
-    except PolicyError as exc:  # an unknown id, or input the engine cannot take
-        fail(str(exc), code=BAD_INPUT)
+    result = run_advice(
+        scenario=scenario,
+        channel=channel,
+        device=device.value,
+        outage=outage,
+        external=external,
+        federated=federated,
+        abroad=abroad,
+        country_risk=country_risk.value if country_risk else None,
+        exemption=exemption,
+        role=role,
+        pack=compiled,
+    )
     if json_:
         print_json(result.to_dict())
     else:
@@ -133,13 +130,8 @@ def ask(
 ) -> None:
     """Ask in plain words: how the question was understood, then advise's answer."""
     from commsgov.asking import ask as run_ask
-    from commsgov.policy.errors import PolicyError
 
-    compiled = load_compiled_pack(pack)
-    try:
-        result = run_ask(question, pack=compiled)
-    except PolicyError as exc:  # an empty question, or a bad questions file in the pack
-        fail(str(exc), code=BAD_INPUT)
+    result = run_ask(question, pack=load_compiled_pack(pack))
     if json_:
         print_json(result.to_dict())
     else:
@@ -224,7 +216,7 @@ def _render(result: Advice | AdviceSet) -> None:
         headline.append(f"  {result.channel_name} · {result.scenario_title}", style="")
         parts: list[Any] = [headline]
 
-        def section(title: str, rows: list[tuple[Text | str, Text | str]]) -> None:
+        def section(title: str, rows: Sequence[tuple[Text | str, Text | str]]) -> None:
             grid = Table.grid(padding=(0, 1))
             grid.add_column(no_wrap=True)
             grid.add_column()
@@ -269,25 +261,25 @@ def matrix(
     pack: PackOption = None,
 ) -> None:
     """The approved-channels matrix: scenarios by channel, with the footnote marks."""
-    from commsgov.policy.catalogue import matrix as pack_matrix
+    from commsgov.services import catalogue
 
     compiled = load_compiled_pack(pack)
-    table_data = pack_matrix(compiled)
+    found = catalogue.matrix(pack=compiled)
     if json_:
-        print_json(table_data.to_dict())
+        print_json(found)
         return
     if csv_:
         import csv
 
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(["scenario", "title", "marks", *table_data.columns])
-        for row in table_data.scenarios:
+        writer.writerow(["scenario", "title", "marks", *found.columns])
+        for row in found.scenarios:
             writer.writerow(
                 [
                     row.scenario,
                     row.title,
                     "".join(row.marks),
-                    *(row.cells[c] for c in table_data.columns),
+                    *(row.cells[c] for c in found.columns),
                 ]
             )
         return
@@ -295,29 +287,27 @@ def matrix(
 
     table = Table(title=f"{compiled.organisation}: approved channels", show_lines=False)
     table.add_column("Scenario")
-    for column in table_data.columns:
+    for column in found.columns:
         table.add_column(column, justify="center")
-    for row in table_data.scenarios:
+    for row in found.scenarios:
         cells = [
             f"[green]{v}[/]" if v.startswith("Y") else f"[red]{v}[/]"
-            for v in (row.cells[c] for c in table_data.columns)
+            for v in (row.cells[c] for c in found.columns)
         ]
         table.add_row(f"{row.title}{''.join(row.marks)}", *cells)
     out = console()
     out.print(table)
-    for mark, footnote in table_data.footnotes.items():
+    for mark, footnote in found.footnotes.items():
         out.print(f"[bold]{mark}[/] {footnote.text}")
 
 
 def scenarios(json_: JsonOption = False, pack: PackOption = None) -> None:
     """List the scenarios and their ids."""
-    from dataclasses import asdict
+    from commsgov.services import catalogue
 
-    from commsgov.policy.catalogue import scenarios as pack_scenarios
-
-    items = pack_scenarios(load_compiled_pack(pack))
+    items = catalogue.scenarios(pack=load_compiled_pack(pack))
     if json_:
-        print_json([asdict(item) for item in items])
+        print_json(items)
         return
     from rich.table import Table
 
@@ -331,13 +321,11 @@ def scenarios(json_: JsonOption = False, pack: PackOption = None) -> None:
 
 def channels(json_: JsonOption = False, pack: PackOption = None) -> None:
     """List the channels, their kind and the names they answer to."""
-    from dataclasses import asdict
+    from commsgov.services import catalogue
 
-    from commsgov.policy.catalogue import channels as pack_channels
-
-    items = pack_channels(load_compiled_pack(pack))
+    items = catalogue.channels(pack=load_compiled_pack(pack))
     if json_:
-        print_json([asdict(item) for item in items])
+        print_json(items)
         return
     from rich.table import Table
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -15,9 +16,9 @@ from .common import (
     DatabaseOption,
     JsonOption,
     PackOption,
+    actor,
     console,
     fail,
-    guard,
     load_compiled_pack,
     open_database,
     print_json,
@@ -26,7 +27,8 @@ from .common import (
 if TYPE_CHECKING:
     import datetime as dt
 
-    from commsgov.store.repo import RecordFilter
+    from commsgov.records.views import RecordSummary
+    from commsgov.services.query import RecordQuery
 
 outage_app = typer.Typer(
     help="Declare, end and list outages (and exemptions).", no_args_is_help=True
@@ -53,42 +55,32 @@ def _when(text: str | None, *, field: str, zone: str | None) -> dt.datetime | No
     from commsgov.config import get_settings
     from commsgov.records.timestamps import parse_when
 
-    when: dt.datetime = guard(
-        parse_when, text, default_zone=zone or get_settings().timezone, field=field
-    )
+    when: dt.datetime = parse_when(text, default_zone=zone or get_settings().timezone, field=field)
     return when
 
 
-def _filters(
+def _query(
+    terms: str | None,
     since: str | None,
     until: str | None,
     method: str | None,
     participant: str | None,
     outage: str | None,
-    pack: Path | None,
-) -> RecordFilter:
-    import datetime as dt
+) -> RecordQuery:
+    """The query as typed (dates parsed; what they mean is the services' to say)."""
+    from commsgov.config import get_settings
+    from commsgov.records.timestamps import parse_moment
+    from commsgov.services.query import RecordQuery
 
-    from commsgov.records.timestamps import utc_text
-    from commsgov.store.repo import RecordFilter
-
-    since_dt = _when(since, field="since", zone=None)
-    until_dt = _when(until, field="until", zone=None)
-    if until_dt is not None and until is not None and len(until.strip()) <= 10:
-        until_dt = until_dt + dt.timedelta(days=1) - dt.timedelta(microseconds=1)
-    if method is not None:
-        from commsgov.policy.errors import UnknownIdError
-
-        try:
-            method = load_compiled_pack(pack).channel(method).id
-        except UnknownIdError as exc:
-            fail(f"method: {exc}", code=BAD_INPUT)
-    return RecordFilter(
-        since_utc=utc_text(since_dt) if since_dt else None,
-        until_utc=utc_text(until_dt) if until_dt else None,
+    zone = get_settings().timezone
+    return RecordQuery(
+        terms=terms,
+        since=parse_moment(since, default_zone=zone, field="since") if since else None,
+        until=parse_moment(until, default_zone=zone, field="until") if until else None,
         method=method,
         participant=participant,
-        outage_uid=outage,
+        outage=outage,
+        zone=zone,
     )
 
 
@@ -213,10 +205,8 @@ def capture(
 ) -> None:
     """Capture a communication into the corporate record (prompts on a terminal for what is
     missing; never prompts in a script)."""
-    import datetime as dt
-
+    from commsgov import services as svc
     from commsgov.records.models import Participant, RecordDraft
-    from commsgov.services import records as svc
 
     values = _prompt_missing(
         {
@@ -232,16 +222,9 @@ def capture(
         fail("method: a method (channel id) is required (--method)", code=BAD_INPUT)
     if not values["at"]:
         fail("at: when it happened is required (--at)", code=BAD_INPUT)
-    if device is not None and device not in ("corporate", "personal"):
-        fail(f"device: {device!r} is not 'corporate' or 'personal'", code=BAD_INPUT)
     when = _when(values["at"], field="at", zone=zone)
     assert when is not None
-    if when > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5):
-        fail(f"at: {values['at']!r} is in the future", code=BAD_INPUT)
-    participants = tuple(guard(Participant.parse, p) for p in values["with_"])
-    for path in attach or []:
-        if not path.is_file():
-            fail(f"attach: no such file: {path}", code=BAD_INPUT)
+    participants = tuple(Participant.parse(p) for p in values["with_"])
     draft = RecordDraft(
         method=values["method"],
         occurred_at=when,
@@ -254,26 +237,18 @@ def capture(
     )
     compiled = load_compiled_pack(pack)
     with closing(open_database(database)) as store:
-        result = guard(svc.capture, store, draft, actor=by, attach=attach or [], pack=compiled)
+        result = svc.capture(store, draft, actor=actor(by), attach=attach or [], pack=compiled)
     if as_json:
-        print_json(
-            {
-                "uid": result.uid,
-                "ledger_seq": result.seq,
-                "device": result.device,
-                "outage_uid": result.outage_uid,
-                "policy_exception": result.policy_exception,
-            }
-        )
+        print_json(result)
         return
     out = console()
-    out.print(f"Captured record {result.uid} (ledger entry {result.seq}).")
+    out.print(f"Captured record {result.uid} (ledger entry {result.ledger_seq}).")
     if result.outage_uid:
         out.print(f"Covered by outage {result.outage_uid}.")
     if result.policy_exception:
         exc = result.policy_exception
-        out.print(f"[bold red]Policy exception ({exc['rule']}):[/] {exc['reason']}.")
-        out.print(f'  "{exc["quote"]}" ({exc["document"]})')
+        out.print(f"[bold red]Policy exception ({exc.rule}):[/] {exc.reason}.")
+        out.print(f'  "{exc.quote}" ({exc.document})')
 
 
 # -- outages --------------------------------------------------------------------------------
@@ -297,24 +272,23 @@ def outage_start(
     as_json: JsonOption = False,
 ) -> None:
     """Declare an outage: from then on, non-corporate captures are covered, not exceptions."""
-    from commsgov.services import records as svc
+    from commsgov import services as svc
 
     started = _when(at, field="at", zone=None)
     with closing(open_database(database)) as store:
-        state = guard(
-            svc.start_outage,
+        state = svc.start_outage(
             store,
             reason=reason,
             started_at=started,
-            actor=by,
+            actor=actor(by),
             kind="exemption" if exemption else "outage",
         )
     if as_json:
         print_json(state)
     else:
         console().print(
-            f"{state['kind'].capitalize()} {state['uid']} declared by "
-            f"{state['declared_by']}, from {state['started_at_utc']}."
+            f"{state.kind.capitalize()} {state.uid} declared by "
+            f"{state.declared_by}, from {state.started_at_utc}."
         )
 
 
@@ -331,17 +305,15 @@ def outage_end(
     as_json: JsonOption = False,
 ) -> None:
     """Declare the open outage over."""
-    from commsgov.services import records as svc
+    from commsgov import services as svc
 
     ended = _when(at, field="at", zone=None)
     with closing(open_database(database)) as store:
-        state = guard(svc.end_outage, store, uid=outage_id, ended_at=ended, actor=by)
+        state = svc.end_outage(store, uid=outage_id, ended_at=ended, actor=actor(by))
     if as_json:
         print_json(state)
     else:
-        console().print(
-            f"Outage {state['uid']} ended at {state['ended_at_utc']} by {state['ended_by']}."
-        )
+        console().print(f"Outage {state.uid} ended at {state.ended_at_utc} by {state.ended_by}.")
 
 
 @outage_app.command("list")
@@ -349,23 +321,23 @@ def outage_list(database: DatabaseOption = None, as_json: JsonOption = False) ->
     """List outages and exemptions, newest first, with who declared them and when."""
     from rich.table import Table
 
-    from commsgov.services import records as svc
+    from commsgov import services as svc
 
     with closing(open_database(database)) as store:
-        rows = svc.list_outages(store)
+        rows = svc.list_outages(store, actor=actor())
     if as_json:
         print_json(rows)
         return
     table = Table("id", "kind", "from (UTC)", "to (UTC)", "reason", "declared by", "declared at")
     for r in rows:
         table.add_row(
-            r["uid"][:12],
-            r["kind"],
-            r["started_at_utc"][:16],
-            (r["ended_at_utc"] or "open")[:16],
-            r["reason"],
-            r["declared_by"],
-            r["declared_at_utc"][:16],
+            r.uid[:12],
+            r.kind,
+            r.started_at_utc[:16],
+            (r.ended_at_utc or "open")[:16],
+            r.reason,
+            r.declared_by,
+            r.declared_at_utc[:16],
         )
     console().print(table)
 
@@ -379,12 +351,12 @@ def verify(
     as_json: JsonOption = False,
 ) -> None:
     """Recompute the whole ledger chain and every stored hash; exit 1 at the first broken link."""
-    from commsgov.services import records as svc
+    from commsgov import services as svc
 
     with closing(open_database(database, must_exist=True)) as store:
-        report = svc.verify(store, check_blobs=not skip_files)
+        report = svc.verify(store, actor=actor(), check_blobs=not skip_files)
     if as_json:
-        print_json(report.to_dict())
+        print_json(report)
     elif report.problem is not None:
         sys.stderr.write(f"BROKEN: {report.problem}\n")
     else:
@@ -417,17 +389,18 @@ def receipt(
     database: DatabaseOption = None,
 ) -> None:
     """Print a receipt for a record (JSON: keep it), or check one later with --check FILE."""
-    from commsgov.services import records as svc
+    from commsgov import services as svc
 
     if (record is None) == (check is None):
         fail("give a RECORD to print its receipt, or --check FILE", code=BAD_INPUT)
+    assert record is not None or check is not None
     with closing(open_database(database, must_exist=True)) as store:
         if check is not None:
             try:
                 data = json.loads(check.read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
                 fail(f"check: cannot read receipt {check}: {exc}", code=BAD_INPUT)
-            problems = guard(svc.check_receipt, store, data)
+            problems = svc.check_receipt(store, data, actor=actor())
             if problems:
                 for p in problems:
                     sys.stderr.write(f"FAILED: {p}\n")
@@ -437,11 +410,12 @@ def receipt(
                 f"{data['entry_seq']}, head {data['head_seq']}).\n"
             )
             return
-        print_json(guard(svc.receipt, store, record).to_dict())
+        assert record is not None
+        print_json(svc.receipt(store, record, actor=actor()))
 
 
 # -- records --------------------------------------------------------------------------------
-def _table(rows: list[dict[str, Any]]) -> None:
+def _table(rows: Sequence[RecordSummary]) -> None:
     from rich.table import Table
 
     table = Table(
@@ -449,19 +423,19 @@ def _table(rows: list[dict[str, Any]]) -> None:
     )
     for r in rows:
         flags = []
-        if r["policy_exception"]:
+        if r.policy_exception:
             flags.append("EXCEPTION")
-        if r["outage_uid"]:
+        if r.outage_uid:
             flags.append("outage")
-        text = r["subject"] or r["summary"] or r["content"] or ""
+        text = r.subject or r.summary or r.content or ""
         table.add_row(
-            r["uid"][:12],
-            r["occurred_local"][:16],
-            r["method"],
-            r["device"],
-            ", ".join(p["name"] for p in r["participants"]),
+            r.uid[:12],
+            r.occurred_local[:16],
+            r.method,
+            r.device,
+            ", ".join(p.name for p in r.participants),
             text[:60],
-            str(r.get("message_count", 0)),
+            str(r.message_count),
             " ".join(flags),
         )
     console().print(table)
@@ -481,11 +455,12 @@ def records_list(
     as_json: JsonOption = False,
 ) -> None:
     """List records, most recent first."""
-    from commsgov.services import records as svc
+    from commsgov import services as svc
 
-    flt = _filters(since, until, method, participant, outage, pack)
+    query = _query(None, since, until, method, participant, outage)
+    compiled = load_compiled_pack(pack)
     with closing(open_database(database, must_exist=True)) as store:
-        rows = svc.list_records(store, flt=flt, limit=limit)
+        rows = svc.list_records(store, actor=actor(), query=query, limit=limit, pack=compiled)
     print_json(rows) if as_json else _table(rows)
 
 
@@ -499,10 +474,10 @@ def records_show(
     as_json: JsonOption = False,
 ) -> None:
     """Show one record: its fields, hash, ledger history and messages."""
-    from commsgov.services import records as svc
+    from commsgov import services as svc
 
     with closing(open_database(database, must_exist=True)) as store:
-        data = guard(svc.get_record, store, record, message_limit=messages or None)
+        data = svc.get_record(store, record, actor=actor(), message_limit=messages or None)
     if as_json:
         print_json(data)
         return
@@ -523,40 +498,34 @@ def records_show(
         "outage_uid",
         "record_sha256",
     ):
-        if data.get(key) is not None:
-            out.print(f"{key:>16}: {data[key]}", markup=False)
-    for p in data["participants"]:
+        if getattr(data, key) is not None:
+            out.print(f"{key:>16}: {getattr(data, key)}", markup=False)
+    for p in data.participants:
+        out.print(f"{'with':>16}: {p.name} {p.number or ''} {p.organisation or ''}", markup=False)
+    for a in data.attachments:
         out.print(
-            f"{'with':>16}: {p['name']} {p['number'] or ''} {p['organisation'] or ''}", markup=False
+            f"{'attachment':>16}: {a.filename} ({a.size} bytes, sha256 {a.sha256})", markup=False
         )
-    for a in data["attachments"]:
+    if data.policy_exception:
+        out.print(f"{'EXCEPTION':>16}: {data.policy_exception.reason}", markup=False)
+    for e in data.ledger:
+        out.print(f"{'ledger':>16}: #{e.seq} {e.kind} by {e.actor} at {e.at}", markup=False)
+    for source in data.sources[1:]:
         out.print(
-            f"{'attachment':>16}: {a['filename']} ({a['size']} bytes, sha256 {a['sha256']})",
+            f"{'also from':>16}: {source.file_name} ({source.format}, sha256 {source.file_sha256})",
             markup=False,
         )
-    if data["policy_exception"]:
-        out.print(f"{'EXCEPTION':>16}: {data['policy_exception']['reason']}", markup=False)
-    for e in data["ledger"]:
-        out.print(
-            f"{'ledger':>16}: #{e['seq']} {e['kind']} by {e['actor']} at {e['at']}", markup=False
-        )
-    for source in data.get("sources", [])[1:]:
-        out.print(
-            f"{'also from':>16}: {source.get('file_name')} ({source.get('format')}, "
-            f"sha256 {source.get('file_sha256')})",
-            markup=False,
-        )
-    for m in data["messages"]:
-        who = f"{m['sender']}" if m["kind"] == "message" else f"(system) {m['sender'] or ''}"
-        flags = f"  [{', '.join(m['flags'])}]" if m["flags"] else ""
-        out.print(f"  [{m['sent_local']}] {who.rstrip()}: {m['text']}{flags}", markup=False)
-        for a in m.get("attachments", []):
-            if not a.get("sha256"):  # a reference only: the export named it, did not hold it
-                out.print(f"      attached: {a['filename']} (not in the export)", markup=False)
+    for m in data.messages:
+        who = f"{m.sender}" if m.kind == "message" else f"(system) {m.sender or ''}"
+        flags = f"  [{', '.join(m.flags)}]" if m.flags else ""
+        out.print(f"  [{m.sent_local}] {who.rstrip()}: {m.text}{flags}", markup=False)
+        for a in m.attachments:
+            if not a.sha256:  # a reference only: the export named it, did not hold it
+                out.print(f"      attached: {a.filename} (not in the export)", markup=False)
                 continue
-            kind = f"{a['media_type']}, " if a.get("media_type") else ""
+            kind = f"{a.media_type}, " if a.media_type else ""
             out.print(
-                f"      attached: {a['filename']} ({kind}{a['size']} bytes, sha256 {a['sha256']})",
+                f"      attached: {a.filename} ({kind}{a.size} bytes, sha256 {a.sha256})",
                 markup=False,
             )
 
@@ -588,32 +557,25 @@ def records_correct(
     pack: PackOption = None,
 ) -> None:
     """Correct a record: a new ledger entry; the earlier values stay in the ledger."""
+    from commsgov import services as svc
     from commsgov.records.models import Participant
-    from commsgov.services import records as svc
 
     changes: dict[str, Any] = {
         k: v
         for k, v in (("subject", subject), ("summary", summary), ("content", content))
         if v is not None
     }
-    compiled = load_compiled_pack(pack)
     if scenario is not None:
-        from commsgov.policy.errors import UnknownIdError
-
-        try:
-            changes["scenario"] = compiled.scenario(scenario).id
-        except UnknownIdError as exc:
-            fail(f"scenario: {exc}", code=BAD_INPUT)
+        changes["scenario"] = scenario
     if with_:
-        changes["participants"] = [guard(Participant.parse, p) for p in with_]
+        changes["participants"] = [Participant.parse(p) for p in with_]
     if not changes:
         fail("give at least one field to correct (--summary, --subject, ...)", code=BAD_INPUT)
+    compiled = load_compiled_pack(pack)
     with closing(open_database(database, must_exist=True)) as store:
-        seq = guard(
-            svc.correct_record, store, uid=record, changes=changes, reason=reason, actor=by,
-            pack=compiled,
-        )  # fmt: skip
-    console().print(f"Corrected ({', '.join(sorted(changes))}) in ledger entry {seq}.")
+        done = svc.correct_record(store, uid=record, changes=changes, reason=reason,
+                                  actor=actor(by), pack=compiled)  # fmt: skip
+    console().print(f"Corrected ({', '.join(done.fields)}) in ledger entry {done.ledger_seq}.")
 
 
 @records_app.command("file")
@@ -628,15 +590,10 @@ def records_file(
     database: DatabaseOption = None,
 ) -> None:
     """Write out a stored file after checking its bytes against its SHA-256 (exit 1 if altered)."""
-    from commsgov.store.blobs import BlobError
+    from commsgov import services as svc
 
-    store = open_database(database, must_exist=True)
-    try:
-        data = store.blobs.read(sha256.lower())
-    except BlobError as exc:
-        fail(str(exc), code=1)
-    finally:
-        store.close()
+    with closing(open_database(database, must_exist=True)) as store:
+        data = svc.read_file(store, sha256, actor=actor())
     output.write_bytes(data)
     sys.stderr.write(f"Wrote {len(data)} bytes to {output} (SHA-256 verified).\n")
 
@@ -657,20 +614,20 @@ def records_search(
     as_json: JsonOption = False,
 ) -> None:
     """Full-text search over content, participants and messages."""
-    from commsgov.services import records as svc
+    from commsgov import services as svc
 
-    flt = _filters(since, until, method, participant, outage, pack)
+    query = _query(terms, since, until, method, participant, outage)
+    compiled = load_compiled_pack(pack)
     with closing(open_database(database, must_exist=True)) as store:
-        rows = svc.search_records(store, terms=terms, flt=flt, limit=limit)
+        rows = svc.search_records(store, actor=actor(), query=query, limit=limit, pack=compiled)
     if as_json:
         print_json(rows)
         return
     _table(rows)
     for r in rows:
-        for m in r.get("matching_messages", [])[:5]:
+        for m in r.matching_messages[:5]:
             console().print(
-                f"  {r['uid'][:12]} [{m['sent_local'][:16]}] {m['sender'] or '(system)'}: "
-                f"{m['text'][:80]}",
+                f"  {r.uid[:12]} [{m.sent_local[:16]}] {m.sender or '(system)'}: {m.text[:80]}",
                 markup=False,
             )
 
@@ -704,29 +661,19 @@ def records_export(
     """Export records with their messages and hashes (CSV or JSON), e.g. for an FOI request.
 
     The export is logged in the ledger (``records-exported``) with the SHA-256 of its text."""
-    from commsgov.services import records as svc
+    from commsgov import services as svc
 
-    if fmt not in ("csv", "json"):
-        fail(f"format: {fmt!r} is not 'csv' or 'json'", code=BAD_INPUT)
-    flt = _filters(since, until, method, participant, outage, pack)
+    query = _query(terms, since, until, method, participant, outage)
+    compiled = load_compiled_pack(pack)
     with closing(open_database(database, must_exist=True)) as store:
-        rows = (
-            svc.search_records(store, terms=terms, flt=flt, limit=limit)
-            if terms
-            else svc.list_records(store, flt=flt, limit=limit)
+        export = svc.export_records(
+            store, actor=actor(by), fmt=fmt, query=query, limit=limit, pack=compiled
         )
-        query = " ".join(
-            f"{k}={v}"
-            for k, v in (("terms", terms), ("since", since), ("until", until), ("method", method),
-                         ("participant", participant), ("outage", outage))
-            if v
-        )  # fmt: skip
-        text = svc.export_records(store, rows, fmt=fmt, query=query, actor=by)
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.write(export.text)
     else:
-        output.write_text(text, encoding="utf-8")
-        sys.stderr.write(f"Exported {len(rows)} record(s) to {output}\n")
+        output.write_text(export.text, encoding="utf-8")
+        sys.stderr.write(f"Exported {len(export.records)} record(s) to {output}\n")
 
 
 @report_app.command("exceptions")
@@ -741,43 +688,39 @@ def report_exceptions(
     """Captures that breached the policy (an MMA or personal device outside any outage)."""
     from rich.table import Table
 
-    from commsgov.services import records as svc
+    from commsgov import services as svc
+    from commsgov.jsonable import jsonable
 
-    flt = _filters(since, until, method, None, None, pack)
+    query = _query(None, since, until, method, None, None)
+    compiled = load_compiled_pack(pack)
     with closing(open_database(database, must_exist=True)) as store:
-        rows = svc.exceptions(store, flt=flt)
+        rows = svc.exceptions(store, actor=actor(), query=query, pack=compiled)
+    breaches = [(r, r.policy_exception) for r in rows if r.policy_exception is not None]
     if as_json:
         print_json(
             [
                 {
-                    "uid": r["uid"],
-                    "occurred_at_utc": r["occurred_at_utc"],
-                    "method": r["method"],
-                    "device": r["device"],
-                    "captured_by": r["captured_by"],
-                    **r["policy_exception"],
+                    "uid": r.uid,
+                    "occurred_at_utc": r.occurred_at_utc,
+                    "method": r.method,
+                    "device": r.device,
+                    "captured_by": r.captured_by,
+                    **jsonable(e),
                 }
-                for r in rows
+                for r, e in breaches
             ]
         )
         return
     table = Table("id", "when (local)", "method", "device", "captured by", "rule", "breach")
-    for r in rows:
-        e = r["policy_exception"]
+    for r, e in breaches:
         table.add_row(
-            r["uid"][:12],
-            r["occurred_local"][:16],
-            r["method"],
-            r["device"],
-            r["captured_by"],
-            e["rule"],
-            e["reason"],
+            r.uid[:12], r.occurred_local[:16], r.method, r.device, r.captured_by, e.rule, e.reason
         )
     out = console()
     out.print(table)
-    if rows:
-        e = rows[0]["policy_exception"]
-        out.print(f'Rule: "{e["quote"]}" ({e["document"]})', markup=False)
+    if breaches:
+        e = breaches[0][1]
+        out.print(f'Rule: "{e.quote}" ({e.document})', markup=False)
     out.print(f"{len(rows)} exception(s).")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from contextlib import closing
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,8 +14,8 @@ from .common import (
     DatabaseOption,
     JsonOption,
     PackOption,
+    actor,
     fail,
-    guard,
     load_compiled_pack,
     open_database,
     print_json,
@@ -66,46 +66,30 @@ def _zone(name: str | None) -> str:
     return name or get_settings().timezone
 
 
-def _when(
-    text: str, *, field: str, zone: str | None = None, end_of_day: bool = False
-) -> dt.datetime:
-    """An ISO 8601 date or date-time (a bare date is the end of that day for ``--as-of``)."""
-    import datetime as dt
-
-    from commsgov.records.errors import InvalidFieldError
+def _instant(text: str, *, field: str, zone: str | None = None) -> dt.datetime:
+    """An ISO 8601 date and time, read in ``zone`` (a bare date is its midnight there)."""
     from commsgov.records.timestamps import parse_when, resolve_zone
 
     zone_name = _zone(zone)
-    raw = text.strip()
-    try:
-        if len(raw) == 10 and end_of_day:
-            day = dt.date.fromisoformat(raw)
-            return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=resolve_zone(zone_name))
-        when = parse_when(raw, default_zone=zone_name, field=field)
-        return when.astimezone(resolve_zone(zone_name))
-    except (InvalidFieldError, ValueError) as exc:
-        fail(f"{field}: {exc}", code=BAD_INPUT)
+    return parse_when(text, default_zone=zone_name, field=field).astimezone(resolve_zone(zone_name))
 
 
-def _as_of(text: str | None, zone: str | None = None) -> dt.datetime:
+def _moment(
+    text: str | None, *, field: str, zone: str | None = None
+) -> dt.date | dt.datetime | None:
+    """An ISO 8601 date (kept a date: the services say what a whole day means where they use
+    it) or date and time read in ``zone``; ``None`` when not given."""
     import datetime as dt
 
+    from commsgov.records.timestamps import parse_moment, resolve_zone
+
     if text is None:
-        return dt.datetime.now(dt.UTC)
-    return _when(text, field="--as-of", zone=zone, end_of_day=True)
-
-
-def _run(call: Any) -> Any:
-    """Run a service call; record, retention and transfer errors become messages and exit codes."""
-    from commsgov.retention import HoldError, RetentionError, ReviewError, UnknownScheduleError
-    from commsgov.transfer import TransferError
-
-    try:
-        return guard(call)
-    except (HoldError, UnknownScheduleError) as exc:
-        fail(str(exc), code=BAD_INPUT)
-    except (ReviewError, TransferError, RetentionError) as exc:
-        fail(str(exc), code=1)
+        return None
+    zone_name = _zone(zone)
+    moment = parse_moment(text, default_zone=zone_name, field=field)
+    if isinstance(moment, dt.datetime):
+        return moment.astimezone(resolve_zone(zone_name))
+    return moment
 
 
 # -- retention ---------------------------------------------------------------------------------
@@ -145,42 +129,39 @@ def when(
     as_json: JsonOption = False,
 ) -> None:
     """Tell a member of staff what happens to an item and when (no database needed)."""
-    from commsgov.services import retention as svc
+    from commsgov import services as svc
 
     compiled = load_compiled_pack(pack)
-    start = _when(created, field="--created", zone=timezone)
-    changed = _when(modified, field="--modified", zone=timezone) if modified else None
-    closed_at = _when(closed, field="--closed", zone=timezone) if closed else None
-    event_at = _when(event, field="--event", zone=timezone) if event else None
-    today = _as_of(as_of, timezone).astimezone(start.tzinfo).date()
-    result = _run(
-        lambda: svc.when(
-            channel=channel,
-            created=start,
-            modified=changed,
-            closed=closed_at,
-            event=event_at,
-            pack=compiled,
-            today=today,
-        )
+    start = _instant(created, field="--created", zone=timezone)
+    changed = _instant(modified, field="--modified", zone=timezone) if modified else None
+    closed_at = _instant(closed, field="--closed", zone=timezone) if closed else None
+    event_at = _instant(event, field="--event", zone=timezone) if event else None
+    result = svc.when(
+        channel=channel,
+        created=start,
+        modified=changed,
+        closed=closed_at,
+        event=event_at,
+        pack=compiled,
+        as_of=_moment(as_of, field="--as-of", zone=timezone),
     )
 
     if as_json:
         print_json(result)
         return
-    out = [result["advice"], ""]
-    out.append(f"Record class: {result['record_class']} ({result['title']})")
-    period = result["period"] or "until review"
-    out.append(f"Schedule:     {period} after {result['trigger']}, then {result['action']}")
-    if result["due"]:
-        out.append(f"Due:          {result['due']}")
-    if result["paused"]:
-        out.append(f"Paused:       yes ({', '.join(result['held_by']) or 'by the policy pack'})")
-    out.append(f"Mandate:      {result['mandate']}")
-    for note in result["notes"]:
+    out = [result.advice, ""]
+    out.append(f"Record class: {result.record_class} ({result.title})")
+    period = result.period or "until review"
+    out.append(f"Schedule:     {period} after {result.trigger}, then {result.action}")
+    if result.due:
+        out.append(f"Due:          {result.due}")
+    if result.paused:
+        out.append(f"Paused:       yes ({', '.join(result.held_by) or 'by the policy pack'})")
+    out.append(f"Mandate:      {result.mandate}")
+    for note in result.notes:
         out.append(f"Note:         {note}")
-    for cite in result["citations"]:
-        out.append(f'Source:       {cite["document"]}: "{cite["quote"]}"')
+    for cite in result.citations:
+        out.append(f'Source:       {cite.document}: "{cite.quote}"')
     sys.stdout.write("\n".join(out) + "\n")
 
 
@@ -193,26 +174,26 @@ def due(
     as_json: JsonOption = False,
 ) -> None:
     """List what is due for disposal by a date, by action with counts (holds excluded)."""
-    from commsgov.services import retention as svc
+    from commsgov import services as svc
 
     compiled = load_compiled_pack(pack)
-    when_ = _as_of(as_of)
+    when_ = _moment(as_of, field="--as-of")
     with closing(open_database(database)) as store:
-        report = _run(lambda: svc.due(store, as_of=when_, pack=compiled, limit=limit))
+        report = svc.due(store, actor=actor(), as_of=when_, pack=compiled, limit=limit)
     if as_json:
         print_json(report)
         return
-    lines = [f"Due by {report['as_of']}: {report['total']} record(s)"]
-    for row in report["due"]:
-        lines.append(f"  {row['action']:<16} {row['count']}")
-    if report["held"]:
-        lines.append(f"  (and {report['held']} due but under a hold: kept)")
-    for status, count in sorted(report["awaiting"].items()):
+    lines = [f"Due by {report.as_of}: {report.total} record(s)"]
+    for row in report.due:
+        lines.append(f"  {row.action:<16} {row.count}")
+    if report.held:
+        lines.append(f"  (and {report.held} due but under a hold: kept)")
+    for status, count in sorted(report.awaiting.items()):
         lines.append(f"Awaiting: {status:<32} {count}")
-    for item in report["items"]:
+    for item in report.items:
         lines.append(
-            f"  {item['record_uid']}  {item['action']:<8} due {item['due_at_utc'][:10]}  "
-            f"{item['method']}  {item['subject'] or ''}".rstrip()
+            f"  {item.record_uid}  {item.action:<8} due {item.due_at_utc[:10]}  "
+            f"{item.method}  {item.subject or ''}".rstrip()
         )
     sys.stdout.write("\n".join(lines) + "\n")
 
@@ -245,36 +226,32 @@ def review(
     as_json: JsonOption = False,
 ) -> None:
     """Record a review decision on records, one by one or in bulk (--all-due)."""
-    from commsgov.services import retention as svc
+    from commsgov import services as svc
 
     if not records and not all_due:
         fail("give record ids or --all-due", code=BAD_INPUT)
     compiled = load_compiled_pack(pack)
-    new_date = _when(until, field="--until", end_of_day=True) if until else None
-    when_ = _as_of(as_of)
+    new_date = _moment(until, field="--until")
+    when_ = _moment(as_of, field="--as-of")
     with closing(open_database(database)) as store:
-        results = _run(
-            lambda: svc.review(
-                store,
-                uids=records or [],
-                all_due=all_due,
-                as_of=when_,
-                decision=decision,
-                reason=reason,
-                until=new_date,
-                stage=stage,
-                stages_required=2 if two_stage else 1,
-                reviewer=by,
-                pack=compiled,
-            )
+        results = svc.review(
+            store,
+            uids=records or [],
+            all_due=all_due,
+            as_of=when_,
+            decision=decision,
+            reason=reason,
+            until=new_date,
+            stage=stage,
+            stages_required=2 if two_stage else 1,
+            actor=actor(by),
+            pack=compiled,
         )
     if as_json:
         print_json(results)
         return
     for r in results:
-        sys.stdout.write(
-            f"{r['uid']}  {r['decision']} -> {r['status']}  (entry {r['entry_seq']})\n"
-        )
+        sys.stdout.write(f"{r.uid}  {r.decision} -> {r.status}  (entry {r.entry_seq})\n")
     sys.stdout.write(f"{len(results)} record(s) reviewed.\n")
 
 
@@ -290,23 +267,21 @@ def dispose(
     as_json: JsonOption = False,
 ) -> None:
     """Destroy approved records and those a schedule deletes without review (never held ones)."""
-    from commsgov.services import retention as svc
+    from commsgov import services as svc
 
     compiled = load_compiled_pack(pack)
-    when_ = _as_of(as_of)
+    when_ = _moment(as_of, field="--as-of")
     with closing(open_database(database)) as store:
-        result = _run(
-            lambda: svc.dispose(store, as_of=when_, pack=compiled, actor=by, dry_run=dry_run)
-        )
+        result = svc.dispose(store, as_of=when_, pack=compiled, actor=actor(by), dry_run=dry_run)
     if as_json:
         print_json(result)
         return
     verb = "Would destroy" if dry_run else "Destroyed"
-    for d in result["destroyed"]:
-        sys.stdout.write(f"{verb} {d['uid']}: {d['authority']}\n")
-    for s in result["skipped"]:
-        sys.stdout.write(f"Kept {s['uid']}: {s['reason']}\n")
-    sys.stdout.write(f"{verb} {len(result['destroyed'])} record(s).\n")
+    for d in result.destroyed:
+        sys.stdout.write(f"{verb} {d.uid}: {d.authority}\n")
+    for s in result.skipped:
+        sys.stdout.write(f"Kept {s.uid}: {s.reason}\n")
+    sys.stdout.write(f"{verb} {len(result.destroyed)} record(s).\n")
 
 
 @retention_app.command("explain")
@@ -318,53 +293,54 @@ def explain(
     as_json: JsonOption = False,
 ) -> None:
     """Show each retention rule that applies to a record and why the outcome won."""
-    from commsgov.services import retention as svc
+    from commsgov import services as svc
+    from commsgov.services.dispositions import DisposedExplanation
 
     compiled = load_compiled_pack(pack)
-    when_ = _as_of(as_of)
+    when_ = _moment(as_of, field="--as-of")
     with closing(open_database(database)) as store:
-        info = _run(lambda: svc.explain(store, record, pack=compiled, as_of=when_))
+        info = svc.explain(store, record, actor=actor(), pack=compiled, as_of=when_)
     if as_json:
         print_json(info)
         return
-    lines = [f"Record {info['uid']}: {info['status']}"]
-    if "certificate" in info:
-        cert = info["certificate"]
-        lines.append(f"Disposed {info['disposed_at']} under: {cert['authority']}")
-        lines.append(f"Approved by: {', '.join(cert['approved_by']) or '(schedule, no review)'}")
-        lines.append(f"Executed by: {cert['executed_by']}")
-        lines.append(f"Certificate SHA-256: {info['certificate_sha256']}")
-        lines.append(f"Record SHA-256 (kept): {info['stub']['record_sha256']}")
+    lines = [f"Record {info.uid}: {info.status}"]
+    if isinstance(info, DisposedExplanation):
+        cert = info.certificate
+        lines.append(f"Disposed {info.disposed_at} under: {cert.authority}")
+        lines.append(f"Approved by: {', '.join(cert.approved_by) or '(schedule, no review)'}")
+        lines.append(f"Executed by: {cert.executed_by}")
+        lines.append(f"Certificate SHA-256: {info.certificate_sha256}")
+        lines.append(f"Record SHA-256 (kept): {info.stub.record_sha256}")
         sys.stdout.write("\n".join(lines) + "\n")
         return
-    s = info["schedule"]
+    s = info.schedule
     lines.append(
-        f"Schedule {s['id']}: {s['period'] or 'until review'} after {s['trigger']}, "
-        f"then {s['action']} ({s['mandate']})"
+        f"Schedule {s.id}: {s.period or 'until review'} after {s.trigger}, "
+        f"then {s.action} ({s.mandate})"
     )
-    for cite in s["citations"]:
-        lines.append(f'  Source: {cite["document"]}: "{cite["quote"]}"')
+    for cite in s.citations:
+        lines.append(f'  Source: {cite.document}: "{cite.quote}"')
     lines.append("Settings that apply:")
-    lines += [f"  - {text}" for text in info["settings"]]
-    for h in info["holds"]:
-        state = "ACTIVE" if h["active"] else f"lifted {h['lifted_at']} by {h['lifted_by']}"
-        lines.append(f"Hold {h['name']} ({h['mandate']}), placed by {h['placed_by']}: {state}")
+    lines += [f"  - {text}" for text in info.settings]
+    for h in info.holds:
+        state = "ACTIVE" if h.active else f"lifted {h.lifted_at} by {h.lifted_by}"
+        lines.append(f"Hold {h.name} ({h.mandate}), placed by {h.placed_by}: {state}")
     lines.append("Why:")
-    for step in info["outcome"]["steps"]:
-        lines.append(f"  {step['principle']}. {step['rule']}: {step['detail']}")
-    if not info["outcome"]["steps"]:
+    for step in info.outcome.steps:
+        lines.append(f"  {step.principle}. {step.rule}: {step.detail}")
+    if not info.outcome.steps:
         lines.append("  one setting applies: no conflict to resolve")
-    out = info["outcome"]
-    if out["held_by"]:
-        lines.append(f"Outcome: kept (held by {', '.join(out['held_by'])})")
-    elif out["action"] and out["at"]:
-        lines.append(f"Outcome: {out['action']} on {out['at'][:10]} (won by {out['winner']})")
+    out = info.outcome
+    if out.held_by:
+        lines.append(f"Outcome: kept (held by {', '.join(out.held_by)})")
+    elif out.action and out.at:
+        lines.append(f"Outcome: {out.action} on {out.at[:10]} (won by {out.winner})")
     else:
         lines.append("Outcome: kept until review")
-    for r in info["reviews"]:
+    for r in info.reviews:
         lines.append(
-            f"Review stage {r['stage']}: {r['decision']} by {r['reviewer']} "
-            f"{r['decided_at_utc'][:10]}: {r['reason']}"
+            f"Review stage {r.stage}: {r.decision} by {r.reviewer} "
+            f"{r.decided_at_utc[:10]}: {r.reason}"
         )
     sys.stdout.write("\n".join(lines) + "\n")
 
@@ -382,27 +358,23 @@ def classify(
     as_json: JsonOption = False,
 ) -> None:
     """Give records an explicit record class; its schedule then applies to them."""
-    from commsgov.services import retention as svc
+    from commsgov import services as svc
 
     compiled = load_compiled_pack(pack)
     with closing(open_database(database)) as store:
-        results = _run(
-            lambda: svc.classify(
-                store,
-                uids=records,
-                record_class=record_class,
-                reason=reason,
-                actor=by,
-                pack=compiled,
-            )
+        results = svc.classify(
+            store,
+            uids=records,
+            record_class=record_class,
+            reason=reason,
+            actor=actor(by),
+            pack=compiled,
         )
     if as_json:
         print_json(results)
         return
     for r in results:
-        sys.stdout.write(
-            f"{r['uid']}  {r['record_class']}  {r['action']} due {r['due'] or 'at review'}\n"
-        )
+        sys.stdout.write(f"{r.uid}  {r.record_class}  {r.action} due {r.due or 'at review'}\n")
 
 
 # -- holds --------------------------------------------------------------------------------------
@@ -445,31 +417,31 @@ def hold_place(
     as_json: JsonOption = False,
 ) -> None:
     """Place a hold: nothing in its scope is disposed of until it is lifted."""
+    from commsgov import services as svc
+    from commsgov.records.timestamps import range_end, range_start
     from commsgov.retention import HoldScope
-    from commsgov.services import retention as svc
 
-    start = _when(date_from, field="--from") if date_from else None
-    end = _when(date_to, field="--to", end_of_day=True) if date_to else None
+    zone = _zone(None)
+    start = _moment(date_from, field="--from")
+    end = _moment(date_to, field="--to")
     scope = HoldScope(
         record_uids=frozenset(record or ()),
         participants=frozenset(participant or ()),
         methods=frozenset(method or ()),
-        date_from=start,
-        date_to=end,
+        date_from=range_start(start, zone=zone) if start else None,
+        date_to=range_end(end, zone=zone) if end else None,
         outages=frozenset(outage or ()),
         search=search,
         record_classes=frozenset(record_class or ()),
     )
     with closing(open_database(database)) as store:
-        result = _run(
-            lambda: svc.place_hold(store, name=name, mandate=mandate, scope=scope, actor=by)
-        )
+        result = svc.place_hold(store, name=name, mandate=mandate, scope=scope, actor=actor(by))
     if as_json:
         print_json(result)
         return
     sys.stdout.write(
-        f"Hold {result['uid']} placed: {result['name']} ({result['mandate']}); "
-        f"covers {len(result['covers'])} record(s) now and any new ones in scope.\n"
+        f"Hold {result.uid} placed: {result.name} ({result.mandate}); "
+        f"covers {len(result.covers)} record(s) now and any new ones in scope.\n"
     )
 
 
@@ -483,19 +455,17 @@ def hold_lift(
     as_json: JsonOption = False,
 ) -> None:
     """Lift a hold (its own audited act); due dates of what it covered are recomputed."""
-    from commsgov.services import retention as svc
+    from commsgov import services as svc
 
     compiled = load_compiled_pack(pack)
     with closing(open_database(database)) as store:
-        result = _run(
-            lambda: svc.lift_hold(store, ref=hold, reason=reason, actor=by, pack=compiled)
-        )
+        result = svc.lift_hold(store, ref=hold, reason=reason, actor=actor(by), pack=compiled)
     if as_json:
         print_json(result)
         return
-    still = sum(1 for r in result["recomputed"] if r["held"])
+    still = sum(1 for r in result.recomputed if r.held)
     sys.stdout.write(
-        f"Hold {result['name']} lifted by {result['lifted_by']}: {len(result['recomputed'])} "
+        f"Hold {result.name} lifted by {result.lifted_by}: {len(result.recomputed)} "
         f"record(s) recomputed, {still} still under another hold.\n"
     )
 
@@ -507,20 +477,19 @@ def hold_list(
     as_json: JsonOption = False,
 ) -> None:
     """List holds with their mandate, scope and how many records they cover."""
-    from commsgov.services import retention as svc
+    from commsgov import services as svc
 
     with closing(open_database(database)) as store:
-        rows = svc.list_holds(store, include_lifted=include_lifted)
+        rows = svc.list_holds(store, actor=actor(), include_lifted=include_lifted)
     if as_json:
         print_json(rows)
         return
     if not rows:
         sys.stdout.write("No holds.\n")
     for h in rows:
-        state = "active" if h["lifted_at_utc"] is None else f"lifted {h['lifted_at_utc'][:10]}"
+        state = "active" if h.lifted_at_utc is None else f"lifted {h.lifted_at_utc[:10]}"
         sys.stdout.write(
-            f"{h['uid'][:12]}  {h['name']}  ({h['mandate']})  by {h['placed_by']}  "
-            f"{state}  covers {h['covers']}\n"
+            f"{h.uid[:12]}  {h.name}  ({h.mandate})  by {h.placed_by}  {state}  covers {h.covers}\n"
         )
 
 
@@ -550,29 +519,27 @@ def transfer_build(
     as_json: JsonOption = False,
 ) -> None:
     """Package records approved for transfer as a validated BagIt bag and .tar.gz."""
-    from commsgov.services import retention as svc
+    from commsgov import services as svc
 
     compiled = load_compiled_pack(pack)
     with closing(open_database(database)) as store:
-        result = _run(
-            lambda: svc.build_transfer(
-                store,
-                out_dir=out,
-                consignment=consignment,
-                organisation=organisation,
-                uids=record or [],
-                actor=by,
-                pack=compiled,
-            )
+        result = svc.build_transfer(
+            store,
+            out_dir=out,
+            consignment=consignment,
+            organisation=organisation,
+            uids=record or [],
+            actor=actor(by),
+            pack=compiled,
         )
     if as_json:
         print_json(result)
         return
     sys.stdout.write(
-        f"Consignment {result['consignment']}: {len(result['records'])} record(s)\n"
-        f"Bag:      {result['bag']} (validated)\n"
-        f"Package:  {result['package']}\n"
-        f"SHA-256:  {result['package_sha256']} ({result['checksum_file']})\n"
+        f"Consignment {result.consignment}: {len(result.records)} record(s)\n"
+        f"Bag:      {result.bag} (validated)\n"
+        f"Package:  {result.package}\n"
+        f"SHA-256:  {result.package_sha256} ({result.checksum_file})\n"
         "Records are transferred, awaiting accession: run `commsgov transfer confirm` "
         "when the archive confirms.\n"
     )
@@ -591,20 +558,18 @@ def transfer_confirm(
     as_json: JsonOption = False,
 ) -> None:
     """The archive accessioned a consignment: dispose of its records here, keeping stubs."""
-    from commsgov.services import retention as svc
+    from commsgov import services as svc
 
     compiled = load_compiled_pack(pack)
     with closing(open_database(database)) as store:
-        result = _run(
-            lambda: svc.confirm_transfer(
-                store, consignment=consignment, accession=accession, actor=by, pack=compiled
-            )
+        result = svc.confirm_transfer(
+            store, consignment=consignment, accession=accession, actor=actor(by), pack=compiled
         )
     if as_json:
         print_json(result)
         return
     sys.stdout.write(
-        f"Consignment {consignment} accessioned: {len(result['records'])} record(s) disposed of "
+        f"Consignment {consignment} accessioned: {len(result.records)} record(s) disposed of "
         "here (stubs and certificates kept).\n"
     )
 

@@ -34,9 +34,9 @@ def serve(
         import uvicorn
     except ModuleNotFoundError:
         fail("commsgov serve needs the server extra: pip install 'commsgov[server]'")
-    from commsgov.accounts.actor import Actor
-    from commsgov.config import get_settings
     from commsgov.services import users
+
+    from .common import actor
 
     out = sys.stdout
     with closing(open_database(database)) as store:  # creates or migrates the store
@@ -44,7 +44,7 @@ def serve(
         if demo:
             from commsgov.services.demo import load_demo
 
-            loaded = load_demo(store, actor=Actor.cli(get_settings().actor()))
+            loaded = load_demo(store, actor=actor())
             out.write("demo users (username / password):\n")
             for username, role, password in loaded.users:
                 out.write(f"  {username:<22} {password}   ({role})\n")

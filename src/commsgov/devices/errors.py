@@ -1,26 +1,29 @@
-"""Errors raised by the devices core; every one names the file and, where known, the line."""
+"""Errors raised by the devices core, in :mod:`commsgov.errors`: every one is bad input and
+names the file and, where known, the line."""
 
 from __future__ import annotations
 
+from commsgov.errors import CommsgovError, InvalidInput
 
-class DevicesError(Exception):
+
+class DevicesError(CommsgovError):
     """Base class of every error the devices core raises."""
 
 
-class InventoryError(DevicesError):
+class InventoryError(DevicesError, InvalidInput):
     """A device inventory could not be read; ``file`` and ``line`` say where."""
+
+    file: str
 
     def __init__(self, reason: str, *, file: str = "<input>", line: int | None = None) -> None:
         self.reason = reason
-        self.file = file
-        self.line = line
         where = f"{file}:{line}" if line is not None else file
-        super().__init__(f"{where}: {reason}")
+        super().__init__(f"{where}: {reason}", file=file, line=line)
 
 
-class ColumnMapError(DevicesError):
+class ColumnMapError(DevicesError, InvalidInput):
     """A ``--columns`` mapping for a generic CSV inventory is malformed."""
 
 
-class BlocklistFormatError(DevicesError):
+class BlocklistFormatError(DevicesError, InvalidInput):
     """A blocklist format that commsgov cannot write."""

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from commsgov.errors import InvalidInput
 
-class ParseError(Exception):
+
+class ParseError(InvalidInput):
     """A chat export could not be parsed; ``file`` and ``line`` say where."""
+
+    file: str
 
     def __init__(self, reason: str, *, file: str = "<input>", line: int | None = None) -> None:
         self.reason = reason
-        self.file = file
-        self.line = line
         where = f"{file}:{line}" if line is not None else file
-        super().__init__(f"{where}: {reason}")
+        super().__init__(f"{where}: {reason}", file=file, line=line)
 
 
 class UnknownFormatError(ParseError):

@@ -1,8 +1,8 @@
 """The decision engine: may this channel be used in this situation, and on what terms?
 
 :func:`decide` is the pure rule; :func:`advise` is the public entry point that resolves names,
-defaults to the bundled pack and memoises answers (the function is pure, so an answer computed
-once is the answer for good).
+defaults to the bundled pack and memoises answers on the compiled pack they were given under
+(the function is pure, so an answer computed once is the answer for as long as the pack lives).
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .engine import ChannelInfo, Cite, CompiledPack, Said, ScenarioInfo, compiled_pack
+from .cache import compiled_pack
+from .compiled import ChannelInfo, Cite, CompiledPack, Said, ScenarioInfo
 from .errors import InvalidAdviceInput
 
 Verdict = Literal["allowed", "conditional", "not-allowed"]
@@ -135,7 +136,7 @@ class _Answer:
 def decide(situation: Situation, *, pack: CompiledPack) -> Advice:
     """Decide one channel for one situation under ``pack``.
 
-    >>> from commsgov.policy.engine import compiled_pack
+    >>> from commsgov.policy.cache import compiled_pack
     >>> decide(Situation("internal-day-to-day", "whatsapp"), pack=compiled_pack()).verdict
     'not-allowed'
     >>> pack = compiled_pack()
@@ -347,7 +348,15 @@ def _alternatives(
     return tuple(found)
 
 
-_MEMO: dict[tuple[Any, ...], Advice | AdviceSet] = {}
+#: answers kept per pack at most (a long-running server asks the same few questions)
+_MEMO_LIMIT = 100_000
+#: the bundled pack once loaded (``compiled_pack()`` returns this same object)
+_BUNDLED: list[CompiledPack] = []
+
+
+def _bundled() -> CompiledPack:
+    _BUNDLED.append(compiled_pack())
+    return _BUNDLED[0]
 
 
 def advise(
@@ -367,6 +376,7 @@ def advise(
     """Advise on one channel (an :class:`Advice`) or on all of them (an :class:`AdviceSet`).
 
     Keyword arguments mirror ``commsgov advise``; ``pack`` is a compiled pack or a pack file.
+    Answers are memoised on the compiled pack, so asking again is a dictionary lookup.
 
     >>> advise(scenario="logistics", channel="personal-phone").verdict
     'allowed'
@@ -374,18 +384,26 @@ def advise(
     'conditional'
     >>> advise(scenario="external-day-to-day", channel="teams-chat", federated=True).verdict
     'allowed'
+    >>> advise(scenario="logistics", channel="sms") is advise(scenario="logistics", channel="sms")
+    True
     """
+    if pack is None:  # the bundled pack, loaded once (the memo's lookup must stay this cheap)
+        compiled = _BUNDLED[0] if _BUNDLED else _bundled()
+    elif isinstance(pack, CompiledPack):
+        compiled = pack
+    else:
+        compiled = compiled_pack(pack)
     key: tuple[Any, ...] = (
         scenario, channel, device, outage, external, federated, abroad, country_risk, exemption,
-        role, pack,
+        role,
     )  # fmt: skip
     try:
-        return _MEMO[key]
+        found: Advice | AdviceSet = compiled._answers[key]
+        return found
     except KeyError:
         pass
     except TypeError:  # an unhashable argument: compute without the memo
         key = ()
-    compiled = pack if isinstance(pack, CompiledPack) else compiled_pack(pack)
     if device not in ("corporate", "personal"):
         raise InvalidAdviceInput(f"device must be 'corporate' or 'personal', not {device!r}")
     if country_risk not in (None, "secure", "at-risk"):
@@ -418,8 +436,8 @@ def advise(
                 for cid in compiled.channels
             },
         )
-    if key and len(_MEMO) < 100_000:
-        _MEMO[key] = result
+    if key and len(compiled._answers) < _MEMO_LIMIT:
+        compiled._answers[key] = result
     return result
 
 

@@ -1,8 +1,9 @@
-"""A compiled pack cached as JSON, keyed by the pack file's bytes.
+"""Loading a compiled pack: :func:`compiled_pack`, from a JSON cache keyed by the pack's bytes.
 
 Building the Pydantic models costs ~150 ms per process, more than a whole ``commsgov advise``
 may take; a validated pack is therefore compiled once and later processes read plain JSON.
 Any change to the pack file or to commsgov changes the key, so a stale cache is never read.
+This module depends on :mod:`commsgov.policy.compiled`, never the other way round.
 """
 
 from __future__ import annotations
@@ -10,21 +11,39 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .engine import (
+from .compiled import (
     ChannelInfo,
     Cite,
     CompiledPack,
     FootnoteInfo,
+    RetentionInfo,
     RoleInfo,
     Said,
     ScenarioInfo,
     compile_pack,
 )
 
-FORMAT = 2  # 2: the pack's ask section
+#: 3: the pack's ask section and its compiled retention schedules (with their labels); each was
+#: a format 2 of its own on a separate branch, so neither 2 is read as the other
+FORMAT = 3
+
+
+def compiled_pack(path: str | Path | None = None) -> CompiledPack:
+    """Load and compile a pack file once per process (the bundled pack by default).
+
+    >>> compiled_pack() is compiled_pack()
+    True
+    """
+    return _compiled(str(Path(path).resolve()) if path is not None else None)
+
+
+@lru_cache(maxsize=16)
+def _compiled(path: str | None) -> CompiledPack:
+    return load_compiled(path)
 
 
 def cache_dir() -> Path:
@@ -161,6 +180,22 @@ def to_json(pack: CompiledPack) -> dict[str, Any]:
         "matrix_cite": [[x.document, x.quote] for x in pack.matrix_cite],
         "rules": {k: _said(v) for k, v in pack.rules.items()},
         "rule_lists": {k: [_said(v) for v in vs] for k, vs in pack.rule_lists.items()},
+        "retention": [
+            {
+                "id": r.id,
+                "title": r.title,
+                "action": r.action,
+                "channel": r.channel,
+                "label": r.label,
+                "period": r.period,
+                "trigger": r.trigger,
+                "paused": r.paused,
+                "mandate": r.mandate,
+                "notes": list(r.notes),
+                "cite": [[x.document, x.quote] for x in r.cite],
+            }
+            for r in pack.retention
+        ],
         "ask": pack.ask,
         "aliases": pack._aliases,
         "role_aliases": pack._role_aliases,
@@ -210,6 +245,10 @@ def from_json(data: dict[str, Any], *, source: str | None) -> CompiledPack:
         matrix_cite=_cites(data["matrix_cite"]),
         rules={k: _unsaid(v) for k, v in data["rules"].items()},
         rule_lists={k: tuple(_unsaid(v) for v in vs) for k, vs in data["rule_lists"].items()},
+        retention=tuple(
+            RetentionInfo(**{**r, "notes": tuple(r["notes"]), "cite": _cites(r["cite"])})
+            for r in data["retention"]
+        ),
         ask=data["ask"],
         _aliases=data["aliases"],
         _role_aliases=data["role_aliases"],

@@ -131,6 +131,8 @@ class RetentionSchedule(_Strict):
     id: str
     title: str
     channel: str | None = None
+    #: what staff call an item of this class in advice ("This Teams chat is deleted on ...")
+    label: str | None = None
     #: ISO 8601 duration (``P3Y``, ``P5D``, ``P6M``); ``None`` means "until review"
     period: str | None = None
     trigger: RetentionTrigger = "created"

@@ -1,12 +1,13 @@
 """The corporate record as pure data: records, messages, canonical JSON and the hash-chained ledger.
 
 Nothing here touches a database or a file; :mod:`commsgov.store` persists these and
-:mod:`commsgov.services.records` joins the two.
+:mod:`commsgov.services` joins the two.
 """
 
 from __future__ import annotations
 
 from commsgov.records.canonical import canonical_bytes, canonical_json, sha256_hex
+from commsgov.records.commitment import message_canonical, message_identity
 from commsgov.records.errors import (
     InvalidFieldError,
     NotFoundError,
@@ -16,7 +17,6 @@ from commsgov.records.events import (
     EVENT_KINDS,
     Event,
     MessagesAdded,
-    Note,
     OutageEnded,
     OutageStarted,
     RecordCaptured,
@@ -35,8 +35,6 @@ from commsgov.records.models import (
     RecordDraft,
     Source,
     flags_text,
-    message_canonical,
-    message_identity,
     record_state,
 )
 from commsgov.records.timestamps import parse_when, utc_text, zone_name
@@ -54,7 +52,6 @@ __all__ = [
     "MessageRow",
     "MessagesAdded",
     "NotFoundError",
-    "Note",
     "OutageEnded",
     "OutageStarted",
     "Participant",

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from commsgov.records.canonical import canonical_bytes, canonical_json, sha256_hex
-from commsgov.records.events import Event
+from commsgov.records.events import Event, registered
 from commsgov.records.timestamps import utc_text
 
 #: the ``prev_hash`` of the first entry
@@ -58,13 +58,19 @@ def make_entry(
 ) -> LedgerEntry:
     """The ledger entry that appends ``event`` after an entry whose hash is ``prev_hash``.
 
+    Only a registered ledger event is taken (a ``TypeError`` otherwise: see
+    :mod:`commsgov.records.events`).
+
     >>> import datetime as dt
-    >>> from commsgov.records.events import Note
-    >>> e = make_entry(Note("hello", None), seq=1, prev_hash=GENESIS, actor="ann",
+    >>> from commsgov.records.events import TransferConfirmed
+    >>> e = make_entry(TransferConfirmed("C1", None), seq=1, prev_hash=GENESIS, actor="ann",
     ...                at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-    >>> e.seq, e.kind, e.payload
-    (1, 'hello', '{"data":{},"entity":null,"uid":null}')
+    >>> e.seq, e.kind
+    (1, 'transfer-confirmed')
+    >>> e.payload
+    '{"data":{"accession":null,"consignment":"C1"},"entity":null,"uid":null}'
     """
+    registered(event, chain="ledger")
     payload = canonical_json(event.payload())
     content = sha256_hex(payload)
     at_text = utc_text(at)
@@ -100,15 +106,3 @@ class Receipt:
     head_seq: int
     head_hash: str
     issued_at: str
-
-    def to_dict(self) -> dict[str, object]:
-        """The receipt as a dictionary (printed as JSON)."""
-        return {
-            "record_uid": self.record_uid,
-            "record_sha256": self.record_sha256,
-            "entry_seq": self.entry_seq,
-            "entry_hash": self.entry_hash,
-            "head_seq": self.head_seq,
-            "head_hash": self.head_hash,
-            "issued_at": self.issued_at,
-        }

@@ -11,9 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from commsgov.records.canonical import (
-    canonical_bytes,
     canonical_json,
-    canonical_strings,
     sha256_hex,
 )
 from commsgov.records.errors import InvalidFieldError
@@ -271,39 +269,14 @@ def record_state(
     }
 
 
-def message_identity(
-    *,
-    method: str,
-    conversation: str,
-    sent_at_utc: str,
-    sender: str | None,
-    text: str,
-    occurrence: int = 0,
-) -> str:
-    """The stable identity of a message: the same message imported twice has the same identity.
+def record_hash(state: dict[str, Any]) -> str:
+    """A record's hash: SHA-256 of the canonical JSON of its state (receipts, lists and
+    destruction certificates carry it).
 
-    Kind and flags are not part of it (they describe the message, two exports of it may differ);
-    a message without a sender is identified with :data:`SYSTEM_SENDER`, as before senders
-    could be ``None``, so re-importing an older export adds nothing twice.
-
-    ``occurrence`` tells apart messages that are otherwise the same within one export: WhatsApp
-    times have minute precision, so "ok" sent twice in a minute, or two photos without a
-    caption, are two messages. The first keeps the identity it always had; the n-th repeat
-    (counting from 0) adds n to the hashed list, so re-importing the export still adds nothing.
-
-    >>> message_identity(method="whatsapp", conversation="c", sent_at_utc="t", sender="a",
-    ...                  text="hi")[:12]
-    '6a4dfe887250'
-    >>> message_identity(method="whatsapp", conversation="c", sent_at_utc="t", sender="a",
-    ...                  text="hi", occurrence=1)[:12]
-    '935dae018096'
+    >>> record_hash({"uid": "r1"})[:12]
+    '637fbb2ee5fb'
     """
-    who = SYSTEM_SENDER if sender is None else sender
-    if occurrence:
-        return sha256_hex(
-            canonical_bytes(["message", method, conversation, sent_at_utc, who, text, occurrence])
-        )
-    return sha256_hex(canonical_strings(["message", method, conversation, sent_at_utc, who, text]))
+    return sha256_hex(canonical_json(state))
 
 
 def flags_text(flags: tuple[str, ...] | list[str]) -> str:
@@ -315,41 +288,3 @@ def flags_text(flags: tuple[str, ...] | list[str]) -> str:
     '[]'
     """
     return canonical_json(sorted(set(flags))) if flags else "[]"
-
-
-def message_canonical(
-    *,
-    record_uid: str,
-    identity: str,
-    sent_at_utc: str,
-    sent_zone: str,
-    sent_local: str,
-    sender: str | None,
-    text: str,
-    attachments_json: str,
-    kind: str = "message",
-    flags_json: str = "[]",
-) -> bytes:
-    """The bytes a stored message's SHA-256 is computed over (``attachments_json`` and
-    ``flags_json`` verbatim).
-
-    A plain message (kind ``message``, no flags, a sender) keeps the form it had before kinds
-    and flags were stored, so messages stored earlier still verify: the canonical JSON list of
-    the seven strings. Any other message hashes a nine-item list (sender may be ``null``; kind
-    and flags text appended), which can never equal a seven-item one, so changing a message's
-    kind, flags or sender in the table changes its hash either way.
-
-    >>> plain = message_canonical(record_uid="r", identity="i", sent_at_utc="t", sent_zone="z",
-    ...     sent_local="l", sender="Ann", text="hi", attachments_json="[]")
-    >>> plain
-    b'["r","i","t","z","l","Ann","hi"]\\x1e[]'
-    >>> message_canonical(record_uid="r", identity="i", sent_at_utc="t", sent_zone="z",
-    ...     sent_local="l", sender=None, text="hi", attachments_json="[]", kind="system")
-    b'["r","i","t","z","l",null,"hi","system","[]"]\\x1e[]'
-    """
-    items = [record_uid, identity, sent_at_utc, sent_zone, sent_local, sender, text]
-    if kind == "message" and flags_json == "[]" and sender is not None:
-        head = canonical_strings(items)  # type: ignore[arg-type]
-    else:
-        head = canonical_bytes([*items, kind, flags_json])
-    return head + b"\x1e" + attachments_json.encode("utf-8")

@@ -115,3 +115,56 @@ def parse_when(
     if now is not None and when > now + dt.timedelta(minutes=5):
         raise InvalidFieldError(field, f"{raw!r} is in the future")
     return when
+
+
+def parse_moment(text: str, *, default_zone: str, field: str) -> dt.date | dt.datetime:
+    """A date as typed: a bare ISO date stays a date (a whole day), anything else is a date and
+    time (:func:`parse_when`). What a bare date means depends on where it is used: see
+    :func:`range_start` and :func:`range_end`.
+
+    >>> parse_moment("2026-11-20", default_zone="UTC", field="until")
+    datetime.date(2026, 11, 20)
+    >>> parse_moment("2026-11-20 10:00", default_zone="UTC", field="until").hour
+    10
+    >>> parse_moment("2026-02-30", default_zone="UTC", field="until")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    commsgov.records.errors.InvalidFieldError: until: '2026-02-30' is not a valid date ...
+    """
+    raw = text.strip()
+    if len(raw) == 10 and raw[4:5] == "-":
+        try:
+            return dt.date.fromisoformat(raw)
+        except ValueError as exc:
+            raise InvalidFieldError(field, f"{raw!r} is not a valid date ({exc})") from exc
+    return parse_when(raw, default_zone=default_zone, field=field)
+
+
+def range_start(value: dt.date | dt.datetime, *, zone: str) -> dt.datetime:
+    """The first instant a range "from ``value``" includes: a bare date starts at its first
+    moment in ``zone``; a date and time is itself.
+
+    >>> range_start(dt.date(2026, 7, 1), zone="Europe/London").isoformat()
+    '2026-07-01T00:00:00+01:00'
+    """
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.combine(value, dt.time(0), tzinfo=resolve_zone(zone))
+
+
+def range_end(value: dt.date | dt.datetime, *, zone: str) -> dt.datetime:
+    """The last instant a range "until ``value``" (or a judgement "as of ``value``") includes:
+    a bare date is the whole of that day in ``zone`` (up to its last microsecond); a date and
+    time is itself. One rule for every shell and every command.
+
+    >>> range_end(dt.date(2026, 11, 20), zone="Europe/London").isoformat()
+    '2026-11-20T23:59:59.999999+00:00'
+    >>> range_end(dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC), zone="UTC").hour
+    9
+    """
+    if isinstance(value, dt.datetime):
+        return value
+    next_day = dt.datetime.combine(
+        value + dt.timedelta(days=1), dt.time(0), tzinfo=resolve_zone(zone)
+    )
+    return next_day - dt.timedelta(microseconds=1)

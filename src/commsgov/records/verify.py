@@ -16,11 +16,10 @@ from operator import attrgetter, itemgetter
 from typing import Any, NamedTuple
 
 from commsgov.records.canonical import (
-    canonical_bytes,
     canonical_json,
-    canonical_strings,
     sha256_hex,
 )
+from commsgov.records.commitment import canonical_row
 from commsgov.records.ledger import GENESIS, LedgerEntry, entry_hash
 
 
@@ -272,8 +271,8 @@ class Verifier:
         """Check messages, streamed in ``(entry_seq, position)`` order, against their batches.
 
         This is the exact check: each message's canonical bytes are rebuilt here from its
-        columns (exactly :func:`message_canonical`). Rows may be plain tuples in
-        :class:`MessageRow` field order (what a database cursor gives).
+        columns by :func:`~commsgov.records.commitment.canonical_row`. Rows may be plain
+        tuples in :class:`MessageRow` field order (what a database cursor gives).
         """
         seen: set[int] = set()
         checked = 0
@@ -343,7 +342,7 @@ class Verifier:
         """Check the rows of entry ``seq`` exactly; the first problem and how many were read."""
         hasher = hashlib.sha256()
         sha256 = hashlib.sha256
-        encode = canonical_strings
+        encode = canonical_row
         position = 0
         for row in rows:
             (
@@ -389,13 +388,8 @@ class Verifier:
                     seq,
                     uid,
                 ), 0
-            if kind == "message" and flags == "[]" and sender is not None:
-                head = encode((uid, identity, utc, zone, local, sender, text_))
-            else:
-                head = canonical_bytes(
-                    [uid, identity, utc, zone, local, sender, text_, kind, flags]
-                )
-            digest = sha256(head + b"\x1e" + atts.encode("utf-8")).digest()
+            canonical = encode(uid, identity, utc, zone, local, sender, text_, atts, kind, flags)
+            digest = sha256(canonical).digest()
             if digest != bytes(stored):
                 return Break(
                     "message",

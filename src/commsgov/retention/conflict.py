@@ -80,15 +80,6 @@ class Step:
     detail: str
     winner: str | None = None
 
-    def to_dict(self) -> dict[str, object]:
-        """A JSON-ready dictionary."""
-        return {
-            "principle": self.principle,
-            "rule": self.rule,
-            "detail": self.detail,
-            "winner": self.winner,
-        }
-
 
 @dataclass(frozen=True, slots=True)
 class Outcome:

@@ -37,7 +37,8 @@ class Schedule:
     """How long one record class is kept, what happens at the end, and on whose authority.
 
     ``period`` ``None`` means "until review": no date is computed, a reviewer decides.
-    ``citations`` are ``(document, quote)`` pairs from the policy pack.
+    ``citations`` are ``(document, quote)`` pairs from the policy pack; ``label`` is what staff
+    call an item of this record class ("Teams chat").
     """
 
     id: str
@@ -50,6 +51,7 @@ class Schedule:
     mandate: str = ""
     notes: tuple[str, ...] = ()
     citations: tuple[tuple[str, str], ...] = ()
+    label: str | None = None
 
     @property
     def retains(self) -> bool:
@@ -63,7 +65,8 @@ class Schedule:
 
     @classmethod
     def of(cls, data: Any) -> Schedule:
-        """Build from a pack's ``RetentionSchedule`` (or any object with the same fields).
+        """Build from a pack's ``RetentionSchedule``, a compiled pack's ``RetentionInfo``, or any
+        object or mapping with the same fields.
 
         >>> Schedule.of({"id": "teams-chat", "period": "P5D", "action": "delete"}).period
         Period(years=0, months=0, weeks=0, days=5)
@@ -87,11 +90,12 @@ class Schedule:
             mandate=str(get("mandate") or ""),
             notes=tuple(get("notes") or ()),
             citations=tuple((d, " ".join(q.split())) for d, q in cites),
+            label=get("label"),
         )
 
 
 def schedules_from_pack(retention: Iterable[Any]) -> dict[str, Schedule]:
-    """The pack's retention schedules by id (pass ``pack_model.retention``).
+    """The pack's retention schedules by id (pass ``compiled_pack.retention``).
 
     >>> s = schedules_from_pack([{"id": "email", "period": "P6M", "action": "move-to-archive"}])
     >>> sorted(s), str(s["email"].period)

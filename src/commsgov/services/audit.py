@@ -35,6 +35,7 @@ from commsgov.accounts.events import (
 )
 from commsgov.records.errors import InvalidFieldError
 from commsgov.records.timestamps import utc_text
+from commsgov.services._support import clock
 from commsgov.store import repo_accounts as repo
 
 if TYPE_CHECKING:
@@ -81,18 +82,13 @@ class Database(Protocol):
         ...
 
 
-def now_or(now: dt.datetime | None) -> dt.datetime:
-    """``now`` if given (tests pass it), else the current time in UTC."""
-    return now if now is not None else dt.datetime.now(dt.UTC)
-
-
 def append(
     conn: Connection, events: Sequence[AuditEvent], *, actor: Actor, now: dt.datetime | None = None
 ) -> list[AuditEntry]:
     """Append events to the audit chain inside the caller's write transaction."""
     repo.lock_audit(conn)
     seq, prev = repo.audit_head(conn)
-    at = now_or(now)
+    at = clock(now)
     entries = []
     for event in events:
         seq += 1

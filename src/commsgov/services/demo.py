@@ -54,15 +54,17 @@ def load_demo(store: Any, *, actor: Actor, now: dt.datetime | None = None) -> De
         return DemoData(users=DEMO_USERS, loaded=False)
     from commsgov.records.models import Participant, RecordDraft
     from commsgov.retention.holds import HoldScope
-    from commsgov.services import records, retention
+    from commsgov.services import captures, holds, outages
     from commsgov.services.ingest import ingest_file
 
-    staff = DEMO_USERS[0][0]
+    # the demo's staff member and records manager act on the record, from where the loader is
+    staff = actor.as_user(DEMO_USERS[0][0])
+    manager = actor.as_user(DEMO_USERS[1][0])
     start = dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC)
-    outage = records.start_outage(
+    outage = outages.start_outage(
         store, reason="Demo: SCOTS network down", started_at=start, actor=staff, now=now
     )
-    captured = records.capture(
+    captured = captures.capture(
         store,
         RecordDraft(
             method="sms",
@@ -77,22 +79,20 @@ def load_demo(store: Any, *, actor: Actor, now: dt.datetime | None = None) -> De
     with tempfile.TemporaryDirectory() as folder:
         chat_file = Path(folder) / "WhatsApp Chat with Outage cell.txt"
         chat_file.write_text(_CHAT, encoding="utf-8")
-        ingested = ingest_file(
-            store, chat_file, tz="Europe/London", captured_by=staff, outage=outage["uid"]
-        )
-    records.end_outage(
-        store, uid=outage["uid"], ended_at=start + dt.timedelta(hours=4), actor=staff, now=now
+        ingested = ingest_file(store, chat_file, tz="Europe/London", actor=staff, outage=outage.uid)
+    outages.end_outage(
+        store, uid=outage.uid, ended_at=start + dt.timedelta(hours=4), actor=staff, now=now
     )
-    chat_uid = str(ingested.conversations[0]["record"])
-    hold = retention.place_hold(
+    chat_uid = ingested.conversations[0].record
+    hold = holds.place_hold(
         store,
         name="Demo: FOI 2026/0001",
         mandate="Demo FOISA request about the outage",
         scope=HoldScope(record_uids=frozenset({chat_uid})),
-        actor=DEMO_USERS[1][0],
+        actor=manager,
         now=now,
     )
     return DemoData(
-        users=DEMO_USERS, loaded=True, outage=outage["uid"], capture=captured.uid,
-        chat=chat_uid, hold=hold["uid"],
+        users=DEMO_USERS, loaded=True, outage=outage.uid, capture=captured.uid,
+        chat=chat_uid, hold=hold.uid,
     )  # fmt: skip

@@ -6,7 +6,7 @@ of every record made from it; media become attachments of their messages: the me
 WhatsApp zip, the parts of an SMS Backup & Restore MMS, and the files a Telegram export names
 (when they are there, inside the export folder). A file a message names whose bytes are not in
 the export stays on the message as a reference only (name and media type, ``sha256`` ``None``).
-Each conversation goes through :func:`commsgov.services.records.store_conversation`, which
+Each conversation goes through :func:`commsgov.services.conversations.store_conversation`, which
 finds or creates the record and adds only messages it does not already hold, so importing the
 same chat twice, or overlapping exports, adds nothing twice.
 
@@ -14,14 +14,15 @@ Public API::
 
     read_export(path, *, tz, date_order=None, format=None, load_media=True, on_read=None)
         -> ParsedChat
-    ingest_file(store, path, *, tz, date_order=None, format=None, scenario=None, outage=None,
-                captured_by=None, device=None, conversation=None, pack=None, on_read=None,
+    ingest_file(store, path, *, actor, tz, date_order=None, format=None, scenario=None,
+                outage=None, device=None, conversation=None, pack=None, on_read=None,
                 on_message=None) -> IngestResult
     conversation_key(chat, messages, *, method) -> str
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import mimetypes
 from collections import defaultdict
@@ -45,14 +46,17 @@ from commsgov.records.models import (
 )
 
 if TYPE_CHECKING:
-    from commsgov.policy.engine import CompiledPack
-    from commsgov.services.records import ConversationResult, Store
+    from commsgov.accounts.actor import Actor
+    from commsgov.policy.compiled import CompiledPack
+    from commsgov.services.conversations import ConversationResult
     from commsgov.store.blobs import StoredBlob
+    from commsgov.store.handle import Store
 
 __all__ = [
     "METHODS",
     "SYSTEM_SENDER",
     "IngestResult",
+    "IngestedConversation",
     "conversation_key",
     "ingest_file",
     "read_export",
@@ -162,6 +166,20 @@ def read_export(
         )
 
 
+@dataclass(frozen=True, slots=True)
+class IngestedConversation:
+    """One conversation of an imported file: its record, the outage covering its first message,
+    its key, whether the record is new, and how many messages were new or already held."""
+
+    record: str
+    outage: str | None
+    conversation_key: str
+    created: bool
+    count: int
+    new: int
+    already_held: int
+
+
 @dataclass
 class IngestResult:
     """What one file added: per conversation, the record and its new and already-held counts."""
@@ -172,10 +190,10 @@ class IngestResult:
     count: int
     new_messages: int = 0
     already_held: int = 0
-    conversations: list[dict[str, Any]] = field(default_factory=list)
+    conversations: list[IngestedConversation] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dictionary."""
+        """JSON-ready dictionary (``new_messages`` is ``new`` there)."""
         return {
             "file": self.file,
             "format": self.format,
@@ -183,7 +201,7 @@ class IngestResult:
             "count": self.count,
             "new": self.new_messages,
             "already_held": self.already_held,
-            "conversations": self.conversations,
+            "conversations": [dataclasses.asdict(c) for c in self.conversations],
         }
 
 
@@ -403,7 +421,7 @@ def ingest_file(
     format: str | None = None,
     scenario: str | None = None,
     outage: str | None = None,
-    captured_by: str | None = None,
+    actor: Actor,
     device: str | None = None,
     conversation: str | None = None,
     pack: CompiledPack | None = None,
@@ -416,8 +434,8 @@ def ingest_file(
     its first message, reported per conversation as ``outage`` (the command warns when that is
     not the one named). ``conversation`` forces one key for every message of the file.
     """
+    from commsgov import services as svc
     from commsgov.records.errors import NotFoundError
-    from commsgov.services import records as svc
 
     path = Path(path)
     limits = limits_from_settings()
@@ -430,10 +448,12 @@ def ingest_file(
         load_media=False,
         limits=limits,
     )  # nothing is written unless this succeeds
-    if outage is not None and not any(o.get("uid") == outage for o in svc.list_outages(store)):
+    if outage is not None and not any(
+        o.uid == outage for o in svc.list_outages(store, actor=actor)
+    ):
         raise NotFoundError(f"no outage {outage!r}")
     if pack is None:
-        from commsgov.policy.engine import compiled_pack
+        from commsgov.policy.cache import compiled_pack
 
         pack = compiled_pack()
     from commsgov.policy.errors import UnknownIdError
@@ -446,7 +466,7 @@ def ingest_file(
     method = channel.id
     device = device or channel.device
 
-    original = svc.store_file(store, path, field_name="path")
+    original = svc.store_file(store, path, actor=actor, field_name="path")
     assert original.sha256 is not None  # store_file always stores the bytes
     media: _Media = {}
     if chat.format == "whatsapp-zip":
@@ -490,7 +510,7 @@ def ingest_file(
                 store,
                 record=record,
                 messages=_drafts(messages, media, on_message),
-                actor=captured_by,
+                actor=actor,
                 pack=pack,
                 conn=conn,
             )
@@ -498,16 +518,16 @@ def ingest_file(
     for key, count, stored in done:  # (read once the transaction has committed)
         result.new_messages += stored.new_messages
         result.already_held += stored.already_held
-        held = svc.get_record(store, stored.record_uid, message_limit=0)
+        held = svc.get_record(store, stored.record_uid, actor=actor, message_limit=0)
         result.conversations.append(
-            {
-                "record": stored.record_uid,
-                "outage": held.get("outage_uid"),
-                "conversation_key": key,
-                "created": stored.created,
-                "count": count,
-                "new": stored.new_messages,
-                "already_held": stored.already_held,
-            }
+            IngestedConversation(
+                record=stored.record_uid,
+                outage=held.outage_uid,
+                conversation_key=key,
+                created=stored.created,
+                count=count,
+                new=stored.new_messages,
+                already_held=stored.already_held,
+            )
         )
     return result

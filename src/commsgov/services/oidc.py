@@ -27,7 +27,8 @@ from commsgov.records.timestamps import utc_text
 from commsgov.store import repo_accounts as repo
 
 from . import audit, sessions, users
-from .audit import Database, now_or
+from ._support import clock
+from .audit import Database
 
 __all__ = ["OidcConfig", "begin", "finish"]
 
@@ -101,7 +102,7 @@ def begin(
     with db.write() as conn:
         repo.insert_oidc_login(
             conn, state_hash=secret_hash(state), nonce=nonce, code_verifier=verifier,
-            redirect_uri=redirect_uri, expires_at=utc_text(now_or(now) + _PENDING),
+            redirect_uri=redirect_uri, expires_at=utc_text(clock(now) + _PENDING),
         )  # fmt: skip
     with _client(config, redirect_uri) as client:
         url, _ = client.create_authorization_url(
@@ -157,7 +158,7 @@ def finish(
 ) -> sessions.SignIn:
     """Finish a sign-in from the provider's redirect; :class:`SignInFailed` when anything does
     not hold (recorded with the reason in the audit trail)."""
-    at = now_or(now)
+    at = clock(now)
     with db.write() as conn:
         pending = repo.pop_oidc_login(conn, state_hash=secret_hash(state), now=utc_text(at))
     username = "-"

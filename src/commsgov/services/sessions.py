@@ -39,7 +39,8 @@ from commsgov.records.errors import InvalidFieldError
 from commsgov.records.timestamps import parse_utc_text, utc_text
 from commsgov.store import repo_accounts as repo
 
-from .audit import Database, append, now_or
+from ._support import clock
+from .audit import Database, append
 from .users import hash_password, normalise_username, verify_password
 
 if TYPE_CHECKING:
@@ -74,6 +75,7 @@ class Principal:
     """
 
     username: str
+    user_id: int
     roles: tuple[str, ...]
     via: str
     must_change_password: bool = False
@@ -105,7 +107,7 @@ def _state(row: Row[Any] | None) -> ThrottleState | None:
 
 
 def _keys(username: str, actor: Actor) -> dict[str, ThrottleRule]:
-    return {f"user:{username}": ACCOUNT_RULE, f"addr:{actor.where}": ADDRESS_RULE}
+    return {f"user:{username}": ACCOUNT_RULE, f"addr:{actor.via}": ADDRESS_RULE}
 
 
 def _fail(db: Database, *, username: str, reason: str, actor: Actor, now: dt.datetime) -> None:
@@ -137,6 +139,7 @@ def _new_session(
     repo.update_user(conn, user_id=user.id, last_sign_in_at=utc_text(at))
     principal = Principal(
         username=user.username,
+        user_id=user.id,
         roles=_roles(user.roles),
         via="session",
         must_change_password=bool(user.must_change_password),
@@ -158,7 +161,7 @@ def sign_in(
 ) -> SignIn:
     """Check a password and start a session; :class:`SignInFailed` (whatever the reason) or
     :class:`SignInThrottled` after too many failures for this account name or address."""
-    at = now_or(now)
+    at = clock(now)
     name = normalise_username(username)[:200]
     if not name:
         raise InvalidFieldError("username", "is required")
@@ -193,7 +196,9 @@ def sign_in(
         done = _new_session(
             conn, user=user, method="password", actor=actor, at=at, lifetime=lifetime
         )
-        append(conn, [SignedIn(name, "password")], actor=actor.as_user(name), now=at)
+        append(
+            conn, [SignedIn(name, "password")], actor=actor.as_user(name, user_id=user.id), now=at
+        )
     return done
 
 
@@ -207,7 +212,7 @@ def start_session(
     lifetime: dt.timedelta = LIFETIME,
 ) -> SignIn:
     """Start a session for a user whose identity was proved another way (OpenID Connect)."""
-    at = now_or(now)
+    at = clock(now)
     with db.write() as conn:
         repo.lock_audit(conn)
         user = repo.user_row(conn, username=username)
@@ -215,7 +220,12 @@ def start_session(
             append(conn, [SignInFailedEvent(username, "disabled", method)], actor=actor, now=at)
             raise SignInFailed()
         done = _new_session(conn, user=user, method=method, actor=actor, at=at, lifetime=lifetime)
-        append(conn, [SignedIn(username, method)], actor=actor.as_user(username), now=at)
+        append(
+            conn,
+            [SignedIn(username, method)],
+            actor=actor.as_user(username, user_id=user.id),
+            now=at,
+        )
     return done
 
 
@@ -224,7 +234,7 @@ def resolve_session(
 ) -> Principal:
     """The principal of a session cookie; :class:`NotAuthenticated` when it is unknown, has
     expired (absolutely or from idleness), or its user is disabled."""
-    at = now_or(now)
+    at = clock(now)
     id_hash = secret_hash(secret)
     with db.read() as conn:
         row = repo.session_row(conn, id_hash=id_hash)
@@ -240,6 +250,7 @@ def resolve_session(
             repo.touch_session(conn, id_hash=id_hash, at=utc_text(at))
     return Principal(
         username=row.username,
+        user_id=row.user_id,
         roles=_roles(row.roles),
         via="session",
         must_change_password=bool(row.must_change_password),
@@ -282,7 +293,7 @@ def change_password(
         repo.lock_audit(conn)
         repo.update_user(
             conn, user_id=user.id, password_hash=hashed, must_change_password=False,
-            updated_at=utc_text(now_or(now)),
+            updated_at=utc_text(clock(now)),
         )  # fmt: skip
         ended = repo.delete_user_sessions(conn, user_id=user.id, keep=principal.session_hash)
         append(conn, [PasswordChanged(user.username, ended)], actor=actor, now=now)

@@ -39,7 +39,8 @@ from commsgov.records.errors import InvalidFieldError, NotFoundError
 from commsgov.records.timestamps import parse_utc_text, utc_text
 from commsgov.store import repo_accounts as repo
 
-from .audit import Database, append, now_or
+from ._support import clock
+from .audit import Database, append
 from .sessions import Principal
 from .users import normalise_username
 
@@ -110,7 +111,7 @@ def create_token(
 ) -> NewToken:
     """Make a token for ``username`` with ``roles`` (default: all of the user's roles; each must
     be one the user holds), expiring at ``expires_at`` (``None``: until revoked)."""
-    at = now_or(now)
+    at = clock(now)
     label = name.strip()
     if not label or any(ord(c) < 32 for c in label):
         raise InvalidFieldError("name", "say what the token is for, on one line")
@@ -160,7 +161,7 @@ def revoke_token(
     db: Database, token_id: str, *, actor: Actor, now: dt.datetime | None = None
 ) -> TokenInfo:
     """Stop a token for good (revoking it again changes nothing and records nothing)."""
-    at = now_or(now)
+    at = clock(now)
     with db.write() as conn:
         repo.lock_audit(conn)
         row = repo.token_row(conn, token_id=token_id) if _ID.fullmatch(token_id) else None
@@ -179,7 +180,7 @@ def revoke_token(
 def authenticate_token(db: Database, token: str, *, now: dt.datetime | None = None) -> Principal:
     """The principal of a bearer token; :class:`NotAuthenticated` when it is malformed,
     unknown, wrong, revoked, expired, or its user is disabled."""
-    at = now_or(now)
+    at = clock(now)
     parsed = parse_token(token.strip())
     if parsed is None:
         raise NotAuthenticated("not an API token")
@@ -201,4 +202,6 @@ def authenticate_token(db: Database, token: str, *, now: dt.datetime | None = No
     if row.last_used_at is None or at - parse_utc_text(row.last_used_at) >= _TOUCH_EVERY:
         with db.write() as conn:
             repo.update_token(conn, token_id=token_id, last_used_at=utc_text(at))
-    return Principal(username=row.username, roles=roles, via="token", token_id=token_id)
+    return Principal(
+        username=row.username, user_id=row.user_id, roles=roles, via="token", token_id=token_id
+    )

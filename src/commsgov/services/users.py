@@ -43,7 +43,8 @@ from commsgov.records.errors import InvalidFieldError, NotFoundError
 from commsgov.records.timestamps import utc_text
 from commsgov.store import repo_accounts as repo
 
-from .audit import Database, append, now_or
+from ._support import clock
+from .audit import Database, append
 
 if TYPE_CHECKING:
     from pwdlib import PasswordHash
@@ -255,7 +256,7 @@ def add_user(
     if clear is not None and not one_time:
         check_password(clear)
     hashed = hash_password(clear) if clear is not None else None
-    at = utc_text(now_or(now))
+    at = utc_text(clock(now))
     with db.write() as conn:
         repo.lock_audit(conn)  # one writer at a time: the username check below stays true
         if repo.user_row(conn, username=name) is not None:
@@ -310,7 +311,7 @@ def set_roles(
             raise AccountConflict("this is the last enabled admin: make another admin first")
         repo.update_user(
             conn, user_id=row.id, roles=canonical_json(list(chosen)),
-            updated_at=utc_text(now_or(now)),
+            updated_at=utc_text(clock(now)),
         )  # fmt: skip
         ended = repo.delete_user_sessions(conn, user_id=row.id)
         append(conn, [RolesChanged(user.username, user.roles, chosen, ended)], actor=actor, now=now)
@@ -327,7 +328,7 @@ def set_disabled(
         row, user = _load(conn, username)
         if disabled and Role.admin in user.roles and not _admins_left(conn, without=row.id):
             raise AccountConflict("this is the last enabled admin: make another admin first")
-        repo.update_user(conn, user_id=row.id, disabled=disabled, updated_at=utc_text(now_or(now)))
+        repo.update_user(conn, user_id=row.id, disabled=disabled, updated_at=utc_text(clock(now)))
         event: UserDisabled | UserEnabled
         if disabled:
             event = UserDisabled(user.username, repo.delete_user_sessions(conn, user_id=row.id))
@@ -368,7 +369,7 @@ def update_user(
                 repo.replace_identities(conn, user_id=row.id, values=idents)
                 changes["identities"] = [f"{k}:{v}" for k, v in idents]
         if changes:
-            repo.update_user(conn, user_id=row.id, updated_at=utc_text(now_or(now)))
+            repo.update_user(conn, user_id=row.id, updated_at=utc_text(clock(now)))
             append(conn, [UserUpdated(user.username, changes)], actor=actor, now=now)
         return _load(conn, username)[1]
 
@@ -388,7 +389,7 @@ def reset_password(
         row, user = _load(conn, username)
         repo.update_user(
             conn, user_id=row.id, password_hash=hashed, must_change_password=True,
-            updated_at=utc_text(now_or(now)),
+            updated_at=utc_text(clock(now)),
         )  # fmt: skip
         ended = repo.delete_user_sessions(conn, user_id=row.id)
         append(conn, [PasswordReset(user.username, ended)], actor=actor, now=now)

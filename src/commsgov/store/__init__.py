@@ -14,7 +14,10 @@
 - :mod:`commsgov.store.repo`: keyword-only repository functions taking a ``Connection`` inside
   the caller's transaction. Writers call ``repo.lock_ledger(conn)`` first; anything that changes
   the record also appends a ledger event, through
-  :func:`commsgov.services.records.append_events` in the same transaction.
+  :func:`commsgov.services.ledger.append_events` in the same transaction.
 - :mod:`commsgov.store.repo_verify`: verify's fast path over the messages table (the database
   builds each message's canonical bytes; the core rechecks exactly whatever does not match).
+- :mod:`commsgov.store.repo_accounts` (tables in ``tables_accounts``): users, sessions, API
+  tokens, sign-in throttling and the audit trail's chain.
+- :mod:`commsgov.store.handle`: ``Store`` (engine and blob folder) and ``open_store``.
 """

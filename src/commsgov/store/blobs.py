@@ -14,10 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from commsgov.errors import IntegrityError
+
 _CHUNK = 1 << 20
 
 
-class BlobError(Exception):
+class BlobError(IntegrityError):
     """A blob is missing or its bytes no longer match its SHA-256."""
 
 

@@ -8,8 +8,10 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from commsgov.errors import InvalidInput
 
-class StoreConfigError(Exception):
+
+class StoreConfigError(InvalidInput):
     """The database URL cannot be used (bad URL, or a driver that is not installed)."""
 
 
@@ -54,7 +56,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     try:
         parsed = make_url(url)
     except Exception as exc:
-        raise StoreConfigError(f"invalid database URL {url!r}: {exc}") from exc
+        raise StoreConfigError(f"database: invalid URL {url!r} ({exc})", field="database") from exc
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_path(url)
         if path is not None:
@@ -70,5 +72,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     except ModuleNotFoundError as exc:
         raise StoreConfigError(
             f"the database driver is not installed ({exc.name}); "
-            "for PostgreSQL: pip install 'commsgov[postgres]'"
+            "for PostgreSQL: pip install 'commsgov[postgres]'",
+            field="database",
         ) from exc

@@ -31,6 +31,8 @@ from sqlalchemy import (
     update,
 )
 
+from commsgov.records.errors import NotFoundError
+from commsgov.records.events import SourceAdded
 from commsgov.records.ledger import GENESIS, LedgerEntry
 from commsgov.records.verify import MessageRow
 from commsgov.store.tables import attachments, blobs, ledger, messages, outages, records
@@ -118,6 +120,27 @@ def entries_for_record(conn: Connection, *, uid: str) -> list[LedgerEntry]:
     """Every ledger entry about record ``uid``, in order."""
     rows = conn.execute(select(ledger).where(ledger.c.record_uid == uid).order_by(ledger.c.seq))
     return [LedgerEntry(**r._mapping) for r in rows]
+
+
+def record_sources(
+    conn: Connection, uid: str, history: Sequence[LedgerEntry]
+) -> list[dict[str, Any]]:
+    """Record ``uid``'s source, then every file that joined it later (``source-added`` entries
+    of its ``history``), in ledger order."""
+    found = resolve_record(conn, ref=uid)
+    sources: list[dict[str, Any]] = []
+    if found is not None:
+        sources.append(get_record_state(conn, record_id=found[0])["source"])
+    for e in history:
+        if e.kind == SourceAdded.kind:
+            sources.append(json.loads(e.payload)["source"] | {"ledger_seq": e.seq})
+    return sources
+
+
+def source_hashes(conn: Connection, *, uid: str) -> set[str]:
+    """SHA-256 of every original file record ``uid`` came from (its source, ``source-added``)."""
+    history = entries_for_record(conn, uid=uid)
+    return {s["file_sha256"] for s in record_sources(conn, uid, history) if s.get("file_sha256")}
 
 
 # -- blobs --------------------------------------------------------------------------------
@@ -270,6 +293,14 @@ def resolve_record(conn: Connection, *, ref: str) -> tuple[int, str] | None:
         select(records.c.id, records.c.uid).where(records.c.uid.startswith(ref)).limit(2)
     ).all()
     return (int(rows[0][0]), str(rows[0][1])) if len(rows) == 1 else None
+
+
+def require_record(conn: Connection, *, ref: str) -> tuple[int, str]:
+    """``(id, uid)`` of record ``ref`` (uid or unique prefix); ``NotFoundError`` when none."""
+    found = resolve_record(conn, ref=ref)
+    if found is None:
+        raise NotFoundError(f"no record {ref!r}")
+    return found
 
 
 def find_conversation(conn: Connection, *, method: str, key: str) -> tuple[int, str] | None:

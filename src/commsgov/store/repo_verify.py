@@ -2,10 +2,12 @@
 
 For every messages-added entry, one query over the ``(entry_seq, position)`` index has the
 database build each message's canonical bytes (SQLite: ``json_array``; PostgreSQL: ``to_json``
-and ``sha256``), so Python only hashes them (SQLite), compares them with the stored hashes and
-hashes the batch. What the database builds is not trusted: an entry whose figures differ from the
-ledger is rechecked from its rows by :meth:`commsgov.records.verify.Verifier.message_rows`, which
-rebuilds the bytes exactly as :func:`commsgov.records.models.message_canonical` does.
+and ``sha256``: the SQL forms of the message commitment, kept beside the Python one in
+:mod:`commsgov.records.commitment`), so Python only hashes them (SQLite), compares them with
+the stored hashes and hashes the batch. What the database builds is not trusted: an entry whose
+figures differ from the ledger is rechecked from its rows by
+:meth:`commsgov.records.verify.Verifier.message_rows`, which rebuilds the bytes with
+:func:`commsgov.records.commitment.message_canonical`.
 
 What it saves: reading 13 columns per message into Python and encoding its JSON there. What it
 costs: SQLite building the bytes (``json_array``, ``hex``), which takes several times as long as
@@ -23,38 +25,21 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from commsgov.records.commitment import POSTGRES_DIGEST, SQLITE_CANONICAL
 from commsgov.records.verify import EntryDigest, message_digests
 
 #: rows fetched at a time
 CHUNK = 20_000
 
-# SQLite: ``json_array`` escapes strings as Python's encoder does with ensure_ascii off (quote,
-# backslash, \b \f \n \r \t, other control characters as \u00xx; all else verbatim). The unary
-# ``+`` keeps any index on record_id out of the plan: rows come from the (entry_seq, position)
-# index in order, with no sort.
-_SQLITE_ITEMS = "?1, lower(hex(identity)), sent_at_utc, sent_zone, sent_local, sender, text"
+# The unary ``+`` keeps any index on record_id out of the plan: rows come from the
+# (entry_seq, position) index in order, with no sort.
 _SQLITE = (
-    "SELECT position, coalesce(CAST("
-    "CASE WHEN kind = 'message' AND flags = '[]' AND sender IS NOT NULL "
-    f"THEN json_array({_SQLITE_ITEMS}) ELSE json_array({_SQLITE_ITEMS}, kind, flags) END "
-    "|| char(30) || attachments_json AS BLOB), x''), "
+    f"SELECT position, {SQLITE_CANONICAL}, "
     "coalesce(CAST(sha256 AS BLOB), x''), NULLIF(attachments_json, '[]') "
     "FROM messages WHERE entry_seq = ?2 AND +record_id = ?3 ORDER BY position"
 )
-
-# PostgreSQL: ``to_json`` escapes as above; the server hashes the bytes too.
-_PG_HEAD = (
-    "'[' || to_json(%(uid)s::text)::text || ',\"' || encode(identity, 'hex') || '\",' || "
-    "to_json(sent_at_utc)::text || ',' || to_json(sent_zone)::text || ',' || "
-    "to_json(sent_local)::text || ',' || coalesce(to_json(sender)::text, 'null') || ',' || "
-    "to_json(text)::text"
-)
 _POSTGRES = (
-    "SELECT position, coalesce(sha256(convert_to("
-    "CASE WHEN kind = 'message' AND flags = '[]' AND sender IS NOT NULL "
-    f"THEN {_PG_HEAD} || ']' "
-    f"ELSE {_PG_HEAD} || ',' || to_json(kind)::text || ',' || to_json(flags)::text || ']' END "
-    "|| chr(30) || attachments_json, 'UTF8')), ''::bytea), "
+    f"SELECT position, {POSTGRES_DIGEST}, "
     "coalesce(sha256, ''::bytea), NULLIF(attachments_json, '[]') "
     "FROM messages WHERE entry_seq = %(seq)s AND record_id = %(rid)s ORDER BY position"
 )
@@ -66,7 +51,9 @@ def entry_digests(conn: Connection, *, batches: Sequence[tuple[int, str]]) -> It
     Reads only the rows of each entry that belong to its record (a message moved to another
     record, or a record that is gone, shows as a count that differs from the ledger's).
     """
-    ids = dict(conn.exec_driver_sql("SELECT uid, id FROM records").all())
+    ids: dict[str, int] = {
+        str(uid): int(rid) for uid, rid in conn.exec_driver_sql("SELECT uid, id FROM records")
+    }
     postgres = conn.dialect.name == "postgresql"
     cursor = conn.connection.cursor()
     try:

@@ -1,8 +1,9 @@
 """Retention tables: holds, each record's disposition, reviews, residual stubs, transfers.
 
 On the shared :data:`commsgov.store.tables.metadata` (loaded by ``load_all_tables``). Every change
-to these tables is also a ledger entry (see :mod:`commsgov.services.retention`). ``record_uid``
-columns carry no foreign key: a destroyed record's row is gone but its stub stays.
+to these tables is also a ledger entry (see the retention services in :mod:`commsgov.services`:
+``holds``, ``dispositions``, ``reviews``, ``disposal``, ``transfers``). ``record_uid`` columns
+carry no foreign key: a destroyed record's row is gone but its stub stays.
 """
 
 from __future__ import annotations

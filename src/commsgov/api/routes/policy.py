@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from commsgov.policy import catalogue
 from commsgov.policy.advice import advise as run_advice
+from commsgov.services import catalogue
 
 from ..deps import PackDep, allowed
 
@@ -85,22 +85,22 @@ def advise(
 )  # fmt: skip
 def matrix(pack: PackDep) -> catalogue.Matrix:
     """The approved-channels matrix: scenarios by channel, with footnotes and sources."""
-    return catalogue.matrix(pack)
+    return catalogue.matrix(pack=pack)
 
 
 @router.get(
-    "/scenarios", name="policy.scenarios", response_model=list[catalogue.ScenarioSummary],
+    "/scenarios", name="policy.scenarios", response_model=list[catalogue.ScenarioLine],
     dependencies=[allowed("policy.scenarios")],
 )  # fmt: skip
-def scenarios(pack: PackDep) -> tuple[catalogue.ScenarioSummary, ...]:
+def scenarios(pack: PackDep) -> list[catalogue.ScenarioLine]:
     """The scenarios and their ids."""
-    return catalogue.scenarios(pack)
+    return catalogue.scenarios(pack=pack)
 
 
 @router.get(
-    "/channels", name="policy.channels", response_model=list[catalogue.ChannelSummary],
+    "/channels", name="policy.channels", response_model=list[catalogue.ChannelLine],
     dependencies=[allowed("policy.channels")],
 )  # fmt: skip
-def channels(pack: PackDep) -> tuple[catalogue.ChannelSummary, ...]:
+def channels(pack: PackDep) -> list[catalogue.ChannelLine]:
     """The channels, their kind and the names they answer to."""
-    return catalogue.channels(pack)
+    return catalogue.channels(pack=pack)

@@ -58,6 +58,7 @@ def _convert_sqlite(*, to_bytes: bool) -> None:
             break
         updates = []
         for row_id, identity, digest in rows:
+            values: list[bytes] | list[str]
             if to_bytes:
                 values = [
                     bytes.fromhex(v.decode() if isinstance(v, bytes) else v)

@@ -2,7 +2,7 @@
 
 Existing rows become ``kind='message'`` with no flags (``'[]'``): their hashes are unchanged,
 because a plain message (kind ``message``, no flags, a sender) is hashed exactly as before (see
-:func:`commsgov.records.models.message_canonical`). On PostgreSQL the full-text index on
+:func:`commsgov.records.commitment.message_canonical`). On PostgreSQL the full-text index on
 messages is rebuilt so that a message without a sender is still indexed by its text.
 
 Revision ID: 0006_message_kind_flags

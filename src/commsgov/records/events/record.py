@@ -1,21 +1,24 @@
-"""Ledger events: every change to the record is one of these, appended to the hash chain.
+"""Events of the record itself: captures, corrections, messages, disposals, outages, files, exports.
 
-Each event has a ``kind`` (its name in the ledger) and a canonical ``payload()``. Payloads that
-change stored state say which entity (``record``, ``outage``) and which fields they ``set``, so
-:mod:`commsgov.records.verify` can replay the ledger and compare it with the tables.
+Payloads that change stored state say which entity (``record``, ``outage``) and which fields they
+``set``, so :mod:`commsgov.records.verify` can replay the ledger and compare it with the tables.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from .base import Chain, register
 
+
+@register
 @dataclass(frozen=True, slots=True)
 class RecordCaptured:
     """Event ``record-captured``: a record was captured. ``state``: its full canonical state."""
 
     kind: ClassVar[str] = "record-captured"
+    chain: ClassVar[Chain] = "ledger"
     state: dict[str, Any]
 
     @property
@@ -28,6 +31,7 @@ class RecordCaptured:
         return {"entity": "record", "uid": self.state["uid"], "set": self.state}
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class RecordCorrected:
     """Event ``record-corrected``: fields of record ``uid`` were corrected.
@@ -37,6 +41,7 @@ class RecordCorrected:
     """
 
     kind: ClassVar[str] = "record-corrected"
+    chain: ClassVar[Chain] = "ledger"
     uid: str
     changes: dict[str, Any]
     reason: str
@@ -51,6 +56,7 @@ class RecordCorrected:
         return {"entity": "record", "uid": self.uid, "set": self.changes, "reason": self.reason}
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class MessagesAdded:
     """Event ``messages-added``: ``count`` messages were added to record ``uid``.
@@ -60,6 +66,7 @@ class MessagesAdded:
     """
 
     kind: ClassVar[str] = "messages-added"
+    chain: ClassVar[Chain] = "ledger"
     uid: str
     count: int
     digest: str
@@ -81,6 +88,7 @@ class MessagesAdded:
         }
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class RecordDisposed:
     """Event ``record-disposed``: record ``uid`` and its messages were destroyed or transferred.
@@ -89,6 +97,7 @@ class RecordDisposed:
     """
 
     kind: ClassVar[str] = "record-disposed"
+    chain: ClassVar[Chain] = "ledger"
     uid: str
     action: str
     reason: str
@@ -109,11 +118,13 @@ class RecordDisposed:
         }
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class OutageStarted:
     """Event ``outage-started``: an outage (or exemption) was declared. ``state``: its fields."""
 
     kind: ClassVar[str] = "outage-started"
+    chain: ClassVar[Chain] = "ledger"
     state: dict[str, Any]
 
     @property
@@ -126,11 +137,13 @@ class OutageStarted:
         return {"entity": "outage", "uid": self.state["uid"], "set": self.state}
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class OutageEnded:
     """Event ``outage-ended``: outage ``uid`` declared over at ``ended_at_utc`` by ``ended_by``."""
 
     kind: ClassVar[str] = "outage-ended"
+    chain: ClassVar[Chain] = "ledger"
     uid: str
     ended_at_utc: str
     ended_by: str
@@ -146,6 +159,7 @@ class OutageEnded:
         return {"entity": "outage", "uid": self.uid, "set": changes}
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class RecordsExported:
     """Event ``records-exported``: records left the store in an export (e.g. for an FOI request).
@@ -156,6 +170,7 @@ class RecordsExported:
     """
 
     kind: ClassVar[str] = "records-exported"
+    chain: ClassVar[Chain] = "ledger"
     uids: tuple[str, ...]
     format: str
     query: str
@@ -177,6 +192,7 @@ class RecordsExported:
         }
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class SourceAdded:
     """Event ``source-added``: another original file contributed to record ``uid``.
@@ -186,6 +202,7 @@ class SourceAdded:
     """
 
     kind: ClassVar[str] = "source-added"
+    chain: ClassVar[Chain] = "ledger"
     uid: str
     source: dict[str, Any]
 
@@ -197,53 +214,3 @@ class SourceAdded:
     def payload(self) -> dict[str, Any]:
         """The canonical payload hashed into the ledger."""
         return {"entity": "source", "uid": self.uid, "source": self.source}
-
-
-@dataclass(frozen=True, slots=True)
-class Note:
-    """Any other event (``kind`` of the caller's choosing, e.g. ``hold-placed``): ``data`` as given.
-
-    Used by other parts of commsgov (retention holds, reviews, reads) to put their own changes
-    on the same chain; verify checks their hashes and chain links, not tables.
-    """
-
-    kind: str
-    uid: str | None
-    data: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def record_uid(self) -> str | None:
-        """The record this event is about, if any."""
-        return self.uid
-
-    def payload(self) -> dict[str, Any]:
-        """The canonical payload hashed into the ledger."""
-        return {"entity": None, "uid": self.uid, "data": self.data}
-
-
-Event = (
-    RecordCaptured
-    | RecordCorrected
-    | MessagesAdded
-    | RecordDisposed
-    | OutageStarted
-    | OutageEnded
-    | RecordsExported
-    | SourceAdded
-    | Note
-)
-
-#: every built-in event kind and its class (documented in docs; a test checks the list)
-EVENT_KINDS: dict[str, type[Any]] = {
-    cls.kind: cls
-    for cls in (
-        RecordCaptured,
-        RecordCorrected,
-        MessagesAdded,
-        RecordDisposed,
-        OutageStarted,
-        OutageEnded,
-        RecordsExported,
-        SourceAdded,
-    )
-}

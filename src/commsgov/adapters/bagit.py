@@ -22,18 +22,25 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import html
 import io
-import json
 import re
 import shutil
 import tarfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-__all__ = ["BagResult", "TransferError", "build_bag"]
+from commsgov.errors import Conflict
+from commsgov.records.transcript import (
+    date_range,
+    participants_text,
+    title,
+    transcript_html,
+    transcript_json,
+)
+from commsgov.records.views import RecordView
+
+__all__ = ["BagResult", "TransferError", "build_bag", "file_sha256"]
 
 METADATA_FIELDS = (
     "file",
@@ -49,7 +56,7 @@ METADATA_FIELDS = (
 )
 
 
-class TransferError(Exception):
+class TransferError(Conflict):
     """A transfer package could not be built or did not validate."""
 
 
@@ -69,80 +76,17 @@ def _safe(name: str) -> str:
     return cleaned[:80] or "file"
 
 
-def _participants(record: dict[str, Any]) -> str:
-    names = []
-    for p in record.get("participants") or []:
-        text = p.get("name") or ""
-        if p.get("number"):
-            text += f" <{p['number']}>"
-        if p.get("organisation"):
-            text += f" @{p['organisation']}"
-        names.append(text.strip())
-    return "; ".join(n for n in names if n)
-
-
-def _title(record: dict[str, Any]) -> str:
-    subject = record.get("subject") or record.get("summary") or ""
-    when = (record.get("occurred_local") or record.get("occurred_at_utc") or "")[:10]
-    return (subject or f"{record.get('method')} communication {when}").strip()
-
-
-def _dates(record: dict[str, Any]) -> tuple[str, str]:
-    times = [record["occurred_at_utc"]] + [m["sent_at_utc"] for m in record.get("messages", [])]
-    return min(times), max(times)
-
-
-def _attached_html(message: dict[str, Any]) -> str:
-    """The files a message names, one per line (a reference-only file says it is not here)."""
-    lines = [
-        f"<br>[attached: {html.escape(a.get('filename') or 'file')}"
-        f"{'' if a.get('sha256') else ' (not in the export)'}]"
-        for a in message.get("attachments", [])
-    ]
-    return "".join(lines)
-
-
-def _transcript_html(record: dict[str, Any]) -> str:
-    e = html.escape
-    rows = "\n".join(
-        f"<tr><td>{e(m['sent_local'])}</td><td>{e(m['sender'] or '(system)')}</td>"
-        f"<td>{e(m['text']).replace(chr(10), '<br>')}{_attached_html(m)}</td></tr>"
-        for m in record.get("messages", [])
-    )
-    meta = "\n".join(
-        f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>"
-        for k, v in (
-            ("Record", record["uid"]),
-            ("Method", record.get("method")),
-            ("When", record.get("occurred_local")),
-            ("Participants", _participants(record)),
-            ("Subject", record.get("subject") or ""),
-            ("Summary", record.get("summary") or ""),
-            ("Captured by", record.get("captured_by")),
-            ("Record SHA-256", record.get("record_sha256")),
-        )
-    )
-    content = e(record.get("content") or "").replace("\n", "<br>")
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{e(_title(record))}</title></head><body>\n"
-        f"<h1>{e(_title(record))}</h1>\n<table>{meta}</table>\n"
-        f"<p>{content}</p>\n"
-        f"<table><tr><th>Sent</th><th>From</th><th>Message</th></tr>\n{rows}\n</table>\n"
-        "</body></html>\n"
-    )
-
-
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, streamed."""
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
+    with Path(path).open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
 
 
 def build_bag(
-    records: Sequence[dict[str, Any]],
+    records: Sequence[RecordView],
     *,
     files: dict[str, bytes],
     out_dir: Path,
@@ -151,7 +95,8 @@ def build_bag(
     built_at: dt.datetime,
     closure_status: str = "closed",
 ) -> BagResult:
-    """Write, validate and pack a bag of ``records`` (as :func:`services.records.get_record`).
+    """Write, validate and pack a bag of ``records`` (as :func:`commsgov.services.get_record`
+    gives them), with their transcripts (:mod:`commsgov.records.transcript`).
 
     ``files`` maps SHA-256 to the bytes of each attachment. Raises :class:`TransferError`.
     """
@@ -169,47 +114,40 @@ def build_bag(
     rows: list[dict[str, str]] = []
     try:
         for record in records:
-            folder = payload / "records" / record["uid"]
+            folder = payload / "records" / record.uid
             folder.mkdir(parents=True)
-            start, end = _dates(record)
+            start, end = date_range(record)
             common = {
-                "record_uid": record["uid"],
-                "title": _title(record),
+                "record_uid": record.uid,
+                "title": title(record),
                 "date_start": start,
                 "date_end": end,
-                "participants": _participants(record),
-                "method": str(record.get("method")),
-                "record_sha256": str(record.get("record_sha256")),
+                "participants": participants_text(record),
+                "method": record.method,
+                "record_sha256": record.record_sha256,
                 "closure_status": closure_status,
             }
-            (folder / "transcript.html").write_text(_transcript_html(record), encoding="utf-8")
-            (folder / "transcript.json").write_text(
-                json.dumps(record, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
-                encoding="utf-8",
-            )
-            attached = list(record.get("attachments", []))
+            (folder / "transcript.html").write_text(transcript_html(record), encoding="utf-8")
+            (folder / "transcript.json").write_text(transcript_json(record), encoding="utf-8")
+            attached = list(record.attachments)
             missing: list[str] = []  # referenced by a message, not in its export
-            for m in record.get("messages", []):
-                attached += [a for a in m.get("attachments", []) if a.get("sha256")]
-                missing += [
-                    a.get("filename") or "file"
-                    for a in m.get("attachments", [])
-                    if not a.get("sha256")
-                ]
+            for m in record.messages:
+                attached += [a for a in m.attachments if a.sha256]
+                missing += [a.filename or "file" for a in m.attachments if not a.sha256]
             seen: set[str] = set()
             for att in attached:
-                digest = att["sha256"]
-                if digest in seen or digest not in files:
+                digest = att.sha256
+                if digest is None or digest in seen or digest not in files:
                     continue
                 seen.add(digest)
-                target = folder / "files" / f"{digest[:16]}-{_safe(att.get('filename') or 'file')}"
+                target = folder / "files" / f"{digest[:16]}-{_safe(att.filename or 'file')}"
                 target.parent.mkdir(exist_ok=True)
                 target.write_bytes(files[digest])
             for path in sorted(p for p in folder.rglob("*") if p.is_file()):
                 rows.append(
                     {
                         "file": "data/" + path.relative_to(payload).as_posix(),
-                        "sha256": _sha256(path),
+                        "sha256": file_sha256(path),
                         **common,
                     }
                 )
@@ -254,7 +192,7 @@ def build_bag(
                     tar.addfile(info, fh)
             else:
                 tar.addfile(info)
-    digest = _sha256(package)
+    digest = file_sha256(package)
     checksum = out_dir / f"{consignment}.tar.gz.sha256"
     checksum.write_text(f"{digest}  {package.name}\n", encoding="utf-8")
     return BagResult(bag_dir, package, digest, checksum, len(rows))

@@ -1,7 +1,8 @@
 """A policy pack compiled for fast lookups: ids, aliases and free app names resolve in O(1).
 
 The validated :class:`~commsgov.policy.model.PolicyPack` is turned into frozen slotted
-dataclasses once, so that deciding never touches Pydantic or YAML again.
+dataclasses once (:func:`compile_pack`), so that deciding never touches Pydantic or YAML again;
+:func:`commsgov.policy.cache.compiled_pack` loads one (from its JSON cache when fresh).
 """
 
 from __future__ import annotations
@@ -9,14 +10,12 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import UnknownIdError
 
 if TYPE_CHECKING:  # Pydantic is slow to import; the compiled pack does not need it.
-    from .model import Citation, PolicyPack, Statement
+    from .model import Citation, PolicyPack, RetentionSchedule, Statement
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
@@ -106,6 +105,27 @@ class RoleInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class RetentionInfo:
+    """A retention schedule of the pack, as data (:class:`commsgov.retention.Schedule` reads it).
+
+    ``label`` is what staff call an item of this record class ("Teams chat"); ``period`` is
+    ISO 8601 text (``None``: until review).
+    """
+
+    id: str
+    title: str
+    action: str
+    channel: str | None = None
+    label: str | None = None
+    period: str | None = None
+    trigger: str = "created"
+    paused: bool = False
+    mandate: str = ""
+    notes: tuple[str, ...] = ()
+    cite: tuple[Cite, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class CompiledPack:
     """A policy pack ready for the engine: lookups by id and alias, rules as :class:`Said`."""
 
@@ -122,12 +142,16 @@ class CompiledPack:
     matrix_cite: tuple[Cite, ...] = ()
     rules: dict[str, Said] = field(default_factory=dict, repr=False)
     rule_lists: dict[str, tuple[Said, ...]] = field(default_factory=dict, repr=False)
+    retention: tuple[RetentionInfo, ...] = field(default=(), repr=False)
     #: the pack's ``ask`` section as plain JSON data, with each scenario's description
     ask: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _aliases: dict[str, str] = field(default_factory=dict, repr=False)
     _role_aliases: dict[str, str] = field(default_factory=dict, repr=False)
     _catch_all: dict[str, str] = field(default_factory=dict, repr=False)
     _model: list[PolicyPack] = field(default_factory=list, repr=False, compare=False)
+    #: answers already given under this pack (:func:`commsgov.policy.advice.advise` is pure, so
+    #: an answer computed once is the answer for as long as the pack lives)
+    _answers: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def model(self) -> PolicyPack:
@@ -144,6 +168,7 @@ class CompiledPack:
         A name close to a known one is treated as a typo and refused with suggestions; any other
         name is an app the pack's "not exhaustive" catch-all (``other-mma``) covers.
 
+        >>> from commsgov.policy.cache import compiled_pack
         >>> pack = compiled_pack()
         >>> pack.channel("WhatsApp Business").id, pack.channel("Threema").id
         ('whatsapp', 'other-mma')
@@ -200,6 +225,22 @@ def _cites(citations: list[Citation]) -> tuple[Cite, ...]:
 
 def _said(statement: Statement) -> Said:
     return Said(" ".join(statement.text.split()), _cites(statement.cite))
+
+
+def _retention(schedule: RetentionSchedule) -> RetentionInfo:
+    return RetentionInfo(
+        id=schedule.id,
+        title=schedule.title,
+        action=schedule.action,
+        channel=schedule.channel,
+        label=schedule.label,
+        period=schedule.period,
+        trigger=schedule.trigger,
+        paused=schedule.paused,
+        mandate=schedule.mandate,
+        notes=tuple(schedule.notes),
+        cite=_cites(schedule.cite),
+    )
 
 
 def compile_pack(model: PolicyPack, *, source: str | None = None) -> CompiledPack:
@@ -263,6 +304,7 @@ def compile_pack(model: PolicyPack, *, source: str | None = None) -> CompiledPac
         matrix_cite=_cites(model.matrix_cite),
         rules=rules,
         rule_lists=rule_lists,
+        retention=tuple(_retention(r) for r in model.retention),
         ask={
             **model.ask.model_dump(mode="json"),
             "descriptions": {s.id: s.description for s in model.scenarios},
@@ -273,15 +315,3 @@ def compile_pack(model: PolicyPack, *, source: str | None = None) -> CompiledPac
         _model=[model],
     )
     return compiled
-
-
-@lru_cache(maxsize=16)
-def _compiled(path: str | None) -> CompiledPack:
-    from .cache import load_compiled
-
-    return load_compiled(path)
-
-
-def compiled_pack(path: str | Path | None = None) -> CompiledPack:
-    """Load and compile a pack file once per process (the bundled pack by default)."""
-    return _compiled(str(Path(path).resolve()) if path is not None else None)

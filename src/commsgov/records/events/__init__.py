@@ -1,0 +1,86 @@
+"""Events: every change to the record is one of these, appended to the hash-chained ledger, and
+every read of it is one too, for the audit trail. Each is a frozen dataclass registered under
+its ``kind`` in :data:`EVENT_KINDS`, the one registry (docs tests iterate it).
+
+- :mod:`~commsgov.records.events.record`: the record itself (captures, corrections, messages,
+  disposals, outages, source files, exports);
+- :mod:`~commsgov.records.events.retention`: holds, record classes, reviews, certificates,
+  transfers;
+- :mod:`~commsgov.records.events.reads`: reads of the record (audit trail, not ledger).
+"""
+
+from __future__ import annotations
+
+from .base import EVENT_KINDS, EventType, register, registered
+from .reads import FileRead, RecordRead, RecordsListed, RecordsSearched
+from .record import (
+    MessagesAdded,
+    OutageEnded,
+    OutageStarted,
+    RecordCaptured,
+    RecordCorrected,
+    RecordDisposed,
+    RecordsExported,
+    SourceAdded,
+)
+from .retention import (
+    DestructionCertified,
+    HoldLifted,
+    HoldPlaced,
+    RetentionClassified,
+    ReviewDecided,
+    TransferBuilt,
+    TransferCertified,
+    TransferConfirmed,
+)
+
+#: any event of the ledger
+Event = (
+    RecordCaptured
+    | RecordCorrected
+    | MessagesAdded
+    | RecordDisposed
+    | OutageStarted
+    | OutageEnded
+    | RecordsExported
+    | SourceAdded
+    | HoldPlaced
+    | HoldLifted
+    | RetentionClassified
+    | ReviewDecided
+    | DestructionCertified
+    | TransferCertified
+    | TransferBuilt
+    | TransferConfirmed
+)
+#: any event of the audit trail
+ReadEvent = RecordRead | RecordsListed | RecordsSearched | FileRead
+
+__all__ = [
+    "EVENT_KINDS",
+    "DestructionCertified",
+    "Event",
+    "EventType",
+    "FileRead",
+    "HoldLifted",
+    "HoldPlaced",
+    "MessagesAdded",
+    "OutageEnded",
+    "OutageStarted",
+    "ReadEvent",
+    "RecordCaptured",
+    "RecordCorrected",
+    "RecordDisposed",
+    "RecordRead",
+    "RecordsExported",
+    "RecordsListed",
+    "RecordsSearched",
+    "RetentionClassified",
+    "ReviewDecided",
+    "SourceAdded",
+    "TransferBuilt",
+    "TransferCertified",
+    "TransferConfirmed",
+    "register",
+    "registered",
+]

@@ -1,0 +1,91 @@
+"""Events of reading the record: who read a record, listed or searched records, or read a
+stored file. They belong to the audit trail (``chain = "audit"``), never to the ledger; every
+read service passes through :mod:`commsgov.services.read_gate`, which makes them.
+
+(An export is a read too, and is already a ledger event: ``records-exported``.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from .base import Chain, register
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class RecordRead:
+    """Event ``record-read``: record ``uid`` was read in full (its fields, history and up to
+    ``messages`` of its messages)."""
+
+    kind: ClassVar[str] = "record-read"
+    chain: ClassVar[Chain] = "audit"
+    uid: str
+    messages: int
+
+    @property
+    def record_uid(self) -> str | None:
+        """The record read."""
+        return self.uid
+
+    def payload(self) -> dict[str, Any]:
+        """The canonical payload of the audit entry."""
+        return {"entity": None, "uid": self.uid, "messages": self.messages}
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """What a read of many records records: the query in words and the records it gave."""
+
+    query: str
+    uids: tuple[str, ...]
+
+    @property
+    def record_uid(self) -> str | None:
+        """Many records may be read; none is singled out."""
+        return None
+
+    def payload(self) -> dict[str, Any]:
+        """The canonical payload of the audit entry."""
+        return {"entity": None, "query": self.query, "uids": list(self.uids)}
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class RecordsListed(_Found):
+    """Event ``records-listed``: records were listed (``query``: the filters, in words); the
+    ``uids`` shown."""
+
+    kind: ClassVar[str] = "records-listed"
+    chain: ClassVar[Chain] = "audit"
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class RecordsSearched(_Found):
+    """Event ``records-searched``: the record was searched (``query``: the words and filters);
+    the ``uids`` found."""
+
+    kind: ClassVar[str] = "records-searched"
+    chain: ClassVar[Chain] = "audit"
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class FileRead:
+    """Event ``file-read``: the stored file ``sha256`` (an attachment or an original export) was
+    read out."""
+
+    kind: ClassVar[str] = "file-read"
+    chain: ClassVar[Chain] = "audit"
+    sha256: str
+
+    @property
+    def record_uid(self) -> str | None:
+        """A file may belong to several records; none is singled out."""
+        return None
+
+    def payload(self) -> dict[str, Any]:
+        """The canonical payload of the audit entry."""
+        return {"entity": None, "sha256": self.sha256}

@@ -1,0 +1,216 @@
+"""Capture one communication into the record, correct it, dispose of it (each one transaction)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from commsgov.accounts.actor import Actor
+from commsgov.records.errors import InvalidFieldError
+from commsgov.records.events import (
+    RecordCaptured,
+    RecordCorrected,
+    RecordDisposed,
+)
+from commsgov.records.exceptions import policy_exception_for
+from commsgov.records.ledger import LedgerEntry
+from commsgov.records.models import (
+    CORRECTABLE_FIELDS,
+    Participant,
+    PolicyException,
+    RecordDraft,
+    record_state,
+)
+from commsgov.records.timestamps import utc_text
+from commsgov.services._support import clock, new_uid, resolve_pack
+from commsgov.services.files import store_file
+from commsgov.services.ledger import append_events
+from commsgov.store import repo
+from commsgov.store.handle import Store
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from commsgov.policy.compiled import CompiledPack
+
+__all__ = ["CaptureResult", "Correction", "capture", "correct_record", "dispose_record"]
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureResult:
+    """A captured record: its uid, ledger position, device, outage and any policy exception."""
+
+    uid: str
+    ledger_seq: int
+    device: str
+    outage_uid: str | None
+    policy_exception: PolicyException | None
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """A correction recorded: the record, its ledger entry and the fields it changed."""
+
+    uid: str
+    ledger_seq: int
+    fields: tuple[str, ...]
+
+
+#: what capture needs to know of a channel: its kind, and the ``(document, quote)`` of the rule
+#: a capture outside an outage breaches (the pack's ban on mobile messaging apps)
+_Policy = tuple[str, tuple[str, str]]
+
+
+def resolve_draft(draft: RecordDraft, pack: CompiledPack) -> tuple[RecordDraft, _Policy]:
+    """The draft with its method and device resolved against the pack, and the channel's policy."""
+    from commsgov.policy.errors import UnknownIdError
+
+    draft.validate()
+    try:
+        channel = pack.channel(draft.method)
+    except UnknownIdError as exc:
+        raise InvalidFieldError("method", str(exc)) from exc
+    if draft.scenario:
+        try:
+            scenario = pack.scenario(draft.scenario).id
+        except UnknownIdError as exc:
+            raise InvalidFieldError("scenario", str(exc)) from exc
+        draft = dataclasses.replace(draft, scenario=scenario)
+    device = draft.device or channel.device
+    ban = pack.rule("mma_ban")
+    cite = ban.cite[0] if ban is not None and ban.cite else None
+    policy = (channel.kind, (cite.document, cite.quote) if cite else ("", ""))
+    return dataclasses.replace(draft, method=channel.id, device=device), policy  # type: ignore[arg-type]
+
+
+def insert_record(
+    conn: Connection,
+    draft: RecordDraft,
+    policy: _Policy,
+    *,
+    actor: Actor,
+    now: dt.datetime,
+) -> tuple[int, str, LedgerEntry, dict[str, Any]]:
+    occurred_utc = utc_text(draft.occurred_at)
+    repo.lock_ledger(conn)
+    outage_uid = repo.outage_covering(conn, at_utc=occurred_utc)
+    exception = policy_exception_for(
+        method=draft.method,
+        channel_kind=policy[0],
+        cite=policy[1],
+        device=draft.device or "corporate",
+        covered_by=outage_uid,
+    )
+    uid = new_uid()
+    state = record_state(
+        draft,
+        uid=uid,
+        captured_at=now,
+        captured_by=actor.name,
+        outage_uid=outage_uid,
+        policy_exception=exception,
+    )
+    (entry,) = append_events(conn, [RecordCaptured(state)], actor=actor, now=now)
+    record_id = repo.insert_record(conn, state=state, stored_at=utc_text(now))
+    return record_id, uid, entry, state
+
+
+def capture(
+    store: Store,
+    draft: RecordDraft,
+    *,
+    actor: Actor,
+    attach: Sequence[Path] = (),
+    pack: CompiledPack | None = None,
+    now: dt.datetime | None = None,
+) -> CaptureResult:
+    """Capture one communication (validated against the pack) with its attached files."""
+    now = clock(now)
+    resolved, policy = resolve_draft(draft, resolve_pack(pack))
+    if resolved.occurred_at > now + dt.timedelta(minutes=5):
+        raise InvalidFieldError("at", f"{resolved.occurred_at.isoformat()} is in the future")
+    refs = tuple(store_file(store, Path(p), actor=actor, field_name="attach") for p in attach)
+    if refs:
+        resolved = dataclasses.replace(resolved, attachments=resolved.attachments + refs)
+    with store.write() as conn:
+        _id, uid, entry, state = insert_record(conn, resolved, policy, actor=actor, now=now)
+    exception = state["policy_exception"]
+    return CaptureResult(
+        uid,
+        entry.seq,
+        state["device"],
+        state["outage_uid"],
+        PolicyException(**exception) if exception else None,
+    )
+
+
+def correct_record(
+    store: Store,
+    *,
+    uid: str,
+    changes: dict[str, Any],
+    reason: str,
+    actor: Actor,
+    pack: CompiledPack | None = None,
+    now: dt.datetime | None = None,
+) -> Correction:
+    """Correct fields of a record: a new ledger entry, the old values kept in the ledger.
+
+    A new method or scenario is resolved against the pack (an id, alias or name), as at capture.
+    """
+    unknown = sorted(set(changes) - CORRECTABLE_FIELDS)
+    if unknown:
+        raise InvalidFieldError(
+            unknown[0],
+            f"cannot be corrected (correctable: {', '.join(sorted(CORRECTABLE_FIELDS))})",
+        )
+    if not reason.strip():
+        raise InvalidFieldError("reason", "say why the record is corrected")
+    changes = dict(changes)
+    if "participants" in changes:
+        changes["participants"] = [
+            p.to_dict() if isinstance(p, Participant) else Participant.from_dict(p).to_dict()
+            for p in changes["participants"]
+        ]
+    if "method" in changes or "scenario" in changes:
+        from commsgov.policy.errors import UnknownIdError
+
+        compiled = resolve_pack(pack)
+        try:
+            if "method" in changes:
+                changes["method"] = compiled.channel(changes["method"]).id
+            if changes.get("scenario") is not None:
+                changes["scenario"] = compiled.scenario(changes["scenario"]).id
+        except UnknownIdError as exc:
+            field = "scenario" if exc.kind == "scenario" else "method"
+            raise InvalidFieldError(field, str(exc)) from exc
+    with store.write() as conn:
+        found = repo.require_record(conn, ref=uid)
+        (entry,) = append_events(
+            conn, [RecordCorrected(found[1], changes, reason)], actor=actor, now=now
+        )
+        repo.update_record(conn, uid=found[1], changes=changes)
+    return Correction(found[1], entry.seq, tuple(sorted(changes)))
+
+
+def dispose_record(
+    store: Store,
+    *,
+    uid: str,
+    reason: str,
+    action: str = "delete",
+    actor: Actor,
+    now: dt.datetime | None = None,
+) -> int:
+    """Destroy (or mark transferred and remove) a record and its messages, on the ledger."""
+    with store.write() as conn:
+        found = repo.require_record(conn, ref=uid)
+        (entry,) = append_events(
+            conn, [RecordDisposed(found[1], action, reason)], actor=actor, now=now
+        )
+        repo.delete_record(conn, uid=found[1])
+    return entry.seq

@@ -1,0 +1,266 @@
+"""Disposal: destroy what may be destroyed (a residual stub, a certificate and redacted ledger
+payloads remain), checking holds at that moment."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from commsgov.accounts.actor import Actor
+from commsgov.records.canonical import canonical_json
+from commsgov.records.errors import NotFoundError
+from commsgov.records.events import DestructionCertified, RecordDisposed, TransferCertified
+from commsgov.records.models import record_hash
+from commsgov.records.timestamps import utc_text
+from commsgov.retention import Schedule
+from commsgov.retention.certificates import (
+    Certificate,
+    CheckedHold,
+    CheckedReview,
+    DisposedWhat,
+    ResidualStub,
+    ScheduleAuthority,
+    StubEntry,
+)
+from commsgov.services._support import clock, hex_text, judged_at
+from commsgov.services.dispositions import active_scopes, hold_of, sync
+from commsgov.services.ledger import append_events
+from commsgov.services.schedules import citations_of, load_schedules
+from commsgov.store import repo
+from commsgov.store import repo_retention as rr
+from commsgov.store.handle import Store
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from commsgov.policy.compiled import CompiledPack
+
+__all__ = ["Destroyed", "DisposalReport", "Kept", "dispose", "dispose_one", "remove_files"]
+
+
+@dataclass(frozen=True, slots=True)
+class Destroyed:
+    """A record destroyed (or, in a dry run, that would be): under which authority, and the
+    SHA-256 of its destruction certificate (``None`` in a dry run)."""
+
+    uid: str
+    authority: str
+    certificate_sha256: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """A record due for destruction that was kept, and why (a hold)."""
+
+    uid: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class DisposalReport:
+    """What a disposal run destroyed and what it kept."""
+
+    destroyed: tuple[Destroyed, ...]
+    skipped: tuple[Kept, ...]
+    dry_run: bool
+
+
+def _hold_history(conn: Connection, uid: str) -> tuple[CheckedHold, ...]:
+    """Every hold that ever covered record ``uid`` (lifted ones too)."""
+    history = []
+    for row in rr.list_holds(conn):
+        hold = hold_of(row)
+        if rr.held_uids(conn, uids=[uid], held=[hold.scope]):
+            history.append(
+                CheckedHold(
+                    uid=hold.id,
+                    name=hold.name,
+                    mandate=hold.mandate,
+                    placed_by=hold.placed_by,
+                    placed_at=row["placed_at_utc"],
+                    lifted_by=hold.lifted_by,
+                    lifted_at=row["lifted_at_utc"],
+                    lift_reason=hold.lift_reason,
+                )
+            )
+    return tuple(history)
+
+
+def dispose_one(
+    store: Store,
+    conn: Connection,
+    uid: str,
+    *,
+    outcome: str,
+    authority: str,
+    schedules: dict[str, Schedule],
+    actor: Actor,
+    now: dt.datetime,
+    consignment: str | None = None,
+    package_sha256: str | None = None,
+) -> tuple[Certificate, list[str]]:
+    """Destroy one record's content (or complete its transfer to ``consignment``); stub,
+    certificate, ledger.
+
+    Returns the certificate and the blob files to remove after the transaction commits.
+    """
+    found = repo.resolve_record(conn, ref=uid)
+    item_row = rr.get_item(conn, uid=uid)
+    if found is None or item_row is None:
+        raise NotFoundError(f"no record {uid!r} to dispose of")
+    state = repo.get_record_state(conn, record_id=found[0])
+    record_sha = record_hash(state)
+    history = repo.entries_for_record(conn, uid=uid)
+    message_rows = repo.messages_of_record(conn, record_id=found[0], limit=None)
+    blob_candidates = {a["sha256"] for a in state.get("attachments", []) if a.get("sha256")}
+    # Every original file the record came from: its own source and any that joined it later.
+    blob_candidates |= repo.source_hashes(conn, uid=uid)
+    for m in message_rows:
+        blob_candidates.update(
+            a["sha256"] for a in json.loads(m["attachments_json"]) if a.get("sha256")
+        )  # a reference-only file (no sha256) was never stored
+    schedule = schedules.get(item_row["record_class"])
+    reviews = rr.reviews_of(conn, uid=uid)
+    holds = _hold_history(conn, uid)
+    stub = ResidualStub.of_record(
+        state,
+        record_class=item_row["record_class"],
+        record_sha256=record_sha,
+        message_sha256=tuple(hex_text(m["sha256"]) for m in message_rows),
+        ledger=tuple(StubEntry(e.seq, e.kind, e.entry_hash, e.content_sha256) for e in history),
+        schedule=schedule.id if schedule else item_row["record_class"],
+        due_at_utc=item_row["due_at_utc"],
+        holds=holds,
+        reviews=tuple(
+            CheckedReview(
+                r["stage"], r["decision"], r["reviewer"], r["reason"], r["decided_at_utc"]
+            )
+            for r in reviews
+        ),
+    )
+    certificate = Certificate(
+        certificate="destruction" if outcome == "destroyed" else "transfer",
+        record_uid=uid,
+        record_sha256=record_sha,
+        what=DisposedWhat(
+            state["method"], state["occurred_at_utc"], len(message_rows), len(state["attachments"])
+        ),
+        when=utc_text(now),
+        authority=authority,
+        schedule=ScheduleAuthority(schedule.id, schedule.mandate, citations_of(schedule))
+        if schedule
+        else None,
+        approved_by=tuple(
+            sorted({r["reviewer"] for r in reviews if r["decision"] in ("destroy", "transfer")})
+        ),
+        executed_by=actor.name,
+        holds_checked=tuple(h.name for h in holds),
+        consignment=consignment,
+        package_sha256=package_sha256,
+    )
+    certificate_sha = certificate.sha256()
+    action = "delete" if outcome == "destroyed" else "transfer"
+    disposed, certified = append_events(
+        conn,
+        [
+            RecordDisposed(uid, action, authority),
+            (DestructionCertified if outcome == "destroyed" else TransferCertified)(
+                uid, certificate_sha256=certificate_sha, record_sha256=record_sha
+            ),
+        ],
+        actor=actor,
+        now=now,
+    )
+    certificate = certificate.with_entry(disposed.seq)
+    repo.delete_record(conn, uid=uid)
+    redacted = rr.redact_record_payloads(conn, uid=uid, disposed_seq=disposed.seq)
+    rr.insert_stub(
+        conn,
+        row={
+            "record_uid": uid,
+            "disposed_at_utc": utc_text(now),
+            "outcome": outcome,
+            "stub": canonical_json(ResidualStub.stored(stub) | {"redacted_entries": redacted}),
+            "certificate": canonical_json(certificate.stored()),
+            "certificate_sha256": certificate_sha,
+            "entry_seq": certified.seq,
+        },
+    )
+    rr.update_item(conn, uid=uid, values={"status": outcome, "updated_at_utc": utc_text(now)})
+    gone = rr.unreferenced_blobs(conn, candidates=blob_candidates)
+    rr.delete_blob_rows(conn, digests=gone)
+    return certificate, gone
+
+
+def remove_files(store: Store, digests: Iterable[str]) -> None:
+    """Delete blob files whose rows a committed disposal removed."""
+    for digest in digests:
+        path = store.blobs.path(digest)
+        path.unlink(missing_ok=True)
+
+
+def dispose(
+    store: Store,
+    *,
+    as_of: dt.date | dt.datetime | None = None,
+    pack: CompiledPack | None = None,
+    actor: Actor,
+    dry_run: bool = False,
+    zone: str | None = None,
+    now: dt.datetime | None = None,
+) -> DisposalReport:
+    """Destroy what may be destroyed by ``as_of`` (default now; a date: the end of that day in
+    ``zone``): approved destructions, and due ``delete`` schedules.
+
+    Holds are checked again at this moment: a record held since its approval is skipped.
+    """
+    now = clock(now)
+    as_of = judged_at(as_of, now=now, zone=zone)
+    schedules = load_schedules(pack)
+    sync(store, actor=actor, pack=pack, now=now)
+    destroyed: list[Destroyed] = []
+    skipped: list[Kept] = []
+    files: list[str] = []
+    with store.write() as conn:
+        scopes = active_scopes(conn, schedules)
+        approved = rr.items_with_status(conn, statuses=["approved-destroy"])
+        scheduled = rr.due_items(conn, as_of=utc_text(as_of), held=scopes, action="delete")
+        candidates = [(r["record_uid"], "approved") for r in approved] + [
+            (r["record_uid"], "schedule") for r in scheduled
+        ]
+        held = rr.held_uids(conn, uids=[u for u, _ in candidates], held=scopes)
+        for uid, why in candidates:
+            if uid in held:
+                skipped.append(Kept(uid, "under a hold"))
+                continue
+            if dry_run:
+                destroyed.append(Destroyed(uid, why))
+                continue
+            row = rr.get_item(conn, uid=uid)
+            assert row is not None
+            schedule = schedules.get(row["record_class"])
+            if why == "approved":
+                authority = f"disposal review approved destruction (schedule {row['record_class']})"
+            else:
+                authority = (
+                    f"schedule {row['record_class']}: delete after "
+                    f"{schedule.period if schedule else '?'} without review"
+                )
+            certificate, gone = dispose_one(
+                store,
+                conn,
+                uid,
+                outcome="destroyed",
+                authority=authority,
+                schedules=schedules,
+                actor=actor,
+                now=now,
+            )
+            files += gone
+            destroyed.append(Destroyed(uid, authority, certificate.sha256()))
+    if not dry_run:
+        remove_files(store, files)
+    return DisposalReport(destroyed=tuple(destroyed), skipped=tuple(skipped), dry_run=dry_run)

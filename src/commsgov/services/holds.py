@@ -1,0 +1,224 @@
+"""Holds: placed and lifted as audited acts; nothing in a hold's scope is disposed of."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from commsgov.accounts.actor import Actor
+from commsgov.records.errors import NotFoundError
+from commsgov.records.events import HoldLifted, HoldPlaced
+from commsgov.records.timestamps import utc_text
+from commsgov.retention import (
+    Hold,
+    HoldScope,
+)
+from commsgov.services._support import clock
+from commsgov.services.dispositions import active_scopes, hold_of, recompute
+from commsgov.services.ledger import append_events
+from commsgov.services.schedules import load_schedules
+from commsgov.store import repo_retention as rr
+from commsgov.store.handle import Store
+
+if TYPE_CHECKING:
+    from commsgov.policy.compiled import CompiledPack
+
+__all__ = [
+    "HoldView",
+    "LiftedHold",
+    "PlacedHold",
+    "Recomputed",
+    "ScopeView",
+    "lift_hold",
+    "list_holds",
+    "place_hold",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeView:
+    """What a hold covers, as stored: records, participants, methods, a date range (UTC text),
+    outages, a saved search and record classes (an empty list does not narrow the scope)."""
+
+    record_uids: tuple[str, ...]
+    participants: tuple[str, ...]
+    methods: tuple[str, ...]
+    date_from: str | None
+    date_to: str | None
+    outages: tuple[str, ...]
+    search: str | None
+    record_classes: tuple[str, ...]
+
+    @classmethod
+    def of(cls, text: str) -> ScopeView:
+        """From the stored scope (canonical JSON: ``repo_retention.scope_to_json``)."""
+        data: Mapping[str, Any] = json.loads(text)
+        return cls(
+            record_uids=tuple(data.get("record_uids") or ()),
+            participants=tuple(data.get("participants") or ()),
+            methods=tuple(data.get("methods") or ()),
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            outages=tuple(data.get("outages") or ()),
+            search=data.get("search"),
+            record_classes=tuple(data.get("record_classes") or ()),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedHold:
+    """A hold just placed, with the records it covers now (records added later join it)."""
+
+    uid: str
+    name: str
+    mandate: str
+    scope: ScopeView
+    placed_by: str
+    placed_at_utc: str
+    covers: tuple[str, ...]
+    entry_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class Recomputed:
+    """A record a lifted hold covered: its new due date, and whether another hold keeps it."""
+
+    uid: str
+    due: str | None
+    held: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LiftedHold:
+    """A hold just lifted, and the records whose due dates were recomputed."""
+
+    uid: str
+    name: str
+    lifted_by: str
+    reason: str
+    entry_seq: int
+    recomputed: tuple[Recomputed, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HoldView:
+    """A hold as listed, with how many records it covers now."""
+
+    id: int
+    uid: str
+    name: str
+    mandate: str
+    scope: ScopeView
+    placed_by: str
+    placed_at_utc: str
+    lifted_at_utc: str | None
+    lifted_by: str | None
+    lift_reason: str | None
+    covers: int
+
+
+def place_hold(
+    store: Store,
+    *,
+    name: str,
+    mandate: str,
+    scope: HoldScope,
+    actor: Actor,
+    now: dt.datetime | None = None,
+) -> PlacedHold:
+    """Place a named hold; returns it with the records it covers now (new ones join later)."""
+    now = clock(now)
+    hold = Hold(uuid.uuid4().hex, name.strip(), mandate.strip(), scope, actor.name, now)
+    row = {
+        "uid": hold.id,
+        "name": hold.name,
+        "mandate": hold.mandate,
+        "scope": rr.scope_to_json(scope),
+        "placed_by": actor.name,
+        "placed_at_utc": utc_text(now),
+    }
+    with store.write() as conn:
+        (entry,) = append_events(
+            conn,
+            [
+                HoldPlaced(
+                    uid=hold.id,
+                    name=hold.name,
+                    mandate=hold.mandate,
+                    scope=json.loads(row["scope"]),
+                    placed_by=actor.name,
+                    placed_at_utc=row["placed_at_utc"],
+                )
+            ],
+            actor=actor,
+            now=now,
+        )
+        rr.insert_hold(conn, row=row)
+        covered = rr.uids_matching(conn, scope=scope)
+    return PlacedHold(
+        uid=hold.id,
+        name=hold.name,
+        mandate=hold.mandate,
+        scope=ScopeView.of(row["scope"]),
+        placed_by=actor.name,
+        placed_at_utc=row["placed_at_utc"],
+        covers=tuple(covered),
+        entry_seq=entry.seq,
+    )
+
+
+def lift_hold(
+    store: Store,
+    *,
+    ref: str,
+    reason: str,
+    actor: Actor,
+    now: dt.datetime | None = None,
+    pack: CompiledPack | None = None,
+) -> LiftedHold:
+    """Lift a hold (its own audited act); due dates of what it covered are recomputed."""
+    now = clock(now)
+    schedules = load_schedules(pack)
+    with store.write() as conn:
+        row = rr.find_hold(conn, ref=ref)
+        if row is None:
+            raise NotFoundError(f"no hold {ref!r} (give its id or exact name)")
+        lifted = hold_of(row).lift(by=actor.name, at=now, reason=reason)
+        (entry,) = append_events(
+            conn,
+            [HoldLifted(row["uid"], row["name"], lifted_by=actor.name, reason=reason)],
+            actor=actor,
+            now=now,
+        )
+        rr.lift_hold(conn, uid=row["uid"], at=utc_text(now), by=actor.name, reason=reason)
+        covered = rr.uids_matching(conn, scope=lifted.scope)
+        still = rr.held_uids(conn, uids=covered, held=active_scopes(conn, schedules))
+        recomputed = []
+        for uid in covered:
+            if rr.get_item(conn, uid=uid) is not None:
+                values = recompute(conn, uid, schedules, now=now)
+                recomputed.append(Recomputed(uid, values["due_at_utc"], uid in still))
+    return LiftedHold(
+        uid=row["uid"],
+        name=row["name"],
+        lifted_by=actor.name,
+        reason=reason,
+        entry_seq=entry.seq,
+        recomputed=tuple(recomputed),
+    )
+
+
+def list_holds(store: Store, *, actor: Actor, include_lifted: bool = False) -> list[HoldView]:
+    """Holds (active only unless ``include_lifted``), each with how many records it covers."""
+    with store.read() as conn:
+        return [
+            HoldView(
+                **{**row, "scope": ScopeView.of(row["scope"])},
+                covers=len(rr.uids_matching(conn, scope=rr.scope_from_json(row["scope"]))),
+            )
+            for row in rr.list_holds(conn, active_only=not include_lifted)
+        ]

@@ -1,0 +1,165 @@
+"""Reading the record: one record, lists, full-text search, the policy exceptions report.
+
+Each returns the typed views of :mod:`commsgov.records.views`, and each passes through
+:func:`commsgov.services.read_gate.read` (who read what, when, and the outcome).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from commsgov.accounts.actor import Actor
+from commsgov.records.events import RecordRead, RecordsListed, RecordsSearched
+from commsgov.records.models import record_hash
+from commsgov.records.views import (
+    LedgerLine,
+    MatchingMessage,
+    MessageView,
+    RecordSummary,
+    RecordView,
+    SearchHit,
+    SourceView,
+)
+from commsgov.services import read_gate
+from commsgov.services.query import RecordQuery, record_filter
+from commsgov.store import repo
+from commsgov.store.handle import Store
+
+if TYPE_CHECKING:
+    from commsgov.policy.compiled import CompiledPack
+
+__all__ = ["exceptions", "get_record", "list_records", "search_records"]
+
+
+def get_record(
+    store: Store, ref: str, *, actor: Actor, message_limit: int | None = None
+) -> RecordView:
+    """A record (uid or unique prefix): its state, hash, sources, ledger history and messages
+    (the first ``message_limit`` in time order; all when ``None``)."""
+    return read_gate.read(
+        store,
+        actor=actor,
+        attempt=RecordRead(ref, 0),
+        run=lambda: _record(store, ref, message_limit),
+        done=lambda view: RecordRead(view.uid, len(view.messages)),
+    )
+
+
+def _record(store: Store, ref: str, message_limit: int | None) -> RecordView:
+    with store.read() as conn:
+        found = repo.require_record(conn, ref=ref)
+        state = repo.get_record_state(conn, record_id=found[0])
+        history = repo.entries_for_record(conn, uid=found[1])
+        sources = repo.record_sources(conn, found[1], history)
+        messages = repo.messages_of_record(conn, record_id=found[0], limit=message_limit)
+    return RecordView(
+        **RecordView.fields_of(state),
+        record_sha256=record_hash(state),
+        sources=tuple(SourceView.of(s) for s in sources),
+        ledger=tuple(LedgerLine(e.seq, e.at, e.actor, e.kind, e.entry_hash) for e in history),
+        messages=tuple(MessageView.of(m) for m in messages),
+    )
+
+
+def _summary_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """A listed row's view fields: its hash is over its state (without the message count)."""
+    count = int(row.pop("message_count"))
+    return {
+        **RecordSummary.fields_of(row),
+        "record_sha256": record_hash(row),
+        "message_count": count,
+    }
+
+
+def list_records(
+    store: Store,
+    *,
+    actor: Actor,
+    query: RecordQuery = RecordQuery(),
+    limit: int = 100,
+    offset: int = 0,
+    pack: CompiledPack | None = None,
+) -> list[RecordSummary]:
+    """Records matching ``query``'s filters (its words aside), most recent first."""
+
+    def run() -> list[RecordSummary]:
+        flt = record_filter(query, pack=pack)
+        with store.read() as conn:
+            rows = repo.list_records(conn, flt=flt, limit=limit, offset=offset)
+        return [RecordSummary(**_summary_fields(row)) for row in rows]
+
+    return read_gate.read(
+        store,
+        actor=actor,
+        attempt=RecordsListed(query.describe(), ()),
+        run=run,
+        done=lambda rows: RecordsListed(query.describe(), tuple(r.uid for r in rows)),
+    )
+
+
+def search_records(
+    store: Store,
+    *,
+    actor: Actor,
+    query: RecordQuery,
+    limit: int = 100,
+    pack: CompiledPack | None = None,
+) -> list[SearchHit]:
+    """Records whose content, participants or messages hold every word of ``query.terms`` (and
+    match its filters), each with its matching messages; no words, no records."""
+    return read_gate.read(
+        store,
+        actor=actor,
+        attempt=RecordsSearched(query.describe(), ()),
+        run=lambda: _search(store, query, limit, pack),
+        done=lambda hits: RecordsSearched(query.describe(), tuple(h.uid for h in hits)),
+    )
+
+
+def _search(
+    store: Store, query: RecordQuery, limit: int, pack: CompiledPack | None
+) -> list[SearchHit]:
+    flt = record_filter(query, pack=pack)
+    terms = query.terms or ""
+    hits = []
+    with store.read() as conn:
+        rows = repo.search_records(conn, terms=terms, flt=flt, limit=limit)
+        for row in rows:
+            fields = _summary_fields(row)
+            found = repo.resolve_record(conn, ref=row["uid"])
+            matching = (
+                repo.search_messages(conn, terms=terms, limit=20, record_id=found[0])
+                if found and fields["message_count"]
+                else []
+            )
+            hits.append(
+                SearchHit(
+                    **fields, matching_messages=tuple(MatchingMessage.of(m) for m in matching)
+                )
+            )
+    return hits
+
+
+def exceptions(
+    store: Store,
+    *,
+    actor: Actor,
+    query: RecordQuery = RecordQuery(),
+    pack: CompiledPack | None = None,
+) -> list[RecordSummary]:
+    """Records flagged as policy exceptions (matching ``query``'s filters), most recent first."""
+    described = " ".join(filter(None, ["exceptions", query.describe()]))
+
+    def run() -> list[RecordSummary]:
+        flt = record_filter(query, pack=pack, exceptions_only=True)
+        with store.read() as conn:
+            rows = repo.list_records(conn, flt=flt, limit=1_000_000)
+        return [RecordSummary(**_summary_fields(row)) for row in rows]
+
+    return read_gate.read(
+        store,
+        actor=actor,
+        attempt=RecordsListed(described, ()),
+        run=run,
+        done=lambda rows: RecordsListed(described, tuple(r.uid for r in rows)),
+    )

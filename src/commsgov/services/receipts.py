@@ -1,0 +1,85 @@
+"""Receipts: what a person keeps to check a record later, and the check."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from commsgov.accounts.actor import Actor
+from commsgov.records.errors import InvalidFieldError
+from commsgov.records.ledger import LedgerEntry, Receipt
+from commsgov.records.models import record_hash
+from commsgov.records.timestamps import utc_text
+from commsgov.services._support import clock
+from commsgov.services.verification import verify
+from commsgov.store import repo
+from commsgov.store.handle import Store
+
+__all__ = ["check_receipt", "receipt"]
+
+
+def receipt(store: Store, ref: str, *, actor: Actor, now: dt.datetime | None = None) -> Receipt:
+    """A receipt for record ``ref`` (uid or unique prefix) against the current head."""
+    with store.read() as conn:
+        found = repo.require_record(conn, ref=ref)
+        record_id, uid = found
+        state = repo.get_record_state(conn, record_id=record_id)
+        entries = repo.entries_for_record(conn, uid=uid)
+        head_seq, head_hash = repo.ledger_head(conn)
+    last = entries[-1]
+    return Receipt(
+        record_uid=uid,
+        record_sha256=record_hash(state),
+        entry_seq=last.seq,
+        entry_hash=last.entry_hash,
+        head_seq=head_seq,
+        head_hash=head_hash,
+        issued_at=utc_text(clock(now)),
+    )
+
+
+def check_receipt(store: Store, data: dict[str, Any], *, actor: Actor) -> list[str]:
+    """Problems found checking a receipt against the store (empty: the receipt holds)."""
+    problems: list[str] = []
+    try:
+        uid = str(data["record_uid"])
+        entry_seq, head_seq = int(data["entry_seq"]), int(data["head_seq"])
+        want_record, want_entry, want_head = (
+            str(data["record_sha256"]),
+            str(data["entry_hash"]),
+            str(data["head_hash"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidFieldError("receipt", f"not a commsgov receipt ({exc})") from exc
+    with store.read() as conn:
+        entry = repo.get_entry(conn, seq=entry_seq)
+        head = repo.get_entry(conn, seq=head_seq)
+        history = [e for e in repo.entries_for_record(conn, uid=uid) if e.seq <= entry_seq]
+        found = repo.resolve_record(conn, ref=uid)
+        current = record_hash(repo.get_record_state(conn, record_id=found[0])) if found else None
+    if entry is None or entry.entry_hash != want_entry:
+        problems.append(f"ledger entry {entry_seq} is missing or no longer has the receipt's hash")
+    if head is None or head.entry_hash != want_head:
+        problems.append(f"ledger entry {head_seq} (the head then) no longer has the receipt's hash")
+    state: dict[str, Any] = {}
+    for e in history:
+        payload = json.loads(e.payload)
+        if e.kind == "record-captured" or payload.get("set"):
+            state.update(payload.get("set") or {})
+    if not history or record_hash(state) != want_record:
+        problems.append("the ledger's history of the record does not give the receipt's hash")
+    if current is None:
+        problems.append("the record is no longer in the store (disposed of?)")
+    elif current != want_record and not problems and not _entries_after(store, uid, entry_seq):
+        problems.append("the record differs from the receipt and no later entry explains it")
+    report = verify(store, actor=actor, check_blobs=False)
+    if report.problem is not None:
+        problems.append(f"the store does not verify: {report.problem}")
+    return problems
+
+
+def _entries_after(store: Store, uid: str, seq: int) -> list[LedgerEntry]:
+    """Ledger entries about record ``uid`` after position ``seq`` (later corrections)."""
+    with store.read() as conn:
+        return [e for e in repo.entries_for_record(conn, uid=uid) if e.seq > seq]

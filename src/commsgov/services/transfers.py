@@ -1,0 +1,222 @@
+"""Transfer to the archive: build a validated BagIt package of approved records, then dispose of
+them here once the archive confirms accession."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from commsgov.accounts.actor import Actor
+from commsgov.records import events
+from commsgov.records.canonical import canonical_json
+from commsgov.records.errors import InvalidFieldError, NotFoundError
+from commsgov.records.timestamps import utc_text
+from commsgov.retention import ReviewError
+from commsgov.services._support import clock, resolve_pack
+from commsgov.services.disposal import dispose_one, remove_files
+from commsgov.services.dispositions import active_scopes
+from commsgov.services.ledger import append_events
+from commsgov.services.schedules import load_schedules
+from commsgov.store import repo
+from commsgov.store import repo_retention as rr
+from commsgov.store.handle import Store
+
+if TYPE_CHECKING:
+    from commsgov.policy.compiled import CompiledPack
+
+__all__ = ["Accession", "TransferPackage", "build_transfer", "confirm_transfer"]
+
+
+@dataclass(frozen=True, slots=True)
+class TransferPackage:
+    """A transfer package built: where the bag, package and checksum are, what it holds, and
+    the records left out because a hold covers them."""
+
+    consignment: str
+    bag: str
+    package: str
+    package_sha256: str
+    checksum_file: str
+    records: tuple[str, ...]
+    skipped_held: tuple[str, ...]
+    entry_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class Accession:
+    """The archive's accession confirmed: the records disposed of here, those a hold keeps, and
+    the consignment's status (``accessioned``, or ``partly-disposed`` while a hold keeps some)."""
+
+    consignment: str
+    records: tuple[str, ...]
+    kept_held: tuple[str, ...]
+    status: str
+
+
+def build_transfer(
+    store: Store,
+    *,
+    out_dir: Path,
+    consignment: str | None = None,
+    organisation: str | None = None,
+    uids: Sequence[str] = (),
+    actor: Actor,
+    pack: CompiledPack | None = None,
+    now: dt.datetime | None = None,
+) -> TransferPackage:
+    """Package records approved for transfer as a validated BagIt bag and ``.tar.gz``.
+
+    The records are marked "transferred, awaiting accession"; their content stays until
+    :func:`confirm_transfer`.
+    """
+    from commsgov.adapters import bagit
+    from commsgov.services.reads import get_record
+
+    now = clock(now)
+    compiled = resolve_pack(pack)
+    schedules = load_schedules(compiled)
+    consignment = consignment or f"CG-{now:%Y%m%d}-{uuid.uuid4().hex[:8].upper()}"
+    with store.read() as conn:
+        if rr.get_transfer(conn, consignment=consignment) is not None:
+            raise InvalidFieldError("consignment", f"{consignment!r} was already built")
+        approved = [
+            r["record_uid"] for r in rr.items_with_status(conn, statuses=["approved-transfer"])
+        ]
+        if uids:
+            wanted = set()
+            for ref in uids:
+                found = repo.require_record(conn, ref=ref)
+                wanted.add(found[1])
+            not_ready = sorted(wanted - set(approved))
+            if not_ready:
+                raise ReviewError(f"record {not_ready[0]} is not approved for transfer")
+            approved = [u for u in approved if u in wanted]
+        held = rr.held_uids(conn, uids=approved, held=active_scopes(conn, schedules))
+    chosen = [u for u in approved if u not in held]
+    if not chosen:
+        raise ReviewError("nothing to transfer: no record is approved for transfer (and unheld)")
+    records = [get_record(store, uid, actor=actor) for uid in chosen]
+    files: dict[str, bytes] = {}
+    for rec in records:
+        for att in (*rec.attachments, *(a for m in rec.messages for a in m.attachments)):
+            if att.sha256 is not None and att.sha256 not in files:  # not a reference only
+                files[att.sha256] = store.blobs.read(att.sha256)
+    result = bagit.build_bag(
+        records,
+        files=files,
+        out_dir=Path(out_dir),
+        consignment=consignment,
+        organisation=organisation or compiled.organisation,
+        built_at=now,
+    )
+    with store.write() as conn:
+        (entry,) = append_events(
+            conn,
+            [events.TransferBuilt(consignment, result.package_sha256, tuple(chosen))],
+            actor=actor,
+            now=now,
+        )
+        rr.insert_transfer(
+            conn,
+            row={
+                "consignment": consignment,
+                "built_at_utc": utc_text(now),
+                "built_by": actor.name,
+                "package": str(result.package),
+                "package_sha256": result.package_sha256,
+                "record_uids": canonical_json(chosen),
+                "status": "awaiting-accession",
+            },
+        )
+        for uid in chosen:
+            rr.update_item(
+                conn,
+                uid=uid,
+                values={
+                    "status": "transferred-awaiting-accession",
+                    "updated_at_utc": utc_text(now),
+                },
+            )
+    return TransferPackage(
+        consignment=consignment,
+        bag=str(result.bag),
+        package=str(result.package),
+        package_sha256=result.package_sha256,
+        checksum_file=str(result.checksum_file),
+        records=tuple(chosen),
+        skipped_held=tuple(sorted(held)),
+        entry_seq=entry.seq,
+    )
+
+
+def confirm_transfer(
+    store: Store,
+    *,
+    consignment: str,
+    accession: str | None = None,
+    actor: Actor,
+    pack: CompiledPack | None = None,
+    now: dt.datetime | None = None,
+) -> Accession:
+    """The archive confirmed accession: dispose of the transferred records (stub kept)."""
+    now = clock(now)
+    schedules = load_schedules(pack)
+    files: list[str] = []
+    with store.write() as conn:
+        row = rr.get_transfer(conn, consignment=consignment)
+        if row is None:
+            raise NotFoundError(f"no transfer {consignment!r}")
+        if row["status"] not in ("awaiting-accession", "partly-disposed"):
+            raise ReviewError(f"transfer {consignment} is already {row['status']}")
+        listed = json.loads(row["record_uids"])
+        pending = {
+            r["record_uid"]
+            for r in rr.items_with_status(conn, statuses=["transferred-awaiting-accession"])
+        }
+        # the archive has its copy, but a record placed under a hold keeps its copy here too
+        held = rr.held_uids(
+            conn, uids=[u for u in listed if u in pending], held=active_scopes(conn, schedules)
+        )
+        uids = [u for u in listed if u in pending and u not in held]
+        append_events(
+            conn,
+            [events.TransferConfirmed(consignment, accession)],
+            actor=actor,
+            now=now,
+        )
+        for uid in uids:
+            _cert, gone = dispose_one(
+                store,
+                conn,
+                uid,
+                outcome="transferred",
+                authority=(
+                    f"transferred to the archive in consignment {consignment}"
+                    + (f" (accession {accession})" if accession else "")
+                ),
+                schedules=schedules,
+                actor=actor,
+                now=now,
+                consignment=consignment,
+                package_sha256=row["package_sha256"],
+            )
+            files += gone
+        status = "partly-disposed" if held else "accessioned"
+        rr.update_transfer(
+            conn,
+            consignment=consignment,
+            values={
+                "status": status,
+                "confirmed_at_utc": utc_text(now),
+                "confirmed_by": actor.name,
+            },
+        )
+    remove_files(store, files)
+    return Accession(
+        consignment=consignment, records=tuple(uids), kept_held=tuple(sorted(held)), status=status
+    )

@@ -1,0 +1,109 @@
+"""An open record store (the database engine and the blob folder), and how to open one.
+
+:func:`open_store` is the one way in: it resolves the URL (settings by default), refuses a URL
+that cannot be used, creates or migrates the schema, and turns a database that cannot be reached
+into :class:`StoreUnavailable`, so every shell reports the same thing the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from commsgov.errors import NotFound, Unavailable
+from commsgov.store.blobs import BlobStore
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+
+__all__ = ["NoStoreError", "Store", "StoreUnavailable", "default_blob_dir", "open_store"]
+
+#: the modules whose errors mean the database itself cannot be reached or read
+_DATABASE_MODULES = ("sqlalchemy", "psycopg", "sqlite3", "alembic")
+
+
+class StoreUnavailable(Unavailable):
+    """The database cannot be reached or read (connection refused, unreadable file)."""
+
+
+class NoStoreError(NotFound):
+    """No database exists where one was to be read (nothing captured yet, or a wrong URL)."""
+
+
+@dataclass
+class Store:
+    """An open record store: the database engine and the blob folder.
+
+    ``audit_sinks`` receive an entry for every read of the record
+    (:class:`commsgov.services.read_gate.ReadEntry`); the audit trail is to be one.
+    """
+
+    url: str
+    engine: Engine
+    blobs: BlobStore
+    audit_sinks: list[Callable[[Any], None]] = field(default_factory=list)
+
+    def write(self) -> AbstractContextManager[Connection]:
+        """A write transaction (``with store.write() as conn``)."""
+        return self.engine.begin()
+
+    def read(self) -> Connection:
+        """A read-only transaction (does not take SQLite's write lock)."""
+        return self.engine.connect().execution_options(commsgov_read=True)
+
+    def close(self) -> None:
+        """Release the engine's connections."""
+        self.engine.dispose()
+
+
+def default_blob_dir(url: str) -> Path:
+    """Where blobs live: beside a SQLite file, else in the data folder."""
+    from commsgov.config import get_settings
+    from commsgov.store.engine import sqlite_path
+
+    path = sqlite_path(url)
+    if path is not None:
+        return path.with_name(path.name + ".blobs")
+    return get_settings().data_dir / "blobs"
+
+
+def open_store(
+    url: str | None = None,
+    *,
+    blob_dir: Path | None = None,
+    migrate: bool = True,
+    must_exist: bool = False,
+) -> Store:
+    """Open (and by default migrate) the record store at ``url`` (default: settings).
+
+    ``must_exist``: refuse a SQLite file that is not there (readers must not create an empty
+    store by mistake) with :class:`NoStoreError`. A URL that cannot be used is a
+    :class:`~commsgov.store.engine.StoreConfigError`; a database that cannot be reached,
+    :class:`StoreUnavailable`.
+    """
+    from commsgov.config import get_settings
+    from commsgov.store import migrate as migrations
+    from commsgov.store.engine import make_engine, sqlite_path
+
+    url = url or get_settings().resolved_database_url()
+    try:
+        path = sqlite_path(url)
+    except Exception:  # not a URL at all: make_engine says so
+        path = None
+    if must_exist and path is not None and not path.exists():
+        raise NoStoreError(
+            f"database: no database at {path} (nothing captured yet, or a wrong --database?)"
+        )
+    engine = make_engine(url)  # refuses a URL it cannot use
+    try:
+        if migrate:
+            migrations.upgrade(engine)
+    except Exception as exc:  # connection refused, unreadable file, ...
+        engine.dispose()
+        if type(exc).__module__.startswith(_DATABASE_MODULES):
+            raise StoreUnavailable(f"cannot open the database: {exc}") from exc
+        raise
+    return Store(url=url, engine=engine, blobs=BlobStore(blob_dir or default_blob_dir(url)))
