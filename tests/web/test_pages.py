@@ -161,9 +161,11 @@ def test_the_advisor_answers_what_advise_answers(web: Api, outage: bool) -> None
 
 def test_the_advisor_without_a_channel_answers_for_every_channel(web: Api) -> None:
     client = sign_in(web, "ann", "staff")
-    page = client.get("/?scenario=logistics").text
+    page = client.get("/?scenario=logistics&outage=true").text
     for channel in compiled_pack().channels.values():
         assert channel.name in page
+    # each links to its own answer with the same boxes ticked
+    assert 'href="/?scenario=logistics&amp;outage=true&amp;channel=WhatsApp"' in page
 
 
 def test_a_misspelt_channel_is_shown_beside_its_field(web: Api) -> None:

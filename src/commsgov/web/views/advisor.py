@@ -86,7 +86,15 @@ def advisor(
             if isinstance(result, Advice):
                 single = present.advice(result.to_dict(), pack)
             elif isinstance(result, AdviceSet):
-                every = [present.advice(a.to_dict(), pack) for a in result.channels.values()]
+                # each channel links to its own answer, with the same boxes ticked
+                ticked = {
+                    k: "true" if v is True else v for k, v in asked.items() if v and k != "channel"
+                }
+                every = [
+                    {**present.advice(a.to_dict(), pack),
+                     "link": "/?" + urlencode({**ticked, "channel": a.channel_name})}
+                    for a in result.channels.values()
+                ]  # fmt: skip
     values = {
         "title": "Which channel may I use?", "asked": asked, "errors": errors,
         "single": single, "every": every, "answer": None, "question": "",
