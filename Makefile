@@ -16,11 +16,13 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Debian packages the suite drives for real: PostgreSQL (the test run starts its own throwaway
-# cluster from these binaries) and libfaketime (the suite runs again with the clock moved ahead).
+# cluster from these binaries), libfaketime (the suite runs again with the clock moved ahead) and
+# Chromium (the web app's browser tests drive it through Playwright; no browser is downloaded).
 system:
 	@missing=""; \
 	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	  command -v faketime >/dev/null 2>&1 || missing="$$missing faketime"; \
+	  test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	  if [ -n "$$missing" ]; then \
 	    echo "installing Debian packages:$$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

@@ -107,7 +107,9 @@ def _app(api: Api, provider: Provider) -> Any:
     return create_app(settings, store=api.store, clock=api.clock)
 
 
-def _sign_in(client: Any, provider: Provider, *, code: str | None = None, **claims: Any) -> Any:
+def _sign_in(
+    client: Any, provider: Provider, *, code: str | None = None, html: bool = False, **claims: Any
+) -> Any:
     start = client.get("/api/v1/auth/oidc/login", follow_redirects=False)
     assert start.status_code == 303, start.text
     query = {k: v[0] for k, v in parse_qs(urlparse(start.headers["location"]).query).items()}
@@ -120,7 +122,10 @@ def _sign_in(client: Any, provider: Provider, *, code: str | None = None, **clai
         "email": "ann.smith@gov.scot", "groups": ["g-staff", "unrelated"], **claims,
     }  # fmt: skip
     params = {"code": code or provider.code, "state": query["state"]}
-    answer = client.get("/api/v1/auth/oidc/callback", params=params)
+    headers = {"Accept": "text/html,application/xhtml+xml"} if html else {}
+    answer = client.get(
+        "/api/v1/auth/oidc/callback", params=params, headers=headers, follow_redirects=not html
+    )
     answer.callback_params = params
     return answer
 
@@ -175,6 +180,23 @@ def test_anything_off_is_refused_and_recorded(api: Api, provider: Provider, chan
         api.store, audit.AuditFilter(action="sign-in-failed"), actor=Actor.cli("t")
     )
     assert json.loads(failed[0].details)["reason"] == "oidc"
+
+
+def test_a_browser_is_sent_on_to_the_web_app(api: Api, provider: Provider) -> None:
+    """The provider's redirect comes back in a browser: it lands on the advisor, signed in, or
+    on the sign-in page saying that it failed."""
+    from fastapi.testclient import TestClient
+
+    client = TestClient(_app(api, provider))
+    signed = _sign_in(client, provider, html=True)
+    assert (signed.status_code, signed.headers["location"]) == (303, "/")
+    assert "HttpOnly" in signed.headers["set-cookie"]
+    assert "Which channel may I use?" in client.get("/").text
+    other = TestClient(_app(api, provider))
+    refused = _sign_in(other, provider, html=True, nonce="another")
+    assert (refused.status_code, refused.headers["location"]) == (303, "/sign-in?failed=oidc")
+    assert "did not work" in other.get(refused.headers["location"]).text
+    assert other.get("/", follow_redirects=False).status_code == 303  # not signed in
 
 
 def test_off_unless_configured(api: Api) -> None:

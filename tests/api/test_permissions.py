@@ -10,11 +10,13 @@ import re
 from pathlib import Path
 
 import pytest
+from fastapi.routing import APIRoute
 
 from commsgov.accounts.docs import render
 from commsgov.accounts.events import AUDIT_EVENTS
 from commsgov.accounts.permissions import PERMISSIONS, outcome
 from commsgov.services import audit
+from commsgov.web.views import ROUTERS as WEB_ROUTERS
 
 from .conftest import ROLES, Api
 
@@ -22,11 +24,17 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def _routes(api: Api) -> dict[str, tuple[str, str]]:
-    """Each operation of the OpenAPI document (its id is its action): method and path."""
+    """Each operation of the OpenAPI document (its id is its action) and each web page (its
+    route's name is its action): method and path."""
     found = {}
     for path, operations in api.app.openapi()["paths"].items():
         for method, operation in operations.items():
             found[operation["operationId"]] = (method.upper(), path)
+    for router in WEB_ROUTERS:
+        for route in router.routes:
+            assert isinstance(route, APIRoute) and route.name not in found, route
+            (method,) = route.methods
+            found[route.name] = (method, route.path)
     return found
 
 
@@ -38,10 +46,23 @@ def test_every_route_is_in_the_table_and_no_entry_lacks_a_route(api: Api) -> Non
 
 
 def _call(client: object, method: str, path: str, csrf: str | None) -> int:
+    """The answer's status; a page sending the browser to the sign-in page counts as 401."""
     url = re.sub(r"\{username\}", "nobody", path)
     url = re.sub(r"\{token_id\}", "0" * 12, url)
+    url = re.sub(r"\{scenario\}", "logistics", url)
+    url = re.sub(r"\{channel\}", "whatsapp", url)
     headers = {"X-CSRF-Token": csrf} if csrf else {}
-    response = client.request(method, url, headers=headers)  # type: ignore[attr-defined]
+    data = None
+    if (method, path) == ("POST", "/sign-in"):  # the sign-in form's own token, from its page
+        form = client.get("/sign-in").text  # type: ignore[attr-defined]
+        found = re.search(r'id="sign-in-token" value="([^"]+)"', form)
+        data = {"csrf_token": found[1]} if found else None
+    response = client.request(  # type: ignore[attr-defined]
+        method, url, headers=headers, data=data, follow_redirects=False
+    )
+    location = response.headers.get("location", "")
+    if response.status_code == 303 and re.match(r"/sign-in(\?(next|ended)=|$)", location):
+        return 401
     return int(response.status_code)
 
 

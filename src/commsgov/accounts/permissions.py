@@ -5,8 +5,9 @@ whatever their roles) or the set of roles allowed. :func:`outcome` gives the doc
 for a caller; the API checks every request against this table, ``docs/permissions.md`` is
 generated from it (:func:`markdown`), and a test walks every route for every role.
 
-Later parts add their routes here (records, captures, ingest, holds, retention, ...): one entry
-each, and the tests and the documentation follow.
+The web pages (``web.*``) are in the same table: a page answers 401 by sending the browser to the
+sign-in page, and 403 with a page saying so. Later parts add their routes here (records, captures,
+ingest, holds, retention, ...): one entry each, and the tests and the documentation follow.
 """
 
 from __future__ import annotations
@@ -61,6 +62,10 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission("policy.matrix", "GET", "/api/v1/matrix", _EVERY_ROLE, "The channels matrix."),
     Permission("policy.scenarios", "GET", "/api/v1/scenarios", _EVERY_ROLE, "The scenarios."),
     Permission("policy.channels", "GET", "/api/v1/channels", _EVERY_ROLE, "The channels."),
+    Permission(
+        "policy.ask", "POST", "/api/v1/ask", _EVERY_ROLE,
+        "Ask in plain words (the answer of `commsgov ask --json`).",
+    ),
     Permission("users.list", "GET", "/api/v1/users", _ADMIN_OR_AUDITOR, "List users."),
     Permission("users.create", "POST", "/api/v1/users", _ADMIN, "Add a user."),
     Permission(
@@ -96,6 +101,69 @@ PERMISSIONS: tuple[Permission, ...] = (
     ),
     Permission(
         "audit.verify", "GET", "/api/v1/audit/verify", _AUDITOR, "Verify the audit chain."
+    ),
+    # -- the web pages --
+    Permission("web.sign-in", "GET", "/sign-in", PUBLIC, "Page: sign in."),
+    Permission("web.sign-in-submit", "POST", "/sign-in", PUBLIC, "Form: sign in with a password."),
+    Permission("web.sign-out", "POST", "/sign-out", SIGNED_IN, "Form: sign out."),
+    Permission("web.password", "GET", "/password", SIGNED_IN, "Page: change my password."),
+    Permission(
+        "web.password-submit", "POST", "/password", SIGNED_IN, "Form: change my password."
+    ),
+    Permission(
+        "web.advisor", "GET", "/", _EVERY_ROLE,
+        "Page: the advisor (which channel may I use?), with the question box.",
+    ),
+    Permission("web.ask", "POST", "/ask", _EVERY_ROLE, "Form: ask in plain words."),
+    Permission("web.matrix", "GET", "/matrix", _EVERY_ROLE, "Page: the channels matrix."),
+    Permission(
+        "web.scenario", "GET", "/scenarios/{scenario}", _EVERY_ROLE,
+        "Page: one scenario, every channel's answer (to link to and print).",
+    ),
+    Permission("web.channels", "GET", "/channels", _EVERY_ROLE, "Page: the channels and apps."),
+    Permission(
+        "web.channel", "GET", "/channels/{channel}", _EVERY_ROLE,
+        "Page: one channel or app, its answer in every scenario (to link to and print).",
+    ),
+    Permission("web.users", "GET", "/admin/users", _ADMIN_OR_AUDITOR, "Page: the users."),
+    Permission("web.users-create", "POST", "/admin/users", _ADMIN, "Form: add a user."),
+    Permission("web.user", "GET", "/admin/users/{username}", _ADMIN_OR_AUDITOR, "Page: a user."),
+    Permission(
+        "web.user-roles", "POST", "/admin/users/{username}/roles", _ADMIN,
+        "Form: give a user exactly these roles.",
+    ),
+    Permission(
+        "web.user-disable", "POST", "/admin/users/{username}/disable", _ADMIN,
+        "Form: disable a user.",
+    ),
+    Permission(
+        "web.user-enable", "POST", "/admin/users/{username}/enable", _ADMIN,
+        "Form: enable a user.",
+    ),
+    Permission(
+        "web.user-password", "POST", "/admin/users/{username}/password", _ADMIN,
+        "Form: give a user a one-time password (shown once).",
+    ),
+    Permission("web.tokens", "GET", "/admin/tokens", _ADMIN_OR_AUDITOR, "Page: the API tokens."),
+    Permission(
+        "web.tokens-create", "POST", "/admin/tokens", _ADMIN,
+        "Form: create an API token (shown once).",
+    ),
+    Permission(
+        "web.token-revoke", "POST", "/admin/tokens/{token_id}/revoke", _ADMIN,
+        "Form: revoke an API token.",
+    ),
+    Permission(
+        "web.pack", "GET", "/admin/pack", _ADMIN_OR_AUDITOR,
+        "Page: the loaded policy pack and its validation report.",
+    ),
+    Permission("web.audit", "GET", "/audit", _AUDITOR, "Page: the audit trail, filtered."),
+    Permission(
+        "web.audit-export", "GET", "/audit/export", _AUDITOR,
+        "Download: the audit trail as CSV or JSON.",
+    ),
+    Permission(
+        "web.audit-verify", "GET", "/audit/verify", _AUDITOR, "Page: verify the audit chain."
     ),
 )  # fmt: skip
 
@@ -164,6 +232,10 @@ def markdown() -> str:
         "Separation of duties: admins manage users, tokens and the policy pack but do not read",
         "record content unless they also hold a records role; auditors read everything, the audit",
         "trail included, and change nothing. A refused request (403) is an audit event.",
+        "",
+        "The web pages (`web.*`) obey the same table: a page or form answers 401 by sending the",
+        "browser to the sign-in page (303 to `/sign-in`), and 403 with a page saying so. Their",
+        "assets under `/static/` are public.",
         "",
         "| " + " | ".join(head) + " |",
         "|" + " --- |" * len(head),

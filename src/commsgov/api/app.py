@@ -1,4 +1,5 @@
-"""The app factory: ``create_app(settings)`` builds the API that ``commsgov serve`` runs.
+"""The app factory: ``create_app(settings)`` builds the API and the web pages that ``commsgov
+serve`` runs (the pages under ``/``, :mod:`commsgov.web`; the API under ``/api/v1``).
 
 ``uvicorn --factory commsgov.api.app:create_app`` works too (settings from the environment).
 The store is opened on first use, not migrated (``commsgov serve`` migrates before it starts
@@ -75,6 +76,9 @@ def create_app(
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    from commsgov.web import mount as mount_web
+
+    mount_web(app)  # after the API's error handlers: it answers errors on pages with pages
     app.add_middleware(SecurityHeaders)
     proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
     if proxies:

@@ -29,7 +29,12 @@ from commsgov.services.sessions import Principal
 from .security import COOKIE, check_csrf
 
 #: what a caller who must change their password may still do
-_BEFORE_NEW_PASSWORD = frozenset({"auth.whoami", "auth.logout", "auth.change-password"})
+_BEFORE_NEW_PASSWORD = frozenset(
+    {
+        "auth.whoami", "auth.logout", "auth.change-password",
+        "web.sign-out", "web.password", "web.password-submit",
+    }
+)  # fmt: skip
 
 
 def _state(request: Request) -> Any:

@@ -1,4 +1,4 @@
-"""``commsgov serve``: migrate the store and serve the HTTP API with uvicorn.
+"""``commsgov serve``: migrate the store and serve the web app and the HTTP API with uvicorn.
 
 On a store with no users it first creates ``admin`` and prints a one-time password, once (it is
 stored only as an Argon2id hash and never logged); ``--demo`` loads demo users of every role and
@@ -29,7 +29,7 @@ def serve(
     ] = False,
     database: DatabaseOption = None,
 ) -> None:
-    """Migrate the store and serve the API under /api/v1 (the main job)."""
+    """Migrate the store and serve the web app at / and the API under /api/v1 (the main job)."""
     try:
         import uvicorn
     except ModuleNotFoundError:
@@ -60,7 +60,10 @@ def serve(
     # the workers read their settings from the environment
     os.environ["COMMSGOV_DATABASE_URL"] = url
     shown = f"[{host}]" if ":" in host else host
-    out.write(f"commsgov serving http://{shown}:{port}/api/v1 (Ctrl+C to stop)\n")
+    out.write(
+        f"commsgov serving the advisor at http://{shown}:{port}/ and the API at "
+        f"http://{shown}:{port}/api/v1 (Ctrl+C to stop)\n"
+    )
     out.flush()
     uvicorn.run(
         "commsgov.api.app:create_app",

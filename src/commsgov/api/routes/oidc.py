@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
+from commsgov.accounts.errors import SignInFailed
 from commsgov.records.errors import NotFoundError
 from commsgov.services import oidc
 
@@ -41,18 +42,37 @@ async def oidc_login(
     return RedirectResponse(url, status_code=303)
 
 
-@router.get("/callback", name="auth.oidc-callback", response_model=Me)
+def _wants_page(request: Request) -> bool:
+    """A browser following the provider's redirect asks for HTML: it gets the web app."""
+    return "text/html" in request.headers.get("accept", "")
+
+
+@router.get(
+    "/callback", name="auth.oidc-callback", response_model=Me,
+    responses={303: {"description": "A browser (Accept: text/html) goes on to the web app: the "
+                     "advisor, or the sign-in page saying the sign-in failed."}},
+)  # fmt: skip
 async def oidc_callback(
     request: Request, response: Response, caller: Annotated[Caller, allowed("auth.oidc-callback")],
     store: StoreDep, settings: SettingsDep, clock: ClockDep,
     code: Annotated[str, Query(max_length=4096)], state: Annotated[str, Query(max_length=512)],
-) -> Me:  # fmt: skip
-    """The provider sends the browser back here: a new session in the cookie."""
+) -> Me | RedirectResponse:  # fmt: skip
+    """The provider sends the browser back here: a new session in the cookie. A browser is
+    then sent on to the advisor page; other clients get who signed in."""
     config = _config(settings)
     lifetime = dt.timedelta(hours=settings.session_hours)
-    done = await run_in_threadpool(
-        oidc.finish, store, config, code=code, state=state, actor=caller.actor, now=clock(),
-        lifetime=lifetime,
-    )  # fmt: skip
+    try:
+        done = await run_in_threadpool(
+            oidc.finish, store, config, code=code, state=state, actor=caller.actor, now=clock(),
+            lifetime=lifetime,
+        )  # fmt: skip
+    except SignInFailed:
+        if _wants_page(request):
+            return RedirectResponse("/sign-in?failed=oidc", status_code=303)
+        raise
+    if _wants_page(request):
+        page = RedirectResponse("/", status_code=303)
+        set_session_cookie(page, request, settings, done.secret, int(lifetime.total_seconds()))
+        return page
     set_session_cookie(response, request, settings, done.secret, int(lifetime.total_seconds()))
     return me_of(done.principal, done.expires_at)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from commsgov.policy.advice import advise as run_advice
 from commsgov.services import catalogue
@@ -104,3 +104,79 @@ def scenarios(pack: PackDep) -> list[catalogue.ScenarioLine]:
 def channels(pack: PackDep) -> list[catalogue.ChannelLine]:
     """The channels, their kind and the names they answer to."""
     return catalogue.channels(pack=pack)
+
+
+class Question(BaseModel):
+    """A question in plain words."""
+
+    question: str = Field(min_length=1, max_length=2000, description="e.g. Can I WhatsApp Ann?")
+
+
+class Understood(BaseModel):
+    """How the question was read: the scenario, the channel and the conditions it states."""
+
+    model_config = ConfigDict(extra="allow")
+
+    scenario: str | None
+    channel: str | None
+    channel_words: str | None
+    other_channels: list[str]
+    outage: bool
+    outage_unclear: bool
+    not_outage: list[str]
+    external: bool
+    who: str | None
+    federated: bool
+    abroad: bool
+    where: str | None
+    country_risk: str | None
+    out_of_hours: bool
+    device: str | None
+    exemption: bool
+
+
+class Choice(BaseModel):
+    """A reading the advisor hesitates over: a scenario, or a scenario with a condition."""
+
+    model_config = ConfigDict(extra="allow")
+
+    scenario: str
+    title: str
+    confidence: float
+    verdict: Literal["allowed", "conditional", "not-allowed"] | None
+    assumes: str | None = None
+
+
+class Answer(BaseModel):
+    """The answer of ``commsgov ask --json``: how the question was read, then ``advise``'s
+    verdict, conditions, duties, alternatives and quotations, or ``choices`` to ask back."""
+
+    model_config = ConfigDict(extra="allow")
+
+    question: str
+    kind: Literal["verdict", "channels", "topic", "choices", "help"]
+    scenario: str | None
+    scenario_title: str | None
+    channel: str | None
+    channel_name: str | None
+    verdict: Literal["allowed", "conditional", "not-allowed"] | None
+    confidence: float
+    understood: Understood
+    summary: str
+    reasons: list[str]
+    conditions: list[str]
+    duties: list[str]
+    alternatives: list[str]
+    citations: list[Citation]
+    runners_up: list[Choice]
+    choices: list[Choice]
+    answer: str | None
+    topic: str | None
+
+
+@router.post("/ask", name="policy.ask", response_model=Answer, dependencies=[allowed("policy.ask")])
+def ask(body: Question, pack: PackDep) -> dict[str, Any]:
+    """Ask in plain words: the same answer as ``commsgov ask --json`` and ``commsgov.ask``."""
+    from commsgov.asking import ask as run_ask
+
+    return run_ask(body.question, pack=pack).to_dict()
