@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 #: what the parameters were made by; a change retrains every cached classifier
-VERSION = 1
+VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +27,29 @@ class Classifier:
     bias: tuple[float, ...]
     weights: dict[str, tuple[float, ...]]
     idf: dict[str, float]
+
+    def spelled(self, features: Sequence[str]) -> list[str]:
+        """The features with a misspelt word replaced by the known word it is one slip from
+        (two for words of eight letters or more): "collegue" counts as "colleague".
+
+        >>> model = fit([["colleague", "late"], ["wifi", "down"]], ["logistics", "technical"])
+        >>> model.spelled(["collegue", "late", "zzzzzz"])
+        ['colleague', 'late', 'zzzzzz']
+        """
+        found = []
+        for f in features:
+            if f not in self.idf and len(f) >= 5 and f.isalpha():
+                f = _closest_word(f, self._words()) or f
+            found.append(f)
+        return found
+
+    def _words(self) -> list[str]:
+        words: list[str] | None = _WORDS.get(id(self))
+        if words is None or _WORDS_OF.get(id(self)) is not self:
+            words = [f for f in self.idf if len(f) >= 4 and f.isalpha()]
+            _WORDS[id(self)] = words
+            _WORDS_OF[id(self)] = self
+        return words
 
     def vector(self, features: Sequence[str]) -> dict[str, float]:
         """The TF-IDF vector of a question's features (unknown features are dropped)."""
@@ -71,6 +94,20 @@ class Classifier:
         )
 
 
+#: each classifier's plain-word features, for spelling (a frozen dataclass cannot hold them)
+_WORDS: dict[int, list[str]] = {}
+_WORDS_OF: dict[int, Classifier] = {}
+
+
+def _closest_word(word: str, choices: list[str]) -> str | None:
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    slips = 2 if len(word) >= 8 else 1
+    found = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=slips)
+    return found[0] if found is not None else None
+
+
 def _softmax(scores: Sequence[float]) -> list[float]:
     top = max(scores)
     exps = [math.exp(s - top) for s in scores]
@@ -82,8 +119,8 @@ def fit(
     docs: Sequence[Sequence[str]],
     labels: Sequence[str],
     *,
-    c: float = 10.0,
-    epochs: int = 15,
+    c: float = 30.0,
+    epochs: int = 30,
     seed: int = 0,
 ) -> Classifier:
     """Fit the classifier by SGD on the regularised log loss (``c``: as scikit-learn's ``C``).
@@ -105,31 +142,38 @@ def fit(
             df[f] = df.get(f, 0) + 1
     idf = {f: math.log((1 + n) / (1 + d)) + 1.0 for f, d in df.items()}
     probe = Classifier(names, (0.0,) * len(names), {}, idf)
-    rows = [(probe.vector(doc), index[label]) for doc, label in zip(docs, labels, strict=True)]
+    rows = [
+        (list(probe.vector(doc).items()), index[label])
+        for doc, label in zip(docs, labels, strict=True)
+    ]
     k_count = len(names)
     weights: dict[str, list[float]] = {f: [0.0] * k_count for f in idf}
+    # L2 spread over each feature's rows, so that every step shrinks a weight by the same share
+    shrinks = {f: 1.0 / (c * max(1, df[f])) for f in idf}
     bias = [0.0] * k_count
-    lam = 1.0 / (c * n)
     rng = random.Random(seed)
     order = list(range(n))
     step = 0
+    exp = math.exp
     for _ in range(epochs):
         rng.shuffle(order)
         for i in order:
             x, y = rows[i]
             rate = 1.0 / (1.0 + 0.05 * step / n)  # decays over the epochs
             step += 1
-            scores = list(bias)
-            for f, v in x.items():
-                for k, w in enumerate(weights[f]):
-                    scores[k] += v * w
-            probs = _softmax(scores)
-            probs[y] -= 1.0  # the gradient of the log loss with respect to the scores
-            for f, v in x.items():
-                row = weights[f]
-                shrink = 1.0 - rate * lam * n / max(1, df[f])  # L2, spread over the feature's rows
-                weights[f] = [w * shrink - rate * v * g for w, g in zip(row, probs, strict=True)]
-            bias = [b - rate * g for b, g in zip(bias, probs, strict=True)]
+            scores = bias
+            for f, v in x:
+                scores = [s + v * w for s, w in zip(scores, weights[f], strict=True)]
+            top = max(scores)
+            exps = [exp(s - top) for s in scores]
+            total = sum(exps)
+            grad = [e / total for e in exps]
+            grad[y] -= 1.0  # the gradient of the log loss with respect to the scores
+            for f, v in x:
+                keep = 1.0 - rate * shrinks[f]
+                rv = rate * v
+                weights[f] = [w * keep - rv * g for w, g in zip(weights[f], grad, strict=True)]
+            bias = [b - rate * g for b, g in zip(bias, grad, strict=True)]
     return Classifier(
         labels=names,
         bias=tuple(round(b, 5) for b in bias),
