@@ -72,3 +72,24 @@ def train(
     """Fit the classifier for ``pack`` (pure: the questions are handed in)."""
     docs, labels = training_set(pack, questions, lexicon=lexicon or Lexicon(pack))
     return fit(docs, labels)
+
+
+def build(
+    pack: CompiledPack, questions: Iterable[Mapping[str, Any]]
+) -> tuple[dict[str, Any], bytes]:
+    """Everything ``ask`` needs for ``pack`` as plain data: the lexicon's tables and the trained
+    classifier (a JSON-able header and its floats as bytes), for the compiled-pack cache."""
+    lexicon = Lexicon(pack)
+    header, payload = train(pack, questions, lexicon=lexicon).to_parts()
+    return {"lexicon": lexicon.to_data(), "classifier": header}, payload
+
+
+def parts(header: dict[str, Any], payload: bytes) -> tuple[Lexicon, Classifier]:
+    """The lexicon and classifier from :func:`build`'s output (``ValueError`` if it does not
+    fit this version)."""
+    try:
+        return Lexicon.from_data(header["lexicon"]), Classifier.from_parts(
+            header["classifier"], payload
+        )
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"ask parameters do not fit: {exc}") from None

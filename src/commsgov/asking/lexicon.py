@@ -13,7 +13,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .places import place_names
 from .text import clauses, stem, words
 
 if TYPE_CHECKING:
@@ -81,6 +80,17 @@ class PhraseIndex:
 
     def __contains__(self, word: str) -> bool:
         return word in self._first
+
+    def to_data(self) -> dict[str, list[list[Any]]]:
+        """Plain data for the compiled-pack cache."""
+        return {w: [[list(p), k, s] for p, k, s in opts] for w, opts in self._first.items()}
+
+    @classmethod
+    def from_data(cls, data: dict[str, list[list[Any]]]) -> PhraseIndex:
+        """Rebuild from :meth:`to_data` output."""
+        index = cls(())
+        index._first = {w: [(tuple(p), k, s) for p, k, s in opts] for w, opts in data.items()}
+        return index
 
     def at(self, toks: Sequence[str], i: int) -> Match | None:
         """The longest phrase starting at word ``i``, if any."""
@@ -227,6 +237,8 @@ class Lexicon:
         self._cues = PhraseIndex(
             (p, name) for name, phrases in ask.get("cues", {}).items() for p in phrases
         )
+        from .places import place_names  # only building needs them: the cache has the tables
+
         places = place_names()
         risks: dict[str, str | None] = {}
         for country in ask.get("countries", ()):
@@ -250,6 +262,49 @@ class Lexicon:
             for p in phrases:
                 known.update(words(p))
         self._known = frozenset(known)
+
+    def to_data(self) -> dict[str, Any]:
+        """The lexicon's tables as plain data, for the compiled-pack cache (building them from
+        the pack's phrases costs more than reading them back)."""
+        return {
+            "kinds": self._kinds,
+            "personal": sorted(self._personal),
+            "phones": sorted(self._phones),
+            "channels": self._channels.to_data(),
+            "conditions": {name: index.to_data() for name, index in self._conditions.items()},
+            "cues": self._cues.to_data(),
+            "places": self._places.to_data(),
+            "risks": self._risks,
+            "single": self._single,
+            "fuzzy": self._fuzzy_choices,
+            "known": sorted(self._known),
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Lexicon:
+        """Rebuild from :meth:`to_data` output.
+
+        >>> from commsgov.policy.engine import compiled_pack
+        >>> lexicon = Lexicon(compiled_pack())
+        >>> again = Lexicon.from_data(lexicon.to_data())
+        >>> again.read("can I watsapp my team?") == lexicon.read("can I watsapp my team?")
+        True
+        """
+        lexicon = cls.__new__(cls)
+        lexicon._kinds = dict(data["kinds"])
+        lexicon._personal = frozenset(data["personal"])
+        lexicon._phones = frozenset(data["phones"])
+        lexicon._channels = PhraseIndex.from_data(data["channels"])
+        lexicon._conditions = {
+            name: PhraseIndex.from_data(index) for name, index in data["conditions"].items()
+        }
+        lexicon._cues = PhraseIndex.from_data(data["cues"])
+        lexicon._places = PhraseIndex.from_data(data["places"])
+        lexicon._risks = dict(data["risks"])
+        lexicon._single = dict(data["single"])
+        lexicon._fuzzy_choices = list(data["fuzzy"])
+        lexicon._known = frozenset(data["known"])
+        return lexicon
 
     @property
     def known_words(self) -> frozenset[str]:
