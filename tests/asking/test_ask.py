@@ -154,6 +154,10 @@ def test_human_output_shows_how_it_understood() -> None:
     assert "Read as" in result.stdout and "Not allowed" in result.stdout
     result = runner.invoke(app, ["ask", "can I use teams?"])
     assert "which of these" in result.stdout
+    result = runner.invoke(app, ["ask", "the network is down, can I WhatsApp the team?"])
+    assert "if outage" in result.stdout and "if no outage" in result.stdout
+    result = runner.invoke(app, ["ask", "is Viber ok for work?"])
+    assert "viber in any situation" in result.stdout
 
 
 def test_the_answer_is_serialisable_by_pydantic() -> None:
@@ -227,3 +231,39 @@ def test_any_text_gets_an_answer_and_a_verdict_only_with_a_channel(text: str) ->
     else:
         assert answer.choices or answer.answer
     assert 0.0 <= answer.confidence <= 1.0
+
+
+def test_no_situation_and_one_answer_everywhere_names_no_scenario() -> None:
+    answer = commsgov.ask("is Viber ok for work?")
+    assert (answer.kind, answer.verdict, answer.scenario) == ("verdict", "not-allowed", None)
+    assert answer.alternatives == ("corporate-phone",)  # allowed in every scenario
+    assert "same whatever you are doing" in answer.summary
+    assert answer.to_dict()["scenario"] is None
+
+
+def test_no_situation_and_answers_that_differ_ask_back() -> None:
+    answer = commsgov.ask("is email ok?")
+    assert answer.verdict is None and answer.kind == "choices"
+    assert {"allowed", "not-allowed"} <= {c.verdict for c in answer.choices}
+
+
+def test_a_channel_named_in_a_question_about_the_policy_gets_the_quote() -> None:
+    answer = commsgov.ask("how do I get WhatsApp onto my SCOTS mobile?")
+    assert (answer.kind, answer.verdict) == ("topic", None)
+    assert answer.topic == "corporate-device-apps"
+    assert any("SG issued corporate device" in c.quote for c in answer.citations)
+
+
+def test_thresholds_can_be_handed_in() -> None:
+    from dataclasses import replace
+
+    from commsgov.asking import _parts
+    from commsgov.asking.answer import THRESHOLDS, answer_question
+
+    pack = compiled_pack()
+    lexicon, classifier = _parts(pack)
+    question = "can I text my boss from my own phone that my train is late"
+    strict = replace(THRESHOLDS, verdict_min=1.01)  # no share can reach it: always ask back
+    answer = answer_question(question, pack=pack, lexicon=lexicon, classifier=classifier,
+                             thresholds=strict)  # fmt: skip
+    assert answer.verdict is None and answer.kind == "choices"
