@@ -166,6 +166,7 @@ def score(items: Sequence[Case], pack: Any, thresholds: Any = None) -> dict[str,
     ]
     topics = [(c, a) for c, a in rows if c.label and c.label.startswith(TOPIC)]
     none = [(c, a) for c, a in rows if c.label == NONE]
+    situated = [(c, a) for c, a in rows if c.label == ANY or (c, a) in scen]
     call = [(c, a) for c, a in rows if c.expected is not None]
     answered = [(c, a) for c, a in call if a.verdict is not None]
     right = [(c, a) for c, a in answered if a.verdict == c.expected]
@@ -215,18 +216,23 @@ def score(items: Sequence[Case], pack: Any, thresholds: Any = None) -> dict[str,
             for c, a in rows
             if c.q.get("channel") and a.kind in ("verdict", "choices") and c.label != NONE
         ),
-        "outage_precision": _share(bool(c.q.get("outage")) for c, _ in rows if c.reading.outage),
-        "outage_recall": _share(c.reading.outage for c, _ in rows if c.q.get("outage")),
+        # conditions are labelled on questions about a situation (a scenario, or any)
+        "outage_precision": _share(
+            bool(c.q.get("outage") or c.q.get("outage_unclear"))
+            for c, _ in situated
+            if c.reading.outage
+        ),
+        "outage_recall": _share(c.reading.outage for c, _ in situated if c.q.get("outage")),
         "not_outage": _share(
             not c.reading.outage
-            for c, _ in rows
+            for c, _ in situated
             if not c.q.get("outage") and not c.q.get("outage_unclear")
         ),
-        "external_recall": _share(c.reading.external for c, _ in rows if c.q.get("external")),
+        "external_recall": _share(c.reading.external for c, _ in situated if c.q.get("external")),
         "external_precision": _share(
-            bool(c.q.get("external")) for c, _ in rows if c.reading.external and c.q.get("scenario")
+            bool(c.q.get("external")) for c, _ in situated if c.reading.external
         ),
-        "abroad_recall": _share(c.reading.abroad for c, _ in rows if c.q.get("abroad")),
+        "abroad_recall": _share(c.reading.abroad for c, _ in situated if c.q.get("abroad")),
     }
 
 
@@ -266,21 +272,37 @@ def sweep(items: Sequence[Case], pack: Any) -> list[tuple[Any, dict[str, Any]]]:
 
 def choose(found: list[tuple[Any, dict[str, Any]]], *, risk: float = 0.01) -> tuple[Any, Any]:
     """The setting with the most coverage that makes no dangerous error, gives no verdict on an
-    off-topic question and keeps the wrong verdicts under ``risk`` (ties: the stricter)."""
-    safe = [
-        (t, r)
-        for t, r in found
-        if not r["dangerous"] and not r["none_verdicts"] and 1 - r["verdict_answered"] <= risk
-    ]
-    return max(safe, key=lambda tr: (tr[1]["coverage"], -tr[0].restrictive_max, tr[0].verdict_min))
+    off-topic question and keeps the wrong verdicts under ``risk``, with a margin: the next
+    looser ``restrictive_max`` of the grid must be as safe (ties: the stricter)."""
+
+    def safe(r: dict[str, Any]) -> bool:
+        return not r["dangerous"] and not r["none_verdicts"] and 1 - r["verdict_answered"] <= risk
+
+    def others(tt: Any) -> tuple[float, float, float]:
+        return (tt.temperature, tt.verdict_min, tt.out_of_scope_max)
+
+    looser: dict[Any, Any] = {}
+    for tt, r in found:
+        nexts = [(u, s) for u, s in found if others(u) == others(tt)]
+        nexts = [(u, s) for u, s in nexts if u.restrictive_max > tt.restrictive_max]
+        looser[tt] = min(nexts, key=lambda us: us[0].restrictive_max)[1] if nexts else r
+    candidates = [(tt, r) for tt, r in found if safe(r) and safe(looser[tt])]
+    return max(
+        candidates,
+        key=lambda tr: (tr[1]["coverage"], -tr[0].restrictive_max, tr[0].verdict_min),
+    )
 
 
-def risk_coverage(items: Sequence[Case], pack: Any, base: Any) -> list[tuple[float, Any]]:
-    """The operating curve: ``verdict_min`` moved from lenient to strict, the rest as ``base``."""
+def risk_coverage(items: Sequence[Case], pack: Any, base: Any) -> list[tuple[str, Any]]:
+    """The operating curve: ``restrictive_max`` then ``verdict_min`` moved from strict to
+    lenient, the other thresholds as ``base``."""
     curve = []
-    for verdict_min in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95):
+    for restrictive_max in (0.0, 0.01, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5):
+        result = score(items, pack, replace(base, restrictive_max=restrictive_max))
+        curve.append((f"`restrictive_max` {restrictive_max:.2f}", result))
+    for verdict_min in (0.9, 0.8, 0.7, 0.6, 0.5, 0.4):
         result = score(items, pack, replace(base, verdict_min=verdict_min))
-        curve.append((verdict_min, result))
+        curve.append((f"`verdict_min` {verdict_min:.2f}", result))
     return curve
 
 
@@ -401,14 +423,14 @@ def _figures(result: dict[str, Any], *, heldout: bool) -> list[str]:
     ]
 
 
-def _curve(curve: list[tuple[float, Any]]) -> list[str]:
+def _curve(curve: list[tuple[str, Any]]) -> list[str]:
     lines = [
-        "| `verdict_min` | coverage | risk (wrong among answered) | dangerous |",
-        "| ---: | ---: | ---: | ---: |",
+        "| threshold | coverage | risk (wrong among answered) | dangerous |",
+        "| --- | ---: | ---: | ---: |",
     ]
-    for verdict_min, r in curve:
+    for setting, r in curve:
         lines.append(
-            f"| {verdict_min:.2f} | {r['coverage']:.1%} | {1 - r['verdict_answered']:.1%} |"
+            f"| {setting} | {r['coverage']:.1%} | {1 - r['verdict_answered']:.1%} |"
             f" {len(r['dangerous'])} |"
         )
     return lines
@@ -430,12 +452,12 @@ def cv_report() -> str:
         *_figures(result, heldout=False),
         "",
         f"Sweep (temperature, `verdict_min`, `restrictive_max`, `out_of_scope_max`): the most"
-        f" coverage with no"
+        f" coverage, with a one-step margin on `restrictive_max`, with no"
         f" dangerous error and at most 1% wrong verdicts is {_thresholds(best)}: coverage"
         f" {best_result['coverage']:.1%}, accuracy where answered"
         f" {best_result['verdict_answered']:.1%}.",
         "",
-        "Risk–coverage on the folds (the thresholds in use, `verdict_min` moved):",
+        "Risk–coverage on the folds (one threshold moved at a time, the others as in use):",
         "",
         *_curve(risk_coverage(items, pack, THRESHOLDS)),
     ]
@@ -478,7 +500,8 @@ def report(quick: bool = False) -> str:
         f" | |",
         f"| training the bundled pack's classifier | {train:.0f} ms | |",
         "",
-        "Risk–coverage on the held-out questions (the thresholds in use, `verdict_min` moved):",
+        "Risk–coverage on the held-out questions (one threshold moved at a time, the others as"
+        " in use):",
         "",
         *_curve(risk_coverage(items, pack, THRESHOLDS)),
         "",

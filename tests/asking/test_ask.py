@@ -51,7 +51,7 @@ def test_a_personal_phone_is_answered_when_the_likely_situations_agree() -> None
 
 def test_a_personal_phone_with_no_situation_asks_back() -> None:
     # Allowed in the * scenarios, not allowed in the others: without the situation, ask.
-    answer = commsgov.ask("can I text a colleague from my own phone?")
+    answer = commsgov.ask("can I use my own phone?")
     assert answer.verdict is None and answer.kind == "choices"
     assert answer.channel == "personal-phone"
     assert {"allowed", "not-allowed"} <= {c.verdict for c in answer.choices}

@@ -40,12 +40,15 @@ def test_its_own_channel_phrases(pack: CompiledPack) -> None:
 
 
 def test_its_own_phone_in_its_star_scenario(pack: CompiledPack) -> None:
+    # Allowed when checking on a lone worker, not otherwise. A pack with a few dozen questions
+    # is less sure of itself than the bundled one: it asks, the lone-worker check first.
     answer = commsgov.ask(
         "my colleague is alone on a home visit, can I text her from my own phone?", pack=pack
     )
-    assert (answer.scenario, answer.channel, answer.verdict) == (
-        "lone-worker-check", "own-phone", "allowed"
-    )  # fmt: skip
+    assert (answer.kind, answer.channel, answer.verdict) == ("choices", "own-phone", None)
+    first = answer.choices[0]
+    assert (first.scenario, first.verdict) == ("lone-worker-check", "allowed")
+    assert {c.verdict for c in answer.choices[1:]} == {"not-allowed"}
 
 
 def test_its_own_outage_rule(pack: CompiledPack) -> None:
