@@ -491,6 +491,14 @@ def report(quick: bool = False) -> str:
         f" {result['topic_n']} about the policy, {result['none_n']} off-topic or vague, the rest"
         f" naming a channel but no scenario. Thresholds: {_thresholds(THRESHOLDS)}.",
         "",
+        "How the figures were made: the held-out set was written and committed before the"
+        " model was changed (questions that repeated a training question's situation were"
+        " rewritten, still before), and is read only here, once the model is settled; the"
+        " thresholds come from the sweep on cross-validation folds of the training questions"
+        " (below), never from this set. The same engineer wrote both sets: training questions"
+        " written afterwards were dropped when close to a held-out one. Verdicts count only"
+        " where the labels call for one; an ask-back is not a verdict.",
+        "",
         *_figures(result, heldout=True),
         f"| latency per question after warm-up, p50 / p95 | {p50:.2f} / {p95:.2f} ms |"
         f" p95 < 20 ms: {'met' if p95 < GOALS['p95_ms'] else '**NOT met**'} |",
