@@ -314,44 +314,34 @@ def _verdict(
     if share < thresholds.verdict_min or stricter > thresholds.restrictive_max:
         return _ask_back(question, reading, pack, scen, verdicts, understood, share)
     advice = _advise(pack, reading, top, channel, outage=reading.outage)
+    named: str | None = advice.scenario
+    title: str | None = advice.scenario_title
+    reasons, alternatives, citations = advice.reasons, advice.alternatives, advice.citations
+    summary = _summary(understood, pack, scen[top], share)
     if general:
         # No situation stated and the verdict holds across the scenarios: say it without one.
+        named = title = None
         understood = Understood(**{**_fields(understood), "scenario": None})
-        scenario_cites = set(pack.scenarios[top].cite)
-        return Answer(
-            question=question,
-            kind="verdict",
-            scenario=None,
-            scenario_title=None,
-            channel=advice.channel,
-            channel_name=advice.channel_name,
-            verdict=advice.verdict,
-            confidence=round(share, 3),
-            understood=understood,
-            summary=_summary(understood, pack, None, share, general=True),
-            reasons=tuple(r for r in advice.reasons if "this scenario" not in r),
-            conditions=advice.conditions,
-            duties=advice.duties,
-            alternatives=_everywhere(pack, reading) if advice.verdict != "allowed" else (),
-            citations=tuple(c for c in advice.citations if c not in scenario_cites),
-            runners_up=runners,
-        )
+        summary = _summary(understood, pack, None, share, general=True)
+        reasons = tuple(r for r in reasons if "this scenario" not in r)
+        alternatives = _everywhere(pack, reading) if advice.verdict != "allowed" else ()
+        citations = tuple(c for c in citations if c not in pack.scenarios[top].cite)
     return Answer(
         question=question,
         kind="verdict",
-        scenario=advice.scenario,
-        scenario_title=advice.scenario_title,
+        scenario=named,
+        scenario_title=title,
         channel=advice.channel,
         channel_name=advice.channel_name,
         verdict=advice.verdict,
         confidence=round(share, 3),
         understood=understood,
-        summary=_summary(understood, pack, scen[top], share),
-        reasons=advice.reasons,
+        summary=summary,
+        reasons=reasons,
         conditions=advice.conditions,
         duties=advice.duties,
-        alternatives=advice.alternatives,
-        citations=advice.citations,
+        alternatives=alternatives,
+        citations=citations,
         runners_up=runners,
     )
 
