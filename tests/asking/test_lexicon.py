@@ -155,3 +155,60 @@ def test_phrase_gaps_skip_at_most_three_words() -> None:
     index = PhraseIndex([("scots ... down", "outage")])
     assert index.scan(["scots", "has", "gone", "down"])
     assert not index.scan(["scots", "is", "a", "network", "that", "never", "went", "down"])
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("I don't think they're federated, can I Teams them?", "federated"),
+        ("they aren't federated yet", "federated"),
+        ("SCOTS isn't down, Teams is just slow", "outage"),
+        ("it's not out of hours, can I ring?", "out_of_hours"),
+        ("I'm not abroad, I'm in Glasgow", "abroad"),
+    ],
+)
+def test_a_negation_in_the_same_clause_cancels_a_condition(
+    lexicon: Lexicon, question: str, name: str
+) -> None:
+    reading = lexicon.read(question)
+    found = {
+        "federated": reading.federated,
+        "outage": reading.outage or reading.outage_unclear,
+        "out_of_hours": reading.out_of_hours,
+        "abroad": reading.abroad,
+    }
+    assert found[name] is False
+
+
+def test_a_negation_elsewhere_does_not(lexicon: Lexicon) -> None:
+    # "can't" negates getting on, not the outage said after the comma
+    assert lexicon.read("I can't get in, SCOTS is down").outage
+    assert lexicon.read("they are federated with us").federated
+
+
+def test_a_failure_in_one_place_is_an_unclear_outage(lexicon: Lexicon) -> None:
+    reading = lexicon.read("SCOTS is down across the building, can I text the team?")
+    assert not reading.outage and reading.outage_unclear
+    assert lexicon.read("SCOTS is down, can I text the team?").outage
+
+
+def test_an_occasion_is_not_a_party(lexicon: Lexicon) -> None:
+    assert not lexicon.read("can I email colleagues about the charity bake sale").external
+    assert lexicon.read("can I email a charity about their grant").external
+
+
+@pytest.mark.parametrize(
+    ("question", "channels"),
+    [
+        ("can I message my colleagues on Teams?", ["teams-chat"]),  # "I message" is not iMessage
+        ("the minister needs a quick line, can I email the team?", ["email"]),  # not LINE
+        ("can I text from my own phone to say where to meet?", ["personal-phone"]),
+        ("can we discuss it by text from our own phones?", ["personal-phone"]),
+    ],
+)
+def test_phrases_that_were_misread(lexicon: Lexicon, question: str, channels: list[str]) -> None:
+    reading = lexicon.read(question)
+    found = [m.channel for m in reading.asked]
+    if reading.device == "personal":  # a text from your own phone is the personal channel
+        found = ["personal-phone" if c == "corporate-phone" else c for c in found]
+    assert list(dict.fromkeys(found)) == channels

@@ -3,7 +3,7 @@
 Pure: a lexicon of channel, condition and cue phrases taken from the pack (:mod:`.lexicon`), a
 small classifier whose parameters are plain data (:mod:`.classifier`), and the answer that
 reuses :func:`commsgov.policy.advice.advise` (:mod:`.answer`). Nothing here reads files; the
-trained parameters come from the compiled-pack cache (:func:`commsgov.policy.cache.load_ask_model`).
+trained parameters come from the compiled-pack cache (:func:`commsgov.policy.cache.load_ask_parts`).
 """
 
 from __future__ import annotations
@@ -45,15 +45,15 @@ def ask(question: str, *, pack: CompiledPack | str | Path | None = None) -> Answ
 
 
 def _parts(pack: CompiledPack) -> tuple[Lexicon, Classifier]:
-    """The pack's lexicon and classifier, built once per process (the pack is kept alive so that
-    its id is not reused)."""
+    """The pack's lexicon and classifier, read once per process from the compiled-pack cache
+    (the pack is kept alive so that its id is not reused)."""
     found = _PARTS.get(id(pack))
     if found is None or found[0] is not pack:
-        from commsgov.policy.cache import load_ask_model
+        from commsgov.policy.cache import load_ask_parts
 
-        from .classifier import Classifier
-        from .lexicon import Lexicon
+        from .learn import parts
 
-        found = (pack, Lexicon(pack), Classifier.from_json(load_ask_model(pack)))
+        lexicon, classifier = parts(*load_ask_parts(pack))
+        found = (pack, lexicon, classifier)
         _PARTS[id(pack)] = found
     return found[1], found[2]

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from commsgov.policy.advice import Advice, advise
 from commsgov.policy.compiled import Cite
 
-from .learn import NONE, TOPIC
+from .learn import ANY, NONE, TOPIC
 
 if TYPE_CHECKING:
     from commsgov.policy.compiled import CompiledPack
@@ -34,17 +34,34 @@ Verdict = Literal["allowed", "conditional", "not-allowed"]
 Kind = Literal["verdict", "channels", "topic", "choices", "help"]
 
 _ORDER = {"not-allowed": 0, "conditional": 1, "allowed": 2}
-#: "none" at least this likely: not a question the advisor answers (this sure with a channel)
-NONE_MIN = 0.4
-NONE_WITH_CHANNEL = 0.6
-#: a verdict needs this much of the scenarios' probability behind it
-VERDICT_MIN = 0.6
-#: ...and a more restrictive verdict may carry at most this much (zero dangerous errors)
-RESTRICTIVE_MAX = 0.1
-#: the approved channels of a scenario are listed when it is at least this likely
-SCENARIO_MIN = 0.5
 #: choices offered when asking back
 CHOICES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """When to answer and when to ask back. The defaults were chosen by cross-validation on the
+    bundled pack's labelled questions (``python -m benchmarks.ask_eval --cv``): the most
+    coverage with no dangerous error, here or one step looser."""
+
+    #: the classifier's probabilities are sharpened (< 1) or softened (> 1) by this temperature
+    temperature: float = 1.0
+    #: "none" at least this likely: not a question the advisor answers
+    none_min: float = 0.4
+    #: ...and this likely when the question names a channel
+    none_with_channel: float = 0.6
+    #: a verdict needs this share of the scenarios' probability behind it
+    verdict_min: float = 0.5
+    #: ...and a more restrictive verdict may carry at most this share (zero dangerous errors)
+    restrictive_max: float = 0.08
+    #: the approved channels of a scenario are listed when it is at least this likely
+    scenario_min: float = 0.5
+    #: no verdict when "none" and the policy topics together are at least this likely: the
+    #: question may not be a channel choice at all (never a verdict on an off-topic question)
+    out_of_scope_max: float = 0.5
+
+
+THRESHOLDS = Thresholds()
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +169,12 @@ def _plain(item: Understood | Choice) -> dict[str, Any]:
 
 
 def answer_question(
-    question: str, *, pack: CompiledPack, lexicon: Lexicon, classifier: Classifier
+    question: str,
+    *,
+    pack: CompiledPack,
+    lexicon: Lexicon,
+    classifier: Classifier,
+    thresholds: Thresholds = THRESHOLDS,
 ) -> Answer:
     """Answer one question under ``pack`` (pure: the lexicon and classifier are handed in).
 
@@ -161,21 +183,52 @@ def answer_question(
     'not-allowed'
     """
     reading = lexicon.read(question)
-    ranked = classifier.predict(reading.features())
+    ranked = classifier.predict(classifier.spelled(reading.features()))
+    return respond(question, reading=reading, ranked=ranked, pack=pack, thresholds=thresholds)
+
+
+def respond(
+    question: str,
+    *,
+    reading: Reading,
+    ranked: list[tuple[str, float]],
+    pack: CompiledPack,
+    thresholds: Thresholds = THRESHOLDS,
+) -> Answer:
+    """The answer, from what the lexicon read and the classifier's ranking of the labels."""
+    ranked = _tempered(ranked, thresholds.temperature)
     probs = dict(ranked)
     top, top_p = ranked[0]
-    scen = {s: probs.get(s, 0.0) for s in pack.scenarios}
-    total = sum(scen.values()) or 1.0
-    scen = {s: p / total for s, p in sorted(scen.items(), key=lambda sp: -sp[1])}
+    # The scenarios' probabilities, with "no situation stated" spread evenly over all of them.
+    spread = probs.get(ANY, 0.0) / len(pack.scenarios)
+    raw = {s: probs.get(s, 0.0) + spread for s in pack.scenarios}
+    total = sum(raw.values())
+    scen = {s: p / (total or 1.0) for s, p in sorted(raw.items(), key=lambda sp: -sp[1])}
     channel_ids = _channels(reading, pack)
     none_p = probs.get(NONE, 0.0)
-    if top == NONE and none_p >= (NONE_WITH_CHANNEL if channel_ids else NONE_MIN):
+    none_min = thresholds.none_with_channel if channel_ids else thresholds.none_min
+    if top == NONE and none_p >= none_min:
         return _help(question, reading, pack, top_p)
     if top.startswith(TOPIC):
         return _topic(question, reading, pack, top.removeprefix(TOPIC), top_p, channel_ids)
     if not channel_ids:
-        return _channels_for(question, reading, pack, scen)
-    return _verdict(question, reading, pack, scen, channel_ids)
+        return _channels_for(question, reading, pack, scen, thresholds)
+    if 1.0 - total >= thresholds.out_of_scope_max:
+        # A channel is named, but the question may well not be asking which to use ("how do I
+        # get WhatsApp onto my SCOTS phone?"): the likeliest reading that is not a scenario.
+        other, p = next((lp for lp in ranked if lp[0] not in pack.scenarios), (NONE, 0.0))
+        if other.startswith(TOPIC):
+            return _topic(question, reading, pack, other.removeprefix(TOPIC), p, channel_ids)
+        return _help(question, reading, pack, p)
+    return _verdict(question, reading, pack, scen, channel_ids, thresholds, general=top == ANY)
+
+
+def _tempered(ranked: list[tuple[str, float]], temperature: float) -> list[tuple[str, float]]:
+    if temperature == 1.0:
+        return ranked
+    powered = [(label, p ** (1.0 / temperature)) for label, p in ranked]
+    total = sum(p for _, p in powered) or 1.0
+    return [(label, p / total) for label, p in powered]
 
 
 def _channels(reading: Reading, pack: CompiledPack) -> list[str]:
@@ -224,6 +277,9 @@ def _verdict(
     pack: CompiledPack,
     scen: dict[str, float],
     channel_ids: list[str],
+    thresholds: Thresholds,
+    *,
+    general: bool = False,
 ) -> Answer:
     top = next(iter(scen))
     # Several channels asked about: answer for the most restrictive, name the others.
@@ -255,26 +311,52 @@ def _verdict(
     stricter = sum(
         m for (v, o), m in mass.items() if o == reading.outage and _ORDER[v] < _ORDER[v_top]
     )
-    if share < VERDICT_MIN or stricter > RESTRICTIVE_MAX:
+    if share < thresholds.verdict_min or stricter > thresholds.restrictive_max:
         return _ask_back(question, reading, pack, scen, verdicts, understood, share)
     advice = _advise(pack, reading, top, channel, outage=reading.outage)
+    named: str | None = advice.scenario
+    title: str | None = advice.scenario_title
+    reasons, alternatives, citations = advice.reasons, advice.alternatives, advice.citations
+    summary = _summary(understood, pack, scen[top], share)
+    if general:
+        # No situation stated and the verdict holds across the scenarios: say it without one.
+        named = title = None
+        understood = Understood(**{**_fields(understood), "scenario": None})
+        summary = _summary(understood, pack, None, share, general=True)
+        reasons = tuple(r for r in reasons if "this scenario" not in r)
+        alternatives = _everywhere(pack, reading) if advice.verdict != "allowed" else ()
+        citations = tuple(c for c in citations if c not in pack.scenarios[top].cite)
     return Answer(
         question=question,
         kind="verdict",
-        scenario=advice.scenario,
-        scenario_title=advice.scenario_title,
+        scenario=named,
+        scenario_title=title,
         channel=advice.channel,
         channel_name=advice.channel_name,
         verdict=advice.verdict,
         confidence=round(share, 3),
         understood=understood,
-        summary=_summary(understood, pack, scen[top], share),
-        reasons=advice.reasons,
+        summary=summary,
+        reasons=reasons,
         conditions=advice.conditions,
         duties=advice.duties,
-        alternatives=advice.alternatives,
-        citations=advice.citations,
+        alternatives=alternatives,
+        citations=citations,
         runners_up=runners,
+    )
+
+
+def _everywhere(pack: CompiledPack, reading: Reading) -> tuple[str, ...]:
+    """The approved channels that are allowed in every scenario (what to use instead when the
+    question says nothing of the situation)."""
+    return tuple(
+        cid
+        for cid, channel in pack.channels.items()
+        if channel.kind in ("corporate", "personal")
+        and all(
+            _advise(pack, reading, s, cid, outage=reading.outage).verdict == "allowed"
+            for s in pack.scenarios
+        )
     )
 
 
@@ -364,11 +446,15 @@ def _ask_back_outage(
 
 
 def _channels_for(
-    question: str, reading: Reading, pack: CompiledPack, scen: dict[str, float]
+    question: str,
+    reading: Reading,
+    pack: CompiledPack,
+    scen: dict[str, float],
+    thresholds: Thresholds,
 ) -> Answer:
     top, p = next(iter(scen.items()))
     understood = _understood(reading, top, None, tuple(m.channel for m in reading.context), pack)
-    if p < SCENARIO_MIN:
+    if p < thresholds.scenario_min:
         verdicts: dict[tuple[str, bool], str] = {}
         choices = tuple(
             Choice(s, pack.scenarios[s].title, round(q, 3), None)
@@ -511,7 +597,12 @@ def _fields(understood: Understood) -> dict[str, Any]:
 
 
 def _summary(
-    understood: Understood, pack: CompiledPack, scenario_p: float | None, share: float | None
+    understood: Understood,
+    pack: CompiledPack,
+    scenario_p: float | None,
+    share: float | None,
+    *,
+    general: bool = False,
 ) -> str:
     parts = []
     if understood.channel:
@@ -539,6 +630,8 @@ def _summary(
         parts.append("out of hours")
     if understood.device:
         parts.append(f"{understood.device} device")
+    if general:
+        parts.append("no situation stated, and the answer is the same whatever you are doing")
     if understood.exemption:
         parts.append("transition period")
     if share is not None and understood.scenario and scenario_p is not None and scenario_p < 0.5:

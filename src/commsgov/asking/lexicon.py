@@ -13,8 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .places import place_names
-from .text import stem, words
+from .text import clauses, stem, words
 
 if TYPE_CHECKING:
     from commsgov.policy.compiled import CompiledPack
@@ -32,6 +31,21 @@ _BROKEN = {
 #: an asked channel and the phrase after it that says it is broken ("Teams is playing up")
 _BROKEN_WINDOW = 3
 _TIME = re.compile(r"\b(\d{1,2})(?: ([0-5]\d))? ?(am|pm)\b")
+#: words that negate a condition said just after them, in the same clause ("not federated")
+_NEGATIONS = {"not", "t", "no", "never", "without", "nor"}
+#: how many words before a condition a negation reaches: a failure's is short ("no outage"),
+#: as "can't get onto SCOTS, nothing is working" negates the getting on, not the failure
+_NEGATION_WINDOW = {"outage": 2, "outage_unclear": 2}
+#: conditions a negation can cancel (the not_* lists already say what is not the case)
+_NEGATABLE = (
+    "outage", "outage_unclear", "external", "federated", "abroad", "out_of_hours",
+    "personal_device", "corporate_device", "exemption",
+)  # fmt: skip
+#: an external party named just before one of these names an occasion, not who takes part
+#: ("a charity bake sale", "a stakeholder event")
+_OCCASIONS = {"event", "events", "fun", "bake", "conference", "stand", "day", "fair", "walk"}
+#: words that never start a name split in two ("can I message" is not "imessage")
+_FUNCTION = {"i", "a", "an", "we", "me", "my", "to", "on", "in", "the", "you", "is", "it", "so"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +80,17 @@ class PhraseIndex:
 
     def __contains__(self, word: str) -> bool:
         return word in self._first
+
+    def to_data(self) -> dict[str, list[list[Any]]]:
+        """Plain data for the compiled-pack cache."""
+        return {w: [[list(p), k, s] for p, k, s in opts] for w, opts in self._first.items()}
+
+    @classmethod
+    def from_data(cls, data: dict[str, list[list[Any]]]) -> PhraseIndex:
+        """Rebuild from :meth:`to_data` output."""
+        index = cls(())
+        index._first = {w: [(tuple(p), k, s) for p, k, s in opts] for w, opts in data.items()}
+        return index
 
     def at(self, toks: Sequence[str], i: int) -> Match | None:
         """The longest phrase starting at word ``i``, if any."""
@@ -169,6 +194,13 @@ class Reading:
         found.extend(flags)
         marks = sorted(f for f in flags if not f.startswith("ch:"))
         found.extend(f"{a}&{b}" for i, a in enumerate(marks) for b in marks[i + 1 :])
+        # How the question is put: "can I ..." asks for a channel, "what happens if ..." or
+        # "who does ..." about the policy; a question naming no channel is rarely a choice.
+        if self.words:
+            found.append(f"first:{self.words[0]}")
+            found.append(f"first:{' '.join(self.words[:2])}")
+        if not self.asked:
+            found.append("no-channel")
         return found
 
 
@@ -205,6 +237,8 @@ class Lexicon:
         self._cues = PhraseIndex(
             (p, name) for name, phrases in ask.get("cues", {}).items() for p in phrases
         )
+        from .places import place_names  # only building needs them: the cache has the tables
+
         places = place_names()
         risks: dict[str, str | None] = {}
         for country in ask.get("countries", ()):
@@ -229,6 +263,49 @@ class Lexicon:
                 known.update(words(p))
         self._known = frozenset(known)
 
+    def to_data(self) -> dict[str, Any]:
+        """The lexicon's tables as plain data, for the compiled-pack cache (building them from
+        the pack's phrases costs more than reading them back)."""
+        return {
+            "kinds": self._kinds,
+            "personal": sorted(self._personal),
+            "phones": sorted(self._phones),
+            "channels": self._channels.to_data(),
+            "conditions": {name: index.to_data() for name, index in self._conditions.items()},
+            "cues": self._cues.to_data(),
+            "places": self._places.to_data(),
+            "risks": self._risks,
+            "single": self._single,
+            "fuzzy": self._fuzzy_choices,
+            "known": sorted(self._known),
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Lexicon:
+        """Rebuild from :meth:`to_data` output.
+
+        >>> from commsgov.policy.cache import compiled_pack
+        >>> lexicon = Lexicon(compiled_pack())
+        >>> again = Lexicon.from_data(lexicon.to_data())
+        >>> again.read("can I watsapp my team?") == lexicon.read("can I watsapp my team?")
+        True
+        """
+        lexicon = cls.__new__(cls)
+        lexicon._kinds = dict(data["kinds"])
+        lexicon._personal = frozenset(data["personal"])
+        lexicon._phones = frozenset(data["phones"])
+        lexicon._channels = PhraseIndex.from_data(data["channels"])
+        lexicon._conditions = {
+            name: PhraseIndex.from_data(index) for name, index in data["conditions"].items()
+        }
+        lexicon._cues = PhraseIndex.from_data(data["cues"])
+        lexicon._places = PhraseIndex.from_data(data["places"])
+        lexicon._risks = dict(data["risks"])
+        lexicon._single = dict(data["single"])
+        lexicon._fuzzy_choices = list(data["fuzzy"])
+        lexicon._known = frozenset(data["known"])
+        return lexicon
+
     @property
     def known_words(self) -> frozenset[str]:
         """Every word of every phrase of the lexicon."""
@@ -246,6 +323,7 @@ class Lexicon:
         """
         toks = words(question)
         cond = {name: index.scan(toks) for name, index in self._conditions.items()}
+        _unsay(cond, toks, clauses(question))
         asked, context = self._mentions(toks, cond)
         personal = bool(cond.get("personal_device")) or any(
             m.channel in self._personal for m in asked
@@ -257,6 +335,9 @@ class Lexicon:
         federated = bool(cond.get("federated")) and not cond.get("not_federated")
         outage = bool(cond.get("outage"))
         unclear = not outage and bool(cond.get("outage_unclear"))
+        if outage and cond.get("outage_local"):
+            # "SCOTS is down across the building": one place, which may not be an outage
+            outage, unclear = False, True
         cues = tuple(sorted({m.key for m in self._cues.scan(toks)}))
         abroad, where = self._abroad(toks, cond, cues)
         return Reading(
@@ -290,7 +371,7 @@ class Lexicon:
         for i, tok in enumerate(toks):
             if i in covered:
                 continue
-            joined = tok + toks[i + 1] if i + 1 < len(toks) else ""
+            joined = tok + toks[i + 1] if i + 1 < len(toks) and tok not in _FUNCTION else ""
             if len(joined) >= 6 and joined in self._single and i + 1 not in covered:
                 found.append(Mention(self._single[joined], f"{tok} {toks[i + 1]}", i, fuzzy=True))
                 covered.update((i, i + 1))
@@ -332,6 +413,29 @@ class Lexicon:
                 break
         said = bool(cond.get("abroad")) and not visiting
         return (said or where is not None), where
+
+
+def _unsay(cond: dict[str, list[Match]], toks: list[str], clause: list[int]) -> None:
+    """Drop the conditions a negation cancels ("they aren't federated yet", "SCOTS isn't down")
+    and the external parties that only name an occasion ("a charity bake sale")."""
+    for name in _NEGATABLE:
+        found = cond.get(name)
+        if found:
+            reach = _NEGATION_WINDOW.get(name, 4)
+            cond[name] = [m for m in found if not _negated(m, toks, clause, reach)]
+    external = cond.get("external")
+    if external:
+        cond["external"] = [m for m in external if not _OCCASIONS & set(toks[m.end : m.end + 1])]
+
+
+def _negated(m: Match, toks: list[str], clause: list[int], reach: int) -> bool:
+    phrase = set(m.phrase.split())
+    before = range(max(0, m.start - reach), m.start)
+    inside = range(m.start, m.end)  # the words a "..." skipped
+    return any(
+        toks[i] in _NEGATIONS and clause[i] == clause[m.start] and toks[i] not in phrase
+        for i in (*before, *inside)
+    )
 
 
 def _closest(word: str, choices: list[str]) -> str | None:

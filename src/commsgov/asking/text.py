@@ -27,3 +27,18 @@ def stem(word: str) -> str:
         if len(word) > len(suffix) + 2 and word.endswith(suffix):
             return word[: -len(suffix)]
     return word
+
+
+_CLAUSE = re.compile(r"[.,;:!?()\n]+|\s[-–—]+\s")
+
+
+def clauses(text: str) -> list[int]:
+    """For each of :func:`words`' words, the number of the clause it is in (punctuation breaks).
+
+    >>> clauses("Teams is down, not SCOTS")
+    [0, 0, 0, 1, 1]
+    """
+    found: list[int] = []
+    for number, part in enumerate(_CLAUSE.split(text)):
+        found.extend([number] * len(words(part)))
+    return found

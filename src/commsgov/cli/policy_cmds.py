@@ -149,9 +149,13 @@ def _render_answer(answer: Answer) -> None:
     if answer.answer:
         out.print(answer.answer)
     for number, choice in enumerate(answer.choices, 1):
-        verdict = f" — {_VERDICT_WORD[choice.verdict]}" if choice.verdict else ""
-        assumes = f" [{choice.assumes}]" if choice.assumes else ""
-        out.print(f"  {number}. {choice.title}{assumes}{verdict} [dim]({choice.scenario})[/]")
+        line = Text(f"  {number}. {choice.title}")
+        if choice.assumes:
+            line.append(f" — if {choice.assumes}", style="bold")
+        if choice.verdict:
+            line.append(f" — {_VERDICT_WORD[choice.verdict]}")
+        line.append(f" ({choice.scenario})", style="dim")
+        out.print(line)
     for cite in answer.citations:
         quote = Text(f"  “{cite.quote}”", style="italic")
         quote.append(f" ({cite.document})", style="dim")
@@ -161,9 +165,9 @@ def _render_answer(answer: Answer) -> None:
 def _as_advice(answer: Answer) -> Advice:
     from commsgov.policy.advice import Advice
 
-    return Advice(
-        scenario=answer.scenario or "",
-        scenario_title=answer.scenario_title or "",
+    return Advice(  # no scenario: the answer is the same in every one
+        scenario=answer.scenario or "any situation",
+        scenario_title=answer.scenario_title or "whatever you are doing",
         channel=answer.channel or "",
         channel_name=answer.channel_name or "",
         verdict=answer.verdict or "not-allowed",

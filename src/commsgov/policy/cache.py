@@ -27,9 +27,10 @@ from .compiled import (
     compile_pack,
 )
 
-#: 3: the pack's ask section and its compiled retention schedules (with their labels); each was
-#: a format 2 of its own on a separate branch, so neither 2 is read as the other
-FORMAT = 3
+#: 4: the pack's ask section (ask's lexicon and classifier in one binary file) and its compiled
+#: retention schedules (with their labels); branches had each used 2 and 3 for part of this, so
+#: no earlier number is read as this one
+FORMAT = 4
 
 
 def compiled_pack(path: str | Path | None = None) -> CompiledPack:
@@ -80,9 +81,15 @@ def load_compiled(path: str | None) -> CompiledPack:
     return compiled
 
 
-def load_ask_model(pack: CompiledPack) -> dict[str, Any]:
-    """The parameters ``commsgov ask`` learned for ``pack``: trained on first use, then cached
-    beside the compiled pack, keyed by the pack file and its labelled questions file."""
+#: the start of a cached ``ask`` file: then the header's length (4 bytes, little-endian), the
+#: header (JSON) and the classifier's floats
+_ASK_MAGIC = b"commsgov-ask\n"
+
+
+def load_ask_parts(pack: CompiledPack) -> tuple[dict[str, Any], bytes]:
+    """What ``commsgov ask`` needs for ``pack``: the lexicon's tables and the classifier's
+    parameters (a JSON-able header and the floats as bytes). Trained and built on first use,
+    then cached beside the compiled pack, keyed by the pack file and its labelled questions."""
     from commsgov import __version__
     from commsgov.asking.classifier import VERSION
 
@@ -99,20 +106,39 @@ def load_ask_model(pack: CompiledPack) -> dict[str, Any]:
             except OSError:
                 digest.update(b"missing\0")  # load_questions reports it below
     digest.update(f"|{__version__}|{FORMAT}|ask{VERSION}".encode())
-    cached = cache_dir() / f"{digest.hexdigest()[:32]}.ask.json"
+    cached = cache_dir() / f"{digest.hexdigest()[:32]}.ask"
     try:
-        data: dict[str, Any] = json.loads(cached.read_text(encoding="utf-8"))
-        return data
+        return _read_ask(cached.read_bytes())
     except (OSError, ValueError):
         pass
-    from commsgov.asking.learn import train
+    from commsgov.asking.learn import build
 
     from .loader import load_questions
 
     questions = load_questions(questions_file) if questions_file is not None else []
-    data = train(pack, questions).to_json()
-    _write(cached, data)
-    return data
+    header, payload = build(pack, questions)
+    head = json.dumps(header).encode()
+    _write_bytes(cached, _ASK_MAGIC + len(head).to_bytes(4, "little") + head + payload)
+    return header, payload
+
+
+def _read_ask(data: bytes) -> tuple[dict[str, Any], bytes]:
+    start = len(_ASK_MAGIC)
+    if not data.startswith(_ASK_MAGIC) or len(data) < start + 4:
+        raise ValueError("not a cached ask file")
+    size = int.from_bytes(data[start : start + 4], "little")
+    header: dict[str, Any] = json.loads(data[start + 4 : start + 4 + size])
+    return header, data[start + 4 + size :]
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)  # atomic: a reader never sees half a file
+    except OSError:
+        pass  # a read-only home is fine: we just build every time
 
 
 def _write(path: Path, data: dict[str, Any]) -> None:

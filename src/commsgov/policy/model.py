@@ -226,6 +226,8 @@ class AskConditions(_Strict):
     outage_unclear: list[str] = []
     #: problems that are not an outage (one service playing up); the answer says so
     not_outage: list[str] = []
+    #: a failure limited to one place or team ("across the building"): an outage becomes unclear
+    outage_local: list[str] = []
     external: list[str] = []
     federated: list[str] = []
     not_federated: list[str] = []
@@ -290,9 +292,15 @@ class LabelledQuestion(_Strict):
     vague: bool = False
     channel: str | None = None
     outage: bool = False
+    #: the question leaves open whether it is an outage ("the network is down")
+    outage_unclear: bool = False
     external: bool = False
     federated: bool = False
     abroad: bool = False
+    #: ``personal``: a corporate channel used on a device the person owns
+    device: Literal["corporate", "personal"] | None = None
+    #: a time-bound transition period
+    exemption: bool = False
 
 
 class QuestionSet(_Strict):
