@@ -62,15 +62,18 @@ def clean_text(value: object, field: str, *, limit: int = NAME_LIMIT, required: 
     return text
 
 
-def clean_lines(values: Iterable[object], field: str, *, limit: int = 320) -> tuple[str, ...]:
-    """Each value tidied, empty ones dropped, each kept once (case aside), in the order given.
+def clean_lines(
+    values: Iterable[object] | None, field: str, *, limit: int = 320
+) -> tuple[str, ...]:
+    """Each value tidied, empty ones dropped, each kept once (case aside), in the order given
+    (``None``: none).
 
-    >>> clean_lines(["ann", " Bob ", "", "ANN"], "members")
-    ('ann', 'Bob')
+    >>> clean_lines(["ann", " Bob ", "", "ANN"], "members"), clean_lines(None, "members")
+    (('ann', 'Bob'), ())
     """
     seen: set[str] = set()
     found = []
-    for value in values:
+    for value in values or ():
         text = clean_text(value, field, limit=limit, required=False)
         if text and text.casefold() not in seen:
             seen.add(text.casefold())
@@ -301,7 +304,7 @@ class FederatedOrganisation(Entry):
             raise InvalidFieldError(
                 "federated_since", "give when it was federated, or when guests were added"
             )
-        domains = tuple(dict.fromkeys(clean_domain(d) for d in self.domains))
+        domains = tuple(dict.fromkeys(clean_domain(str(d)) for d in self.domains or ()))
         if not domains:
             raise InvalidFieldError("domains", "at least one email domain (e.g. sds.co.uk)")
         ifix = clean_text(self.ifix_ref, "ifix_ref", limit=64, required=False) or None

@@ -63,11 +63,11 @@ class InUseReport:
     items: tuple[InUse, ...]
 
 
-def _scenarios(values: Iterable[str], pack: CompiledPack) -> tuple[str, ...]:
+def _scenarios(values: Iterable[str] | None, pack: CompiledPack) -> tuple[str, ...]:
     from commsgov.policy.errors import UnknownIdError
 
     found = []
-    for value in values:
+    for value in values or ():
         try:
             found.append(pack.scenario(value.strip()).id)
         except UnknownIdError as exc:
