@@ -241,6 +241,78 @@ PERMISSIONS: tuple[Permission, ...] = (
         "web.pack", "GET", "/admin/pack", _ADMIN_OR_AUDITOR,
         "Page: the loaded policy pack and its validation report.",
     ),
+    Permission(
+        "web.registers", "GET", "/registers", _REGISTER_READERS,
+        "Page: the registers and what is due in them.",
+    ),
+    Permission(
+        "web.exemptions", "GET", "/registers/exemptions", _REGISTER_READERS,
+        "Page: the transition exemptions.",
+    ),
+    Permission(
+        "web.exemptions-create", "POST", "/registers/exemptions", _REGISTER_KEEPERS,
+        "Form: record a transition exemption.",
+    ),
+    Permission(
+        "web.exemption", "GET", "/registers/exemptions/{uid}", _REGISTER_READERS,
+        "Page: a transition exemption and its use after its end.",
+    ),
+    Permission(
+        "web.exemption-update", "POST", "/registers/exemptions/{uid}", _REGISTER_KEEPERS,
+        "Form: change a transition exemption.",
+    ),
+    Permission(
+        "web.organisations", "GET", "/registers/organisations", _EVERY_ROLE,
+        "Page: the federated organisations and guests.",
+    ),
+    Permission(
+        "web.organisations-create", "POST", "/registers/organisations", _REGISTER_KEEPERS,
+        "Form: record a federated organisation or guest access.",
+    ),
+    Permission(
+        "web.organisation", "GET", "/registers/organisations/{uid}", _EVERY_ROLE,
+        "Page: a federated organisation.",
+    ),
+    Permission(
+        "web.organisation-update", "POST", "/registers/organisations/{uid}", _REGISTER_KEEPERS,
+        "Form: change a federated organisation's entry.",
+    ),
+    Permission(
+        "web.groups", "GET", "/registers/groups", _REGISTER_READERS,
+        "Page: the personal-device groups.",
+    ),
+    Permission(
+        "web.groups-create", "POST", "/registers/groups", _REGISTER_KEEPERS,
+        "Form: record a personal-device group.",
+    ),
+    Permission(
+        "web.group", "GET", "/registers/groups/{uid}", _REGISTER_READERS,
+        "Page: a personal-device group.",
+    ),
+    Permission(
+        "web.group-update", "POST", "/registers/groups/{uid}", _REGISTER_KEEPERS,
+        "Form: change a personal-device group.",
+    ),
+    Permission(
+        "web.group-disband", "POST", "/registers/groups/{uid}/disband", _REGISTER_KEEPERS,
+        "Form: record that a personal-device group was disbanded.",
+    ),
+    Permission(
+        "web.phones", "GET", "/registers/phones", _REGISTER_READERS,
+        "Page: the corporate phone requests.",
+    ),
+    Permission(
+        "web.phones-create", "POST", "/registers/phones", _REGISTER_KEEPERS,
+        "Form: record a request for a corporate phone.",
+    ),
+    Permission(
+        "web.phone", "GET", "/registers/phones/{uid}", _REGISTER_READERS,
+        "Page: a corporate phone request.",
+    ),
+    Permission(
+        "web.phone-decide", "POST", "/registers/phones/{uid}/decision", _REGISTER_KEEPERS,
+        "Form: record the budget centre liaison officer's decision.",
+    ),
     Permission("web.audit", "GET", "/audit", _AUDITOR, "Page: the audit trail, filtered."),
     Permission(
         "web.audit-export", "GET", "/audit/export", _AUDITOR,
