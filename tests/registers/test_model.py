@@ -91,7 +91,7 @@ def test_a_phone_decision_names_who_and_when() -> None:
                            decided_on=None, decision_note=None).check()  # fmt: skip
     with pytest.raises(InvalidFieldError) as info:
         dataclasses.replace(pending, status="approved").check()
-    assert info.value.field == "decided_on"
+    assert info.value.field == "decided_by"
     with pytest.raises(InvalidFieldError) as info:
         dataclasses.replace(pending, status="maybe").check()
     assert info.value.field == "status"

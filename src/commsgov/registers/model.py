@@ -217,16 +217,19 @@ class Exemption(Entry):
     mandate: str
 
     def check(self) -> Exemption:
-        """Tidied and checked: names and mandate given, the period not ending before it starts."""
+        """Tidied and checked (fields in the order a form asks for them): names and mandate
+        given, the period not ending before it starts."""
+        team = clean_text(self.team, "team")
+        scope = clean_text(self.scope, "scope", limit=TEXT_LIMIT)
         starts = parse_day(self.starts_on, "starts_on")
         ends = parse_day(self.ends_on, "ends_on")
         if str(ends) < str(starts):
             raise InvalidFieldError("ends_on", f"{ends} is before the start, {starts}")
         return dataclasses.replace(
             self,
-            team=clean_text(self.team, "team"),
+            team=team,
             members=clean_lines(self.members, "members"),
-            scope=clean_text(self.scope, "scope", limit=TEXT_LIMIT),
+            scope=scope,
             scenarios=clean_lines(self.scenarios, "scenarios"),
             starts_on=str(starts),
             ends_on=str(ends),
@@ -298,19 +301,20 @@ class FederatedOrganisation(Entry):
 
     def check(self) -> FederatedOrganisation:
         """Tidied and checked: a name, at least one domain, federation or guest access."""
+        organisation = clean_text(self.organisation, "organisation")
+        domains = tuple(dict.fromkeys(clean_domain(str(d)) for d in self.domains or ()))
+        if not domains:
+            raise InvalidFieldError("domains", "at least one email domain (e.g. sds.co.uk)")
         federated = parse_day(self.federated_since, "federated_since", required=False)
         guests = parse_day(self.guests_since, "guests_since", required=False)
         if federated is None and guests is None:
             raise InvalidFieldError(
                 "federated_since", "give when it was federated, or when guests were added"
             )
-        domains = tuple(dict.fromkeys(clean_domain(str(d)) for d in self.domains or ()))
-        if not domains:
-            raise InvalidFieldError("domains", "at least one email domain (e.g. sds.co.uk)")
         ifix = clean_text(self.ifix_ref, "ifix_ref", limit=64, required=False) or None
         return dataclasses.replace(
             self,
-            organisation=clean_text(self.organisation, "organisation"),
+            organisation=organisation,
             domains=domains,
             federated_since=federated,
             guests_since=guests,
@@ -353,6 +357,10 @@ class DeviceGroup(Entry):
 
     def check(self) -> DeviceGroup:
         """Tidied and checked: a name, purpose and owner; disbanding no earlier than made."""
+        name = clean_text(self.name, "name")
+        purpose = clean_text(self.purpose, "purpose")
+        owner = clean_text(self.owner, "owner")
+        members = clean_lines(self.members, "members")
         created = parse_day(self.created_on, "created_on")
         disband_by = parse_day(self.disband_by, "disband_by")
         disbanded = parse_day(self.disbanded_on, "disbanded_on", required=False)
@@ -362,10 +370,10 @@ class DeviceGroup(Entry):
             raise InvalidFieldError("disbanded_on", f"{disbanded} is before it was made")
         return dataclasses.replace(
             self,
-            name=clean_text(self.name, "name"),
-            purpose=clean_text(self.purpose, "purpose"),
-            members=clean_lines(self.members, "members"),
-            owner=clean_text(self.owner, "owner"),
+            name=name,
+            purpose=purpose,
+            members=members,
+            owner=owner,
             created_on=str(created),
             disband_by=str(disband_by),
             disbanded_on=disbanded,
@@ -402,13 +410,16 @@ class PhoneRequest(Entry):
 
     def check(self) -> PhoneRequest:
         """Tidied and checked: a decision names who made it and when; pending names neither."""
+        requester = clean_text(self.requester, "requester")
+        role = clean_text(self.role, "role")
+        reason = clean_text(self.reason, "reason", limit=TEXT_LIMIT)
         if self.status not in DECISIONS:
             raise InvalidFieldError(
                 "status", f"{self.status!r} is not one of {', '.join(DECISIONS)}"
             )
         requested = parse_day(self.requested_on, "requested_on")
-        decided_on = parse_day(self.decided_on, "decided_on", required=self.status != "pending")
         decided_by = clean_text(self.decided_by, "decided_by", required=self.status != "pending")
+        decided_on = parse_day(self.decided_on, "decided_on", required=self.status != "pending")
         if self.status == "pending" and (decided_by or decided_on):
             raise InvalidFieldError("status", "a pending request has no decision yet")
         if decided_on is not None and decided_on < str(requested):
@@ -416,9 +427,9 @@ class PhoneRequest(Entry):
         note = clean_text(self.decision_note, "decision_note", limit=TEXT_LIMIT, required=False)
         return dataclasses.replace(
             self,
-            requester=clean_text(self.requester, "requester"),
-            role=clean_text(self.role, "role"),
-            reason=clean_text(self.reason, "reason", limit=TEXT_LIMIT),
+            requester=requester,
+            role=role,
+            reason=reason,
             requested_on=str(requested),
             decided_by=decided_by or None,
             decided_on=decided_on,

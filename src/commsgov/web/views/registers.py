@@ -132,10 +132,14 @@ def _rule_cites(pack: CompiledPack, *names: str) -> list[Cite]:
     return found
 
 
-def _error(exc: CommsgovError, form_id: str) -> dict[str, str]:
+def _error(exc: CommsgovError, form_id: str, fields: Iterable[FormField] = ()) -> dict[str, str]:
+    """The error keyed by the id of the field at fault (or of the form), in the field's words."""
     name = getattr(exc, "field", None) if isinstance(exc, InvalidInput) else None
+    label = next((f.label for f in fields if f.name == name), None)
+    if label is None:
+        return {f"{form_id}-form": str(exc)}
     message = getattr(exc, "message", None) or str(exc)
-    return {f"{form_id}-{name or 'form'}": message}
+    return {f"{form_id}-{name}": f"{label.removesuffix(' (optional)')}: {message}"}
 
 
 def _back(request: Request, name: str, uid: str, done: str) -> Response:
@@ -283,7 +287,8 @@ def create_exemption(
                                           pack=pack)  # fmt: skip
     except InvalidInput as exc:
         return _exemptions_page(request, caller, store, pack, clock(), values=values,
-                                errors=_error(exc, "add"), status=400)  # fmt: skip
+                                errors=_error(exc, "add", _exemption_fields(pack)),
+                                status=400)  # fmt: skip
     return _back(request, "web.exemption", made.entry.uid, "added")
 
 
@@ -341,7 +346,8 @@ def change_exemption(
     except InvalidInput as exc:
         return _exemption_page(request, caller, store, pack, clock(), uid,
                                values={**values, "reason": reason},
-                               errors=_error(exc, "change"), status=400)  # fmt: skip
+                               errors=_error(exc, "change", _exemption_fields(pack)),
+                               status=400)  # fmt: skip
     return _back(request, "web.exemption", view.entry.uid, "changed")
 
 
@@ -412,7 +418,7 @@ def create_organisation(
         )  # fmt: skip
     except (InvalidInput, Conflict) as exc:
         return _organisations_page(request, caller, store, pack, clock(), values=values,
-                                   errors=_error(exc, "add"),
+                                   errors=_error(exc, "add", _organisation_fields()),
                                    status=409 if isinstance(exc, Conflict) else 400)  # fmt: skip
     return _back(request, "web.organisation", made.entry.uid, "added")
 
@@ -475,7 +481,7 @@ def change_organisation(
     except (InvalidInput, Conflict) as exc:
         return _organisation_page(request, caller, store, pack, clock(), uid,
                                   values={**values, "reason": reason},
-                                  errors=_error(exc, "change"),
+                                  errors=_error(exc, "change", _organisation_fields()),
                                   status=409 if isinstance(exc, Conflict) else 400)  # fmt: skip
     return _back(request, "web.organisation", view.entry.uid, "changed")
 
@@ -490,7 +496,8 @@ def _group_fields(pack: CompiledPack) -> list[FormField]:
         FormField("name", "Group name"),
         FormField("purpose", "Purpose", "select",
                   "What the policy permits personal devices for.",
-                  ((OTHER, "Something else (recorded and flagged)"), *choices)),
+                  (("", "Choose the purpose"), *choices,
+                   (OTHER, "Something else (recorded, and flagged as not permitted)"))),
         FormField("purpose_other", "If something else, what for (optional)"),
         FormField("owner", "Who runs it"),
         FormField("members", "Members (optional)", "lines", "One a line."),
@@ -498,6 +505,13 @@ def _group_fields(pack: CompiledPack) -> list[FormField]:
         FormField("disband_by", "To disband by", "date",
                   "The earliest opportunity: groups disband as soon as they can."),
     ]  # fmt: skip
+
+
+def _disband_fields() -> list[FormField]:
+    return [
+        FormField("disbanded_on", "Disbanded on (optional)", "date", "Default: today."),
+        FormField("reason", "How", "textarea", "For example: deleted by its owner"),
+    ]
 
 
 def _group_values(values: dict[str, Any]) -> dict[str, Any]:
@@ -560,7 +574,8 @@ def create_group(
                                      now=clock(), pack=pack)  # fmt: skip
     except InvalidInput as exc:
         return _groups_page(request, caller, store, pack, clock(), values=values,
-                            errors=_error(exc, "add"), status=400)  # fmt: skip
+                            errors=_error(exc, "add", _group_fields(pack)),
+                            status=400)  # fmt: skip
     return _back(request, "web.group", made.entry.uid, "added")
 
 
@@ -581,8 +596,7 @@ def _group_page(
         forms.append(FormSpec(
             "disband", "Record that it was disbanded", "web.group-disband",
             str(request.app.url_path_for("web.group-disband", uid=g.uid)),
-            [FormField("disbanded_on", "Disbanded on (optional)", "date", "Default: today."),
-             FormField("reason", "How", "textarea", "For example: deleted by its owner")],
+            _disband_fields(),
             "Record disbanded", values if values and "disbanded_on" in values else {},
         ))  # fmt: skip
         forms.append(FormSpec(
@@ -628,7 +642,8 @@ def change_group(
                                    actor=caller.actor, now=clock(), pack=pack)  # fmt: skip
     except InvalidInput as exc:
         return _group_page(request, caller, store, pack, clock(), uid,
-                           values={**values, "reason": reason}, errors=_error(exc, "change"),
+                           values={**values, "reason": reason},
+                           errors=_error(exc, "change", _group_fields(pack)),
                            status=400)  # fmt: skip
     return _back(request, "web.group", view.entry.uid, "changed")
 
@@ -648,7 +663,7 @@ def disband_group(
         )  # fmt: skip
     except (InvalidInput, Conflict) as exc:
         return _group_page(request, caller, store, pack, clock(), uid, values=values,
-                           errors=_error(exc, "disband"),
+                           errors=_error(exc, "disband", _disband_fields()),
                            status=409 if isinstance(exc, Conflict) else 400)  # fmt: skip
     return _back(request, "web.group", view.entry.uid, "disbanded")
 
@@ -724,7 +739,7 @@ def create_phone_request(
         )  # fmt: skip
     except InvalidInput as exc:
         return _phones_page(request, caller, store, pack, values=values,
-                            errors=_error(exc, "add"), status=400)  # fmt: skip
+                            errors=_error(exc, "add", _phone_fields()), status=400)  # fmt: skip
     return _back(request, "web.phone", made.uid, "added")
 
 
@@ -777,6 +792,6 @@ def decide_phone_request(
         )  # fmt: skip
     except (InvalidInput, Conflict) as exc:
         return _phone_page(request, caller, store, pack, uid, values=values,
-                           errors=_error(exc, "decide"),
+                           errors=_error(exc, "decide", _decision_fields()),
                            status=409 if isinstance(exc, Conflict) else 400)  # fmt: skip
     return _back(request, "web.phone", decided.uid, "decided")
