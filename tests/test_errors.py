@@ -24,7 +24,10 @@ CATEGORIES = (
     errors.PermissionDenied,
 )
 #: family bases: a family is caught as one, but shells map the categories of its members
-FAMILIES = {"RecordError", "PolicyError", "RetentionError", "DevicesError", "AccountError"}
+FAMILIES = {
+    "RecordError", "PolicyError", "RetentionError", "DevicesError", "AccountError",
+    "RegisterError",
+}  # fmt: skip
 
 
 def _error_classes() -> list[type[BaseException]]:

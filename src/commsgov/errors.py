@@ -1,8 +1,8 @@
 """One exception tree for commsgov: every error it raises on purpose is a :class:`CommsgovError`.
 
-Each family (policy, records, retention, ingest, transfer, store, devices, accounts) inherits
-from one *category*, and each shell maps the categories once: the command line to exit codes
-(:mod:`commsgov.cli.common`), the HTTP API to statuses and RFC 9457 problems
+Each family (policy, records, retention, ingest, transfer, store, devices, accounts,
+registers) inherits from one *category*, and each shell maps the categories once: the command
+line to exit codes (:mod:`commsgov.cli.common`), the HTTP API to statuses and RFC 9457 problems
 (:mod:`commsgov.api.problems`). Nothing else needs to know the families. Each category has a
 ``code``, a short stable name of the kind of error (the end of an API problem's ``type``), which
 a family member may make more precise.
@@ -29,7 +29,8 @@ a family member may make more precise.
     ├── Conflict                        exit 1   HTTP 409   the stored state forbids it now
     │   ├── retention.ReviewError                a decision the item's status or a hold forbids
     │   ├── transfer.TransferError               a package that exists already or does not validate
-    │   └── accounts.AccountConflict             a username taken, the last admin, ...
+    │   ├── accounts.AccountConflict             a username taken, the last admin, ...
+    │   └── registers.RegisterConflict           a domain another's, a request decided already
     ├── IntegrityError                  exit 1   HTTP 500   stored evidence fails its hashes
     │   └── store.BlobError                      a stored file missing or altered
     ├── Unavailable                     exit 1   HTTP 503   the store cannot be reached
@@ -47,9 +48,9 @@ a family member may make more precise.
             └── api.security.CsrfRefused         a cookie request without its CSRF token
 
 A family's own base (``RecordError``, ``PolicyError``, ``RetentionError``, ``DevicesError``,
-``AccountError``) stays for code that catches one family; the categories are what shells map.
-``Exception`` subclasses that are not here (``ValueError`` from the standard library, a database
-driver's errors) are bugs or outages, never a user's mistake.
+``AccountError``, ``RegisterError``) stays for code that catches one family; the categories
+are what shells map. ``Exception`` subclasses that are not here (``ValueError`` from the
+standard library, a database driver's errors) are bugs or outages, never a user's mistake.
 """
 
 from __future__ import annotations

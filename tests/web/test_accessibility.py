@@ -53,6 +53,22 @@ PAGES = [
     ("admin", "pack", "/admin/pack", None),
     ("auditor", "audit", "/audit", None),
     ("auditor", "audit-verify", "/audit/verify", None),
+    ("records-manager", "registers", "/registers", None),
+    ("records-manager", "exemptions", "/registers/exemptions", None),
+    ("records-manager", "exemption", "/registers/exemptions", "entry"),
+    ("records-manager", "groups", "/registers/groups", None),
+    ("records-manager", "group", "/registers/groups", "entry"),
+    ("records-manager", "phones", "/registers/phones", None),
+    ("records-manager", "phone", "/registers/phones", "entry"),
+    ("records-manager", "register-error", "/registers/exemptions", "bad-form"),
+    ("staff", "organisations", "/registers/organisations", None),
+    ("staff", "organisation", "/registers/organisations", "entry"),
+    (
+        "staff",
+        "advisor-register",
+        "/?scenario=external-day-to-day&channel=teams-chat&with=someone%40partner.example",
+        None,
+    ),
 ]
 
 
@@ -82,6 +98,12 @@ def test_every_page_passes_axe_at_desktop_and_phone_widths(
                 page.fill("#question", "Can I WhatsApp my manager that I'm running late?")
                 page.press("#question", "Enter")
                 page.wait_for_selector("#answer-title")
+            elif first == "entry":  # the first entry of the register's list
+                page.click("#entries tbody tr a")
+                page.wait_for_selector(".ds_summary-list")
+            elif first == "bad-form":  # a form posted with a mistake: errors beside the fields
+                page.click("text=Add exemption")
+                page.wait_for_selector(".ds_error-summary")
             results = axe.run(page, options={"resultTypes": ["violations"]})
             for violation in results.response["violations"]:
                 if violation["impact"] in ("serious", "critical"):

@@ -18,10 +18,11 @@ pytestmark = [pytest.mark.xdist_group("browser"), pytest.mark.slow]
 
 NAV = {
     "staff": ["Advisor", "Matrix", "Channels and apps"],
-    "records-manager": ["Advisor", "Matrix", "Channels and apps"],
-    "auditor": ["Advisor", "Matrix", "Channels and apps", "Audit trail", "Users", "API tokens",
-                "Policy pack"],
-    "admin": ["Advisor", "Matrix", "Channels and apps", "Users", "API tokens", "Policy pack"],
+    "records-manager": ["Advisor", "Matrix", "Channels and apps", "Registers"],
+    "auditor": ["Advisor", "Matrix", "Channels and apps", "Registers", "Audit trail", "Users",
+                "API tokens", "Policy pack"],
+    "admin": ["Advisor", "Matrix", "Channels and apps", "Registers", "Users", "API tokens",
+              "Policy pack"],
 }  # fmt: skip
 
 
@@ -143,3 +144,43 @@ def test_a_form_without_its_csrf_token_is_refused(as_user: Any, server: Server) 
     expect(page.locator("h1")).to_have_text("This form could not be accepted")
     page.goto(server.base + "/admin/users")
     expect(page.locator("main")).not_to_contain_text("web.intruder")
+
+
+def test_a_records_manager_keeps_the_groups_register(as_user: Any, server: Server) -> None:
+    """A group recorded through the form (its purpose not a permitted use, so flagged), its
+    page, and the list's filter updating the table in place while the address follows."""
+    from playwright.sync_api import expect
+
+    page = as_user("records-manager")
+    page.click(".ds_site-header__navigation >> text=Registers")
+    expect(page.locator("h1")).to_have_text("Registers")
+    page.click("text=Personal-device groups")
+    page.fill("#add-name", "Browser: project chat")
+    page.select_option("#add-purpose", "other")
+    page.fill("#add-purpose_other", "project updates")
+    page.fill("#add-owner", "demo-staff")
+    page.fill("#add-members", "demo-staff\nBob Jones")
+    page.fill("#add-created_on", "2026-11-20")
+    page.fill("#add-disband_by", "2026-11-21")
+    page.click("text=Add group")
+    expect(page.locator("h1")).to_have_text("Browser: project chat")
+    expect(page.locator(".cg-notice")).to_contain_text("added to the register")
+    expect(page.locator("main")).to_contain_text("Purpose not permitted")
+    page.click("text=All groups")
+    rows = page.locator("#entries tbody tr")
+    expect(rows).to_have_count(2)  # the demo's group and this one
+    page.select_option("#state", "disbanded")  # the filter answers in place
+    expect(page.locator("#entries")).to_contain_text("no entries in this state")
+    assert "state=disbanded" in page.url
+    page.select_option("#state", "")
+    expect(rows).to_have_count(2)
+    # a mistake shows beside its field, focus on the summary, nothing recorded
+    page.fill("#add-name", "Backwards")
+    page.select_option("#add-purpose", "wellbeing-check")
+    page.fill("#add-owner", "demo-staff")
+    page.fill("#add-created_on", "2026-11-20")
+    page.fill("#add-disband_by", "2026-11-01")
+    page.click("text=Add group")
+    expect(page.locator(".ds_error-summary")).to_contain_text("before it was made")
+    expect(page.locator("#add-disband_by-error")).to_be_visible()
+    assert page.errors == []

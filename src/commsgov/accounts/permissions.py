@@ -27,6 +27,9 @@ _EVERY_ROLE = frozenset(ROLES)
 _ADMIN = frozenset({Role.admin})
 _ADMIN_OR_AUDITOR = frozenset({Role.admin, Role.auditor})
 _AUDITOR = frozenset({Role.auditor})
+#: the governance registers: records managers and admins keep them, auditors read them
+_REGISTER_KEEPERS = frozenset({Role.records_manager, Role.admin})
+_REGISTER_READERS = frozenset({Role.records_manager, Role.admin, Role.auditor})
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +105,87 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission(
         "audit.verify", "GET", "/api/v1/audit/verify", _AUDITOR, "Verify the audit chain."
     ),
+    # -- the governance registers (who keeps and reads each: docs/registers.md) --
+    Permission(
+        "registers.reminders", "GET", "/api/v1/registers/reminders", _REGISTER_READERS,
+        "What is due in the registers (overdue groups, ended exemptions in use, ...).",
+    ),
+    Permission(
+        "registers.exemptions-list", "GET", "/api/v1/registers/exemptions", _REGISTER_READERS,
+        "List the transition exemptions.",
+    ),
+    Permission(
+        "registers.exemptions-create", "POST", "/api/v1/registers/exemptions",
+        _REGISTER_KEEPERS, "Record a transition exemption.",
+    ),
+    Permission(
+        "registers.exemptions-in-use", "GET", "/api/v1/registers/exemptions/in-use",
+        _REGISTER_READERS, "Ended transition exemptions still in use.",
+    ),
+    Permission(
+        "registers.exemptions-show", "GET", "/api/v1/registers/exemptions/{uid}",
+        _REGISTER_READERS, "Show a transition exemption.",
+    ),
+    Permission(
+        "registers.exemptions-update", "PATCH", "/api/v1/registers/exemptions/{uid}",
+        _REGISTER_KEEPERS, "Change a transition exemption, with the reason.",
+    ),
+    Permission(
+        "registers.organisations-list", "GET", "/api/v1/registers/organisations", _EVERY_ROLE,
+        "List the federated organisations and guests.",
+    ),
+    Permission(
+        "registers.organisations-create", "POST", "/api/v1/registers/organisations",
+        _REGISTER_KEEPERS, "Record a federated organisation or guest access.",
+    ),
+    Permission(
+        "registers.organisations-show", "GET", "/api/v1/registers/organisations/{uid}",
+        _EVERY_ROLE, "Show a federated organisation.",
+    ),
+    Permission(
+        "registers.organisations-update", "PATCH", "/api/v1/registers/organisations/{uid}",
+        _REGISTER_KEEPERS, "Change a federated organisation's entry, with the reason.",
+    ),
+    Permission(
+        "registers.purposes", "GET", "/api/v1/registers/purposes", _EVERY_ROLE,
+        "The purposes personal devices (and their groups) are permitted for.",
+    ),
+    Permission(
+        "registers.groups-list", "GET", "/api/v1/registers/groups", _REGISTER_READERS,
+        "List the personal-device groups (state=overdue: the overdue report).",
+    ),
+    Permission(
+        "registers.groups-create", "POST", "/api/v1/registers/groups", _REGISTER_KEEPERS,
+        "Record a personal-device group.",
+    ),
+    Permission(
+        "registers.groups-show", "GET", "/api/v1/registers/groups/{uid}", _REGISTER_READERS,
+        "Show a personal-device group.",
+    ),
+    Permission(
+        "registers.groups-update", "PATCH", "/api/v1/registers/groups/{uid}",
+        _REGISTER_KEEPERS, "Change a personal-device group, with the reason.",
+    ),
+    Permission(
+        "registers.groups-disband", "POST", "/api/v1/registers/groups/{uid}/disband",
+        _REGISTER_KEEPERS, "Record that a personal-device group was disbanded.",
+    ),
+    Permission(
+        "registers.phones-list", "GET", "/api/v1/registers/phones", _REGISTER_READERS,
+        "List the corporate phone requests.",
+    ),
+    Permission(
+        "registers.phones-create", "POST", "/api/v1/registers/phones", _REGISTER_KEEPERS,
+        "Record a request for a corporate phone.",
+    ),
+    Permission(
+        "registers.phones-show", "GET", "/api/v1/registers/phones/{uid}", _REGISTER_READERS,
+        "Show a corporate phone request.",
+    ),
+    Permission(
+        "registers.phones-decide", "POST", "/api/v1/registers/phones/{uid}/decision",
+        _REGISTER_KEEPERS, "Record the budget centre liaison officer's decision.",
+    ),
     # -- the web pages --
     Permission("web.sign-in", "GET", "/sign-in", PUBLIC, "Page: sign in."),
     Permission("web.sign-in-submit", "POST", "/sign-in", PUBLIC, "Form: sign in with a password."),
@@ -156,6 +240,78 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission(
         "web.pack", "GET", "/admin/pack", _ADMIN_OR_AUDITOR,
         "Page: the loaded policy pack and its validation report.",
+    ),
+    Permission(
+        "web.registers", "GET", "/registers", _REGISTER_READERS,
+        "Page: the registers and what is due in them.",
+    ),
+    Permission(
+        "web.exemptions", "GET", "/registers/exemptions", _REGISTER_READERS,
+        "Page: the transition exemptions.",
+    ),
+    Permission(
+        "web.exemptions-create", "POST", "/registers/exemptions", _REGISTER_KEEPERS,
+        "Form: record a transition exemption.",
+    ),
+    Permission(
+        "web.exemption", "GET", "/registers/exemptions/{uid}", _REGISTER_READERS,
+        "Page: a transition exemption and its use after its end.",
+    ),
+    Permission(
+        "web.exemption-update", "POST", "/registers/exemptions/{uid}", _REGISTER_KEEPERS,
+        "Form: change a transition exemption.",
+    ),
+    Permission(
+        "web.organisations", "GET", "/registers/organisations", _EVERY_ROLE,
+        "Page: the federated organisations and guests.",
+    ),
+    Permission(
+        "web.organisations-create", "POST", "/registers/organisations", _REGISTER_KEEPERS,
+        "Form: record a federated organisation or guest access.",
+    ),
+    Permission(
+        "web.organisation", "GET", "/registers/organisations/{uid}", _EVERY_ROLE,
+        "Page: a federated organisation.",
+    ),
+    Permission(
+        "web.organisation-update", "POST", "/registers/organisations/{uid}", _REGISTER_KEEPERS,
+        "Form: change a federated organisation's entry.",
+    ),
+    Permission(
+        "web.groups", "GET", "/registers/groups", _REGISTER_READERS,
+        "Page: the personal-device groups.",
+    ),
+    Permission(
+        "web.groups-create", "POST", "/registers/groups", _REGISTER_KEEPERS,
+        "Form: record a personal-device group.",
+    ),
+    Permission(
+        "web.group", "GET", "/registers/groups/{uid}", _REGISTER_READERS,
+        "Page: a personal-device group.",
+    ),
+    Permission(
+        "web.group-update", "POST", "/registers/groups/{uid}", _REGISTER_KEEPERS,
+        "Form: change a personal-device group.",
+    ),
+    Permission(
+        "web.group-disband", "POST", "/registers/groups/{uid}/disband", _REGISTER_KEEPERS,
+        "Form: record that a personal-device group was disbanded.",
+    ),
+    Permission(
+        "web.phones", "GET", "/registers/phones", _REGISTER_READERS,
+        "Page: the corporate phone requests.",
+    ),
+    Permission(
+        "web.phones-create", "POST", "/registers/phones", _REGISTER_KEEPERS,
+        "Form: record a request for a corporate phone.",
+    ),
+    Permission(
+        "web.phone", "GET", "/registers/phones/{uid}", _REGISTER_READERS,
+        "Page: a corporate phone request.",
+    ),
+    Permission(
+        "web.phone-decide", "POST", "/registers/phones/{uid}/decision", _REGISTER_KEEPERS,
+        "Form: record the budget centre liaison officer's decision.",
     ),
     Permission("web.audit", "GET", "/audit", _AUDITOR, "Page: the audit trail, filtered."),
     Permission(

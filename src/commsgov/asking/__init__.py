@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from .answer import Answer, Choice, Understood, answer_question
 
 if TYPE_CHECKING:
+    from commsgov.policy.advice import Context
     from commsgov.policy.compiled import CompiledPack
 
     from .classifier import Classifier
@@ -24,8 +25,14 @@ __all__ = ["Answer", "Choice", "Understood", "answer_question", "ask"]
 _PARTS: dict[int, tuple[CompiledPack, Lexicon, Classifier]] = {}
 
 
-def ask(question: str, *, pack: CompiledPack | str | Path | None = None) -> Answer:
-    """Answer a question in plain words under ``pack`` (the bundled pack by default).
+def ask(
+    question: str,
+    *,
+    pack: CompiledPack | str | Path | None = None,
+    context: Context | None = None,
+) -> Answer:
+    """Answer a question in plain words under ``pack`` (the bundled pack by default);
+    ``context`` is what the registers know, as for :func:`commsgov.policy.advice.advise`.
 
     >>> answer = ask("Can I WhatsApp my manager that I'm running late?")
     >>> answer.scenario, answer.channel, answer.verdict
@@ -41,7 +48,9 @@ def ask(question: str, *, pack: CompiledPack | str | Path | None = None) -> Answ
         raise InvalidAdviceInput("question: empty; ask e.g. 'Can I WhatsApp my manager?'")
     compiled = pack if isinstance(pack, CompiledPack) else compiled_pack(pack)
     lexicon, classifier = _parts(compiled)
-    return answer_question(question, pack=compiled, lexicon=lexicon, classifier=classifier)
+    return answer_question(
+        question, pack=compiled, lexicon=lexicon, classifier=classifier, context=context
+    )
 
 
 def _parts(pack: CompiledPack) -> tuple[Lexicon, Classifier]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from commsgov.policy.advice import Advice, advise
+from commsgov.policy.advice import Advice, Context, RegisterRef, advise
 from commsgov.policy.compiled import Cite
 
 from .learn import ANY, NONE, TOPIC
@@ -133,6 +133,8 @@ class Answer:
     choices: tuple[Choice, ...] = ()
     answer: str | None = None
     topic: str | None = None
+    #: the register entries that changed the verdict (see :attr:`Advice.registers`)
+    registers: tuple[RegisterRef, ...] = ()
     _dict: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -157,6 +159,7 @@ class Answer:
             "choices": [_plain(c) for c in self.choices],
             "answer": self.answer,
             "topic": self.topic,
+            "registers": [r.to_dict() for r in self.registers],
         }
 
 
@@ -175,8 +178,10 @@ def answer_question(
     lexicon: Lexicon,
     classifier: Classifier,
     thresholds: Thresholds = THRESHOLDS,
+    context: Context | None = None,
 ) -> Answer:
-    """Answer one question under ``pack`` (pure: the lexicon and classifier are handed in).
+    """Answer one question under ``pack`` (pure: the lexicon and classifier are handed in;
+    ``context``: what the registers know, as for ``advise``).
 
     >>> from commsgov.asking import ask
     >>> ask("Can I WhatsApp my manager that I'm running late?").verdict
@@ -184,7 +189,9 @@ def answer_question(
     """
     reading = lexicon.read(question)
     ranked = classifier.predict(classifier.spelled(reading.features()))
-    return respond(question, reading=reading, ranked=ranked, pack=pack, thresholds=thresholds)
+    return respond(
+        question, reading=reading, ranked=ranked, pack=pack, thresholds=thresholds, context=context
+    )
 
 
 def respond(
@@ -194,6 +201,7 @@ def respond(
     ranked: list[tuple[str, float]],
     pack: CompiledPack,
     thresholds: Thresholds = THRESHOLDS,
+    context: Context | None = None,
 ) -> Answer:
     """The answer, from what the lexicon read and the classifier's ranking of the labels."""
     ranked = _tempered(ranked, thresholds.temperature)
@@ -212,7 +220,7 @@ def respond(
     if top.startswith(TOPIC):
         return _topic(question, reading, pack, top.removeprefix(TOPIC), top_p, channel_ids)
     if not channel_ids:
-        return _channels_for(question, reading, pack, scen, thresholds)
+        return _channels_for(question, reading, pack, scen, thresholds, context)
     if 1.0 - total >= thresholds.out_of_scope_max:
         # A channel is named, but the question may well not be asking which to use ("how do I
         # get WhatsApp onto my SCOTS phone?"): the likeliest reading that is not a scenario.
@@ -220,7 +228,9 @@ def respond(
         if other.startswith(TOPIC):
             return _topic(question, reading, pack, other.removeprefix(TOPIC), p, channel_ids)
         return _help(question, reading, pack, p)
-    return _verdict(question, reading, pack, scen, channel_ids, thresholds, general=top == ANY)
+    return _verdict(
+        question, reading, pack, scen, channel_ids, thresholds, context, general=top == ANY
+    )
 
 
 def _tempered(ranked: list[tuple[str, float]], temperature: float) -> list[tuple[str, float]]:
@@ -252,7 +262,13 @@ def _channels(reading: Reading, pack: CompiledPack) -> list[str]:
 
 
 def _advise(
-    pack: CompiledPack, reading: Reading, scenario: str, channel: str, *, outage: bool
+    pack: CompiledPack,
+    reading: Reading,
+    scenario: str,
+    channel: str,
+    *,
+    outage: bool,
+    context: Context | None,
 ) -> Advice:
     kind = pack.channels[channel].kind
     result = advise(
@@ -265,6 +281,7 @@ def _advise(
         abroad=reading.abroad,
         country_risk=reading.country_risk,  # type: ignore[arg-type]
         exemption=reading.exemption,
+        context=context,
         pack=pack,
     )
     assert isinstance(result, Advice)
@@ -278,6 +295,7 @@ def _verdict(
     scen: dict[str, float],
     channel_ids: list[str],
     thresholds: Thresholds,
+    context: Context | None,
     *,
     general: bool = False,
 ) -> Answer:
@@ -285,7 +303,9 @@ def _verdict(
     # Several channels asked about: answer for the most restrictive, name the others.
     channel = min(
         channel_ids,
-        key=lambda c: _ORDER[_advise(pack, reading, top, c, outage=reading.outage).verdict],
+        key=lambda c: _ORDER[
+            _advise(pack, reading, top, c, outage=reading.outage, context=context).verdict
+        ],
     )
     others = tuple(c for c in channel_ids if c != channel) + tuple(
         m.channel for m in reading.context if m.channel not in channel_ids
@@ -297,7 +317,7 @@ def _verdict(
     verdicts: dict[tuple[str, bool], str] = {}
     for outage in readings:
         for scenario, p in scen.items():
-            v = _advise(pack, reading, scenario, channel, outage=outage).verdict
+            v = _advise(pack, reading, scenario, channel, outage=outage, context=context).verdict
             verdicts[(scenario, outage)] = v
             mass[(v, outage)] = mass.get((v, outage), 0.0) + p
     understood = _understood(reading, top, channel, others, pack)
@@ -305,7 +325,9 @@ def _verdict(
     if reading.outage_unclear:
         calm = verdicts[(top, False)]
         if calm != verdicts[(top, True)]:
-            return _ask_back_outage(question, reading, pack, top, scen[top], channel, understood)
+            return _ask_back_outage(
+                question, reading, pack, top, scen[top], channel, understood, context
+            )
     v_top = verdicts[(top, reading.outage)]
     share = mass[(v_top, reading.outage)]
     stricter = sum(
@@ -313,7 +335,7 @@ def _verdict(
     )
     if share < thresholds.verdict_min or stricter > thresholds.restrictive_max:
         return _ask_back(question, reading, pack, scen, verdicts, understood, share)
-    advice = _advise(pack, reading, top, channel, outage=reading.outage)
+    advice = _advise(pack, reading, top, channel, outage=reading.outage, context=context)
     named: str | None = advice.scenario
     title: str | None = advice.scenario_title
     reasons, alternatives, citations = advice.reasons, advice.alternatives, advice.citations
@@ -324,7 +346,7 @@ def _verdict(
         understood = Understood(**{**_fields(understood), "scenario": None})
         summary = _summary(understood, pack, None, share, general=True)
         reasons = tuple(r for r in reasons if "this scenario" not in r)
-        alternatives = _everywhere(pack, reading) if advice.verdict != "allowed" else ()
+        alternatives = _everywhere(pack, reading, context) if advice.verdict != "allowed" else ()
         citations = tuple(c for c in citations if c not in pack.scenarios[top].cite)
     return Answer(
         question=question,
@@ -343,10 +365,11 @@ def _verdict(
         alternatives=alternatives,
         citations=citations,
         runners_up=runners,
+        registers=advice.registers,
     )
 
 
-def _everywhere(pack: CompiledPack, reading: Reading) -> tuple[str, ...]:
+def _everywhere(pack: CompiledPack, reading: Reading, context: Context | None) -> tuple[str, ...]:
     """The approved channels that are allowed in every scenario (what to use instead when the
     question says nothing of the situation)."""
     return tuple(
@@ -354,7 +377,8 @@ def _everywhere(pack: CompiledPack, reading: Reading) -> tuple[str, ...]:
         for cid, channel in pack.channels.items()
         if channel.kind in ("corporate", "personal")
         and all(
-            _advise(pack, reading, s, cid, outage=reading.outage).verdict == "allowed"
+            _advise(pack, reading, s, cid, outage=reading.outage, context=context).verdict
+            == "allowed"
             for s in pack.scenarios
         )
     )
@@ -417,10 +441,11 @@ def _ask_back_outage(
     p: float,
     channel: str,
     understood: Understood,
+    context: Context | None,
 ) -> Answer:
     title = pack.scenarios[scenario].title
-    calm = _advise(pack, reading, scenario, channel, outage=False)
-    down = _advise(pack, reading, scenario, channel, outage=True)
+    calm = _advise(pack, reading, scenario, channel, outage=False, context=context)
+    down = _advise(pack, reading, scenario, channel, outage=True, context=context)
     outage_rule = pack.rule("outage")
     return Answer(
         question=question,
@@ -451,6 +476,7 @@ def _channels_for(
     pack: CompiledPack,
     scen: dict[str, float],
     thresholds: Thresholds,
+    context: Context | None,
 ) -> Answer:
     top, p = next(iter(scen.items()))
     understood = _understood(reading, top, None, tuple(m.channel for m in reading.context), pack)
@@ -480,7 +506,7 @@ def _channels_for(
     for cid, channel in pack.channels.items():
         if channel.kind not in ("corporate", "personal"):
             continue
-        v = _advise(pack, reading, top, cid, outage=reading.outage).verdict
+        v = _advise(pack, reading, top, cid, outage=reading.outage, context=context).verdict
         if v != "not-allowed":
             usable.append(f"{channel.name}{'' if v == 'allowed' else ' (conditional)'}")
     return Answer(
@@ -498,7 +524,8 @@ def _channels_for(
             cid
             for cid in pack.channels
             if pack.channels[cid].kind in ("corporate", "personal")
-            and _advise(pack, reading, top, cid, outage=reading.outage).verdict != "not-allowed"
+            and _advise(pack, reading, top, cid, outage=reading.outage, context=context).verdict
+            != "not-allowed"
         ),
         citations=pack.matrix_cite[:1] + scenario.cite,
         answer=f"For {scenario.title.lower()}, you may use: {'; '.join(usable)}.",

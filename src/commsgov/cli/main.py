@@ -29,6 +29,7 @@ _GROUPS = [
     "commsgov.cli.ingest_cmds",
     "commsgov.cli.retention_cmds",
     "commsgov.cli.devices_cmds",
+    "commsgov.cli.registers_cmds",
     "commsgov.cli.accounts_cmds",
     "commsgov.cli.serve_cmd",
 ]

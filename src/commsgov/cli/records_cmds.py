@@ -362,7 +362,8 @@ def verify(
     else:
         sys.stdout.write(
             f"OK: {report.entries} ledger entries, {report.records} records, {report.messages} "
-            f"messages, {report.outages} outages, {report.blobs} files verified.\n"
+            f"messages, {report.outages} outages, {report.registers} register entries, "
+            f"{report.blobs} files verified.\n"
             f"Head: entry {report.head_seq} {report.head_hash}\n"
         )
         if report.orphan_blobs:

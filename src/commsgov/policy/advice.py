@@ -3,10 +3,17 @@
 :func:`decide` is the pure rule; :func:`advise` is the public entry point that resolves names,
 defaults to the bundled pack and memoises answers on the compiled pack they were given under
 (the function is pure, so an answer computed once is the answer for as long as the pack lives).
+
+What the organisation's registers know (the asker's transition periods, the external
+organisation they talk to and whether it is federated) comes in as a :class:`Context` of plain
+data, handed in by the service that read the registers; the engine never reads a store. An
+answer a register entry changed names it (:attr:`Advice.registers`).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -38,6 +45,120 @@ class Situation:
     country_risk: CountryRisk | None = None
     exemption: bool = False
     role: str | None = None
+    #: the asker hosts a Teams meeting the external people attend
+    hosted_meeting: bool = False
+
+
+#: the registers an answer can name
+EXEMPTIONS_REGISTER = "transition-exemptions"
+ORGANISATIONS_REGISTER = "federated-organisations"
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterRef:
+    """A register entry an answer names: which register, the entry's id, the entry in words, and
+    its ``effect``: ``applied`` (it changed the answer), ``ended`` or ``not-started`` (a
+    transition period that no longer or does not yet apply: the answer is the policy's own),
+    ``does-not-cover`` (the entry exists but not for this scenario or channel)."""
+
+    register: str
+    uid: str
+    label: str
+    effect: str
+
+    def to_dict(self) -> dict[str, str]:
+        """The JSON form."""
+        return {
+            "register": self.register,
+            "uid": self.uid,
+            "label": self.label,
+            "effect": self.effect,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionPeriod:
+    """A time-bound transition period of the asker's agency or team, as the register holds it.
+
+    ``scenarios`` are the scenario ids it covers (none: every scenario); ``ends`` is the last day
+    it applies.
+
+    >>> period = TransitionPeriod("e1", "Marine", "multi-agency response", (),
+    ...                           dt.date(2026, 1, 1), dt.date(2026, 6, 30), "DG", "letter")
+    >>> period.state(dt.date(2026, 6, 30)), period.state(dt.date(2026, 7, 1))
+    ('active', 'ended')
+    """
+
+    uid: str
+    team: str
+    scope: str
+    scenarios: tuple[str, ...]
+    starts: dt.date
+    ends: dt.date
+    approver: str
+    mandate: str
+
+    def state(self, on: dt.date) -> str:
+        """``not-started``, ``active`` or ``ended`` on day ``on``."""
+        if on < self.starts:
+            return "not-started"
+        return "active" if on <= self.ends else "ended"
+
+    def covers(self, scenario: str) -> bool:
+        """Whether it covers ``scenario`` (a period naming no scenario covers them all)."""
+        return not self.scenarios or scenario in self.scenarios
+
+    @property
+    def label(self) -> str:
+        """The entry in words."""
+        return f"{self.team}: transition period ({self.scope}), {self.starts} to {self.ends}"
+
+
+@dataclass(frozen=True, slots=True)
+class Organisation:
+    """An external organisation in the register of federated organisations and guests: since
+    when it is federated (Teams chat and calls) and has guest access (your Teams area), and when
+    that ``ended`` (the day it no longer applies), if it did.
+
+    >>> sds = Organisation("o1", "SDS", ("sds.co.uk",), dt.date(2025, 3, 1), None, "IF-1")
+    >>> sds.has("federation", dt.date(2026, 1, 1)), sds.has("guest-access", dt.date(2026, 1, 1))
+    (True, False)
+    """
+
+    uid: str
+    name: str
+    domains: tuple[str, ...]
+    federated_since: dt.date | None
+    guests_since: dt.date | None
+    ifix_ref: str | None
+    ended: dt.date | None = None
+
+    def since(self, access: str) -> dt.date | None:
+        """Since when it has ``access`` (``federation`` or ``guest-access``), if at all."""
+        return self.federated_since if access == "federation" else self.guests_since
+
+    def has(self, access: str, on: dt.date) -> bool:
+        """Whether it has ``access`` on day ``on``."""
+        since = self.since(access)
+        return since is not None and since <= on and (self.ended is None or on < self.ended)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the registers know for this question, judged on day ``on``: the asker's transition
+    periods (of their agency or team, in any state), and the external organisation asked about
+    (``organisation``, when the register holds it; ``named``: what the asker called it, an
+    organisation or an email address)."""
+
+    on: dt.date
+    exemptions: tuple[TransitionPeriod, ...] = ()
+    organisation: Organisation | None = None
+    named: str | None = None
+
+    @property
+    def external(self) -> bool:
+        """Whether the asker named an external organisation."""
+        return self.organisation is not None or self.named is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +176,8 @@ class Advice:
     duties: tuple[str, ...]
     alternatives: tuple[str, ...]
     citations: tuple[Cite, ...]
+    #: the register entries that changed (or, ended, no longer change) this answer
+    registers: tuple[RegisterRef, ...] = ()
     _dict: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -72,6 +195,7 @@ class Advice:
                 duties=list(self.duties),
                 alternatives=list(self.alternatives),
                 citations=[c.to_dict() for c in self.citations],
+                registers=[r.to_dict() for r in self.registers],
             )
         return _deep_copy(self._dict)
 
@@ -103,13 +227,20 @@ def _deep_copy(data: dict[str, Any]) -> dict[str, Any]:
 class _Answer:
     """Accumulates what a decision says, keeping citations in order and without repeats."""
 
-    __slots__ = ("citations", "conditions", "duties", "reasons")
+    __slots__ = ("citations", "conditions", "context", "duties", "reasons", "refs", "scenario")
 
-    def __init__(self) -> None:
+    def __init__(self, scenario: str = "", context: Context | None = None) -> None:
         self.reasons: list[str] = []
         self.conditions: list[str] = []
         self.duties: list[str] = []
         self.citations: dict[Cite, None] = {}
+        self.refs: dict[RegisterRef, None] = {}
+        #: the scenario decided, and what the registers know (for the rules that read them)
+        self.scenario = scenario
+        self.context = context
+
+    def ref(self, found: RegisterRef) -> None:
+        self.refs[found] = None
 
     def cite(self, cites: tuple[Cite, ...]) -> None:
         for c in cites:
@@ -133,8 +264,8 @@ class _Answer:
         self.cite(said.cite)
 
 
-def decide(situation: Situation, *, pack: CompiledPack) -> Advice:
-    """Decide one channel for one situation under ``pack``.
+def decide(situation: Situation, *, pack: CompiledPack, context: Context | None = None) -> Advice:
+    """Decide one channel for one situation under ``pack`` (``context``: what the registers know).
 
     >>> from commsgov.policy.cache import compiled_pack
     >>> decide(Situation("internal-day-to-day", "whatsapp"), pack=compiled_pack()).verdict
@@ -150,7 +281,7 @@ def decide(situation: Situation, *, pack: CompiledPack) -> Advice:
         personal = _personal_for(channel, pack)
         if personal is not None:
             channel = personal
-    answer = _Answer()
+    answer = _Answer(scenario.id, context)
     answer.cite(pack.matrix_cite[:1])
     answer.cite(scenario.cite)
     answer.cite(channel.cite)
@@ -191,6 +322,7 @@ def decide(situation: Situation, *, pack: CompiledPack) -> Advice:
         duties=tuple(answer.duties),
         alternatives=alternatives,
         citations=tuple(answer.citations),
+        registers=tuple(answer.refs),
     )
 
 
@@ -208,15 +340,100 @@ def _personal_for(channel: ChannelInfo, pack: CompiledPack) -> ChannelInfo | Non
 def _refused(situation: Situation, pack: CompiledPack, answer: _Answer) -> Verdict:
     """Not allowed, unless an outage or a transition period makes any necessary means
     acceptable, for a limited time and captured."""
-    if not (situation.outage or situation.exemption):
+    exempt = _transition(pack, answer) or situation.exemption
+    if not (situation.outage or exempt):
         return NOT_ALLOWED
     if situation.outage:
         answer.condition(pack.rule("outage"))
-    if situation.exemption:
+    if exempt:
         answer.condition(pack.rule("transition") or pack.rule("outage"))
     answer.duty(pack.rule("outage_capture"))
     answer.duty(pack.rule("return_to_corporate"))
     return CONDITIONAL
+
+
+def _transition(pack: CompiledPack, answer: _Answer) -> bool:
+    """Whether one of the asker's transition periods applies to the scenario today; each of
+    their periods that bears on the scenario is named, whatever its state."""
+    context = answer.context
+    if context is None or not context.exemptions:
+        return False
+    grounds = _cite_of(pack.rule("transition") or pack.rule("outage"))
+    applied = False
+    for period in context.exemptions:
+        state = period.state(context.on)
+        if not period.covers(answer.scenario):
+            text = f"Your transition period ({period.team}) covers {period.scope} only, not this."
+            effect = "does-not-cover"
+        elif state == "active":
+            text = (
+                f"Your agency or team has a transition period: {period.team}, for"
+                f" {period.scope}, from {period.starts} to {period.ends}, approved by"
+                f" {period.approver} ({period.mandate})."
+            )
+            effect, applied = "applied", True
+        elif state == "ended":
+            text = (
+                f"Your transition period ({period.team}, {period.scope}) ended on {period.ends}:"
+                " the policy applies in full again."
+            )
+            effect = "ended"
+        else:
+            text = (
+                f"Your transition period ({period.team}, {period.scope}) starts on"
+                f" {period.starts}: until then the policy applies in full."
+            )
+            effect = "not-started"
+        answer.reason(Said(text, grounds))
+        answer.ref(RegisterRef(EXEMPTIONS_REGISTER, period.uid, period.label, effect))
+    return applied
+
+
+def _organisation(channel: ChannelInfo, pack: CompiledPack, answer: _Answer) -> bool:
+    """Whether the register shows the external organisation set up for ``channel`` (federated,
+    or with guest access, as the channel needs); otherwise says how to request it."""
+    context = answer.context
+    access = channel.external_access
+    if context is None or access is None or not context.external:
+        return False
+    federation = access == "federation"
+    request = pack.rule("federation_request" if federation else "guest_access_request")
+    grounds = _cite_of(request) or _cite_of(channel.external_condition)
+    found = context.organisation
+    if found is None:
+        answer.reason(
+            Said(
+                f"{context.named} is not in the register of federated organisations and guests.",
+                grounds,
+            )
+        )
+        answer.condition(request)
+        return False
+    what = "federation" if federation else "guest access"
+    since = found.since(access)
+    label = f"{found.name} ({', '.join(found.domains)})"
+    if found.has(access, context.on):
+        ifix = f", iFix {found.ifix_ref}" if found.ifix_ref else ""
+        state = "is federated with" if federation else "has guest access to"
+        answer.reason(
+            Said(
+                f"{found.name} {state} our Teams (since {since}{ifix}).",
+                _cite_of(channel.external_condition),
+            )
+        )
+        answer.ref(RegisterRef(ORGANISATIONS_REGISTER, found.uid, label, "applied"))
+        return True
+    if since is None:
+        state = "is not federated" if federation else "has no guest access"
+        text = f"{found.name} is in the register, but {state}."
+    elif since > context.on:
+        text = f"{found.name} is in the register, with {what} only from {since}."
+    else:
+        text = f"{found.name} is in the register, but its {what} ended on {found.ended}."
+    answer.reason(Said(text, grounds))
+    answer.ref(RegisterRef(ORGANISATIONS_REGISTER, found.uid, label, "does-not-cover"))
+    answer.condition(request)
+    return False
 
 
 def _mma(situation: Situation, pack: CompiledPack, answer: _Answer) -> Verdict:
@@ -291,6 +508,12 @@ def _corporate(
                     channel.external_condition.cite,
                 )
             )
+            return ALLOWED
+        hosted = pack.rule("hosted_meeting")
+        if situation.hosted_meeting and hosted is not None and channel.external_access:
+            answer.reason(hosted)
+            return ALLOWED
+        if _organisation(channel, pack, answer):
             return ALLOWED
         answer.condition(channel.external_condition)
         return CONDITIONAL
@@ -371,11 +594,14 @@ def advise(
     country_risk: CountryRisk | None = None,
     exemption: bool = False,
     role: str | None = None,
+    hosted_meeting: bool = False,
+    context: Context | None = None,
     pack: CompiledPack | str | Path | None = None,
 ) -> Advice | AdviceSet:
     """Advise on one channel (an :class:`Advice`) or on all of them (an :class:`AdviceSet`).
 
-    Keyword arguments mirror ``commsgov advise``; ``pack`` is a compiled pack or a pack file.
+    Keyword arguments mirror ``commsgov advise``; ``pack`` is a compiled pack or a pack file;
+    ``context`` is what the registers know (the service that read them builds it).
     Answers are memoised on the compiled pack, so asking again is a dictionary lookup.
 
     >>> advise(scenario="logistics", channel="personal-phone").verdict
@@ -395,7 +621,7 @@ def advise(
         compiled = compiled_pack(pack)
     key: tuple[Any, ...] = (
         scenario, channel, device, outage, external, federated, abroad, country_risk, exemption,
-        role,
+        role, hosted_meeting, context,
     )  # fmt: skip
     try:
         found: Advice | AdviceSet = compiled._answers[key]
@@ -410,29 +636,32 @@ def advise(
         raise InvalidAdviceInput(
             f"country_risk must be 'secure' or 'at-risk', not {country_risk!r}"
         )
-    # A federated organisation is an external one; a country's risk implies travel abroad.
+    # A federated organisation, a named one or a meeting with it is external; a country's risk
+    # implies travel abroad.
+    named = context is not None and context.external
     situation = Situation(
         scenario=scenario,
         channel="",
         device=device,
         outage=outage,
-        external=external or federated,
+        external=external or federated or hosted_meeting or named,
         federated=federated,
         abroad=abroad or country_risk is not None,
         country_risk=country_risk,
         exemption=exemption,
         role=role,
+        hosted_meeting=hosted_meeting,
     )
     result: Advice | AdviceSet
     if channel is not None:
-        result = decide(_with_channel(situation, channel), pack=compiled)
+        result = decide(_with_channel(situation, channel), pack=compiled, context=context)
     else:
         info = compiled.scenario(scenario)
         result = AdviceSet(
             scenario=info.id,
             scenario_title=info.title,
             channels={
-                cid: decide(_with_channel(situation, cid), pack=compiled)
+                cid: decide(_with_channel(situation, cid), pack=compiled, context=context)
                 for cid in compiled.channels
             },
         )
@@ -442,15 +671,4 @@ def advise(
 
 
 def _with_channel(situation: Situation, channel: str) -> Situation:
-    return Situation(
-        scenario=situation.scenario,
-        channel=channel,
-        device=situation.device,
-        outage=situation.outage,
-        external=situation.external,
-        federated=situation.federated,
-        abroad=situation.abroad,
-        country_risk=situation.country_risk,
-        exemption=situation.exemption,
-        role=situation.role,
-    )
+    return dataclasses.replace(situation, channel=channel)

@@ -24,13 +24,14 @@ from .compiled import (
     RoleInfo,
     Said,
     ScenarioInfo,
+    UseInfo,
     compile_pack,
 )
 
 #: 4: the pack's ask section (ask's lexicon and classifier in one binary file) and its compiled
 #: retention schedules (with their labels); branches had each used 2 and 3 for part of this, so
-#: no earlier number is read as this one
-FORMAT = 4
+#: no earlier number is read as this one. 5: channels' external access, personal-device uses
+FORMAT = 5
 
 
 def compiled_pack(path: str | Path | None = None) -> CompiledPack:
@@ -181,6 +182,7 @@ def to_json(pack: CompiledPack) -> dict[str, Any]:
                 "description": c.description,
                 "duties": [_said(d) for d in c.duties],
                 "external_condition": _said(c.external_condition) if c.external_condition else None,
+                "external_access": c.external_access,
                 "cite": [[x.document, x.quote] for x in c.cite],
             }
             for c in pack.channels.values()
@@ -222,6 +224,10 @@ def to_json(pack: CompiledPack) -> dict[str, Any]:
             }
             for r in pack.retention
         ],
+        "personal_uses": [
+            {"id": u.id, "title": u.title, "cite": [[x.document, x.quote] for x in u.cite]}
+            for u in pack.personal_uses
+        ],
         "ask": pack.ask,
         "aliases": pack._aliases,
         "role_aliases": pack._role_aliases,
@@ -253,6 +259,7 @@ def from_json(data: dict[str, Any], *, source: str | None) -> CompiledPack:
                 if c["external_condition"]
                 else None,
                 cite=_cites(c["cite"]),
+                external_access=c["external_access"],
             )
             for c in data["channels"]
         },
@@ -274,6 +281,9 @@ def from_json(data: dict[str, Any], *, source: str | None) -> CompiledPack:
         retention=tuple(
             RetentionInfo(**{**r, "notes": tuple(r["notes"]), "cite": _cites(r["cite"])})
             for r in data["retention"]
+        ),
+        personal_uses=tuple(
+            UseInfo(u["id"], u["title"], _cites(u["cite"])) for u in data["personal_uses"]
         ),
         ask=data["ask"],
         _aliases=data["aliases"],

@@ -64,6 +64,8 @@ class ChannelInfo:
     duties: tuple[Said, ...]
     external_condition: Said | None
     cite: tuple[Cite, ...]
+    #: what an external organisation needs for this channel: ``federation`` or ``guest-access``
+    external_access: str | None = None
 
     @property
     def is_mma(self) -> bool:
@@ -93,6 +95,15 @@ class FootnoteInfo:
     mark: str
     id: str
     said: Said
+
+
+@dataclass(frozen=True, slots=True)
+class UseInfo:
+    """A use the policy permits personal devices for, with the passage that permits it."""
+
+    id: str
+    title: str
+    cite: tuple[Cite, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +154,8 @@ class CompiledPack:
     rules: dict[str, Said] = field(default_factory=dict, repr=False)
     rule_lists: dict[str, tuple[Said, ...]] = field(default_factory=dict, repr=False)
     retention: tuple[RetentionInfo, ...] = field(default=(), repr=False)
+    #: the uses personal devices are permitted for (purposes of personal-device groups)
+    personal_uses: tuple[UseInfo, ...] = field(default=(), repr=False)
     #: the pack's ``ask`` section as plain JSON data, with each scenario's description
     ask: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _aliases: dict[str, str] = field(default_factory=dict, repr=False)
@@ -266,6 +279,7 @@ def compile_pack(model: PolicyPack, *, source: str | None = None) -> CompiledPac
             duties=tuple(_said(d) for d in c.duties),
             external_condition=_said(c.external_condition) if c.external_condition else None,
             cite=_cites(c.cite),
+            external_access=c.external_access,
         )
         for name in (c.id, c.name, *c.aliases):
             aliases.setdefault(normalise_name(name), c.id)
@@ -305,6 +319,10 @@ def compile_pack(model: PolicyPack, *, source: str | None = None) -> CompiledPac
         rules=rules,
         rule_lists=rule_lists,
         retention=tuple(_retention(r) for r in model.retention),
+        personal_uses=tuple(
+            UseInfo(u.id, " ".join(u.title.split()), _cites(u.cite))
+            for u in model.personal_device_uses
+        ),
         ask={
             **model.ask.model_dump(mode="json"),
             "descriptions": {s.id: s.description for s in model.scenarios},

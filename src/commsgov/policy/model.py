@@ -22,6 +22,9 @@ AppPlatform = Literal["android", "ios", "macos", "windows"]
 #: Store listing (Intune's iOS restricted-apps list), ``store-package`` a Windows Store package
 #: name, ``name`` a display name an inventory shows (Windows lists apps by name)
 IdentifierKind = Literal["package", "bundle-id", "app-store-url", "store-package", "name"]
+#: what an external organisation needs before its people may take part in a channel: to be
+#: federated (Teams chat and calls) or to have guest access (your own Teams area)
+ExternalAccess = Literal["federation", "guest-access"]
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
@@ -78,6 +81,9 @@ class Channel(_Strict):
     #: where external people are involved and their organisation is not set up (federation, guest
     #: access), the channel is only usable under this condition
     external_condition: Statement | None = None
+    #: which set-up ``external_condition`` asks for, so that a register of federated
+    #: organisations and guests can answer it (``federation`` or ``guest-access``)
+    external_access: ExternalAccess | None = None
     cite: list[Citation] = Field(min_length=1)
 
     _v = field_validator("id")(classmethod(lambda cls, v: _check_id(v)))
@@ -175,7 +181,25 @@ class Rules(_Strict):
     international_travel: Statement | None = None
     coverage: Statement | None = None
     corporate_devices: list[Statement] = []
+    #: how to have an external organisation federated (said when one is not)
+    federation_request: Statement | None = None
+    #: how to request guest access for people of an external organisation
+    guest_access_request: Statement | None = None
+    #: a meeting you host needs no federation (said when the asker hosts one)
+    hosted_meeting: Statement | None = None
+    #: who approves a request for a corporate phone
+    corporate_phone_approval: Statement | None = None
     extra: list[Statement] = []
+
+
+class PermittedUse(_Strict):
+    """A use the policy permits personal devices for (a personal-device group's purpose)."""
+
+    id: str
+    title: str
+    cite: list[Citation] = Field(min_length=1)
+
+    _v = field_validator("id")(classmethod(lambda cls, v: _check_id(v)))
 
 
 class AppIdentifier(_Strict):
@@ -333,6 +357,8 @@ class PolicyPack(_Strict):
     retention: list[RetentionSchedule] = []
     #: the banned-app catalogue: identifiers device inventories are scanned for
     apps: list[App] = []
+    #: what personal devices may be used for (the purposes a personal-device group may have)
+    personal_device_uses: list[PermittedUse] = []
     ask: Ask = Ask()
 
     @model_validator(mode="after")
@@ -342,6 +368,7 @@ class PolicyPack(_Strict):
         _no_duplicates("channels", channel_ids)
         _no_duplicates("scenarios", [s.id for s in self.scenarios])
         _no_duplicates("retention", [r.id for r in self.retention])
+        _no_duplicates("personal_device_uses", [u.id for u in self.personal_device_uses])
         known = set(channel_ids)
         for column in self.matrix_columns:
             if column not in known:
@@ -367,6 +394,8 @@ class PolicyPack(_Strict):
         for chan in self.channels:
             if chan.column is not None and chan.column not in self.matrix_columns:
                 raise ValueError(f"channel {chan.id}: column {chan.column!r} is not a column")
+            if chan.external_access is not None and chan.external_condition is None:
+                raise ValueError(f"channel {chan.id}: external_access needs external_condition")
         for schedule in self.retention:
             if schedule.channel is not None and schedule.channel not in known:
                 raise ValueError(f"retention {schedule.id}: unknown channel {schedule.channel!r}")

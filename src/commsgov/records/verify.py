@@ -116,6 +116,8 @@ class Verifier:
     message_blobs: set[str] = field(default_factory=set)
     #: files that joined a record after it was captured (``source-added``), by record
     added_sources: dict[str, set[str]] = field(default_factory=dict)
+    #: the registers' entries as their events set them: register name -> entry uid -> fields
+    registers: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     # -- the chain ------------------------------------------------------------------------
     def entry(self, e: LedgerEntry) -> Break | None:
@@ -197,6 +199,9 @@ class Verifier:
             file_sha256 = (payload.get("source") or {}).get("file_sha256")
             if file_sha256:
                 self.added_sources.setdefault(uid, set()).add(file_sha256)
+        elif entity == "register":
+            entries = self.registers.setdefault(str(payload["register"]), {})
+            entries.setdefault(uid, {}).update(payload["set"])
         return None
 
     # -- state tables ---------------------------------------------------------------------

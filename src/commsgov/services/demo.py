@@ -1,6 +1,6 @@
-"""Demo data for ``commsgov serve --demo``: a user of every role and a small sample record (an
-outage, a capture during it, an ingested WhatsApp chat, and a hold), so a newcomer sees everything
-working at once. Loading it twice adds nothing.
+"""Demo data for ``commsgov serve --demo``: a user of every role, a small sample record (an
+outage, a capture during it, an ingested WhatsApp chat, and a hold) and an entry in each of the
+registers, so a newcomer sees everything working at once. Loading it twice adds nothing.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ class DemoData:
     capture: str | None = None
     chat: str | None = None
     hold: str | None = None
+    #: the register entries: exemption, organisation, group, phone request
+    registers: tuple[str, ...] = ()
 
 
 def load_demo(store: Any, *, actor: Actor, now: dt.datetime | None = None) -> DemoData:
@@ -94,5 +96,36 @@ def load_demo(store: Any, *, actor: Actor, now: dt.datetime | None = None) -> De
     )
     return DemoData(
         users=DEMO_USERS, loaded=True, outage=outage.uid, capture=captured.uid,
-        chat=chat_uid, hold=hold.uid,
+        chat=chat_uid, hold=hold.uid, registers=_registers(store, manager, now),
     )  # fmt: skip
+
+
+def _registers(store: Any, manager: Actor, now: dt.datetime | None) -> tuple[str, ...]:
+    """One entry in each register, so that each page shows something."""
+    from commsgov.services import (
+        registers_exemptions,
+        registers_groups,
+        registers_organisations,
+        registers_phones,
+    )
+
+    exemption = registers_exemptions.grant_exemption(
+        store, team="Demo resilience team", scope="Demo: multi-agency flood response",
+        starts_on="2026-11-01", ends_on="2027-03-31", approver="Demo Director-General",
+        mandate="Demo letter of 30 October 2026", members=[DEMO_USERS[0][0]],
+        scenarios=["multi-agency-response"], actor=manager, now=now,
+    )  # fmt: skip
+    organisation = registers_organisations.register_organisation(
+        store, organisation="Demo Partner Agency", domains=["partner.example"],
+        federated_since="2026-06-01", ifix_ref="IF-DEMO-1", actor=manager, now=now,
+    )  # fmt: skip
+    group = registers_groups.register_group(
+        store, name="Demo: home safely after the conference", purpose="travelling-home-late",
+        owner=DEMO_USERS[0][0], created_on="2026-11-20", disband_by="2026-11-21",
+        members=[DEMO_USERS[0][0], "Bob Jones"], actor=manager, now=now,
+    )  # fmt: skip
+    phone = registers_phones.request_phone(
+        store, requester="Demo Staff", role="Private secretary", requested_on="2026-11-20",
+        reason="Demo: on call for the minister out of hours", actor=manager, now=now,
+    )  # fmt: skip
+    return (exemption.entry.uid, organisation.entry.uid, group.entry.uid, phone.uid)

@@ -55,18 +55,22 @@ class VerifyReport:
     head_seq: int
     head_hash: str
     orphan_blobs: tuple[str, ...]
+    #: register entries checked against the ledger
+    registers: int = 0
 
 
 def verify(store: Store, *, actor: Actor, check_blobs: bool = True) -> VerifyReport:
     """Recompute the whole chain and every stored hash; stop at the first broken link."""
     verifier = Verifier()
-    records = outages = blobs_checked = 0
+    records = outages = blobs_checked = registers = 0
     orphans: tuple[str, ...] = ()
     try:
         with store.read() as conn:
             problem, records, outages, blobs_checked, orphans = _verify(
                 store, conn, verifier, check_blobs=check_blobs
             )
+            if problem is None:
+                problem, registers = _registers(conn, verifier)
     except (ValueError, TypeError, KeyError, UnicodeError, sqlite3.Error, DBAPIError) as exc:
         # rows a tamperer made unreadable (bad UTF-8, wrong types, broken JSON) are a break too
         problem = Break("unreadable", f"{type(exc).__name__}: {exc}".splitlines()[0])
@@ -81,7 +85,16 @@ def verify(store: Store, *, actor: Actor, check_blobs: bool = True) -> VerifyRep
         verifier.entries,
         verifier.head_hash,
         orphans,
+        registers,
     )
+
+
+def _registers(conn: Connection, verifier: Verifier) -> tuple[Break | None, int]:
+    """The register tables against the register events the verifier replayed."""
+    from commsgov.registers.replay import check
+    from commsgov.store import repo_registers
+
+    return check(verifier.registers, repo_registers.all_states(conn))
 
 
 def _verify(

@@ -72,6 +72,20 @@ def verdict(value: str | None) -> dict[str, str] | None:
     return {"value": value, "label": label, "colour": colour}
 
 
+#: what a register entry did to an answer, in words
+EFFECTS = {
+    "applied": "this changed the answer",
+    "ended": "it has ended, so the answer is the policy's own",
+    "not-started": "it has not started yet, so the answer is the policy's own",
+    "does-not-cover": "it does not cover this",
+}
+
+
+def registers(refs: Iterable[dict[str, str]]) -> list[dict[str, str]]:
+    """The register entries an answer names, with what each did, in words."""
+    return [{**r, "words": EFFECTS.get(r["effect"], r["effect"])} for r in refs]
+
+
 def advice(data: dict[str, Any], pack: CompiledPack) -> dict[str, Any]:
     """One channel's advice (``Advice.to_dict()``) ready for a template."""
     return {
@@ -79,6 +93,7 @@ def advice(data: dict[str, Any], pack: CompiledPack) -> dict[str, Any]:
         "verdict": verdict(data["verdict"]),
         "alternatives": named(data["alternatives"], pack),
         "quotes": quotes(data["citations"], pack),
+        "registers": registers(data.get("registers", ())),
     }
 
 

@@ -30,6 +30,7 @@ NAVIGATION = (
     ("Advisor", "web.advisor"),
     ("Matrix", "web.matrix"),
     ("Channels and apps", "web.channels"),
+    ("Registers", "web.registers"),
     ("Audit trail", "web.audit"),
     ("Users", "web.users"),
     ("API tokens", "web.tokens"),

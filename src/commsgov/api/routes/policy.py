@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from commsgov.policy.advice import advise as run_advice
 from commsgov.services import catalogue
+from commsgov.services.registers_advice import advise_for, ask_for
 
-from ..deps import PackDep, allowed
+from ..deps import Caller, ClockDep, PackDep, allowed
+from .registers import RecordStore
 
 router = APIRouter(tags=["policy"])
 
@@ -22,8 +24,22 @@ class Citation(BaseModel):
     quote: str
 
 
+class RegisterRef(BaseModel):
+    """A register entry that changed the answer (``effect``: ``applied``, ``ended``,
+    ``not-started``, ``does-not-cover``)."""
+
+    # ``register`` is a method of every Pydantic model: the field goes by an alias
+    model_config = ConfigDict(populate_by_name=True)
+
+    register_name: str = Field(alias="register")
+    uid: str
+    label: str
+    effect: str
+
+
 class Advice(BaseModel):
-    """The answer for one channel: verdict, why, on what terms, what instead, and the sources."""
+    """The answer for one channel: verdict, why, on what terms, what instead, the sources, and
+    the register entries that changed it."""
 
     scenario: str
     scenario_title: str
@@ -36,6 +52,7 @@ class Advice(BaseModel):
     duties: list[str]
     alternatives: list[str]
     citations: list[Citation]
+    registers: list[RegisterRef]
 
 
 class AdviceSet(BaseModel):
@@ -50,12 +67,12 @@ def _flag(help_text: str) -> object:
     return Query(description=help_text)
 
 
-@router.get(
-    "/advise", name="policy.advise", response_model=Advice | AdviceSet,
-    dependencies=[allowed("policy.advise")],
-)  # fmt: skip
+@router.get("/advise", name="policy.advise", response_model=Advice | AdviceSet)
 def advise(
     pack: PackDep,
+    store: RecordStore,
+    clock: ClockDep,
+    caller: Annotated[Caller, allowed("policy.advise")],
     scenario: Annotated[str, Query(max_length=200, description="Scenario id (see /scenarios).")],
     channel: Annotated[
         str | None,
@@ -69,12 +86,30 @@ def advise(
     country_risk: Annotated[Literal["secure", "at-risk"] | None, Query()] = None,
     exemption: Annotated[bool, Query(description="A time-bound transition period.")] = False,
     role: Annotated[str | None, Query(max_length=200, description="Your role.")] = None,
-) -> dict[str, object]:
-    """Which channel may I use? The verdict, conditions, duties, alternatives and sources."""
-    result = run_advice(
-        scenario=scenario, channel=channel, device=device, outage=outage, external=external,
-        federated=federated, abroad=abroad, country_risk=country_risk, exemption=exemption,
-        role=role, pack=pack,
+    hosted_meeting: Annotated[
+        bool, Query(description="You host the Teams meeting the external people attend.")
+    ] = False,
+    team: Annotated[
+        str | None, Query(max_length=200, description="Your agency or team (its exemption).")
+    ] = None,
+    with_: Annotated[
+        str | None,
+        Query(alias="with", max_length=320,
+              description="An email address or domain of the external people."),
+    ] = None,
+    with_org: Annotated[
+        str | None, Query(max_length=200, description="The external organisation, by name.")
+    ] = None,
+    as_of: Annotated[dt.date | None, Query(description="Day to judge on (default today).")] = None,
+) -> dict[str, object]:  # fmt: skip
+    """Which channel may I use? The verdict, conditions, duties, alternatives and sources; with
+    what the registers know of you (your team's transition exemption, as a member or by
+    ``team``) and of the organisation named (``with``, ``with_org``), each entry named."""
+    result = advise_for(
+        store, scenario=scenario, channel=channel, device=device, outage=outage,
+        external=external, federated=federated, abroad=abroad, country_risk=country_risk,
+        exemption=exemption, role=role, hosted_meeting=hosted_meeting, team=team,
+        named=with_org or with_, as_of=as_of, actor=caller.actor, now=clock(), pack=pack,
     )  # fmt: skip
     return result.to_dict()
 
@@ -107,9 +142,12 @@ def channels(pack: PackDep) -> list[catalogue.ChannelLine]:
 
 
 class Question(BaseModel):
-    """A question in plain words."""
+    """A question in plain words; ``team`` and ``with_org`` as for ``/advise``."""
 
     question: str = Field(min_length=1, max_length=2000, description="e.g. Can I WhatsApp Ann?")
+    team: str | None = Field(default=None, max_length=200)
+    with_org: str | None = Field(default=None, max_length=320)
+    as_of: dt.date | None = None
 
 
 class Understood(BaseModel):
@@ -172,11 +210,17 @@ class Answer(BaseModel):
     choices: list[Choice]
     answer: str | None
     topic: str | None
+    registers: list[RegisterRef]
 
 
-@router.post("/ask", name="policy.ask", response_model=Answer, dependencies=[allowed("policy.ask")])
-def ask(body: Question, pack: PackDep) -> dict[str, Any]:
-    """Ask in plain words: the same answer as ``commsgov ask --json`` and ``commsgov.ask``."""
-    from commsgov.asking import ask as run_ask
-
-    return run_ask(body.question, pack=pack).to_dict()
+@router.post("/ask", name="policy.ask", response_model=Answer)
+def ask(
+    body: Question, pack: PackDep, store: RecordStore, clock: ClockDep,
+    caller: Annotated[Caller, allowed("policy.ask")],
+) -> dict[str, Any]:  # fmt: skip
+    """Ask in plain words: the same answer as ``commsgov ask --json``, with what the registers
+    know (an organisation the question names counts)."""
+    return ask_for(
+        store, body.question, actor=caller.actor, team=body.team, named=body.with_org,
+        as_of=body.as_of, now=clock(), pack=pack,
+    ).to_dict()  # fmt: skip

@@ -6,6 +6,8 @@ its ``kind`` in :data:`EVENT_KINDS`, the one registry (docs tests iterate it).
   disposals, outages, source files, exports);
 - :mod:`~commsgov.records.events.retention`: holds, record classes, reviews, certificates,
   transfers;
+- :mod:`~commsgov.records.events.registers`: the governance registers (exemptions, federated
+  organisations, personal-device groups, corporate phone requests);
 - :mod:`~commsgov.records.events.reads`: reads of the record (audit trail, not ledger).
 """
 
@@ -22,6 +24,18 @@ from .record import (
     RecordDisposed,
     RecordsExported,
     SourceAdded,
+)
+from .registers import (
+    DeviceGroupChanged,
+    DeviceGroupDisbanded,
+    DeviceGroupRegistered,
+    ExemptionChanged,
+    ExemptionCited,
+    ExemptionGranted,
+    OrganisationChanged,
+    OrganisationRegistered,
+    PhoneRequestDecided,
+    PhoneRequested,
 )
 from .retention import (
     DestructionCertified,
@@ -52,6 +66,16 @@ Event = (
     | TransferCertified
     | TransferBuilt
     | TransferConfirmed
+    | ExemptionGranted
+    | ExemptionChanged
+    | ExemptionCited
+    | OrganisationRegistered
+    | OrganisationChanged
+    | DeviceGroupRegistered
+    | DeviceGroupChanged
+    | DeviceGroupDisbanded
+    | PhoneRequested
+    | PhoneRequestDecided
 )
 #: any event of the audit trail
 ReadEvent = RecordRead | RecordsListed | RecordsSearched | FileRead
@@ -59,14 +83,24 @@ ReadEvent = RecordRead | RecordsListed | RecordsSearched | FileRead
 __all__ = [
     "EVENT_KINDS",
     "DestructionCertified",
+    "DeviceGroupChanged",
+    "DeviceGroupDisbanded",
+    "DeviceGroupRegistered",
     "Event",
     "EventType",
+    "ExemptionChanged",
+    "ExemptionCited",
+    "ExemptionGranted",
     "FileRead",
     "HoldLifted",
     "HoldPlaced",
     "MessagesAdded",
+    "OrganisationChanged",
+    "OrganisationRegistered",
     "OutageEnded",
     "OutageStarted",
+    "PhoneRequestDecided",
+    "PhoneRequested",
     "ReadEvent",
     "RecordCaptured",
     "RecordCorrected",

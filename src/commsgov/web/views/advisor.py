@@ -9,12 +9,14 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from commsgov.api.deps import Caller, PackDep, allowed
-from commsgov.asking import Answer, ask
+from commsgov.api.deps import Caller, ClockDep, PackDep, allowed
+from commsgov.api.routes.registers import RecordStore
+from commsgov.asking import Answer
 from commsgov.policy.advice import Advice, AdviceSet, advise
 from commsgov.policy.compiled import CompiledPack
 from commsgov.policy.errors import PolicyError, UnknownIdError
 from commsgov.services import catalogue
+from commsgov.services.registers_advice import advise_for, ask_for
 
 from .. import present
 from ..errors import redirect
@@ -53,18 +55,23 @@ def _message(exc: PolicyError) -> str:
 @router.get("/", name="web.advisor")
 def advisor(
     request: Request, caller: Annotated[Caller, allowed("web.advisor")], pack: PackDep,
+    store: RecordStore, clock: ClockDep,
     scenario: Annotated[str, Query(max_length=200)] = "",
     channel: Annotated[str, Query(max_length=200)] = "",
     outage: bool = False, external: bool = False, federated: bool = False,
     abroad: bool = False, country_risk: Literal["", "secure", "at-risk"] = "",
-    personal: bool = False, password_changed: bool = False,
+    personal: bool = False, hosting: bool = False,
+    team: Annotated[str, Query(max_length=200)] = "",
+    with_: Annotated[str, Query(alias="with", max_length=320)] = "",
+    password_changed: bool = False,
 ) -> Response:  # fmt: skip
-    """The advisor: pick a scenario and a channel or app, say what applies, get the answer."""
-    channel = channel.strip()
+    """The advisor: pick a scenario and a channel or app, say what applies, get the answer
+    (with what the registers know of you, your team and the organisation you name)."""
+    channel, team, with_ = channel.strip(), team.strip(), with_.strip()
     asked = {
         "scenario": scenario, "channel": channel, "outage": outage, "external": external,
         "federated": federated, "abroad": abroad, "country_risk": country_risk,
-        "personal": personal,
+        "personal": personal, "hosting": hosting, "team": team, "with": with_,
     }  # fmt: skip
     errors: dict[str, str] = {}
     single: dict[str, Any] | None = None
@@ -73,11 +80,12 @@ def advisor(
         errors["scenario"] = "Choose what you are doing"
     elif scenario:
         try:
-            result = advise(
-                scenario=scenario, channel=channel or None,
+            result = advise_for(
+                store, scenario=scenario, channel=channel or None,
                 device="personal" if personal else "corporate", outage=outage,
                 external=external, federated=federated, abroad=abroad,
-                country_risk=country_risk or None, pack=pack,
+                country_risk=country_risk or None, hosted_meeting=hosting, team=team or None,
+                named=with_ or None, actor=caller.actor, now=clock(), pack=pack,
             )  # fmt: skip
         except PolicyError as exc:
             field = exc.kind if isinstance(exc, UnknownIdError) else "scenario"
@@ -126,8 +134,9 @@ def _advisor_link(answer: Answer) -> str | None:
 
 @router.post("/ask", name="web.ask")
 def ask_question(
-    request: Request, caller: Annotated[Caller, allowed("web.ask")], pack: PackDep, form: Form
-) -> Response:
+    request: Request, caller: Annotated[Caller, allowed("web.ask")], pack: PackDep, form: Form,
+    store: RecordStore, clock: ClockDep,
+) -> Response:  # fmt: skip
     """Ask in plain words: the answer of ``commsgov ask``, on the advisor page."""
     question = text(form, "question").strip()
     errors: dict[str, str] = {}
@@ -136,7 +145,7 @@ def ask_question(
         errors["question"] = "Type your question, for example: Can I WhatsApp my manager?"
     else:
         try:
-            answer = ask(question, pack=pack)
+            answer = ask_for(store, question, actor=caller.actor, now=clock(), pack=pack)
         except PolicyError as exc:
             errors["question"] = str(exc)
         else:
@@ -146,6 +155,7 @@ def ask_question(
                 "verdict": present.verdict(answer.verdict),
                 "alternatives": present.named(answer.alternatives, pack),
                 "quotes": present.quotes(answer.citations, pack),
+                "registers": present.registers(data["registers"]),
                 "choices": [
                     {**c, "verdict": present.verdict(c["verdict"]),
                      "link": "/?" + urlencode({"scenario": c["scenario"],

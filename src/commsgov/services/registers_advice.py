@@ -1,0 +1,199 @@
+"""The advisor with what the registers know: ``advise`` and ``ask`` for one asker on one day.
+
+The service reads the registers (the asker's transition exemptions: their team, or their
+username or email addresses among its members; the external organisation they named, by name,
+domain or email address), hands them to the pure core as a
+:class:`~commsgov.policy.advice.Context`, and returns the core's answer, which names each entry
+that changed it. When an ended exemption would have changed the answer, that citation is
+recorded (an ``exemption-cited`` ledger entry, once a person an exemption a day): the report of
+ended exemptions still in use counts them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
+
+from commsgov.accounts.actor import Actor
+from commsgov.policy.advice import (
+    EXEMPTIONS_REGISTER,
+    Advice,
+    AdviceSet,
+    Context,
+    RegisterRef,
+    advise,
+)
+from commsgov.records.events import ExemptionCited
+from commsgov.registers.judge import context as build_context
+from commsgov.registers.model import Exemption, ExemptionUse, FederatedOrganisation
+from commsgov.services._support import clock, resolve_pack
+from commsgov.services.ledger import append_events
+from commsgov.store import repo_registers as rr
+from commsgov.store.handle import Store
+
+from .registers import day_of, new_entry
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from commsgov.asking import Answer
+    from commsgov.policy.compiled import CompiledPack
+
+__all__ = ["Asked", "advise_for", "ask_for", "registers_context"]
+
+
+class Asked(TypedDict, total=False):
+    """What ``advise`` is asked: its keyword arguments but the pack and the context."""
+
+    channel: str | None
+    device: Literal["corporate", "personal"]
+    outage: bool
+    external: bool
+    federated: bool
+    abroad: bool
+    country_risk: Literal["secure", "at-risk"] | None
+    exemption: bool
+    role: str | None
+    hosted_meeting: bool
+
+
+_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+_WORD = re.compile(r"[\w-]+(?:\.[\w-]+)*")
+
+
+def _names(conn: Any, actor: Actor) -> list[str]:
+    """Who the asker is, for an exemption's members: their name and, signed in, their emails."""
+    names = [actor.name]
+    if actor.user_id is not None:
+        from commsgov.store import repo_accounts
+
+        found = repo_accounts.identities(conn, user_ids=[actor.user_id])
+        names.extend(value for kind, value in found.get(actor.user_id, ()) if kind == "email")
+    return names
+
+
+def registers_context(
+    store: Store,
+    *,
+    actor: Actor,
+    team: str | None = None,
+    named: str | None = None,
+    question: str | None = None,
+    as_of: dt.date | dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> Context | None:
+    """What the registers know for ``actor`` on the day: their exemptions (by ``team`` or their
+    membership) and the organisation ``named`` (or, for a ``question``, an email address or a
+    registered organisation's name or domain the question mentions). ``None``: nothing bears
+    on the question."""
+    on = day_of(as_of, now=clock(now))
+    with store.read() as conn:
+        exemptions = [Exemption.of(s) for s in rr.list_entries(conn, register=Exemption.register)]
+        organisations = [
+            FederatedOrganisation.of(s)
+            for s in rr.list_entries(conn, register=FederatedOrganisation.register)
+        ]
+        names = _names(conn, actor)
+    if named is None and question is not None:
+        named = _mentioned(question, organisations)
+    return build_context(
+        on=on, exemptions=exemptions, team=team, names=names, organisations=organisations,
+        named=named,
+    )  # fmt: skip
+
+
+def _mentioned(question: str, organisations: list[FederatedOrganisation]) -> str | None:
+    """An email address in the question, else a registered organisation it names (its name or
+    one of its domains, as whole words)."""
+    found = _ADDRESS.search(question)
+    if found:
+        return found.group(0)
+    text = " " + " ".join(_WORD.findall(question.casefold())) + " "
+    for org in organisations:
+        for name in (org.organisation, *org.domains):
+            words = " ".join(_WORD.findall(name.casefold()))
+            if words and f" {words} " in text:
+                return org.organisation
+    return None
+
+
+def advise_for(
+    store: Store,
+    *,
+    scenario: str,
+    actor: Actor,
+    team: str | None = None,
+    named: str | None = None,
+    as_of: dt.date | dt.datetime | None = None,
+    now: dt.datetime | None = None,
+    pack: CompiledPack | None = None,
+    **asked: Unpack[Asked],
+) -> Advice | AdviceSet:
+    """``advise`` for ``actor`` with what the registers know (``team``: their agency or team;
+    ``named``: the external organisation or an address there), judged on day ``as_of``."""
+    now = clock(now)
+    found = registers_context(store, actor=actor, team=team, named=named, as_of=as_of, now=now)
+    result = advise(scenario=scenario, context=found, pack=resolve_pack(pack), **asked)
+    if found is not None:
+        answers = [result] if isinstance(result, Advice) else list(result.channels.values())
+        asked_about = [(a.scenario, a.channel, a.registers) for a in answers]
+        _note_citations(store, asked_about, on=found.on, actor=actor, now=now)
+    return result
+
+
+def ask_for(
+    store: Store,
+    question: str,
+    *,
+    actor: Actor,
+    team: str | None = None,
+    named: str | None = None,
+    as_of: dt.date | dt.datetime | None = None,
+    now: dt.datetime | None = None,
+    pack: CompiledPack | None = None,
+) -> Answer:
+    """``ask`` for ``actor`` with what the registers know, as :func:`advise_for`; an
+    organisation the question names (an address, a registered name or domain) counts as named."""
+    from commsgov.asking import ask
+
+    now = clock(now)
+    found = registers_context(
+        store, actor=actor, team=team, named=named, question=question, as_of=as_of, now=now
+    )
+    answer = ask(question, pack=resolve_pack(pack), context=found)
+    if found is not None and answer.scenario is not None and answer.channel is not None:
+        asked_about = [(answer.scenario, answer.channel, answer.registers)]
+        _note_citations(store, asked_about, on=found.on, actor=actor, now=now)
+    return answer
+
+
+def _note_citations(
+    store: Store,
+    answers: list[tuple[str, str, tuple[RegisterRef, ...]]],
+    *,
+    on: dt.date,
+    actor: Actor,
+    now: dt.datetime,
+) -> None:
+    """Record each ended exemption an answer (scenario, channel, the entries it names) names:
+    it would have changed it. Once a person an exemption a day, with the first scenario and
+    channel asked about."""
+    wanted: dict[str, tuple[str, str]] = {}
+    for scenario, channel, refs in answers:
+        for ref in refs:
+            if ref.register == EXEMPTIONS_REGISTER and ref.effect == "ended":
+                wanted.setdefault(ref.uid, (scenario, channel))
+    if not wanted:
+        return
+    day = on.isoformat()
+    with store.write() as conn:
+        for uid, (scenario, channel) in sorted(wanted.items()):
+            if rr.cited(conn, exemption_uid=uid, by=actor.name, day=day):
+                continue
+            use = new_entry(
+                ExemptionUse, actor=actor, now=now, exemption_uid=uid, cited_by=actor.name,
+                cited_on=day, scenario=scenario, channel=channel,
+            )  # fmt: skip
+            append_events(conn, [ExemptionCited(use)], actor=actor, now=now)
+            rr.insert_entry(conn, register=ExemptionUse.register, state=use.state())
