@@ -52,10 +52,10 @@ ActorOption = Annotated[
 def _when(text: str | None, *, field: str, zone: str | None) -> dt.datetime | None:
     if text is None:
         return None
-    from commsgov.config import get_settings
+    from commsgov.config import core_settings
     from commsgov.records.timestamps import parse_when
 
-    when: dt.datetime = parse_when(text, default_zone=zone or get_settings().timezone, field=field)
+    when: dt.datetime = parse_when(text, default_zone=zone or core_settings().timezone, field=field)
     return when
 
 
@@ -68,11 +68,11 @@ def _query(
     outage: str | None,
 ) -> RecordQuery:
     """The query as typed (dates parsed; what they mean is the services' to say)."""
-    from commsgov.config import get_settings
+    from commsgov.config import core_settings
     from commsgov.records.timestamps import parse_moment
     from commsgov.services.query import RecordQuery
 
-    zone = get_settings().timezone
+    zone = core_settings().timezone
     return RecordQuery(
         terms=terms,
         since=parse_moment(since, default_zone=zone, field="since") if since else None,

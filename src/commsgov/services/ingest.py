@@ -123,15 +123,9 @@ class _CountingReader:
 
 def limits_from_settings() -> Limits:
     """The ingest limits the settings give (``COMMSGOV_INGEST_MAX_...``)."""
-    from commsgov.config import get_settings
+    from commsgov.config import core_settings
 
-    settings = get_settings()
-    return Limits(
-        max_member_bytes=settings.ingest_max_member_bytes,
-        max_expansion_ratio=settings.ingest_max_expansion_ratio,
-        max_message_chars=settings.ingest_max_message_chars,
-        max_import_bytes=settings.ingest_max_import_bytes,
-    )
+    return core_settings().limits()
 
 
 def read_export(

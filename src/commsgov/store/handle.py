@@ -61,13 +61,13 @@ class Store:
 
 def default_blob_dir(url: str) -> Path:
     """Where blobs live: beside a SQLite file, else in the data folder."""
-    from commsgov.config import get_settings
+    from commsgov.config import core_settings
     from commsgov.store.engine import sqlite_path
 
     path = sqlite_path(url)
     if path is not None:
         return path.with_name(path.name + ".blobs")
-    return get_settings().data_dir / "blobs"
+    return core_settings().data_dir / "blobs"
 
 
 def open_store(
@@ -84,11 +84,11 @@ def open_store(
     :class:`~commsgov.store.engine.StoreConfigError`; a database that cannot be reached,
     :class:`StoreUnavailable`.
     """
-    from commsgov.config import get_settings
+    from commsgov.config import core_settings
     from commsgov.store import migrate as migrations
     from commsgov.store.engine import make_engine, sqlite_path
 
-    url = url or get_settings().resolved_database_url()
+    url = url or core_settings().resolved_database_url()
     try:
         path = sqlite_path(url)
     except Exception:  # not a URL at all: make_engine says so
