@@ -14,6 +14,7 @@ import typer
 from .common import (
     BAD_INPUT,
     DatabaseOption,
+    DeviceChoice,
     JsonOption,
     PackOption,
     actor,
@@ -185,10 +186,10 @@ def capture(
         typer.Option("--scenario", help="Scenario id from the pack.", show_default=False),
     ] = None,
     device: Annotated[
-        str | None,
+        DeviceChoice | None,
         typer.Option(
             "--device",
-            help="corporate or personal (default: the channel's usual device).",
+            help="Device it was on (default: the channel's usual device).",
             show_default=False,
         ),
     ] = None,
@@ -228,7 +229,7 @@ def capture(
     draft = RecordDraft(
         method=values["method"],
         occurred_at=when,
-        device=device,  # type: ignore[arg-type]
+        device=device.value if device else None,
         participants=participants,
         subject=values["subject"],
         summary=values["summary"],

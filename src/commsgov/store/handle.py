@@ -70,6 +70,14 @@ def default_blob_dir(url: str) -> Path:
     return core_settings().data_dir / "blobs"
 
 
+def _reason(exc: BaseException) -> str:
+    """What the driver said, without SQLAlchemy's wrapping (the driver's class in brackets, a
+    link to its own documentation) and on one line."""
+    orig = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
+    return " ".join(lines) or type(orig).__name__
+
+
 def open_store(
     url: str | None = None,
     *,
@@ -104,6 +112,6 @@ def open_store(
     except Exception as exc:  # connection refused, unreadable file, ...
         engine.dispose()
         if type(exc).__module__.startswith(_DATABASE_MODULES):
-            raise StoreUnavailable(f"cannot open the database: {exc}") from exc
+            raise StoreUnavailable(f"cannot open the database: {_reason(exc)}") from exc
         raise
     return Store(url=url, engine=engine, blobs=BlobStore(blob_dir or default_blob_dir(url)))
