@@ -84,11 +84,11 @@ def _write_messages(
 
     Each message's identity and hash come from one :class:`ConversationCommitment` (the record's
     uid, method and conversation quoted once, each sender and zone once, the text once for both
-    hashes); :func:`~commsgov.records.timestamps.utc_text` is inlined (same bytes; the tests
-    check it). Identities and hashes are stored as raw 32-byte digests (their hex form is what
-    gets hashed). For a record created in this transaction no stored message can share an
-    identity (deduplication is within a record), so the database is not asked which ones it
-    holds; the unique index still guards it.
+    hashes); :func:`~commsgov.records.timestamps.utc_text` is worked out once per local hour
+    and whole-hour offset (same bytes; the tests check it). Identities and hashes are stored as
+    raw 32-byte digests (their hex form is what gets hashed). For a record created in this
+    transaction no stored message can share an identity (deduplication is within a record),
+    so the database is not asked which ones it holds; the unique index still guards it.
     """
     repo.lock_ledger(conn)
     seq, prev = repo.ledger_head(conn)
@@ -99,6 +99,21 @@ def _write_messages(
     chunks = _chunks(messages, batch_size)
     done = 0  # messages prepared so far (errors name a message by done + its position)
 
+    # the UTC hour of a local date, hour and whole-hour offset ("2025-06-01T10" + "+01:00"):
+    # the minutes and seconds of a time are the same in UTC, so utc_text's bytes are the UTC
+    # hour and the local rest (the tests compare both ways for every kind of zone)
+    utc_hours: dict[str, str] = {}
+
+    def utc_of(when: dt.datetime, local: str, index: int) -> str:
+        """``utc_text(when)``, remembering the UTC hour where the offset is whole hours."""
+        if when.utcoffset() is None:
+            raise InvalidFieldError(f"messages[{index}].sent_at", "the time must be timezone-aware")
+        utc = utc_text(when)
+        offset = local[-6:]
+        if offset[0] in "+-" and offset[3:] == ":00" and len(utc_hours) < 100_000:
+            utc_hours[local[:13] + offset] = utc[:13]
+        return utc
+
     def prepare(entry_seq: int) -> tuple[int, list[tuple[Any, ...]], list[AttachmentRef]]:
         """The next batch's size, its rows and the files they attach."""
         nonlocal done
@@ -106,50 +121,41 @@ def _write_messages(
         rows: list[tuple[Any, ...]] = []
         files: list[AttachmentRef] = []
         add_row = rows.append
+        hour_of = utc_hours.get
         for position, m in enumerate(batch):
             when = m.sent_at
             local = when.isoformat()
-            # utc_text(when) from the local text when its offset is whole hours ("+HH:00") and
-            # the day does not change: only the hour differs
-            if local[-6] in "+-" and local[-3:] == ":00":
-                hour = int(local[11:13]) - int(local[-6:-3])
-                if 0 <= hour < 24:
-                    rest = local[13:-6]  # ":MM:SS" or ":MM:SS.ffffff"
-                    utc = (
-                        f"{local[:11]}{hour:02d}{rest}Z"
-                        if len(rest) > 6
-                        else f"{local[:11]}{hour:02d}{rest}.000000Z"
-                    )
-                else:
-                    utc = utc_text(when)
-            elif when.utcoffset() is None:
-                raise InvalidFieldError(
-                    f"messages[{done + position}].sent_at", "the time must be timezone-aware"
-                )
+            hour = hour_of(local[:13] + local[-6:])
+            if hour is None:
+                utc = utc_of(when, local, done + position)
+            elif len(local) == 25:  # no microseconds
+                utc = f"{hour}{local[13:19]}.000000Z"
             else:
-                utc = utc_text(when)
+                utc = f"{hour}{local[13:26]}Z"
             sender = m.sender
             kind = m.kind
-            if kind == "message":
-                if not sender:
-                    raise InvalidFieldError(
-                        f"messages[{done + position}].sender", "a sender is required"
-                    )
-            elif kind != "system":
-                raise InvalidFieldError(
-                    f"messages[{done + position}].kind", f"{kind!r} is not 'message' or 'system'"
-                )
             flags = "[]"
-            if m.flags:
-                if not all(isinstance(f, str) and f for f in m.flags):
-                    raise InvalidFieldError(
-                        f"messages[{done + position}].flags", "a flag is not a word"
-                    )
-                flags = flags_text(m.flags)
             atts = "[]"
-            if m.attachments:
-                atts = canonical_json([a.to_dict() for a in m.attachments])
-                files.extend(a for a in m.attachments if a.sha256 is not None)  # not references
+            if kind != "message" or not sender or m.flags or m.attachments:
+                if kind == "message":
+                    if not sender:
+                        raise InvalidFieldError(
+                            f"messages[{done + position}].sender", "a sender is required"
+                        )
+                elif kind != "system":
+                    raise InvalidFieldError(
+                        f"messages[{done + position}].kind",
+                        f"{kind!r} is not 'message' or 'system'",
+                    )
+                if m.flags:
+                    if not all(isinstance(f, str) and f for f in m.flags):
+                        raise InvalidFieldError(
+                            f"messages[{done + position}].flags", "a flag is not a word"
+                        )
+                    flags = flags_text(m.flags)
+                if m.attachments:
+                    atts = canonical_json([a.to_dict() for a in m.attachments])
+                    files.extend(a for a in m.attachments if a.sha256 is not None)  # not refs
             text_ = m.text
             identity, zone, digest = commit(when, utc, local, sender, text_, kind, flags, atts)
             add_row(
