@@ -33,7 +33,7 @@ from commsgov.records.models import (
     Source,
     flags_text,
 )
-from commsgov.records.timestamps import utc_text
+from commsgov.records.timestamps import UtcTexts, utc_text
 from commsgov.records.verify import messages_digest
 from commsgov.services._support import clock, resolve_pack
 from commsgov.services.captures import insert_record, resolve_draft
@@ -116,11 +116,12 @@ def _write_messages(
 
     Each message's identity and hash come from one :class:`ConversationCommitment` (the record's
     uid, method and conversation quoted once, each sender and zone once, the text once for both
-    hashes); :func:`~commsgov.records.timestamps.utc_text` is worked out once per local hour
-    and whole-hour offset (same bytes; the tests check it). Identities and hashes are stored as
-    raw 32-byte digests (their hex form is what gets hashed). For a record created in this
-    transaction no stored message can share an identity (deduplication is within a record),
-    so the database is not asked which ones it holds; the unique index still guards it.
+    hashes); :func:`~commsgov.records.timestamps.utc_text` comes from each message's local text
+    (:class:`~commsgov.records.timestamps.UtcTexts`: same bytes; the tests check it).
+    Identities and hashes are stored as raw 32-byte digests (their hex form is what gets
+    hashed). For a record created in this transaction no stored message can share an identity
+    (deduplication is within a record), so the database is not asked which ones it holds; the
+    unique index still guards it.
     """
     repo.lock_ledger(conn)
     seq, prev = repo.ledger_head(conn)
@@ -131,20 +132,7 @@ def _write_messages(
     chunks = _chunks(messages, batch_size)
     done = 0  # messages prepared so far (errors name a message by done + its position)
 
-    # the UTC hour of a local date, hour and whole-hour offset ("2025-06-01T10" + "+01:00"):
-    # the minutes and seconds of a time are the same in UTC, so utc_text's bytes are the UTC
-    # hour and the local rest (the tests compare both ways for every kind of zone)
-    utc_hours: dict[str, str] = {}
-
-    def utc_of(when: dt.datetime, local: str, index: int) -> str:
-        """``utc_text(when)``, remembering the UTC hour where the offset is whole hours."""
-        if when.utcoffset() is None:
-            raise InvalidFieldError(f"messages[{index}].sent_at", "the time must be timezone-aware")
-        utc = utc_text(when)
-        offset = local[-6:]
-        if offset[0] in "+-" and offset[3:] == ":00" and len(utc_hours) < 100_000:
-            utc_hours[local[:13] + offset] = utc[:13]
-        return utc
+    utc_texts = UtcTexts()  # utc_text from each message's local text (see UtcTexts)
 
     def prepare(entry_seq: int) -> tuple[int, list[tuple[Any, ...]], list[AttachmentRef]]:
         """The next batch's size, its rows and the files they attach."""
@@ -153,13 +141,17 @@ def _write_messages(
         rows: list[tuple[Any, ...]] = []
         files: list[AttachmentRef] = []
         add_row = rows.append
-        hour_of = utc_hours.get
+        hour_of = utc_texts.hours.get
         for position, m in enumerate(batch):
             when = m.sent_at
             local = when.isoformat()
             hour = hour_of(local[:13] + local[-6:])
             if hour is None:
-                utc = utc_of(when, local, done + position)
+                if when.utcoffset() is None:
+                    raise InvalidFieldError(
+                        f"messages[{done + position}].sent_at", "the time must be timezone-aware"
+                    )
+                utc = utc_texts.text(when, local)
             elif len(local) == 25:  # no microseconds
                 utc = f"{hour}{local[13:19]}.000000Z"
             else:
