@@ -59,6 +59,19 @@ elif tool == "chat-miner":
         times = df["timestamp"].iloc[::-1].reset_index(drop=True)  # newest first: file order
         back = int((times.diff().dt.total_seconds() < 0).sum())
         return len(df), str(times.iloc[0]), str(times.iloc[-1]), back
+elif tool == "whatstk-sql":
+    import os, sqlite3, tempfile
+    from whatstk import WhatsAppChat
+    folder = tempfile.mkdtemp(prefix="commsgov-bench-peer-")
+    def run():
+        df = WhatsAppChat.from_source(filepath=path).df
+        conn = sqlite3.connect(os.path.join(folder, "peer.db"))
+        df.to_sql("messages", conn, index=False)
+        conn.commit()
+        conn.close()
+        return df
+    def summary(df):
+        return len(df), "", "", 0
 elif tool == "ingest":
     import tempfile
     from pathlib import Path
@@ -87,13 +100,13 @@ def high_water_kib():
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 before = high_water_kib()
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 output = run()
-seconds = time.perf_counter() - start
+seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 peak = high_water_kib()
 count, first, last, back = summary(output)
-print(json.dumps({"messages": count, "seconds": seconds, "first": first, "last": last,
-                  "backwards": back, "peak_mib": peak / 1024,
+print(json.dumps({"messages": count, "seconds": seconds, "cpu": cpu, "first": first,
+                  "last": last, "backwards": back, "peak_mib": peak / 1024,
                   "growth_mib": (peak - before) / 1024}))
 """
 
@@ -134,121 +147,181 @@ def _measure(tool: str, path: Path, repeat: int) -> dict[str, float | str | int]
     return best
 
 
-def _dry_run_process(path: Path) -> float:
-    """Wall seconds of the whole ``commsgov ingest --dry-run`` process, startup included."""
+def _process(*args: str, data: Path | None = None) -> tuple[float, float]:
+    """Wall and CPU seconds of a whole ``commsgov`` process (interpreter startup included),
+    from outside; ``data``: its data folder (a fresh SQLite store)."""
+    import resource
     import time
 
     tool = Path(sys.executable).with_name("commsgov")
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    # as an installed copy runs: its modules compiled once (this sandbox may forbid writing
+    # bytecode, which would have every run compile commsgov again)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.update(PYTHONPATH=str(ROOT / "src"), COMMSGOV_USER="bench")
+    if data is not None:
+        env["COMMSGOV_DATA_DIR"] = str(data)
+        env.pop("COMMSGOV_DATABASE_URL", None)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(
-        [str(tool), "ingest", "--dry-run", str(path)],
-        check=True,
-        stdout=subprocess.DEVNULL,
-        env=env,
-    )
-    return time.perf_counter() - start
+    subprocess.run([str(tool), *args], check=True, stdout=subprocess.DEVNULL, env=env)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall, cpu
+
+
+def _dry_run_process(path: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of the whole ``commsgov ingest --dry-run`` process."""
+    return _process("ingest", "--dry-run", str(path))
+
+
+def _ingest_process(path: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of the whole ``commsgov ingest`` process into a fresh store."""
+    with tempfile.TemporaryDirectory(prefix="commsgov-bench-e2e-") as tmp:
+        return _process("ingest", str(path), data=Path(tmp))
+
+
+def _median(values: list[float]) -> float:
+    import statistics
+
+    return statistics.median(values)
 
 
 def run(quick: bool) -> str:
     size = 20_000 if quick else 200_000
     repeat = 1 if quick else 3
     files = _generate(size)
+    # a warm-up: commsgov's modules compiled and cached, as in an installed copy
+    _dry_run_process(next(iter(files.values())))
     lines = [
         f"{size:,}-message chats from `whatstk-generate-chat` (random lorem text and emoji, "
         "timestamps spread back from 2024-06-01 over more than a century, so two-digit years "
-        "repeat). Best of "
-        f"{repeat} interleaved run(s), each in a fresh process; memory is the peak resident "
-        "size of that process (and its growth during the parse).",
+        f"repeat). {repeat} interleaved round(s); every tool runs in a fresh process each time. "
+        "The machine is shared (2 cores), so each goal is judged on the ratio within a round, "
+        "by CPU time (what load from elsewhere distorts least) and by wall time.",
+        "",
+        "### The parse alone (for information)",
+        "",
+        "Best run; memory is the peak resident size of the process (and its growth during the "
+        "parse).",
         "",
         "| layout | parser | messages | first → last time (file order) | time goes back "
-        "| msg/s | vs whatstk | peak MiB (growth) |",
-        "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: |",
+        "| msg/s | vs whatstk | CPU s | peak MiB (growth) |",
+        "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
-    end_to_end = []
-    spreads: dict[str, list[float]] = {}
-    ratios: dict[str, float] = {}
     misread = 0  # commsgov's "time goes back", which must stay 0
-    process: dict[str, tuple[float, float, list[float]]] = {}  # best dry run, best whatstk, ratios
+    # per layout, per round: (ours wall, ours cpu, peer wall, peer cpu)
+    dry: dict[str, list[tuple[float, float, float, float]]] = {}
+    e2e: dict[str, list[tuple[float, float, float, float]]] = {}
     for label, path in files.items():
-        # rounds interleave the parsers so that load from elsewhere hits them alike
+        # rounds interleave the tools so that load from elsewhere hits them alike
         results: dict[str, dict[str, float | str | int]] = {}
         for _ in range(repeat):
-            round_seconds = {}
-            for tool in ("commsgov", "whatstk", "chat-miner"):
-                r = _measure(tool, path, 1)
-                round_seconds[tool] = float(r["seconds"])
+            this: dict[str, dict[str, float | str | int]] = {}
+            for tool in ("commsgov", "whatstk", "chat-miner", "whatstk-sql"):
+                this[tool] = r = _measure(tool, path, 1)
                 if tool not in results or float(r["seconds"]) < float(results[tool]["seconds"]):
                     results[tool] = r
             # the whole command (startup, detection, parse) against whatstk's parse alone
-            dry = _dry_run_process(path)
-            best_dry, best_whatstk, process_ratios = process.get(label, (dry, 1e9, []))
-            process[label] = (
-                min(best_dry, dry),
-                min(best_whatstk, round_seconds["whatstk"]),
-                [*process_ratios, round_seconds["whatstk"] / dry],
-            )
-            spreads.setdefault(label, []).append(
-                round_seconds["whatstk"] / round_seconds["commsgov"]  # same message counts
-            )
+            wall, cpu = _dry_run_process(path)
+            w = this["whatstk"]
+            dry.setdefault(label, []).append((wall, cpu, float(w["seconds"]), float(w["cpu"])))
+            # the whole import into a fresh store against whatstk's parse plus to_sql
+            wall, cpu = _ingest_process(path)
+            p = this["whatstk-sql"]
+            e2e.setdefault(label, []).append((wall, cpu, float(p["seconds"]), float(p["cpu"])))
         base = float(results["whatstk"]["messages"]) / float(results["whatstk"]["seconds"])
         misread += int(results["commsgov"]["backwards"])
-        ratios[label] = (
-            float(results["commsgov"]["messages"]) / float(results["commsgov"]["seconds"]) / base
-        )
-        for tool, r in results.items():
+        for tool in ("commsgov", "whatstk", "chat-miner"):
+            r = results[tool]
             rate = float(r["messages"]) / float(r["seconds"])
             first, last = str(r["first"])[:16], str(r["last"])[:16]
             lines.append(
                 f"| {label} | {tool} | {int(r['messages']):,} | {first} → {last} "
-                f"| {int(r['backwards']):,} | {rate:,.0f} "
-                f"| {rate / base:.1f}x | {float(r['peak_mib']):.0f} "
+                f"| {int(r['backwards']):,} | {rate:,.0f} | {rate / base:.1f}x "
+                f"| {float(r['cpu']):.2f} | {float(r['peak_mib']):.0f} "
                 f"({float(r['growth_mib']):.0f}) |"
             )
-        e2e = _measure("ingest", path, 1)
-        end_to_end.append(
-            f"| {label} | {int(e2e['messages']):,} | {float(e2e['seconds']):.2f} s "
-            f"| {float(e2e['messages']) / float(e2e['seconds']):,.0f} "
-            f"| {float(e2e['peak_mib']):.0f} |"
-        )
     lines += [
         "",
-        "Ratio commsgov/whatstk within each round (the machine is shared, so it moves): "
-        + "; ".join(f"{label} {min(r):.1f}x-{max(r):.1f}x" for label, r in spreads.items())
-        + ".",
+        "The generated chats are in chronological order, so *time goes back* counts misread "
+        "timestamps: the chats span more than a century with two-digit years, and a parser "
+        "that puts every year in one century goes back in time where the century turns"
+        + (" (commsgov: none)." if not misread else f" (commsgov: {misread}!)."),
         "",
-        "Goal: at least 10x whatstk's messages per second (best runs): "
-        + ("**met**" if min(ratios.values()) >= 10 and not misread else "**not met**")
-        + " ("
-        + ", ".join(f"{label} {ratio:.1f}x" for label, ratio in ratios.items())
-        + "). The generated chats are in chronological order, so *time goes back* counts "
-        "misread timestamps: the chats span "
-        "more than a century with two-digit years, and a parser that puts every year in one "
-        "century goes back in time where the century turns.",
+    ]
+
+    def table(
+        title: str,
+        rounds: dict[str, list[tuple[float, float, float, float]]],
+        ours: str,
+        peer: str,
+        goal: float,
+    ) -> list[str]:
+        out = [
+            f"### {title}",
+            "",
+            f"| layout | {ours}: wall / CPU (median) | {peer}: wall / CPU (median) "
+            "| ratio by CPU (median; per round) | ratio by wall (median; per round) |",
+            "| --- | ---: | ---: | --- | --- |",
+        ]
+        verdicts = []
+        for label, runs in rounds.items():
+            by_cpu = [pc / oc for _, oc, _, pc in runs]
+            by_wall = [pw / ow for ow, _, pw, _ in runs]
+            verdicts.append(_median(by_cpu) >= goal)
+            out.append(
+                f"| {label} | {_median([r[0] for r in runs]):.2f} s / "
+                f"{_median([r[1] for r in runs]):.2f} s | {_median([r[2] for r in runs]):.2f} s / "
+                f"{_median([r[3] for r in runs]):.2f} s | **{_median(by_cpu):.1f}x** "
+                f"({', '.join(f'{x:.1f}x' for x in by_cpu)}) | {_median(by_wall):.1f}x "
+                f"({', '.join(f'{x:.1f}x' for x in by_wall)}) |"
+            )
+        out += [
+            "",
+            f"Goal: at least {goal:g}x, by CPU time: "
+            + ("**met**" if all(verdicts) else "**not met**")
+            + (
+                " ("
+                + ", ".join(
+                    f"{label} {'met' if ok else 'not met'}"
+                    for label, ok in zip(rounds, verdicts, strict=True)
+                )
+                + ")."
+                if len(set(verdicts)) > 1
+                else "."
+            ),
+            "",
+        ]
+        return out
+
+    lines += table(
+        "WhatsApp parsing: the whole `commsgov ingest --dry-run` process against whatstk's parse",
+        dry,
+        "`commsgov ingest --dry-run FILE` (process)",
+        "whatstk parse (no startup)",
+        5,
+    )
+    lines += [
+        "The process is timed from outside: interpreter startup, imports, format detection and "
+        "the parse; nothing written. whatstk's import and startup are not counted.",
         "",
-        "The whole process: `commsgov ingest --dry-run FILE` timed from outside (interpreter "
-        "startup, imports, format detection and the parse; nothing written), against whatstk's "
-        "parse alone (its import and startup not counted), in the same rounds. Goal: at least "
-        "5x: "
-        + ("**met**" if min(min(r) for _, _, r in process.values()) >= 5 else "**not met**")
-        + ".",
-        "",
-        "| layout | `commsgov ingest --dry-run` (process) | whatstk parse | ratio (best) "
-        "| ratio per round |",
-        "| --- | ---: | ---: | ---: | --- |",
-        *(
-            f"| {label} | {dry:.2f} s | {whatstk:.2f} s | {whatstk / dry:.1f}x "
-            f"| {', '.join(f'{r:.1f}x' for r in rounds)} |"
-            for label, (dry, whatstk, rounds) in process.items()
-        ),
-        "",
-        "End to end: `services.ingest_file` into a fresh SQLite database (parse, store the "
-        "original file content-addressed, deduplicate, write messages, ledger entries and search "
-        "index). Goal: at least 100,000 messages per second.",
-        "",
-        "| layout | messages stored | time | msg/s | peak MiB |",
-        "| --- | ---: | ---: | ---: | ---: |",
-        *end_to_end,
+    ]
+    lines += table(
+        "Ingest end to end: `commsgov ingest` into a fresh SQLite store against whatstk plus "
+        "pandas `to_sql`",
+        e2e,
+        "`commsgov ingest FILE` (process)",
+        "whatstk parse + `to_sql`",
+        1.5,
+    )
+    lines += [
+        "`commsgov ingest` is the whole process (startup included) into a fresh data folder: "
+        "parse, the original file stored content-addressed, the record and its ledger entries, "
+        "every message's identity and hash, deduplication (a unique index), the full-text "
+        "index, one transaction. The peer parses with whatstk and writes the DataFrame with "
+        "pandas `to_sql` into a bare SQLite table (no index, no hash, no ledger), its imports "
+        "and startup not counted.",
     ]
     return "\n".join(lines) + "\n"
 

@@ -36,7 +36,8 @@ a family member may make more precise.
     ├── Unavailable                     exit 1   HTTP 503   the store cannot be reached
     │   └── store.StoreUnavailable
     ├── ConfigurationError              exit 1   HTTP 500   a policy pack or setting is unusable
-    │   └── policy.PackError                     every problem with file, line and field
+    │   ├── policy.PackError                     every problem with file, line and field
+    │   └── config.SettingError                  a COMMSGOV_* variable that cannot be read
     ├── Unauthenticated                 exit 1   HTTP 401   who is asking is not known
     │   ├── accounts.SignInFailed                a refused sign-in (never says why)
     │   └── accounts.NotAuthenticated            no valid session or token

@@ -115,3 +115,26 @@ def test_outage_is_checked_and_a_record_outside_it_is_reported(runner: CliRunner
     assert result.exit_code == 0, result.output
     assert f"starts outside outage {uid}" in result.stderr
     assert _lines(result.stdout)[0]["conversations"][0]["outage"] is None  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("url", "says", "code"),
+    [
+        ("nonsense://x", "'nonsense' is not a database commsgov can use", 2),
+        ("mysql://a@b/c", "'mysql' is not a database commsgov can use", 2),
+        ("postgresql+nodriver://a@b/c", "cannot use 'postgresql+nodriver'", 2),
+        ("not a url", "invalid URL 'not a url'", 2),
+        ("sqlite:////proc/commsgov/x.db", "cannot create the folder /proc/commsgov", 2),
+        ("postgresql://nobody@127.0.0.1:1/x", "cannot open the database: connection failed", 1),
+    ],
+)
+def test_a_bad_database_url_is_an_error_naming_it(
+    runner: CliRunner, url: str, says: str, code: int
+) -> None:
+    """Issue 10 §4: ``ingest --database`` with a URL it cannot use printed a traceback."""
+    chat = DATA / "whatsapp" / "german_dots_24h.txt"
+    result = runner.invoke(app, ["ingest", str(chat), "--database", url])
+    assert result.exit_code == code, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stderr.startswith("Error: ") and says in result.stderr
+    assert "Background on this error" not in result.stderr and "\n" not in result.stderr.strip()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import zipfile
 from pathlib import Path
@@ -101,7 +102,27 @@ def test_exports_keep_the_reference(store: Any) -> None:
     csv_text = svc.export_records(store, records=records, fmt="csv", actor=ACTOR).text
     rows = list(csv.DictReader(io.StringIO(csv_text)))
     assert len([r for r in rows if r["row_type"] == "message"]) == 3
+    # each message row names its files: held (with the hash to check it by) or not held
+    held = {m["attachments"][0]["filename"]: m["attachments"][0]["sha256"]
+            for m in record["messages"] if m["attachments"]}  # fmt: skip
+    cells = [r["attachments"] for r in rows if r["row_type"] == "message"]
+    assert cells == [
+        f"IMG-20240314-WA0001.jpg (sha256 {held['IMG-20240314-WA0001.jpg']})",
+        f"DOC-20240314-WA0002.pdf (sha256 {held['DOC-20240314-WA0002.pdf']})",
+        "VID-20240314-WA0003.mp4 (not in the export)",
+    ]
     assert svc.verify(store, actor=ACTOR).ok
+
+
+def test_the_csv_export_names_a_records_own_attachments(store: Any, tmp_path: Path) -> None:
+    file = tmp_path / "minutes.txt"
+    file.write_bytes(b"minutes of the call\n")
+    draft = RecordDraft(method="email", occurred_at=NOW, summary="see minutes")
+    uid = svc.capture(store, draft, actor=ACTOR, attach=[file]).uid
+    csv_text = svc.export_records(store, records=[uid], fmt="csv", actor=ACTOR).text
+    (row,) = list(csv.DictReader(io.StringIO(csv_text)))
+    digest = hashlib.sha256(b"minutes of the call\n").hexdigest()
+    assert row["attachments"] == f"minutes.txt (sha256 {digest})"
 
 
 def test_a_record_attachment_must_be_stored() -> None:

@@ -238,3 +238,43 @@ def test_retention_events_keep_the_payload_they_had_as_notes() -> None:
         "data": {"decision": "defer", "stage": 1, "reason": "r", "until": None,
                  "status": "scheduled"},
     }  # fmt: skip
+
+
+_ZONES_FOR_UTC = [
+    "Europe/London",  # local mean time (-00:01:15) before 1847, then whole hours
+    "America/St_Johns",  # -03:30
+    "Asia/Kolkata",  # +05:30
+    "Pacific/Kiritimati",  # +14:00
+    "Pacific/Pago_Pago",  # -11:00
+    "UTC",
+]
+
+
+@given(
+    when=st.datetimes(
+        min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30), allow_imaginary=True
+    ),
+    zone=st.sampled_from(_ZONES_FOR_UTC),
+    fold=st.sampled_from([0, 1]),
+    micro=st.booleans(),
+)
+def test_utc_texts_gives_utc_texts_bytes(
+    when: dt.datetime, zone: str, fold: int, micro: bool
+) -> None:
+    """The bulk writer's UTC text (from the local text, a memo per day and hour) is
+    ``utc_text``'s, for every zone, offset, day boundary and clock change."""
+    from zoneinfo import ZoneInfo
+
+    from commsgov.records.timestamps import UtcTexts, utc_text
+
+    aware = when.replace(tzinfo=ZoneInfo(zone), fold=fold)
+    if not micro:
+        aware = aware.replace(microsecond=0)
+    texts = UtcTexts()
+    local = aware.isoformat()
+    first = texts.text(aware, local)
+    assert first == utc_text(aware)
+    # the second time, from the memo of the hour where there is one
+    hour = texts.hours.get(local[:13] + local[-6:])
+    if hour is not None:
+        assert first.startswith(hour) and first[13:] == utc_text(aware)[13:]

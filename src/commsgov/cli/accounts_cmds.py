@@ -173,13 +173,13 @@ def tokens_create(
     database: DatabaseOption = None,
 ) -> None:
     """Create an API token (printed once: keep it; only a hash is stored)."""
-    from commsgov.config import get_settings
+    from commsgov.config import core_settings
     from commsgov.records.timestamps import parse_when
     from commsgov.services import tokens
 
     until = None
     if expires is not None:
-        until = parse_when(expires, default_zone=get_settings().timezone, field="expires")
+        until = parse_when(expires, default_zone=core_settings().timezone, field="expires")
     with closing(open_database(database)) as store:
         made = tokens.create_token(store, username=user, name=name, roles=role or None,
             expires_at=until, actor=current_actor(),
@@ -243,10 +243,10 @@ UntilFilter = Annotated[str | None, typer.Option("--until", help="Before this da
 
 
 def _filters(**given: str | None) -> AuditFilter:
-    from commsgov.config import get_settings
+    from commsgov.config import core_settings
     from commsgov.services import audit
 
-    return audit.parse_filter(**given, zone=get_settings().timezone)
+    return audit.parse_filter(**given, zone=core_settings().timezone)
 
 
 @audit_app.command("search")

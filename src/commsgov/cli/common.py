@@ -92,9 +92,9 @@ def actor(by: str | None = None) -> Actor:
     import os
 
     from commsgov.accounts.actor import Actor
-    from commsgov.config import get_settings
+    from commsgov.config import core_settings
 
-    name = by or get_settings().user or os.environ.get("USER") or os.environ.get("USERNAME")
+    name = by or core_settings().user or os.environ.get("USER") or os.environ.get("USERNAME")
     return Actor.cli(name or "unknown")
 
 

@@ -146,11 +146,11 @@ def ingest(
     """
     import json
 
-    from commsgov.config import get_settings
+    from commsgov.config import core_settings
     from commsgov.ingest import ParseError
     from commsgov.ingest._time import zone
 
-    settings = get_settings()
+    settings = core_settings()
     zone_info = zone(tz or settings.timezone)
     fmt = format.value if format else None
     order: Any = date_order.value if date_order else None

@@ -14,6 +14,7 @@ import typer
 from .common import (
     BAD_INPUT,
     DatabaseOption,
+    DeviceChoice,
     JsonOption,
     PackOption,
     actor,
@@ -52,10 +53,10 @@ ActorOption = Annotated[
 def _when(text: str | None, *, field: str, zone: str | None) -> dt.datetime | None:
     if text is None:
         return None
-    from commsgov.config import get_settings
+    from commsgov.config import core_settings
     from commsgov.records.timestamps import parse_when
 
-    when: dt.datetime = parse_when(text, default_zone=zone or get_settings().timezone, field=field)
+    when: dt.datetime = parse_when(text, default_zone=zone or core_settings().timezone, field=field)
     return when
 
 
@@ -68,11 +69,11 @@ def _query(
     outage: str | None,
 ) -> RecordQuery:
     """The query as typed (dates parsed; what they mean is the services' to say)."""
-    from commsgov.config import get_settings
+    from commsgov.config import core_settings
     from commsgov.records.timestamps import parse_moment
     from commsgov.services.query import RecordQuery
 
-    zone = get_settings().timezone
+    zone = core_settings().timezone
     return RecordQuery(
         terms=terms,
         since=parse_moment(since, default_zone=zone, field="since") if since else None,
@@ -185,10 +186,10 @@ def capture(
         typer.Option("--scenario", help="Scenario id from the pack.", show_default=False),
     ] = None,
     device: Annotated[
-        str | None,
+        DeviceChoice | None,
         typer.Option(
             "--device",
-            help="corporate or personal (default: the channel's usual device).",
+            help="Device it was on (default: the channel's usual device).",
             show_default=False,
         ),
     ] = None,
@@ -228,7 +229,7 @@ def capture(
     draft = RecordDraft(
         method=values["method"],
         occurred_at=when,
-        device=device,  # type: ignore[arg-type]
+        device=device.value if device else None,
         participants=participants,
         subject=values["subject"],
         summary=values["summary"],

@@ -61,9 +61,9 @@ ZoneOption = Annotated[
 
 
 def _zone(name: str | None) -> str:
-    from commsgov.config import get_settings
+    from commsgov.config import core_settings
 
-    return name or get_settings().timezone
+    return name or core_settings().timezone
 
 
 def _instant(text: str, *, field: str, zone: str | None = None) -> dt.datetime:

@@ -9,17 +9,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import io
 import json
 import lzma
 import re
-import xml.etree.ElementTree as ET
 import zipfile
 import zlib
 from collections.abc import Callable
-from typing import IO
+from typing import IO, Any
 
-from commsgov.ingest import signal, sms, telegram, whatsapp
+from commsgov.ingest import whatsapp
 from commsgov.ingest.errors import ParseError, UnknownFormatError
 from commsgov.ingest.limits import Limits, refuse
 from commsgov.ingest.model import DateOrder, ParsedChat
@@ -89,6 +89,7 @@ def parse(
             format = detect(name, head)
         if format not in FORMATS:
             raise UnknownFormatError(f"unknown format {format!r}", file=name)
+        # the other formats' parsers load only when one is read (WhatsApp's start-up is measured)
         readers: dict[str, Callable[[], ParsedChat]] = {
             "whatsapp": lambda: whatsapp.parse(
                 stream, tz=tz, date_order=date_order, name=name, limits=limits
@@ -102,10 +103,10 @@ def parse(
                 limits=limits,
                 size=size,
             ),
-            "telegram": lambda: telegram.parse(stream, tz=tz, name=name),
-            "signal": lambda: signal.parse_md(stream, tz=tz, name=name),
-            "signal-json": lambda: signal.parse_json(stream, tz=tz, name=name),
-            "sms": lambda: sms.parse(stream, tz=tz, name=name),
+            "telegram": lambda: _parser("telegram").parse(stream, tz=tz, name=name),
+            "signal": lambda: _parser("signal").parse_md(stream, tz=tz, name=name),
+            "signal-json": lambda: _parser("signal").parse_json(stream, tz=tz, name=name),
+            "sms": lambda: _parser("sms").parse(stream, tz=tz, name=name),
         }
         chat = readers[format]()
         if not format.startswith("whatsapp"):  # (WhatsApp's scan checks as it reads)
@@ -126,13 +127,18 @@ def parse(
         NotImplementedError,
         RuntimeError,
         zipfile.BadZipFile,
-        ET.ParseError,
+        SyntaxError,  # (xml.etree's ParseError)
         OSError,
         lzma.LZMAError,
         zlib.error,
     ) as exc:
         # a last line of defence: a damaged file must never surface as a bare traceback
         raise ParseError(f"cannot read this file ({type(exc).__name__}: {exc})", file=name) from exc
+
+
+def _parser(name: str) -> Any:
+    """The parser module of a format other than WhatsApp's, loaded on first use."""
+    return importlib.import_module(f"commsgov.ingest.{name}")
 
 
 def _check_messages(chat: ParsedChat, longest: int) -> None:

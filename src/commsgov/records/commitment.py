@@ -138,6 +138,8 @@ def canonical_row(
 
 #: time zones whose name is the same for every instant (their JSON name is kept per zone)
 _FIXED_ZONES = (ZoneInfo, dt.timezone)
+_sha256 = hashlib.sha256
+_json_string = json_string
 
 
 class ConversationCommitment:
@@ -171,7 +173,8 @@ class ConversationCommitment:
         # '["<uid>","' then the identity
         self._message_head = "[" + quote(record_uid) + ',"'
         self._record_uid = record_uid
-        self._senders: dict[str, str] = {}  # sender -> its JSON string
+        # sender -> its JSON string; a system event without one is identified as SYSTEM_SENDER
+        self._senders: dict[str | None, str] = {None: json_string(SYSTEM_SENDER)}
         self._zones: dict[Any, tuple[str, str]] = {}  # tzinfo -> (zone name, its JSON string)
         self._seen: dict[bytes, int] = {}  # identity of a first occurrence -> how many so far
 
@@ -188,24 +191,23 @@ class ConversationCommitment:
     ) -> tuple[bytes, str, bytes]:
         """A message's identity (raw digest; its hex form is what is hashed on), its zone name,
         and the raw SHA-256 of its canonical bytes."""
-        who = SYSTEM_SENDER if sender is None else sender
-        who_json = self._senders.get(who)
+        who_json = self._senders.get(sender)  # (None: the system sender's JSON, see __init__)
         if who_json is None:
-            who_json = self._senders[who] = json_string(who)
+            who_json = self._senders[sender] = json_string(sender)  # type: ignore[arg-type]
         # sender and text, closing the list: the tail of both canonical lists
-        tail = f"{who_json},{json_string(text)}]"
-        sha256 = hashlib.sha256
-        identity = sha256(f'{self._identity_head}{sent_at_utc}",{tail}'.encode()).digest()
-        earlier = self._seen.get(identity)
-        if earlier is None:
-            self._seen[identity] = 1
-        else:
+        tail = f"{who_json},{_json_string(text)}]"
+        identity = _sha256(f'{self._identity_head}{sent_at_utc}",{tail}'.encode()).digest()
+        seen = self._seen
+        if identity in seen:
             # the same time, sender and text again: another message (minute precision), named
             # by its occurrence (see message_identity)
-            self._seen[identity] = earlier + 1
-            identity = sha256(
+            earlier = seen[identity]
+            seen[identity] = earlier + 1
+            identity = _sha256(
                 f'{self._identity_head}{sent_at_utc}",{tail[:-1]},{earlier}]'.encode()
             ).digest()
+        else:
+            seen[identity] = 1
         tz = when.tzinfo
         fixed = type(tz) in _FIXED_ZONES  # others may name another offset per instant
         zone = self._zones.get(tz) if fixed else None
@@ -226,7 +228,7 @@ class ConversationCommitment:
                 + b"\x1e"
                 + attachments_json.encode()
             )
-        return identity, zone[0], sha256(canonical).digest()
+        return identity, zone[0], _sha256(canonical).digest()
 
 
 # -- the same bytes, built by each database ---------------------------------------------------

@@ -13,14 +13,16 @@ from collections.abc import Sequence
 
 from commsgov.jsonable import jsonable
 from commsgov.records.errors import InvalidFieldError
+from commsgov.records.models import AttachmentRef
 from commsgov.records.views import RecordSummary, RecordView
 
-__all__ = ["CSV_COLUMNS", "FORMATS", "export_text"]
+__all__ = ["CSV_COLUMNS", "FORMATS", "attachments_cell", "export_text"]
 
 #: the export formats
 FORMATS = ("csv", "json")
 
 #: the columns of a CSV export: one ``record`` row per record, then one ``message`` row per message
+#: (``attachments``: the record's own files on its row, each message's on its row)
 CSV_COLUMNS = (
     "row_type",
     "record_uid",
@@ -38,6 +40,7 @@ CSV_COLUMNS = (
     "ledger_head_hash",
     "kind",
     "flags",
+    "attachments",
 )
 
 
@@ -78,7 +81,8 @@ def export_text(
         for m in r.messages if isinstance(r, RecordView) else ():
             writer.writerow(
                 ["message", r.uid, m.sent_at_utc, m.sent_local, r.method, r.device, "", "",
-                 m.text, m.sender, "", "", m.sha256, head_hash, m.kind, " ".join(m.flags)]
+                 m.text, m.sender, "", "", m.sha256, head_hash, m.kind, " ".join(m.flags),
+                 attachments_cell(m.attachments)]
             )  # fmt: skip
     return out.getvalue()
 
@@ -101,4 +105,19 @@ def _record_row(r: RecordView | RecordSummary, head_hash: str) -> list[str]:
         head_hash,
         "record",
         "",
+        attachments_cell(r.attachments),
     ]
+
+
+def attachments_cell(attachments: Sequence[AttachmentRef]) -> str:
+    """A CSV cell naming each attachment with its SHA-256, or as not held (a file the export
+    named but did not include), separated by ``; ``.
+
+    >>> held, named = AttachmentRef("ab" * 32, 3, "CV.pdf"), AttachmentRef(None, None, "a.jpg")
+    >>> attachments_cell([held, named]).replace("ab" * 32, "ab...")
+    'CV.pdf (sha256 ab...); a.jpg (not in the export)'
+    """
+    return "; ".join(
+        f"{a.filename} (sha256 {a.sha256})" if a.sha256 else f"{a.filename} (not in the export)"
+        for a in attachments
+    )

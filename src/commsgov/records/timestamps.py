@@ -26,6 +26,64 @@ def utc_text(when: dt.datetime) -> str:
     return utc.isoformat(timespec="microseconds") + "Z"
 
 
+_ONE_DAY = dt.timedelta(days=1)
+
+
+class UtcTexts:
+    """:func:`utc_text` for many times at once, from each time's local ISO text (which a writer
+    has anyway): with a whole-hour offset a time's minutes, seconds and microseconds are the
+    same in UTC, so only the date and hour need working out, once per local day and offset.
+
+    ``hours`` maps a local date and hour with its offset (``"2026-06-01T10+01:00"``) to the UTC
+    date and hour (``"2026-06-01T09"``): a hot loop looks there first and calls :meth:`text`
+    when it is not there. Other offsets (``+05:30``, a zone's local mean time) go to
+    :func:`utc_text`.
+
+    >>> texts = UtcTexts()
+    >>> when = dt.datetime(2026, 6, 1, 0, 30, tzinfo=ZoneInfo("Europe/London"))
+    >>> texts.text(when, when.isoformat()) == utc_text(when)
+    True
+    >>> texts.text(when, when.isoformat()), texts.hours
+    ('2026-05-31T23:30:00.000000Z', {'2026-06-01T00+01:00': '2026-05-31T23'})
+    """
+
+    __slots__ = ("_days", "hours")
+
+    #: how many hours and days are remembered (a chat of a century has a million hours)
+    LIMIT = 100_000
+
+    def __init__(self) -> None:
+        self.hours: dict[str, str] = {}
+        # local date and offset -> (the UTC date before, the same, after; the offset in hours)
+        self._days: dict[str, tuple[str, str, str, int]] = {}
+
+    def text(self, when: dt.datetime, local: str) -> str:
+        """``utc_text(when)``; ``local`` is ``when.isoformat()``."""
+        offset = local[-6:]
+        if offset[0] not in "+-" or offset[3:] != ":00" or len(local) not in (25, 32):
+            return utc_text(when)  # (naive times are refused there)
+        key = local[:10] + offset
+        day = self._days.get(key)
+        if day is None:
+            try:
+                date = dt.date.fromisoformat(local[:10])
+                day = (str(date - _ONE_DAY), local[:10], str(date + _ONE_DAY), int(offset[:3]))
+            except (ValueError, OverflowError):  # the first or last day a date can be
+                return utc_text(when)
+            if len(self._days) < self.LIMIT:
+                self._days[key] = day
+        hour = int(local[11:13]) - day[3]
+        date_text = day[1]
+        if hour < 0:
+            hour, date_text = hour + 24, day[0]
+        elif hour > 23:
+            hour, date_text = hour - 24, day[2]
+        head = f"{date_text}T{hour:02d}"
+        if len(self.hours) < self.LIMIT:
+            self.hours[local[:13] + offset] = head
+        return f"{head}{local[13:19]}.000000Z" if len(local) == 25 else f"{head}{local[13:26]}Z"
+
+
 def zone_name(when: dt.datetime) -> str:
     """The original zone of ``when``: an IANA name when known, else the UTC offset ``+HH:MM``.
 

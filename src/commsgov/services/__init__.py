@@ -25,8 +25,9 @@ trail: ``audit.search``, ``audit.export``, ``audit.verify``), ``oidc`` (``oidc.b
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from commsgov._lazy import lazy_names
 
 __all__ = [
     "DEFAULT_CLASS",
@@ -240,12 +241,4 @@ if TYPE_CHECKING:
     from commsgov.store.handle import Store, open_store
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'commsgov.services' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, __all__)

@@ -56,6 +56,6 @@ def judged_at(
 
 def configured_zone() -> str:
     """The organisation's time zone (``COMMSGOV_TIMEZONE``)."""
-    from commsgov.config import get_settings
+    from commsgov.config import core_settings
 
-    return get_settings().timezone
+    return core_settings().timezone

@@ -29,7 +29,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from commsgov.ingest import ParsedAttachment, ParsedChat, ParsedMessage, parse
 from commsgov.ingest._time import zone
@@ -39,7 +39,6 @@ from commsgov.ingest.model import DateOrder
 from commsgov.records.models import SYSTEM_SENDER as _SYSTEM_SENDER
 from commsgov.records.models import (
     AttachmentRef,
-    MessageDraft,
     Participant,
     RecordDraft,
     Source,
@@ -123,15 +122,9 @@ class _CountingReader:
 
 def limits_from_settings() -> Limits:
     """The ingest limits the settings give (``COMMSGOV_INGEST_MAX_...``)."""
-    from commsgov.config import get_settings
+    from commsgov.config import core_settings
 
-    settings = get_settings()
-    return Limits(
-        max_member_bytes=settings.ingest_max_member_bytes,
-        max_expansion_ratio=settings.ingest_max_expansion_ratio,
-        max_message_chars=settings.ingest_max_message_chars,
-        max_import_bytes=settings.ingest_max_import_bytes,
-    )
+    return core_settings().limits()
 
 
 def read_export(
@@ -388,17 +381,30 @@ def _reference(a: ParsedAttachment) -> AttachmentRef:
     return _attachment(_name(a), a.media_type, None, a.size)
 
 
+class _Draft(NamedTuple):
+    """A message as the store takes it (:class:`~commsgov.records.MessageDraft`'s fields, see
+    :class:`~commsgov.services.conversations.MessageLike`): a tuple costs a fifth of a frozen
+    dataclass to build, and an import builds one per message."""
+
+    sent_at: dt.datetime
+    sender: str | None
+    text: str
+    attachments: tuple[AttachmentRef, ...]
+    kind: str
+    flags: tuple[str, ...]
+
+
 def _drafts(
     messages: list[ParsedMessage],
     media: _Media,
     on_message: Callable[[int], None] | None,
-) -> Iterator[MessageDraft]:
+) -> Iterator[_Draft]:
     """The messages as the store takes them (a generator: the store writes in batches)."""
-    draft = MessageDraft
+    new = tuple.__new__
     for start in range(0, len(messages), 1000):
         for m in messages[start : start + 1000]:
             if not m.attachments:
-                yield draft(m.at, m.sender, m.text, (), m.kind, m.flags)
+                yield new(_Draft, (m.at, m.sender, m.text, (), m.kind, m.flags))
                 continue
             stored = media.get(m.line, ())
             refs = tuple(
@@ -407,7 +413,7 @@ def _drafts(
             )
             # flags stay what the export says (as --dry-run shows them): no media-omitted is
             # added here; a reference-only attachment (sha256 None) says the file is not held
-            yield draft(m.at, m.sender, m.text, refs, m.kind, m.flags)
+            yield _Draft(m.at, m.sender, m.text, refs, m.kind, m.flags)
         if on_message is not None:
             on_message(min(1000, len(messages) - start))
 

@@ -62,9 +62,9 @@ def record_filter(
     """The store's filter for ``query``; an unknown channel is an error naming ``method``."""
     zone = query.zone
     if zone is None and (query.since is not None or query.until is not None):
-        from commsgov.config import get_settings
+        from commsgov.config import core_settings
 
-        zone = get_settings().timezone
+        zone = core_settings().timezone
     method = None
     if query.method is not None:
         from commsgov.policy.errors import UnknownIdError

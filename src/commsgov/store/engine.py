@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from commsgov.errors import InvalidInput
 
@@ -60,13 +61,25 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_path(url)
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreConfigError(
+                    f"database: cannot create the folder {path.parent} ({exc.strerror or exc})",
+                    field="database",
+                ) from exc
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() != "postgresql":
+        raise StoreConfigError(
+            f"database: {parsed.drivername!r} is not a database commsgov can use "
+            "(sqlite:///PATH or postgresql://USER@HOST/NAME)",
+            field="database",
+        )
     try:
         return create_engine(parsed, pool_pre_ping=True, **kwargs)
     except ModuleNotFoundError as exc:
@@ -74,4 +87,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             f"the database driver is not installed ({exc.name}); "
             "for PostgreSQL: pip install 'commsgov[postgres]'",
             field="database",
+        ) from exc
+    except (ArgumentError, NoSuchModuleError) as exc:  # a driver name SQLAlchemy does not know
+        raise StoreConfigError(
+            f"database: cannot use {parsed.drivername!r} ({exc})", field="database"
         ) from exc

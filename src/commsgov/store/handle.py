@@ -61,13 +61,21 @@ class Store:
 
 def default_blob_dir(url: str) -> Path:
     """Where blobs live: beside a SQLite file, else in the data folder."""
-    from commsgov.config import get_settings
+    from commsgov.config import core_settings
     from commsgov.store.engine import sqlite_path
 
     path = sqlite_path(url)
     if path is not None:
         return path.with_name(path.name + ".blobs")
-    return get_settings().data_dir / "blobs"
+    return core_settings().data_dir / "blobs"
+
+
+def _reason(exc: BaseException) -> str:
+    """What the driver said, without SQLAlchemy's wrapping (the driver's class in brackets, a
+    link to its own documentation) and on one line."""
+    orig = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
+    return " ".join(lines) or type(orig).__name__
 
 
 def open_store(
@@ -84,11 +92,11 @@ def open_store(
     :class:`~commsgov.store.engine.StoreConfigError`; a database that cannot be reached,
     :class:`StoreUnavailable`.
     """
-    from commsgov.config import get_settings
+    from commsgov.config import core_settings
     from commsgov.store import migrate as migrations
     from commsgov.store.engine import make_engine, sqlite_path
 
-    url = url or get_settings().resolved_database_url()
+    url = url or core_settings().resolved_database_url()
     try:
         path = sqlite_path(url)
     except Exception:  # not a URL at all: make_engine says so
@@ -104,6 +112,6 @@ def open_store(
     except Exception as exc:  # connection refused, unreadable file, ...
         engine.dispose()
         if type(exc).__module__.startswith(_DATABASE_MODULES):
-            raise StoreUnavailable(f"cannot open the database: {exc}") from exc
+            raise StoreUnavailable(f"cannot open the database: {_reason(exc)}") from exc
         raise
     return Store(url=url, engine=engine, blobs=BlobStore(blob_dir or default_blob_dir(url)))

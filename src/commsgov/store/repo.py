@@ -40,7 +40,23 @@ from commsgov.store.tables import attachments, blobs, ledger, messages, outages,
 _LEDGER_LOCK = 0x636F6D6D  # "comm"
 _IN_CHUNK = 500
 
-PG_MESSAGES_TSV = "to_tsvector('simple', coalesce(messages.sender, '') || ' ' || messages.text)"
+#: PostgreSQL: a message's words (sender, text, attachment names); the GIN index of migration
+#: 0009 is on this expression, so queries must use it as it is
+PG_MESSAGES_TSV = (
+    "to_tsvector('simple', coalesce(messages.sender, '') || ' ' || messages.text || ' ' || "
+    "coalesce(commsgov_attachment_words(messages.attachments_json), ''))"
+)
+#: PostgreSQL: the words of a record's attachment's name (the GIN index of migration 0009)
+PG_ATTACHMENTS_TSV = (
+    "to_tsvector('simple', attachments.filename || ' ' || "
+    "translate(attachments.filename, './\\', '   '))"
+)
+#: SQLite: index the messages of one ledger entry (what the full-text index reads for each
+#: message, attachment names worked out, is the view ``fts_messages_source``: migration 0009)
+SQLITE_INDEX_MESSAGES = (
+    "INSERT INTO fts_messages (rowid, sender, text, attachments) "
+    "SELECT id, sender, text, attachments FROM fts_messages_source WHERE entry_seq = ?"
+)
 PG_RECORDS_TSV = (
     "(to_tsvector('simple', coalesce(records.subject, '') || ' ' || coalesce(records.summary, '') "
     "|| ' ' || coalesce(records.content, '')) "
@@ -453,11 +469,15 @@ def _matching_record_ids(conn: Connection, terms: str) -> Any:
         return text(
             "SELECT rowid AS id FROM fts_records WHERE fts_records MATCH :q "
             "UNION SELECT record_id FROM messages WHERE id IN "
-            "(SELECT rowid FROM fts_messages WHERE fts_messages MATCH :q)"
+            "(SELECT rowid FROM fts_messages WHERE fts_messages MATCH :q) "
+            "UNION SELECT record_id FROM attachments WHERE id IN "
+            "(SELECT rowid FROM fts_attachments WHERE fts_attachments MATCH :q)"
         ).bindparams(q=q)
     return text(
         f"SELECT id FROM records WHERE {PG_RECORDS_TSV} @@ to_tsquery('simple', :q) "
         f"UNION SELECT record_id FROM messages WHERE {PG_MESSAGES_TSV} "
+        "@@ to_tsquery('simple', :q) "
+        f"UNION SELECT record_id FROM attachments WHERE {PG_ATTACHMENTS_TSV} "
         "@@ to_tsquery('simple', :q)"
     ).bindparams(q=pg_tsquery(terms))
 
@@ -596,11 +616,7 @@ def insert_messages(
         meanwhile()
     if sqlite:
         for seq in sorted({row[1] for row in rows}):
-            conn.exec_driver_sql(
-                "INSERT INTO fts_messages (rowid, sender, text) "
-                "SELECT id, sender, text FROM messages WHERE entry_seq = ?",
-                (seq,),
-            )
+            conn.exec_driver_sql(SQLITE_INDEX_MESSAGES, (seq,))
 
 
 def messages_of_record(

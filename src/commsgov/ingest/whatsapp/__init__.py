@@ -14,7 +14,7 @@ included. The package is split by idea:
 - ``dates``: the day/month order (decided from the whole file), two-digit years, clocks;
 - ``phrases`` and ``bodies``: the sender and text after a header, and what WhatsApp writes into
   a body instead of what was sent (media omitted, attachments, deleted, edited, calls...);
-- ``scan``: two streamed passes over the bytes, in blocks of 4 MiB (never the whole file): the
+- ``scan``: two streamed passes over the bytes, in blocks of 256 KiB (never the whole file): the
   first finds the layout, every date and where two-digit years roll into a new century; the
   second splits each block at the headers and builds the messages, converting each distinct
   date and time string once. A header whose date and time exist starts a message; one whose
