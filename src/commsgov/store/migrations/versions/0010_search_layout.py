@@ -27,8 +27,8 @@ A later migration that rebuilds the ``messages`` table on SQLite (``batch_alter_
 0006 and 0007 did for the triggers: SQLite refuses to rename a table while a view names a
 table that is not there.
 
-Revision ID: 0009_search_layout
-Revises: 0008_accounts_audit
+Revision ID: 0010_search_layout
+Revises: 0009_registers
 Create Date: 2026-11-30 23:00:00
 """
 
@@ -38,8 +38,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0009_search_layout"
-down_revision: str | Sequence[str] | None = "0008_accounts_audit"
+revision: str = "0010_search_layout"
+down_revision: str | Sequence[str] | None = "0009_registers"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
