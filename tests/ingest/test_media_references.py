@@ -85,11 +85,14 @@ def test_a_txt_export_alone_keeps_every_attachment_name(store: Any, tmp_path: Pa
     stored = [p for p in store.blobs.root.rglob("*") if p.is_file()]
     assert [p.read_bytes() for p in stored] == [path.read_bytes()]  # only the export itself
     assert svc.verify(store, actor=ACTOR).ok
-    # the zip later adds nothing: messages already held keep what they were first stored with
+    # the zip later adds no message: messages already held keep what they were first stored
+    # with, and the files the zip holds are linked to them (tests/ingest/test_linked_files.py)
     later = ingest_file(store, ZIP, tz=TZ, actor=ACTOR)
     assert (later.new_messages, later.already_held) == (0, 3)
     held = jsonable(svc.get_record(store, uid, actor=ACTOR))
-    assert held["messages"] == record["messages"]
+    unlinked = [{k: v for k, v in m.items() if k != "linked"} for m in held["messages"]]
+    assert unlinked == [{k: v for k, v in m.items() if k != "linked"} for m in record["messages"]]
+    assert [len(m["linked"]) for m in held["messages"]] == [1, 1, 0]
     assert [s["file_name"] for s in held["sources"]] == [path.name, ZIP.name]  # zip kept whole
     assert svc.verify(store, actor=ACTOR).ok
 

@@ -82,7 +82,7 @@ def export_text(
             writer.writerow(
                 ["message", r.uid, m.sent_at_utc, m.sent_local, r.method, r.device, "", "",
                  m.text, m.sender, "", "", m.sha256, head_hash, m.kind, " ".join(m.flags),
-                 attachments_cell(m.attachments)]
+                 attachments_cell(m.files())]
             )  # fmt: skip
     return out.getvalue()
 

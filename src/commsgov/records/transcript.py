@@ -50,7 +50,7 @@ def _attached_html(message: MessageView) -> str:
     lines = [
         f"<br>[attached: {html.escape(a.filename or 'file')}"
         f"{'' if a.sha256 else ' (not in the export)'}]"
-        for a in message.attachments
+        for a in message.files()
     ]
     return "".join(lines)
 

@@ -199,6 +199,11 @@ class Verifier:
             file_sha256 = (payload.get("source") or {}).get("file_sha256")
             if file_sha256:
                 self.added_sources.setdefault(uid, set()).add(file_sha256)
+        elif entity == "files":
+            # files linked to messages already held: their bytes must be in the blob store
+            self.message_blobs.update(
+                str(link["sha256"]) for link in payload.get("links", ()) if link.get("sha256")
+            )
         elif entity == "register":
             entries = self.registers.setdefault(str(payload["register"]), {})
             entries.setdefault(uid, {}).update(payload["set"])
@@ -463,8 +468,14 @@ def _stored(attachments: Iterable[dict[str, Any]]) -> Iterator[str]:
 
 
 #: ledger entry kinds whose payload carries a record's content (redacted on destruction); a
-#: ``source-added`` entry names a file of the conversation (often after a person)
-REDACTABLE_KINDS = ("record-captured", "record-corrected", "source-added")
+#: ``source-added`` entry names a file of the conversation (often after a person), and a
+#: ``message-files-linked`` entry the names of the files it linked
+REDACTABLE_KINDS = (
+    "record-captured",
+    "record-corrected",
+    "source-added",
+    "message-files-linked",
+)
 
 
 def redaction_payload(uid: str, *, disposed_seq: int) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from commsgov.records.links import LinkedFile, with_links
 from commsgov.records.models import AttachmentRef, Participant, PolicyException, Source
 
 __all__ = [
@@ -192,10 +193,19 @@ class MessageView:
     sha256: str
     flags: tuple[str, ...]
     attachments: tuple[AttachmentRef, ...]
+    #: files linked to this message's references after it was stored (by a ledger entry)
+    linked: tuple[LinkedFile, ...] = ()
+
+    def files(self) -> tuple[AttachmentRef, ...]:
+        """Its files: the attachments as stored, each reference its link filled."""
+        return with_links(self.attachments, self.linked) if self.linked else self.attachments
 
     @classmethod
-    def of(cls, row: Mapping[str, Any]) -> MessageView:
-        """From a repository row (``flags`` and ``attachments_json`` as stored JSON text)."""
+    def of(
+        cls, row: Mapping[str, Any], links: Mapping[str, tuple[LinkedFile, ...]] | None = None
+    ) -> MessageView:
+        """From a repository row (``flags`` and ``attachments_json`` as stored JSON text) and
+        the record's ``links`` by message identity (see :mod:`commsgov.records.links`)."""
         return cls(
             sent_at_utc=row["sent_at_utc"],
             sent_zone=row["sent_zone"],
@@ -206,6 +216,7 @@ class MessageView:
             sha256=row["sha256"],
             flags=tuple(json.loads(row["flags"])),
             attachments=_attachments(json.loads(row["attachments_json"])),
+            linked=links.get(str(row.get("identity")), ()) if links else (),
         )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import gc
+import json
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
@@ -23,6 +24,7 @@ from commsgov.records.canonical import canonical_json
 from commsgov.records.commitment import ConversationCommitment
 from commsgov.records.errors import InvalidFieldError
 from commsgov.records.events import (
+    FilesLinked,
     MessagesAdded,
     SourceAdded,
 )
@@ -111,6 +113,7 @@ def _write_messages(
     now: dt.datetime,
     batch_size: int,
     new_record: bool = False,
+    held_with_files: list[tuple[str, bytes, str]] | None = None,
 ) -> tuple[int, int, int]:
     """Deduplicate, hash and insert messages in batches, one ledger entry per batch.
 
@@ -122,6 +125,10 @@ def _write_messages(
     hashed). For a record created in this transaction no stored message can share an identity
     (deduplication is within a record), so the database is not asked which ones it holds; the
     unique index still guards it.
+
+    ``held_with_files`` collects ``(sent_at_utc, identity, attachments JSON)`` of each message
+    already held
+    that comes with a stored file this time (see :func:`_link_files`).
     """
     repo.lock_ledger(conn)
     seq, prev = repo.ledger_head(conn)
@@ -220,6 +227,12 @@ def _write_messages(
                     conn, record_id=record_id, keys=[(r[4], r[3]) for r in rows]
                 )
                 if held:
+                    if held_with_files is not None:
+                        held_with_files.extend(
+                            (r[4], r[3], r[9])
+                            for r in rows
+                            if r[3] in held and '"sha256":"' in r[9]
+                        )
                     kept = [r for r in rows if r[3] not in held]
                     held_total += len(rows) - len(kept)
                     rows = [(*r[:2], p, *r[3:]) for p, r in enumerate(kept)]
@@ -298,6 +311,7 @@ def store_conversation(
                 event = SourceAdded(uid, resolved.source.to_dict())
                 append_events(conn, [event], actor=actor, now=now)
                 added_source = 1
+        held_with_files: list[tuple[str, bytes, str]] = []
         new, held, entries = _write_messages(
             conn,
             record_id=record_id,
@@ -309,10 +323,74 @@ def store_conversation(
             now=now,
             batch_size=batch_size,
             new_record=created,
+            held_with_files=held_with_files,
+        )
+        linked = _link_files(
+            conn,
+            record_id=record_id,
+            record_uid=uid,
+            held_with_files=held_with_files,
+            source_sha256=resolved.source.file_sha256,
+            actor=actor,
+            now=now,
         )
     return ConversationResult(
-        uid, created, new, held, entries + (1 if created else 0) + added_source
+        uid, created, new, held, entries + (1 if created else 0) + added_source + linked
     )
+
+
+def _link_files(
+    conn: Connection,
+    *,
+    record_id: int,
+    record_uid: str,
+    held_with_files: list[tuple[str, bytes, str]],
+    source_sha256: str | None,
+    actor: Actor,
+    now: dt.datetime,
+) -> int:
+    """Link files this import holds to messages already held that name them as references only
+    (a ``.txt`` imported before its zip): one ``message-files-linked`` entry, or none.
+
+    A link fills a reference (no SHA-256) of the same name at the same place in the message's
+    attachments; the message row and its hash stay as first stored, and a reference linked
+    before is not linked again, so importing the zip twice adds nothing. Returns the number of
+    ledger entries written (0 or 1).
+    """
+    if not held_with_files:
+        return 0
+    stored = repo.message_attachments(
+        conn, record_id=record_id, keys=[(utc, identity) for utc, identity, _ in held_with_files]
+    )
+    done = {
+        (str(link["identity"]), int(link["index"]))
+        for link in repo.file_links(conn, uid=record_uid)
+    }
+    links: list[dict[str, Any]] = []
+    for _utc, identity, incoming_json in held_with_files:
+        held_json = stored.get(identity)
+        if held_json is None:
+            continue
+        identity_hex = identity.hex()
+        incoming, held = json.loads(incoming_json), json.loads(held_json)
+        for index, (new, old) in enumerate(zip(incoming, held, strict=False)):
+            if (
+                new.get("sha256")
+                and old.get("sha256") is None
+                and new.get("filename") == old.get("filename")
+                and (identity_hex, index) not in done
+            ):
+                done.add((identity_hex, index))
+                links.append({"identity": identity_hex, "index": index, **new})
+    if not links:
+        return 0
+    append_events(
+        conn,
+        [FilesLinked(record_uid, tuple(links), source_sha256)],
+        actor=actor,
+        now=now,
+    )
+    return 1
 
 
 def add_messages(

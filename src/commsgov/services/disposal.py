@@ -13,6 +13,7 @@ from commsgov.accounts.actor import Actor
 from commsgov.records.canonical import canonical_json
 from commsgov.records.errors import NotFoundError
 from commsgov.records.events import DestructionCertified, RecordDisposed, TransferCertified
+from commsgov.records.links import links_of
 from commsgov.records.models import record_hash
 from commsgov.records.timestamps import utc_text
 from commsgov.retention import Schedule
@@ -122,6 +123,8 @@ def dispose_one(
         blob_candidates.update(
             a["sha256"] for a in json.loads(m["attachments_json"]) if a.get("sha256")
         )  # a reference-only file (no sha256) was never stored
+    # files linked to its messages later (a zip imported after its .txt)
+    blob_candidates.update(str(x["sha256"]) for x in links_of(history) if x.get("sha256"))
     schedule = schedules.get(item_row["record_class"])
     reviews = rr.reviews_of(conn, uid=uid)
     holds = _hold_history(conn, uid)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from commsgov.accounts.actor import Actor
 from commsgov.records.events import RecordRead, RecordsListed, RecordsSearched
+from commsgov.records.links import links_by_message, links_of
 from commsgov.records.models import record_hash
 from commsgov.records.views import (
     LedgerLine,
@@ -52,12 +53,13 @@ def _record(store: Store, ref: str, message_limit: int | None) -> RecordView:
         history = repo.entries_for_record(conn, uid=found[1])
         sources = repo.record_sources(conn, found[1], history)
         messages = repo.messages_of_record(conn, record_id=found[0], limit=message_limit)
+    links = links_by_message(links_of(history))
     return RecordView(
         **RecordView.fields_of(state),
         record_sha256=record_hash(state),
         sources=tuple(SourceView.of(s) for s in sources),
         ledger=tuple(LedgerLine(e.seq, e.at, e.actor, e.kind, e.entry_hash) for e in history),
-        messages=tuple(MessageView.of(m) for m in messages),
+        messages=tuple(MessageView.of(m, links) for m in messages),
     )
 
 

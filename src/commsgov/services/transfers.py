@@ -103,7 +103,7 @@ def build_transfer(
     records = [get_record(store, uid, actor=actor) for uid in chosen]
     files: dict[str, bytes] = {}
     for rec in records:
-        for att in (*rec.attachments, *(a for m in rec.messages for a in m.attachments)):
+        for att in (*rec.attachments, *(a for m in rec.messages for a in m.files())):
             if att.sha256 is not None and att.sha256 not in files:  # not a reference only
                 files[att.sha256] = store.blobs.read(att.sha256)
     result = bagit.build_bag(

@@ -159,6 +159,32 @@ def source_hashes(conn: Connection, *, uid: str) -> set[str]:
     return {s["file_sha256"] for s in record_sources(conn, uid, history) if s.get("file_sha256")}
 
 
+def file_links(conn: Connection, *, uid: str) -> list[dict[str, Any]]:
+    """Every file linked to record ``uid``'s messages after they were stored, in ledger order."""
+    from commsgov.records.links import links_of
+
+    return links_of(entries_for_record(conn, uid=uid))
+
+
+def message_attachments(
+    conn: Connection, *, record_id: int, keys: Sequence[tuple[str, bytes]]
+) -> dict[bytes, str]:
+    """The attachments JSON of record ``record_id``'s messages ``keys`` (``(sent_at_utc,
+    identity)``, as :func:`existing_identities` looks them up)."""
+    wanted = {identity for _, identity in keys}
+    times = sorted({sent_at_utc for sent_at_utc, _ in keys})
+    found: dict[bytes, str] = {}
+    for i in range(0, len(times), _IN_CHUNK):
+        query = select(messages.c.identity, messages.c.attachments_json).where(
+            messages.c.record_id == record_id,
+            messages.c.sent_at_utc.in_(times[i : i + _IN_CHUNK]),
+        )
+        for identity, files in conn.execute(query):
+            if bytes(identity) in wanted:
+                found[bytes(identity)] = str(files)
+    return found
+
+
 # -- blobs --------------------------------------------------------------------------------
 def ensure_blob(conn: Connection, *, sha256: str, size: int, stored_at: str) -> bool:
     """Register a blob row once; ``True`` when it was new."""

@@ -502,7 +502,8 @@ def get_stub(conn: Connection, *, uid: str) -> dict[str, Any] | None:
 
 
 def unreferenced_blobs(conn: Connection, *, candidates: Iterable[str]) -> list[str]:
-    """Which of ``candidates`` no remaining record, attachment or message refers to."""
+    """Which of ``candidates`` no remaining record, attachment, message or ledger entry that
+    adds a file to a record refers to."""
     left = []
     for digest in sorted(set(candidates)):
         pattern = f"%{digest}%"
@@ -521,6 +522,19 @@ def unreferenced_blobs(conn: Connection, *, candidates: Iterable[str]) -> list[s
                 select(func.count())
                 .select_from(messages)
                 .where(messages.c.attachments_json.like(pattern))
+            ).scalar_one()
+        )
+        used = (
+            used
+            or conn.execute(
+                # a file that joined another record later (an added source, a linked file):
+                # a destroyed record's own entries are redacted before this is asked
+                select(func.count())
+                .select_from(ledger)
+                .where(
+                    ledger.c.kind.in_(("source-added", "message-files-linked")),
+                    ledger.c.payload.like(pattern),
+                )
             ).scalar_one()
         )
         if not used:

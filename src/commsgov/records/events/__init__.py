@@ -16,6 +16,7 @@ from __future__ import annotations
 from .base import EVENT_KINDS, EventType, register, registered
 from .reads import FileRead, RecordRead, RecordsListed, RecordsSearched
 from .record import (
+    FilesLinked,
     MessagesAdded,
     OutageEnded,
     OutageStarted,
@@ -58,6 +59,7 @@ Event = (
     | OutageEnded
     | RecordsExported
     | SourceAdded
+    | FilesLinked
     | HoldPlaced
     | HoldLifted
     | RetentionClassified
@@ -92,6 +94,7 @@ __all__ = [
     "ExemptionCited",
     "ExemptionGranted",
     "FileRead",
+    "FilesLinked",
     "HoldLifted",
     "HoldPlaced",
     "MessagesAdded",

@@ -214,3 +214,36 @@ class SourceAdded:
     def payload(self) -> dict[str, Any]:
         """The canonical payload hashed into the ledger."""
         return {"entity": "source", "uid": self.uid, "source": self.source}
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class FilesLinked:
+    """Event ``message-files-linked``: files joined messages of record ``uid`` already held.
+
+    A WhatsApp ``.txt`` imported before its zip stores each photo as a reference only (the
+    name, no bytes); the zip's messages are then already held. Each link names the message
+    (``identity``), the reference it fills (``index`` in its attachments, ``filename``) and the
+    file now stored (``sha256``, ``size``, ``media_type``), from the export ``source_sha256``.
+    The message row, and so its hash, stays exactly as first stored: the ledger holds the link.
+    """
+
+    kind: ClassVar[str] = "message-files-linked"
+    chain: ClassVar[Chain] = "ledger"
+    uid: str
+    links: tuple[dict[str, Any], ...]
+    source_sha256: str | None = None
+
+    @property
+    def record_uid(self) -> str | None:
+        """The record this event is about."""
+        return self.uid
+
+    def payload(self) -> dict[str, Any]:
+        """The canonical payload hashed into the ledger."""
+        return {
+            "entity": "files",
+            "uid": self.uid,
+            "links": [dict(link) for link in self.links],
+            "source_sha256": self.source_sha256,
+        }
