@@ -124,11 +124,7 @@ def run(quick: bool) -> str:
         for start in range(0, len(rows), 10_000):
             batch = rows[start : start + 10_000]
             floor.executemany(f"INSERT INTO messages ({columns}) VALUES ({marks})", batch)
-            floor.execute(
-                "INSERT INTO fts_messages (rowid, sender, text) "
-                "SELECT id, sender, text FROM messages WHERE entry_seq = ?",
-                (batch[0][1],),
-            )
+            floor.execute(repo.SQLITE_INDEX_MESSAGES, (batch[0][1],))
         floor.execute("COMMIT")
         floor_write = time.perf_counter() - t0
         floor.close()
@@ -203,16 +199,23 @@ def run(quick: bool) -> str:
 
     write_ratio = bare_write / ours_write
     verify_ratio = raw_verify / ours_verify
+    # the goals restated by issue 10: against the floor of our own design, not a bare table
+    floor_ratio = floor_write / ours_write
+    verify_floor_ratio = exact_messages / ours_verify
     p95_ours, p95_like = _pct(ours_ms, 0.95), _pct(like_ms, 0.95)
 
     def verdict(value: float, goal: float) -> str:
         return "met" if value >= goal else "**not met**"
 
     lines = [
-        f"Goals: bulk write {write_ratio:.2f}x bare `executemany` (goal 0.5x: "
-        f"{verdict(write_ratio, 0.5)}); verify {verify_ratio:.2f}x `hashlib` (goal 0.5x: "
-        f"{verdict(verify_ratio, 0.5)}); search p95 {p95_like / p95_ours:,.0f}x faster than "
-        f"`LIKE` (goal 100x: {verdict(p95_like / p95_ours, 100)}).",
+        f"Goals (restated by issue 10): bulk write {floor_ratio:.2f}x the same rows written "
+        f"into our own schema with no Python work (goal 0.8x: {verdict(floor_ratio, 0.8)}); "
+        f"verify {verify_floor_ratio:.2f}x the floor of fetching the same columns into Python "
+        f"and hashing them (goal 0.7x: {verdict(verify_floor_ratio, 0.7)}); search p95 "
+        f"{p95_like / p95_ours:,.0f}x faster than `LIKE` (goal 100x: "
+        f"{verdict(p95_like / p95_ours, 100)}). For information: bulk write "
+        f"{write_ratio:.2f}x a bare `executemany` into a table with no index, verify "
+        f"{verify_ratio:.2f}x `hashlib` alone over the canonical bytes.",
         "",
         f"{n:,} messages in one conversation (Zipf-distributed words from a 20,000-word "
         f"vocabulary, 4-10 words each), SQLite file on local disk, WAL, synchronous=NORMAL. "
@@ -223,16 +226,17 @@ def run(quick: bool) -> str:
         "| --- | ---: | ---: | ---: | ---: |",
         f"| bulk write, messages/s (ledger + hashes + dedup index + FTS5) | "
         f"{_rate(n, ours_write)} ({ours_write:.1f} s) | {_rate(n, bare_write)} "
-        f"({bare_write:.1f} s) bare `executemany` | {write_ratio:.2f}x | >= 0.5x |",
+        f"({bare_write:.1f} s) bare `executemany` | {write_ratio:.2f}x | |",
         f"| for reference: the same rows into commsgov's schema (indexes + FTS5), no Python "
         f"work | {_rate(n, floor_write)} ({floor_write:.1f} s) | {_rate(n, bare_write)} | "
-        f"{bare_write / floor_write:.2f}x | |",
+        f"{bare_write / floor_write:.2f}x | commsgov >= 0.8x of this ({floor_ratio:.2f}x) |",
         f"| verify, messages/s (chain + every row rehashed from its columns) | "
         f"{_rate(n, ours_verify)} ({ours_verify:.1f} s) | {_rate(n, raw_verify)} "
-        f"({raw_verify:.2f} s) `hashlib.sha256` per message | {verify_ratio:.2f}x | >= 0.5x |",
+        f"({raw_verify:.2f} s) `hashlib.sha256` per message | {verify_ratio:.2f}x | |",
         f"| for reference: the messages alone, bytes rebuilt in Python (verify's exact path) | "
         f"{_rate(n, exact_messages)} ({exact_messages:.1f} s) | {_rate(n, raw_verify)} | "
-        f"{raw_verify / exact_messages:.2f}x | |",
+        f"{raw_verify / exact_messages:.2f}x | verify >= 0.7x of this "
+        f"({verify_floor_ratio:.2f}x) |",
         f"| search p95 (50 most recent matches) | {p95_ours:.2f} ms | {p95_like:.0f} ms "
         f"`LIKE '%term%'` | {p95_like / p95_ours:,.0f}x faster | 100x faster |",
         "",
@@ -253,10 +257,10 @@ def run(quick: bool) -> str:
         "The write path is bound first by SQLite: the reference row writes the very same rows "
         "into the same schema (unique indexes on (ledger entry, position) and on (record, "
         "time, identity), which dedup uses; FTS5 fed once per 10,000-row batch) with no Python "
-        "work at all, and is itself under the 0.5x goal. On top of that comes Python per "
-        "message (UTC text, canonical JSON, two SHA-256), which a worker thread does for the "
-        "next batch while SQLite feeds FTS5 with this one. The bare baseline writes to a table "
-        "with no index.",
+        "work at all (the floor the bulk-write goal is measured against). On top of that "
+        "comes Python per message (UTC text, canonical JSON, two SHA-256), which a worker "
+        "thread does for the next batch while SQLite feeds FTS5 with this one. The bare "
+        "baseline writes to a table with no index.",
         "",
         _postgres(drafts[: 20_000 if quick else 200_000], vocab, rng),
     ]
