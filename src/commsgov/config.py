@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     ingest_max_expansion_ratio: int = 100
     ingest_max_message_chars: int = 1 << 20
     ingest_max_import_bytes: int = 8 << 30
+    # the head of the ledger, signed after every commit (see commsgov.store.checkpoint_log and
+    # docs/records.md): the key file (default beside the SQLite file, or in the data folder),
+    # the checkpoint log, a copy of it on another volume, and syslog
+    signing_key: Path | None = None
+    checkpoint_log: Path | None = None
+    checkpoint_copy: Path | None = None
+    checkpoint_syslog: bool = False
 
     # -- the HTTP service (``commsgov serve``) --
     #: a session ends after this many minutes without use, and this many hours after sign-in

@@ -343,7 +343,11 @@ def test_other_services_can_put_their_events_on_the_chain(store: Any) -> None:
             actor=Actor.cli("records.manager"),
         )
     assert entry.seq == 2 and entry.kind == "retention-classified" and entry.record_uid == uid
-    assert svc.verify(store, actor=ACTOR).ok
+    # the chain holds it; verify then expects the retention table to say the same
+    report = svc.verify(store, actor=ACTOR)
+    assert report.entries == 2 and report.problem is not None
+    assert (report.problem.check, report.problem.record_uid) == ("retention", uid)
+    assert "teams-chat" in report.problem.detail
     assert [e["kind"] for e in jsonable(svc.get_record(store, uid, actor=ACTOR))["ledger"]] == [
         "record-captured",
         "retention-classified",

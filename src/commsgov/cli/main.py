@@ -31,6 +31,7 @@ _GROUPS = [
     "commsgov.cli.devices_cmds",
     "commsgov.cli.accounts_cmds",
     "commsgov.cli.serve_cmd",
+    "commsgov.cli.store_cmds",
 ]
 
 for _module in _GROUPS:

@@ -365,11 +365,24 @@ def verify(
             f"messages, {report.outages} outages, {report.blobs} files verified.\n"
             f"Head: entry {report.head_seq} {report.head_hash}\n"
         )
+        if report.checkpoint_seq is not None:
+            sys.stdout.write(
+                f"Signed: entry {report.checkpoint_seq} at {report.checkpoint_at} by store "
+                f"{report.store_id}\n"
+            )
+    if not as_json:
         if report.orphan_blobs:
             sys.stdout.write(
                 f"Note: {len(report.orphan_blobs)} stored file(s) are referenced by "
-                "no record (left by an interrupted write).\n"
+                "no record (left by an interrupted write; `commsgov store clean` removes them).\n"
             )
+        if report.temp_files:
+            sys.stdout.write(
+                f"Note: {len(report.temp_files)} temporary file(s) were left by killed writes "
+                "(`commsgov store clean`, or the next change, removes them).\n"
+            )
+        for note in report.notes:
+            sys.stdout.write(f"Note: {note}.\n")
     if report.problem is not None:
         raise typer.Exit(1)
 

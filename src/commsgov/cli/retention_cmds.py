@@ -266,7 +266,8 @@ def dispose(
     pack: PackOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Destroy approved records and those a schedule deletes without review (never held ones)."""
+    """Destroy approved records and those a schedule deletes without review (never held ones),
+    as the ledger proves them; exit 1 when a table row the ledger does not back was refused."""
     from commsgov import services as svc
 
     compiled = load_compiled_pack(pack)
@@ -281,7 +282,11 @@ def dispose(
         sys.stdout.write(f"{verb} {d.uid}: {d.authority}\n")
     for s in result.skipped:
         sys.stdout.write(f"Kept {s.uid}: {s.reason}\n")
+    for r in result.refused:
+        sys.stderr.write(f"REFUSED {r.uid}: {r.reason}\n")
     sys.stdout.write(f"{verb} {len(result.destroyed)} record(s).\n")
+    if result.refused:
+        raise typer.Exit(1)
 
 
 @retention_app.command("explain")
@@ -543,6 +548,12 @@ def transfer_build(
         "Records are transferred, awaiting accession: run `commsgov transfer confirm` "
         "when the archive confirms.\n"
     )
+    for uid in result.refused:
+        sys.stderr.write(
+            f"REFUSED {uid}: approved for transfer in the table but not on the ledger\n"
+        )
+    if result.refused:
+        raise typer.Exit(1)
 
 
 @transfer_app.command("confirm")
@@ -572,6 +583,10 @@ def transfer_confirm(
         f"Consignment {consignment} accessioned: {len(result.records)} record(s) disposed of "
         "here (stubs and certificates kept).\n"
     )
+    for uid in result.refused:
+        sys.stderr.write(f"REFUSED {uid}: the ledger does not put it in this consignment\n")
+    if result.refused:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

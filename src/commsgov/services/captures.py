@@ -133,11 +133,13 @@ def capture(
     resolved, policy = resolve_draft(draft, resolve_pack(pack))
     if resolved.occurred_at > now + dt.timedelta(minutes=5):
         raise InvalidFieldError("at", f"{resolved.occurred_at.isoformat()} is in the future")
-    refs = tuple(store_file(store, Path(p), actor=actor, field_name="attach") for p in attach)
-    if refs:
-        resolved = dataclasses.replace(resolved, attachments=resolved.attachments + refs)
-    with store.write() as conn:
-        _id, uid, entry, state = insert_record(conn, resolved, policy, actor=actor, now=now)
+    # (files stored before the transaction are not orphans to `store clean` meanwhile)
+    with store.blobs.writing():
+        refs = tuple(store_file(store, Path(p), actor=actor, field_name="attach") for p in attach)
+        if refs:
+            resolved = dataclasses.replace(resolved, attachments=resolved.attachments + refs)
+        with store.write() as conn:
+            _id, uid, entry, state = insert_record(conn, resolved, policy, actor=actor, now=now)
     exception = state["policy_exception"]
     return CaptureResult(
         uid,

@@ -196,7 +196,7 @@ def lift_hold(
         )
         rr.lift_hold(conn, uid=row["uid"], at=utc_text(now), by=actor.name, reason=reason)
         covered = rr.uids_matching(conn, scope=lifted.scope)
-        still = rr.held_uids(conn, uids=covered, held=active_scopes(conn, schedules))
+        still = rr.held_uids(conn, uids=covered, held=active_scopes(conn, schedules, pack=pack))
         recomputed = []
         for uid in covered:
             if rr.get_item(conn, uid=uid) is not None:

@@ -35,6 +35,7 @@ from commsgov.records.errors import NotFoundError
 from commsgov.records.events import SourceAdded
 from commsgov.records.ledger import GENESIS, LedgerEntry
 from commsgov.records.verify import MessageRow
+from commsgov.store.handle import LEDGER_HEAD
 from commsgov.store.tables import attachments, blobs, ledger, messages, outages, records
 
 _LEDGER_LOCK = 0x636F6D6D  # "comm"
@@ -64,8 +65,10 @@ def ledger_head(conn: Connection) -> tuple[int, str]:
 
 
 def insert_entries(conn: Connection, entries: Sequence[LedgerEntry]) -> None:
-    """Append entries (already chained by :func:`commsgov.records.ledger.make_entry`)."""
+    """Append entries (already chained by :func:`commsgov.records.ledger.make_entry`); the
+    last one's ``(seq, hash)`` is left on the connection for the store to sign after commit."""
     if entries:
+        conn.info[LEDGER_HEAD] = (entries[-1].seq, entries[-1].entry_hash)
         conn.execute(
             insert(ledger),
             [

@@ -33,6 +33,7 @@ from sqlalchemy import (
 )
 
 from commsgov.records.canonical import canonical_json
+from commsgov.records.ledger import LedgerEntry
 from commsgov.records.timestamps import utc_text
 from commsgov.retention.holds import HoldScope
 from commsgov.store import repo
@@ -574,3 +575,63 @@ def redact_record_payloads(conn: Connection, *, uid: str, disposed_seq: int) -> 
         .values(payload=redaction_payload(uid, disposed_seq=disposed_seq))
     )
     return int(result.rowcount)
+
+
+# -- what verify compares with the ledger -----------------------------------------------------
+
+
+def all_rows(conn: Connection, table: Any) -> list[dict[str, Any]]:
+    """Every row of a retention table (holds, reviews, stubs and transfers are few)."""
+    return [dict(r._mapping) for r in conn.execute(select(table))]
+
+
+def unusual_items(conn: Connection, *, default_class: str) -> list[dict[str, Any]]:
+    """Disposition rows that differ from a new record's: another class, status, stage or
+    explicit settings (only these need a ledger entry behind them)."""
+    query = select(
+        retention_items.c.record_uid,
+        retention_items.c.record_class,
+        retention_items.c.status,
+        retention_items.c.review_stage,
+        retention_items.c.explicit,
+    ).where(
+        or_(
+            retention_items.c.status != "scheduled",
+            retention_items.c.record_class != default_class,
+            retention_items.c.review_stage != 0,
+            retention_items.c.explicit.is_not(None),
+        )
+    )
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+# -- what a disposal proves from the ledger ---------------------------------------------------
+
+
+def entries_of_kinds(conn: Connection, *, kinds: Sequence[str]) -> list[LedgerEntry]:
+    """Every ledger entry of these kinds, in order (holds and transfers: not about one record)."""
+    rows = conn.execute(select(ledger).where(ledger.c.kind.in_(list(kinds))).order_by(ledger.c.seq))
+    return [LedgerEntry(**r._mapping) for r in rows]
+
+
+def ledger_extent(conn: Connection) -> tuple[int, int]:
+    """``(count, highest seq)`` of the ledger: equal unless entries were deleted."""
+    count, top = conn.execute(select(func.count(), func.max(ledger.c.seq))).one()
+    return int(count or 0), int(top or 0)
+
+
+def prev_hashes(conn: Connection, *, seqs: Iterable[int]) -> dict[int, str]:
+    """``prev_hash`` of the entries at ``seqs`` (those that exist)."""
+    wanted = sorted(set(seqs))
+    found: dict[int, str] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        query = select(ledger.c.seq, ledger.c.prev_hash).where(ledger.c.seq.in_(chunk))
+        found.update({int(s): str(h) for s, h in conn.execute(query)})
+    return found
+
+
+def ledger_names(conn: Connection, digest: str) -> bool:
+    """Whether any ledger payload names ``digest`` (a file a record had, even if its row went)."""
+    query = select(func.count()).select_from(ledger).where(ledger.c.payload.like(f"%{digest}%"))
+    return bool(conn.execute(query).scalar_one())
