@@ -397,7 +397,10 @@ def hold_place(
         typer.Option("--participant", help="Participant name or number in scope (repeatable)."),
     ] = None,
     method: Annotated[
-        list[str] | None, typer.Option("--method", help="Channel id in scope (repeatable).")
+        list[str] | None,
+        typer.Option(
+            "--method", help="Channel in scope: id, alias or name, as at capture (repeatable)."
+        ),
     ] = None,
     date_from: Annotated[
         str | None, typer.Option("--from", help="Items from this date or time.", show_default=False)
@@ -419,9 +422,12 @@ def hold_place(
     ] = None,
     by: ActorOption = None,
     database: DatabaseOption = None,
+    pack: PackOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Place a hold: nothing in its scope is disposed of until it is lifted."""
+    """Place a hold: nothing in its scope is disposed of until it is lifted. Channels are
+    resolved as capture resolves them; a hold that covers nothing now is placed with a
+    warning."""
     from commsgov import services as svc
     from commsgov.records.timestamps import range_end, range_start
     from commsgov.retention import HoldScope
@@ -439,8 +445,13 @@ def hold_place(
         search=search,
         record_classes=frozenset(record_class or ()),
     )
+    compiled = load_compiled_pack(pack)
     with closing(open_database(database)) as store:
-        result = svc.place_hold(store, name=name, mandate=mandate, scope=scope, actor=actor(by))
+        result = svc.place_hold(
+            store, name=name, mandate=mandate, scope=scope, actor=actor(by), pack=compiled
+        )
+    if result.warning:
+        sys.stderr.write(f"WARNING: {result.warning}\n")
     if as_json:
         print_json(result)
         return
@@ -479,13 +490,15 @@ def hold_lift(
 def hold_list(
     include_lifted: Annotated[bool, typer.Option("--all", help="Include lifted holds.")] = False,
     database: DatabaseOption = None,
+    pack: PackOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """List holds with their mandate, scope and how many records they cover."""
     from commsgov import services as svc
 
+    compiled = load_compiled_pack(pack)
     with closing(open_database(database)) as store:
-        rows = svc.list_holds(store, actor=actor(), include_lifted=include_lifted)
+        rows = svc.list_holds(store, actor=actor(), include_lifted=include_lifted, pack=compiled)
     if as_json:
         print_json(rows)
         return

@@ -644,7 +644,7 @@ def intact(e: LedgerEntry) -> bool:
     ``content_sha256``, and its fields its ``entry_hash`` (its place in the chain is the next
     entry's ``prev_hash`` to confirm).
 
-    >>> import datetime as dt
+    >>> import dataclasses, datetime as dt
     >>> from commsgov.records.events import TransferConfirmed
     >>> from commsgov.records.ledger import make_entry
     >>> e = make_entry(TransferConfirmed("C1", None), seq=1, prev_hash=GENESIS, actor="a",
