@@ -215,6 +215,35 @@ def test_verify_receipt_and_tampering(db: str, tmp_path: Path) -> None:
     assert code == 2
 
 
+def test_receipt_check_names_an_altered_file_and_refuses_huge_positions(
+    db: str, tmp_path: Path
+) -> None:
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(b"\x89PNG the original")
+    data = capture(
+        "--method", "email", "--at", "2026-11-20 10:00", "--summary", "x", "--attach", str(photo)
+    )
+    code, out, _ = run("receipt", str(data["uid"]))
+    receipt = tmp_path / "receipt.json"
+    receipt.write_text(out)
+    code, out, err = run("receipt", "--check", str(receipt))
+    assert code == 0 and "its files rehashed" in out, err
+    huge = json.loads(receipt.read_text()) | {"entry_seq": 10**30}
+    (tmp_path / "huge.json").write_text(json.dumps(huge))
+    result = runner.invoke(app, ["receipt", "--check", str(tmp_path / "huge.json")])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+    assert "entry_seq 1000000000000000000000000000000 is not a ledger position" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    code, out, _ = run("records", "show", str(data["uid"]), "--json")
+    (sha,) = [a["sha256"] for a in json.loads(out)["attachments"]]
+    (blob,) = (Path(db.removeprefix("sqlite:///")).parent).rglob(sha)
+    blob.chmod(0o644)
+    blob.write_bytes(b"\x89PNG a swapped photo")
+    code, _, err = run("receipt", "--check", str(receipt))
+    assert code == 1
+    assert f"FAILED: a file of the record is not as stored: file {blob} does not match" in err
+
+
 def test_records_list_search_export(db: str, tmp_path: Path) -> None:
     a = capture(
         "--method", "email", "--at", "2026-11-20 10:00", "--summary", "budget cuts", "--with", "Cy"

@@ -429,3 +429,31 @@ def test_a_policy_exception_cites_the_pack_in_force(store: Any) -> None:
     assert found.quote == (
         "Messaging apps such as WhatsApp and Threema must not be used for council business."
     )
+
+
+def test_receipt_check_rehashes_the_records_files(store: Any, populated: dict[str, Any]) -> None:
+    uid = populated["email"].uid
+    receipt = jsonable(svc.receipt(store, uid, actor=ACTOR))
+    assert svc.check_receipt(store, receipt, actor=ACTOR) == []
+    (digest,) = {
+        a["sha256"] for a in jsonable(svc.get_record(store, uid, actor=ACTOR))["attachments"]
+    }
+    path = store.blobs.path(digest)
+    path.chmod(0o644)
+    path.write_bytes(b"a swapped attachment\n")
+    problems = svc.check_receipt(store, receipt, actor=ACTOR)
+    assert any(str(path) in p and "does not match its SHA-256" in p for p in problems), problems
+    path.unlink()
+    problems = svc.check_receipt(store, receipt, actor=ACTOR)
+    assert any(str(path) in p and "missing" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("field", ["entry_seq", "head_seq"])
+@pytest.mark.parametrize("value", [10**30, 0, -1, "1e3", True, None, 2**63])
+def test_receipt_positions_beyond_a_database_are_refused(
+    store: Any, populated: dict[str, Any], field: str, value: Any
+) -> None:
+    receipt = jsonable(svc.receipt(store, populated["email"].uid, actor=ACTOR))
+    receipt[field] = value
+    with pytest.raises(InvalidFieldError, match=f"not a commsgov receipt .*{field}"):
+        svc.check_receipt(store, receipt, actor=ACTOR)

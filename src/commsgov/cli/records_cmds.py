@@ -401,7 +401,8 @@ def receipt(
     ] = None,
     database: DatabaseOption = None,
 ) -> None:
-    """Print a receipt for a record (JSON: keep it), or check one later with --check FILE."""
+    """Print a receipt for a record (JSON: keep it), or check one later with --check FILE
+    (its entries, its history, every file of the record rehashed, and the whole chain)."""
     from commsgov import services as svc
 
     if (record is None) == (check is None):
@@ -420,7 +421,7 @@ def receipt(
                 raise typer.Exit(1)
             sys.stdout.write(
                 f"OK: receipt for record {data['record_uid']} holds (entry "
-                f"{data['entry_seq']}, head {data['head_seq']}).\n"
+                f"{data['entry_seq']}, head {data['head_seq']}; its files rehashed).\n"
             )
             return
         assert record is not None

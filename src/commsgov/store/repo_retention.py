@@ -703,3 +703,14 @@ def ledger_names(conn: Connection, digest: str) -> bool:
     """Whether any ledger payload names ``digest`` (a file a record had, even if its row went)."""
     query = select(func.count()).select_from(ledger).where(ledger.c.payload.like(f"%{digest}%"))
     return bool(conn.execute(query).scalar_one())
+
+
+def message_files(conn: Connection, *, record_id: int) -> set[str]:
+    """SHA-256 of every stored file a record's messages carry (not references only)."""
+    query = select(messages.c.attachments_json).where(
+        messages.c.record_id == record_id, messages.c.attachments_json != "[]"
+    )
+    found: set[str] = set()
+    for (text_,) in conn.execute(query):
+        found.update(a["sha256"] for a in json.loads(text_) if a.get("sha256"))
+    return found
