@@ -274,6 +274,12 @@ def test_records_list_search_export(db: str, tmp_path: Path) -> None:
     assert len(json.loads(out)["records"]) == 2
     code, _, err = run("records", "export", "--format", "xml")
     assert code == 2 and "format:" in err
+    nowhere = tmp_path / "gone" / "foi.json"
+    code, _, err = run("records", "export", "--output", str(nowhere))
+    assert code == 2 and f"cannot write {nowhere}: No such file or directory" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    code, out, _ = run("verify")
+    assert "4 ledger entries" in out  # two captures and the two exports that were written
     code, _, err = run("records", "show", "nope")
     assert code == 1
 

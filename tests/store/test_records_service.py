@@ -276,6 +276,34 @@ def test_search_filters(store: Any, populated: dict[str, Any]) -> None:
     assert [r["uid"] for r in listed] == [conv] and listed[0]["message_count"] == 30
 
 
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("NEAR(budget email)", set()),  # NEAR is a word here, and no record has it
+        ("NEAR(budget", set()),
+        ('"budget', {"email"}),  # an unbalanced quote
+        ('budget"', {"email"}),
+        ("budget)", {"email"}),
+        ("(budget AND", set()),  # AND is a word too
+        ("summary:budget", set()),  # no column filter: "summary" is a word
+        ("budget-email", {"email"}),
+        ("budget^", {"email"}),
+        ('"numb*"', {"conv"}),  # a prefix inside quotes is still a prefix
+        ("{number} 17", {"conv"}),
+        ('* + - : ^ ( ) "', set()),  # no words at all
+        ("'", set()),
+    ],
+)
+def test_query_syntax_is_taken_as_words(
+    store: Any, populated: dict[str, Any], typed: str, found: set[str]
+) -> None:
+    """Issue 11: FTS syntax a user types (`NEAR(a b)`, an unbalanced quote) crashed
+    `records search`; it is searched as words, alike on both databases."""
+    want = {populated[k].uid if k == "email" else populated[k].record_uid for k in found}
+    hits = svc.search_records(store, query=RecordQuery(terms=typed), actor=ACTOR)
+    assert {r.uid for r in hits} == want
+
+
 def test_receipt_holds_until_tampering(store: Any, populated: dict[str, Any]) -> None:
     uid = populated["email"].uid
     receipt = jsonable(svc.receipt(store, uid, actor=ACTOR))
@@ -457,3 +485,40 @@ def test_receipt_positions_beyond_a_database_are_refused(
     receipt[field] = value
     with pytest.raises(InvalidFieldError, match=f"not a commsgov receipt .*{field}"):
         svc.check_receipt(store, receipt, actor=ACTOR)
+
+
+def _exports_logged(store: Any) -> int:
+    return int(sql(store, "SELECT count(*) FROM ledger WHERE kind = 'records-exported'")[0][0])
+
+
+def test_an_export_that_cannot_be_written_is_not_logged(
+    store: Any, populated: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 11's attack: an export whose output cannot be written left a `records-exported`
+    entry for text that never existed."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    target = folder / "foi.json"
+    for bad, why in [
+        (tmp_path / "no such folder" / "foi.json", "No such file or directory"),
+        (folder, "is a directory"),
+    ]:
+        with pytest.raises(InvalidFieldError, match=f"cannot write {bad}: .*{why}.*nothing was"):
+            svc.export_records(store, fmt="json", actor=ACTOR, output=bad)
+    assert _exports_logged(store) == 0
+    target.write_text("an earlier export\n")
+
+    def full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("os.fsync", full)  # the disk fills while the export is written
+    with pytest.raises(InvalidFieldError, match=f"cannot write {target}: the disk is full"):
+        svc.export_records(store, fmt="json", actor=ACTOR, output=target)
+    monkeypatch.undo()
+    assert _exports_logged(store) == 0
+    assert target.read_text() == "an earlier export\n"  # whole or not at all
+    assert sorted(p.name for p in folder.iterdir()) == ["foi.json"]  # no temporary file left
+    done = svc.export_records(store, fmt="json", actor=ACTOR, output=target)
+    assert target.read_text(encoding="utf-8") == done.text
+    assert sorted(p.name for p in folder.iterdir()) == ["foi.json"]
+    assert _exports_logged(store) == 1 and done.entry_seq > 0

@@ -674,19 +674,20 @@ def records_export(
 ) -> None:
     """Export records with their messages and hashes (CSV or JSON), e.g. for an FOI request.
 
-    The export is logged in the ledger (``records-exported``) with the SHA-256 of its text."""
+    The export is logged in the ledger (``records-exported``) with the SHA-256 of its text, after
+    the file is written (whole: a temporary file renamed into place)."""
     from commsgov import services as svc
 
     query = _query(terms, since, until, method, participant, outage)
     compiled = load_compiled_pack(pack)
     with closing(open_database(database, must_exist=True)) as store:
         export = svc.export_records(
-            store, actor=actor(by), fmt=fmt, query=query, limit=limit, pack=compiled
-        )
+            store, actor=actor(by), fmt=fmt, query=query, limit=limit, pack=compiled,
+            output=output,
+        )  # fmt: skip
     if output is None:
         sys.stdout.write(export.text)
     else:
-        output.write_text(export.text, encoding="utf-8")
         sys.stderr.write(f"Exported {len(export.records)} record(s) to {output}\n")
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from commsgov.accounts.actor import Actor
@@ -19,6 +23,7 @@ from commsgov.services.ledger import append_events
 from commsgov.services.query import RecordQuery
 from commsgov.services.reads import get_record, list_records, search_records
 from commsgov.store import repo
+from commsgov.store.disk import full_disk
 from commsgov.store.handle import Store
 
 if TYPE_CHECKING:
@@ -49,6 +54,7 @@ def export_records(
     limit: int = 10_000,
     messages: bool = True,
     pack: CompiledPack | None = None,
+    output: Path | None = None,
 ) -> Export:
     """Export records with their hashes as ``json`` or ``csv`` text
     (:func:`commsgov.records.export.export_text`), with their messages unless ``messages`` is off.
@@ -57,11 +63,15 @@ def export_records(
     finds (searched when it has words, else listed; every record when there is no query), at
     most ``limit``. The export is logged as a ``records-exported`` ledger entry with the query
     and the SHA-256 of the text, and passes through :func:`commsgov.services.read_gate.read`.
+
+    With ``output``, the text is written there first (a temporary file beside it, then renamed
+    into place) and the entry only then: an export that could not be written is refused naming
+    the file, leaves no partial file and is not on the ledger.
     """
     described = query.describe() if query else ""
 
     def run() -> Export:
-        return _export(store, actor, fmt, query, records, limit, messages, pack, described)
+        return _export(store, actor, fmt, query, records, limit, messages, pack, described, output)
 
     return read_gate.read(
         store,
@@ -82,6 +92,7 @@ def _export(
     messages: bool,
     pack: CompiledPack | None,
     described: str,
+    output: Path | None,
 ) -> Export:
     if fmt not in FORMATS:
         raise InvalidFieldError("format", f"{fmt!r} is not 'csv' or 'json'")
@@ -102,6 +113,39 @@ def _export(
     )
     digest = sha256_hex(text)
     uids = tuple(r.uid for r in chosen)
+    if output is not None:
+        _write_atomically(output, text)
     with store.write() as conn:
         (entry,) = append_events(conn, [RecordsExported(uids, fmt, described, digest)], actor=actor)
     return Export(text=text, format=fmt, records=uids, sha256=digest, entry_seq=entry.seq)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` whole or not at all: into a temporary file beside it,
+    flushed to disk, then renamed over it (readable by its owner only: it holds the record).
+    Refused naming ``path`` (an :class:`~commsgov.records.errors.InvalidFieldError` on
+    ``output``) when it cannot be written; no temporary file is left behind."""
+    # the temporary file must be on the same file system for the rename to be atomic
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(f"{path} is a directory")
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    except OSError as exc:
+        raise _not_written(path, exc) from exc
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise _not_written(path, exc) from exc
+
+
+def _not_written(path: Path, exc: OSError) -> InvalidFieldError:
+    why = "the disk is full" if full_disk(exc) else (exc.strerror or str(exc))
+    return InvalidFieldError(
+        "output", f"cannot write {path}: {why}; nothing was exported or logged"
+    )

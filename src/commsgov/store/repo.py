@@ -13,6 +13,7 @@ the ledger hashes.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -420,34 +421,47 @@ def list_records(
     return _with_counts(conn, conn.execute(query.limit(limit).offset(offset)).all())
 
 
-def fts5_query(terms: str) -> str:
-    """A safe FTS5 query: every word quoted, all required (prefix search with a trailing ``*``).
+#: a word as the full-text indexes see it: letters and digits (SQLite's unicode61 tokenizer and
+#: PostgreSQL's parser both split at anything else), so punctuation a user types is a break
+_WORD = re.compile(r"[^\W_]+")
 
-    >>> fts5_query('budget "x" cuts*')
-    '"budget" "x" "cuts"*'
+
+def search_words(terms: str) -> list[tuple[str, bool]]:
+    """What a user typed as words, each with whether it is a prefix (a trailing ``*``).
+
+    Query syntax (``NEAR(a b)``, quotes, ``OR``, ``col:x``, brackets) is taken as words, never as
+    syntax, alike on both databases.
+
+    >>> search_words('NEAR(budget "cuts*  col:x')
+    [('NEAR', False), ('budget', False), ('cuts', True), ('col', False), ('x', False)]
     """
-    parts = []
-    for word in terms.split():
-        prefix = word.endswith("*")
-        cleaned = word.rstrip("*").replace('"', "")
-        if cleaned:
-            parts.append(f'"{cleaned}"' + ("*" if prefix else ""))
-    return " ".join(parts)
+    found: list[tuple[str, bool]] = []
+    for chunk in terms.split():
+        words = _WORD.findall(chunk)
+        if words:
+            prefix = chunk.rstrip("\"')]}").endswith("*")
+            found.extend((w, prefix and i == len(words) - 1) for i, w in enumerate(words))
+    return found
+
+
+def fts5_query(terms: str) -> str:
+    """A safe FTS5 query: every word (:func:`search_words`) quoted, all required (prefix search
+    with a trailing ``*``).
+
+    >>> fts5_query('budget "x" cuts* NEAR(a')
+    '"budget" "x" "cuts"* "NEAR" "a"'
+    """
+    return " ".join(f'"{w}"' + ("*" if prefix else "") for w, prefix in search_words(terms))
 
 
 def pg_tsquery(terms: str) -> str:
-    """A safe PostgreSQL ``to_tsquery`` text: every word quoted and required (``word*``: prefix).
+    """A safe PostgreSQL ``to_tsquery`` text: every word (:func:`search_words`) quoted and
+    required (``word*``: prefix).
 
     >>> pg_tsquery("budget it's cut*")
-    "'budget' & 'it''s' & 'cut':*"
+    "'budget' & 'it' & 's' & 'cut':*"
     """
-    parts = []
-    for word in terms.split():
-        prefix = word.endswith("*")
-        cleaned = word.rstrip("*").replace("\\", "").replace("'", "''")
-        if cleaned:
-            parts.append(f"'{cleaned}'" + (":*" if prefix else ""))
-    return " & ".join(parts)
+    return " & ".join(f"'{w}'" + (":*" if prefix else "") for w, prefix in search_words(terms))
 
 
 def _matching_record_ids(conn: Connection, terms: str) -> Any:
