@@ -244,6 +244,33 @@ def test_receipt_check_names_an_altered_file_and_refuses_huge_positions(
     assert f"FAILED: a file of the record is not as stored: file {blob} does not match" in err
 
 
+def test_an_argument_that_is_not_utf8_is_refused_before_anything_is_written(db: str) -> None:
+    """Issue 11: an invalid UTF-8 command-line argument crashed the write with a traceback."""
+    result = subprocess.run(
+        [sys.executable, "-c", "from commsgov.cli.main import main; main()", "capture",
+         "--method", "email", "--at", "2026-11-20 10:00", "--summary", b"bad \xff byte"],
+        capture_output=True, timeout=60, check=False,
+    )  # fmt: skip
+    err = result.stderr.decode()
+    assert result.returncode == 2, err
+    assert err == (
+        "Error: argument 7 (\\xff at character 5 of 'bad \\xff byte') is not valid UTF-8\n"
+    )
+    code, _, err = run("records", "search", "nothing\udcc3(")
+    assert code == 2 and "argument 3 (\\xc3 at character 8 of 'nothing\\xc3(')" in err
+    with sqlite3.connect(db.removeprefix("sqlite:///")) as conn:  # nothing half-written
+        assert conn.execute("SELECT count(*) FROM ledger").fetchone() == (0,)
+
+
+def test_a_gap_time_and_a_future_outage_are_clear_errors(db: str) -> None:
+    code, _, err = run("capture", "--method", "email", "--at", "2026-03-29 01:30", "-s", "x")
+    assert code == 2 and err.startswith("Error: at: 2026-03-29 01:30 did not exist in Europe/")
+    code, _, err = run("outage", "start", "--reason", "planned", "--at", "2999-01-01 09:00")
+    assert code == 2 and err.startswith("Error: at: 2999-01-01T09:00:00.000000Z is in the future")
+    code, out, _ = run("verify")
+    assert code == 0 and "OK: 0 ledger entries" in out
+
+
 def test_records_list_search_export(db: str, tmp_path: Path) -> None:
     a = capture(
         "--method", "email", "--at", "2026-11-20 10:00", "--summary", "budget cuts", "--with", "Cy"

@@ -111,6 +111,36 @@ def test_outage_and_exemption_cover_captures(store: Any) -> None:
     assert info.value.field == "reason"
 
 
+def test_an_outage_cannot_start_in_the_future(store: Any) -> None:
+    """Issue 11: `outage start --at` took a future time, excusing captures not yet made."""
+    later = T0 + dt.timedelta(minutes=1)
+    with pytest.raises(InvalidFieldError, match=r"at: 2026-11-20T09:01:00.000000Z is in the fut"):
+        svc.start_outage(store, reason="planned", started_at=later, actor=ACTOR, now=T0)
+    assert _counts(store) == (0, 0, 0) and svc.list_outages(store, actor=ACTOR) == []
+    done = svc.start_outage(store, reason="down now", started_at=T0, actor=ACTOR, now=T0)
+    assert done.started_at_utc == "2026-11-20T09:00:00.000000Z"
+
+
+def test_a_capture_at_a_time_no_clock_showed_is_refused(store: Any) -> None:
+    """Issue 11: a capture at 01:30 on the spring clock-change day was stored unflagged (ingest
+    flags the same time). A person capturing can say which they meant: refused, nothing kept."""
+    from zoneinfo import ZoneInfo
+
+    london = ZoneInfo("Europe/London")
+    gap = dt.datetime(2026, 3, 29, 1, 30, tzinfo=london)
+    with pytest.raises(InvalidFieldError, match="at: 2026-03-29 01:30 did not exist in Eur") as e:
+        svc.capture(store, RecordDraft(method="email", occurred_at=gap, summary="x"), actor=ACTOR)
+    assert "2026-03-29T01:30+00:00 or 2026-03-29T01:30+01:00" in str(e.value)
+    assert _counts(store) == (0, 0, 0)
+    for ok in (
+        dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.timezone(dt.timedelta(hours=1))),
+        dt.datetime(2026, 3, 29, 2, 30, tzinfo=london),
+        dt.datetime(2026, 10, 25, 1, 30, fold=1, tzinfo=london),  # twice, but each one real
+    ):
+        svc.capture(store, RecordDraft(method="email", occurred_at=ok, summary="x"), actor=ACTOR)
+    assert _counts(store)[1] == 3
+
+
 def test_end_without_open_outage(store: Any) -> None:
     from commsgov.records import NotFoundError
 

@@ -25,7 +25,7 @@ from commsgov.records.models import (
     RecordDraft,
     record_state,
 )
-from commsgov.records.timestamps import utc_text
+from commsgov.records.timestamps import gap_problem, utc_text
 from commsgov.services._support import clock, new_uid, resolve_pack
 from commsgov.services.files import store_file
 from commsgov.services.ledger import append_events
@@ -128,11 +128,18 @@ def capture(
     pack: CompiledPack | None = None,
     now: dt.datetime | None = None,
 ) -> CaptureResult:
-    """Capture one communication (validated against the pack) with its attached files."""
+    """Capture one communication (validated against the pack) with its attached files.
+
+    A wall time that no clock showed (the spring clock change) is refused, asking for its
+    offset: the person capturing is there to say which they meant (an import cannot ask, so
+    ingest keeps such a time and flags it ``dst-nonexistent``)."""
     now = clock(now)
     resolved, policy = resolve_draft(draft, resolve_pack(pack))
     if resolved.occurred_at > now + dt.timedelta(minutes=5):
         raise InvalidFieldError("at", f"{resolved.occurred_at.isoformat()} is in the future")
+    gap = gap_problem(resolved.occurred_at)
+    if gap is not None:
+        raise InvalidFieldError("at", gap)
     # (files stored before the transaction are not orphans to `store clean` meanwhile)
     with store.blobs.writing():
         refs = tuple(store_file(store, Path(p), actor=actor, field_name="attach") for p in attach)
