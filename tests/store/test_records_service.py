@@ -552,3 +552,20 @@ def test_an_export_that_cannot_be_written_is_not_logged(
     assert target.read_text(encoding="utf-8") == done.text
     assert sorted(p.name for p in folder.iterdir()) == ["foi.json"]
     assert _exports_logged(store) == 1 and done.entry_seq > 0
+
+
+def test_a_file_written_out_is_whole_or_refused_naming_the_path(
+    store: Any, populated: dict[str, Any], tmp_path: Path
+) -> None:
+    """`records file -o PATH` with a PATH that cannot be written printed a traceback."""
+    uid = populated["email"].uid
+    (digest,) = [
+        a["sha256"] for a in jsonable(svc.get_record(store, uid, actor=ACTOR))["attachments"]
+    ]
+    for bad, why in [(tmp_path / "gone" / "x.txt", "No such file"), (tmp_path, "is a directory")]:
+        with pytest.raises(InvalidFieldError, match=f"output: cannot write {bad}: .*{why}"):
+            svc.read_file(store, digest, actor=ACTOR, output=bad)
+    target = tmp_path / "minutes copy.txt"
+    assert svc.read_file(store, digest, actor=ACTOR, output=target) == target.read_bytes()
+    assert target.read_bytes() == b"minutes of the call\n"
+    assert not list(tmp_path.glob(".*.partial"))

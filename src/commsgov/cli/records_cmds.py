@@ -607,8 +607,7 @@ def records_file(
     from commsgov import services as svc
 
     with closing(open_database(database, must_exist=True)) as store:
-        data = svc.read_file(store, sha256, actor=actor())
-    output.write_bytes(data)
+        data = svc.read_file(store, sha256, actor=actor(), output=output)
     sys.stderr.write(f"Wrote {len(data)} bytes to {output} (SHA-256 verified).\n")
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +15,11 @@ from commsgov.records.export import FORMATS, export_text
 from commsgov.records.timestamps import utc_text
 from commsgov.records.views import RecordSummary, RecordView
 from commsgov.services import read_gate
-from commsgov.services._support import clock
+from commsgov.services._support import clock, write_whole
 from commsgov.services.ledger import append_events
 from commsgov.services.query import RecordQuery
 from commsgov.services.reads import get_record, list_records, search_records
 from commsgov.store import repo
-from commsgov.store.disk import full_disk
 from commsgov.store.handle import Store
 
 if TYPE_CHECKING:
@@ -114,38 +110,7 @@ def _export(
     digest = sha256_hex(text)
     uids = tuple(r.uid for r in chosen)
     if output is not None:
-        _write_atomically(output, text)
+        write_whole(output, text.encode("utf-8"))
     with store.write() as conn:
         (entry,) = append_events(conn, [RecordsExported(uids, fmt, described, digest)], actor=actor)
     return Export(text=text, format=fmt, records=uids, sha256=digest, entry_seq=entry.seq)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` whole or not at all: into a temporary file beside it,
-    flushed to disk, then renamed over it (readable by its owner only: it holds the record).
-    Refused naming ``path`` (an :class:`~commsgov.records.errors.InvalidFieldError` on
-    ``output``) when it cannot be written; no temporary file is left behind."""
-    # the temporary file must be on the same file system for the rename to be atomic
-    try:
-        if path.is_dir():
-            raise IsADirectoryError(f"{path} is a directory")
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    except OSError as exc:
-        raise _not_written(path, exc) from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise _not_written(path, exc) from exc
-
-
-def _not_written(path: Path, exc: OSError) -> InvalidFieldError:
-    why = "the disk is full" if full_disk(exc) else (exc.strerror or str(exc))
-    return InvalidFieldError(
-        "output", f"cannot write {path}: {why}; nothing was exported or logged"
-    )
