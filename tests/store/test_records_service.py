@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +140,42 @@ def test_a_capture_at_a_time_no_clock_showed_is_refused(store: Any) -> None:
     ):
         svc.capture(store, RecordDraft(method="email", occurred_at=ok, summary="x"), actor=ACTOR)
     assert _counts(store)[1] == 3
+
+
+@pytest.mark.parametrize(
+    ("draft", "field", "char"),
+    [
+        ({"summary": "budget \x00 cut"}, "summary", "U+0000 at character 8"),
+        ({"summary": "x", "subject": "half \ud83d"}, "subject", "U+D83D at character 6"),
+        ({"summary": "x", "participants": (Participant("Ann\x00"),)}, "with", "U+0000"),
+        ({"summary": "x", "participants": (Participant("A", organisation="\udc00"),)}, "with", ""),
+    ],
+)
+def test_typed_text_no_database_can_hold_is_refused_alike(
+    store: Any, draft: dict[str, Any], field: str, char: str
+) -> None:
+    """Issue 11: a NUL was stored by SQLite and crashed PostgreSQL, a lone surrogate crashed
+    both. A capture typed by a person is refused naming the field (an import replaces such
+    characters and flags the message); both databases behave alike."""
+    with pytest.raises(InvalidFieldError, match=re.escape(f"{field}: holds {char}")) as info:
+        svc.capture(store, RecordDraft(method="email", occurred_at=T0, **draft), actor=ACTOR)
+    assert info.value.field == field
+    assert _counts(store) == (0, 0, 0)
+
+
+def test_a_correction_no_database_can_hold_is_refused_alike(store: Any) -> None:
+    uid = svc.capture(
+        store, RecordDraft(method="email", occurred_at=T0, summary="x"), actor=ACTOR
+    ).uid
+    for changes, reason, field in [
+        ({"summary": "a\x00"}, "typo", "summary"),
+        ({"participants": [{"name": "B\ud800"}]}, "typo", "participants"),
+        ({"summary": "fine"}, "why\x00", "reason"),
+    ]:
+        with pytest.raises(InvalidFieldError, match=f"^{field}: holds U\\+"):
+            svc.correct_record(store, uid=uid, changes=changes, reason=reason, actor=ACTOR)
+    assert _counts(store) == (1, 1, 0)
+    assert svc.verify(store, actor=ACTOR).ok
 
 
 def test_end_without_open_outage(store: Any) -> None:

@@ -24,6 +24,7 @@ from commsgov.records.models import (
     PolicyException,
     RecordDraft,
     record_state,
+    require_storable,
 )
 from commsgov.records.timestamps import gap_problem, utc_text
 from commsgov.services._support import clock, new_uid, resolve_pack
@@ -185,6 +186,14 @@ def correct_record(
             p.to_dict() if isinstance(p, Participant) else Participant.from_dict(p).to_dict()
             for p in changes["participants"]
         ]
+    require_storable("reason", reason)
+    for name, value in changes.items():
+        if name == "participants":
+            for p in value:
+                for text in (p["name"], p["number"], p["organisation"]):
+                    require_storable("participants", text)
+        elif isinstance(value, str):
+            require_storable(name, value)
     if "method" in changes or "scenario" in changes:
         from commsgov.policy.errors import UnknownIdError
 
