@@ -267,6 +267,10 @@ def test_a_gap_time_and_a_future_outage_are_clear_errors(db: str) -> None:
     assert code == 2 and err.startswith("Error: at: 2026-03-29 01:30 did not exist in Europe/")
     code, _, err = run("outage", "start", "--reason", "planned", "--at", "2999-01-01 09:00")
     assert code == 2 and err.startswith("Error: at: 2999-01-01T09:00:00.000000Z is in the future")
+    code, _, err = run("records", "file", "../../etc/passwd", "-o", "copy")
+    assert code == 2 and err == (
+        "Error: sha256: '../../etc/passwd' is not a SHA-256 (64 hex digits)\n"
+    )  # named as what it is, not blamed on a stored file's hash
     code, out, _ = run("verify")
     assert code == 0 and "OK: 0 ledger entries" in out
 
