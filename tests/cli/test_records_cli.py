@@ -275,6 +275,24 @@ def test_a_gap_time_and_a_future_outage_are_clear_errors(db: str) -> None:
     assert code == 0 and "OK: 0 ledger entries" in out
 
 
+def test_an_export_to_a_full_standard_output_is_not_logged(db: str) -> None:
+    """Issue 11: an export whose output could not be written was logged all the same. Here
+    standard output is a full disk (/dev/full)."""
+    capture("--method", "email", "--at", "2026-11-20 10:00", "--summary", "budget")
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-c", "from commsgov.cli.main import main; main()", "records",
+             "export"],
+            stdout=full, stderr=subprocess.PIPE, text=True, timeout=60, check=False,
+        )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr == (
+        "Error: output: cannot write the export: the disk is full; nothing was logged\n"
+    )
+    code, out, _ = run("verify")
+    assert code == 0 and out.startswith("OK: 1 ledger entries")  # the capture alone
+
+
 def test_records_list_search_export(db: str, tmp_path: Path) -> None:
     a = capture(
         "--method", "email", "--at", "2026-11-20 10:00", "--summary", "budget cuts", "--with", "Cy"

@@ -606,3 +606,16 @@ def test_a_file_written_out_is_whole_or_refused_naming_the_path(
     assert svc.read_file(store, digest, actor=ACTOR, output=target) == target.read_bytes()
     assert target.read_bytes() == b"minutes of the call\n"
     assert not list(tmp_path.glob(".*.partial"))
+
+
+def test_an_export_to_a_closed_stream_is_not_logged(store: Any, populated: dict[str, Any]) -> None:
+    written: list[str] = []
+
+    def closed(text: str) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    with pytest.raises(InvalidFieldError, match="cannot write the export: Broken pipe; nothing"):
+        svc.export_records(store, fmt="csv", actor=ACTOR, output=closed)
+    assert _exports_logged(store) == 0
+    done = svc.export_records(store, fmt="csv", actor=ACTOR, output=written.append)
+    assert written == [done.text] and _exports_logged(store) == 1

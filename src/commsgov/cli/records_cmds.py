@@ -682,12 +682,26 @@ def records_export(
     with closing(open_database(database, must_exist=True)) as store:
         export = svc.export_records(
             store, actor=actor(by), fmt=fmt, query=query, limit=limit, pack=compiled,
-            output=output,
+            output=output if output is not None else _to_stdout,
         )  # fmt: skip
-    if output is None:
-        sys.stdout.write(export.text)
-    else:
+    if output is not None:
         sys.stderr.write(f"Exported {len(export.records)} record(s) to {output}\n")
+
+
+def _to_stdout(text: str) -> None:
+    """Write an export to standard output, flushed: a full disk or a closed pipe fails here,
+    before the export is logged."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError:
+        # what is still buffered could not be written either: send it nowhere, so that exiting
+        # does not fail again on it (the recipe of Python's docs for a closed pipe)
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise
 
 
 @report_app.command("exceptions")
