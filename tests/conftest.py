@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 pytest_plugins = ["tests.fixtures_db"]
@@ -14,3 +16,10 @@ settings.register_profile(
 )
 settings.register_profile("ci", parent=settings.get_profile("default"), max_examples=200)
 settings.load_profile("ci" if os.environ.get("CI") else "default")
+
+
+@pytest.fixture(autouse=True)
+def _own_data_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test has its own data folder: a store's signing key and checkpoint log (and the
+    default SQLite file) never land in the real one, nor in another test's."""
+    monkeypatch.setenv("COMMSGOV_DATA_DIR", str(tmp_path / "data"))

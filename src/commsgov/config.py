@@ -3,7 +3,8 @@
 Two readers of one set of names and defaults:
 
 - :func:`core_settings` reads the few settings the command line and the services use
-  (:class:`CoreSettings`: data folder, database, time zone, pack, user, ingest limits) straight
+  (:class:`CoreSettings`: data folder, database, time zone, pack, user, ingest limits, where
+  the ledger's head is signed and logged) straight
   from the environment, without importing Pydantic: pydantic-settings takes about 0.1 s to
   import, a tenth of ``commsgov ingest --dry-run`` on a 200,000-message chat;
 - :class:`Settings` (pydantic-settings, :mod:`commsgov.settings_model`, loaded on first use)
@@ -73,6 +74,13 @@ class CoreSettings:
     ingest_max_expansion_ratio: int = _LIMITS.max_expansion_ratio
     ingest_max_message_chars: int = _LIMITS.max_message_chars
     ingest_max_import_bytes: int = _LIMITS.max_import_bytes
+    # the head of the ledger, signed after every commit (see commsgov.store.checkpoint_log and
+    # docs/records.md): the key file (default beside the SQLite file, or in the data folder),
+    # the checkpoint log, a copy of it on another volume, and syslog
+    signing_key: Path | None = None
+    checkpoint_log: Path | None = None
+    checkpoint_copy: Path | None = None
+    checkpoint_syslog: bool = False
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to SQLite in the data folder."""
@@ -103,7 +111,13 @@ _KINDS = {
     "ingest_max_expansion_ratio": "int",
     "ingest_max_message_chars": "int",
     "ingest_max_import_bytes": "int",
+    "signing_key": "path",
+    "checkpoint_log": "path",
+    "checkpoint_copy": "path",
+    "checkpoint_syslog": "bool",
 }
+#: the ``bool`` values the light reader reads itself (any other spelling goes to pydantic)
+_BOOLS = {"1": True, "true": True, "0": False, "false": False}
 
 
 def resolved_database_url(database_url: str | None, data_dir: Path) -> str:
@@ -143,6 +157,8 @@ def core_settings() -> CoreSettings:
             values[name] = int(raw)
         elif kind == "path" and raw:
             values[name] = Path(raw)
+        elif kind == "bool" and raw in _BOOLS:
+            values[name] = _BOOLS[raw]
         else:
             unusual = True
     if unusual:

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     ingest_max_expansion_ratio: int = _D["ingest_max_expansion_ratio"]
     ingest_max_message_chars: int = _D["ingest_max_message_chars"]
     ingest_max_import_bytes: int = _D["ingest_max_import_bytes"]
+    signing_key: Path | None = _D["signing_key"]
+    checkpoint_log: Path | None = _D["checkpoint_log"]
+    checkpoint_copy: Path | None = _D["checkpoint_copy"]
+    checkpoint_syslog: bool = _D["checkpoint_syslog"]
 
     # -- the HTTP service (``commsgov serve``) --
     #: a session ends after this many minutes without use, and this many hours after sign-in

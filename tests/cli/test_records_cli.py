@@ -218,6 +218,84 @@ def test_verify_receipt_and_tampering(db: str, tmp_path: Path) -> None:
     assert code == 2
 
 
+def test_receipt_check_names_an_altered_file_and_refuses_huge_positions(
+    db: str, tmp_path: Path
+) -> None:
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(b"\x89PNG the original")
+    data = capture(
+        "--method", "email", "--at", "2026-11-20 10:00", "--summary", "x", "--attach", str(photo)
+    )
+    code, out, _ = run("receipt", str(data["uid"]))
+    receipt = tmp_path / "receipt.json"
+    receipt.write_text(out)
+    code, out, err = run("receipt", "--check", str(receipt))
+    assert code == 0 and "its files rehashed" in out, err
+    huge = json.loads(receipt.read_text()) | {"entry_seq": 10**30}
+    (tmp_path / "huge.json").write_text(json.dumps(huge))
+    result = runner.invoke(app, ["receipt", "--check", str(tmp_path / "huge.json")])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+    assert "entry_seq 1000000000000000000000000000000 is not a ledger position" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    code, out, _ = run("records", "show", str(data["uid"]), "--json")
+    (sha,) = [a["sha256"] for a in json.loads(out)["attachments"]]
+    (blob,) = (Path(db.removeprefix("sqlite:///")).parent).rglob(sha)
+    blob.chmod(0o644)
+    blob.write_bytes(b"\x89PNG a swapped photo")
+    code, _, err = run("receipt", "--check", str(receipt))
+    assert code == 1
+    assert f"FAILED: a file of the record is not as stored: file {blob} does not match" in err
+
+
+def test_an_argument_that_is_not_utf8_is_refused_before_anything_is_written(db: str) -> None:
+    """Issue 11: an invalid UTF-8 command-line argument crashed the write with a traceback."""
+    result = subprocess.run(
+        [sys.executable, "-c", "from commsgov.cli.main import main; main()", "capture",
+         "--method", "email", "--at", "2026-11-20 10:00", "--summary", b"bad \xff byte"],
+        capture_output=True, timeout=60, check=False,
+    )  # fmt: skip
+    err = result.stderr.decode()
+    assert result.returncode == 2, err
+    assert err == (
+        "Error: argument 7 (\\xff at character 5 of 'bad \\xff byte') is not valid UTF-8\n"
+    )
+    code, _, err = run("records", "search", "nothing\udcc3(")
+    assert code == 2 and "argument 3 (\\xc3 at character 8 of 'nothing\\xc3(')" in err
+    with sqlite3.connect(db.removeprefix("sqlite:///")) as conn:  # nothing half-written
+        assert conn.execute("SELECT count(*) FROM ledger").fetchone() == (0,)
+
+
+def test_a_gap_time_and_a_future_outage_are_clear_errors(db: str) -> None:
+    code, _, err = run("capture", "--method", "email", "--at", "2026-03-29 01:30", "-s", "x")
+    assert code == 2 and err.startswith("Error: at: 2026-03-29 01:30 did not exist in Europe/")
+    code, _, err = run("outage", "start", "--reason", "planned", "--at", "2999-01-01 09:00")
+    assert code == 2 and err.startswith("Error: at: 2999-01-01T09:00:00.000000Z is in the future")
+    code, _, err = run("records", "file", "../../etc/passwd", "-o", "copy")
+    assert code == 2 and err == (
+        "Error: sha256: '../../etc/passwd' is not a SHA-256 (64 hex digits)\n"
+    )  # named as what it is, not blamed on a stored file's hash
+    code, out, _ = run("verify")
+    assert code == 0 and "OK: 0 ledger entries" in out
+
+
+def test_an_export_to_a_full_standard_output_is_not_logged(db: str) -> None:
+    """Issue 11: an export whose output could not be written was logged all the same. Here
+    standard output is a full disk (/dev/full)."""
+    capture("--method", "email", "--at", "2026-11-20 10:00", "--summary", "budget")
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-c", "from commsgov.cli.main import main; main()", "records",
+             "export"],
+            stdout=full, stderr=subprocess.PIPE, text=True, timeout=60, check=False,
+        )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr == (
+        "Error: output: cannot write the export: the disk is full; nothing was logged\n"
+    )
+    code, out, _ = run("verify")
+    assert code == 0 and out.startswith("OK: 1 ledger entries")  # the capture alone
+
+
 def test_records_list_search_export(db: str, tmp_path: Path) -> None:
     a = capture(
         "--method", "email", "--at", "2026-11-20 10:00", "--summary", "budget cuts", "--with", "Cy"
@@ -248,6 +326,12 @@ def test_records_list_search_export(db: str, tmp_path: Path) -> None:
     assert len(json.loads(out)["records"]) == 2
     code, _, err = run("records", "export", "--format", "xml")
     assert code == 2 and "format:" in err
+    nowhere = tmp_path / "gone" / "foi.json"
+    code, _, err = run("records", "export", "--output", str(nowhere))
+    assert code == 2 and f"cannot write {nowhere}: No such file or directory" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    code, out, _ = run("verify")
+    assert "4 ledger entries" in out  # two captures and the two exports that were written
     code, _, err = run("records", "show", "nope")
     assert code == 1
 

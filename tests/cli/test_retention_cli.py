@@ -226,3 +226,17 @@ def test_due_and_dispose_by_schedule(tmp_path: Path) -> None:
     assert "Approved by: (schedule, no review)" in out
     code, out, _ = run("verify", "--database", db)
     assert code == 0
+
+
+def test_hold_place_resolves_channels_warns_and_refuses(tmp_path: Path) -> None:
+    db = ["--database", f"sqlite:///{tmp_path / 'c.db'}"]
+    code, _out, err = run("hold", "place", "--name", "FOI 1", "--mandate", "FOISA",
+                          "--method", "whatsap", *db)  # fmt: skip
+    assert code == 2 and "Did you mean whatsapp?" in err and "Traceback" not in err
+    code, _out, err = run("hold", "place", "--name", "FOI 1", "--mandate", "FOISA",
+                          "--from", "2026-11-02", "--to", "2026-11-01", *db)  # fmt: skip
+    assert code == 2 and "before it starts" in err
+    code, out, err = run("hold", "place", "--name", "FOI 1", "--mandate", "FOISA",
+                         "--method", "sms", "--json", *db)  # fmt: skip
+    assert code == 0 and json.loads(out)["scope"]["methods"] == ["corporate-phone"]
+    assert err.startswith("WARNING: hold 'FOI 1' covers no record now")

@@ -18,7 +18,7 @@ from commsgov.ingest import ParseError
 from commsgov.jsonable import jsonable
 from commsgov.services.ingest import ingest_file
 
-from .conftest import count
+from .conftest import count, counts
 
 #: who acts in these tests
 ACTOR = Actor.cli("tester")
@@ -194,3 +194,61 @@ def test_records_are_linked_to_the_outage_covering_them(store: Any) -> None:
         store, DATA / "whatsapp" / "tz_new_york.txt", tz=TZ, outage=outage["uid"], actor=ACTOR
     )
     assert covered.conversations[0].outage == outage["uid"]
+
+
+def test_a_full_disk_during_ingest_is_one_error_and_stores_nothing(
+    store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 11: a full disk during ingest printed a traceback (the store stayed consistent):
+    it is one error saying so. Here the disk fills as the zip's media are stored."""
+    import os
+
+    from commsgov.store.disk import StoreFull
+
+    before = counts(store)
+
+    def full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(StoreFull) as info:
+        ingest_file(store, DATA / "whatsapp-zip" / "android_with_media.zip", tz=TZ, actor=ACTOR)
+    monkeypatch.undo()
+    message = str(info.value)
+    assert "\n" not in message and message.startswith("the disk is full (")
+    assert "nothing of this change was stored and the store is as it was" in message
+    assert counts(store) == before
+    assert svc.verify(store, actor=ACTOR).ok
+
+
+def test_a_full_database_during_ingest_is_one_error_and_stores_nothing(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """The database itself full mid-import (SQLite's own limit on its pages: SQLITE_FULL, as
+    on a full disk; PostgreSQL's disk_full cannot be caused without filling the disk)."""
+    from sqlalchemy import event
+
+    from commsgov.store.disk import StoreFull
+    from commsgov.store.handle import open_store
+
+    store = open_store(sqlite_url, blob_dir=tmp_path / "blobs", migrate=False)
+    ingest_file(store, DATA / "whatsapp" / "german_dots_24h.txt", tz=TZ, actor=ACTOR)
+    before = counts(store)
+    with store.engine.connect() as conn:
+        pages = int(conn.exec_driver_sql("PRAGMA page_count").scalar_one())
+    store.engine.dispose()
+
+    @event.listens_for(store.engine, "connect")
+    def _small(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.execute(f"PRAGMA max_page_count = {pages}")
+
+    big = [f"[25/2/24, 10:{i // 60:02d}:{i % 60:02d}] Ann: {'x' * 500} {i}" for i in range(2000)]
+    export = tmp_path / "big.txt"
+    export.write_text("\n".join(big) + "\n", encoding="utf-8")
+    with pytest.raises(StoreFull, match=r"^the disk is full \(database or disk is full\)"):
+        ingest_file(store, export, tz=TZ, actor=ACTOR)
+    event.remove(store.engine, "connect", _small)
+    store.engine.dispose()
+    assert counts(store) == before
+    assert svc.verify(store, actor=ACTOR).ok
+    store.close()

@@ -20,6 +20,7 @@ SERVICES = [
     "NewUser", "Principal", "RecordQuery", "SignIn", "Store", "TokenInfo", "User",
     "VerifyReport", "add_messages", "add_user", "append_events", "authenticate_token",
     "build_transfer", "capture", "change_password", "channels", "check_receipt", "classify",
+    "clean_store",
     "confirm_transfer", "correct_record", "create_token", "dispose", "dispose_record", "due",
     "end_outage", "ensure_first_admin", "exceptions", "explain", "export_blocklist",
     "export_records", "get_record", "get_user", "ingest_file", "lift_hold", "list_holds",
@@ -27,7 +28,8 @@ SERVICES = [
     "load_schedules", "matrix", "open_store", "place_hold", "read_export", "read_file",
     "receipt", "reset_password", "resolve_session", "review", "revoke_token", "scan_files",
     "scenarios", "search_records", "set_disabled", "set_roles", "sign_in", "sign_out",
-    "start_outage", "start_session", "store_conversation", "store_file", "sync", "update_user",
+    "start_outage", "start_session", "store_conversation", "store_file", "store_identity", "sync",
+    "update_user",
     "verify", "when",
 ]  # fmt: skip
 

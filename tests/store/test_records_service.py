@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +110,72 @@ def test_outage_and_exemption_cover_captures(store: Any) -> None:
     with pytest.raises(InvalidFieldError) as info:
         svc.start_outage(store, reason="  ", actor=ACTOR)
     assert info.value.field == "reason"
+
+
+def test_an_outage_cannot_start_in_the_future(store: Any) -> None:
+    """Issue 11: `outage start --at` took a future time, excusing captures not yet made."""
+    later = T0 + dt.timedelta(minutes=1)
+    with pytest.raises(InvalidFieldError, match=r"at: 2026-11-20T09:01:00.000000Z is in the fut"):
+        svc.start_outage(store, reason="planned", started_at=later, actor=ACTOR, now=T0)
+    assert _counts(store) == (0, 0, 0) and svc.list_outages(store, actor=ACTOR) == []
+    done = svc.start_outage(store, reason="down now", started_at=T0, actor=ACTOR, now=T0)
+    assert done.started_at_utc == "2026-11-20T09:00:00.000000Z"
+
+
+def test_a_capture_at_a_time_no_clock_showed_is_refused(store: Any) -> None:
+    """Issue 11: a capture at 01:30 on the spring clock-change day was stored unflagged (ingest
+    flags the same time). A person capturing can say which they meant: refused, nothing kept."""
+    from zoneinfo import ZoneInfo
+
+    london = ZoneInfo("Europe/London")
+    gap = dt.datetime(2026, 3, 29, 1, 30, tzinfo=london)
+    with pytest.raises(InvalidFieldError, match="at: 2026-03-29 01:30 did not exist in Eur") as e:
+        svc.capture(store, RecordDraft(method="email", occurred_at=gap, summary="x"), actor=ACTOR)
+    assert "2026-03-29T01:30+00:00 or 2026-03-29T01:30+01:00" in str(e.value)
+    assert _counts(store) == (0, 0, 0)
+    for ok in (
+        dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.timezone(dt.timedelta(hours=1))),
+        dt.datetime(2026, 3, 29, 2, 30, tzinfo=london),
+        dt.datetime(2026, 10, 25, 1, 30, fold=1, tzinfo=london),  # twice, but each one real
+    ):
+        svc.capture(store, RecordDraft(method="email", occurred_at=ok, summary="x"), actor=ACTOR)
+    assert _counts(store)[1] == 3
+
+
+@pytest.mark.parametrize(
+    ("draft", "field", "char"),
+    [
+        ({"summary": "budget \x00 cut"}, "summary", "U+0000 at character 8"),
+        ({"summary": "x", "subject": "half \ud83d"}, "subject", "U+D83D at character 6"),
+        ({"summary": "x", "participants": (Participant("Ann\x00"),)}, "with", "U+0000"),
+        ({"summary": "x", "participants": (Participant("A", organisation="\udc00"),)}, "with", ""),
+    ],
+)
+def test_typed_text_no_database_can_hold_is_refused_alike(
+    store: Any, draft: dict[str, Any], field: str, char: str
+) -> None:
+    """Issue 11: a NUL was stored by SQLite and crashed PostgreSQL, a lone surrogate crashed
+    both. A capture typed by a person is refused naming the field (an import replaces such
+    characters and flags the message); both databases behave alike."""
+    with pytest.raises(InvalidFieldError, match=re.escape(f"{field}: holds {char}")) as info:
+        svc.capture(store, RecordDraft(method="email", occurred_at=T0, **draft), actor=ACTOR)
+    assert info.value.field == field
+    assert _counts(store) == (0, 0, 0)
+
+
+def test_a_correction_no_database_can_hold_is_refused_alike(store: Any) -> None:
+    uid = svc.capture(
+        store, RecordDraft(method="email", occurred_at=T0, summary="x"), actor=ACTOR
+    ).uid
+    for changes, reason, field in [
+        ({"summary": "a\x00"}, "typo", "summary"),
+        ({"participants": [{"name": "B\ud800"}]}, "typo", "participants"),
+        ({"summary": "fine"}, "why\x00", "reason"),
+    ]:
+        with pytest.raises(InvalidFieldError, match=f"^{field}: holds U\\+"):
+            svc.correct_record(store, uid=uid, changes=changes, reason=reason, actor=ACTOR)
+    assert _counts(store) == (1, 1, 0)
+    assert svc.verify(store, actor=ACTOR).ok
 
 
 def test_end_without_open_outage(store: Any) -> None:
@@ -276,6 +343,34 @@ def test_search_filters(store: Any, populated: dict[str, Any]) -> None:
     assert [r["uid"] for r in listed] == [conv] and listed[0]["message_count"] == 30
 
 
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("NEAR(budget email)", set()),  # NEAR is a word here, and no record has it
+        ("NEAR(budget", set()),
+        ('"budget', {"email"}),  # an unbalanced quote
+        ('budget"', {"email"}),
+        ("budget)", {"email"}),
+        ("(budget AND", set()),  # AND is a word too
+        ("summary:budget", set()),  # no column filter: "summary" is a word
+        ("budget-email", {"email"}),
+        ("budget^", {"email"}),
+        ('"numb*"', {"conv"}),  # a prefix inside quotes is still a prefix
+        ("{number} 17", {"conv"}),
+        ('* + - : ^ ( ) "', set()),  # no words at all
+        ("'", set()),
+    ],
+)
+def test_query_syntax_is_taken_as_words(
+    store: Any, populated: dict[str, Any], typed: str, found: set[str]
+) -> None:
+    """Issue 11: FTS syntax a user types (`NEAR(a b)`, an unbalanced quote) crashed
+    `records search`; it is searched as words, alike on both databases."""
+    want = {populated[k].uid if k == "email" else populated[k].record_uid for k in found}
+    hits = svc.search_records(store, query=RecordQuery(terms=typed), actor=ACTOR)
+    assert {r.uid for r in hits} == want
+
+
 def test_receipt_holds_until_tampering(store: Any, populated: dict[str, Any]) -> None:
     uid = populated["email"].uid
     receipt = jsonable(svc.receipt(store, uid, actor=ACTOR))
@@ -343,7 +438,11 @@ def test_other_services_can_put_their_events_on_the_chain(store: Any) -> None:
             actor=Actor.cli("records.manager"),
         )
     assert entry.seq == 2 and entry.kind == "retention-classified" and entry.record_uid == uid
-    assert svc.verify(store, actor=ACTOR).ok
+    # the chain holds it; verify then expects the retention table to say the same
+    report = svc.verify(store, actor=ACTOR)
+    assert report.entries == 2 and report.problem is not None
+    assert (report.problem.check, report.problem.record_uid) == ("retention", uid)
+    assert "teams-chat" in report.problem.detail
     assert [e["kind"] for e in jsonable(svc.get_record(store, uid, actor=ACTOR))["ledger"]] == [
         "record-captured",
         "retention-classified",
@@ -425,3 +524,98 @@ def test_a_policy_exception_cites_the_pack_in_force(store: Any) -> None:
     assert found.quote == (
         "Messaging apps such as WhatsApp and Threema must not be used for council business."
     )
+
+
+def test_receipt_check_rehashes_the_records_files(store: Any, populated: dict[str, Any]) -> None:
+    uid = populated["email"].uid
+    receipt = jsonable(svc.receipt(store, uid, actor=ACTOR))
+    assert svc.check_receipt(store, receipt, actor=ACTOR) == []
+    (digest,) = {
+        a["sha256"] for a in jsonable(svc.get_record(store, uid, actor=ACTOR))["attachments"]
+    }
+    path = store.blobs.path(digest)
+    path.chmod(0o644)
+    path.write_bytes(b"a swapped attachment\n")
+    problems = svc.check_receipt(store, receipt, actor=ACTOR)
+    assert any(str(path) in p and "does not match its SHA-256" in p for p in problems), problems
+    path.unlink()
+    problems = svc.check_receipt(store, receipt, actor=ACTOR)
+    assert any(str(path) in p and "missing" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("field", ["entry_seq", "head_seq"])
+@pytest.mark.parametrize("value", [10**30, 0, -1, "1e3", True, None, 2**63])
+def test_receipt_positions_beyond_a_database_are_refused(
+    store: Any, populated: dict[str, Any], field: str, value: Any
+) -> None:
+    receipt = jsonable(svc.receipt(store, populated["email"].uid, actor=ACTOR))
+    receipt[field] = value
+    with pytest.raises(InvalidFieldError, match=f"not a commsgov receipt .*{field}"):
+        svc.check_receipt(store, receipt, actor=ACTOR)
+
+
+def _exports_logged(store: Any) -> int:
+    return int(sql(store, "SELECT count(*) FROM ledger WHERE kind = 'records-exported'")[0][0])
+
+
+def test_an_export_that_cannot_be_written_is_not_logged(
+    store: Any, populated: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 11's attack: an export whose output cannot be written left a `records-exported`
+    entry for text that never existed."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    target = folder / "foi.json"
+    for bad, why in [
+        (tmp_path / "no such folder" / "foi.json", "No such file or directory"),
+        (folder, "is a directory"),
+    ]:
+        with pytest.raises(InvalidFieldError, match=f"cannot write {bad}: .*{why}.*nothing was"):
+            svc.export_records(store, fmt="json", actor=ACTOR, output=bad)
+    assert _exports_logged(store) == 0
+    target.write_text("an earlier export\n")
+
+    def full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("os.fsync", full)  # the disk fills while the export is written
+    with pytest.raises(InvalidFieldError, match=f"cannot write {target}: the disk is full"):
+        svc.export_records(store, fmt="json", actor=ACTOR, output=target)
+    monkeypatch.undo()
+    assert _exports_logged(store) == 0
+    assert target.read_text() == "an earlier export\n"  # whole or not at all
+    assert sorted(p.name for p in folder.iterdir()) == ["foi.json"]  # no temporary file left
+    done = svc.export_records(store, fmt="json", actor=ACTOR, output=target)
+    assert target.read_text(encoding="utf-8") == done.text
+    assert sorted(p.name for p in folder.iterdir()) == ["foi.json"]
+    assert _exports_logged(store) == 1 and done.entry_seq > 0
+
+
+def test_a_file_written_out_is_whole_or_refused_naming_the_path(
+    store: Any, populated: dict[str, Any], tmp_path: Path
+) -> None:
+    """`records file -o PATH` with a PATH that cannot be written printed a traceback."""
+    uid = populated["email"].uid
+    (digest,) = [
+        a["sha256"] for a in jsonable(svc.get_record(store, uid, actor=ACTOR))["attachments"]
+    ]
+    for bad, why in [(tmp_path / "gone" / "x.txt", "No such file"), (tmp_path, "is a directory")]:
+        with pytest.raises(InvalidFieldError, match=f"output: cannot write {bad}: .*{why}"):
+            svc.read_file(store, digest, actor=ACTOR, output=bad)
+    target = tmp_path / "minutes copy.txt"
+    assert svc.read_file(store, digest, actor=ACTOR, output=target) == target.read_bytes()
+    assert target.read_bytes() == b"minutes of the call\n"
+    assert not list(tmp_path.glob(".*.partial"))
+
+
+def test_an_export_to_a_closed_stream_is_not_logged(store: Any, populated: dict[str, Any]) -> None:
+    written: list[str] = []
+
+    def closed(text: str) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    with pytest.raises(InvalidFieldError, match="cannot write the export: Broken pipe; nothing"):
+        svc.export_records(store, fmt="csv", actor=ACTOR, output=closed)
+    assert _exports_logged(store) == 0
+    done = svc.export_records(store, fmt="csv", actor=ACTOR, output=written.append)
+    assert written == [done.text] and _exports_logged(store) == 1

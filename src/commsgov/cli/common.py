@@ -43,12 +43,44 @@ class CommandGroup(TyperGroup):
     """The root command group: any :class:`~commsgov.errors.CommsgovError` a command lets out
     becomes ``Error: <message>`` on stderr and its exit code, here and nowhere else."""
 
+    def parse_args(self, ctx: ClickContext, args: list[str]) -> list[str]:
+        """Refuse an argument that is not valid UTF-8 before any command sees it: Python hands
+        undecodable bytes on as lone surrogates, which would fail when stored, half-way."""
+        for position, arg in enumerate(args, start=1):
+            bad = not_utf8(arg)
+            if bad is not None:
+                fail(f"argument {position} ({bad}) is not valid UTF-8", code=BAD_INPUT)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: ClickContext) -> Any:
         """Run the command, mapping commsgov's errors to a message and an exit code."""
         try:
             return super().invoke(ctx)
         except CommsgovError as exc:
             fail(exc.describe(), code=exit_code(exc))
+
+
+def not_utf8(arg: str) -> str | None:
+    """``None`` when ``arg`` is text; else where it holds bytes that are not UTF-8 (Python
+    keeps them as lone surrogates), the argument shown with them escaped.
+
+    >>> not_utf8("Ann Smith") is None
+    True
+    >>> print(not_utf8("bad \\udcff byte"))
+    \\xff at character 5 of 'bad \\xff byte'
+    """
+    bad = [i for i, char in enumerate(arg) if "\ud800" <= char <= "\udfff"]
+    if not bad:
+        return None
+
+    def escaped(char: str) -> str:
+        code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte, as surrogateescape keeps it
+            return f"\\x{code - 0xDC00:02x}"
+        return f"\\u{code:04x}" if 0xD800 <= code <= 0xDFFF else char
+
+    shown = "".join(escaped(c) for c in arg[:80])
+    return f"{escaped(arg[bad[0]])} at character {bad[0] + 1} of '{shown}'"
 
 
 PackOption = Annotated[

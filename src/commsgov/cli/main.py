@@ -35,6 +35,7 @@ _GROUPS = [
     "commsgov.cli.registers_cmds",
     "commsgov.cli.accounts_cmds",
     "commsgov.cli.serve_cmd",
+    "commsgov.cli.store_cmds",
 ]
 
 for _module in _GROUPS:

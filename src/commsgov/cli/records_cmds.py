@@ -367,11 +367,24 @@ def verify(
             f"{report.blobs} files verified.\n"
             f"Head: entry {report.head_seq} {report.head_hash}\n"
         )
+        if report.checkpoint_seq is not None:
+            sys.stdout.write(
+                f"Signed: entry {report.checkpoint_seq} at {report.checkpoint_at} by store "
+                f"{report.store_id}\n"
+            )
+    if not as_json:
         if report.orphan_blobs:
             sys.stdout.write(
                 f"Note: {len(report.orphan_blobs)} stored file(s) are referenced by "
-                "no record (left by an interrupted write).\n"
+                "no record (left by an interrupted write; `commsgov store clean` removes them).\n"
             )
+        if report.temp_files:
+            sys.stdout.write(
+                f"Note: {len(report.temp_files)} temporary file(s) were left by killed writes "
+                "(`commsgov store clean`, or the next change, removes them).\n"
+            )
+        for note in report.notes:
+            sys.stdout.write(f"Note: {note}.\n")
     if report.problem is not None:
         raise typer.Exit(1)
 
@@ -390,7 +403,8 @@ def receipt(
     ] = None,
     database: DatabaseOption = None,
 ) -> None:
-    """Print a receipt for a record (JSON: keep it), or check one later with --check FILE."""
+    """Print a receipt for a record (JSON: keep it), or check one later with --check FILE
+    (its entries, its history, every file of the record rehashed, and the whole chain)."""
     from commsgov import services as svc
 
     if (record is None) == (check is None):
@@ -409,7 +423,7 @@ def receipt(
                 raise typer.Exit(1)
             sys.stdout.write(
                 f"OK: receipt for record {data['record_uid']} holds (entry "
-                f"{data['entry_seq']}, head {data['head_seq']}).\n"
+                f"{data['entry_seq']}, head {data['head_seq']}; its files rehashed).\n"
             )
             return
         assert record is not None
@@ -595,8 +609,7 @@ def records_file(
     from commsgov import services as svc
 
     with closing(open_database(database, must_exist=True)) as store:
-        data = svc.read_file(store, sha256, actor=actor())
-    output.write_bytes(data)
+        data = svc.read_file(store, sha256, actor=actor(), output=output)
     sys.stderr.write(f"Wrote {len(data)} bytes to {output} (SHA-256 verified).\n")
 
 
@@ -662,20 +675,35 @@ def records_export(
 ) -> None:
     """Export records with their messages and hashes (CSV or JSON), e.g. for an FOI request.
 
-    The export is logged in the ledger (``records-exported``) with the SHA-256 of its text."""
+    The export is logged in the ledger (``records-exported``) with the SHA-256 of its text, after
+    the file is written (whole: a temporary file renamed into place)."""
     from commsgov import services as svc
 
     query = _query(terms, since, until, method, participant, outage)
     compiled = load_compiled_pack(pack)
     with closing(open_database(database, must_exist=True)) as store:
         export = svc.export_records(
-            store, actor=actor(by), fmt=fmt, query=query, limit=limit, pack=compiled
-        )
-    if output is None:
-        sys.stdout.write(export.text)
-    else:
-        output.write_text(export.text, encoding="utf-8")
+            store, actor=actor(by), fmt=fmt, query=query, limit=limit, pack=compiled,
+            output=output if output is not None else _to_stdout,
+        )  # fmt: skip
+    if output is not None:
         sys.stderr.write(f"Exported {len(export.records)} record(s) to {output}\n")
+
+
+def _to_stdout(text: str) -> None:
+    """Write an export to standard output, flushed: a full disk or a closed pipe fails here,
+    before the export is logged."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError:
+        # what is still buffered could not be written either: send it nowhere, so that exiting
+        # does not fail again on it (the recipe of Python's docs for a closed pipe)
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise
 
 
 @report_app.command("exceptions")

@@ -266,7 +266,8 @@ def dispose(
     pack: PackOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Destroy approved records and those a schedule deletes without review (never held ones)."""
+    """Destroy approved records and those a schedule deletes without review (never held ones),
+    as the ledger proves them; exit 1 when a table row the ledger does not back was refused."""
     from commsgov import services as svc
 
     compiled = load_compiled_pack(pack)
@@ -281,7 +282,11 @@ def dispose(
         sys.stdout.write(f"{verb} {d.uid}: {d.authority}\n")
     for s in result.skipped:
         sys.stdout.write(f"Kept {s.uid}: {s.reason}\n")
+    for r in result.refused:
+        sys.stderr.write(f"REFUSED {r.uid}: {r.reason}\n")
     sys.stdout.write(f"{verb} {len(result.destroyed)} record(s).\n")
+    if result.refused:
+        raise typer.Exit(1)
 
 
 @retention_app.command("explain")
@@ -392,7 +397,10 @@ def hold_place(
         typer.Option("--participant", help="Participant name or number in scope (repeatable)."),
     ] = None,
     method: Annotated[
-        list[str] | None, typer.Option("--method", help="Channel id in scope (repeatable).")
+        list[str] | None,
+        typer.Option(
+            "--method", help="Channel in scope: id, alias or name, as at capture (repeatable)."
+        ),
     ] = None,
     date_from: Annotated[
         str | None, typer.Option("--from", help="Items from this date or time.", show_default=False)
@@ -414,9 +422,12 @@ def hold_place(
     ] = None,
     by: ActorOption = None,
     database: DatabaseOption = None,
+    pack: PackOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Place a hold: nothing in its scope is disposed of until it is lifted."""
+    """Place a hold: nothing in its scope is disposed of until it is lifted. Channels are
+    resolved as capture resolves them; a hold that covers nothing now is placed with a
+    warning."""
     from commsgov import services as svc
     from commsgov.records.timestamps import range_end, range_start
     from commsgov.retention import HoldScope
@@ -434,8 +445,13 @@ def hold_place(
         search=search,
         record_classes=frozenset(record_class or ()),
     )
+    compiled = load_compiled_pack(pack)
     with closing(open_database(database)) as store:
-        result = svc.place_hold(store, name=name, mandate=mandate, scope=scope, actor=actor(by))
+        result = svc.place_hold(
+            store, name=name, mandate=mandate, scope=scope, actor=actor(by), pack=compiled
+        )
+    if result.warning:
+        sys.stderr.write(f"WARNING: {result.warning}\n")
     if as_json:
         print_json(result)
         return
@@ -474,13 +490,15 @@ def hold_lift(
 def hold_list(
     include_lifted: Annotated[bool, typer.Option("--all", help="Include lifted holds.")] = False,
     database: DatabaseOption = None,
+    pack: PackOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """List holds with their mandate, scope and how many records they cover."""
     from commsgov import services as svc
 
+    compiled = load_compiled_pack(pack)
     with closing(open_database(database)) as store:
-        rows = svc.list_holds(store, actor=actor(), include_lifted=include_lifted)
+        rows = svc.list_holds(store, actor=actor(), include_lifted=include_lifted, pack=compiled)
     if as_json:
         print_json(rows)
         return
@@ -543,6 +561,12 @@ def transfer_build(
         "Records are transferred, awaiting accession: run `commsgov transfer confirm` "
         "when the archive confirms.\n"
     )
+    for uid in result.refused:
+        sys.stderr.write(
+            f"REFUSED {uid}: approved for transfer in the table but not on the ledger\n"
+        )
+    if result.refused:
+        raise typer.Exit(1)
 
 
 @transfer_app.command("confirm")
@@ -572,6 +596,10 @@ def transfer_confirm(
         f"Consignment {consignment} accessioned: {len(result.records)} record(s) disposed of "
         "here (stubs and certificates kept).\n"
     )
+    for uid in result.refused:
+        sys.stderr.write(f"REFUSED {uid}: the ledger does not put it in this consignment\n")
+    if result.refused:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,6 +7,7 @@ dictionary (:func:`record_state`), which is exactly what the ledger hashes.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -29,6 +30,31 @@ SYSTEM_SENDER = "(system)"
 CORRECTABLE_FIELDS = frozenset(
     {"subject", "summary", "content", "participants", "scenario", "device", "method"}
 )
+
+
+#: what PostgreSQL cannot store as text (NUL) and what no encoding can write (a lone surrogate)
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def require_storable(field_name: str, value: str | None) -> None:
+    """Refuse text that no database can store as typed (a NUL, which SQLite keeps and
+    PostgreSQL refuses, or a lone UTF-16 surrogate, which cannot be written at all), naming the
+    field and where; an import replaces such characters and flags the message instead.
+
+    >>> require_storable("summary", "fine")
+    >>> require_storable("summary", "a\\x00b")
+    Traceback (most recent call last):
+    ...
+    commsgov.records.errors.InvalidFieldError: summary: holds U+0000 at character 2, which no \
+database can store as text; remove it
+    """
+    found = _UNSTORABLE.search(value) if value else None
+    if found is not None:
+        raise InvalidFieldError(
+            field_name,
+            f"holds U+{ord(found.group()):04X} at character {found.start() + 1}, which no "
+            "database can store as text; remove it",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +228,12 @@ class RecordDraft:
         for participant in self.participants:
             if not participant.name.strip():
                 raise InvalidFieldError("with", "a participant has no name")
+            for value in (participant.name, participant.number, participant.organisation):
+                require_storable("with", value)
+        for name in ("method", "subject", "summary", "content", "scenario", "conversation_key"):
+            require_storable(name, getattr(self, name))
+        for attachment in self.attachments:
+            require_storable("attach", attachment.filename)
         for attachment in self.attachments:
             if attachment.sha256 is None or attachment.size is None:
                 raise InvalidFieldError(

@@ -115,6 +115,32 @@ def local_text(when: dt.datetime) -> str:
     return when.isoformat()
 
 
+def gap_problem(when: dt.datetime) -> str | None:
+    """``None`` when a clock in ``when``'s zone could show its wall time; else why not (it falls
+    in the gap when the clocks went forward), with the two readings it could mean.
+
+    >>> print(gap_problem(dt.datetime(2026, 3, 29, 1, 30, tzinfo=ZoneInfo("Europe/London"))))
+    2026-03-29 01:30 did not exist in Europe/London (the clocks went forward from UTC+00:00 to \
+UTC+01:00); give the time with its offset, e.g. 2026-03-29T01:30+00:00 or 2026-03-29T01:30+01:00
+    >>> gap_problem(dt.datetime(2026, 3, 29, 2, 30, tzinfo=ZoneInfo("Europe/London"))) is None
+    True
+    """
+    zone = when.tzinfo
+    if zone is None or isinstance(zone, dt.timezone):
+        return None  # a fixed offset has no gaps
+    back = when.astimezone(dt.UTC).astimezone(zone)
+    if back.replace(tzinfo=None) == when.replace(tzinfo=None):
+        return None
+    wall = when.replace(tzinfo=None)
+    before, after = (when.replace(fold=f).strftime("%z") for f in (0, 1))
+    before, after = (f"{o[:3]}:{o[3:]}" for o in (before, after))
+    return (
+        f"{wall:%Y-%m-%d %H:%M} did not exist in {zone_name(when)} (the clocks went forward from "
+        f"UTC{before} to UTC{after}); give the time with its offset, e.g. "
+        f"{wall:%Y-%m-%dT%H:%M}{before} or {wall:%Y-%m-%dT%H:%M}{after}"
+    )
+
+
 def parse_utc_text(text: str) -> dt.datetime:
     """Inverse of :func:`utc_text`.
 

@@ -19,8 +19,10 @@ from commsgov.records.canonical import (
     canonical_json,
     sha256_hex,
 )
+from commsgov.records.checkpoints import Checkpoint
 from commsgov.records.commitment import canonical_row
 from commsgov.records.ledger import GENESIS, LedgerEntry, entry_hash
+from commsgov.records.retention_state import DEFAULT_CLASS, RETENTION_KINDS, RetentionReplay
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +120,10 @@ class Verifier:
     added_sources: dict[str, set[str]] = field(default_factory=dict)
     #: the registers' entries as their events set them: register name -> entry uid -> fields
     registers: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    #: the latest signed checkpoint: the chain must reach it with the same hash
+    anchored: Checkpoint | None = None
+    #: holds, reviews, approvals, classes and certificates as the ledger has them
+    retention: RetentionReplay = field(default_factory=RetentionReplay)
 
     # -- the chain ------------------------------------------------------------------------
     def entry(self, e: LedgerEntry) -> Break | None:
@@ -162,6 +168,15 @@ class Verifier:
                 e.seq,
                 e.record_uid,
             )
+        anchored = self.anchored
+        if anchored is not None and e.seq == anchored.seq and e.entry_hash != anchored.head:
+            return Break(
+                "checkpoint",
+                f"this is not the entry signed at {anchored.at} (hash {anchored.head[:16]}..., "
+                f"found {e.entry_hash[:16]}...): the ledger was rewritten here or before",
+                e.seq,
+                e.record_uid,
+            )
         self.entries = e.seq
         self.head_hash = e.entry_hash
         if redacted:
@@ -175,6 +190,9 @@ class Verifier:
         return self._replay(e)
 
     def _replay(self, e: LedgerEntry) -> Break | None:
+        if e.kind in RETENTION_KINDS:
+            problem = self.retention.entry(e)
+            return None if problem is None else Break("retention", problem, e.seq, e.record_uid)
         payload: dict[str, Any] = json.loads(e.payload)
         entity = payload.get("entity")
         uid = str(payload.get("uid"))
@@ -208,6 +226,24 @@ class Verifier:
             entries = self.registers.setdefault(str(payload["register"]), {})
             entries.setdefault(uid, {}).update(payload["set"])
         return None
+
+    def reached_anchor(self) -> Break | None:
+        """After the last entry: whether the chain reaches the latest signed checkpoint."""
+        anchored = self.anchored
+        if anchored is None or self.entries >= anchored.seq:
+            return None
+        first = self.entries + 1
+        missing = (
+            f"entry {first} is"
+            if first == anchored.seq
+            else f"entries {first} to {anchored.seq} are"
+        )
+        return Break(
+            "checkpoint",
+            f"the chain ends at entry {self.entries} but the head was signed at entry "
+            f"{anchored.seq} on {anchored.at}: {missing} missing (deleted with their rows?)",
+            first,
+        )
 
     # -- state tables ---------------------------------------------------------------------
     @staticmethod
@@ -276,6 +312,92 @@ class Verifier:
         if missing:
             return Break("outage", f"outage {missing[0]} is in the ledger but not in the table")
         return None
+
+    def retention_rows(
+        self,
+        *,
+        holds: Iterable[dict[str, Any]],
+        reviews: Iterable[dict[str, Any]],
+        items: Iterable[dict[str, Any]],
+        stubs: Iterable[dict[str, Any]],
+        transfers: Iterable[dict[str, Any]],
+    ) -> Break | None:
+        """Compare the retention tables with what the ledger proves.
+
+        ``items`` are the rows of ``retention_items`` that differ from a new record's (another
+        class, status or stage, or explicit settings): any such row the ledger does not back
+        is a break, as is a proved state missing from the table. ``stubs`` carry each
+        disposed record's certificate, whose SHA-256 must be the one on the ledger.
+        """
+        replay = self.retention
+        problem = _rows_match(
+            "hold",
+            {h.uid: h.row() for h in replay.holds.values()},
+            {str(r["uid"]): r for r in holds},
+            "a hold",
+        )
+        if problem:
+            return problem
+        problem = _rows_match(
+            "review",
+            {str(seq): row for seq, row in replay.reviews.items()},
+            {str(r["entry_seq"]): r for r in reviews},
+            "a review decision",
+        )
+        if problem:
+            return problem
+        found = {str(r["record_uid"]): r for r in items}
+        for uid, item in sorted(replay.items.items()):
+            expected = item.row()
+            row = found.pop(uid, None)
+            if row is None:
+                if expected == ProvedDefault:
+                    continue
+                # no row, or a row put back to a new record's state
+                return Break(
+                    "retention",
+                    f"the ledger has the record {expected['status']} (class "
+                    f"{expected['record_class']}) but the table does not",
+                    None,
+                    uid,
+                )
+            diff = self._diff("retention", uid, expected, {k: row.get(k) for k in expected})
+            if diff is not None:
+                return diff
+        for uid in sorted(found):
+            return Break(
+                "retention",
+                f"status {found[uid].get('status')!r}, class {found[uid].get('record_class')!r}"
+                " in the table has no ledger entry behind it (written by SQL?)",
+                None,
+                uid,
+            )
+        for stub in stubs:
+            uid = str(stub["record_uid"])
+            proved = replay.certificates.get(uid)
+            if proved is None:
+                return Break("retention", "a disposal stub has no certificate entry", None, uid)
+            sha, seq, outcome = proved
+            if (stub["certificate_sha256"], stub["outcome"]) != (sha, outcome):
+                return Break(
+                    "retention",
+                    "the stub's certificate is not the one the ledger certified",
+                    seq,
+                    uid,
+                )
+            if stub.get("computed_sha256") != sha:
+                return Break(
+                    "retention",
+                    "the stored certificate does not match its SHA-256 on the ledger (edited)",
+                    seq,
+                    uid,
+                )
+        return _rows_match(
+            "transfer",
+            replay.transfers,
+            {str(r["consignment"]): r for r in transfers},
+            "a transfer",
+        )
 
     def message_rows(self, rows: Iterable[MessageRow]) -> Break | None:
         """Check messages, streamed in ``(entry_seq, position)`` order, against their batches.
@@ -462,6 +584,30 @@ class Verifier:
         return blobs
 
 
+#: the ledger-decided columns of a record no retention entry has touched
+ProvedDefault = {"record_class": DEFAULT_CLASS, "status": "scheduled", "review_stage": 0,
+                 "explicit": None}  # fmt: skip
+
+
+def _rows_match(
+    check: str, expected: dict[str, dict[str, Any]], found: dict[str, dict[str, Any]], what: str
+) -> Break | None:
+    """Compare rows by key: each expected row's columns, then rows the ledger lacks."""
+    for key in sorted(expected):
+        row = found.pop(key, None)
+        want = expected[key]
+        if row is None:
+            return Break(check, f"{what} the ledger holds ({key}) is missing from the table")
+        have = {k: row.get(k) for k in want}
+        if canonical_json(have) != canonical_json(want):
+            fields = sorted(k for k in want if canonical_json(have[k]) != canonical_json(want[k]))
+            shown = "; ".join(f"{k}: ledger {want[k]!r} != table {have[k]!r}" for k in fields[:3])
+            return Break(check, f"{what} ({key}) differs from the ledger: {shown}")
+    for key in sorted(found):
+        return Break(check, f"{what} in the table ({key}) has no ledger entry (written by SQL?)")
+    return None
+
+
 def _stored(attachments: Iterable[dict[str, Any]]) -> Iterator[str]:
     """The SHA-256 of the attachments whose files are stored (not references only)."""
     return (a["sha256"] for a in attachments if a.get("sha256"))
@@ -506,6 +652,32 @@ def is_redaction(e: LedgerEntry) -> bool:
         and payload.get("uid") == e.record_uid
         and isinstance(payload.get("disposed_seq"), int)
         and payload["disposed_seq"] > e.seq
+    )
+
+
+def intact(e: LedgerEntry) -> bool:
+    """Whether entry ``e`` matches its own hashes: its payload (or a redaction marker) its
+    ``content_sha256``, and its fields its ``entry_hash`` (its place in the chain is the next
+    entry's ``prev_hash`` to confirm).
+
+    >>> import dataclasses, datetime as dt
+    >>> from commsgov.records.events import TransferConfirmed
+    >>> from commsgov.records.ledger import make_entry
+    >>> e = make_entry(TransferConfirmed("C1", None), seq=1, prev_hash=GENESIS, actor="a",
+    ...                at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    >>> intact(e), intact(dataclasses.replace(e, actor="b"))
+    (True, False)
+    """
+    if sha256_hex(e.payload) != e.content_sha256 and not is_redaction(e):
+        return False
+    return e.entry_hash == entry_hash(
+        seq=e.seq,
+        at=e.at,
+        actor=e.actor,
+        kind=e.kind,
+        record_uid=e.record_uid,
+        content_sha256=e.content_sha256,
+        prev_hash=e.prev_hash,
     )
 
 

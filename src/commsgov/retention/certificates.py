@@ -25,6 +25,7 @@ __all__ = [
     "CheckedHold",
     "CheckedReview",
     "DisposedWhat",
+    "LedgerRef",
     "ResidualStub",
     "ScheduleAuthority",
     "StubAttachment",
@@ -46,6 +47,16 @@ class DisposedWhat:
 
 
 @dataclass(frozen=True, slots=True)
+class LedgerRef:
+    """A ledger entry a disposal rests on (a review that approved it, the record class that
+    scheduled it): its position, kind and hash."""
+
+    seq: int
+    kind: str
+    entry_hash: str
+
+
+@dataclass(frozen=True, slots=True)
 class ScheduleAuthority:
     """The retention schedule a disposal acted under: its id, mandate and sources."""
 
@@ -59,7 +70,10 @@ class Certificate:
     """A destruction (or transfer) certificate.
 
     ``consignment`` and ``package_sha256`` name the archive package of a transfer (``None`` for a
-    destruction); ``ledger_entry`` is the ``record-disposed`` entry, known once it is appended
+    destruction); ``decision`` names the ledger entries of the decision that allowed it (the
+    reviews that approved it, or the entry that put the record under its schedule), checked
+    against the chain before anything was destroyed (certificates made before this was kept
+    have none); ``ledger_entry`` is the ``record-disposed`` entry, known once it is appended
     (it is not part of the certificate's hash).
 
     >>> cert = Certificate("destruction", "r1", "abc", DisposedWhat("email", "t", 0, 0), "now",
@@ -83,15 +97,18 @@ class Certificate:
     consignment: str | None = None
     package_sha256: str | None = None
     ledger_entry: int | None = None
+    decision: tuple[LedgerRef, ...] = ()
 
     def hashed(self) -> dict[str, Any]:
         """The certificate as hashed: every field but ``ledger_entry``, transfer fields only on
-        a transfer."""
+        a transfer, ``decision`` only when known (so older certificates hash as they did)."""
         data: dict[str, Any] = jsonable(self)
         del data["ledger_entry"]
         for name in _TRANSFER_ONLY:
             if data[name] is None:
                 del data[name]
+        if not data["decision"]:
+            del data["decision"]
         return data
 
     def sha256(self) -> str:
@@ -133,6 +150,7 @@ class Certificate:
             consignment=data.get("consignment"),
             package_sha256=data.get("package_sha256"),
             ledger_entry=data.get("ledger_entry"),
+            decision=tuple(LedgerRef(**d) for d in data.get("decision") or ()),
         )
 
 

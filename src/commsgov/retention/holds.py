@@ -6,6 +6,10 @@ range, outages, a saved search, record classes); within one kind, any listed val
 ``participants={"ann"}, date_from=2020-03-01`` holds Ann's items from March 2020 on. A scope with
 no criterion at all is refused: a hold says what it holds.
 
+A participant matches however the name is spaced, punctuated or ordered (``Ann  Smith``,
+``Smith, Ann``: :func:`participant_matches`), and a number on its last nine digits; when in
+doubt, a hold keeps.
+
 Lifting a hold is its own act (who, when, why); a lifted hold no longer protects anything and
 due dates are recomputed. The standing "deletion paused" rule of a schedule is a hold scoped to
 that schedule's record class (:func:`paused_holds`).
@@ -21,11 +25,88 @@ from dataclasses import dataclass, field, replace
 from .errors import HoldError
 from .schedules import Item, Schedule
 
-__all__ = ["Hold", "HoldScope", "holds_on", "paused_holds"]
+__all__ = [
+    "NAME_SEPARATORS",
+    "NUMBER_DIGITS",
+    "Hold",
+    "HoldScope",
+    "holds_on",
+    "name_words",
+    "number_key",
+    "participant_matches",
+    "paused_holds",
+]
 
 
-def _fold(value: str) -> str:
-    return " ".join(value.casefold().split())
+#: what separates the words of a name or number (the same set in SQL:
+#: :func:`commsgov.store.repo_retention.scope_predicate`)
+NAME_SEPARATORS = (
+    " \t\n\r\v\f,.;:()[]{}<>/\\|'\"`-_+@!?#%&*=~^$"
+    "\u00a0\u2002\u2003\u2009\u200a\u202f\u3000\u2019\u2013\u2014\u3001\uff0c"
+)
+_SPLIT = str.maketrans(dict.fromkeys(NAME_SEPARATORS, " "))
+#: only ASCII letters change case, as SQL's lower() does everywhere (SQLite; PostgreSQL "C")
+_ASCII_LOWER = str.maketrans(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
+)  # fmt: skip
+#: a number is matched on its last digits (``+44 7700 900123`` is ``07700 900123``)
+NUMBER_DIGITS = 9
+
+
+def name_words(text: str) -> list[str]:
+    """The words of a name or number, as a hold compares them: ASCII letters lowered, split on
+    spaces and punctuation (so ``Smith, Ann`` and ``Ann  Smith`` are the words of ``Ann Smith``).
+
+    >>> name_words("Smith,  Ann-Marie")
+    ['smith', 'ann', 'marie']
+    """
+    return [w for w in text.translate(_ASCII_LOWER).translate(_SPLIT).split(" ") if w]
+
+
+def number_key(text: str) -> str | None:
+    """The digits a number is matched on (its last :data:`NUMBER_DIGITS`), or ``None`` when
+    ``text`` is not a number (letters, or fewer than six digits).
+
+    >>> number_key("+44 7700 900123"), number_key("07700 900123"), number_key("Ann")
+    ('700900123', '700900123', None)
+    """
+    if any(c.isalpha() for c in text):
+        return None
+    digits = "".join(c for c in text if c.isdigit() and c.isascii())
+    return digits[-NUMBER_DIGITS:] if len(digits) >= 6 else None
+
+
+def _word_matches(wanted: str, word: str) -> bool:
+    """A hold's word matches a name's word: the same, where a non-ASCII letter of the hold's
+    matches any one letter (its case cannot be folded alike everywhere: when in doubt, keep)."""
+    return len(wanted) == len(word) and all(
+        w == h or not w.isascii() for w, h in zip(wanted, word, strict=True)
+    )
+
+
+def participant_matches(value: str, participants: Iterable[str]) -> bool:
+    """Whether a hold's participant ``value`` (a name or number) names one of ``participants``
+    (each a name or a number): every word of the value is a word of one of them, or, for a
+    number, their last digits agree.
+
+    >>> participant_matches("Ann Smith", ["Smith, Ann", "+44 7700 900123"])
+    True
+    >>> participant_matches("07700 900123", ["Bob", "+44 7700 900123"])
+    True
+    >>> participant_matches("Ann Smith", ["Ann Jones", "Bob Smith"])
+    False
+    """
+    wanted = name_words(value)
+    key = number_key(value)
+    for have in participants:
+        words = name_words(have)
+        if wanted and all(any(_word_matches(w, h) for h in words) for w in wanted):
+            return True
+        if key is not None:
+            digits = "".join(c for c in have if c.isdigit() and c.isascii())
+            if digits.endswith(key) if len(key) == NUMBER_DIGITS else digits == key:
+                return True
+    return False
 
 
 def _words(text: str) -> list[str]:
@@ -74,10 +155,10 @@ class HoldScope:
             return False
         if self.record_uids and item.uid not in self.record_uids:
             return False
-        if self.participants:
-            wanted = {_fold(p) for p in self.participants}
-            if not wanted & {_fold(p) for p in item.participants}:
-                return False
+        if self.participants and not any(
+            participant_matches(p, item.participants) for p in self.participants
+        ):
+            return False
         if self.methods and item.method not in self.methods:
             return False
         if self.date_from is not None and item.created < self.date_from:

@@ -9,7 +9,9 @@ transaction; errors are :mod:`commsgov.errors` categories. The public surface is
 - the store: :func:`open_store` and :class:`Store` (defined in :mod:`commsgov.store.handle`);
 - the record: ``captures`` (capture, correct, dispose of), ``conversations`` (bulk message
   writes), ``files``, ``outages``, ``verification``, ``receipts``, ``reads`` (one record,
-  lists, search, the exceptions report), ``export``, ``ledger`` (other services' events);
+  lists, search, the exceptions report), ``export``, ``ledger`` (other services' events),
+  ``proof`` (what the ledger proves, for disposals);
+- the store itself: ``identity`` (its signing key), ``cleanup`` (after interrupted writes);
 - retention: ``schedules`` (``when``, no database), ``dispositions`` (sync, the due sweep,
   record classes, explanations), ``holds``, ``reviews``, ``disposal``, ``transfers``;
 - ``ingest``: chat exports into conversations;
@@ -54,6 +56,7 @@ __all__ = [
     "channels",
     "check_receipt",
     "classify",
+    "clean_store",
     "confirm_transfer",
     "correct_record",
     "create_token",
@@ -98,6 +101,7 @@ __all__ = [
     "start_session",
     "store_conversation",
     "store_file",
+    "store_identity",
     "sync",
     "update_user",
     "verify",
@@ -126,6 +130,8 @@ _LAZY = {
     "end_outage": "commsgov.services.outages",
     "list_outages": "commsgov.services.outages",
     "VerifyReport": "commsgov.services.verification",
+    "store_identity": "commsgov.services.identity",
+    "clean_store": "commsgov.services.cleanup",
     "verify": "commsgov.services.verification",
     "receipt": "commsgov.services.receipts",
     "check_receipt": "commsgov.services.receipts",
@@ -188,6 +194,7 @@ if TYPE_CHECKING:
         dispose_record,
     )
     from commsgov.services.catalogue import channels, matrix, scenarios
+    from commsgov.services.cleanup import clean_store
     from commsgov.services.conversations import (
         ConversationResult,
         add_messages,
@@ -199,6 +206,7 @@ if TYPE_CHECKING:
     from commsgov.services.export import export_records
     from commsgov.services.files import read_file, store_file
     from commsgov.services.holds import lift_hold, list_holds, place_hold
+    from commsgov.services.identity import store_identity
     from commsgov.services.ingest import IngestResult, ingest_file, read_export
     from commsgov.services.ledger import append_events
     from commsgov.services.outages import end_outage, list_outages, start_outage

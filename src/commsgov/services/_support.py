@@ -3,9 +3,16 @@ digests. Internal to :mod:`commsgov.services`."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
+import tempfile
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from commsgov.records.errors import InvalidFieldError
+from commsgov.store.disk import full_disk
 
 if TYPE_CHECKING:
     from commsgov.policy.compiled import CompiledPack
@@ -59,3 +66,33 @@ def configured_zone() -> str:
     from commsgov.config import core_settings
 
     return core_settings().timezone
+
+
+def write_whole(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` (a file a user asked for) whole or not at all: into a
+    temporary file beside it, flushed to disk, then renamed over it (readable by its owner
+    only: it holds the record). Refused naming ``path`` (an
+    :class:`~commsgov.records.errors.InvalidFieldError` on ``output``) when it cannot be
+    written; no temporary file is left behind."""
+    # the temporary file must be on the same file system for the rename to be atomic
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(f"{path} is a directory")
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    except OSError as exc:
+        raise _not_written(path, exc) from exc
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise _not_written(path, exc) from exc
+
+
+def _not_written(path: Path, exc: OSError) -> InvalidFieldError:
+    why = "the disk is full" if full_disk(exc) else (exc.strerror or str(exc))
+    return InvalidFieldError("output", f"cannot write {path}: {why}; nothing was written")

@@ -24,8 +24,9 @@ from commsgov.records.models import (
     PolicyException,
     RecordDraft,
     record_state,
+    require_storable,
 )
-from commsgov.records.timestamps import utc_text
+from commsgov.records.timestamps import gap_problem, utc_text
 from commsgov.services._support import clock, new_uid, resolve_pack
 from commsgov.services.files import store_file
 from commsgov.services.ledger import append_events
@@ -128,16 +129,25 @@ def capture(
     pack: CompiledPack | None = None,
     now: dt.datetime | None = None,
 ) -> CaptureResult:
-    """Capture one communication (validated against the pack) with its attached files."""
+    """Capture one communication (validated against the pack) with its attached files.
+
+    A wall time that no clock showed (the spring clock change) is refused, asking for its
+    offset: the person capturing is there to say which they meant (an import cannot ask, so
+    ingest keeps such a time and flags it ``dst-nonexistent``)."""
     now = clock(now)
     resolved, policy = resolve_draft(draft, resolve_pack(pack))
     if resolved.occurred_at > now + dt.timedelta(minutes=5):
         raise InvalidFieldError("at", f"{resolved.occurred_at.isoformat()} is in the future")
-    refs = tuple(store_file(store, Path(p), actor=actor, field_name="attach") for p in attach)
-    if refs:
-        resolved = dataclasses.replace(resolved, attachments=resolved.attachments + refs)
-    with store.write() as conn:
-        _id, uid, entry, state = insert_record(conn, resolved, policy, actor=actor, now=now)
+    gap = gap_problem(resolved.occurred_at)
+    if gap is not None:
+        raise InvalidFieldError("at", gap)
+    # (files stored before the transaction are not orphans to `store clean` meanwhile)
+    with store.blobs.writing():
+        refs = tuple(store_file(store, Path(p), actor=actor, field_name="attach") for p in attach)
+        if refs:
+            resolved = dataclasses.replace(resolved, attachments=resolved.attachments + refs)
+        with store.write() as conn:
+            _id, uid, entry, state = insert_record(conn, resolved, policy, actor=actor, now=now)
     exception = state["policy_exception"]
     return CaptureResult(
         uid,
@@ -176,6 +186,14 @@ def correct_record(
             p.to_dict() if isinstance(p, Participant) else Participant.from_dict(p).to_dict()
             for p in changes["participants"]
         ]
+    require_storable("reason", reason)
+    for name, value in changes.items():
+        if name == "participants":
+            for p in value:
+                for text in (p["name"], p["number"], p["organisation"]):
+                    require_storable("participants", text)
+        elif isinstance(value, str):
+            require_storable(name, value)
     if "method" in changes or "scenario" in changes:
         from commsgov.policy.errors import UnknownIdError
 

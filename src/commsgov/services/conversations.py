@@ -13,7 +13,7 @@ import gc
 import json
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -270,8 +270,15 @@ def store_conversation(
     if not record.conversation_key:
         raise InvalidFieldError("conversation_key", "a conversation needs a key to deduplicate on")
     resolved, policy = resolve_draft(record, resolve_pack(pack))
+    # a file stored before the transaction commits is no orphan to `store clean` meanwhile
+    guard = ExitStack()
     if original_file is not None:
-        ref = store_file(store, Path(original_file), actor=actor, field_name="original_file")
+        guard.enter_context(store.blobs.writing())
+        try:
+            ref = store_file(store, Path(original_file), actor=actor, field_name="original_file")
+        except BaseException:
+            guard.close()
+            raise
         resolved = dataclasses.replace(
             resolved,
             source=Source(
@@ -281,7 +288,7 @@ def store_conversation(
                 format=resolved.source.format,
             ),
         )
-    with nullcontext(conn) if conn is not None else store.write() as conn:
+    with guard, nullcontext(conn) if conn is not None else store.write() as conn:
         repo.lock_ledger(conn)
         found = repo.find_conversation(
             conn, method=resolved.method, key=resolved.conversation_key or ""

@@ -1,5 +1,10 @@
 """Disposal: destroy what may be destroyed (a residual stub, a certificate and redacted ledger
-payloads remain), checking holds at that moment."""
+payloads remain), checking holds at that moment.
+
+The retention tables say what looks due; the ledger decides (:mod:`commsgov.services.proof`): a
+record is destroyed only when the ledger proves its approval (or its record class, whose
+schedule deletes it by then), and kept when any hold the ledger or the table knows covers it.
+A table row the ledger does not back is refused and reported."""
 
 from __future__ import annotations
 
@@ -16,18 +21,27 @@ from commsgov.records.events import DestructionCertified, RecordDisposed, Transf
 from commsgov.records.links import links_of
 from commsgov.records.models import record_hash
 from commsgov.records.timestamps import utc_text
-from commsgov.retention import Schedule
+from commsgov.retention import HoldScope, Schedule
 from commsgov.retention.certificates import (
     Certificate,
     CheckedHold,
     CheckedReview,
     DisposedWhat,
+    LedgerRef,
     ResidualStub,
     ScheduleAuthority,
     StubEntry,
 )
 from commsgov.services._support import clock, hex_text, judged_at
-from commsgov.services.dispositions import active_scopes, hold_of, sync
+from commsgov.services.dispositions import (
+    active_scopes,
+    disposition,
+    explicit_settings,
+    hold_of,
+    item_of,
+    proved_scopes,
+    sync,
+)
 from commsgov.services.ledger import append_events
 from commsgov.services.schedules import citations_of, load_schedules
 from commsgov.store import repo
@@ -38,8 +52,17 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from commsgov.policy.compiled import CompiledPack
+    from commsgov.services.proof import Proof
 
-__all__ = ["Destroyed", "DisposalReport", "Kept", "dispose", "dispose_one", "remove_files"]
+__all__ = [
+    "Destroyed",
+    "DisposalReport",
+    "Kept",
+    "dispose",
+    "dispose_one",
+    "held_now",
+    "remove_files",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +85,13 @@ class Kept:
 
 @dataclass(frozen=True, slots=True)
 class DisposalReport:
-    """What a disposal run destroyed and what it kept."""
+    """What a disposal run destroyed, what it kept under a hold, and what it refused because
+    the ledger does not back what the table says (``refused``: tampering, or a changed pack)."""
 
     destroyed: tuple[Destroyed, ...]
     skipped: tuple[Kept, ...]
     dry_run: bool
+    refused: tuple[Kept, ...] = ()
 
 
 def _hold_history(conn: Connection, uid: str) -> tuple[CheckedHold, ...]:
@@ -102,6 +127,7 @@ def dispose_one(
     now: dt.datetime,
     consignment: str | None = None,
     package_sha256: str | None = None,
+    decision: tuple[LedgerRef, ...] = (),
 ) -> tuple[Certificate, list[str]]:
     """Destroy one record's content (or complete its transfer to ``consignment``); stub,
     certificate, ledger.
@@ -163,6 +189,7 @@ def dispose_one(
         holds_checked=tuple(h.name for h in holds),
         consignment=consignment,
         package_sha256=package_sha256,
+        decision=decision,
     )
     certificate_sha = certificate.sha256()
     action = "delete" if outcome == "destroyed" else "transfer"
@@ -216,40 +243,53 @@ def dispose(
     now: dt.datetime | None = None,
 ) -> DisposalReport:
     """Destroy what may be destroyed by ``as_of`` (default now; a date: the end of that day in
-    ``zone``): approved destructions, and due ``delete`` schedules.
+    ``zone``): approved destructions, and due ``delete`` schedules, as the ledger proves them.
 
-    Holds are checked again at this moment: a record held since its approval is skipped.
+    Holds are checked again at this moment, those of the ledger and of the table: a record held
+    since its approval is skipped. A row the ledger does not back is refused (reported, kept);
+    a ledger that fails its own checks refuses everything (:class:`LedgerProofError`).
     """
+    from commsgov.services.proof import prove
+
     now = clock(now)
     as_of = judged_at(as_of, now=now, zone=zone)
     schedules = load_schedules(pack)
     sync(store, actor=actor, pack=pack, now=now)
     destroyed: list[Destroyed] = []
     skipped: list[Kept] = []
+    refused: list[Kept] = []
     files: list[str] = []
+    cutoff = utc_text(as_of)
     with store.write() as conn:
-        scopes = active_scopes(conn, schedules)
+        table_scopes = active_scopes(conn, schedules, pack=pack)
         approved = rr.items_with_status(conn, statuses=["approved-destroy"])
-        scheduled = rr.due_items(conn, as_of=utc_text(as_of), held=scopes, action="delete")
+        scheduled = rr.due_items(conn, as_of=cutoff, held=table_scopes, action="delete")
         candidates = [(r["record_uid"], "approved") for r in approved] + [
             (r["record_uid"], "schedule") for r in scheduled
         ]
-        held = rr.held_uids(conn, uids=[u for u, _ in candidates], held=scopes)
+        uids = [u for u, _ in candidates]
+        proof = prove(store, conn, uids=uids)
+        held = held_now(conn, proof, uids, table_scopes, schedules, pack=pack)
         for uid, why in candidates:
             if uid in held:
                 skipped.append(Kept(uid, "under a hold"))
+                continue
+            basis = _basis(proof, uid, why, schedules, cutoff)
+            if isinstance(basis, str):
+                refused.append(Kept(uid, basis))
                 continue
             if dry_run:
                 destroyed.append(Destroyed(uid, why))
                 continue
             row = rr.get_item(conn, uid=uid)
             assert row is not None
-            schedule = schedules.get(row["record_class"])
+            record_class = proof.retention.item(uid).record_class
+            schedule = schedules.get(record_class)
             if why == "approved":
-                authority = f"disposal review approved destruction (schedule {row['record_class']})"
+                authority = f"disposal review approved destruction (schedule {record_class})"
             else:
                 authority = (
-                    f"schedule {row['record_class']}: delete after "
+                    f"schedule {record_class}: delete after "
                     f"{schedule.period if schedule else '?'} without review"
                 )
             certificate, gone = dispose_one(
@@ -261,9 +301,71 @@ def dispose(
                 schedules=schedules,
                 actor=actor,
                 now=now,
+                decision=basis,
             )
             files += gone
             destroyed.append(Destroyed(uid, authority, certificate.sha256()))
     if not dry_run:
         remove_files(store, files)
-    return DisposalReport(destroyed=tuple(destroyed), skipped=tuple(skipped), dry_run=dry_run)
+    return DisposalReport(
+        destroyed=tuple(destroyed),
+        skipped=tuple(skipped),
+        dry_run=dry_run,
+        refused=tuple(refused),
+    )
+
+
+def held_now(
+    conn: Connection,
+    proof: Proof,
+    uids: list[str],
+    table_scopes: list[HoldScope],
+    schedules: dict[str, Schedule],
+    *,
+    pack: CompiledPack | None = None,
+) -> set[str]:
+    """Which of ``uids`` a hold covers now: a hold of the table or of the ledger, matched on
+    the table's record or on the record the ledger proves (when in doubt, keep)."""
+    scopes = [*table_scopes, *proved_scopes(proof.retention, schedules, pack=pack)]
+    held = rr.held_uids(conn, uids=uids, held=scopes)
+    for uid in uids:
+        state = proof.records.get(uid)
+        if state is None or uid in held:
+            continue
+        item = item_of(state, proof.retention.item(uid).record_class)
+        if any(scope.matches(item) for scope in scopes):
+            held.add(uid)
+    return held
+
+
+def _basis(
+    proof: Proof, uid: str, why: str, schedules: dict[str, Schedule], cutoff: str
+) -> tuple[LedgerRef, ...] | str:
+    """The ledger entries that allow destroying ``uid`` now, or why the ledger does not."""
+    item = proof.retention.item(uid)
+    state = proof.records.get(uid)
+    if state is None:
+        return "the ledger has no record to destroy (its capture is missing or disposed of)"
+    if why == "approved":
+        if item.status != "approved-destroy" or not item.decision:
+            return (
+                "the table says it is approved for destruction, but the ledger has no such "
+                f"approval (status {item.status}): kept; run `commsgov verify`"
+            )
+        return tuple(LedgerRef(d.seq, d.kind, d.entry_hash) for d in item.decision)
+    schedule = schedules.get(item.record_class)
+    if item.status != "scheduled":
+        return f"the table says it is due for deletion, but the ledger has it {item.status}"
+    due, action = disposition(
+        item_of(state, item.record_class),
+        schedules,
+        explicit_settings({"explicit": item.row()["explicit"]}),
+    )
+    if schedule is None or action != "delete" or due is None or due > cutoff:
+        when = f"on {due[:10]}" if due else "at review"
+        return (
+            f"the table says it is due for deletion, but its record class on the ledger "
+            f"({item.record_class}) and the pack's schedule have it {action or 'kept'} {when}"
+        )
+    basis = item.classified or proof.captured.get(uid)
+    return () if basis is None else (LedgerRef(basis.seq, basis.kind, basis.entry_hash),)

@@ -15,6 +15,7 @@ from commsgov.accounts.actor import Actor
 from commsgov.records.canonical import canonical_json
 from commsgov.records.errors import InvalidFieldError, NotFoundError
 from commsgov.records.events import RetentionClassified
+from commsgov.records.retention_state import DEFAULT_CLASS, RetentionReplay
 from commsgov.records.timestamps import parse_utc_text, resolve_zone, utc_text
 from commsgov.retention import (
     Hold,
@@ -30,7 +31,7 @@ from commsgov.retention import (
     trigger_time,
 )
 from commsgov.retention.certificates import Certificate, ResidualStub
-from commsgov.services._support import clock, iso, judged_at
+from commsgov.services._support import clock, iso, judged_at, resolve_pack
 from commsgov.services.ledger import append_events
 from commsgov.services.schedules import OutcomeView, ScheduleView, load_schedules
 from commsgov.store import repo
@@ -172,10 +173,6 @@ class DisposedExplanation:
     stub: ResidualStub
     certificate: Certificate
     certificate_sha256: str
-
-
-#: the record class of commsgov's own captured records
-DEFAULT_CLASS = "captured-record"
 
 
 #: statuses of items waiting for someone to act (a second reviewer, disposal, the archive)
@@ -371,10 +368,44 @@ def hold_of(row: dict[str, Any]) -> Hold:
     )
 
 
-def active_scopes(conn: Connection, schedules: dict[str, Schedule]) -> list[HoldScope]:
+def active_scopes(
+    conn: Connection, schedules: dict[str, Schedule], *, pack: CompiledPack | None = None
+) -> list[HoldScope]:
+    """The scopes of the active holds in the table and of the pack's standing pauses."""
     scopes = [rr.scope_from_json(h["scope"]) for h in rr.list_holds(conn, active_only=True)]
-    scopes += [h.scope for h in paused_holds(schedules.values())]
-    return scopes
+    return _in_force(scopes, schedules, pack)
+
+
+def proved_scopes(
+    replay: RetentionReplay, schedules: dict[str, Schedule], *, pack: CompiledPack | None = None
+) -> list[HoldScope]:
+    """The scopes of the holds the ledger proves active, and of the pack's standing pauses."""
+    scopes = [rr.scope_from_json(h.scope) for h in replay.active_holds()]
+    return _in_force(scopes, schedules, pack)
+
+
+def _in_force(
+    scopes: list[HoldScope], schedules: dict[str, Schedule], pack: CompiledPack | None
+) -> list[HoldScope]:
+    """The scopes with each method also as the channel the pack resolves it to (a hold placed
+    before holds resolved channels may name ``sms`` for ``corporate-phone``: when in doubt, it
+    keeps both), and the standing pauses."""
+    widened = [with_channels(s, pack) if s.methods else s for s in scopes]
+    return widened + [h.scope for h in paused_holds(schedules.values())]
+
+
+def with_channels(scope: HoldScope, pack: CompiledPack | None) -> HoldScope:
+    """``scope`` with each of its methods also as the pack's channel id for it."""
+    from commsgov.policy.errors import UnknownIdError
+
+    compiled = resolve_pack(pack)
+    methods = set(scope.methods)
+    for method in scope.methods:
+        try:
+            methods.add(compiled.channel(method).id)
+        except UnknownIdError:
+            continue
+    return replace(scope, methods=frozenset(methods))
 
 
 def due(
@@ -395,7 +426,7 @@ def due(
     added = sync(store, actor=actor, pack=pack, now=now)
     cutoff = utc_text(as_of)
     with store.read() as conn:
-        scopes = active_scopes(conn, schedules)
+        scopes = active_scopes(conn, schedules, pack=pack)
         summary = rr.due_summary(conn, as_of=cutoff, held=scopes)
         items = rr.due_items(conn, as_of=cutoff, held=scopes, limit=limit)
         awaiting = dict(rr.status_counts(conn, statuses=AWAITING))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from commsgov.accounts.actor import Actor
@@ -14,11 +15,12 @@ from commsgov.records.export import FORMATS, export_text
 from commsgov.records.timestamps import utc_text
 from commsgov.records.views import RecordSummary, RecordView
 from commsgov.services import read_gate
-from commsgov.services._support import clock
+from commsgov.services._support import clock, write_whole
 from commsgov.services.ledger import append_events
 from commsgov.services.query import RecordQuery
 from commsgov.services.reads import get_record, list_records, search_records
 from commsgov.store import repo
+from commsgov.store.disk import full_disk
 from commsgov.store.handle import Store
 
 if TYPE_CHECKING:
@@ -49,6 +51,7 @@ def export_records(
     limit: int = 10_000,
     messages: bool = True,
     pack: CompiledPack | None = None,
+    output: Path | Callable[[str], None] | None = None,
 ) -> Export:
     """Export records with their hashes as ``json`` or ``csv`` text
     (:func:`commsgov.records.export.export_text`), with their messages unless ``messages`` is off.
@@ -57,11 +60,16 @@ def export_records(
     finds (searched when it has words, else listed; every record when there is no query), at
     most ``limit``. The export is logged as a ``records-exported`` ledger entry with the query
     and the SHA-256 of the text, and passes through :func:`commsgov.services.read_gate.read`.
+
+    With ``output``, the text is written there first and the entry only then: to a file (a
+    temporary file beside it, then renamed into place), or handed to a function (a stream such
+    as standard output, written and flushed). An export that could not be written is refused
+    naming where, leaves no partial file and is not on the ledger.
     """
     described = query.describe() if query else ""
 
     def run() -> Export:
-        return _export(store, actor, fmt, query, records, limit, messages, pack, described)
+        return _export(store, actor, fmt, query, records, limit, messages, pack, described, output)
 
     return read_gate.read(
         store,
@@ -82,6 +90,7 @@ def _export(
     messages: bool,
     pack: CompiledPack | None,
     described: str,
+    output: Path | Callable[[str], None] | None,
 ) -> Export:
     if fmt not in FORMATS:
         raise InvalidFieldError("format", f"{fmt!r} is not 'csv' or 'json'")
@@ -102,6 +111,16 @@ def _export(
     )
     digest = sha256_hex(text)
     uids = tuple(r.uid for r in chosen)
+    if isinstance(output, Path):
+        write_whole(output, text.encode("utf-8"))
+    elif output is not None:
+        try:
+            output(text)
+        except OSError as exc:  # a full disk, a closed pipe: nothing is logged
+            why = "the disk is full" if full_disk(exc) else (exc.strerror or str(exc))
+            raise InvalidFieldError(
+                "output", f"cannot write the export: {why}; nothing was logged"
+            ) from exc
     with store.write() as conn:
         (entry,) = append_events(conn, [RecordsExported(uids, fmt, described, digest)], actor=actor)
     return Export(text=text, format=fmt, records=uids, sha256=digest, entry_seq=entry.seq)

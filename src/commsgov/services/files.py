@@ -10,6 +10,7 @@ from commsgov.records.errors import InvalidFieldError
 from commsgov.records.events import FileRead
 from commsgov.records.models import AttachmentRef
 from commsgov.services import read_gate
+from commsgov.services._support import write_whole
 from commsgov.store.handle import Store
 
 __all__ = ["read_file", "store_file"]
@@ -32,16 +33,21 @@ def store_file(
     )
 
 
-def read_file(store: Store, sha256: str, *, actor: Actor) -> bytes:
+def read_file(store: Store, sha256: str, *, actor: Actor, output: Path | None = None) -> bytes:
     """The bytes of a stored file (an attachment or an original export), after checking them
     against their SHA-256: a file altered or missing is a
-    :class:`~commsgov.store.blobs.BlobError` (an integrity error), never wrong bytes."""
+    :class:`~commsgov.store.blobs.BlobError` (an integrity error), never wrong bytes. With
+    ``output``, also written there, whole or not at all (a path that cannot be written is
+    refused naming it)."""
     digest = sha256.strip().lower()
 
     def run() -> bytes:
         if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
             raise InvalidFieldError("sha256", f"{sha256!r} is not a SHA-256 (64 hex digits)")
-        return store.blobs.read(digest)
+        data = store.blobs.read(digest)
+        if output is not None:
+            write_whole(output, data)
+        return data
 
     event = FileRead(digest)
     return read_gate.read(store, actor=actor, attempt=event, run=run, done=lambda _data: event)

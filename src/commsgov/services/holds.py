@@ -6,25 +6,29 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from commsgov.accounts.actor import Actor
-from commsgov.records.errors import NotFoundError
+from commsgov.records.errors import InvalidFieldError, NotFoundError
 from commsgov.records.events import HoldLifted, HoldPlaced
 from commsgov.records.timestamps import utc_text
 from commsgov.retention import (
     Hold,
     HoldScope,
+    find_schedule,
 )
-from commsgov.services._support import clock
-from commsgov.services.dispositions import active_scopes, hold_of, recompute
+from commsgov.services._support import clock, resolve_pack
+from commsgov.services.dispositions import active_scopes, hold_of, recompute, with_channels
 from commsgov.services.ledger import append_events
 from commsgov.services.schedules import load_schedules
+from commsgov.store import repo
 from commsgov.store import repo_retention as rr
 from commsgov.store.handle import Store
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from commsgov.policy.compiled import CompiledPack
 
 __all__ = [
@@ -36,6 +40,7 @@ __all__ = [
     "lift_hold",
     "list_holds",
     "place_hold",
+    "resolve_scope",
 ]
 
 
@@ -71,7 +76,8 @@ class ScopeView:
 
 @dataclass(frozen=True, slots=True)
 class PlacedHold:
-    """A hold just placed, with the records it covers now (records added later join it)."""
+    """A hold just placed, with the records it covers now (records added later join it), and
+    a warning when it covers none (its scope may not say what was meant)."""
 
     uid: str
     name: str
@@ -81,6 +87,7 @@ class PlacedHold:
     placed_at_utc: str
     covers: tuple[str, ...]
     entry_seq: int
+    warning: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +128,58 @@ class HoldView:
     covers: int
 
 
+def resolve_scope(
+    conn: Connection, scope: HoldScope, *, pack: CompiledPack | None = None
+) -> HoldScope:
+    """``scope`` as the store names things: each channel resolved through the pack's names and
+    aliases exactly as capture resolves it (``sms`` is ``corporate-phone``), record ids and
+    outage ids completed from unique prefixes, record classes by id; an unknown channel, record,
+    outage or class, and a date range that ends before it starts, are refused."""
+    from commsgov.policy.errors import UnknownIdError
+
+    compiled = resolve_pack(pack)
+    if scope.date_from and scope.date_to and scope.date_to < scope.date_from:
+        raise InvalidFieldError(
+            "to",
+            f"the range ends ({scope.date_to.isoformat()}) before it starts "
+            f"({scope.date_from.isoformat()})",
+        )
+    methods = set()
+    for method in scope.methods:
+        try:
+            methods.add(compiled.channel(method).id)
+        except UnknownIdError as exc:
+            raise InvalidFieldError("method", str(exc)) from exc
+    records = set()
+    for ref in scope.record_uids:
+        found = repo.resolve_record(conn, ref=ref.strip())
+        if found is not None:
+            records.add(found[1])
+        elif (stub := rr.get_stub(conn, uid=ref.strip())) is not None:
+            records.add(str(stub["record_uid"]))  # disposed of already: harmless to name
+        else:
+            raise NotFoundError(f"no record {ref!r}")
+    outages = set()
+    known = [o["uid"] for o in repo.list_outages(conn)]
+    for ref in scope.outages:
+        matching = [uid for uid in known if uid == ref or uid.startswith(ref.strip())]
+        if len(matching) != 1:
+            raise InvalidFieldError("outage", f"no outage {ref!r} (`commsgov outage list`)")
+        outages.add(matching[0])
+    schedules = load_schedules(compiled)
+    classes = {find_schedule(schedules, c).id for c in scope.record_classes}
+    participants = {p.strip() for p in scope.participants if p.strip()}
+    return replace(
+        scope,
+        methods=frozenset(methods),
+        record_uids=frozenset(records),
+        outages=frozenset(outages),
+        record_classes=frozenset(classes),
+        participants=frozenset(participants),
+        search=scope.search.strip() if scope.search and scope.search.strip() else None,
+    )
+
+
 def place_hold(
     store: Store,
     *,
@@ -128,10 +187,16 @@ def place_hold(
     mandate: str,
     scope: HoldScope,
     actor: Actor,
+    pack: CompiledPack | None = None,
     now: dt.datetime | None = None,
 ) -> PlacedHold:
-    """Place a named hold; returns it with the records it covers now (new ones join later)."""
+    """Place a named hold; returns it with the records it covers now (new ones join later).
+
+    Its scope is resolved first (:func:`resolve_scope`): a hold holds what it names, or is
+    refused. A hold that covers nothing now is placed, with a ``warning``."""
     now = clock(now)
+    with store.read() as conn:
+        scope = resolve_scope(conn, scope, pack=pack)
     hold = Hold(uuid.uuid4().hex, name.strip(), mandate.strip(), scope, actor.name, now)
     row = {
         "uid": hold.id,
@@ -159,6 +224,12 @@ def place_hold(
         )
         rr.insert_hold(conn, row=row)
         covered = rr.uids_matching(conn, scope=scope)
+    warning = None
+    if not covered:
+        warning = (
+            f"hold {hold.name!r} covers no record now ({scope.describe()}): it holds records "
+            "captured later in its scope, but check that its scope says what you meant"
+        )
     return PlacedHold(
         uid=hold.id,
         name=hold.name,
@@ -168,6 +239,7 @@ def place_hold(
         placed_at_utc=row["placed_at_utc"],
         covers=tuple(covered),
         entry_seq=entry.seq,
+        warning=warning,
     )
 
 
@@ -196,7 +268,7 @@ def lift_hold(
         )
         rr.lift_hold(conn, uid=row["uid"], at=utc_text(now), by=actor.name, reason=reason)
         covered = rr.uids_matching(conn, scope=lifted.scope)
-        still = rr.held_uids(conn, uids=covered, held=active_scopes(conn, schedules))
+        still = rr.held_uids(conn, uids=covered, held=active_scopes(conn, schedules, pack=pack))
         recomputed = []
         for uid in covered:
             if rr.get_item(conn, uid=uid) is not None:
@@ -212,13 +284,24 @@ def lift_hold(
     )
 
 
-def list_holds(store: Store, *, actor: Actor, include_lifted: bool = False) -> list[HoldView]:
-    """Holds (active only unless ``include_lifted``), each with how many records it covers."""
+def list_holds(
+    store: Store,
+    *,
+    actor: Actor,
+    include_lifted: bool = False,
+    pack: CompiledPack | None = None,
+) -> list[HoldView]:
+    """Holds (active only unless ``include_lifted``), each with how many records it covers
+    (a channel named the way an earlier version stored it counts as the pack's channel too)."""
     with store.read() as conn:
         return [
             HoldView(
                 **{**row, "scope": ScopeView.of(row["scope"])},
-                covers=len(rr.uids_matching(conn, scope=rr.scope_from_json(row["scope"]))),
+                covers=len(
+                    rr.uids_matching(
+                        conn, scope=with_channels(rr.scope_from_json(row["scope"]), pack)
+                    )
+                ),
             )
             for row in rr.list_holds(conn, active_only=not include_lifted)
         ]

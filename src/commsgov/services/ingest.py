@@ -43,6 +43,7 @@ from commsgov.records.models import (
     RecordDraft,
     Source,
 )
+from commsgov.store.disk import StoreFull, full_disk
 
 if TYPE_CHECKING:
     from commsgov.accounts.actor import Actor
@@ -234,7 +235,6 @@ def _store_zip_media(store: Store, path: Path, chat: ParsedChat) -> _Media:
     (a zip of videos never sits in memory); attach them by name."""
     import lzma
     import shutil
-    import tempfile
     import zipfile
     import zlib
 
@@ -246,11 +246,7 @@ def _store_zip_media(store: Store, path: Path, chat: ParsedChat) -> _Media:
                 name = info.filename.rsplit("/", 1)[-1]
                 if info.is_dir() or name not in wanted or name in media:
                     continue
-                store.blobs.root.mkdir(parents=True, exist_ok=True)
-                with (
-                    archive.open(info) as source,
-                    tempfile.NamedTemporaryFile(dir=store.blobs.root, prefix=".zip-") as tmp,
-                ):
+                with archive.open(info) as source, store.blobs.temporary() as tmp:
                     shutil.copyfileobj(source, tmp, 1 << 20)
                     tmp.flush()
                     blob = store.blobs.put_file(Path(tmp.name))
@@ -259,6 +255,8 @@ def _store_zip_media(store: Store, path: Path, chat: ParsedChat) -> _Media:
         zipfile.BadZipFile, OSError, RuntimeError, ValueError, EOFError, lzma.LZMAError,
         zlib.error,
     ) as exc:  # fmt: skip
+        if full_disk(exc):  # the store's disk, not the zip
+            raise StoreFull.of(exc) from exc
         raise ParseError(f"cannot read media from the zip ({exc})", file=str(path)) from None
     return {
         m.line: tuple(media.get(a.name) for a in m.attachments)
@@ -471,6 +469,27 @@ def ingest_file(
         raise InvalidFieldError("method", f"the policy pack has no channel for it: {exc}") from exc
     method = channel.id
     device = device or channel.device
+
+    with store.blobs.writing():  # files stored before the commit are not orphans meanwhile
+        return _store_export(store, path, chat, method, device, scenario, conversation, actor,
+                             pack, limits, on_message)  # fmt: skip
+
+
+def _store_export(
+    store: Store,
+    path: Path,
+    chat: ParsedChat,
+    method: str,
+    device: str,
+    scenario: str | None,
+    conversation: str | None,
+    actor: Actor,
+    pack: CompiledPack,
+    limits: Limits,
+    on_message: Callable[[int], None] | None,
+) -> IngestResult:
+    """Store the parsed export: its original file, its media, then its conversations."""
+    from commsgov import services as svc
 
     original = svc.store_file(store, path, actor=actor, field_name="path")
     assert original.sha256 is not None  # store_file always stores the bytes

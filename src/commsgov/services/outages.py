@@ -47,7 +47,10 @@ def start_outage(
     actor: Actor,
     now: dt.datetime | None = None,
 ) -> Outage:
-    """Declare an outage (or an exemption) from ``started_at`` (default now); its state."""
+    """Declare an outage (or an exemption) from ``started_at`` (default now); its state.
+
+    An outage is declared when it has happened: a start after ``now`` is refused (it would
+    excuse captures that have not happened yet)."""
     if not reason or not reason.strip():
         raise InvalidFieldError("reason", "say why (e.g. 'SCOTS network down: cyber-attack')")
     if kind not in ("outage", "exemption"):
@@ -56,6 +59,12 @@ def start_outage(
     start = started_at or now
     if start.tzinfo is None:
         raise InvalidFieldError("at", "the time must be timezone-aware")
+    if start > now:
+        raise InvalidFieldError(
+            "at",
+            f"{utc_text(start)} is in the future (now {utc_text(now)}): declare an outage "
+            "once it has started",
+        )
     outage = Outage(
         uid=new_uid(),
         kind=kind,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from commsgov.accounts.actor import Actor
 from commsgov.records.errors import InvalidFieldError
@@ -14,7 +14,11 @@ from commsgov.records.timestamps import utc_text
 from commsgov.services._support import clock
 from commsgov.services.verification import verify
 from commsgov.store import repo
+from commsgov.store import repo_retention as rr
 from commsgov.store.handle import Store
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 __all__ = ["check_receipt", "receipt"]
 
@@ -39,12 +43,36 @@ def receipt(store: Store, ref: str, *, actor: Actor, now: dt.datetime | None = N
     )
 
 
+#: the highest ledger position a database can hold (a 64-bit signed integer)
+_MAX_SEQ = 2**63 - 1
+
+
+def _position(data: dict[str, Any], name: str) -> int:
+    """A ledger position of the receipt: a whole number from 1 up to what a database holds."""
+    value = data[name]
+    # a digit string is accepted (a receipt copied by hand); anything else names the field
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"{name} is not a whole number")
+    if isinstance(value, str) and not (value.isascii() and value.isdigit() and len(value) < 30):
+        raise ValueError(f"{name} {value[:40]!r} is not a whole number")
+    number = int(value)
+    if not 1 <= number <= _MAX_SEQ:
+        raise ValueError(f"{name} {value} is not a ledger position (1 to {_MAX_SEQ})")
+    return number
+
+
 def check_receipt(store: Store, data: dict[str, Any], *, actor: Actor) -> list[str]:
-    """Problems found checking a receipt against the store (empty: the receipt holds)."""
+    """Problems found checking a receipt against the store (empty: the receipt holds).
+
+    Checks the entries it names, the record's history, every file the record has (its
+    attachments, its messages' files and the original files it came from, each rehashed), and
+    that the store verifies (its other files are verify's to rehash)."""
     problems: list[str] = []
+    if not isinstance(data, dict):
+        raise InvalidFieldError("receipt", "not a commsgov receipt (not a JSON object)")
     try:
         uid = str(data["record_uid"])
-        entry_seq, head_seq = int(data["entry_seq"]), int(data["head_seq"])
+        entry_seq, head_seq = _position(data, "entry_seq"), _position(data, "head_seq")
         want_record, want_entry, want_head = (
             str(data["record_sha256"]),
             str(data["entry_hash"]),
@@ -57,7 +85,9 @@ def check_receipt(store: Store, data: dict[str, Any], *, actor: Actor) -> list[s
         head = repo.get_entry(conn, seq=head_seq)
         history = [e for e in repo.entries_for_record(conn, uid=uid) if e.seq <= entry_seq]
         found = repo.resolve_record(conn, ref=uid)
-        current = record_hash(repo.get_record_state(conn, record_id=found[0])) if found else None
+        state_now = repo.get_record_state(conn, record_id=found[0]) if found else None
+        current = record_hash(state_now) if state_now is not None else None
+        files = _files_of(conn, uid, found[0]) if found else set()
     if entry is None or entry.entry_hash != want_entry:
         problems.append(f"ledger entry {entry_seq} is missing or no longer has the receipt's hash")
     if head is None or head.entry_hash != want_head:
@@ -73,10 +103,23 @@ def check_receipt(store: Store, data: dict[str, Any], *, actor: Actor) -> list[s
         problems.append("the record is no longer in the store (disposed of?)")
     elif current != want_record and not problems and not _entries_after(store, uid, entry_seq):
         problems.append("the record differs from the receipt and no later entry explains it")
+    for digest in sorted(files):
+        issue = store.blobs.check(digest)
+        if issue is not None:
+            problems.append(f"a file of the record is not as stored: {issue}")
     report = verify(store, actor=actor, check_blobs=False)
     if report.problem is not None:
         problems.append(f"the store does not verify: {report.problem}")
     return problems
+
+
+def _files_of(conn: Connection, uid: str, record_id: int) -> set[str]:
+    """SHA-256 of every stored file of record ``uid``: its attachments, its messages' files
+    (not references only) and the original files it came from."""
+    state = repo.get_record_state(conn, record_id=record_id)
+    files = {a["sha256"] for a in state.get("attachments", []) if a.get("sha256")}
+    files |= repo.source_hashes(conn, uid=uid)
+    return files | rr.message_files(conn, record_id=record_id)
 
 
 def _entries_after(store: Store, uid: str, seq: int) -> list[LedgerEntry]:

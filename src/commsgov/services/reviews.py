@@ -19,6 +19,7 @@ from commsgov.retention import (
 from commsgov.services._support import clock, judged_at
 from commsgov.services.dispositions import active_scopes, explicit_settings, recompute, sync
 from commsgov.services.ledger import append_events
+from commsgov.services.proof import LedgerProofError, prove
 from commsgov.services.schedules import load_schedules
 from commsgov.store import repo
 from commsgov.store import repo_retention as rr
@@ -89,7 +90,7 @@ def review(
             due_rows = rr.due_items(
                 conn,
                 as_of=utc_text(judged_at(as_of, now=now, zone=zone)),
-                held=active_scopes(conn, schedules),
+                held=active_scopes(conn, schedules, pack=pack),
             )
             targets += [r["record_uid"] for r in due_rows if r["action"] != "delete"]
             if stage == 2:
@@ -98,11 +99,20 @@ def review(
                     for r in rr.items_with_status(conn, statuses=["awaiting-second-stage"])
                 ]
         targets = list(dict.fromkeys(targets))
-        held = rr.held_uids(conn, uids=targets, held=active_scopes(conn, schedules))
+        held = rr.held_uids(conn, uids=targets, held=active_scopes(conn, schedules, pack=pack))
+        proof = prove(store, conn, uids=targets)
         for uid in targets:
             row = rr.get_item(conn, uid=uid)
             if row is None:
                 raise NotFoundError(f"no record {uid!r} under retention")
+            proved = proof.retention.item(uid)
+            if (row["status"], row["review_stage"]) != (proved.status, proved.review_stage):
+                # a decision taken on a state SQL wrote would launder it into the ledger
+                raise LedgerProofError(
+                    f"record {uid}: the table has it {row['status']} (stage "
+                    f"{row['review_stage']}) but the ledger {proved.status} (stage "
+                    f"{proved.review_stage}): nothing decided; run `commsgov verify`"
+                )
             try:
                 move = review_transition(
                     row["status"],

@@ -17,10 +17,12 @@ from commsgov.records.canonical import canonical_json
 from commsgov.records.errors import InvalidFieldError, NotFoundError
 from commsgov.records.timestamps import utc_text
 from commsgov.retention import ReviewError
+from commsgov.retention.certificates import LedgerRef
 from commsgov.services._support import clock, resolve_pack
-from commsgov.services.disposal import dispose_one, remove_files
+from commsgov.services.disposal import dispose_one, held_now, remove_files
 from commsgov.services.dispositions import active_scopes
 from commsgov.services.ledger import append_events
+from commsgov.services.proof import LedgerProofError, prove
 from commsgov.services.schedules import load_schedules
 from commsgov.store import repo
 from commsgov.store import repo_retention as rr
@@ -34,8 +36,9 @@ __all__ = ["Accession", "TransferPackage", "build_transfer", "confirm_transfer"]
 
 @dataclass(frozen=True, slots=True)
 class TransferPackage:
-    """A transfer package built: where the bag, package and checksum are, what it holds, and
-    the records left out because a hold covers them."""
+    """A transfer package built: where the bag, package and checksum are, what it holds, the
+    records left out because a hold covers them, and those approved in the table but not on
+    the ledger (``refused``)."""
 
     consignment: str
     bag: str
@@ -45,17 +48,20 @@ class TransferPackage:
     records: tuple[str, ...]
     skipped_held: tuple[str, ...]
     entry_seq: int
+    refused: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Accession:
-    """The archive's accession confirmed: the records disposed of here, those a hold keeps, and
-    the consignment's status (``accessioned``, or ``partly-disposed`` while a hold keeps some)."""
+    """The archive's accession confirmed: the records disposed of here, those a hold keeps, the
+    consignment's status (``accessioned``, or ``partly-disposed`` while a hold keeps some), and
+    records the table lists that the ledger does not prove part of it (kept, reported)."""
 
     consignment: str
     records: tuple[str, ...]
     kept_held: tuple[str, ...]
     status: str
+    refused: tuple[str, ...] = ()
 
 
 def build_transfer(
@@ -96,7 +102,13 @@ def build_transfer(
             if not_ready:
                 raise ReviewError(f"record {not_ready[0]} is not approved for transfer")
             approved = [u for u in approved if u in wanted]
-        held = rr.held_uids(conn, uids=approved, held=active_scopes(conn, schedules))
+        proof = prove(store, conn, uids=approved)
+        # approved in the table but not on the ledger (written by SQL?): left out, reported
+        refused = [u for u in approved if proof.retention.item(u).status != "approved-transfer"]
+        approved = [u for u in approved if u not in refused]
+        held = held_now(
+            conn, proof, approved, active_scopes(conn, schedules, pack=pack), schedules, pack=pack
+        )
     chosen = [u for u in approved if u not in held]
     if not chosen:
         raise ReviewError("nothing to transfer: no record is approved for transfer (and unheld)")
@@ -151,6 +163,7 @@ def build_transfer(
         records=tuple(chosen),
         skipped_held=tuple(sorted(held)),
         entry_seq=entry.seq,
+        refused=tuple(refused),
     )
 
 
@@ -173,16 +186,34 @@ def confirm_transfer(
             raise NotFoundError(f"no transfer {consignment!r}")
         if row["status"] not in ("awaiting-accession", "partly-disposed"):
             raise ReviewError(f"transfer {consignment} is already {row['status']}")
-        listed = json.loads(row["record_uids"])
+        built = prove(store, conn, uids=()).retention
+        if consignment not in built.transfers:
+            raise LedgerProofError(
+                f"transfer {consignment} is in the table but the ledger never built it "
+                "(written by SQL?): nothing is disposed of; run `commsgov verify`"
+            )
+        entry = built.transfer_entries[consignment]
+        listed = json.loads(built.transfers[consignment]["record_uids"])  # the ledger's list
+        table_listed = json.loads(row["record_uids"])
+        proof = prove(store, conn, uids=listed)
         pending = {
             r["record_uid"]
             for r in rr.items_with_status(conn, statuses=["transferred-awaiting-accession"])
         }
+        proved = {
+            u
+            for u in listed
+            if (item := proof.retention.item(u)).status == "transferred-awaiting-accession"
+            and item.transfer is not None
+            and item.transfer.seq == entry.seq
+        }
+        refused = sorted((pending & set(table_listed)) - proved)
+        waiting = [u for u in listed if u in pending and u in proved]
         # the archive has its copy, but a record placed under a hold keeps its copy here too
-        held = rr.held_uids(
-            conn, uids=[u for u in listed if u in pending], held=active_scopes(conn, schedules)
+        held = held_now(
+            conn, proof, waiting, active_scopes(conn, schedules, pack=pack), schedules, pack=pack
         )
-        uids = [u for u in listed if u in pending and u not in held]
+        uids = [u for u in waiting if u not in held]
         append_events(
             conn,
             [events.TransferConfirmed(consignment, accession)],
@@ -203,7 +234,11 @@ def confirm_transfer(
                 actor=actor,
                 now=now,
                 consignment=consignment,
-                package_sha256=row["package_sha256"],
+                package_sha256=built.transfers[consignment]["package_sha256"],
+                decision=tuple(
+                    LedgerRef(d.seq, d.kind, d.entry_hash)
+                    for d in (*proof.retention.item(uid).decision, entry)
+                ),
             )
             files += gone
         status = "partly-disposed" if held else "accessioned"
@@ -218,5 +253,9 @@ def confirm_transfer(
         )
     remove_files(store, files)
     return Accession(
-        consignment=consignment, records=tuple(uids), kept_held=tuple(sorted(held)), status=status
+        consignment=consignment,
+        records=tuple(uids),
+        kept_held=tuple(sorted(held)),
+        status=status,
+        refused=tuple(refused),
     )

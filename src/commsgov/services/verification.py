@@ -16,6 +16,8 @@ from commsgov.store.handle import Store
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
+    from commsgov.store.checkpoint_log import AnchorReading
+
 
 __all__ = ["Problem", "VerifyReport", "verify"]
 
@@ -43,7 +45,9 @@ class Problem:
 @dataclass(frozen=True, slots=True)
 class VerifyReport:
     """The outcome of :func:`verify`: whether everything verified, the first problem (if any),
-    what was checked, the head of the chain, and stored files no record refers to."""
+    what was checked, the head of the chain, stored files no record refers to, the store's
+    identity and the latest signed checkpoint (``unanchored``: entries after it, none normally),
+    temporary files left by interrupted writes, and notes that are not failures."""
 
     ok: bool
     problem: Problem | None
@@ -57,11 +61,22 @@ class VerifyReport:
     orphan_blobs: tuple[str, ...]
     #: register entries checked against the ledger
     registers: int = 0
+    store_id: str | None = None
+    checkpoint_seq: int | None = None
+    checkpoint_at: str | None = None
+    unanchored: int = 0
+    temp_files: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 def verify(store: Store, *, actor: Actor, check_blobs: bool = True) -> VerifyReport:
-    """Recompute the whole chain and every stored hash; stop at the first broken link."""
-    verifier = Verifier()
+    """Recompute the whole chain and every stored hash; stop at the first broken link.
+
+    The chain must reach the latest checkpoint signed outside the database (read before the
+    database, so everything it names was committed first), with the same hash.
+    """
+    reading = store.anchor.read() if store.anchor is not None else None
+    verifier = Verifier(anchored=reading.latest if reading is not None else None)
     records = outages = blobs_checked = registers = 0
     orphans: tuple[str, ...] = ()
     try:
@@ -74,6 +89,10 @@ def verify(store: Store, *, actor: Actor, check_blobs: bool = True) -> VerifyRep
     except (ValueError, TypeError, KeyError, UnicodeError, sqlite3.Error, DBAPIError) as exc:
         # rows a tamperer made unreadable (bad UTF-8, wrong types, broken JSON) are a break too
         problem = Break("unreadable", f"{type(exc).__name__}: {exc}".splitlines()[0])
+    anchor_problem, notes = _anchor_findings(store, reading, verifier)
+    problem = problem or anchor_problem
+    latest = reading.latest if reading is not None else None
+    identity = reading.identity if reading is not None else None
     return VerifyReport(
         problem is None,
         None if problem is None else Problem.of(problem),
@@ -86,7 +105,92 @@ def verify(store: Store, *, actor: Actor, check_blobs: bool = True) -> VerifyRep
         verifier.head_hash,
         orphans,
         registers,
+        store_id=identity.id if identity is not None else None,
+        checkpoint_seq=latest.seq if latest is not None else None,
+        checkpoint_at=latest.at if latest is not None else None,
+        unanchored=max(0, verifier.entries - (latest.seq if latest is not None else 0)),
+        temp_files=tuple(map(str, store.blobs.stale_temporary())) if check_blobs else (),
+        notes=notes,
     )
+
+
+def _retention(conn: Connection, verifier: Verifier) -> Break | None:
+    """The retention tables against the ledger (holds, reviews, classes, approvals, stubs)."""
+    import json
+
+    from commsgov.records.retention_state import DEFAULT_CLASS
+    from commsgov.retention.certificates import Certificate
+    from commsgov.store import repo_retention as rr
+    from commsgov.store.tables_retention import (
+        retention_holds,
+        retention_reviews,
+        retention_stubs,
+        retention_transfers,
+    )
+
+    stubs = []
+    for row in rr.all_rows(conn, retention_stubs):
+        computed = Certificate.from_stored(json.loads(row["certificate"])).sha256()
+        stubs.append({**row, "computed_sha256": computed})
+    return verifier.retention_rows(
+        holds=rr.all_rows(conn, retention_holds),
+        reviews=rr.all_rows(conn, retention_reviews),
+        items=rr.unusual_items(conn, default_class=DEFAULT_CLASS),
+        stubs=stubs,
+        transfers=rr.all_rows(conn, retention_transfers),
+    )
+
+
+def _anchor_findings(
+    store: Store, reading: AnchorReading | None, verifier: Verifier
+) -> tuple[Break | None, tuple[str, ...]]:
+    """What the checkpoint logs say beyond the latest checkpoint: a forged line or a missing
+    log is a problem; a store never anchored, unreadable lines and other keys are notes."""
+    anchor = store.anchor
+    if anchor is None or reading is None:
+        return None, ()
+    if reading.identity is None:
+        if verifier.entries:
+            return None, (
+                f"the head is not signed yet (no key at {anchor.key_file}): the next change "
+                "creates the key and signs it",
+            )
+        return None, ()
+    notes: list[str] = []
+    if reading.identity.loosely_protected():
+        notes.append(f"the signing key {anchor.key_file} is readable by others: chmod 600 it")
+    for path, found in ((anchor.log, reading.log), (anchor.copy, reading.copy)):
+        if path is None:
+            continue
+        if found is None:
+            if verifier.entries:
+                return Break(
+                    "checkpoint",
+                    f"the checkpoint log {path} is missing although the store's signing key "
+                    "exists: it was deleted or moved",
+                ), tuple(notes)
+            continue
+        if found.forged:
+            return Break(
+                "checkpoint",
+                f"line {found.forged[0]} from the end of {path} is not signed by this store's "
+                "key: a checkpoint was forged or altered",
+            ), tuple(notes)
+        if found.unreadable:
+            notes.append(f"{len(found.unreadable)} line(s) of {path} could not be read")
+        if found.other_keys:
+            notes.append(
+                f"{found.other_keys} checkpoint(s) in {path} were signed by another key "
+                "(not checked)"
+            )
+    problem = verifier.reached_anchor()
+    if problem is None and reading.latest is not None and verifier.entries > reading.latest.seq:
+        unsigned = verifier.entries - reading.latest.seq
+        what = "the newest entry is" if unsigned == 1 else f"the {unsigned} newest entries are"
+        notes.append(
+            f"{what} not signed yet (a write ended before signing): the next change signs the head"
+        )
+    return problem, tuple(notes)
 
 
 def _registers(conn: Connection, verifier: Verifier) -> tuple[Break | None, int]:
@@ -115,6 +219,8 @@ def _verify(
         outage_rows = repo.list_outages(conn)
         outages = len(outage_rows)
         problem = verifier.outage_rows(outage_rows)
+    if problem is None:
+        problem = _retention(conn, verifier)
     if problem is None:
         # the database builds the messages' canonical bytes; what does not match is rechecked
         # exactly from the rows (see commsgov.store.repo_verify)

@@ -1,22 +1,34 @@
 """Content-addressed files: each stored once under its SHA-256, checked every time it is read.
 
-Layout: ``<root>/<first two hex digits>/<sha256>``. Writes go to a temporary file that is synced
-and then renamed, so a crash never leaves a partial blob under a real name; a blob written by a
-transaction that then failed is an orphan that :meth:`BlobStore.orphans` lists.
+Layout: ``<root>/<first two hex digits>/<sha256>``. Writes go to a temporary file
+(``<root>/.incoming-*``) that is synced and then renamed, so a crash never leaves a partial blob
+under a real name. The writer holds an exclusive ``flock`` on its temporary file while it writes:
+a temporary file nobody holds was left by a killed writer, and :meth:`BlobStore.stale_temporary`
+lists it (``commsgov store clean`` and the next start remove them). A blob written by a
+transaction that then failed is an orphan: on disk, registered by no row.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from commsgov.errors import IntegrityError
+from commsgov.store.disk import StoreFull, full_disk
 
 _CHUNK = 1 << 20
+#: the prefix of temporary files at the root (``.zip-``: what ingest used before)
+TEMP_PREFIXES = (".incoming-", ".zip-")
+#: a temporary file younger than this is left alone (its writer may not hold its lock yet)
+TEMP_GRACE_SECONDS = 60
 
 
 class BlobError(IntegrityError):
@@ -48,6 +60,7 @@ class BlobStore:
         hasher = hashlib.sha256()
         size = 0
         fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
+        fcntl.flock(fd, fcntl.LOCK_EX)  # held until closed: a live writer's file is not stale
         try:
             with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
                 while chunk := src.read(_CHUNK):
@@ -57,6 +70,10 @@ class BlobStore:
                 out.flush()
                 os.fsync(out.fileno())
             return self._install(Path(tmp_name), hasher.hexdigest(), size)
+        except OSError as exc:
+            if full_disk(exc):  # not the source's fault: say so, never "cannot read"
+                raise StoreFull.of(exc) from exc
+            raise
         finally:
             if os.path.exists(tmp_name):
                 os.unlink(tmp_name)
@@ -68,15 +85,92 @@ class BlobStore:
         if self.path(digest).exists():
             return StoredBlob(digest, len(data), False)
         fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
+        fcntl.flock(fd, fcntl.LOCK_EX)
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(data)
                 out.flush()
                 os.fsync(out.fileno())
             return self._install(Path(tmp_name), digest, len(data))
+        except OSError as exc:
+            if full_disk(exc):
+                raise StoreFull.of(exc) from exc
+            raise
         finally:
             if os.path.exists(tmp_name):
                 os.unlink(tmp_name)
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Held (shared) by a write that stores files before its transaction commits, so that
+        :meth:`orphans` never takes a file whose row is about to be committed for an orphan."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.root, os.O_RDONLY)  # the folder itself is the lock: no extra file
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            yield
+        finally:
+            os.close(fd)
+
+    @contextmanager
+    def quiet(self) -> Iterator[bool]:
+        """Whether no write is storing files (then none starts until the block ends)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.root, os.O_RDONLY)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                yield False
+            else:
+                yield True
+        finally:
+            os.close(fd)
+
+    @contextmanager
+    def temporary(self) -> Iterator[IO[bytes]]:
+        """A locked temporary file at the root for a caller to fill (then :meth:`put_file`);
+        removed when done, and found stale if its process is killed."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=self.root, prefix=".incoming-tmp-") as tmp:
+            fcntl.flock(tmp.fileno(), fcntl.LOCK_EX)
+            yield tmp
+
+    def stale_temporary(self) -> Iterator[Path]:
+        """Temporary files at the root that no writer holds (left by a killed write)."""
+        try:
+            entries = list(os.scandir(self.root))
+        except FileNotFoundError:
+            return
+        now = time.time()
+        for entry in entries:
+            if not entry.name.startswith(TEMP_PREFIXES) or not entry.is_file():
+                continue
+            try:
+                if now - entry.stat().st_mtime < TEMP_GRACE_SECONDS:
+                    continue
+                fd = os.open(entry.path, os.O_RDONLY)
+            except OSError:
+                continue  # gone meanwhile
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # a writer holds it
+            finally:
+                os.close(fd)
+            yield Path(entry.path)
+
+    def remove_stale_temporary(self) -> list[tuple[Path, int]]:
+        """Remove what :meth:`stale_temporary` finds; ``(path, bytes)`` of each removed."""
+        removed = []
+        for path in self.stale_temporary():
+            try:
+                size = path.stat().st_size
+                path.unlink()
+            except OSError:
+                continue
+            removed.append((path, size))
+        return removed
 
     def _install(self, tmp: Path, digest: str, size: int) -> StoredBlob:
         target = self.path(digest)

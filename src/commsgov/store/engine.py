@@ -43,6 +43,21 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB: bulk writes touch big indexes
     cursor.close()
+    # how holds compare participants' names and numbers (PostgreSQL does it with translate())
+    dbapi_connection.create_function("commsgov_name_words", 1, _name_words, deterministic=True)
+    dbapi_connection.create_function("commsgov_digits", 1, _digits, deterministic=True)
+
+
+def _name_words(text: str | None) -> str:
+    """`` <words> ``: a name's words as holds compare them, spaced on both sides."""
+    from commsgov.retention.holds import name_words
+
+    return " " + " ".join(name_words(text or "")) + " "
+
+
+def _digits(text: str | None) -> str:
+    """A number's digits (a name's too: nothing else)."""
+    return "".join(c for c in text or "" if c.isdigit() and c.isascii())
 
 
 def _sqlite_begin(conn: Any) -> None:

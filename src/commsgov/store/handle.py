@@ -7,19 +7,38 @@ into :class:`StoreUnavailable`, so every shell reports the same thing the same w
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from commsgov.errors import NotFound, Unavailable
 from commsgov.store.blobs import BlobStore
+from commsgov.store.disk import StoreFull, full_disk
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
-__all__ = ["NoStoreError", "Store", "StoreUnavailable", "default_blob_dir", "open_store"]
+    from commsgov.store.checkpoint_log import Anchor
+
+__all__ = [
+    "LEDGER_HEAD",
+    "NoStoreError",
+    "Store",
+    "StoreFull",
+    "StoreUnavailable",
+    "default_blob_dir",
+    "full_disk",
+    "open_store",
+]
+
+_log = logging.getLogger(__name__)
+
+#: ``conn.info`` key under which :func:`commsgov.store.repo.insert_entries` leaves the
+#: ``(seq, entry_hash)`` of the last entry a transaction appended: the head to sign after commit
+LEDGER_HEAD = "commsgov.ledger_head"
 
 #: the modules whose errors mean the database itself cannot be reached or read
 _DATABASE_MODULES = ("sqlalchemy", "psycopg", "sqlite3", "alembic")
@@ -45,10 +64,43 @@ class Store:
     engine: Engine
     blobs: BlobStore
     audit_sinks: list[Callable[[Any], None]] = field(default_factory=list)
+    #: where the ledger's head is signed after each commit (``None``: not anchored)
+    anchor: Anchor | None = None
+    #: whether this process has removed temporary files killed writers left (first write)
+    _swept: bool = field(default=False, repr=False)
 
-    def write(self) -> AbstractContextManager[Connection]:
-        """A write transaction (``with store.write() as conn``)."""
-        return self.engine.begin()
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction (``with store.write() as conn``).
+
+        After a commit that appended to the ledger, the new head is signed into the checkpoint
+        log (:mod:`commsgov.store.checkpoint_log`). A full disk is a :class:`StoreFull`: the
+        transaction was rolled back, so nothing of it is stored.
+        """
+        if not self._swept:  # the next start of a writer cleans up after killed ones
+            self._swept = True
+            for path, size in self.blobs.remove_stale_temporary():
+                _log.info("removed %s (%d bytes) left by an interrupted write", path, size)
+        try:
+            with self.engine.begin() as conn:
+                conn.info.pop(LEDGER_HEAD, None)  # (info outlives a transaction in the pool)
+                yield conn
+                head = conn.info.pop(LEDGER_HEAD, None)
+        except Exception as exc:
+            if full_disk(exc):
+                raise StoreFull.of(exc) from exc
+            raise
+        if head is not None and self.anchor is not None:
+            try:
+                self.anchor.record(*head)
+            except Exception as exc:  # committed already: say so, do not pretend it failed
+                _log.error(
+                    "ledger entry %s is committed but its checkpoint could not be signed into "
+                    "%s (%s); the next write signs the head again",
+                    head[0],
+                    self.anchor.log,
+                    exc,
+                )
 
     def read(self) -> Connection:
         """A read-only transaction (does not take SQLite's write lock)."""
@@ -84,16 +136,19 @@ def open_store(
     blob_dir: Path | None = None,
     migrate: bool = True,
     must_exist: bool = False,
+    anchor: Anchor | None = None,
 ) -> Store:
     """Open (and by default migrate) the record store at ``url`` (default: settings).
 
     ``must_exist``: refuse a SQLite file that is not there (readers must not create an empty
     store by mistake) with :class:`NoStoreError`. A URL that cannot be used is a
     :class:`~commsgov.store.engine.StoreConfigError`; a database that cannot be reached,
-    :class:`StoreUnavailable`.
+    :class:`StoreUnavailable`. ``anchor``: where the ledger's head is signed (default: beside
+    the database, :func:`commsgov.store.checkpoint_log.anchor_for`).
     """
     from commsgov.config import core_settings
     from commsgov.store import migrate as migrations
+    from commsgov.store.checkpoint_log import anchor_for
     from commsgov.store.engine import make_engine, sqlite_path
 
     url = url or core_settings().resolved_database_url()
@@ -114,4 +169,9 @@ def open_store(
         if type(exc).__module__.startswith(_DATABASE_MODULES):
             raise StoreUnavailable(f"cannot open the database: {_reason(exc)}") from exc
         raise
-    return Store(url=url, engine=engine, blobs=BlobStore(blob_dir or default_blob_dir(url)))
+    return Store(
+        url=url,
+        engine=engine,
+        blobs=BlobStore(blob_dir or default_blob_dir(url)),
+        anchor=anchor or anchor_for(url),
+    )

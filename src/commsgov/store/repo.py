@@ -13,6 +13,7 @@ the ledger hashes.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,7 @@ from commsgov.records.errors import NotFoundError
 from commsgov.records.events import SourceAdded
 from commsgov.records.ledger import GENESIS, LedgerEntry
 from commsgov.records.verify import MessageRow
+from commsgov.store.handle import LEDGER_HEAD
 from commsgov.store.tables import attachments, blobs, ledger, messages, outages, records
 
 _LEDGER_LOCK = 0x636F6D6D  # "comm"
@@ -80,8 +82,10 @@ def ledger_head(conn: Connection) -> tuple[int, str]:
 
 
 def insert_entries(conn: Connection, entries: Sequence[LedgerEntry]) -> None:
-    """Append entries (already chained by :func:`commsgov.records.ledger.make_entry`)."""
+    """Append entries (already chained by :func:`commsgov.records.ledger.make_entry`); the
+    last one's ``(seq, hash)`` is left on the connection for the store to sign after commit."""
     if entries:
+        conn.info[LEDGER_HEAD] = (entries[-1].seq, entries[-1].entry_hash)
         conn.execute(
             insert(ledger),
             [
@@ -459,33 +463,61 @@ def list_records(
     return _with_counts(conn, conn.execute(query.limit(limit).offset(offset)).all())
 
 
-def fts5_query(terms: str) -> str:
-    """A safe FTS5 query: every word quoted, all required (prefix search with a trailing ``*``).
+#: a word as the full-text indexes see it: letters and digits (SQLite's unicode61 tokenizer and
+#: PostgreSQL's parser both split at anything else), so punctuation a user types is a break
+_WORD = re.compile(r"[^\W_]+")
+#: what separates words in a search: spaces and query syntax (quotes, brackets, ``:``, ``*``,
+#: ``^``, ``+``, ...); ``-``, ``.``, ``/``, ``'`` and ``_`` join the parts of one word
+_SYNTAX = re.compile(r"[^\w\-./']+")
 
-    >>> fts5_query('budget "x" cuts*')
-    '"budget" "x" "cuts"*'
+
+def search_words(terms: str) -> list[tuple[str, bool]]:
+    """What a user typed as words, each with whether it is a prefix (a trailing ``*``).
+
+    Query syntax (``NEAR(a b)``, quotes, ``OR``, ``col:x``, brackets) is taken as words, never as
+    syntax, alike on both databases. A word joined by ``-``, ``.``, ``/``, ``'`` or ``_``
+    (``e-mail``, ``IMG-0001.jpg``) stays one: each database searches it as a phrase.
+
+    >>> search_words('NEAR(budget "cuts*  col:x e-mail')  # doctest: +NORMALIZE_WHITESPACE
+    [('NEAR', False), ('budget', False), ('cuts', True), ('col', False), ('x', False),
+     ('e-mail', False)]
     """
-    parts = []
-    for word in terms.split():
-        prefix = word.endswith("*")
-        cleaned = word.rstrip("*").replace('"', "")
-        if cleaned:
-            parts.append(f'"{cleaned}"' + ("*" if prefix else ""))
-    return " ".join(parts)
+    found: list[tuple[str, bool]] = []
+    for chunk in terms.split():
+        pieces = [p for p in _SYNTAX.split(chunk) if _WORD.search(p)]
+        prefix = chunk.rstrip("\"')]}").endswith("*")
+        found.extend((w, prefix and i == len(pieces) - 1) for i, w in enumerate(pieces))
+    return found
+
+
+def fts5_query(terms: str) -> str:
+    """A safe FTS5 query: every word (:func:`search_words`) quoted, all required (prefix search
+    with a trailing ``*``; a joined word is a phrase).
+
+    >>> fts5_query('budget "x" cuts* NEAR(a e-mail')
+    '"budget" "x" "cuts"* "NEAR" "a" "e-mail"'
+    """
+    return " ".join(f'"{w}"' + ("*" if prefix else "") for w, prefix in search_words(terms))
 
 
 def pg_tsquery(terms: str) -> str:
-    """A safe PostgreSQL ``to_tsquery`` text: every word quoted and required (``word*``: prefix).
+    """A safe PostgreSQL ``to_tsquery`` text: every word (:func:`search_words`) quoted and
+    required (``word*``: prefix). A joined word matches as PostgreSQL's parser reads it whole
+    (``CV.pdf`` is one token to it) or as the phrase of its parts, as on SQLite.
 
-    >>> pg_tsquery("budget it's cut*")
-    "'budget' & 'it''s' & 'cut':*"
+    >>> pg_tsquery("budget cut* e-mail")
+    "'budget' & 'cut':* & ('e-mail' | 'e' <-> 'mail')"
     """
     parts = []
-    for word in terms.split():
-        prefix = word.endswith("*")
-        cleaned = word.rstrip("*").replace("\\", "").replace("'", "''")
-        if cleaned:
-            parts.append(f"'{cleaned}'" + (":*" if prefix else ""))
+    for word, prefix in search_words(terms):
+        star = ":*" if prefix else ""
+        pieces = _WORD.findall(word)  # letters and digits: nothing to escape
+        if len(pieces) == 1:
+            parts.append(f"'{pieces[0]}'{star}")
+            continue
+        whole = word.replace("'", "''")
+        phrase = " <-> ".join(f"'{w}'" for w in pieces)
+        parts.append(f"('{whole}'{star} | {phrase}{star})")
     return " & ".join(parts)
 
 

@@ -14,10 +14,12 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     ColumnElement,
     Connection,
     Integer,
     and_,
+    cast,
     column,
     delete,
     false,
@@ -33,8 +35,15 @@ from sqlalchemy import (
 )
 
 from commsgov.records.canonical import canonical_json
+from commsgov.records.ledger import LedgerEntry
 from commsgov.records.timestamps import utc_text
-from commsgov.retention.holds import HoldScope
+from commsgov.retention.holds import (
+    NAME_SEPARATORS,
+    NUMBER_DIGITS,
+    HoldScope,
+    name_words,
+    number_key,
+)
 from commsgov.store import repo
 from commsgov.store.tables import attachments, blobs, ledger, messages, records
 from commsgov.store.tables_retention import (
@@ -129,10 +138,6 @@ def find_hold(conn: Connection, *, ref: str) -> dict[str, Any] | None:
     return rows[0] if len(rows) == 1 else None
 
 
-def _like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 @dataclass(frozen=True)
 class Cols:
     """The columns a scope predicate reads: the tables' own, or a subquery's of the same names."""
@@ -159,8 +164,9 @@ def scope_predicate(
 ) -> ColumnElement[bool]:
     """SQL over ``records`` (and ``retention_items``) that is true where ``scope`` matches.
 
-    Mirrors :meth:`HoldScope.matches` (tests check they agree): participants match a name or
-    number exactly, ignoring case; a saved search uses the full-text index.
+    Mirrors :meth:`HoldScope.matches` (tests check they agree): participants match a name
+    however spaced, punctuated or ordered, or a number on its last digits; a saved search uses
+    the full-text index.
     """
     if scope.is_empty():
         return false()
@@ -168,13 +174,7 @@ def scope_predicate(
     if scope.record_uids:
         parts.append(cols.uid.in_(sorted(scope.record_uids)))
     if scope.participants:
-        text = func.lower(cols.participants)
-        options = []
-        for p in sorted(scope.participants):
-            folded = json.dumps(" ".join(p.casefold().split()), ensure_ascii=False)
-            for key in ("name", "number"):
-                options.append(text.like(f'%"{key}":{_like(folded)}%', escape="\\"))
-        parts.append(or_(*options))
+        parts.append(_participants_predicate(conn, cols, sorted(scope.participants)))
     if scope.methods:
         parts.append(cols.method.in_(sorted(scope.methods)))
     if scope.date_from is not None:
@@ -193,6 +193,75 @@ def scope_predicate(
             sub = ids.columns(column("id", Integer)).subquery()
             parts.append(cols.id.in_(select(sub.c.id)))
     return and_(*parts)
+
+
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LOWER = _UPPER.lower()
+_SPACES = " " * len(NAME_SEPARATORS)
+
+
+def _pattern(word: str) -> str:
+    """A LIKE pattern for one word of a hold's participant: a whole word of the name, any
+    non-ASCII letter matching any one letter (SQL cannot fold its case alike everywhere)."""
+    return "".join(c if c.isascii() else "_" for c in word)
+
+
+def _participants_predicate(
+    conn: Connection, cols: Cols, values: Sequence[str]
+) -> ColumnElement[bool]:
+    """True where a participant (its name or number) matches one of ``values``, as
+    :func:`commsgov.retention.holds.participant_matches` says: every word of the value is a
+    word of the name however spaced, punctuated or ordered, or a number's last digits agree.
+
+    Each participant of the JSON list is looked at apart (SQLite ``json_each``, PostgreSQL
+    ``json_array_elements``); a cheap ``LIKE`` on the whole list first leaves out the records
+    that cannot match.
+    """
+    sqlite = conn.dialect.name == "sqlite"
+    fields: list[Any]
+    if sqlite:
+        each = func.json_each(cols.participants).table_valued("value").alias("participant")
+        fields = [func.json_extract(each.c.value, f"$.{k}") for k in ("name", "number")]
+    else:
+        each = (
+            func.json_array_elements(cast(cols.participants, JSON))
+            .table_valued("value")
+            .alias("participant")
+        )
+        fields = [each.c.value.op("->>")(literal(k)) for k in ("name", "number")]
+
+    def spaced(field: Any) -> Any:
+        """`` <words of the field> ``: ASCII lowered, separators as spaces."""
+        if sqlite:  # (the core's own function: see commsgov.store.engine)
+            return func.commsgov_name_words(field)
+        text = func.translate(
+            func.coalesce(field, ""), literal(_UPPER + NAME_SEPARATORS), literal(_LOWER + _SPACES)
+        )
+        return literal(" ") + text + literal(" ")
+
+    def digits(field: Any) -> Any:
+        if sqlite:
+            return func.commsgov_digits(field)
+        return func.regexp_replace(func.coalesce(field, ""), literal("[^0-9]+"), literal(""), "g")
+
+    matches: list[ColumnElement[bool]] = []
+    cheap: list[ColumnElement[bool]] = []
+    whole = func.lower(cols.participants)
+    for value in values:
+        words, key = name_words(value), number_key(value)
+        if words:
+            for field in fields:
+                matches.append(and_(*(spaced(field).like(f"% {_pattern(w)} %") for w in words)))
+            cheap.append(and_(*(whole.like(f"%{_pattern(w)}%") for w in words)))
+        if key is not None:
+            for field in fields:
+                wanted = f"%{key}" if len(key) == NUMBER_DIGITS else key
+                matches.append(digits(field).like(wanted))
+            cheap.append(true())  # (the digits may be spaced out in the list)
+    if not matches:
+        return false()
+    found = select(literal(1)).select_from(each).where(or_(*matches)).exists()
+    return and_(or_(*cheap), found)
 
 
 def held_predicate(
@@ -588,3 +657,74 @@ def redact_record_payloads(conn: Connection, *, uid: str, disposed_seq: int) -> 
         .values(payload=redaction_payload(uid, disposed_seq=disposed_seq))
     )
     return int(result.rowcount)
+
+
+# -- what verify compares with the ledger -----------------------------------------------------
+
+
+def all_rows(conn: Connection, table: Any) -> list[dict[str, Any]]:
+    """Every row of a retention table (holds, reviews, stubs and transfers are few)."""
+    return [dict(r._mapping) for r in conn.execute(select(table))]
+
+
+def unusual_items(conn: Connection, *, default_class: str) -> list[dict[str, Any]]:
+    """Disposition rows that differ from a new record's: another class, status, stage or
+    explicit settings (only these need a ledger entry behind them)."""
+    query = select(
+        retention_items.c.record_uid,
+        retention_items.c.record_class,
+        retention_items.c.status,
+        retention_items.c.review_stage,
+        retention_items.c.explicit,
+    ).where(
+        or_(
+            retention_items.c.status != "scheduled",
+            retention_items.c.record_class != default_class,
+            retention_items.c.review_stage != 0,
+            retention_items.c.explicit.is_not(None),
+        )
+    )
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+# -- what a disposal proves from the ledger ---------------------------------------------------
+
+
+def entries_of_kinds(conn: Connection, *, kinds: Sequence[str]) -> list[LedgerEntry]:
+    """Every ledger entry of these kinds, in order (holds and transfers: not about one record)."""
+    rows = conn.execute(select(ledger).where(ledger.c.kind.in_(list(kinds))).order_by(ledger.c.seq))
+    return [LedgerEntry(**r._mapping) for r in rows]
+
+
+def ledger_extent(conn: Connection) -> tuple[int, int]:
+    """``(count, highest seq)`` of the ledger: equal unless entries were deleted."""
+    count, top = conn.execute(select(func.count(), func.max(ledger.c.seq))).one()
+    return int(count or 0), int(top or 0)
+
+
+def prev_hashes(conn: Connection, *, seqs: Iterable[int]) -> dict[int, str]:
+    """``prev_hash`` of the entries at ``seqs`` (those that exist)."""
+    wanted = sorted(set(seqs))
+    found: dict[int, str] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        query = select(ledger.c.seq, ledger.c.prev_hash).where(ledger.c.seq.in_(chunk))
+        found.update({int(s): str(h) for s, h in conn.execute(query)})
+    return found
+
+
+def ledger_names(conn: Connection, digest: str) -> bool:
+    """Whether any ledger payload names ``digest`` (a file a record had, even if its row went)."""
+    query = select(func.count()).select_from(ledger).where(ledger.c.payload.like(f"%{digest}%"))
+    return bool(conn.execute(query).scalar_one())
+
+
+def message_files(conn: Connection, *, record_id: int) -> set[str]:
+    """SHA-256 of every stored file a record's messages carry (not references only)."""
+    query = select(messages.c.attachments_json).where(
+        messages.c.record_id == record_id, messages.c.attachments_json != "[]"
+    )
+    found: set[str] = set()
+    for (text_,) in conn.execute(query):
+        found.update(a["sha256"] for a in json.loads(text_) if a.get("sha256"))
+    return found
