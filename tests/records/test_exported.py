@@ -16,8 +16,9 @@ RECORDS = [
     "policy_exception_for", "record_state", "sha256_hex", "utc_text", "zone_name",
 ]  # fmt: skip
 SERVICES = [
-    "DEFAULT_CLASS", "Actor", "CaptureResult", "ConversationResult", "IngestResult", "NewToken",
-    "NewUser", "Principal", "RecordQuery", "SignIn", "Store", "TokenInfo", "User",
+    "DEFAULT_CLASS", "Actor", "CaptureResult", "ConversationResult", "IngestResult",
+    "MergeResult", "NewToken",
+    "NewUser", "PackResult", "Principal", "RecordQuery", "SignIn", "Store", "TokenInfo", "User",
     "VerifyReport", "add_messages", "add_user", "append_events", "authenticate_token",
     "build_transfer", "capture", "change_password", "channels", "check_receipt", "classify",
     "clean_store",
@@ -25,7 +26,8 @@ SERVICES = [
     "end_outage", "ensure_first_admin", "exceptions", "explain", "export_blocklist",
     "export_records", "get_record", "get_user", "ingest_file", "lift_hold", "list_holds",
     "list_outages", "list_records", "list_tokens", "list_users", "load_catalogue",
-    "load_schedules", "matrix", "open_store", "place_hold", "read_export", "read_file",
+    "load_schedules", "matrix", "merge_offline", "open_store", "pack_offline", "place_hold",
+    "read_export", "read_file",
     "receipt", "reset_password", "resolve_session", "review", "revoke_token", "scan_files",
     "scenarios", "search_records", "set_disabled", "set_roles", "sign_in", "sign_out",
     "start_outage", "start_session", "store_conversation", "store_file", "store_identity", "sync",

@@ -6,12 +6,14 @@ its ``kind`` in :data:`EVENT_KINDS`, the one registry (docs tests iterate it).
   disposals, outages, source files, exports);
 - :mod:`~commsgov.records.events.retention`: holds, record classes, reviews, certificates,
   transfers;
+- :mod:`~commsgov.records.events.merge`: offline stores registered and merged (issue 17);
 - :mod:`~commsgov.records.events.reads`: reads of the record (audit trail, not ledger).
 """
 
 from __future__ import annotations
 
 from .base import EVENT_KINDS, EventType, register, registered
+from .merge import OfflineEntryMerged, OfflineStoreMerged, OfflineStoreRegistered
 from .reads import FileRead, RecordRead, RecordsListed, RecordsSearched
 from .record import (
     MessagesAdded,
@@ -52,6 +54,9 @@ Event = (
     | TransferCertified
     | TransferBuilt
     | TransferConfirmed
+    | OfflineStoreRegistered
+    | OfflineEntryMerged
+    | OfflineStoreMerged
 )
 #: any event of the audit trail
 ReadEvent = RecordRead | RecordsListed | RecordsSearched | FileRead
@@ -65,6 +70,9 @@ __all__ = [
     "HoldLifted",
     "HoldPlaced",
     "MessagesAdded",
+    "OfflineEntryMerged",
+    "OfflineStoreMerged",
+    "OfflineStoreRegistered",
     "OutageEnded",
     "OutageStarted",
     "ReadEvent",

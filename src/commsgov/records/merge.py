@@ -1,0 +1,134 @@
+"""Merging an offline store (an outage kit) into the corporate record: the pure rules.
+
+An offline store is an ordinary commsgov store on a machine cut off from the service; its key
+signs its ledger's head as it goes (:mod:`commsgov.records.checkpoints`). Before anything of it
+is merged, its whole chain is verified and must reach a checkpoint signed by the key registered
+for it. Then each of its entries is brought in as ordinary entries of the central ledger,
+followed by an ``offline-entry-merged`` entry naming where it came from
+(:mod:`commsgov.records.events.merge`). What may be merged, and how a message row of the
+offline store becomes a message to add again, are decided here; the service
+(:mod:`commsgov.services.merge`) does the reading and writing.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from commsgov.errors import IntegrityError, InvalidInput
+from commsgov.records.models import AttachmentRef, MessageDraft
+from commsgov.records.timestamps import parse_utc_text, resolve_zone
+
+__all__ = [
+    "MERGED_KINDS",
+    "OfflineStoreRefused",
+    "UnregisteredStore",
+    "message_from_row",
+    "parse_public_key",
+    "refusal",
+]
+
+#: the kinds of entry an offline store may hold to be merged: what an outage kit does
+#: (captures, corrections, imported conversations and their files, outages; an export is a
+#: read and is named, not repeated). Retention acts only on the corporate record.
+MERGED_KINDS = frozenset(
+    {
+        "record-captured",
+        "record-corrected",
+        "messages-added",
+        "source-added",
+        "outage-started",
+        "outage-ended",
+        "records-exported",
+    }
+)
+
+
+class OfflineStoreRefused(IntegrityError):
+    """An offline store failed a check before its merge; nothing of it was merged."""
+
+    code = "offline-store-refused"
+
+
+class UnregisteredStore(InvalidInput):
+    """An offline store's public key is not registered here, and none was given."""
+
+
+def parse_public_key(text: str) -> bytes:
+    """The raw 32-byte Ed25519 key of ``ed25519:<base64>`` (as ``commsgov store identity``
+    prints it); anything else is an :class:`~commsgov.errors.InvalidInput` naming ``--key``.
+
+    >>> len(parse_public_key("ed25519:" + "A" * 43 + "="))
+    32
+    >>> parse_public_key("rsa:xyz")
+    Traceback (most recent call last):
+    ...
+    commsgov.errors.InvalidInput: --key: 'rsa:xyz' is not an Ed25519 public key (ed25519:<base64>)
+    """
+    word = text.strip()
+    raw = b""
+    if word.startswith("ed25519:"):
+        try:
+            raw = base64.b64decode(word.removeprefix("ed25519:"), validate=True)
+        except (binascii.Error, ValueError):
+            raw = b""
+    if len(raw) != 32:
+        raise InvalidInput(
+            f"--key: {text!r} is not an Ed25519 public key (ed25519:<base64>)", field="key"
+        )
+    return raw
+
+
+def refusal(*, seq: int, kind: str) -> str | None:
+    """Why entry ``seq`` of kind ``kind`` keeps its store from being merged (``None``: it may).
+
+    >>> refusal(seq=3, kind="messages-added") is None
+    True
+    >>> refusal(seq=4, kind="record-disposed")
+    'entry 4 is a record-disposed: an offline store may hold only what capture makes'
+    """
+    if kind in MERGED_KINDS:
+        return None
+    # retention (holds, disposals, transfers) acts on the corporate record only
+    return f"entry {seq} is a {kind}: an offline store may hold only what capture makes"
+
+
+def message_from_row(
+    *,
+    sent_at_utc: str,
+    sent_zone: str,
+    sent_local: str,
+    sender: str | None,
+    text: str,
+    attachments_json: str,
+    kind: str,
+    flags: str,
+) -> MessageDraft:
+    """The message a stored row holds, to add again elsewhere: the same instant in the same
+    zone (so its stored time, zone and local text come out exactly as they were), sender,
+    text, files, kind and flags. A row whose zone does not give back its local text is an
+    :class:`OfflineStoreRefused` (the evidence would change).
+
+    >>> m = message_from_row(sent_at_utc="2026-07-01T09:00:00.000000Z",
+    ...     sent_zone="Europe/London", sent_local="2026-07-01T10:00:00+01:00", sender="Ann",
+    ...     text="hi", attachments_json="[]", kind="message", flags='["edited"]')
+    >>> m.sent_at.isoformat(), m.sender, m.flags
+    ('2026-07-01T10:00:00+01:00', 'Ann', ('edited',))
+    """
+    when = parse_utc_text(sent_at_utc).astimezone(resolve_zone(sent_zone, field="sent_zone"))
+    if when.isoformat() != sent_local:
+        raise OfflineStoreRefused(
+            f"message at {sent_at_utc}: its zone {sent_zone!r} does not give its local time "
+            f"{sent_local!r}"
+        )
+    attachments: list[dict[str, Any]] = json.loads(attachments_json)
+    return MessageDraft(
+        sent_at=when,
+        sender=sender,
+        text=text,
+        attachments=tuple(AttachmentRef.from_dict(a) for a in attachments),
+        kind="system" if kind == "system" else "message",
+        flags=tuple(json.loads(flags)),
+    )
