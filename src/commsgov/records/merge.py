@@ -20,6 +20,7 @@ from typing import Any
 from commsgov.errors import IntegrityError, InvalidInput
 from commsgov.records.models import AttachmentRef, MessageDraft
 from commsgov.records.timestamps import parse_utc_text, resolve_zone
+from commsgov.records.verify import MessageRow
 
 __all__ = [
     "MERGED_KINDS",
@@ -95,40 +96,31 @@ def refusal(*, seq: int, kind: str) -> str | None:
     return f"entry {seq} is a {kind}: an offline store may hold only what capture makes"
 
 
-def message_from_row(
-    *,
-    sent_at_utc: str,
-    sent_zone: str,
-    sent_local: str,
-    sender: str | None,
-    text: str,
-    attachments_json: str,
-    kind: str,
-    flags: str,
-) -> MessageDraft:
+def message_from_row(row: MessageRow) -> MessageDraft:
     """The message a stored row holds, to add again elsewhere: the same instant in the same
     zone (so its stored time, zone and local text come out exactly as they were), sender,
-    text, files, kind and flags. A row whose zone does not give back its local text is an
+    text, files, kind and flags. A row whose zone does not give back its local time is an
     :class:`OfflineStoreRefused` (the evidence would change).
 
-    >>> m = message_from_row(sent_at_utc="2026-07-01T09:00:00.000000Z",
-    ...     sent_zone="Europe/London", sent_local="2026-07-01T10:00:00+01:00", sender="Ann",
-    ...     text="hi", attachments_json="[]", kind="message", flags='["edited"]')
+    >>> row = MessageRow(1, 0, "r1", b"", "2026-07-01T09:00:00.000000Z", "Europe/London",
+    ...     "2026-07-01T10:00:00+01:00", "Ann", "hi", "[]", "message", '["edited"]', b"")
+    >>> m = message_from_row(row)
     >>> m.sent_at.isoformat(), m.sender, m.flags
     ('2026-07-01T10:00:00+01:00', 'Ann', ('edited',))
     """
+    sent_at_utc, sent_zone, sent_local = row.sent_at_utc, row.sent_zone, row.sent_local
     when = parse_utc_text(sent_at_utc).astimezone(resolve_zone(sent_zone, field="sent_zone"))
     if when.isoformat() != sent_local:
         raise OfflineStoreRefused(
             f"message at {sent_at_utc}: its zone {sent_zone!r} does not give its local time "
             f"{sent_local!r}"
         )
-    attachments: list[dict[str, Any]] = json.loads(attachments_json)
+    attachments: list[dict[str, Any]] = json.loads(row.attachments_json)
     return MessageDraft(
         sent_at=when,
-        sender=sender,
-        text=text,
+        sender=row.sender,
+        text=row.text,
         attachments=tuple(AttachmentRef.from_dict(a) for a in attachments),
-        kind="system" if kind == "system" else "message",
-        flags=tuple(json.loads(flags)),
+        kind="system" if row.kind == "system" else "message",
+        flags=tuple(json.loads(row.flags_json)),
     )

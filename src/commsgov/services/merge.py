@@ -57,6 +57,7 @@ from commsgov.records.merge import (
     refusal,
 )
 from commsgov.records.timestamps import utc_text
+from commsgov.records.verify import MessageRow
 from commsgov.services import audit
 from commsgov.services._support import clock, resolve_pack
 from commsgov.services.captures import channel_policy
@@ -389,16 +390,7 @@ class _Merger:
         record_id, central = found
         drafts = []
         for row in repo.iter_message_rows(self.oconn, entry_seq=e.seq):
-            draft = message_from_row(
-                sent_at_utc=row[4],
-                sent_zone=row[5],
-                sent_local=row[6],
-                sender=row[7],
-                text=row[8],
-                attachments_json=row[9],
-                kind=row[10],
-                flags=row[11],
-            )
+            draft = message_from_row(MessageRow(*row))
             for attachment in draft.attachments:
                 self.copy_file(attachment.sha256)
             drafts.append(draft)
