@@ -104,3 +104,16 @@ def test_merge_needs_a_path_or_pack_and_a_registered_key(
     assert code == 2 and "not registered here" in err and "--key" in err
     code, _out, err = run("merge", str(db), "--key", "ed25519:nonsense", database=sqlite_url)
     assert code == 2 and "--key" in err
+
+
+def test_a_kit_registered_when_prepared_merges_without_its_key(
+    kit: tuple[str, Path], sqlite_url: str
+) -> None:
+    url, db = kit
+    code, out, err = run("merge", "--key", _key(url), "--label", "LAP-0042", database=sqlite_url)
+    assert code == 0 and out.startswith("Registered offline store"), err
+    code, out, err = run("merge", "--key", _key(url), database=sqlite_url)
+    assert code == 0 and out.startswith("Already registered"), err
+    code, out, err = run("merge", str(db), database=sqlite_url)
+    assert code == 0, err
+    assert "Merged entries 1 to" in out and "records:  2 added" in out

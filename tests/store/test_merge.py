@@ -370,3 +370,78 @@ def test_a_store_rewritten_after_its_merge_is_refused(store: Store, tmp_path: Pa
     with pytest.raises(OfflineStoreRefused, match="rewritten since"):
         merge(store, offline)
     assert counts(store) == before
+
+
+def test_a_deleted_entry_in_the_middle_is_refused(store: Store, tmp_path: Path) -> None:
+    offline = outage_kit(tmp_path)
+    key = key_of(offline)
+    sql(offline, "DELETE FROM ledger WHERE seq = 2")
+    _refused(store, offline, key=key, match="expected entry 2 next, found 3")
+
+
+def test_entries_the_device_has_not_signed_are_refused(store: Store, tmp_path: Path) -> None:
+    offline = outage_kit(tmp_path)
+    key = key_of(offline)
+    assert offline.anchor is not None
+    lines = offline.anchor.log.read_text().splitlines()
+    offline.anchor.log.write_text("\n".join(lines[:-1]) + "\n")  # the last signature lost
+    _refused(store, offline, key=key, match="newest 1 entries .* not signed by the device's key")
+
+
+def test_a_kit_that_disposed_of_a_record_is_refused(store: Store, tmp_path: Path) -> None:
+    offline = outage_kit(tmp_path)
+    key = key_of(offline)
+    (uid,) = sql(offline, "SELECT uid FROM records WHERE summary = 'before the outage'")[0]
+    svc.dispose_record(offline, uid=uid, reason="tidying up", actor=ANN, now=KIT_NOW)
+    _refused(store, offline, key=key, match="is a record-disposed")
+
+
+def test_a_kit_registered_beforehand_needs_no_key_and_a_replaced_key_is_not_registered(
+    store: Store, tmp_path: Path
+) -> None:
+    offline = kit(tmp_path)
+    registered = svc.register_offline_store(
+        store, public_key=key_of(offline), label="LAP-0042", actor=CLERK, now=T0
+    )
+    assert registered.created
+    again = svc.register_offline_store(store, public_key=key_of(offline), actor=CLERK, now=T0)
+    assert not again.created and again.store_id == registered.store_id
+    svc.capture(
+        offline,
+        RecordDraft(method="email", occurred_at=T0, summary="budget"),
+        actor=ANN,
+        now=KIT_NOW,
+    )
+    result = merge(store, offline)
+    assert not result.registered and result.records_added == 1
+
+    # the key replaced on the laptop: its checkpoints name a store that was never registered
+    assert offline.anchor is not None
+    offline.anchor.key_file.unlink()
+    offline.anchor.log.unlink()
+    offline.close()
+    replaced = open_store(offline.url)
+    svc.capture(
+        replaced,
+        RecordDraft(method="email", occurred_at=T0, summary="more"),
+        actor=ANN,
+        now=KIT_NOW,
+    )
+    before = counts(store)
+    with pytest.raises(UnregisteredStore, match="its key was replaced"):
+        merge(store, replaced)
+    assert counts(store) == before
+
+
+def test_a_store_is_not_merged_into_itself(sqlite_url: str, tmp_path: Path) -> None:
+    from commsgov.errors import InvalidInput
+
+    own = open_store(sqlite_url, blob_dir=tmp_path / "blobs")
+    try:
+        svc.capture(
+            own, RecordDraft(method="email", occurred_at=T0, summary="x"), actor=ANN, now=T0
+        )
+        with pytest.raises(InvalidInput, match="this store itself"):
+            merge(own, db_path(own), key=key_of(own))
+    finally:
+        own.close()

@@ -28,7 +28,8 @@ def merge(
         typer.Option(
             "--key",
             help="The offline store's public key (ed25519:..., as `commsgov store identity` "
-            "printed it on that machine); needed the first time, which registers it.",
+            "printed it on that machine); needed the first time, which registers it. Without "
+            "PATH: only register it (best done when the kit is prepared).",
             show_default=False,
         ),
     ] = None,
@@ -55,11 +56,24 @@ def merge(
 ) -> None:
     """Verify an offline store's chain, files and signed head, then merge what it holds into
     this record as new ledger entries naming where each came from (all or nothing); merging it
-    again adds only what is new."""
+    again adds only what is new. See docs/offline.md."""
     from commsgov import services as svc
 
+    if path is None and pack is None and key is not None:
+        with closing(open_database(database)) as store:
+            found = svc.register_offline_store(store, public_key=key, label=label, actor=actor(by))
+        if as_json:
+            print_json(found)
+            return
+        state = "Registered" if found.created else "Already registered:"
+        sys.stdout.write(f"{state} offline store {found.store_id} ({found.public_key}).\n")
+        return
     if (path is None) == (pack is None):
-        fail("give PATH (an offline store to merge) or --pack ARCHIVE (to pack this one)", code=2)
+        fail(
+            "give PATH (an offline store to merge), --pack ARCHIVE (to pack this one) or --key "
+            "alone (to register a kit)",
+            code=2,
+        )
     if pack is not None:
         with closing(open_database(database, must_exist=True)) as store:
             packed = svc.pack_offline(store, pack, actor=actor(by))

@@ -43,6 +43,7 @@ __all__ = [
     "PackResult",
     "Principal",
     "RecordQuery",
+    "Registration",
     "SignIn",
     "Store",
     "TokenInfo",
@@ -90,6 +91,7 @@ __all__ = [
     "read_export",
     "read_file",
     "receipt",
+    "register_offline_store",
     "reset_password",
     "resolve_session",
     "review",
@@ -139,6 +141,8 @@ _LAZY = {
     "PackResult": "commsgov.services.merge",
     "merge_offline": "commsgov.services.merge",
     "pack_offline": "commsgov.services.merge",
+    "Registration": "commsgov.services.merge",
+    "register_offline_store": "commsgov.services.merge",
     "clean_store": "commsgov.services.cleanup",
     "verify": "commsgov.services.verification",
     "receipt": "commsgov.services.receipts",
@@ -217,7 +221,14 @@ if TYPE_CHECKING:
     from commsgov.services.identity import store_identity
     from commsgov.services.ingest import IngestResult, ingest_file, read_export
     from commsgov.services.ledger import append_events
-    from commsgov.services.merge import MergeResult, PackResult, merge_offline, pack_offline
+    from commsgov.services.merge import (
+        MergeResult,
+        PackResult,
+        Registration,
+        merge_offline,
+        pack_offline,
+        register_offline_store,
+    )
     from commsgov.services.outages import end_outage, list_outages, start_outage
     from commsgov.services.query import RecordQuery
     from commsgov.services.reads import exceptions, get_record, list_records, search_records

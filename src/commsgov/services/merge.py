@@ -71,7 +71,15 @@ if TYPE_CHECKING:
 
     from commsgov.policy.compiled import CompiledPack
 
-__all__ = ["MergeResult", "MergedEntry", "PackResult", "merge_offline", "pack_offline"]
+__all__ = [
+    "MergeResult",
+    "MergedEntry",
+    "PackResult",
+    "Registration",
+    "merge_offline",
+    "pack_offline",
+    "register_offline_store",
+]
 
 #: the archive's table of contents (``commsgov merge --pack``)
 MANIFEST = "MANIFEST.json"
@@ -462,6 +470,40 @@ class _Merger:
         return MergedEntry(e.seq, e.kind, "not-applied", None, None)
 
 
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """An offline store's key registered (or found registered already: ``created`` false): its
+    id, its key, and the label it was registered as."""
+
+    store_id: str
+    public_key: str
+    label: str | None
+    created: bool
+
+
+def register_offline_store(
+    store: Store,
+    *,
+    public_key: str,
+    label: str | None = None,
+    actor: Actor,
+    now: dt.datetime | None = None,
+) -> Registration:
+    """Register an outage kit's public key before it is needed (when the kit is prepared), so
+    that its merge is checked against the key recorded then, not against one given later."""
+    from commsgov.store.identity import key_id, public_key_text
+
+    key = parse_public_key(public_key)
+    store_id, text = key_id(key), public_key_text(key)
+    with store.write() as conn:
+        repo.lock_ledger(conn)
+        if repo_merge.registered_key(conn, store=store_id) is not None:
+            return Registration(store_id, text, label, False)
+        event = OfflineStoreRegistered(store_id, text, label)
+        append_events(conn, [event], actor=actor, now=now)
+    return Registration(store_id, text, label, True)
+
+
 def merge_offline(
     store: Store,
     path: Path,
@@ -499,7 +541,8 @@ def merge_offline(
                     what = f"offline store {named[-1]}" if named else "this offline store"
                     raise UnregisteredStore(
                         f"{source}: {what} is not registered here: give its public key with "
-                        "--key (as `commsgov store identity` printed it on that machine)",
+                        "--key, from your register of outage kits (if the kit was registered "
+                        "under another key, its key was replaced: do not merge it)",
                         field="key",
                     )
                 key = parse_public_key(registered)
