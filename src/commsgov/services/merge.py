@@ -319,7 +319,10 @@ class _Merger:
             "outage-ended": self._outage_ended,
             "records-exported": self._records_exported,
         }
-        merged = handlers[e.kind](e, payload)
+        try:
+            merged = handlers[e.kind](e, payload)
+        except InvalidInput as exc:  # e.g. a channel this record's pack does not know
+            raise self._refuse(e, str(exc)) from exc
         after = repo.ledger_head(self.conn)[0]
         event = OfflineEntryMerged(
             self.store_id,
@@ -599,7 +602,8 @@ def _merge(
         with store.blobs.writing(), store.write() as conn:
             repo.lock_ledger(conn)
             first_central = repo.ledger_head(conn)[0] + 1
-            if register:
+            # (registered meanwhile by a merge that ran at the same time: once is enough)
+            if register and repo_merge.registered_key(conn, store=store_id) is None:
                 event = OfflineStoreRegistered(store_id, key_text, label)
                 append_events(conn, [event], actor=actor, now=now)
             done = repo_merge.merged_through(conn, store=store_id)
