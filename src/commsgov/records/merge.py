@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
+import functools
 import json
-from typing import Any
 
 from commsgov.errors import IntegrityError, InvalidInput
 from commsgov.records.models import AttachmentRef, MessageDraft
-from commsgov.records.timestamps import parse_utc_text, resolve_zone
+from commsgov.records.timestamps import resolve_zone, utc_text
 from commsgov.records.verify import MessageRow
 
 __all__ = [
@@ -96,6 +97,11 @@ def refusal(*, seq: int, kind: str) -> str | None:
     return f"entry {seq} is a {kind}: an offline store may hold only what capture makes"
 
 
+@functools.lru_cache(maxsize=64)
+def _zone(name: str) -> dt.tzinfo:
+    return resolve_zone(name, field="sent_zone")
+
+
 def message_from_row(row: MessageRow) -> MessageDraft:
     """The message a stored row holds, to add again elsewhere: the same instant in the same
     zone (so its stored time, zone and local text come out exactly as they were), sender,
@@ -109,18 +115,25 @@ def message_from_row(row: MessageRow) -> MessageDraft:
     ('2026-07-01T10:00:00+01:00', 'Ann', ('edited',))
     """
     sent_at_utc, sent_zone, sent_local = row.sent_at_utc, row.sent_zone, row.sent_local
-    when = parse_utc_text(sent_at_utc).astimezone(resolve_zone(sent_zone, field="sent_zone"))
-    if when.isoformat() != sent_local:
+    try:
+        # the local text names the instant and its offset; the zone's rules are put back on
+        when = dt.datetime.fromisoformat(sent_local).astimezone(_zone(sent_zone))
+    except (ValueError, InvalidInput):
+        when = None
+    if when is None or when.isoformat() != sent_local or utc_text(when) != sent_at_utc:
         raise OfflineStoreRefused(
-            f"message at {sent_at_utc}: its zone {sent_zone!r} does not give its local time "
-            f"{sent_local!r}"
+            f"message at {sent_at_utc}: its zone {sent_zone!r} and local time {sent_local!r} "
+            "do not agree"
         )
-    attachments: list[dict[str, Any]] = json.loads(row.attachments_json)
+    attachments = row.attachments_json
+    flags = row.flags_json
     return MessageDraft(
         sent_at=when,
         sender=row.sender,
         text=row.text,
-        attachments=tuple(AttachmentRef.from_dict(a) for a in attachments),
+        attachments=()
+        if attachments == "[]"
+        else tuple(AttachmentRef.from_dict(a) for a in json.loads(attachments)),
         kind="system" if row.kind == "system" else "message",
-        flags=tuple(json.loads(row.flags_json)),
+        flags=() if flags == "[]" else tuple(json.loads(flags)),
     )

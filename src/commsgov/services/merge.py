@@ -272,6 +272,9 @@ class _Merger:
     captured: dict[str, dict[str, Any]]
     outages: dict[str, dict[str, Any]]
     copied: set[str] = field(default_factory=set)
+    #: central records this merge created: they hold only this store's messages, which its
+    #: own record held without repeats, so the database need not be asked which it holds
+    created: set[str] = field(default_factory=set)
     counts: dict[str, int] = field(default_factory=dict)
 
     def _count(self, name: str, n: int = 1) -> None:
@@ -373,6 +376,7 @@ class _Merger:
         }
         append_events(self.conn, [RecordCaptured(state)], actor=self.actor, now=self.now)
         repo.insert_record(self.conn, state=state, stored_at=utc_text(self.now))
+        self.created.add(str(state["uid"]))
         self._count("records_added")
         self._count("exceptions", exception is not None)
         return MergedEntry(e.seq, e.kind, "added", "record", str(state["uid"]))
@@ -416,6 +420,7 @@ class _Merger:
             actor=self.actor,
             now=self.now,
             batch_size=10_000,
+            new_record=central in self.created,
         )
         self._count("messages_added", new)
         self._count("messages_already_held", held)
