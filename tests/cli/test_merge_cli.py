@@ -117,3 +117,30 @@ def test_a_kit_registered_when_prepared_merges_without_its_key(
     code, out, err = run("merge", str(db), database=sqlite_url)
     assert code == 0, err
     assert "Merged entries 1 to" in out and "records:  2 added" in out
+
+
+def test_two_kits_ingesting_one_chat_merge_into_one_conversation(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COMMSGOV_USER", "ann.field")
+    chat = Path(__file__).resolve().parents[1] / "data" / "whatsapp" / "android_dmy_24h.txt"
+    outcomes = []
+    for laptop in ("one", "two"):
+        (tmp_path / laptop).mkdir()
+        url = f"sqlite:///{tmp_path / laptop / 'kit.db'}"
+        code, _out, err = run("ingest", str(chat), database=url)
+        assert code == 0, err
+        code, out, err = run(
+            "merge", str(tmp_path / laptop / "kit.db"), "--key", _key(url), "--json",
+            database=sqlite_url,
+        )  # fmt: skip
+        assert code == 0, err
+        outcomes.append(json.loads(out))
+    first, second = outcomes
+    assert (first["records_added"], first["messages_added"]) == (1, 5)
+    assert (second["records_added"], second["records_deduplicated"]) == (0, 1)
+    assert (second["messages_added"], second["messages_already_held"]) == (0, 5)
+    assert first["store_id"] != second["store_id"]
+    assert _count(sqlite_url, "records") == 1 and _count(sqlite_url, "messages") == 5
+    code, out, err = run("verify", database=sqlite_url)
+    assert code == 0, out + err
