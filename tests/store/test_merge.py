@@ -337,7 +337,7 @@ def test_a_store_re_signed_with_another_key_is_refused(store: Store, tmp_path: P
         now=KIT_NOW,
     )
     assert key_of(again) != key
-    _refused(store, again, key=key, match="no checkpoint .* is signed by the key registered")
+    _refused(store, again, key=key, match="is signed by the key of store .* by another key")
 
 
 def test_a_store_not_registered_needs_its_key(store: Store, tmp_path: Path) -> None:

@@ -243,10 +243,10 @@ def _check(offline: Store, *, source: str, store_id: str, actor: Actor) -> tuple
         signed = f"by another key ({', '.join(others)})" if others else "at all"
         if report.entries:
             raise OfflineStoreRefused(
-                f"{source}: no checkpoint in {offline.anchor.log} is signed by the key registered "
-                f"for store {store_id} ({public_key_text(identity.public_key)}); it is signed "
-                f"{signed}: its chain cannot be proved to come from that device unaltered; "
-                "nothing was merged"
+                f"{source}: no checkpoint in {offline.anchor.log} is signed by the key of store "
+                f"{store_id} ({public_key_text(identity.public_key)}, registered or given with "
+                f"--key); it is signed {signed}: its chain cannot be proved to come from that "
+                "device unaltered; nothing was merged"
             )
     elif report.unanchored:
         raise OfflineStoreRefused(
