@@ -275,18 +275,25 @@ def _refused(store: Store, offline: Store | Path, *, key: str, match: str) -> No
     assert list(store.blobs.all()) == []
 
 
-def test_an_edited_message_is_refused(store: Store, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("tamper", "match"),
+    [
+        ("UPDATE messages SET text = 'forged' WHERE position = 2", "message"),
+        (
+            "UPDATE records SET captured_by = 'mallory' WHERE summary = 'before the outage'",
+            "captured_by",
+        ),
+        ("DELETE FROM ledger WHERE seq = 2", "expected entry 2 next, found 3"),
+    ],
+    ids=["edited-message", "edited-record", "deleted-entry"],
+)
+def test_an_edited_or_deleted_row_is_refused(
+    store: Store, tmp_path: Path, tamper: str, match: str
+) -> None:
     offline = outage_kit(tmp_path)
     key = key_of(offline)
-    sql(offline, "UPDATE messages SET text = 'forged' WHERE position = 2")
-    _refused(store, offline, key=key, match="message")
-
-
-def test_an_edited_record_is_refused(store: Store, tmp_path: Path) -> None:
-    offline = outage_kit(tmp_path)
-    key = key_of(offline)
-    sql(offline, "UPDATE records SET captured_by = 'mallory' WHERE summary = 'before the outage'")
-    _refused(store, offline, key=key, match="captured_by")
+    sql(offline, tamper)
+    _refused(store, offline, key=key, match=match)
 
 
 def test_a_truncated_chain_is_refused(store: Store, tmp_path: Path) -> None:
@@ -370,13 +377,6 @@ def test_a_store_rewritten_after_its_merge_is_refused(store: Store, tmp_path: Pa
     with pytest.raises(OfflineStoreRefused, match="rewritten since"):
         merge(store, offline)
     assert counts(store) == before
-
-
-def test_a_deleted_entry_in_the_middle_is_refused(store: Store, tmp_path: Path) -> None:
-    offline = outage_kit(tmp_path)
-    key = key_of(offline)
-    sql(offline, "DELETE FROM ledger WHERE seq = 2")
-    _refused(store, offline, key=key, match="expected entry 2 next, found 3")
 
 
 def test_entries_the_device_has_not_signed_are_refused(store: Store, tmp_path: Path) -> None:
