@@ -373,6 +373,37 @@ class AuditVerified:
         return {"entries": self.entries, "ok": self.ok, "problem": self.problem}
 
 
+@dataclass(frozen=True, slots=True)
+class OfflineMerged:
+    """``offline-merged``: an offline store (``store``, read from ``source``) was merged into the
+    record: its entries ``first`` to ``through`` (``None``: nothing new), with ``records`` and
+    ``messages`` added."""
+
+    kind: ClassVar[str] = "offline-merged"
+    outcome: ClassVar[str] = "ok"
+    store: str
+    source: str
+    first: int | None
+    through: int | None
+    records: int
+    messages: int
+
+    @property
+    def target(self) -> str:
+        """The offline store merged."""
+        return f"offline-store:{self.store}"
+
+    def details(self) -> dict[str, Any]:
+        """Where from, which entries, what was added."""
+        return {
+            "source": self.source,
+            "first": self.first,
+            "through": self.through,
+            "records": self.records,
+            "messages": self.messages,
+        }
+
+
 #: every audit event kind and its class; appending any other kind is refused
 AUDIT_EVENTS: dict[str, type[Any]] = {
     cls.kind: cls
@@ -393,6 +424,7 @@ AUDIT_EVENTS: dict[str, type[Any]] = {
         AuditSearched,
         AuditExported,
         AuditVerified,
+        OfflineMerged,
     )
 }
 

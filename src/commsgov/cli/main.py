@@ -36,6 +36,7 @@ _GROUPS = [
     "commsgov.cli.accounts_cmds",
     "commsgov.cli.serve_cmd",
     "commsgov.cli.store_cmds",
+    "commsgov.cli.merge_cmds",
 ]
 
 for _module in _GROUPS:

@@ -11,7 +11,8 @@ transaction; errors are :mod:`commsgov.errors` categories. The public surface is
   writes), ``files``, ``outages``, ``verification``, ``receipts``, ``reads`` (one record,
   lists, search, the exceptions report), ``export``, ``ledger`` (other services' events),
   ``proof`` (what the ledger proves, for disposals);
-- the store itself: ``identity`` (its signing key), ``cleanup`` (after interrupted writes);
+- the store itself: ``identity`` (its signing key), ``cleanup`` (after interrupted writes),
+  ``merge`` (an offline store, an outage kit's, verified and merged; packed to carry);
 - retention: ``schedules`` (``when``, no database), ``dispositions`` (sync, the due sweep,
   record classes, explanations), ``holds``, ``reviews``, ``disposal``, ``transfers``;
 - ``ingest``: chat exports into conversations;
@@ -37,10 +38,13 @@ __all__ = [
     "CaptureResult",
     "ConversationResult",
     "IngestResult",
+    "MergeResult",
     "NewToken",
     "NewUser",
+    "PackResult",
     "Principal",
     "RecordQuery",
+    "Registration",
     "SignIn",
     "Store",
     "TokenInfo",
@@ -81,11 +85,14 @@ __all__ = [
     "load_catalogue",
     "load_schedules",
     "matrix",
+    "merge_offline",
     "open_store",
+    "pack_offline",
     "place_hold",
     "read_export",
     "read_file",
     "receipt",
+    "register_offline_store",
     "reset_password",
     "resolve_session",
     "review",
@@ -131,6 +138,12 @@ _LAZY = {
     "list_outages": "commsgov.services.outages",
     "VerifyReport": "commsgov.services.verification",
     "store_identity": "commsgov.services.identity",
+    "MergeResult": "commsgov.services.merge",
+    "PackResult": "commsgov.services.merge",
+    "merge_offline": "commsgov.services.merge",
+    "pack_offline": "commsgov.services.merge",
+    "Registration": "commsgov.services.merge",
+    "register_offline_store": "commsgov.services.merge",
     "clean_store": "commsgov.services.cleanup",
     "verify": "commsgov.services.verification",
     "receipt": "commsgov.services.receipts",
@@ -209,6 +222,14 @@ if TYPE_CHECKING:
     from commsgov.services.identity import store_identity
     from commsgov.services.ingest import IngestResult, ingest_file, read_export
     from commsgov.services.ledger import append_events
+    from commsgov.services.merge import (
+        MergeResult,
+        PackResult,
+        Registration,
+        merge_offline,
+        pack_offline,
+        register_offline_store,
+    )
     from commsgov.services.outages import end_outage, list_outages, start_outage
     from commsgov.services.query import RecordQuery
     from commsgov.services.reads import exceptions, get_record, list_records, search_records

@@ -71,21 +71,29 @@ def resolve_draft(draft: RecordDraft, pack: CompiledPack) -> tuple[RecordDraft, 
     from commsgov.policy.errors import UnknownIdError
 
     draft.validate()
-    try:
-        channel = pack.channel(draft.method)
-    except UnknownIdError as exc:
-        raise InvalidFieldError("method", str(exc)) from exc
+    method, usual_device, policy = channel_policy(pack, draft.method)
     if draft.scenario:
         try:
             scenario = pack.scenario(draft.scenario).id
         except UnknownIdError as exc:
             raise InvalidFieldError("scenario", str(exc)) from exc
         draft = dataclasses.replace(draft, scenario=scenario)
-    device = draft.device or channel.device
+    device = draft.device or usual_device
+    return dataclasses.replace(draft, method=method, device=device), policy  # type: ignore[arg-type]
+
+
+def channel_policy(pack: CompiledPack, method: str) -> tuple[str, str, _Policy]:
+    """The channel's id, its usual device, and its policy (what capture needs to judge it)."""
+    from commsgov.policy.errors import UnknownIdError
+
+    try:
+        channel = pack.channel(method)
+    except UnknownIdError as exc:
+        raise InvalidFieldError("method", str(exc)) from exc
     ban = pack.rule("mma_ban")
     cite = ban.cite[0] if ban is not None and ban.cite else None
     policy = (channel.kind, (cite.document, cite.quote) if cite else ("", ""))
-    return dataclasses.replace(draft, method=channel.id, device=device), policy  # type: ignore[arg-type]
+    return channel.id, channel.device, policy
 
 
 def insert_record(

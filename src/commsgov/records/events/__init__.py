@@ -8,12 +8,14 @@ its ``kind`` in :data:`EVENT_KINDS`, the one registry (docs tests iterate it).
   transfers;
 - :mod:`~commsgov.records.events.registers`: the governance registers (exemptions, federated
   organisations, personal-device groups, corporate phone requests);
+- :mod:`~commsgov.records.events.merge`: offline stores registered and merged (issue 17);
 - :mod:`~commsgov.records.events.reads`: reads of the record (audit trail, not ledger).
 """
 
 from __future__ import annotations
 
 from .base import EVENT_KINDS, EventType, register, registered
+from .merge import OfflineEntryMerged, OfflineStoreMerged, OfflineStoreRegistered
 from .reads import FileRead, RecordRead, RecordsListed, RecordsSearched
 from .record import (
     FilesLinked,
@@ -78,6 +80,9 @@ Event = (
     | DeviceGroupDisbanded
     | PhoneRequested
     | PhoneRequestDecided
+    | OfflineStoreRegistered
+    | OfflineEntryMerged
+    | OfflineStoreMerged
 )
 #: any event of the audit trail
 ReadEvent = RecordRead | RecordsListed | RecordsSearched | FileRead
@@ -98,6 +103,9 @@ __all__ = [
     "HoldLifted",
     "HoldPlaced",
     "MessagesAdded",
+    "OfflineEntryMerged",
+    "OfflineStoreMerged",
+    "OfflineStoreRegistered",
     "OrganisationChanged",
     "OrganisationRegistered",
     "OutageEnded",
