@@ -118,6 +118,6 @@ def test_every_audit_event_is_documented() -> None:
     for kind, cls in AUDIT_EVENTS.items():
         assert f"| `{kind}` |" in text, kind
         doc = inspect.getdoc(cls) or ""
-        assert doc.startswith(f"``{kind}``"), f"{cls.__name__}'s docstring must name {kind}"
+        assert doc.startswith(f"Event ``{kind}``"), f"{cls.__name__}'s docstring must name {kind}"
         for name in (f.name for f in dataclasses.fields(cls)):
             assert f"``{name}``" in doc, f"{kind}: field {name} is not documented"

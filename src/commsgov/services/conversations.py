@@ -25,7 +25,7 @@ from commsgov.records.events import (
     MessagesAdded,
     SourceAdded,
 )
-from commsgov.records.ledger import make_entry
+from commsgov.records.ledger import LedgerEntry, make_entry
 from commsgov.records.models import (
     AttachmentRef,
     MessageDraft,
@@ -36,6 +36,7 @@ from commsgov.records.models import (
 from commsgov.records.timestamps import utc_text
 from commsgov.records.verify import messages_digest
 from commsgov.services._support import clock, resolve_pack
+from commsgov.services.audit import note_ledger
 from commsgov.services.captures import insert_record, resolve_draft
 from commsgov.services.files import store_file
 from commsgov.services.ledger import append_events
@@ -160,6 +161,7 @@ def _write_messages(
         return len(batch), rows, files
 
     new_total = held_total = entries = 0
+    made: list[tuple[MessagesAdded, LedgerEntry]] = []  # noted in the audit trail at the end
     pending: Future[tuple[int, list[tuple[Any, ...]], list[AttachmentRef]]] | None = None
     # the next batch is prepared in a worker thread while SQLite feeds the full-text index with
     # this one (that step does not hold the GIL); the worker never touches the connection
@@ -196,10 +198,13 @@ def _write_messages(
             event = MessagesAdded(record_uid, len(rows), digest, size - len(rows))
             entry = make_entry(event, seq=seq, prev_hash=prev, actor=actor.name, at=now)
             repo.insert_entries(conn, [entry])
+            made.append((event, entry))
             repo.insert_messages(conn, rows=rows, meanwhile=prepare_next)
             prev = entry.entry_hash
             new_total += len(rows)
             entries += 1
+    if made:
+        note_ledger(conn, made, actor=actor, now=now)
     return new_total, held_total, entries
 
 

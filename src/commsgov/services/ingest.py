@@ -515,14 +515,22 @@ def ingest_file(
                 conn=conn,
             )
             done.append((key, len(messages), stored))
-    for key, count, stored in done:  # (read once the transaction has committed)
+    from commsgov.store import repo
+
+    with store.read() as conn:  # (once the transaction has committed; the ingest's own act,
+        outages = {  # not a read of the record to audit)
+            uid: repo.get_record_state(conn, record_id=repo.require_record(conn, ref=uid)[0])[
+                "outage_uid"
+            ]
+            for uid in {stored.record_uid for _key, _count, stored in done}
+        }
+    for key, count, stored in done:
         result.new_messages += stored.new_messages
         result.already_held += stored.already_held
-        held = svc.get_record(store, stored.record_uid, actor=actor, message_limit=0)
         result.conversations.append(
             IngestedConversation(
                 record=stored.record_uid,
-                outage=held.outage_uid,
+                outage=outages[stored.record_uid],
                 conversation_key=key,
                 created=stored.created,
                 count=count,

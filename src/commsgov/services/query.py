@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from commsgov.records.errors import InvalidFieldError
 from commsgov.records.timestamps import range_end, range_start, utc_text
 from commsgov.services._support import resolve_pack
-from commsgov.store.repo import RecordFilter
+from commsgov.store.repo import RecordFilter, Visibility
 
 if TYPE_CHECKING:
     from commsgov.policy.compiled import CompiledPack
@@ -57,9 +57,15 @@ class RecordQuery:
 
 
 def record_filter(
-    query: RecordQuery, *, pack: CompiledPack | None = None, exceptions_only: bool = False
+    query: RecordQuery,
+    *,
+    pack: CompiledPack | None = None,
+    exceptions_only: bool = False,
+    visible_to: Visibility | None = None,
 ) -> RecordFilter:
-    """The store's filter for ``query``; an unknown channel is an error naming ``method``."""
+    """The store's filter for ``query`` (within what ``visible_to`` may see: see
+    :func:`commsgov.services.read_gate.scope`); an unknown channel is an error naming
+    ``method``."""
     zone = query.zone
     if zone is None and (query.since is not None or query.until is not None):
         from commsgov.config import get_settings
@@ -80,4 +86,5 @@ def record_filter(
         participant=query.participant,
         outage_uid=query.outage,
         exceptions_only=exceptions_only,
+        visible_to=visible_to,
     )

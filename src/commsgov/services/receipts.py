@@ -8,21 +8,37 @@ from typing import Any
 
 from commsgov.accounts.actor import Actor
 from commsgov.records.errors import InvalidFieldError
+from commsgov.records.events import RecordRead
 from commsgov.records.ledger import LedgerEntry, Receipt
 from commsgov.records.models import record_hash
 from commsgov.records.timestamps import utc_text
+from commsgov.services import read_gate
 from commsgov.services._support import clock
 from commsgov.services.verification import verify
 from commsgov.store import repo
 from commsgov.store.handle import Store
+from commsgov.store.repo import Visibility
 
 __all__ = ["check_receipt", "receipt"]
 
 
 def receipt(store: Store, ref: str, *, actor: Actor, now: dt.datetime | None = None) -> Receipt:
-    """A receipt for record ``ref`` (uid or unique prefix) against the current head."""
+    """A receipt for record ``ref`` (uid or unique prefix) against the current head (a read of
+    the record: through the read gate, so only of a record ``actor`` may see)."""
+    return read_gate.read(
+        store,
+        actor=actor,
+        attempt=RecordRead(ref, 0),
+        run=lambda seen: _receipt(store, ref, seen, now),
+        done=lambda made: RecordRead(made.record_uid, 0),
+    )
+
+
+def _receipt(
+    store: Store, ref: str, visible_to: Visibility | None, now: dt.datetime | None
+) -> Receipt:
     with store.read() as conn:
-        found = repo.require_record(conn, ref=ref)
+        found = repo.require_record(conn, ref=ref, visible_to=visible_to)
         record_id, uid = found
         state = repo.get_record_state(conn, record_id=record_id)
         entries = repo.entries_for_record(conn, uid=uid)
@@ -40,7 +56,22 @@ def receipt(store: Store, ref: str, *, actor: Actor, now: dt.datetime | None = N
 
 
 def check_receipt(store: Store, data: dict[str, Any], *, actor: Actor) -> list[str]:
-    """Problems found checking a receipt against the store (empty: the receipt holds)."""
+    """Problems found checking a receipt against the store (empty: the receipt holds); a read
+    of the record it is for (through the read gate: only of a record ``actor`` may see, or
+    one disposed of)."""
+    uid = str(data.get("record_uid")) if isinstance(data, dict) else "?"
+    return read_gate.read(
+        store,
+        actor=actor,
+        attempt=RecordRead(uid[:64], 0),
+        run=lambda seen: _check_receipt(store, data, actor, seen),
+        done=lambda _problems: RecordRead(uid, 0),
+    )
+
+
+def _check_receipt(
+    store: Store, data: dict[str, Any], actor: Actor, visible_to: Visibility | None
+) -> list[str]:
     problems: list[str] = []
     try:
         uid = str(data["record_uid"])
@@ -53,6 +84,8 @@ def check_receipt(store: Store, data: dict[str, Any], *, actor: Actor) -> list[s
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidFieldError("receipt", f"not a commsgov receipt ({exc})") from exc
     with store.read() as conn:
+        if visible_to is not None and repo.resolve_record(conn, ref=uid) is not None:
+            repo.require_record(conn, ref=uid, visible_to=visible_to)  # theirs, or not found
         entry = repo.get_entry(conn, seq=entry_seq)
         head = repo.get_entry(conn, seq=head_seq)
         history = [e for e in repo.entries_for_record(conn, uid=uid) if e.seq <= entry_seq]
@@ -75,7 +108,9 @@ def check_receipt(store: Store, data: dict[str, Any], *, actor: Actor) -> list[s
         problems.append("the record differs from the receipt and no later entry explains it")
     report = verify(store, actor=actor, check_blobs=False)
     if report.problem is not None:
-        problems.append(f"the store does not verify: {report.problem}")
+        # (what broke may name other records: a staff member hears only that it broke)
+        detail = f": {report.problem}" if visible_to is None else " (ask a records manager)"
+        problems.append(f"the store does not verify{detail}")
     return problems
 
 

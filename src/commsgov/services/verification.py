@@ -1,14 +1,16 @@
-"""Verify: recompute the whole chain and every stored hash; stop at the first broken link."""
+"""Verify: recompute the whole chain and every stored hash, and the audit trail's chain; stop at
+the first broken link."""
 
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import DBAPIError
 
 from commsgov.accounts.actor import Actor
+from commsgov.records.identities import participant_identities
 from commsgov.records.verify import Break, Verifier
 from commsgov.store import repo, repo_verify
 from commsgov.store.handle import Store
@@ -43,7 +45,8 @@ class Problem:
 @dataclass(frozen=True, slots=True)
 class VerifyReport:
     """The outcome of :func:`verify`: whether everything verified, the first problem (if any),
-    what was checked, the head of the chain, and stored files no record refers to."""
+    what was checked, the head of the chain, stored files no record refers to, and how many
+    entries of the audit trail were checked."""
 
     ok: bool
     problem: Problem | None
@@ -55,18 +58,26 @@ class VerifyReport:
     head_seq: int
     head_hash: str
     orphan_blobs: tuple[str, ...]
+    audit_entries: int = 0
 
 
 def verify(store: Store, *, actor: Actor, check_blobs: bool = True) -> VerifyReport:
     """Recompute the whole chain and every stored hash; stop at the first broken link."""
+    from commsgov.services import audit
+
     verifier = Verifier()
-    records = outages = blobs_checked = 0
+    records = outages = blobs_checked = audited = 0
     orphans: tuple[str, ...] = ()
     try:
         with store.read() as conn:
             problem, records, outages, blobs_checked, orphans = _verify(
                 store, conn, verifier, check_blobs=check_blobs
             )
+            if problem is None:  # the trail notes the ledger: checked once the ledger holds
+                trail = audit.check(conn)
+                audited = trail.entries
+                if trail.problem is not None:
+                    problem = Break("audit", f"audit trail {trail.problem}")
     except (ValueError, TypeError, KeyError, UnicodeError, sqlite3.Error, DBAPIError) as exc:
         # rows a tamperer made unreadable (bad UTF-8, wrong types, broken JSON) are a break too
         problem = Break("unreadable", f"{type(exc).__name__}: {exc}".splitlines()[0])
@@ -81,7 +92,25 @@ def verify(store: Store, *, actor: Actor, check_blobs: bool = True) -> VerifyRep
         verifier.entries,
         verifier.head_hash,
         orphans,
+        audited,
     )
+
+
+def _identities(conn: Connection, states: list[dict[str, Any]]) -> Break | None:
+    """Each record's stored participant identities (what a staff member's reads are filtered
+    by) are exactly those its participants carry."""
+    stored = repo.record_identity_rows(conn)
+    for state in states:
+        want = participant_identities(state["participants"] or [])
+        if stored.pop(state["uid"], ()) != want:
+            return Break(
+                "identities", "its participants' identities are not what is stored for them",
+                record_uid=state["uid"],
+            )  # fmt: skip
+    for uid in stored:
+        return Break("identities", "identities are stored for a record that is not there",
+                     record_uid=uid)  # fmt: skip
+    return None
 
 
 def _verify(
@@ -98,6 +127,8 @@ def _verify(
         states = list(repo.iter_record_states(conn))
         records = len(states)
         problem = verifier.record_rows(states)
+    if problem is None:
+        problem = _identities(conn, states)
     if problem is None:
         outage_rows = repo.list_outages(conn)
         outages = len(outage_rows)
