@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -21,6 +22,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = default_data_dir()
     database_url: str | None = None
+    #: where stored files (attachments, original exports) live: ``auto`` keeps them in the
+    #: database with PostgreSQL (every host reaches them) and in a folder beside a SQLite file
+    blob_backend: Literal["auto", "filesystem", "database"] = "auto"
     timezone: str = "Europe/London"
     pack: Path | None = None
     #: who acts at the command line unless ``--by`` says otherwise (the services always take

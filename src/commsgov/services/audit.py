@@ -219,26 +219,17 @@ class GroupCommit:
             slot.entry, slot.done = entry, True
 
 
-_GROUPS: dict[int, tuple[Database, GroupCommit]] = {}
-_GROUPS_LOCK = threading.Lock()
+_GROUP_LOCK = threading.Lock()
 
 
 def _group(db: Database) -> GroupCommit:
-    """The group commit of ``db`` (one per open store, kept while the store is)."""
-    with _GROUPS_LOCK:
-        found = _GROUPS.get(id(db))
-        if found is None or found[0] is not db:
-            found = (db, GroupCommit(db))
-            _GROUPS[id(db)] = found
-        return found[1]
-
-
-def forget(db: Database) -> None:
-    """Drop the group commit of a store being closed."""
-    with _GROUPS_LOCK:
-        found = _GROUPS.get(id(db))
-        if found is not None and found[0] is db:
-            del _GROUPS[id(db)]
+    """The group commit of ``db`` (one per open store, kept on it)."""
+    with _GROUP_LOCK:
+        group = getattr(db, "audit_group", None)
+        if not isinstance(group, GroupCommit):
+            group = GroupCommit(db)
+            setattr(db, "audit_group", group)  # noqa: B010 (Database is a protocol)
+        return group
 
 
 def record_item(

@@ -252,8 +252,8 @@ def store_conversation(
             record_id, uid = found
         added_source = 0
         if resolved.source.file_sha256:
-            source_file = store.blobs.path(resolved.source.file_sha256)
-            if not source_file.is_file():
+            source_size = store.blobs.size(resolved.source.file_sha256)
+            if source_size is None:
                 raise InvalidFieldError(
                     "source.file_sha256",
                     f"{resolved.source.file_sha256} is not in the blob store (store_file first)",
@@ -261,7 +261,7 @@ def store_conversation(
             repo.ensure_blob(
                 conn,
                 sha256=resolved.source.file_sha256,
-                size=source_file.stat().st_size,
+                size=source_size,
                 stored_at=utc_text(now),
             )
             if not created and resolved.source.file_sha256 not in repo.source_hashes(conn, uid=uid):

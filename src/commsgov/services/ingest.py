@@ -253,10 +253,10 @@ def _store_zip_media(store: Store, path: Path, chat: ParsedChat) -> _Media:
                 name = info.filename.rsplit("/", 1)[-1]
                 if info.is_dir() or name not in wanted or name in media:
                     continue
-                store.blobs.root.mkdir(parents=True, exist_ok=True)
+                store.blobs.scratch.mkdir(parents=True, exist_ok=True)
                 with (
                     archive.open(info) as source,
-                    tempfile.NamedTemporaryFile(dir=store.blobs.root, prefix=".zip-") as tmp,
+                    tempfile.NamedTemporaryFile(dir=store.blobs.scratch, prefix=".zip-") as tmp,
                 ):
                     shutil.copyfileobj(source, tmp, 1 << 20)
                     tmp.flush()

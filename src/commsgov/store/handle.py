@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from commsgov.errors import NotFound, Unavailable
-from commsgov.store.blobs import BlobStore
+from commsgov.store.blobs import BlobBackend, Blobs
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -35,16 +35,20 @@ class NoStoreError(NotFound):
 
 @dataclass
 class Store:
-    """An open record store: the database engine and the blob folder.
+    """An open record store: the database engine and the stored files (in a folder, or in the
+    database: :func:`commsgov.store.blobs.make_blobs`).
 
-    ``audit_sinks`` receive an entry for every read of the record
-    (:class:`commsgov.services.read_gate.ReadEntry`); the audit trail is to be one.
+    Every read of the record is appended to the audit trail
+    (:mod:`commsgov.services.read_gate`); ``audit_sinks`` receive each as a
+    :class:`commsgov.services.read_gate.ReadEntry` too (tests, a log shipper).
     """
 
     url: str
     engine: Engine
-    blobs: BlobStore
+    blobs: Blobs
     audit_sinks: list[Callable[[Any], None]] = field(default_factory=list)
+    #: the audit trail's group commit for this store (made by :mod:`commsgov.services.audit`)
+    audit_group: Any = field(default=None, repr=False, compare=False)
 
     def write(self) -> AbstractContextManager[Connection]:
         """A write transaction (``with store.write() as conn``)."""
@@ -60,7 +64,8 @@ class Store:
 
 
 def default_blob_dir(url: str) -> Path:
-    """Where blobs live: beside a SQLite file, else in the data folder."""
+    """Where a folder of blobs lives: beside a SQLite file, else in the data folder (with the
+    database backend, its temporary files only)."""
     from commsgov.config import get_settings
     from commsgov.store.engine import sqlite_path
 
@@ -76,8 +81,12 @@ def open_store(
     blob_dir: Path | None = None,
     migrate: bool = True,
     must_exist: bool = False,
+    blob_backend: BlobBackend | None = None,
 ) -> Store:
     """Open (and by default migrate) the record store at ``url`` (default: settings).
+
+    Stored files go to the backend ``blob_backend`` names (default: the setting, ``auto``:
+    the database with PostgreSQL, the folder ``blob_dir`` with SQLite).
 
     ``must_exist``: refuse a SQLite file that is not there (readers must not create an empty
     store by mistake) with :class:`NoStoreError`. A URL that cannot be used is a
@@ -106,4 +115,9 @@ def open_store(
         if type(exc).__module__.startswith(_DATABASE_MODULES):
             raise StoreUnavailable(f"cannot open the database: {exc}") from exc
         raise
-    return Store(url=url, engine=engine, blobs=BlobStore(blob_dir or default_blob_dir(url)))
+    from commsgov.store.blobs import make_blobs
+
+    backend = blob_backend or get_settings().blob_backend
+    folder = blob_dir or default_blob_dir(url)
+    return Store(url=url, engine=engine, blobs=make_blobs(url, engine, folder=folder,
+                                                          backend=backend))  # fmt: skip

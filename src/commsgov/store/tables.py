@@ -146,3 +146,14 @@ record_identities = Table(
     Column("record_id", RowId, ForeignKey("records.id", ondelete="CASCADE"), primary_key=True),
     Column("value", String(320), primary_key=True, index=True),
 )
+
+#: the bytes of stored files when they live in the database (the ``database`` blob backend,
+#: the default on PostgreSQL so that every host reaches them: :mod:`commsgov.store.blobs`), in
+#: chunks of at most 1 MiB under the file's SHA-256; ``blobs`` registers the files records use
+blob_contents = Table(
+    "blob_contents",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("chunk", Integer, primary_key=True, autoincrement=False),
+    Column("data", LargeBinary, nullable=False),
+)
