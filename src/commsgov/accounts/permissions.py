@@ -6,8 +6,13 @@ for a caller; the API checks every request against this table, ``docs/permission
 generated from it (:func:`markdown`), and a test walks every route for every role.
 
 The web pages (``web.*``) are in the same table: a page answers 401 by sending the browser to the
-sign-in page, and 403 with a page saying so. Later parts add their routes here (records, captures,
-ingest, holds, retention, ...): one entry each, and the tests and the documentation follow.
+sign-in page, and 403 with a page saying so. Every route of the API and every page has one entry:
+the tests and the documentation follow it.
+
+Reading the record is for its readers (staff, records managers, auditors); what a staff member
+reads is further limited, inside the query, to the records they captured or took part in
+(:func:`commsgov.services.read_gate.scope`). Admins read no record content unless they also hold
+a records role.
 """
 
 from __future__ import annotations
@@ -27,6 +32,13 @@ _EVERY_ROLE = frozenset(ROLES)
 _ADMIN = frozenset({Role.admin})
 _ADMIN_OR_AUDITOR = frozenset({Role.admin, Role.auditor})
 _AUDITOR = frozenset({Role.auditor})
+#: who reads the record (staff: only their own records, filtered in the query)
+_READERS = frozenset({Role.staff, Role.records_manager, Role.auditor})
+#: who puts communications into the record
+_CAPTURERS = frozenset({Role.staff, Role.records_manager})
+#: who keeps the record: corrections, outages, holds, review, disposal, transfer
+_KEEPERS = frozenset({Role.records_manager})
+_KEEPERS_AUDITORS = frozenset({Role.records_manager, Role.auditor})
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +113,99 @@ PERMISSIONS: tuple[Permission, ...] = (
     ),
     Permission(
         "audit.verify", "GET", "/api/v1/audit/verify", _AUDITOR, "Verify the audit chain."
+    ),
+    # -- the record --
+    Permission(
+        "records.list", "GET", "/api/v1/records", _READERS,
+        "List records (staff: their own and those they took part in).",
+    ),
+    Permission(
+        "records.search", "GET", "/api/v1/records/search", _READERS,
+        "Search the record (staff: within their own).",
+    ),
+    Permission(
+        "records.exceptions", "GET", "/api/v1/records/exceptions", _READERS,
+        "Captures that breached the policy (staff: their own).",
+    ),
+    Permission(
+        "records.export", "POST", "/api/v1/records/export", _READERS,
+        "Export records with their hashes, logged on the ledger (staff: their own).",
+    ),
+    Permission(
+        "records.show", "GET", "/api/v1/records/{ref}", _READERS,
+        "Show one record with its history and messages (staff: their own).",
+    ),
+    Permission(
+        "records.correct", "PATCH", "/api/v1/records/{ref}", _KEEPERS,
+        "Correct a record (the earlier values stay in the ledger).",
+    ),
+    Permission(
+        "receipts.issue", "GET", "/api/v1/records/{ref}/receipt", _READERS,
+        "A receipt for a record (staff: their own).",
+    ),
+    Permission(
+        "receipts.check", "POST", "/api/v1/receipts/check", _READERS,
+        "Check a saved receipt against the store.",
+    ),
+    Permission(
+        "files.read", "GET", "/api/v1/files/{sha256}", _READERS,
+        "Download a stored file, checked (staff: of their own records).",
+    ),
+    Permission(
+        "records.verify", "GET", "/api/v1/verify", _KEEPERS_AUDITORS,
+        "Verify the ledger, every stored hash and the audit chain.",
+    ),
+    Permission(
+        "captures.create", "POST", "/api/v1/captures", _CAPTURERS,
+        "Capture a communication with attached files (multipart).",
+    ),
+    Permission(
+        "ingest.create", "POST", "/api/v1/ingest", _CAPTURERS,
+        "Ingest an exported chat, all or nothing, or a dry run (multipart).",
+    ),
+    # -- keeping the record --
+    Permission("outages.list", "GET", "/api/v1/outages", _READERS, "List outages."),
+    Permission("outages.start", "POST", "/api/v1/outages", _KEEPERS, "Declare an outage."),
+    Permission(
+        "outages.end", "POST", "/api/v1/outages/{uid}/end", _KEEPERS, "Declare an outage over."
+    ),
+    Permission("holds.list", "GET", "/api/v1/holds", _KEEPERS_AUDITORS, "List holds."),
+    Permission("holds.place", "POST", "/api/v1/holds", _KEEPERS, "Place a hold."),
+    Permission("holds.lift", "POST", "/api/v1/holds/{ref}/lift", _KEEPERS, "Lift a hold."),
+    Permission(
+        "retention.when", "GET", "/api/v1/retention/when", _EVERY_ROLE,
+        "When is an item of this channel deleted or reviewed?",
+    ),
+    Permission(
+        "retention.due", "GET", "/api/v1/retention/due", _KEEPERS_AUDITORS, "What is due."
+    ),
+    Permission(
+        "retention.review", "POST", "/api/v1/retention/review", _KEEPERS,
+        "Record a review decision.",
+    ),
+    Permission(
+        "retention.dispose", "POST", "/api/v1/retention/dispose", _KEEPERS,
+        "Destroy what may be destroyed (or a dry run).",
+    ),
+    Permission(
+        "retention.explain", "GET", "/api/v1/retention/explain/{ref}", _KEEPERS_AUDITORS,
+        "Why a record is kept or disposed of.",
+    ),
+    Permission(
+        "retention.classify", "POST", "/api/v1/retention/classify", _KEEPERS,
+        "Give records a record class.",
+    ),
+    Permission(
+        "transfers.build", "POST", "/api/v1/transfers", _KEEPERS,
+        "Build a transfer package for the archive.",
+    ),
+    Permission(
+        "transfers.download", "GET", "/api/v1/transfers/{consignment}/package",
+        _KEEPERS_AUDITORS, "Download a transfer package.",
+    ),
+    Permission(
+        "transfers.confirm", "POST", "/api/v1/transfers/{consignment}/confirm", _KEEPERS,
+        "The archive confirmed accession: dispose of the records here.",
     ),
     # -- the web pages --
     Permission("web.sign-in", "GET", "/sign-in", PUBLIC, "Page: sign in."),

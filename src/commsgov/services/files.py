@@ -44,10 +44,11 @@ def read_file(store: Store, sha256: str, *, actor: Actor) -> bytes:
     def run(visible_to: Visibility | None) -> bytes:
         if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
             raise InvalidFieldError("sha256", f"{sha256!r} is not a SHA-256 (64 hex digits)")
-        if visible_to is not None:
-            with store.read() as conn:
-                if not repo.file_visible(conn, sha256=digest, visible_to=visible_to):
-                    raise NotFoundError(f"no stored file {digest}")
+        with store.read() as conn:  # (a file no record registered is not found: not a break)
+            if not repo.blob_registered(conn, sha256=digest) or not repo.file_visible(
+                conn, sha256=digest, visible_to=visible_to
+            ):
+                raise NotFoundError(f"no stored file {digest}")
         return store.blobs.read(digest)
 
     event = FileRead(digest)

@@ -22,7 +22,6 @@ Public API::
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import mimetypes
 from collections import defaultdict
@@ -30,6 +29,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
+
+# (Pydantic reads these as the API's response models: it needs this TypedDict before 3.12)
+from typing_extensions import TypedDict
 
 from commsgov.ingest import ParsedAttachment, ParsedChat, ParsedMessage, parse
 from commsgov.ingest._time import zone
@@ -55,7 +57,9 @@ if TYPE_CHECKING:
 __all__ = [
     "METHODS",
     "SYSTEM_SENDER",
+    "DryRun",
     "IngestResult",
+    "IngestSummary",
     "IngestedConversation",
     "conversation_key",
     "ingest_file",
@@ -192,17 +196,43 @@ class IngestResult:
     already_held: int = 0
     conversations: list[IngestedConversation] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dictionary (``new_messages`` is ``new`` there)."""
-        return {
-            "file": self.file,
-            "format": self.format,
-            "sha256": self.sha256,
-            "count": self.count,
-            "new": self.new_messages,
-            "already_held": self.already_held,
-            "conversations": [dataclasses.asdict(c) for c in self.conversations],
-        }
+    def to_dict(self) -> IngestSummary:
+        """What ``commsgov ingest --json`` prints and the API serves (``new_messages`` is
+        ``new`` there); :func:`commsgov.jsonable.jsonable` makes it JSON data."""
+        return IngestSummary(
+            file=self.file,
+            format=self.format,
+            sha256=self.sha256,
+            count=self.count,
+            new=self.new_messages,
+            already_held=self.already_held,
+            conversations=list(self.conversations),
+        )
+
+
+class IngestSummary(TypedDict):
+    """What one file added, as ``commsgov ingest --json`` prints it and ``POST /api/v1/ingest``
+    serves it: the file, its format and SHA-256, how many messages it holds, how many were new
+    and already held, and each conversation."""
+
+    file: str
+    format: str
+    sha256: str
+    count: int
+    new: int
+    already_held: int
+    conversations: list[IngestedConversation]
+
+
+class DryRun(TypedDict):
+    """What ``--dry-run`` shows of a file (:meth:`commsgov.ingest.ParsedChat.to_dict`): its
+    format, title, how many messages, and each message as read; nothing is written."""
+
+    file: str
+    format: str
+    title: str | None
+    count: int
+    messages: list[dict[str, Any]]
 
 
 def conversation_key(chat: ParsedChat, messages: list[ParsedMessage], *, method: str) -> str:

@@ -23,7 +23,8 @@ log shipper) receive every entry as a :class:`ReadEntry` too.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -39,7 +40,7 @@ from commsgov.services._support import clock
 from commsgov.store.handle import Store
 from commsgov.store.repo import Visibility
 
-__all__ = ["ReadEntry", "ReadOrExport", "read", "scope"]
+__all__ = ["ReadEntry", "ReadOrExport", "part_of_change", "read", "scope"]
 
 #: what a read entry records: a read event, or an export (also on the ledger)
 ReadOrExport = ReadEvent | RecordsExported
@@ -120,6 +121,17 @@ def read(
     else:
         _sinks(store, ReadEntry(event, actor, utc_text(clock(now)), "ok"))
     return result
+
+
+@contextmanager
+def part_of_change() -> Iterator[None]:
+    """Reads made inside (a transfer gathering its records) belong to a change whose ledger
+    entry names what it read: they apply the reader's visibility but make no entries."""
+    token = _INSIDE.set(True)
+    try:
+        yield
+    finally:
+        _INSIDE.reset(token)
 
 
 def _emit(

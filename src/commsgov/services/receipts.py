@@ -83,6 +83,9 @@ def _check_receipt(
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidFieldError("receipt", f"not a commsgov receipt ({exc})") from exc
+    for name, seq in (("entry_seq", entry_seq), ("head_seq", head_seq)):
+        if not 0 <= seq < 1 << 63:  # (a ledger position: what the database can hold)
+            raise InvalidFieldError(name, "not a position in the ledger")
     with store.read() as conn:
         if visible_to is not None and repo.resolve_record(conn, ref=uid) is not None:
             repo.require_record(conn, ref=uid, visible_to=visible_to)  # theirs, or not found

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from commsgov.records.canonical import canonical_json
 from commsgov.records.errors import InvalidFieldError, NotFoundError
 from commsgov.records.timestamps import utc_text
 from commsgov.retention import ReviewError
+from commsgov.services import read_gate
 from commsgov.services._support import clock, resolve_pack
 from commsgov.services.disposal import dispose_one, remove_files
 from commsgov.services.dispositions import active_scopes
@@ -29,7 +31,16 @@ from commsgov.store.handle import Store
 if TYPE_CHECKING:
     from commsgov.policy.compiled import CompiledPack
 
-__all__ = ["Accession", "TransferPackage", "build_transfer", "confirm_transfer"]
+#: what a consignment id may be (it names the bag's folder and the package's file)
+_CONSIGNMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+__all__ = [
+    "Accession",
+    "TransferPackage",
+    "build_transfer",
+    "confirm_transfer",
+    "transfer_package",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +92,11 @@ def build_transfer(
     compiled = resolve_pack(pack)
     schedules = load_schedules(compiled)
     consignment = consignment or f"CG-{now:%Y%m%d}-{uuid.uuid4().hex[:8].upper()}"
+    if not _CONSIGNMENT.fullmatch(consignment):  # it names folders and files: nothing else
+        raise InvalidFieldError(
+            "consignment", "letters, digits, '.', '_' and '-' (up to 100), starting with one of "
+            "the first two",
+        )  # fmt: skip
     with store.read() as conn:
         if rr.get_transfer(conn, consignment=consignment) is not None:
             raise InvalidFieldError("consignment", f"{consignment!r} was already built")
@@ -100,7 +116,8 @@ def build_transfer(
     chosen = [u for u in approved if u not in held]
     if not chosen:
         raise ReviewError("nothing to transfer: no record is approved for transfer (and unheld)")
-    records = [get_record(store, uid, actor=actor) for uid in chosen]
+    with read_gate.part_of_change():  # (the transfer-built entry names every record)
+        records = [get_record(store, uid, actor=actor) for uid in chosen]
     files: dict[str, bytes] = {}
     for rec in records:
         for att in (*rec.attachments, *(a for m in rec.messages for a in m.attachments)):
@@ -114,7 +131,10 @@ def build_transfer(
         organisation=organisation or compiled.organisation,
         built_at=now,
     )
+    # the package is a stored file too: any host can hand it to the archive
+    package = store.blobs.put_file(Path(result.package))
     with store.write() as conn:
+        repo.ensure_blob(conn, sha256=package.sha256, size=package.size, stored_at=utc_text(now))
         (entry,) = append_events(
             conn,
             [events.TransferBuilt(consignment, result.package_sha256, tuple(chosen))],
@@ -220,3 +240,24 @@ def confirm_transfer(
     return Accession(
         consignment=consignment, records=tuple(uids), kept_held=tuple(sorted(held)), status=status
     )
+
+
+def transfer_package(store: Store, consignment: str, *, actor: Actor) -> bytes:
+    """The ``.tar.gz`` package of transfer ``consignment``, checked against its SHA-256 (from
+    the stored files, whichever host built it; a read of the record's content, so a
+    ``file-read`` entry of the audit trail)."""
+    from commsgov.records.events import FileRead
+
+    with store.read() as conn:
+        row = rr.get_transfer(conn, consignment=consignment)
+    if row is None:
+        raise NotFoundError(f"no transfer {consignment!r}")
+    digest = str(row["package_sha256"])
+
+    def run(visible_to: object) -> bytes:
+        if visible_to is not None:  # a package holds other people's records
+            raise NotFoundError(f"no transfer {consignment!r}")
+        return store.blobs.read(digest)
+
+    event = FileRead(digest)
+    return read_gate.read(store, actor=actor, attempt=event, run=run, done=lambda _data: event)

@@ -13,6 +13,7 @@ the ledger hashes.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -159,6 +160,11 @@ def ensure_blob(conn: Connection, *, sha256: str, size: int, stored_at: str) -> 
         return False
     conn.execute(insert(blobs).values(sha256=sha256, size=size, stored_at=stored_at))
     return True
+
+
+def blob_registered(conn: Connection, *, sha256: str) -> bool:
+    """Whether a stored file is registered (some record, export or package has used it)."""
+    return conn.execute(select(blobs.c.sha256).where(blobs.c.sha256 == sha256)).first() is not None
 
 
 def blob_sizes(conn: Connection) -> dict[str, int]:
@@ -521,14 +527,24 @@ def fts5_query(terms: str) -> str:
 
     >>> fts5_query('budget "x" cuts*')
     '"budget" "x" "cuts"*'
+
+    A word the index splits (``e-mail``, a control character inside) is its pieces, each
+    required: quoted whole it would be a phrase, which the index (``detail=none``) refuses.
+
+    >>> fts5_query("e-mail re:budget*")
+    '"e" "mail" "re" "budget"*'
     """
     parts = []
     for word in terms.split():
         prefix = word.endswith("*")
-        cleaned = word.rstrip("*").replace('"', "")
-        if cleaned:
-            parts.append(f'"{cleaned}"' + ("*" if prefix else ""))
+        tokens = _FTS_TOKEN.findall(word.rstrip("*"))  # what the unicode61 tokenizer keeps
+        for i, token in enumerate(tokens):
+            parts.append(f'"{token}"' + ("*" if prefix and i == len(tokens) - 1 else ""))
     return " ".join(parts)
+
+
+#: a token of the SQLite full-text index (unicode61: letters and digits; "_" separates)
+_FTS_TOKEN = re.compile(r"[^\W_]+")
 
 
 def pg_tsquery(terms: str) -> str:

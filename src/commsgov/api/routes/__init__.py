@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import audit, auth, meta, oidc, policy, tokens, users
+from . import audit, auth, captures, governance, meta, oidc, policy, records, tokens, users
 
 #: every router, mounted under ``/api/v1``
 ROUTERS: list[APIRouter] = [
@@ -16,4 +16,7 @@ ROUTERS: list[APIRouter] = [
     users.router,
     tokens.router,
     audit.router,
+    records.router,
+    captures.router,
+    governance.router,
 ]
