@@ -16,11 +16,12 @@ pytestmark = [pytest.mark.xdist_group("browser"), pytest.mark.slow]
 
 # The design system's checkboxes are styled labels over the box: a person clicks the label.
 
+CAPTURE = ["Capture", "Upload chats", "Records"]
 NAV = {
-    "staff": ["Advisor", "Matrix", "Channels and apps"],
-    "records-manager": ["Advisor", "Matrix", "Channels and apps"],
-    "auditor": ["Advisor", "Matrix", "Channels and apps", "Audit trail", "Users", "API tokens",
-                "Policy pack"],
+    "staff": ["Advisor", "Matrix", "Channels and apps", *CAPTURE],
+    "records-manager": ["Advisor", "Matrix", "Channels and apps", *CAPTURE],
+    "auditor": ["Advisor", "Matrix", "Channels and apps", "Records", "Audit trail", "Users",
+                "API tokens", "Policy pack"],
     "admin": ["Advisor", "Matrix", "Channels and apps", "Users", "API tokens", "Policy pack"],
 }  # fmt: skip
 

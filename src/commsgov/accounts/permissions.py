@@ -270,6 +270,42 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission(
         "web.audit-verify", "GET", "/audit/verify", _AUDITOR, "Page: verify the audit chain."
     ),
+    Permission("web.capture", "GET", "/capture", _CAPTURERS, "Page: capture a communication."),
+    Permission(
+        "web.capture-submit", "POST", "/capture", _CAPTURERS,
+        "Form: capture a communication with attached files.",
+    ),
+    Permission(
+        "web.upload", "GET", "/upload", _CAPTURERS, "Page: upload exported chats."
+    ),
+    Permission(
+        "web.upload-preview", "POST", "/upload", _CAPTURERS,
+        "Form: upload exported chats and preview what would be stored (nothing is).",
+    ),
+    Permission(
+        "web.upload-confirm", "POST", "/upload/confirm", _CAPTURERS,
+        "Form: store the previewed chats in the record.",
+    ),
+    Permission(
+        "web.records", "GET", "/records", _READERS,
+        "Page: find records (staff: their own and those they took part in).",
+    ),
+    Permission(
+        "web.record", "GET", "/records/{ref}", _READERS,
+        "Page: one record, its messages and history (staff: their own).",
+    ),
+    Permission(
+        "web.receipt", "GET", "/records/{ref}/receipt", _READERS,
+        "Page: a receipt for a record (staff: their own).",
+    ),
+    Permission(
+        "web.receipt-download", "GET", "/records/{ref}/receipt.json", _READERS,
+        "Download: a receipt for a record (staff: their own).",
+    ),
+    Permission(
+        "web.file", "GET", "/files/{sha256}", _READERS,
+        "Download: a stored file, checked (staff: of their own records).",
+    ),
 )  # fmt: skip
 
 _BY_ACTION = {p.action: p for p in PERMISSIONS}

@@ -18,6 +18,8 @@ Public API::
                 outage=None, device=None, conversation=None, pack=None, on_read=None,
                 on_message=None) -> IngestResult
     conversation_key(chat, messages, *, method) -> str
+    preview_files(files, *, tz, date_order=None, format=None) -> list[ParsedChat]
+    ingest_files(store, files, *, actor, tz, ...) -> list[IngestResult]
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import mimetypes
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -63,6 +65,8 @@ __all__ = [
     "IngestedConversation",
     "conversation_key",
     "ingest_file",
+    "ingest_files",
+    "preview_files",
     "read_export",
 ]
 
@@ -569,3 +573,59 @@ def ingest_file(
             )
         )
     return result
+
+
+def as_sent(exc: ParseError, path: Path, name: str) -> ParseError:
+    """The error naming the file as it was sent, not where its upload is kept."""
+    return ParseError(exc.reason.replace(str(path), name), file=name, line=exc.line)
+
+
+def preview_files(
+    files: Sequence[tuple[str, Path]],
+    *,
+    tz: str | dt.tzinfo,
+    date_order: DateOrder | None = None,
+    format: str | None = None,
+) -> list[ParsedChat]:
+    """What ingesting each ``(name as sent, path)`` would store, read as :func:`ingest_file`
+    reads it (media not loaded); nothing is written. The first file that cannot be read raises
+    a :class:`ParseError` naming it as it was sent."""
+    chats = []
+    for name, path in files:
+        try:
+            chat = read_export(path, tz=tz, date_order=date_order, format=format,
+                               load_media=False)  # fmt: skip
+        except ParseError as exc:
+            raise as_sent(exc, path, name) from None
+        chats.append(chat)
+    return chats
+
+
+def ingest_files(
+    store: Store,
+    files: Sequence[tuple[str, Path]],
+    *,
+    tz: str | dt.tzinfo,
+    actor: Actor,
+    date_order: DateOrder | None = None,
+    format: str | None = None,
+    scenario: str | None = None,
+    outage: str | None = None,
+    device: str | None = None,
+    pack: CompiledPack | None = None,
+) -> list[IngestResult]:
+    """:func:`ingest_file` for each ``(name as sent, path)`` in turn, each file all or nothing;
+    a file that cannot be read raises a :class:`ParseError` naming it as sent, and the files
+    before it stay stored (importing them again adds nothing twice)."""
+    results = []
+    for name, path in files:
+        try:
+            result = ingest_file(
+                store, path, tz=tz, date_order=date_order, format=format, scenario=scenario,
+                outage=outage, actor=actor, device=device, pack=pack,
+            )  # fmt: skip
+        except ParseError as exc:
+            raise as_sent(exc, path, name) from None
+        result.file = name
+        results.append(result)
+    return results

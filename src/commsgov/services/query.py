@@ -29,7 +29,8 @@ class RecordQuery:
     """Which records: ``terms`` (every word, ``word*`` for a prefix; none: all records) from
     ``since`` until ``until`` (a date is the whole day, in ``zone``: default the configured
     one), over ``method`` (a channel id, alias or name), with a participant whose name,
-    number or organisation contains ``participant``, under ``outage`` (an outage id)."""
+    number or organisation contains ``participant``, under ``outage`` (an outage id); with
+    ``exceptions``, only captures flagged as policy exceptions."""
 
     terms: str | None = None
     since: dt.date | dt.datetime | None = None
@@ -38,6 +39,7 @@ class RecordQuery:
     participant: str | None = None
     outage: str | None = None
     zone: str | None = None
+    exceptions: bool = False
 
     def describe(self) -> str:
         """The query in words, as an export's ledger entry keeps it (``terms=... since=...``).
@@ -52,6 +54,7 @@ class RecordQuery:
             ("method", self.method),
             ("participant", self.participant),
             ("outage", self.outage),
+            ("exceptions", "only" if self.exceptions else None),
         )
         return " ".join(f"{k}={v}" for k, v in parts if v)
 
@@ -85,6 +88,6 @@ def record_filter(
         method=method,
         participant=query.participant,
         outage_uid=query.outage,
-        exceptions_only=exceptions_only,
+        exceptions_only=exceptions_only or query.exceptions,
         visible_to=visible_to,
     )

@@ -7,6 +7,7 @@ Staff and records managers capture and ingest; what they capture is theirs to re
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -82,7 +83,9 @@ INGEST_FORM = _form(
 )  # fmt: skip
 
 
-async def _received(request: Request, settings: Settings, *, max_file: int) -> Received:
+async def read_upload(request: Request, settings: Settings, *, max_file: int) -> Received:
+    """The multipart form of a capture or an ingest, streamed to disk within the ingest
+    limits (the web pages' upload forms are read by this too)."""
     return await receive(
         request, data_dir=settings.data_dir, max_file_bytes=max_file,
         max_total_bytes=settings.ingest_max_import_bytes + (1 << 20),
@@ -90,7 +93,7 @@ async def _received(request: Request, settings: Settings, *, max_file: int) -> R
     )  # fmt: skip
 
 
-async def _with_upload(received: Received, work: Callable[[], T]) -> T:
+async def with_upload(received: Received, work: Callable[[], T]) -> T:
     """Run ``work`` (the service call) in a worker thread; the upload is removed after."""
     try:
         return await run_in_threadpool(work)
@@ -106,6 +109,33 @@ def _files(received: Received, field: str) -> list[Upload]:
     return list(received.files)
 
 
+def capture_draft(received: Received, *, zone: str) -> tuple[RecordDraft, list[Path]]:
+    """The draft a capture form describes, and its attached files, read as ``commsgov capture``
+    reads its options (times without an offset in the form's ``zone``, else ``zone``): an
+    :class:`InvalidFieldError` names the first field at fault. The web page's form is read by
+    this too."""
+    method = received.text("method")
+    at = received.text("at")
+    if method is None:
+        raise InvalidFieldError("method", "a method (channel id) is required")
+    if at is None:
+        raise InvalidFieldError("at", "when it happened is required")
+    zone = received.text("zone") or zone
+    resolve_zone(zone, field="zone")
+    device: Any = received.text("device")  # (checked by the draft)
+    draft = RecordDraft(
+        method=method,
+        occurred_at=parse_when(at, default_zone=zone, field="at"),
+        device=device,
+        participants=tuple(Participant.parse(p) for p in received.texts("with")),
+        subject=received.text("subject"),
+        summary=received.text("summary"),
+        content=received.text("content"),
+        scenario=received.text("scenario"),
+    )
+    return draft, [u.path for u in _files(received, "attach")]
+
+
 @router.post(
     "/captures", name="captures.create", response_model=CaptureResult, status_code=201,
     openapi_extra=CAPTURE_FORM, responses=UPLOAD_RESPONSES,
@@ -116,38 +146,34 @@ async def capture(
 ) -> CaptureResult:  # fmt: skip
     """Capture a communication into the corporate record, with its attached files
     (``commsgov capture``): a multipart form."""
-    received = await _received(request, settings, max_file=settings.ingest_max_member_bytes)
+    received = await read_upload(request, settings, max_file=settings.ingest_max_member_bytes)
 
     def work() -> CaptureResult:
-        method = received.text("method")
-        at = received.text("at")
-        if method is None:
-            raise InvalidFieldError("method", "a method (channel id) is required")
-        if at is None:
-            raise InvalidFieldError("at", "when it happened is required")
-        zone = received.text("zone") or settings.timezone
-        resolve_zone(zone, field="zone")
-        device: Any = received.text("device")  # (checked by the draft)
-        draft = RecordDraft(
-            method=method,
-            occurred_at=parse_when(at, default_zone=zone, field="at"),
-            device=device,
-            participants=tuple(Participant.parse(p) for p in received.texts("with")),
-            subject=received.text("subject"),
-            summary=received.text("summary"),
-            content=received.text("content"),
-            scenario=received.text("scenario"),
-        )
-        attach = [u.path for u in _files(received, "attach")]
+        draft, attach = capture_draft(received, zone=settings.timezone)
         return captures.capture(store, draft, actor=caller.actor, attach=attach, pack=pack,
                                 now=clock())  # fmt: skip
 
-    return await _with_upload(received, work)
+    return await with_upload(received, work)
 
 
-def _named(exc: ParseError, path: Path, name: str) -> ParseError:
-    """The error naming the file as it was sent, not where the upload was kept."""
-    return ParseError(exc.reason.replace(str(path), name), file=name, line=exc.line)
+def ingest_options(received: Received, *, zone: str) -> tuple[dt.tzinfo, Any, str | None]:
+    """How an ingest form says to read its exports, as ``commsgov ingest`` reads its options:
+    the time zone of times without an offset (``tz``, else ``zone``), the date order, the
+    format (``None``: detected); an :class:`InvalidFieldError` names a field at fault. The web
+    page's upload form is read by this too."""
+    from commsgov.ingest._time import zone as zone_of
+
+    try:
+        tz = zone_of(received.text("tz") or zone)
+    except ParseError as exc:
+        raise InvalidFieldError("tz", exc.reason) from None
+    date_order = received.text("date_order")
+    if date_order not in (None, "dmy", "mdy", "ymd"):
+        raise InvalidFieldError("date_order", "must be dmy, mdy or ymd")
+    fmt = received.text("format")
+    if fmt is not None and fmt not in ingest.METHODS:
+        raise InvalidFieldError("format", f"must be one of {', '.join(sorted(ingest.METHODS))}")
+    return tz, date_order, fmt
 
 
 @router.post(
@@ -161,25 +187,14 @@ async def ingest_export(
     """Ingest an exported chat into the record (``commsgov ingest``): every message, its exact
     text, sender and time, all or nothing. With ``dry_run``, what would be read (nothing is
     written). A zip that expands beyond the ingest limits is refused."""
-    received = await _received(request, settings, max_file=settings.ingest_max_import_bytes)
+    received = await read_upload(request, settings, max_file=settings.ingest_max_import_bytes)
 
     def work() -> dict[str, Any]:
-        from commsgov.ingest._time import zone
-
         uploads = _files(received, "file")
         if len(uploads) != 1:
             raise InvalidFieldError("file", "send one exported chat as the file field")
         upload = uploads[0]
-        try:
-            tz = zone(received.text("tz") or settings.timezone)
-        except ParseError as exc:
-            raise InvalidFieldError("tz", exc.reason) from None
-        date_order: Any = received.text("date_order")
-        if date_order not in (None, "dmy", "mdy", "ymd"):
-            raise InvalidFieldError("date_order", "must be dmy, mdy or ymd")
-        fmt = received.text("format")
-        if fmt is not None and fmt not in ingest.METHODS:
-            raise InvalidFieldError("format", f"must be one of {', '.join(sorted(ingest.METHODS))}")
+        tz, date_order, fmt = ingest_options(received, zone=settings.timezone)
         try:
             if received.flag("dry_run"):
                 chat = ingest.read_export(upload.path, tz=tz, date_order=date_order, format=fmt,
@@ -192,8 +207,8 @@ async def ingest_export(
                 conversation=received.text("conversation"), pack=pack,
             )  # fmt: skip
         except ParseError as exc:
-            raise _named(exc, upload.path, upload.filename) from None
+            raise ingest.as_sent(exc, upload.path, upload.filename) from None
         data: dict[str, Any] = jsonable(result.to_dict())
         return {**data, "file": upload.filename}
 
-    return await _with_upload(received, work)
+    return await with_upload(received, work)

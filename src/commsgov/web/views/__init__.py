@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import admin, advisor, audit, auth
+from . import admin, advisor, audit, auth, records, upload
 
 #: every router of the web app, mounted at the root of the app
-ROUTERS: list[APIRouter] = [auth.router, advisor.router, admin.router, audit.router]
+ROUTERS: list[APIRouter] = [
+    auth.router, advisor.router, records.router, upload.router, admin.router, audit.router,
+]  # fmt: skip
