@@ -61,6 +61,11 @@ PAGES = [
     ("staff", "receipt", "/records?q=agreed", "receipt"),
     ("staff", "upload", "/upload", None),
     ("staff", "upload-preview", "/upload", "preview"),
+    ("records-manager", "outages", "/governance/outages", None),
+    ("records-manager", "holds", "/governance/holds", None),
+    ("records-manager", "holds-error", "/governance/holds", "submit"),
+    ("records-manager", "review", "/governance/review", None),
+    ("records-manager", "transfers", "/governance/transfers", None),
 ]
 
 CHAT = "19/11/2026, 09:00 - Ann Smith: The line is agreed\n19/11/2026, 09:01 - Bob Jones: Good\n"

@@ -306,6 +306,37 @@ PERMISSIONS: tuple[Permission, ...] = (
         "web.file", "GET", "/files/{sha256}", _READERS,
         "Download: a stored file, checked (staff: of their own records).",
     ),
+    Permission(
+        "web.outages", "GET", "/governance/outages", _KEEPERS_AUDITORS, "Page: the outages."
+    ),
+    Permission(
+        "web.outage-start", "POST", "/governance/outages", _KEEPERS, "Form: declare an outage."
+    ),
+    Permission(
+        "web.outage-end", "POST", "/governance/outages/{uid}/end", _KEEPERS,
+        "Form: declare an outage over.",
+    ),
+    Permission("web.holds", "GET", "/governance/holds", _KEEPERS_AUDITORS, "Page: the holds."),
+    Permission("web.hold-place", "POST", "/governance/holds", _KEEPERS, "Form: place a hold."),
+    Permission(
+        "web.hold-lift", "POST", "/governance/holds/{uid}/lift", _KEEPERS, "Form: lift a hold."
+    ),
+    Permission(
+        "web.review", "GET", "/governance/review", _KEEPERS_AUDITORS,
+        "Page: what is due for review or disposal.",
+    ),
+    Permission(
+        "web.review-submit", "POST", "/governance/review", _KEEPERS,
+        "Form: one review decision on the records ticked.",
+    ),
+    Permission(
+        "web.transfers", "GET", "/governance/transfers", _KEEPERS_AUDITORS,
+        "Page: the transfer packages.",
+    ),
+    Permission(
+        "web.transfer-download", "GET", "/governance/transfers/{consignment}/package",
+        _KEEPERS_AUDITORS, "Download: a transfer package.",
+    ),
 )  # fmt: skip
 
 _BY_ACTION = {p.action: p for p in PERMISSIONS}

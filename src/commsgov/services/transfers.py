@@ -37,8 +37,10 @@ _CONSIGNMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 __all__ = [
     "Accession",
     "TransferPackage",
+    "TransferView",
     "build_transfer",
     "confirm_transfer",
+    "list_transfers",
     "transfer_package",
 ]
 
@@ -240,6 +242,41 @@ def confirm_transfer(
     return Accession(
         consignment=consignment, records=tuple(uids), kept_held=tuple(sorted(held)), status=status
     )
+
+
+@dataclass(frozen=True, slots=True)
+class TransferView:
+    """A transfer package as listed: its consignment, who built it and when, its SHA-256, how
+    many records it holds, its status, and who confirmed the archive's accession and when."""
+
+    consignment: str
+    built_at_utc: str
+    built_by: str
+    package_sha256: str
+    records: int
+    status: str
+    confirmed_at_utc: str | None
+    confirmed_by: str | None
+
+
+def list_transfers(store: Store, *, actor: Actor) -> list[TransferView]:
+    """Every transfer package, the most recently built first (what they are, not what they
+    hold: no record's content is read)."""
+    with store.read() as conn:
+        rows = rr.list_transfers(conn)
+    return [
+        TransferView(
+            consignment=r["consignment"],
+            built_at_utc=r["built_at_utc"],
+            built_by=r["built_by"],
+            package_sha256=r["package_sha256"],
+            records=len(json.loads(r["record_uids"])),
+            status=r["status"],
+            confirmed_at_utc=r["confirmed_at_utc"],
+            confirmed_by=r["confirmed_by"],
+        )
+        for r in rows
+    ]
 
 
 def transfer_package(store: Store, consignment: str, *, actor: Actor) -> bytes:

@@ -547,6 +547,14 @@ def get_transfer(conn: Connection, *, consignment: str) -> dict[str, Any] | None
     return None if row is None else dict(row._mapping)
 
 
+def list_transfers(conn: Connection) -> list[dict[str, Any]]:
+    """Every transfer, the most recently built first."""
+    query = select(retention_transfers).order_by(
+        retention_transfers.c.built_at_utc.desc(), retention_transfers.c.consignment
+    )
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
 def update_transfer(conn: Connection, *, consignment: str, values: dict[str, Any]) -> None:
     """Change a transfer's status."""
     conn.execute(
