@@ -61,6 +61,7 @@ PAGES = [
     ("staff", "receipt", "/records?q=agreed", "receipt"),
     ("staff", "upload", "/upload", None),
     ("staff", "upload-preview", "/upload", "preview"),
+    ("records-manager", "dashboard", "/governance", None),
     ("records-manager", "outages", "/governance/outages", None),
     ("records-manager", "holds", "/governance/holds", None),
     ("records-manager", "holds-error", "/governance/holds", "submit"),

@@ -144,3 +144,42 @@ def test_transfers_are_listed_and_downloaded(web: Api) -> None:
     assert package.status_code == 200 and package.content[:2] == b"\x1f\x8b"
     staff = sign_in(web, "ann", "staff")
     assert staff.get("/governance/transfers").status_code == 403
+
+
+def _row(html: str, table: str, period: str) -> list[str]:
+    """The counts in ``table``'s row for ``period``."""
+    start = html.index(f'id="{table}-data"')
+    body = html[start : html.index("</table>", start)]
+    found = re.search(rf'<tr><th scope="row">{period}</th>(.*?)</tr>', body)
+    assert found is not None, (table, period)
+    return re.findall(r"<td>(\d+)</td>", found[1])
+
+
+def test_the_dashboard_counts_what_happened_and_what_falls_due(web: Api) -> None:
+    import datetime as dt
+
+    meg = sign_in(web, "meg", "records-manager")
+    start = web.clock.now
+    web.clock.now = start - dt.timedelta(days=7)  # a week earlier: the week of 9 November
+    _capture(meg, "last week", at="2026-11-12 10:00")
+    web.clock.now = start  # Friday 20 November: the week of 16 November
+    texts = [_capture(meg, f"text {n}", at="2026-11-19 10:00") for n in range(2)]
+    token = csrf_of(meg.get("/capture").text)
+    made = meg.post("/capture", data={"csrf_token": token, "method": "whatsapp",
+                                      "at": "2026-11-19 11:00", "summary": "an exception"},
+                    follow_redirects=False)  # fmt: skip
+    assert made.status_code == 303
+    dispositions.classify(web.store, uids=texts, record_class="teams-chat", reason="t",
+                          actor=CLI, now=web.clock())  # fmt: skip
+    page = meg.get("/governance")
+    assert page.status_code == 200
+    html = page.text
+    assert _row(html, "captures", "2026-11-16") == ["2", "1", "3"]  # sms, whatsapp, total
+    assert _row(html, "captures", "2026-11-09") == ["1", "0", "1"]
+    assert _row(html, "exceptions", "2026-11-01") == ["1"]
+    assert _row(html, "exceptions", "2026-10-01") == ["0"]
+    # a Teams chat is deleted five days on: on 24 November
+    assert _row(html, "due", "2026-11-01") == ["2"]
+    assert _row(html, "due", "2026-12-01") == ["0"]
+    assert html.count('<svg class="cg-chart__svg"') == 3
+    assert sign_in(web, "ann", "staff").get("/governance").status_code == 403

@@ -307,6 +307,10 @@ PERMISSIONS: tuple[Permission, ...] = (
         "Download: a stored file, checked (staff: of their own records).",
     ),
     Permission(
+        "web.dashboard", "GET", "/governance", _KEEPERS_AUDITORS,
+        "Page: charts of captures, exceptions and what falls due, with their data.",
+    ),
+    Permission(
         "web.outages", "GET", "/governance/outages", _KEEPERS_AUDITORS, "Page: the outages."
     ),
     Permission(

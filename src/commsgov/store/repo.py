@@ -777,3 +777,19 @@ def iter_message_rows(
 def count_messages(conn: Connection) -> int:
     """How many messages are stored."""
     return int(conn.execute(select(func.count()).select_from(messages)).scalar_one())
+
+
+def capture_times(conn: Connection, *, since_utc: str) -> list[tuple[str, str]]:
+    """``(method, captured_at_utc)`` of each record captured at or after ``since_utc``."""
+    query = select(records.c.method, records.c.captured_at_utc).where(
+        records.c.captured_at_utc >= since_utc
+    )
+    return [(str(m), str(at)) for m, at in conn.execute(query)]
+
+
+def exception_times(conn: Connection, *, since_utc: str) -> list[str]:
+    """When each policy exception captured happened, at or after ``since_utc``."""
+    query = select(records.c.occurred_at_utc).where(
+        records.c.policy_exception.is_not(None), records.c.occurred_at_utc >= since_utc
+    )
+    return [str(at) for (at,) in conn.execute(query)]

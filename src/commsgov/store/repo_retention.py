@@ -582,3 +582,12 @@ def redact_record_payloads(conn: Connection, *, uid: str, disposed_seq: int) -> 
         .values(payload=redaction_payload(uid, disposed_seq=disposed_seq))
     )
     return int(result.rowcount)
+
+
+def due_times(conn: Connection, *, since_utc: str, until_utc: str) -> list[tuple[str, str]]:
+    """``(due_at_utc, action)`` of each item with a due date in ``[since_utc, until_utc)``
+    (whatever its status: what falls due when)."""
+    query = select(retention_items.c.due_at_utc, retention_items.c.action).where(
+        retention_items.c.due_at_utc >= since_utc, retention_items.c.due_at_utc < until_utc
+    )
+    return [(str(at), str(action or "review")) for at, action in conn.execute(query)]

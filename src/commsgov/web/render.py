@@ -33,7 +33,7 @@ NAVIGATION = (
     ("Capture", "web.capture"),
     ("Upload chats", "web.upload"),
     ("Records", "web.records"),
-    ("Governance", "web.outages"),
+    ("Governance", "web.dashboard"),
     ("Audit trail", "web.audit"),
     ("Users", "web.users"),
     ("API tokens", "web.tokens"),

@@ -18,8 +18,9 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from commsgov.api.deps import Caller, ClockDep, PackDep, SettingsDep, StoreDep, allowed
 from commsgov.api.params import instant, moment
 from commsgov.errors import Conflict, InvalidInput, NotFound
-from commsgov.services import dispositions, holds, outages, reviews, transfers
+from commsgov.services import dashboard, dispositions, holds, outages, reviews, transfers
 
+from ..charts import stacked_bars
 from ..errors import redirect
 from ..render import page
 from .common import Form, text, texts
@@ -31,6 +32,7 @@ When = Annotated[str, Query(max_length=40)]
 
 #: the governance pages, for the links between them: label, route name
 SECTIONS = (
+    ("Dashboard", "web.dashboard"),
     ("Outages", "web.outages"),
     ("Holds", "web.holds"),
     ("Review", "web.review"),
@@ -74,6 +76,22 @@ def _back(request: Request, name: str, done: str) -> Response:
 
 def _values(title: str, **more: Any) -> dict[str, Any]:
     return {"title": title, "sections": SECTIONS, **more}
+
+
+# -- the dashboard --------------------------------------------------------------------------
+@router.get("", name="web.dashboard")
+def dashboard_page(
+    request: Request, caller: Annotated[Caller, allowed("web.dashboard")], store: StoreDep,
+    clock: ClockDep,
+) -> Response:  # fmt: skip
+    """Captures per channel per week, policy exceptions per month, and what falls due per
+    month by action: each a chart drawn here, with its data as a table."""
+    board = dashboard.dashboard(store, actor=caller.actor, now=clock())
+    charts = [("captures", board.captures), ("exceptions", board.exceptions),
+              ("due", board.due)]  # fmt: skip
+    drawn = {name: stacked_bars(chart) for name, chart in charts}
+    values = _values("Dashboard", board=board, charts=charts, drawn=drawn)
+    return page(request, caller, "dashboard.html", values)
 
 
 # -- outages --------------------------------------------------------------------------------
