@@ -61,6 +61,7 @@ PAGES = [
     ("staff", "receipt", "/records?q=agreed", "receipt"),
     ("staff", "upload", "/upload", None),
     ("staff", "upload-preview", "/upload", "preview"),
+    ("records-manager", "record-retention", "/records?q=agreed", "open-first-held"),
     ("records-manager", "dashboard", "/governance", None),
     ("records-manager", "outages", "/governance/outages", None),
     ("records-manager", "holds", "/governance/holds", None),
@@ -81,9 +82,11 @@ def _first(page: Any, action: str, folder: Path) -> None:
     elif action == "submit":
         page.click("main form button[type=submit]")
         page.wait_for_selector(".ds_error-summary")
-    elif action in ("open-first", "receipt"):
+    elif action in ("open-first", "open-first-held", "receipt"):
         page.click("#results tbody a >> nth=0")
         page.wait_for_selector("#ledger")
+        if action == "open-first-held":  # its holds, loaded in place
+            page.wait_for_selector("#record-holds")
         if action == "receipt":
             page.click("text=Get a receipt")
             page.wait_for_selector("#receipt")

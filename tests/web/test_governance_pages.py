@@ -81,6 +81,13 @@ def test_place_a_hold_with_a_scope_and_lift_it(web: Api) -> None:
     assert kept and other  # (one of the two matches the words)
     shown = meg.get(page).text
     assert 'class="ds_summary-list__value cg-covers">1 record<' in shown
+    record = meg.get(f"/records/{kept}").text  # the record's page loads its holds in place
+    assert f'hx-get="/records/{kept}/retention"' in record
+    held = meg.get(f"/records/{kept}/retention", headers={"HX-Request": "true"}).text
+    assert "<html" not in held and "FOI 1" in held and "In force" in held
+    assert "FOI 1" not in meg.get(f"/records/{other}/retention").text
+    staff = sign_in(web, "ann", "staff")
+    assert staff.get(f"/records/{kept}/retention").status_code == 403
     no_reason = _post(meg, f"{page}/{hold.uid}/lift", {"reason": ""}, page)
     assert no_reason.status_code == 400 and f'id="lift-{hold.uid}-error"' in no_reason.text
     lifted = _post(meg, f"{page}/{hold.uid}/lift", {"reason": "Request answered"}, page)

@@ -271,3 +271,46 @@ def test_a_receipt_download_is_json_for_the_record(web: Api) -> None:
     uid = _captured(ann)
     text = ann.get(f"/records/{uid}/receipt.json").text
     assert json.loads(text)["record_uid"] == uid
+
+
+def test_export_the_records_found_for_an_foi_request(web: Api) -> None:
+    import csv
+    import hashlib
+    import io
+
+    ann, bob = sign_in(web, "ann", "staff"), sign_in(web, "bob", "staff")
+    budget = _captured(ann, summary="Budget agreed")
+    _captured(ann, summary="Lunch")
+    theirs = _captured(bob, summary="Budget too")
+    page = ann.get("/records?q=budget").text
+    assert 'id="export"' in page and 'name="q" value="budget"' in page
+    answer = ann.post("/records/export", data={"csrf_token": csrf_of(page), "q": "budget",
+                                               "format": "csv"})  # fmt: skip
+    assert answer.status_code == 200
+    assert answer.headers["x-commsgov-sha256"] == hashlib.sha256(answer.content).hexdigest()
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    assert {r["record_uid"] for r in rows} == {budget}  # the words, and only her own
+    assert theirs not in answer.text
+    as_json = ann.post("/records/export", data={"csrf_token": csrf_of(page), "format": "json"})
+    exported = as_json.json()["records"]
+    assert {r.get("uid") or r.get("record_uid") for r in exported} == {
+        budget,
+        _uid_of(ann, "Lunch"),
+    }
+    from sqlalchemy import select
+
+    from commsgov.store.tables import ledger
+
+    with web.store.read() as conn:
+        query = select(ledger.c.actor, ledger.c.payload).where(ledger.c.kind == "records-exported")
+        logged = [(actor, json.loads(payload)) for actor, payload in conn.execute(query)]
+    first = (answer.headers["x-commsgov-sha256"], "csv")
+    assert [(a, p["sha256"], p["format"]) for a, p in logged[:1]] == [("ann", *first)]
+    refused = ann.post("/records/export", data={"q": "budget", "format": "csv"})
+    assert refused.status_code == 403
+
+
+def _uid_of(client: Any, words: str) -> str:
+    found = re.search(r'href="/records/([0-9a-f]{32})"', client.get(f"/records?q={words}").text)
+    assert found is not None
+    return found[1]

@@ -291,6 +291,10 @@ PERMISSIONS: tuple[Permission, ...] = (
         "Page: find records (staff: their own and those they took part in).",
     ),
     Permission(
+        "web.records-export", "POST", "/records/export", _READERS,
+        "Form: download the records found, with hashes, logged on the ledger (staff: their own).",
+    ),
+    Permission(
         "web.record", "GET", "/records/{ref}", _READERS,
         "Page: one record, its messages and history (staff: their own).",
     ),
@@ -301,6 +305,10 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission(
         "web.receipt-download", "GET", "/records/{ref}/receipt.json", _READERS,
         "Download: a receipt for a record (staff: their own).",
+    ),
+    Permission(
+        "web.record-retention", "GET", "/records/{ref}/retention", _KEEPERS_AUDITORS,
+        "Page: a record's holds, schedule, due date and review decisions.",
     ),
     Permission(
         "web.file", "GET", "/files/{sha256}", _READERS,

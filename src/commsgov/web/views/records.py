@@ -20,13 +20,13 @@ from commsgov.api.deps import Caller, ClockDep, PackDep, SettingsDep, StoreDep, 
 from commsgov.api.params import moment
 from commsgov.api.routes.captures import capture_draft, read_upload, with_upload
 from commsgov.records.errors import InvalidFieldError
-from commsgov.services import captures, files, reads, receipts
+from commsgov.services import captures, export, files, reads, receipts
 from commsgov.services.query import RecordQuery
 
 from ..errors import redirect
 from ..render import page
 from .advisor import pickers
-from .common import field_error
+from .common import Form, field_error, text
 
 router = APIRouter(include_in_schema=False)
 
@@ -120,6 +120,19 @@ def receipt_download(
 
 
 # -- finding records ------------------------------------------------------------------------
+FILTERS = ("q", "since", "until", "method", "participant", "outage")
+
+
+def _query(given: dict[str, str], exceptions: bool, zone: str) -> RecordQuery:
+    """The filters as typed, read as the command line and the API read them."""
+    return RecordQuery(
+        terms=given["q"] or None, since=moment(given["since"], field="since", zone=zone),
+        until=moment(given["until"], field="until", zone=zone), method=given["method"] or None,
+        participant=given["participant"] or None, outage=given["outage"] or None, zone=zone,
+        exceptions=exceptions,
+    )  # fmt: skip
+
+
 @router.get("/records", name="web.records")
 def records_page(
     request: Request, caller: Annotated[Caller, allowed("web.records")], store: StoreDep,
@@ -136,12 +149,7 @@ def records_page(
     offset = (number - 1) * PAGE
     zone = settings.timezone
     try:
-        query = RecordQuery(
-            terms=given["q"] or None, since=moment(given["since"], field="since", zone=zone),
-            until=moment(given["until"], field="until", zone=zone),
-            method=given["method"] or None, participant=given["participant"] or None,
-            outage=given["outage"] or None, zone=zone, exceptions=exceptions,
-        )  # fmt: skip
+        query = _query(given, exceptions, zone)
         if query.terms:  # (a search ranks by words: it has no offset, so take what leads up)
             found = reads.search_records(store, actor=caller.actor, query=query,
                                          limit=offset + PAGE + 1, pack=pack)[offset:]  # fmt: skip
@@ -167,6 +175,27 @@ def records_page(
                 status=400 if errors else 200)  # fmt: skip
 
 
+@router.post("/records/export", name="web.records-export")
+def records_export(
+    caller: Annotated[Caller, allowed("web.records-export")], form: Form, store: StoreDep,
+    pack: PackDep, settings: SettingsDep,
+) -> Response:  # fmt: skip
+    """Every record the filters find, with its messages and hashes, as a CSV or JSON download
+    (for an FOI request or an inquiry); the export is logged on the ledger with its SHA-256."""
+    given = {name: text(form, name, 400).strip() for name in FILTERS}
+    fmt = text(form, "format", 10)
+    if fmt not in ("csv", "json"):
+        raise InvalidFieldError("format", "csv or json")
+    query = _query(given, text(form, "exceptions", 10) == "true", settings.timezone)
+    done = export.export_records(store, actor=caller.actor, fmt=fmt, query=query, pack=pack)
+    media = "text/csv; charset=utf-8" if done.format == "csv" else "application/json"
+    headers = {
+        "Content-Disposition": f'attachment; filename="records-{done.sha256[:12]}.{done.format}"',
+        "X-Commsgov-Sha256": done.sha256,
+    }
+    return Response(done.text, media_type=media, headers=headers)
+
+
 @router.get("/records/{ref}", name="web.record")
 def record_page(
     request: Request, caller: Annotated[Caller, allowed("web.record")], store: StoreDep,
@@ -182,6 +211,23 @@ def record_page(
         "more_messages": len(view.messages) == MESSAGES, "limit": MESSAGES,
     }  # fmt: skip
     return page(request, caller, "record.html", values)
+
+
+@router.get("/records/{ref}/retention", name="web.record-retention")
+def record_retention(
+    request: Request, caller: Annotated[Caller, allowed("web.record-retention")],
+    store: StoreDep, pack: PackDep, settings: SettingsDep, clock: ClockDep, ref: Ref,
+) -> Response:  # fmt: skip
+    """A record's holds and retention: its schedule, when it is due and what then, every hold
+    on it, and the review decisions so far (``commsgov retention explain``). The record's page
+    shows this in place (HTMX), or links to it."""
+    from commsgov.services import dispositions
+
+    zone = settings.timezone
+    found = dispositions.explain(store, ref, actor=caller.actor, pack=pack, zone=zone, now=clock())
+    values = {"title": f"Retention of record {found.uid[:12]}", "x": found,
+              "disposed": isinstance(found, dispositions.DisposedExplanation)}  # fmt: skip
+    return page(request, caller, "retention.html", values, block="retention")
 
 
 @router.get("/files/{sha256}", name="web.file")
