@@ -131,26 +131,47 @@ def test_the_review_queue_decides_on_records_ticked(web: Api) -> None:
     assert any(e.target == "action:web.review-submit" for e in found)
 
 
-def test_transfers_are_listed_and_downloaded(web: Api) -> None:
+def test_build_download_and_confirm_a_transfer(web: Api) -> None:
     meg = sign_in(web, "meg", "records-manager")
     uid = _capture(meg, "For the archive")
-    dispositions.classify(web.store, uids=[uid], record_class="teams-chat", reason="test",
+    other = _capture(meg, "Not approved")
+    dispositions.classify(web.store, uids=[uid, other], record_class="teams-chat", reason="t",
                           actor=CLI, now=web.clock())  # fmt: skip
     page = "/governance/review?as_of=2045-01-01"
     done = _post(meg, "/governance/review", {"records": [uid], "decision": "transfer",
                                              "reason": "Of lasting value",
                                              "as_of": "2045-01-01"}, page)  # fmt: skip
     assert "approved-transfer" in done.text
-    assert "No transfer packages have been built." in meg.get("/governance/transfers").text
-    out = web.settings.data_dir / "t"
-    built = transfers.build_transfer(web.store, out_dir=out, consignment="CG-TEST-1", actor=CLI,
-                                     now=web.clock())  # fmt: skip
-    listed = meg.get("/governance/transfers").text
-    assert "CG-TEST-1" in listed and built.package_sha256 in listed
-    package = meg.get("/governance/transfers/CG-TEST-1/package")
+    here = "/governance/transfers"
+    assert "No transfer packages have been built." in meg.get(here).text
+    refused = _post(meg, here, {"records": other, "consignment": "CG-TEST-1"}, here)
+    assert refused.status_code == 400 and "is not approved for transfer" in refused.text
+    assert 'value="CG-TEST-1"' in refused.text
+    bad_name = _post(meg, here, {"consignment": "../etc"}, here)
+    assert bad_name.status_code == 400 and 'id="consignment-error"' in bad_name.text
+    built = _post(meg, here, {"consignment": "CG-TEST-1"}, here)
+    assert built.headers["location"] == f"{here}?done=built"
+    (listed,) = transfers.list_transfers(web.store, actor=CLI)
+    assert (listed.consignment, listed.records, listed.status) == (
+        "CG-TEST-1",
+        1,
+        "awaiting-accession",
+    )
+    shown = meg.get(here).text
+    assert listed.package_sha256 in shown and "Confirm accession" in shown
+    package = meg.get(f"{here}/CG-TEST-1/package")
     assert package.status_code == 200 and package.content[:2] == b"\x1f\x8b"
+    confirmed = _post(meg, f"{here}/CG-TEST-1/confirm", {"accession": "NRS/2026/1"}, here)
+    assert confirmed.headers["location"] == f"{here}?done=confirmed"
+    (after,) = transfers.list_transfers(web.store, actor=CLI)
+    assert (after.status, after.confirmed_by) == ("accessioned", "meg")
+    again = _post(meg, f"{here}/CG-TEST-1/confirm", {}, here)
+    assert again.status_code == 409
+    # the record was disposed of here: its page is gone, its retention says so
+    assert meg.get(f"/records/{uid}").status_code == 404
+    assert "Disposed of on" in meg.get(f"/records/{uid}/retention").text
     staff = sign_in(web, "ann", "staff")
-    assert staff.get("/governance/transfers").status_code == 403
+    assert staff.get(here).status_code == 403
 
 
 def _row(html: str, table: str, period: str) -> list[str]:

@@ -346,6 +346,14 @@ PERMISSIONS: tuple[Permission, ...] = (
         "Page: the transfer packages.",
     ),
     Permission(
+        "web.transfer-build", "POST", "/governance/transfers", _KEEPERS,
+        "Form: build a transfer package for the archive.",
+    ),
+    Permission(
+        "web.transfer-confirm", "POST", "/governance/transfers/{consignment}/confirm", _KEEPERS,
+        "Form: the archive confirmed accession: dispose of the records here.",
+    ),
+    Permission(
         "web.transfer-download", "GET", "/governance/transfers/{consignment}/package",
         _KEEPERS_AUDITORS, "Download: a transfer package.",
     ),

@@ -29,6 +29,9 @@ router = APIRouter(prefix="/governance", include_in_schema=False)
 
 Uid = Annotated[str, Path(min_length=1, max_length=64)]
 When = Annotated[str, Query(max_length=40)]
+Consignment = Annotated[
+    str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+]
 
 #: the governance pages, for the links between them: label, route name
 SECTIONS = (
@@ -45,6 +48,8 @@ DONE = {
     "ended": "The outage has been declared over.",
     "placed": "The hold has been placed.",
     "lifted": "The hold has been lifted; the due dates of what it covered were recomputed.",
+    "built": "The transfer package has been built: download it for the archive.",
+    "confirmed": "The accession has been confirmed: the records were disposed of here.",
 }
 
 #: review decisions in words (the bulk form offers these)
@@ -293,21 +298,69 @@ def review_submit(
 
 
 # -- transfers ------------------------------------------------------------------------------
+def _transfers_page(
+    request: Request, caller: Caller, store: StoreDep, *, form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None, notice: str | None = None, status: int = 200,
+) -> Response:  # fmt: skip
+    found = transfers.list_transfers(store, actor=caller.actor)
+    values = _values("Transfers", transfers=found, form=form or {}, errors=errors or {},
+                     notice=notice)  # fmt: skip
+    return page(request, caller, "transfers.html", values, status=status)
+
+
 @router.get("/transfers", name="web.transfers")
 def transfers_page(
-    request: Request, caller: Annotated[Caller, allowed("web.transfers")], store: StoreDep
-) -> Response:
-    """Every transfer package built for the archive, with its status."""
-    found = transfers.list_transfers(store, actor=caller.actor)
-    return page(request, caller, "transfers.html", _values("Transfers", transfers=found))
+    request: Request, caller: Annotated[Caller, allowed("web.transfers")], store: StoreDep,
+    done: str = "",
+) -> Response:  # fmt: skip
+    """Every transfer package built for the archive, with its status, and the forms to build
+    one and to confirm the archive's accession."""
+    return _transfers_page(request, caller, store, notice=DONE.get(done))
+
+
+@router.post("/transfers", name="web.transfer-build")
+def build_transfer(
+    request: Request, caller: Annotated[Caller, allowed("web.transfer-build")], form: Form,
+    store: StoreDep, pack: PackDep, settings: SettingsDep, clock: ClockDep,
+) -> Response:  # fmt: skip
+    """Package the records approved for transfer (or those listed) as a validated BagIt bag
+    and ``.tar.gz``; the records then await the archive's accession."""
+    given = {"consignment": text(form, "consignment", 100).strip(),
+             "organisation": text(form, "organisation", 200).strip(),
+             "records": text(form, "records", 100_000)}  # fmt: skip
+    try:
+        transfers.build_transfer(
+            store, out_dir=settings.data_dir / "transfers",
+            consignment=given["consignment"] or None, organisation=given["organisation"] or None,
+            uids=_lines(given["records"]), actor=caller.actor, pack=pack, now=clock(),
+        )  # fmt: skip
+    except (InvalidInput, NotFound, Conflict) as exc:
+        return _transfers_page(request, caller, store, form=given,
+                               errors=_problem(exc, "records"), status=400)  # fmt: skip
+    return _back(request, "web.transfers", "built")
+
+
+@router.post("/transfers/{consignment}/confirm", name="web.transfer-confirm")
+def confirm_transfer(
+    request: Request, caller: Annotated[Caller, allowed("web.transfer-confirm")], form: Form,
+    store: StoreDep, pack: PackDep, clock: ClockDep, consignment: Consignment,
+) -> Response:  # fmt: skip
+    """The archive confirmed accession: the transferred records are disposed of here (stubs
+    and certificates kept; a record under a hold keeps its copy)."""
+    try:
+        transfers.confirm_transfer(store, consignment=consignment,
+                                   accession=text(form, "accession", 200).strip() or None,
+                                   actor=caller.actor, pack=pack, now=clock())  # fmt: skip
+    except Conflict as exc:
+        return _transfers_page(request, caller, store,
+                               errors={f"confirm-{consignment}": str(exc)}, status=409)  # fmt: skip
+    return _back(request, "web.transfers", "confirmed")
 
 
 @router.get("/transfers/{consignment}/package", name="web.transfer-download")
 def transfer_download(
     caller: Annotated[Caller, allowed("web.transfer-download")], store: StoreDep,
-    consignment: Annotated[
-        str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-    ],
+    consignment: Consignment,
 ) -> Response:  # fmt: skip
     """A transfer package (``.tar.gz``) to hand to the archive, checked against its SHA-256."""
     data = transfers.transfer_package(store, consignment, actor=caller.actor)
