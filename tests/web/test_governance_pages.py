@@ -211,3 +211,33 @@ def test_the_dashboard_counts_what_happened_and_what_falls_due(web: Api) -> None
     assert _row(html, "due", "2026-12-01") == ["0"]
     assert html.count('<svg class="cg-chart__svg"') == 3
     assert sign_in(web, "ann", "staff").get("/governance").status_code == 403
+
+
+def test_a_records_manager_corrects_a_record_and_the_ledger_keeps_both(web: Api) -> None:
+    from commsgov.services import reads
+
+    ann = sign_in(web, "ann", "staff")
+    uid = _capture(ann, "Agreed the line")
+    assert 'id="correct"' not in ann.get(f"/records/{uid}").text  # staff cannot correct
+    meg = sign_in(web, "meg", "records-manager")
+    page = f"/records/{uid}"
+    form = meg.get(page).text
+    assert 'id="correct"' in form and 'name="was_summary" value="Agreed the line"' in form
+    base = {"was_subject": "", "was_summary": "Agreed the line", "was_content": "",
+            "subject": "", "content": ""}  # fmt: skip
+    unchanged = _post(meg, f"{page}/correct", {**base, "summary": "Agreed the line",
+                                               "reason": "typo"}, page)  # fmt: skip
+    assert unchanged.status_code == 400 and "change at least one field" in unchanged.text
+    no_reason = _post(meg, f"{page}/correct", {**base, "summary": "Agreed the press line"}, page)
+    assert no_reason.status_code == 400 and 'id="reason-error"' in no_reason.text
+    assert "Agreed the press line" in no_reason.text  # what was typed is kept
+    fixed = {**base, "summary": "Agreed the press line", "reason": "It was the press line"}
+    done = _post(meg, f"{page}/correct", fixed, page)
+    assert done.headers["location"] == f"{page}?done=corrected"
+    view = reads.get_record(web.store, uid, actor=CLI)
+    assert view.summary == "Agreed the press line" and view.subject is None
+    assert [e.kind for e in view.ledger] == ["record-captured", "record-corrected"]
+    shown = meg.get(f"{page}?done=corrected").text
+    assert "The record has been corrected" in shown and "record-corrected" in shown
+    refused = _post(ann, f"{page}/correct", {**base, "summary": "x", "reason": "y"}, "/")
+    assert refused.status_code == 403

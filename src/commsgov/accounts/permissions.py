@@ -307,6 +307,10 @@ PERMISSIONS: tuple[Permission, ...] = (
         "Download: a receipt for a record (staff: their own).",
     ),
     Permission(
+        "web.record-correct", "POST", "/records/{ref}/correct", _KEEPERS,
+        "Form: correct a record (the earlier values stay in the ledger).",
+    ),
+    Permission(
         "web.record-retention", "GET", "/records/{ref}/retention", _KEEPERS_AUDITORS,
         "Page: a record's holds, schedule, due date and review decisions.",
     ),

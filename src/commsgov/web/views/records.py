@@ -199,18 +199,50 @@ def records_export(
 @router.get("/records/{ref}", name="web.record")
 def record_page(
     request: Request, caller: Annotated[Caller, allowed("web.record")], store: StoreDep,
-    pack: PackDep, ref: Ref,
+    pack: PackDep, ref: Ref, done: str = "",
 ) -> Response:  # fmt: skip
     """One record: what was captured, its messages (flags shown, files linked), the files it
-    came from, and every ledger entry about it."""
+    came from, and every ledger entry about it (corrections among them)."""
     view = reads.get_record(store, ref, actor=caller.actor, message_limit=MESSAGES)
     channel = pack.channels.get(view.method)
     values = {
         "title": f"Record {view.uid[:12]}", "record": view,
         "channel": channel.name if channel is not None else view.method,
         "more_messages": len(view.messages) == MESSAGES, "limit": MESSAGES,
+        "notice": "The record has been corrected; its earlier values stay in the ledger."
+        if done == "corrected" else None, "correctable": CORRECTABLE,
     }  # fmt: skip
     return page(request, caller, "record.html", values)
+
+
+#: what the correction form offers to change
+CORRECTABLE = ("subject", "summary", "content")
+
+
+@router.post("/records/{ref}/correct", name="web.record-correct")
+def record_correct(
+    request: Request, caller: Annotated[Caller, allowed("web.record-correct")], form: Form,
+    store: StoreDep, pack: PackDep, clock: ClockDep, ref: Ref,
+) -> Response:  # fmt: skip
+    """Correct a record's subject, summary or content, saying why: a new ledger entry, the
+    earlier values kept. Only the fields changed from what the form showed (``was_*``) are
+    corrected."""
+    given = {name: text(form, name, 1_000_000) for name in CORRECTABLE}
+    was = {name: text(form, f"was_{name}", 1_000_000) for name in CORRECTABLE}
+    reason = text(form, "reason")
+    changes = {n: given[n] or None for n in CORRECTABLE if given[n] != was[n]}
+    try:
+        if not changes:
+            raise InvalidFieldError("subject", "change at least one field to correct")
+        done = captures.correct_record(store, uid=ref, changes=changes, reason=reason,
+                                       actor=caller.actor, pack=pack, now=clock())  # fmt: skip
+    except InvalidFieldError as exc:
+        values = {"title": "Correct a record", "ref": ref, "form": given, "was": was,
+                  "reason": reason, "errors": field_error(exc),
+                  "correctable": CORRECTABLE}  # fmt: skip
+        return page(request, caller, "correct.html", values, status=400)
+    where = request.app.url_path_for("web.record", ref=done.uid)
+    return redirect(request, f"{where}?done=corrected")
 
 
 @router.get("/records/{ref}/retention", name="web.record-retention")
