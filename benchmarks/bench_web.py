@@ -44,6 +44,23 @@ PAGES: list[tuple[str, str | None, str, str, str | None]] = [
     ("audit export (CSV)", "auditor", "GET", "/audit/export?format=csv",
      "/api/v1/audit/export?format=csv"),
     ("audit chain", "auditor", "GET", "/audit/verify", "/api/v1/audit/verify"),
+    ("capture form", "staff", "GET", "/capture", None),
+    ("upload form", "staff", "GET", "/upload", None),
+    ("records", "staff", "GET", "/records", "/api/v1/records?limit=26"),
+    ("records: words", "staff", "GET", "/records?q=agreed", "/api/v1/records/search?q=agreed"),
+    ("records: HTMX fragment", "records-manager", "HX", "/records?method=whatsapp",
+     "/api/v1/records?method=whatsapp&limit=26"),
+    ("record page", "staff", "GET", "/records/{chat}", "/api/v1/records/{chat}?messages=2000"),
+    ("receipt", "staff", "GET", "/records/{chat}/receipt", "/api/v1/records/{chat}/receipt"),
+    ("record retention", "records-manager", "HX", "/records/{chat}/retention",
+     "/api/v1/retention/explain/{chat}"),
+    ("dashboard", "records-manager", "GET", "/governance", None),
+    ("outages", "records-manager", "GET", "/governance/outages", "/api/v1/outages"),
+    ("holds", "records-manager", "GET", "/governance/holds",
+     "/api/v1/holds?include_lifted=true"),
+    ("review queue", "records-manager", "GET", "/governance/review",
+     "/api/v1/retention/due?limit=200"),
+    ("transfers", "records-manager", "GET", "/governance/transfers", None),
 ]  # fmt: skip
 
 QUESTION = "SCOTS is down after a cyber attack, can we use Signal?"
@@ -57,7 +74,7 @@ def _clients(app: Any, store: Any) -> dict[str | None, tuple[Any, str | None]]:
     from commsgov.services import sessions
 
     clients: dict[str | None, tuple[Any, str | None]] = {None: (TestClient(app), None)}
-    for role in ("staff", "admin", "auditor"):
+    for role in ("staff", "records-manager", "admin", "auditor"):
         done = sessions.start_session(
             store, username=f"demo-{role}", method="bench", actor=Actor.cli("bench")
         )
@@ -115,11 +132,13 @@ def run(quick: bool = False) -> str:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
         store = open_store(url, blob_dir=Path(folder) / "blobs")
         try:
-            load_demo(store, actor=Actor.cli("bench"))
+            demo = load_demo(store, actor=Actor.cli("bench"))
             app = create_app(Settings(database_url=url, data_dir=Path(folder)), store=store)
             clients = _clients(app, store)
             for name, role, method, page, peer in PAGES:
                 client, csrf = clients[role]
+                page = page.replace("{chat}", demo.chat or "")
+                peer = peer.replace("{chat}", demo.chat or "") if peer else None
                 mine = _time(client, csrf, method, page, repeat)
                 worst = max(worst, mine["median"])
                 theirs = None

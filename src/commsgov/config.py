@@ -23,7 +23,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from commsgov.errors import ConfigurationError
 from commsgov.ingest.limits import Limits
@@ -55,6 +55,8 @@ def default_data_dir() -> Path:
 
 
 _LIMITS = Limits()
+#: where stored files live (see ``CoreSettings.blob_backend``)
+BlobBackend = Literal["auto", "filesystem", "database"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,9 @@ class CoreSettings:
 
     data_dir: Path = field(default_factory=default_data_dir)
     database_url: str | None = None
+    #: where stored files (attachments, original exports) live: ``auto`` keeps them in the
+    #: database with PostgreSQL (every host reaches them) and in a folder beside a SQLite file
+    blob_backend: BlobBackend = "auto"
     timezone: str = "Europe/London"
     pack: Path | None = None
     #: who acts at the command line unless ``--by`` says otherwise (the services always take
@@ -104,6 +109,7 @@ CORE_DEFAULTS: dict[str, Any] = {
 _KINDS = {
     "data_dir": "path",
     "database_url": "str",
+    "blob_backend": "choice",
     "timezone": "str",
     "pack": "path",
     "user": "str",
@@ -157,6 +163,8 @@ def core_settings() -> CoreSettings:
             values[name] = int(raw)
         elif kind == "path" and raw:
             values[name] = Path(raw)
+        elif kind == "choice" and raw in get_args(BlobBackend):
+            values[name] = raw
         elif kind == "bool" and raw in _BOOLS:
             values[name] = _BOOLS[raw]
         else:

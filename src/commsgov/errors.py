@@ -22,7 +22,8 @@ a family member may make more precise.
     │   ├── devices.InventoryError               a device inventory that cannot be read
     │   ├── devices.ColumnMapError               a column mapping of a generic CSV inventory
     │   ├── devices.BlocklistFormatError         a blocklist format commsgov cannot write
-    │   └── store.StoreConfigError               a database URL that cannot be used
+    │   ├── store.StoreConfigError               a database URL that cannot be used
+    │   └── TooLarge                    exit 2   HTTP 413   an upload over its size limit
     ├── NotFound                        exit 1   HTTP 404
     │   ├── records.NotFoundError                a record, outage, hold, transfer, user or token
     │   └── store.NoStoreError                   no database where one was to be read
@@ -67,6 +68,7 @@ __all__ = [
     "NotFound",
     "PermissionDenied",
     "Throttled",
+    "TooLarge",
     "Unauthenticated",
     "Unavailable",
 ]
@@ -100,6 +102,12 @@ class InvalidInput(CommsgovError):
         self.file = file
         self.line = line
         super().__init__(message)
+
+
+class TooLarge(InvalidInput):
+    """What was sent is over a size limit (an upload); the message names the limit."""
+
+    code = "too-large"
 
 
 class NotFound(CommsgovError):

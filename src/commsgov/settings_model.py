@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from commsgov.config import CORE_DEFAULTS, default_data_dir, resolved_database_url
+from commsgov.config import CORE_DEFAULTS, BlobBackend, default_data_dir, resolved_database_url
 
 __all__ = ["Settings", "get_settings"]
 
@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     # -- the core settings (commsgov.config.CoreSettings: same names, same defaults) --
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str | None = _D["database_url"]
+    blob_backend: BlobBackend = _D["blob_backend"]
     timezone: str = _D["timezone"]
     pack: Path | None = _D["pack"]
     user: str | None = _D["user"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -46,11 +47,11 @@ class Api:
         """A client (no cookies yet)."""
         return TestClient(self.app, **kwargs)
 
-    def user(self, name: str, *roles: str) -> None:
-        """Make a user (once) holding ``roles``."""
+    def user(self, name: str, *roles: str, phones: tuple[str, ...] = ()) -> None:
+        """Make a user (once) holding ``roles`` (and ``phones``, identities in the record)."""
         if name not in self._made:
             users.add_user(self.store, username=name, roles=roles, actor=Actor.cli("test"),
-                           password=PASSWORD, now=self.clock())  # fmt: skip
+                           password=PASSWORD, phones=phones, now=self.clock())  # fmt: skip
             self._made.add(name)
 
     def session(self, name: str, *roles: str) -> tuple[TestClient, str]:
@@ -72,7 +73,8 @@ class Api:
 
 
 @pytest.fixture
-def api(store: Any) -> Iterator[Api]:
+def api(store: Any, tmp_path: Path) -> Iterator[Api]:
+    """The app on a fresh store (uploads and transfer packages under ``tmp_path``)."""
     clock = Clock()
-    settings = Settings(database_url=store.url)
+    settings = Settings(database_url=store.url, data_dir=tmp_path / "data")
     yield Api(create_app(settings, store=store, clock=clock), store, clock, settings)

@@ -51,7 +51,10 @@ def _call(client: object, method: str, path: str, csrf: str | None) -> int:
     url = re.sub(r"\{token_id\}", "0" * 12, url)
     url = re.sub(r"\{scenario\}", "logistics", url)
     url = re.sub(r"\{channel\}", "whatsapp", url)
-    url = re.sub(r"\{uid\}", "0" * 12, url)
+    url = re.sub(r"\{ref\}", "0" * 32, url)
+    url = re.sub(r"\{sha256\}", "0" * 64, url)
+    url = re.sub(r"\{uid\}", "0" * 32, url)
+    url = re.sub(r"\{consignment\}", "C-0", url)
     headers = {"X-CSRF-Token": csrf} if csrf else {}
     data = None
     if (method, path) == ("POST", "/sign-in"):  # the sign-in form's own token, from its page
@@ -119,6 +122,6 @@ def test_every_audit_event_is_documented() -> None:
     for kind, cls in AUDIT_EVENTS.items():
         assert f"| `{kind}` |" in text, kind
         doc = inspect.getdoc(cls) or ""
-        assert doc.startswith(f"``{kind}``"), f"{cls.__name__}'s docstring must name {kind}"
+        assert doc.startswith(f"Event ``{kind}``"), f"{cls.__name__}'s docstring must name {kind}"
         for name in (f.name for f in dataclasses.fields(cls)):
             assert f"``{name}``" in doc, f"{kind}: field {name} is not documented"

@@ -120,7 +120,7 @@ def test_an_overlapping_export_is_named_on_the_record(store: Any, tmp_path: Path
     assert record["sources"][1]["file_name"] == bob.name
     assert record["source"]["file_sha256"] == a.sha256  # the record's own source is unchanged
     assert [e["kind"] for e in record["ledger"]].count("source-added") == 1
-    assert store.blobs.path(b.sha256).read_bytes() == bob.read_bytes()
+    assert store.blobs.read(b.sha256) == bob.read_bytes()
     # importing either file again names nothing new
     ingest_file(store, bob, tz=TZ, actor=ACTOR)
     ingest_file(store, ann, tz=TZ, actor=ACTOR)
@@ -128,7 +128,7 @@ def test_an_overlapping_export_is_named_on_the_record(store: Any, tmp_path: Path
     assert len(again["sources"]) == 2
     assert svc.verify(store, actor=ACTOR).ok
     # the second file is evidence: verify misses it when it is gone from the blob store
-    store.blobs.path(b.sha256).unlink()
+    store.blobs.delete(b.sha256)
     assert not svc.verify(store, actor=ACTOR).ok
 
 
@@ -179,7 +179,7 @@ def test_destroying_a_record_redacts_its_source_added_entries(store: Any, tmp_pa
 def test_destroying_a_record_removes_every_file_it_came_from(store: Any, tmp_path: Path) -> None:
     uid, second = _two_overlapping_exports(store, tmp_path)
     destroy(store, uid)
-    assert not store.blobs.path(second).exists()
+    assert store.blobs.size(second) is None
     assert not svc.verify(store, actor=ACTOR).orphan_blobs
 
 

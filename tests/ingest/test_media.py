@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import re
 import shutil
 from pathlib import Path
@@ -23,6 +22,7 @@ from commsgov.accounts.actor import Actor
 from commsgov.ingest import ParseError
 from commsgov.jsonable import jsonable
 from commsgov.services.ingest import _export_file, ingest_file
+from tests.fixtures_db import alter_blob
 
 from .conftest import counts
 
@@ -107,11 +107,11 @@ def test_sms_media_are_stored_and_attached_to_their_messages(store: Any) -> None
 def test_sms_media_import_twice_adds_nothing(store: Any) -> None:
     ingest_file(store, SMS_MEDIA, tz=TZ, actor=ACTOR)
     before = counts(store)
-    blobs = sorted(p.name for p in store.blobs.root.rglob("*") if p.is_file())
+    blobs = sorted(store.blobs.all())
     again = ingest_file(store, SMS_MEDIA, tz=TZ, actor=ACTOR)
     assert (again.new_messages, again.already_held) == (0, 3)
     assert counts(store) == before
-    assert sorted(p.name for p in store.blobs.root.rglob("*") if p.is_file()) == blobs
+    assert sorted(store.blobs.all()) == blobs
     assert svc.verify(store, actor=ACTOR).ok
 
 
@@ -119,9 +119,7 @@ def test_swapped_sms_media_blob_fails_verify(store: Any) -> None:
     result = ingest_file(store, SMS_MEDIA, tz=TZ, actor=ACTOR)
     record = jsonable(svc.get_record(store, result.conversations[0].record, actor=ACTOR))
     sha = record["messages"][2]["attachments"][1]["sha256"]
-    path = store.blobs.path(sha)
-    os.chmod(path, 0o644)
-    path.write_bytes(b"not the video that was sent")
+    alter_blob(store, sha, b"not the video that was sent")
     report = svc.verify(store, actor=ACTOR)
     assert not report.ok
     assert report.problem.check == "blob"
@@ -136,7 +134,7 @@ def test_sms_bad_base64_is_refused_and_writes_nothing(store: Any) -> None:
     assert caught.value.line == 3
     assert "part 1 (image000000.jpg): data is not base64" in str(caught.value)
     assert counts(store) == before
-    assert not store.blobs.root.exists() or not any(store.blobs.root.rglob("*"))
+    assert not list(store.blobs.all())
 
 
 # -- the service: Telegram ------------------------------------------------------------------
@@ -188,8 +186,8 @@ def test_telegram_files_in_the_export_are_stored_and_attached(store: Any, tmp_pa
         [("link_out.jpg", "image/jpeg", None, None)],  # a symlink out of the folder
     ]
     assert "media-omitted" in record["messages"][1]["flags"]
-    assert not store.blobs.path(hashlib.sha256(SECRET).hexdigest()).exists()
-    stored = {p.read_bytes() for p in store.blobs.root.rglob("*") if p.is_file()}
+    assert store.blobs.size(hashlib.sha256(SECRET).hexdigest()) is None
+    stored = {store.blobs.read(h) for h in store.blobs.all()}
     assert stored == {PHOTO, REPORT, path.read_bytes()}
     assert svc.verify(store, actor=ACTOR).ok
 
@@ -206,9 +204,7 @@ def test_telegram_media_import_twice_adds_nothing(store: Any, tmp_path: Path) ->
 
 def test_swapped_telegram_media_blob_fails_verify(store: Any, tmp_path: Path) -> None:
     ingest_file(store, _telegram_export(tmp_path), tz=TZ, actor=ACTOR)
-    path = store.blobs.path(hashlib.sha256(PHOTO).hexdigest())
-    os.chmod(path, 0o644)
-    path.write_bytes(REPORT)
+    alter_blob(store, hashlib.sha256(PHOTO).hexdigest(), REPORT)
     report = svc.verify(store, actor=ACTOR)
     assert not report.ok
     assert report.problem.check == "blob"

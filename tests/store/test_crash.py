@@ -34,7 +34,7 @@ def _spawn(store: Any, key: str, count: int) -> subprocess.Popen[str]:
             "-m",
             "tests.store.crash_writer",
             store.url,
-            str(store.blobs.root),
+            str(store.blobs.scratch),
             key,
             str(count),
         ],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -73,6 +74,19 @@ def _fresh_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> 
     return str(server.url(name))
 
 
+def _append(conn: Any, events: list[Any], *, at: Any) -> None:
+    """Ledger entries as written before the audit trail noted them (revision 0008): no note."""
+    from commsgov.records.ledger import make_entry
+    from commsgov.store import repo
+
+    seq, prev = repo.ledger_head(conn)
+    for event in events:
+        seq += 1
+        entry = make_entry(event, seq=seq, prev_hash=prev, actor="a", at=at)
+        repo.insert_entries(conn, [entry])
+        prev = entry.entry_hash
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_0003_converts_stored_hex_digests(
     request: pytest.FixtureRequest, backend: str, tmp_path: Path
@@ -81,7 +95,6 @@ def test_0003_converts_stored_hex_digests(
 
     from sqlalchemy import text
 
-    from commsgov import services as svc
     from commsgov.records import (
         MessagesAdded,
         RecordCaptured,
@@ -116,10 +129,9 @@ def test_0003_converts_stored_hex_digests(
             {"seq": 2, "p": position, "i": ident, "u": utc, "t": f"m{position}", "h": digest}
         )
     with engine.begin() as conn:
-        svc.append_events(conn, [RecordCaptured(state)], actor=Actor.cli("a"), now=at)
+        _append(conn, [RecordCaptured(state)], at=at)
         record_id = repo.insert_record(conn, state=state, stored_at="x")
-        svc.append_events(conn, [MessagesAdded(state["uid"], 3, messages_digest(digests))],
-                          actor=Actor.cli("a"), now=at)  # fmt: skip
+        _append(conn, [MessagesAdded(state["uid"], 3, messages_digest(digests))], at=at)
         conn.execute(
             text(
                 "INSERT INTO messages (record_id, entry_seq, position, identity, sent_at_utc, "
@@ -199,10 +211,9 @@ def test_0006_gives_stored_messages_a_kind_and_no_flags(
         rows.append({"p": position, "i": bytes.fromhex(ident), "u": utc, "s": sender,
                      "t": f"m{position}", "h": bytes.fromhex(digest)})  # fmt: skip
     with engine.begin() as conn:
-        svc.append_events(conn, [RecordCaptured(state)], actor=Actor.cli("a"), now=at)
+        _append(conn, [RecordCaptured(state)], at=at)
         record_id = repo.insert_record(conn, state=state, stored_at="x")
-        svc.append_events(conn, [MessagesAdded(state["uid"], 3, messages_digest(digests))],
-                          actor=Actor.cli("a"), now=at)  # fmt: skip
+        _append(conn, [MessagesAdded(state["uid"], 3, messages_digest(digests))], at=at)
         conn.execute(
             text(
                 "INSERT INTO messages (record_id, entry_seq, position, identity, sent_at_utc, "

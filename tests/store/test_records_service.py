@@ -16,6 +16,7 @@ from commsgov.accounts.actor import Actor
 from commsgov.jsonable import jsonable
 from commsgov.records import InvalidFieldError, MessageDraft, Participant, RecordDraft
 from commsgov.services.query import RecordQuery
+from tests.fixtures_db import alter_blob
 
 from .conftest import T0, chat, conversation, sql
 
@@ -242,9 +243,7 @@ def test_attachments_are_stored_once_and_verified_on_read(store: Any, tmp_path: 
     (att,) = jsonable(svc.get_record(store, a.uid, actor=ACTOR))["attachments"]
     assert att["filename"] == "photo.jpg" and att["media_type"] == "image/jpeg"
     assert store.blobs.read(att["sha256"]) == file.read_bytes()
-    path = store.blobs.path(att["sha256"])
-    path.chmod(0o644)
-    path.write_bytes(b"altered")
+    alter_blob(store, att["sha256"], b"altered")
     with pytest.raises(BlobError):
         store.blobs.read(att["sha256"])
 

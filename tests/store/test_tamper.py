@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from commsgov import services as svc
 from commsgov.accounts.actor import Actor
 from commsgov.jsonable import jsonable
+from tests.fixtures_db import alter_blob
 
 from .conftest import sql
 
@@ -128,9 +128,7 @@ def test_deleted_record_is_detected(store: Any, populated: dict[str, Any]) -> No
 
 def test_swapped_attachment_file_is_detected(store: Any, populated: dict[str, Any]) -> None:
     (sha,) = sql(store, "SELECT sha256 FROM attachments")[0]
-    path = store.blobs.path(sha)
-    os.chmod(path, 0o644)
-    path.write_bytes(populated["other"].read_bytes())
+    alter_blob(store, sha, populated["other"].read_bytes())
     problem = _broken(store)
     assert problem.check == "blob"
     assert sha in problem.detail

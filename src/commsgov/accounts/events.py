@@ -1,12 +1,24 @@
-"""Audit events: every sign-in, refusal, account change and read of the audit trail is one.
+"""Events of the audit trail: every sign-in, refusal, account change and read of the trail.
 
-Each kind is a frozen dataclass: ``kind`` (its name in the trail), ``outcome`` (``ok``,
-``failed`` or ``refused``), a ``target`` (what it is about, e.g. ``user:ann``) and ``details()``
-(canonical JSON in the stored entry). :data:`AUDIT_EVENTS` registers every kind; appending an
-unregistered kind is refused, and ``docs/audit.md`` documents each (a test checks it).
+Each kind is a frozen dataclass registered (``@register``) in the one registry of event kinds,
+:data:`commsgov.records.events.EVENT_KINDS`, with ``chain = "audit"``: ``kind`` (its name in the
+trail), ``outcome`` (``ok``, ``failed`` or ``refused``), a ``target`` (what it is about, e.g.
+``user:ann``) and ``details()`` (canonical JSON in the stored entry).
 
-Who did it, when and from where are not fields of the event: the actor and the clock are given
-when the event is appended (see :mod:`commsgov.accounts.chain`).
+The trail holds three sorts of entry, each kind defined once:
+
+- the events here (:data:`AUDIT_EVENTS` lists every kind of ``chain = "audit"``, these and the
+  reads of the record);
+- reads of the record (:mod:`commsgov.records.events.reads`: ``record-read``,
+  ``records-listed``, ``records-searched``, ``file-read``), with their outcome;
+- every change to the record: each ledger entry (``record-captured``, ``hold-placed``, ...,
+  :mod:`commsgov.records.events`) is noted under its own kind, with the entry's position and
+  hash, never its content (which disposal may later destroy).
+
+:data:`AUDIT_ACTIONS` is every kind the trail may hold; appending any other is refused, and
+``docs/audit.md`` documents each (a test checks it). Who did it, when and from where are not
+fields of the event: the actor and the clock are given when the event is appended (see
+:mod:`commsgov.accounts.chain`).
 """
 
 from __future__ import annotations
@@ -14,9 +26,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
+from commsgov.records.events import EVENT_KINDS, register
+from commsgov.records.events.base import Chain
+
 
 class AuditEvent(Protocol):
-    """What every audit event provides."""
+    """What every event of this module provides."""
 
     kind: ClassVar[str]
     outcome: ClassVar[str]
@@ -31,11 +46,13 @@ class AuditEvent(Protocol):
         ...
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class SignedIn:
-    """``signed-in``: ``username`` signed in by ``method`` (``password`` or ``oidc``)."""
+    """Event ``signed-in``: ``username`` signed in by ``method`` (``password`` or ``oidc``)."""
 
     kind: ClassVar[str] = "signed-in"
+    chain: ClassVar[Chain] = "audit"
     outcome: ClassVar[str] = "ok"
     username: str
     method: str
@@ -50,9 +67,10 @@ class SignedIn:
         return {"method": self.method}
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class SignInFailed:
-    """``sign-in-failed``: a sign-in as ``username`` was refused, and why.
+    """Event ``sign-in-failed``: a sign-in as ``username`` was refused, and why.
 
     ``reason``: ``bad-password``, ``unknown-user``, ``disabled``, ``no-password`` (the account
     signs in through OpenID Connect only), ``throttled``, or ``oidc`` (the provider's answer was
@@ -60,6 +78,7 @@ class SignInFailed:
     """
 
     kind: ClassVar[str] = "sign-in-failed"
+    chain: ClassVar[Chain] = "audit"
     outcome: ClassVar[str] = "failed"
     username: str
     reason: str
@@ -75,11 +94,13 @@ class SignInFailed:
         return {"reason": self.reason, "detail": self.detail}
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class SignedOut:
-    """``signed-out``: ``username`` ended their session."""
+    """Event ``signed-out``: ``username`` ended their session."""
 
     kind: ClassVar[str] = "signed-out"
+    chain: ClassVar[Chain] = "audit"
     outcome: ClassVar[str] = "ok"
     username: str
 
@@ -93,12 +114,14 @@ class SignedOut:
         return {}
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class PasswordChanged:
-    """``password-changed``: ``username`` changed their own password (their other sessions end:
-    ``sessions_ended``)."""
+    """Event ``password-changed``: ``username`` changed their own password (their other
+    sessions end: ``sessions_ended``)."""
 
     kind: ClassVar[str] = "password-changed"
+    chain: ClassVar[Chain] = "audit"
     outcome: ClassVar[str] = "ok"
     username: str
     sessions_ended: int
@@ -113,12 +136,14 @@ class PasswordChanged:
         return {"sessions_ended": self.sessions_ended}
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class PermissionDenied:
-    """``permission-refused``: a signed-in caller was refused ``action`` (``method`` ``path``)
+    """Event ``permission-refused``: a signed-in caller was refused ``action`` (``method`` ``path``)
     because none of their ``roles`` allows it."""
 
     kind: ClassVar[str] = "permission-refused"
+    chain: ClassVar[Chain] = "audit"
     outcome: ClassVar[str] = "refused"
     action: str
     method: str
@@ -135,12 +160,14 @@ class PermissionDenied:
         return {"method": self.method, "path": self.path, "roles": list(self.roles)}
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class UserCreated:
-    """``user-created``: account ``username`` was added with ``roles``, a ``display_name`` and
+    """Event ``user-created``: account ``username`` was added with ``roles``, a ``display_name`` and
     ``identities`` (email addresses and phone numbers that are theirs in the record)."""
 
     kind: ClassVar[str] = "user-created"
+    chain: ClassVar[Chain] = "audit"
     outcome: ClassVar[str] = "ok"
     username: str
     display_name: str
@@ -161,12 +188,14 @@ class UserCreated:
         }
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class UserUpdated:
-    """``user-updated``: ``username``'s display name or identities changed; ``changes`` maps each
-    changed field to its new value."""
+    """Event ``user-updated``: ``username``'s display name or identities changed; ``changes``
+    maps each changed field to its new value."""
 
     kind: ClassVar[str] = "user-updated"
+    chain: ClassVar[Chain] = "audit"
     outcome: ClassVar[str] = "ok"
     username: str
     changes: dict[str, Any]
@@ -181,12 +210,14 @@ class UserUpdated:
         return {"changes": self.changes}
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class RolesChanged:
-    """``roles-changed``: ``username``'s roles went from ``before`` to ``after``; their sessions
-    ended at once (``sessions_ended``)."""
+    """Event ``roles-changed``: ``username``'s roles went from ``before`` to ``after``; their
+    sessions ended at once (``sessions_ended``)."""
 
     kind: ClassVar[str] = "roles-changed"
+    chain: ClassVar[Chain] = "audit"
     outcome: ClassVar[str] = "ok"
     username: str
     before: tuple[str, ...]
@@ -207,12 +238,14 @@ class RolesChanged:
         }
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class UserDisabled:
-    """``user-disabled``: ``username`` can no longer sign in; their sessions ended at once
+    """Event ``user-disabled``: ``username`` can no longer sign in; their sessions ended at once
     (``sessions_ended``) and their tokens stop working while disabled."""
 
     kind: ClassVar[str] = "user-disabled"
+    chain: ClassVar[Chain] = "audit"
     outcome: ClassVar[str] = "ok"
     username: str
     sessions_ended: int
@@ -227,11 +260,13 @@ class UserDisabled:
         return {"sessions_ended": self.sessions_ended}
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class UserEnabled:
-    """``user-enabled``: ``username`` may sign in again."""
+    """Event ``user-enabled``: ``username`` may sign in again."""
 
     kind: ClassVar[str] = "user-enabled"
+    chain: ClassVar[Chain] = "audit"
     outcome: ClassVar[str] = "ok"
     username: str
 
@@ -245,12 +280,14 @@ class UserEnabled:
         return {}
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class PasswordReset:
-    """``password-reset``: an administrator gave ``username`` a new one-time password (to be
+    """Event ``password-reset``: an administrator gave ``username`` a new one-time password (to be
     changed at the next sign-in); their sessions ended (``sessions_ended``)."""
 
     kind: ClassVar[str] = "password-reset"
+    chain: ClassVar[Chain] = "audit"
     outcome: ClassVar[str] = "ok"
     username: str
     sessions_ended: int
@@ -265,12 +302,14 @@ class PasswordReset:
         return {"sessions_ended": self.sessions_ended}
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class TokenCreated:
-    """``token-created``: API token ``token_id`` (named ``name``) was made for ``username`` with
-    ``roles``, expiring at ``expires_at`` (UTC text, or ``None`` for never)."""
+    """Event ``token-created``: API token ``token_id`` (named ``name``) was made for
+    ``username`` with ``roles``, expiring at ``expires_at`` (UTC text, or ``None`` for never)."""
 
     kind: ClassVar[str] = "token-created"
+    chain: ClassVar[Chain] = "audit"
     outcome: ClassVar[str] = "ok"
     token_id: str
     username: str
@@ -293,11 +332,13 @@ class TokenCreated:
         }
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class TokenRevoked:
-    """``token-revoked``: API token ``token_id`` of ``username`` stopped working for good."""
+    """Event ``token-revoked``: API token ``token_id`` of ``username`` stopped working for good."""
 
     kind: ClassVar[str] = "token-revoked"
+    chain: ClassVar[Chain] = "audit"
     outcome: ClassVar[str] = "ok"
     token_id: str
     username: str
@@ -312,11 +353,14 @@ class TokenRevoked:
         return {"username": self.username}
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class AuditSearched:
-    """``audit-searched``: the audit trail was read with ``filters``; ``results`` entries shown."""
+    """Event ``audit-searched``: the audit trail was read with ``filters``; ``results``
+    entries shown."""
 
     kind: ClassVar[str] = "audit-searched"
+    chain: ClassVar[Chain] = "audit"
     outcome: ClassVar[str] = "ok"
     filters: dict[str, Any]
     results: int
@@ -331,12 +375,14 @@ class AuditSearched:
         return {"filters": self.filters, "results": self.results}
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class AuditExported:
-    """``audit-exported``: the audit trail was exported as ``format`` (``csv`` or ``json``) with
-    ``filters``; ``results`` entries written."""
+    """Event ``audit-exported``: the audit trail was exported as ``format`` (``csv`` or
+    ``json``) with ``filters``; ``results`` entries written."""
 
     kind: ClassVar[str] = "audit-exported"
+    chain: ClassVar[Chain] = "audit"
     outcome: ClassVar[str] = "ok"
     filters: dict[str, Any]
     format: str
@@ -352,12 +398,14 @@ class AuditExported:
         return {"filters": self.filters, "format": self.format, "results": self.results}
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class AuditVerified:
-    """``audit-verified``: the audit chain was recomputed: ``entries`` checked, ``ok`` or the
+    """Event ``audit-verified``: the audit chain was recomputed: ``entries`` checked, ``ok`` or the
     ``problem`` found."""
 
     kind: ClassVar[str] = "audit-verified"
+    chain: ClassVar[Chain] = "audit"
     outcome: ClassVar[str] = "ok"
     entries: int
     ok: bool
@@ -373,13 +421,15 @@ class AuditVerified:
         return {"entries": self.entries, "ok": self.ok, "problem": self.problem}
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class OfflineMerged:
-    """``offline-merged``: an offline store (``store``, read from ``source``) was merged into the
-    record: its entries ``first`` to ``through`` (``None``: nothing new), with ``records`` and
-    ``messages`` added."""
+    """Event ``offline-merged``: an offline store (``store``, read from ``source``) was merged
+    into the record: its entries ``first`` to ``through`` (``None``: nothing new), with
+    ``records`` and ``messages`` added."""
 
     kind: ClassVar[str] = "offline-merged"
+    chain: ClassVar[Chain] = "audit"
     outcome: ClassVar[str] = "ok"
     store: str
     source: str
@@ -404,44 +454,31 @@ class OfflineMerged:
         }
 
 
-#: every audit event kind and its class; appending any other kind is refused
+#: every kind of the audit trail only (these, and reads of the record), and its class
 AUDIT_EVENTS: dict[str, type[Any]] = {
-    cls.kind: cls
-    for cls in (
-        SignedIn,
-        SignInFailed,
-        SignedOut,
-        PasswordChanged,
-        PermissionDenied,
-        UserCreated,
-        UserUpdated,
-        RolesChanged,
-        UserDisabled,
-        UserEnabled,
-        PasswordReset,
-        TokenCreated,
-        TokenRevoked,
-        AuditSearched,
-        AuditExported,
-        AuditVerified,
-        OfflineMerged,
-    )
+    kind: cls for kind, cls in EVENT_KINDS.items() if cls.chain == "audit"
 }
+#: every kind the trail may hold: its own (:data:`AUDIT_EVENTS`) and the ledger's, each noted
+AUDIT_ACTIONS: frozenset[str] = frozenset(EVENT_KINDS)
+
+
+def _doc(cls: type[Any]) -> str:
+    import inspect
+
+    return " ".join((inspect.getdoc(cls) or "").split()).replace("|", "\\|")
 
 
 def markdown() -> str:
-    """``docs/audit.md``: every event kind with its outcome and documentation.
+    """``docs/audit.md``: every kind the trail holds, with its outcome and documentation.
 
-    >>> "`signed-in`" in markdown()
+    >>> "`signed-in`" in markdown() and "`record-captured`" in markdown()
     True
     """
-    import inspect
-
     out = [
         "# Audit events",
         "",
-        "Generated from `commsgov.accounts.events.AUDIT_EVENTS` by",
-        "`python -m commsgov.accounts.docs audit`; do not edit by hand.",
+        "Generated from the one registry of event kinds (`commsgov.records.events.EVENT_KINDS`)",
+        "by `python -m commsgov.accounts.docs audit`; do not edit by hand.",
         "",
         "Every entry of the audit trail records who (`actor`: a username, or `$USER` at the",
         "command line), from where (`source`: `cli`, `http` or `system`; over HTTP the client's",
@@ -449,12 +486,41 @@ def markdown() -> str:
         "`target`), the `outcome` (`ok`, `failed` or `refused`) and the kind's `details`. Entries",
         "are chained by SHA-256 like the record's ledger: `entry_hash` commits to every field and",
         "to the entry before it, so editing, deleting or reordering an entry is detected by",
-        "`commsgov audit verify` (and `GET /api/v1/audit/verify`).",
+        "`commsgov audit verify`, `commsgov verify` and `GET /api/v1/audit/verify`.",
+        "",
+        "The command line, the API and the web pages write the same entries: they call the same",
+        "services, which write them.",
+        "",
+        "## Events of the trail",
+        "",
+        "Sign-ins, refusals, account and token changes, reads of the trail, and reads of the",
+        "record. A read of the record that fails is recorded too: outcome `failed` (not found,",
+        "bad input) or `refused` (the caller may not read it), with the error's `code` in the",
+        "details. A read made inside another (the records an export reads) is the outer read's",
+        "one entry, not one each.",
         "",
         "| kind | outcome | what it records |",
         "| --- | --- | --- |",
     ]
     for kind, cls in AUDIT_EVENTS.items():
-        doc = " ".join((inspect.getdoc(cls) or "").split()).replace("|", "\\|")
-        out.append(f"| `{kind}` | {cls.outcome} | {doc} |")
+        outcome = getattr(cls, "outcome", "ok, failed or refused")
+        out.append(f"| `{kind}` | {outcome} | {_doc(cls)} |")
+    out += [
+        "",
+        "## Changes to the record",
+        "",
+        "Every entry of the record's ledger is noted in the trail, in the same transaction, under",
+        "its own kind: `target` names what changed (`record:<uid>`, `outage:<uid>`,",
+        "`hold:<uid>`, `transfer:<consignment>`, `records` for an export) and `details` hold",
+        "the ledger entry's `ledger_seq` and `entry_hash` (never the content: disposal may",
+        "destroy that later). The kinds are documented in `docs/records.md` and",
+        "`docs/retention.md`. An export that fails is recorded under `records-exported` with",
+        "outcome `failed` or `refused`.",
+        "",
+        "| kind | what it records |",
+        "| --- | --- |",
+    ]
+    for kind, cls in EVENT_KINDS.items():
+        if cls.chain == "ledger":
+            out.append(f"| `{kind}` | {_doc(cls)} |")
     return "\n".join(out) + "\n"

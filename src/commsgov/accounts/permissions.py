@@ -6,8 +6,13 @@ for a caller; the API checks every request against this table, ``docs/permission
 generated from it (:func:`markdown`), and a test walks every route for every role.
 
 The web pages (``web.*``) are in the same table: a page answers 401 by sending the browser to the
-sign-in page, and 403 with a page saying so. Later parts add their routes here (records, captures,
-ingest, holds, retention, ...): one entry each, and the tests and the documentation follow.
+sign-in page, and 403 with a page saying so. Every route of the API and every page has one entry:
+the tests and the documentation follow it.
+
+Reading the record is for its readers (staff, records managers, auditors); what a staff member
+reads is further limited, inside the query, to the records they captured or took part in
+(:func:`commsgov.services.read_gate.scope`). Admins read no record content unless they also hold
+a records role.
 """
 
 from __future__ import annotations
@@ -30,6 +35,13 @@ _AUDITOR = frozenset({Role.auditor})
 #: the governance registers: records managers and admins keep them, auditors read them
 _REGISTER_KEEPERS = frozenset({Role.records_manager, Role.admin})
 _REGISTER_READERS = frozenset({Role.records_manager, Role.admin, Role.auditor})
+#: who reads the record (staff: only their own records, filtered in the query)
+_READERS = frozenset({Role.staff, Role.records_manager, Role.auditor})
+#: who puts communications into the record
+_CAPTURERS = frozenset({Role.staff, Role.records_manager})
+#: who keeps the record: corrections, outages, holds, review, disposal, transfer
+_KEEPERS = frozenset({Role.records_manager})
+_KEEPERS_AUDITORS = frozenset({Role.records_manager, Role.auditor})
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +198,99 @@ PERMISSIONS: tuple[Permission, ...] = (
         "registers.phones-decide", "POST", "/api/v1/registers/phones/{uid}/decision",
         _REGISTER_KEEPERS, "Record the budget centre liaison officer's decision.",
     ),
+    # -- the record --
+    Permission(
+        "records.list", "GET", "/api/v1/records", _READERS,
+        "List records (staff: their own and those they took part in).",
+    ),
+    Permission(
+        "records.search", "GET", "/api/v1/records/search", _READERS,
+        "Search the record (staff: within their own).",
+    ),
+    Permission(
+        "records.exceptions", "GET", "/api/v1/records/exceptions", _READERS,
+        "Captures that breached the policy (staff: their own).",
+    ),
+    Permission(
+        "records.export", "POST", "/api/v1/records/export", _READERS,
+        "Export records with their hashes, logged on the ledger (staff: their own).",
+    ),
+    Permission(
+        "records.show", "GET", "/api/v1/records/{ref}", _READERS,
+        "Show one record with its history and messages (staff: their own).",
+    ),
+    Permission(
+        "records.correct", "PATCH", "/api/v1/records/{ref}", _KEEPERS,
+        "Correct a record (the earlier values stay in the ledger).",
+    ),
+    Permission(
+        "receipts.issue", "GET", "/api/v1/records/{ref}/receipt", _READERS,
+        "A receipt for a record (staff: their own).",
+    ),
+    Permission(
+        "receipts.check", "POST", "/api/v1/receipts/check", _READERS,
+        "Check a saved receipt against the store.",
+    ),
+    Permission(
+        "files.read", "GET", "/api/v1/files/{sha256}", _READERS,
+        "Download a stored file, checked (staff: of their own records).",
+    ),
+    Permission(
+        "records.verify", "GET", "/api/v1/verify", _KEEPERS_AUDITORS,
+        "Verify the ledger, every stored hash and the audit chain.",
+    ),
+    Permission(
+        "captures.create", "POST", "/api/v1/captures", _CAPTURERS,
+        "Capture a communication with attached files (multipart).",
+    ),
+    Permission(
+        "ingest.create", "POST", "/api/v1/ingest", _CAPTURERS,
+        "Ingest an exported chat, all or nothing, or a dry run (multipart).",
+    ),
+    # -- keeping the record --
+    Permission("outages.list", "GET", "/api/v1/outages", _READERS, "List outages."),
+    Permission("outages.start", "POST", "/api/v1/outages", _KEEPERS, "Declare an outage."),
+    Permission(
+        "outages.end", "POST", "/api/v1/outages/{uid}/end", _KEEPERS, "Declare an outage over."
+    ),
+    Permission("holds.list", "GET", "/api/v1/holds", _KEEPERS_AUDITORS, "List holds."),
+    Permission("holds.place", "POST", "/api/v1/holds", _KEEPERS, "Place a hold."),
+    Permission("holds.lift", "POST", "/api/v1/holds/{ref}/lift", _KEEPERS, "Lift a hold."),
+    Permission(
+        "retention.when", "GET", "/api/v1/retention/when", _EVERY_ROLE,
+        "When is an item of this channel deleted or reviewed?",
+    ),
+    Permission(
+        "retention.due", "GET", "/api/v1/retention/due", _KEEPERS_AUDITORS, "What is due."
+    ),
+    Permission(
+        "retention.review", "POST", "/api/v1/retention/review", _KEEPERS,
+        "Record a review decision.",
+    ),
+    Permission(
+        "retention.dispose", "POST", "/api/v1/retention/dispose", _KEEPERS,
+        "Destroy what may be destroyed (or a dry run).",
+    ),
+    Permission(
+        "retention.explain", "GET", "/api/v1/retention/explain/{ref}", _KEEPERS_AUDITORS,
+        "Why a record is kept or disposed of.",
+    ),
+    Permission(
+        "retention.classify", "POST", "/api/v1/retention/classify", _KEEPERS,
+        "Give records a record class.",
+    ),
+    Permission(
+        "transfers.build", "POST", "/api/v1/transfers", _KEEPERS,
+        "Build a transfer package for the archive.",
+    ),
+    Permission(
+        "transfers.download", "GET", "/api/v1/transfers/{consignment}/package",
+        _KEEPERS_AUDITORS, "Download a transfer package.",
+    ),
+    Permission(
+        "transfers.confirm", "POST", "/api/v1/transfers/{consignment}/confirm", _KEEPERS,
+        "The archive confirmed accession: dispose of the records here.",
+    ),
     # -- the web pages --
     Permission("web.sign-in", "GET", "/sign-in", PUBLIC, "Page: sign in."),
     Permission("web.sign-in-submit", "POST", "/sign-in", PUBLIC, "Form: sign in with a password."),
@@ -320,6 +425,97 @@ PERMISSIONS: tuple[Permission, ...] = (
     ),
     Permission(
         "web.audit-verify", "GET", "/audit/verify", _AUDITOR, "Page: verify the audit chain."
+    ),
+    Permission("web.capture", "GET", "/capture", _CAPTURERS, "Page: capture a communication."),
+    Permission(
+        "web.capture-submit", "POST", "/capture", _CAPTURERS,
+        "Form: capture a communication with attached files.",
+    ),
+    Permission(
+        "web.upload", "GET", "/upload", _CAPTURERS, "Page: upload exported chats."
+    ),
+    Permission(
+        "web.upload-preview", "POST", "/upload", _CAPTURERS,
+        "Form: upload exported chats and preview what would be stored (nothing is).",
+    ),
+    Permission(
+        "web.upload-confirm", "POST", "/upload/confirm", _CAPTURERS,
+        "Form: store the previewed chats in the record.",
+    ),
+    Permission(
+        "web.records", "GET", "/records", _READERS,
+        "Page: find records (staff: their own and those they took part in).",
+    ),
+    Permission(
+        "web.records-export", "POST", "/records/export", _READERS,
+        "Form: download the records found, with hashes, logged on the ledger (staff: their own).",
+    ),
+    Permission(
+        "web.record", "GET", "/records/{ref}", _READERS,
+        "Page: one record, its messages and history (staff: their own).",
+    ),
+    Permission(
+        "web.receipt", "GET", "/records/{ref}/receipt", _READERS,
+        "Page: a receipt for a record (staff: their own).",
+    ),
+    Permission(
+        "web.receipt-download", "GET", "/records/{ref}/receipt.json", _READERS,
+        "Download: a receipt for a record (staff: their own).",
+    ),
+    Permission(
+        "web.record-correct", "POST", "/records/{ref}/correct", _KEEPERS,
+        "Form: correct a record (the earlier values stay in the ledger).",
+    ),
+    Permission(
+        "web.record-retention", "GET", "/records/{ref}/retention", _KEEPERS_AUDITORS,
+        "Page: a record's holds, schedule, due date and review decisions.",
+    ),
+    Permission(
+        "web.file", "GET", "/files/{sha256}", _READERS,
+        "Download: a stored file, checked (staff: of their own records).",
+    ),
+    Permission(
+        "web.dashboard", "GET", "/governance", _KEEPERS_AUDITORS,
+        "Page: charts of captures, exceptions and what falls due, with their data.",
+    ),
+    Permission(
+        "web.outages", "GET", "/governance/outages", _KEEPERS_AUDITORS, "Page: the outages."
+    ),
+    Permission(
+        "web.outage-start", "POST", "/governance/outages", _KEEPERS, "Form: declare an outage."
+    ),
+    Permission(
+        "web.outage-end", "POST", "/governance/outages/{uid}/end", _KEEPERS,
+        "Form: declare an outage over.",
+    ),
+    Permission("web.holds", "GET", "/governance/holds", _KEEPERS_AUDITORS, "Page: the holds."),
+    Permission("web.hold-place", "POST", "/governance/holds", _KEEPERS, "Form: place a hold."),
+    Permission(
+        "web.hold-lift", "POST", "/governance/holds/{uid}/lift", _KEEPERS, "Form: lift a hold."
+    ),
+    Permission(
+        "web.review", "GET", "/governance/review", _KEEPERS_AUDITORS,
+        "Page: what is due for review or disposal.",
+    ),
+    Permission(
+        "web.review-submit", "POST", "/governance/review", _KEEPERS,
+        "Form: one review decision on the records ticked.",
+    ),
+    Permission(
+        "web.transfers", "GET", "/governance/transfers", _KEEPERS_AUDITORS,
+        "Page: the transfer packages.",
+    ),
+    Permission(
+        "web.transfer-build", "POST", "/governance/transfers", _KEEPERS,
+        "Form: build a transfer package for the archive.",
+    ),
+    Permission(
+        "web.transfer-confirm", "POST", "/governance/transfers/{consignment}/confirm", _KEEPERS,
+        "Form: the archive confirmed accession: dispose of the records here.",
+    ),
+    Permission(
+        "web.transfer-download", "GET", "/governance/transfers/{consignment}/package",
+        _KEEPERS_AUDITORS, "Download: a transfer package.",
     ),
 )  # fmt: skip
 

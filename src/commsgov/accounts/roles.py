@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import StrEnum
+from typing import Literal
 
 from commsgov.records.errors import InvalidFieldError
 
@@ -33,6 +34,24 @@ ROLES: tuple[Role, ...] = tuple(Role)
 
 #: the roles that may read record content (admins may not, unless they also hold one of these)
 RECORD_READERS: frozenset[Role] = frozenset({Role.staff, Role.records_manager, Role.auditor})
+
+
+#: how much of the record a caller may read: every record, their own, or none
+RecordAccess = Literal["all", "own", "none"]
+
+
+def record_access(roles: Iterable[str]) -> RecordAccess:
+    """How much of the record someone holding ``roles`` may read: ``all`` (records managers,
+    auditors), ``own`` (staff: the records they captured or took part in) or ``none`` (an
+    admin holding no records role: separation of duties).
+
+    >>> record_access(["staff"]), record_access(["staff", "auditor"]), record_access(["admin"])
+    ('own', 'all', 'none')
+    """
+    held = set(roles)
+    if held & {Role.records_manager, Role.auditor}:
+        return "all"
+    return "own" if Role.staff in held else "none"
 
 
 def parse_roles(values: Iterable[str], *, field: str = "roles") -> tuple[Role, ...]:

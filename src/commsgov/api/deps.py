@@ -23,10 +23,10 @@ from commsgov.accounts.permissions import PUBLIC, outcome, permission
 from commsgov.config import Settings
 from commsgov.policy.compiled import CompiledPack
 from commsgov.services import audit, sessions, tokens
-from commsgov.services.audit import Database
 from commsgov.services.sessions import Principal
+from commsgov.store.handle import Store
 
-from .security import COOKIE, check_csrf
+from .security import COOKIE, CSRF_HEADER, check_csrf
 
 #: what a caller who must change their password may still do
 _BEFORE_NEW_PASSWORD = frozenset(
@@ -41,9 +41,9 @@ def _state(request: Request) -> Any:
     return request.app.state
 
 
-def get_store(request: Request) -> Database:
+def get_store(request: Request) -> Store:
     """The open store of this app."""
-    store: Database = _state(request).store()
+    store: Store = _state(request).store()
     return store
 
 
@@ -65,7 +65,7 @@ def get_pack(request: Request) -> CompiledPack:
     return pack
 
 
-StoreDep = Annotated[Database, Depends(get_store)]
+StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ClockDep = Annotated[Callable[[], dt.datetime], Depends(get_clock)]
 PackDep = Annotated[CompiledPack, Depends(get_pack)]
@@ -120,8 +120,11 @@ def _authenticate(request: Request) -> Principal | None:
     return None
 
 
-def allowed(action: str) -> Any:
-    """The dependency for a route doing ``action`` (an entry of the permission table)."""
+def allowed(action: str, *, upload: bool = False) -> Any:
+    """The dependency for a route doing ``action`` (an entry of the permission table).
+
+    ``upload``: the route streams a multipart body itself (:mod:`commsgov.api.uploads`), so a
+    CSRF token sent as a form field is checked there, as the body arrives, not here."""
     entry = permission(action)
 
     async def caller(request: Request) -> Caller:
@@ -136,7 +139,10 @@ def allowed(action: str) -> Any:
             raise NotAuthenticated("sign in first (a session cookie or a bearer token)")
         actor = client_actor(request, principal)
         if principal.via == "session":
-            await check_csrf(request, principal.csrf_token)
+            if upload and CSRF_HEADER not in request.headers:
+                request.state.csrf_pending = principal.csrf_token or ""
+            else:
+                await check_csrf(request, principal.csrf_token)
         if principal.must_change_password and action not in _BEFORE_NEW_PASSWORD:
             raise PasswordChangeRequired(action, "change your one-time password first")
         if outcome(entry, principal.roles) != 200:

@@ -63,9 +63,14 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": _TITLES[status], "content": {MEDIA_TYPE: {}}}
     for status in (400, 401, 403, 404, 409, 422, 429)
 }
+#: documented on the upload routes as well
+UPLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
+    413: {"model": Problem, "description": _TITLES[413], "content": {MEDIA_TYPE: {}}}
+}
 
 #: the one map from an error's category (:mod:`commsgov.errors`) to its HTTP status
 STATUSES: tuple[tuple[type[errors.CommsgovError], int], ...] = (
+    (errors.TooLarge, 413),
     (errors.InvalidInput, 422),
     (errors.NotFound, 404),
     (errors.Conflict, 409),

@@ -149,6 +149,7 @@ def ingest(
     from commsgov.config import core_settings
     from commsgov.ingest import ParseError
     from commsgov.ingest._time import zone
+    from commsgov.jsonable import jsonable
 
     settings = core_settings()
     zone_info = zone(tz or settings.timezone)
@@ -204,7 +205,8 @@ def ingest(
                             f"{outage} (covered by: {c.outage or 'none'})\n"
                         )
             if as_json:
-                sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+                data = jsonable(result.to_dict())
+                sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
             else:
                 sys.stdout.write(
                     f"{path}: {result.format}, {result.count} messages: "

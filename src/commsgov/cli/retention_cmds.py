@@ -68,10 +68,9 @@ def _zone(name: str | None) -> str:
 
 def _instant(text: str, *, field: str, zone: str | None = None) -> dt.datetime:
     """An ISO 8601 date and time, read in ``zone`` (a bare date is its midnight there)."""
-    from commsgov.records.timestamps import parse_when, resolve_zone
+    from commsgov.records.timestamps import read_instant
 
-    zone_name = _zone(zone)
-    return parse_when(text, default_zone=zone_name, field=field).astimezone(resolve_zone(zone_name))
+    return read_instant(text, zone=_zone(zone), field=field)
 
 
 def _moment(
@@ -79,17 +78,9 @@ def _moment(
 ) -> dt.date | dt.datetime | None:
     """An ISO 8601 date (kept a date: the services say what a whole day means where they use
     it) or date and time read in ``zone``; ``None`` when not given."""
-    import datetime as dt
+    from commsgov.records.timestamps import read_moment
 
-    from commsgov.records.timestamps import parse_moment, resolve_zone
-
-    if text is None:
-        return None
-    zone_name = _zone(zone)
-    moment = parse_moment(text, default_zone=zone_name, field=field)
-    if isinstance(moment, dt.datetime):
-        return moment.astimezone(resolve_zone(zone_name))
-    return moment
+    return None if text is None else read_moment(text, zone=_zone(zone), field=field)
 
 
 # -- retention ---------------------------------------------------------------------------------
@@ -429,21 +420,17 @@ def hold_place(
     resolved as capture resolves them; a hold that covers nothing now is placed with a
     warning."""
     from commsgov import services as svc
-    from commsgov.records.timestamps import range_end, range_start
-    from commsgov.retention import HoldScope
+    from commsgov.services.holds import hold_scope
 
-    zone = _zone(None)
-    start = _moment(date_from, field="--from")
-    end = _moment(date_to, field="--to")
-    scope = HoldScope(
-        record_uids=frozenset(record or ()),
-        participants=frozenset(participant or ()),
-        methods=frozenset(method or ()),
-        date_from=range_start(start, zone=zone) if start else None,
-        date_to=range_end(end, zone=zone) if end else None,
-        outages=frozenset(outage or ()),
+    scope = hold_scope(
+        records=record or (),
+        participants=participant or (),
+        methods=method or (),
+        date_from=_moment(date_from, field="--from"),
+        date_to=_moment(date_to, field="--to"),
+        outages=outage or (),
         search=search,
-        record_classes=frozenset(record_class or ()),
+        record_classes=record_class or (),
     )
     compiled = load_compiled_pack(pack)
     with closing(open_database(database)) as store:

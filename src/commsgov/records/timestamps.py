@@ -224,6 +224,29 @@ def parse_moment(text: str, *, default_zone: str, field: str) -> dt.date | dt.da
     return parse_when(raw, default_zone=default_zone, field=field)
 
 
+def read_instant(text: str, *, zone: str, field: str) -> dt.datetime:
+    """A date and time as typed, in ``zone``: read there when it carries no offset (a bare date
+    is its midnight there), and shown there when it does.
+
+    >>> read_instant("2026-07-01T09:00Z", zone="Europe/London", field="at").isoformat()
+    '2026-07-01T10:00:00+01:00'
+    """
+    return parse_when(text, default_zone=zone, field=field).astimezone(resolve_zone(zone))
+
+
+def read_moment(text: str, *, zone: str, field: str) -> dt.date | dt.datetime:
+    """A date (kept a date: what a whole day means is for its user to say) or a date and time
+    in ``zone`` (:func:`read_instant`).
+
+    >>> read_moment("2026-07-01", zone="UTC", field="as_of")
+    datetime.date(2026, 7, 1)
+    """
+    moment = parse_moment(text, default_zone=zone, field=field)
+    if isinstance(moment, dt.datetime):
+        return moment.astimezone(resolve_zone(zone))
+    return moment
+
+
 def range_start(value: dt.date | dt.datetime, *, zone: str) -> dt.datetime:
     """The first instant a range "from ``value``" includes: a bare date starts at its first
     moment in ``zone``; a date and time is itself.

@@ -219,11 +219,15 @@ class Hold:
 
     def __post_init__(self) -> None:
         if not self.name.strip():
-            raise HoldError("a hold needs a name (e.g. 'Covid-19 Inquiry')")
+            raise HoldError("a hold needs a name (e.g. 'Covid-19 Inquiry')", field="name")
         if not self.mandate.strip():
-            raise HoldError(f"hold {self.name!r} needs a mandate (on whose authority?)")
+            raise HoldError(
+                f"hold {self.name!r} needs a mandate (on whose authority?)", field="mandate"
+            )
         if self.scope.is_empty():
-            raise HoldError(f"hold {self.name!r} needs a scope (records, participants, ...)")
+            raise HoldError(
+                f"hold {self.name!r} needs a scope (records, participants, ...)", field="scope"
+            )
 
     def active(self, at: dt.datetime | None = None) -> bool:
         """Whether the hold is in force at ``at`` (now when ``None``).
@@ -247,7 +251,7 @@ class Hold:
         if self.lifted_at is not None:
             raise HoldError(f"hold {self.name!r} was already lifted on {self.lifted_at}")
         if not reason.strip():
-            raise HoldError("say why the hold is lifted")
+            raise HoldError("say why the hold is lifted", field="reason")
         return replace(self, lifted_at=at, lifted_by=by, lift_reason=reason)
 
     def covers(self, item: Item, at: dt.datetime | None = None) -> bool:

@@ -45,10 +45,9 @@ def clean_store(store: Store, *, actor: Actor, dry_run: bool = False) -> CleanRe
                 unused = set(rr.unreferenced_blobs(conn, candidates=on_disk))
                 orphans = [d for d in on_disk if d in unused and not rr.ledger_names(conn, d)]
             for digest in orphans:
-                path = store.blobs.path(digest)
-                orphan_bytes += _size(path)
+                orphan_bytes += store.blobs.size(digest) or 0
                 if not dry_run:
-                    path.unlink(missing_ok=True)
+                    store.blobs.delete(digest)
     return CleanReport(
         temp_files=tuple(str(p) for p in temps),
         temp_bytes=temp_bytes,

@@ -28,7 +28,7 @@ from commsgov.records.events import (
     MessagesAdded,
     SourceAdded,
 )
-from commsgov.records.ledger import make_entry
+from commsgov.records.ledger import LedgerEntry, make_entry
 from commsgov.records.models import (
     AttachmentRef,
     RecordDraft,
@@ -38,6 +38,7 @@ from commsgov.records.models import (
 from commsgov.records.timestamps import UtcTexts, utc_text
 from commsgov.records.verify import messages_digest
 from commsgov.services._support import clock, resolve_pack
+from commsgov.services.audit import note_ledger
 from commsgov.services.captures import insert_record, resolve_draft
 from commsgov.services.files import store_file
 from commsgov.services.ledger import append_events
@@ -197,6 +198,7 @@ def _write_messages(
         return len(batch), rows, files
 
     new_total = held_total = entries = 0
+    made: list[tuple[MessagesAdded, LedgerEntry]] = []  # noted in the audit trail at the end
     pending: Future[tuple[int, list[tuple[Any, ...]], list[AttachmentRef]]] | None = None
     # the next batch is prepared in a worker thread while SQLite feeds the full-text index with
     # this one (that step does not hold the GIL); the worker never touches the connection.
@@ -244,10 +246,13 @@ def _write_messages(
             event = MessagesAdded(record_uid, len(rows), digest, size - len(rows))
             entry = make_entry(event, seq=seq, prev_hash=prev, actor=actor.name, at=now)
             repo.insert_entries(conn, [entry])
+            made.append((event, entry))
             repo.insert_messages(conn, rows=rows, meanwhile=prepare_next)
             prev = entry.entry_hash
             new_total += len(rows)
             entries += 1
+    if made:
+        note_ledger(conn, made, actor=actor, now=now)
     return new_total, held_total, entries
 
 
@@ -302,8 +307,8 @@ def store_conversation(
             record_id, uid = found
         added_source = 0
         if resolved.source.file_sha256:
-            source_file = store.blobs.path(resolved.source.file_sha256)
-            if not source_file.is_file():
+            source_size = store.blobs.size(resolved.source.file_sha256)
+            if source_size is None:
                 raise InvalidFieldError(
                     "source.file_sha256",
                     f"{resolved.source.file_sha256} is not in the blob store (store_file first)",
@@ -311,7 +316,7 @@ def store_conversation(
             repo.ensure_blob(
                 conn,
                 sha256=resolved.source.file_sha256,
-                size=source_file.stat().st_size,
+                size=source_size,
                 stored_at=utc_text(now),
             )
             if not created and resolved.source.file_sha256 not in repo.source_hashes(conn, uid=uid):

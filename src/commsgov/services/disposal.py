@@ -228,8 +228,7 @@ def dispose_one(
 def remove_files(store: Store, digests: Iterable[str]) -> None:
     """Delete blob files whose rows a committed disposal removed."""
     for digest in digests:
-        path = store.blobs.path(digest)
-        path.unlink(missing_ok=True)
+        store.blobs.delete(digest)
 
 
 def dispose(

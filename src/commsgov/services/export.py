@@ -68,7 +68,7 @@ def export_records(
     """
     described = query.describe() if query else ""
 
-    def run() -> Export:
+    def run(_visible: object) -> Export:  # (the reads it makes apply the reader's visibility)
         return _export(store, actor, fmt, query, records, limit, messages, pack, described, output)
 
     return read_gate.read(

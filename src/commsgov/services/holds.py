@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +37,7 @@ __all__ = [
     "PlacedHold",
     "Recomputed",
     "ScopeView",
+    "hold_scope",
     "lift_hold",
     "list_holds",
     "place_hold",
@@ -177,6 +178,36 @@ def resolve_scope(
         record_classes=frozenset(classes),
         participants=frozenset(participants),
         search=scope.search.strip() if scope.search and scope.search.strip() else None,
+    )
+
+
+def hold_scope(
+    *,
+    records: Iterable[str] = (),
+    participants: Iterable[str] = (),
+    methods: Iterable[str] = (),
+    date_from: dt.date | dt.datetime | None = None,
+    date_to: dt.date | dt.datetime | None = None,
+    outages: Iterable[str] = (),
+    search: str | None = None,
+    record_classes: Iterable[str] = (),
+    zone: str | None = None,
+) -> HoldScope:
+    """A hold's scope as a person gives it: a bare date ``date_from`` is the first moment of
+    that day, ``date_to`` its last, in ``zone`` (default: the configured zone)."""
+    from commsgov.records.timestamps import range_end, range_start
+    from commsgov.services._support import configured_zone
+
+    where = zone or configured_zone()
+    return HoldScope(
+        record_uids=frozenset(records),
+        participants=frozenset(participants),
+        methods=frozenset(methods),
+        date_from=range_start(date_from, zone=where) if date_from else None,
+        date_to=range_end(date_to, zone=where) if date_to else None,
+        outages=frozenset(outages),
+        search=search,
+        record_classes=frozenset(record_classes),
     )
 
 

@@ -18,18 +18,22 @@ Public API::
                 outage=None, device=None, conversation=None, pack=None, on_read=None,
                 on_message=None) -> IngestResult
     conversation_key(chat, messages, *, method) -> str
+    preview_files(files, *, tz, date_order=None, format=None) -> list[ParsedChat]
+    ingest_files(store, files, *, actor, tz, ...) -> list[IngestResult]
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import mimetypes
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
+
+# (Pydantic reads these as the API's response models: it needs this TypedDict before 3.12)
+from typing_extensions import TypedDict
 
 from commsgov.ingest import ParsedAttachment, ParsedChat, ParsedMessage, parse
 from commsgov.ingest._time import zone
@@ -55,10 +59,14 @@ if TYPE_CHECKING:
 __all__ = [
     "METHODS",
     "SYSTEM_SENDER",
+    "DryRun",
     "IngestResult",
+    "IngestSummary",
     "IngestedConversation",
     "conversation_key",
     "ingest_file",
+    "ingest_files",
+    "preview_files",
     "read_export",
 ]
 
@@ -186,17 +194,43 @@ class IngestResult:
     already_held: int = 0
     conversations: list[IngestedConversation] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dictionary (``new_messages`` is ``new`` there)."""
-        return {
-            "file": self.file,
-            "format": self.format,
-            "sha256": self.sha256,
-            "count": self.count,
-            "new": self.new_messages,
-            "already_held": self.already_held,
-            "conversations": [dataclasses.asdict(c) for c in self.conversations],
-        }
+    def to_dict(self) -> IngestSummary:
+        """What ``commsgov ingest --json`` prints and the API serves (``new_messages`` is
+        ``new`` there); :func:`commsgov.jsonable.jsonable` makes it JSON data."""
+        return IngestSummary(
+            file=self.file,
+            format=self.format,
+            sha256=self.sha256,
+            count=self.count,
+            new=self.new_messages,
+            already_held=self.already_held,
+            conversations=list(self.conversations),
+        )
+
+
+class IngestSummary(TypedDict):
+    """What one file added, as ``commsgov ingest --json`` prints it and ``POST /api/v1/ingest``
+    serves it: the file, its format and SHA-256, how many messages it holds, how many were new
+    and already held, and each conversation."""
+
+    file: str
+    format: str
+    sha256: str
+    count: int
+    new: int
+    already_held: int
+    conversations: list[IngestedConversation]
+
+
+class DryRun(TypedDict):
+    """What ``--dry-run`` shows of a file (:meth:`commsgov.ingest.ParsedChat.to_dict`): its
+    format, title, how many messages, and each message as read; nothing is written."""
+
+    file: str
+    format: str
+    title: str | None
+    count: int
+    messages: list[dict[str, Any]]
 
 
 def conversation_key(chat: ParsedChat, messages: list[ParsedMessage], *, method: str) -> str:
@@ -540,14 +574,22 @@ def _store_export(
                 conn=conn,
             )
             done.append((key, len(messages), stored))
-    for key, count, stored in done:  # (read once the transaction has committed)
+    from commsgov.store import repo
+
+    with store.read() as conn:  # (once the transaction has committed; the ingest's own act,
+        outages = {  # not a read of the record to audit)
+            uid: repo.get_record_state(conn, record_id=repo.require_record(conn, ref=uid)[0])[
+                "outage_uid"
+            ]
+            for uid in {stored.record_uid for _key, _count, stored in done}
+        }
+    for key, count, stored in done:
         result.new_messages += stored.new_messages
         result.already_held += stored.already_held
-        held = svc.get_record(store, stored.record_uid, actor=actor, message_limit=0)
         result.conversations.append(
             IngestedConversation(
                 record=stored.record_uid,
-                outage=held.outage_uid,
+                outage=outages[stored.record_uid],
                 conversation_key=key,
                 created=stored.created,
                 count=count,
@@ -556,3 +598,59 @@ def _store_export(
             )
         )
     return result
+
+
+def as_sent(exc: ParseError, path: Path, name: str) -> ParseError:
+    """The error naming the file as it was sent, not where its upload is kept."""
+    return ParseError(exc.reason.replace(str(path), name), file=name, line=exc.line)
+
+
+def preview_files(
+    files: Sequence[tuple[str, Path]],
+    *,
+    tz: str | dt.tzinfo,
+    date_order: DateOrder | None = None,
+    format: str | None = None,
+) -> list[ParsedChat]:
+    """What ingesting each ``(name as sent, path)`` would store, read as :func:`ingest_file`
+    reads it (media not loaded); nothing is written. The first file that cannot be read raises
+    a :class:`ParseError` naming it as it was sent."""
+    chats = []
+    for name, path in files:
+        try:
+            chat = read_export(path, tz=tz, date_order=date_order, format=format,
+                               load_media=False)  # fmt: skip
+        except ParseError as exc:
+            raise as_sent(exc, path, name) from None
+        chats.append(chat)
+    return chats
+
+
+def ingest_files(
+    store: Store,
+    files: Sequence[tuple[str, Path]],
+    *,
+    tz: str | dt.tzinfo,
+    actor: Actor,
+    date_order: DateOrder | None = None,
+    format: str | None = None,
+    scenario: str | None = None,
+    outage: str | None = None,
+    device: str | None = None,
+    pack: CompiledPack | None = None,
+) -> list[IngestResult]:
+    """:func:`ingest_file` for each ``(name as sent, path)`` in turn, each file all or nothing;
+    a file that cannot be read raises a :class:`ParseError` naming it as sent, and the files
+    before it stay stored (importing them again adds nothing twice)."""
+    results = []
+    for name, path in files:
+        try:
+            result = ingest_file(
+                store, path, tz=tz, date_order=date_order, format=format, scenario=scenario,
+                outage=outage, actor=actor, device=device, pack=pack,
+            )  # fmt: skip
+        except ParseError as exc:
+            raise as_sent(exc, path, name) from None
+        result.file = name
+        results.append(result)
+    return results

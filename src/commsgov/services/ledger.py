@@ -1,4 +1,5 @@
-"""The ledger as a service: the one place events join the hash chain."""
+"""The ledger as a service: the one place events join the hash chain (and are noted in the
+audit trail, in the same transaction: :func:`commsgov.services.audit.note_ledger`)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ def append_events(
     conn: Connection, events: Sequence[Event], *, actor: Actor, now: dt.datetime | None = None
 ) -> list[LedgerEntry]:
     """Append events to the chain inside the caller's write transaction; the new entries name
-    ``actor``."""
+    ``actor``, and the audit trail notes each (who, from where, its position and hash)."""
+    from commsgov.services.audit import note_ledger
+
     repo.lock_ledger(conn)
     seq, prev = repo.ledger_head(conn)
     at = clock(now)
@@ -34,4 +37,5 @@ def append_events(
         entries.append(entry)
         prev = entry.entry_hash
     repo.insert_entries(conn, entries)
+    note_ledger(conn, list(zip(events, entries, strict=True)), actor=actor, now=at)
     return entries

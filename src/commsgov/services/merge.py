@@ -37,6 +37,7 @@ from commsgov.accounts.actor import Actor
 from commsgov.accounts.events import OfflineMerged
 from commsgov.errors import ConfigurationError, InvalidInput
 from commsgov.records.checkpoints import KeyLine, parse_line
+from commsgov.records.errors import InvalidFieldError
 from commsgov.records.events import (
     OfflineEntryMerged,
     OfflineStoreMerged,
@@ -64,6 +65,7 @@ from commsgov.services.captures import channel_policy
 from commsgov.services.conversations import _write_messages
 from commsgov.services.ledger import append_events
 from commsgov.store import repo, repo_merge
+from commsgov.store.blobs import BlobStore
 from commsgov.store.handle import Store
 
 if TYPE_CHECKING:
@@ -288,7 +290,11 @@ class _Merger:
         if not sha256 or sha256 in self.copied:
             return
         try:
-            blob = self.store.blobs.put_file(self.offline.blobs.path(sha256))
+            held = self.offline.blobs
+            if isinstance(held, BlobStore):  # an offline store keeps its files in a folder
+                blob = self.store.blobs.put_file(held.path(sha256))
+            else:
+                blob = self.store.blobs.put_bytes(held.read(sha256))
         except OSError as exc:
             raise OfflineStoreRefused(f"file {sha256}: cannot copy it ({exc})") from exc
         if blob.sha256 != sha256:
@@ -731,9 +737,14 @@ def pack_offline(
             tar.add(folder / MANIFEST, arcname=MANIFEST)
             tar.add(copy, arcname=name)
             tar.add(folder / (name + ".checkpoints"), arcname=name + ".checkpoints")
+            blobs = store.blobs
+            if not isinstance(blobs, BlobStore):
+                raise InvalidFieldError(
+                    "store", "only a store that keeps its files in a folder can be packed"
+                )
             for digest in digests:
-                blob = store.blobs.path(digest)
-                tar.add(blob, arcname=f"{name}.blobs/{blob.relative_to(store.blobs.root)}")
+                blob = blobs.path(digest)
+                tar.add(blob, arcname=f"{name}.blobs/{blob.relative_to(blobs.root)}")
         partial.replace(out)
     hasher = hashlib.sha256()
     with open(out, "rb") as handle:

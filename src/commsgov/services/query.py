@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from commsgov.records.errors import InvalidFieldError
 from commsgov.records.timestamps import range_end, range_start, utc_text
 from commsgov.services._support import resolve_pack
-from commsgov.store.repo import RecordFilter
+from commsgov.store.repo import RecordFilter, Visibility
 
 if TYPE_CHECKING:
     from commsgov.policy.compiled import CompiledPack
@@ -29,7 +29,8 @@ class RecordQuery:
     """Which records: ``terms`` (every word, ``word*`` for a prefix; none: all records) from
     ``since`` until ``until`` (a date is the whole day, in ``zone``: default the configured
     one), over ``method`` (a channel id, alias or name), with a participant whose name,
-    number or organisation contains ``participant``, under ``outage`` (an outage id)."""
+    number or organisation contains ``participant``, under ``outage`` (an outage id); with
+    ``exceptions``, only captures flagged as policy exceptions."""
 
     terms: str | None = None
     since: dt.date | dt.datetime | None = None
@@ -38,6 +39,7 @@ class RecordQuery:
     participant: str | None = None
     outage: str | None = None
     zone: str | None = None
+    exceptions: bool = False
 
     def describe(self) -> str:
         """The query in words, as an export's ledger entry keeps it (``terms=... since=...``).
@@ -52,14 +54,21 @@ class RecordQuery:
             ("method", self.method),
             ("participant", self.participant),
             ("outage", self.outage),
+            ("exceptions", "only" if self.exceptions else None),
         )
         return " ".join(f"{k}={v}" for k, v in parts if v)
 
 
 def record_filter(
-    query: RecordQuery, *, pack: CompiledPack | None = None, exceptions_only: bool = False
+    query: RecordQuery,
+    *,
+    pack: CompiledPack | None = None,
+    exceptions_only: bool = False,
+    visible_to: Visibility | None = None,
 ) -> RecordFilter:
-    """The store's filter for ``query``; an unknown channel is an error naming ``method``."""
+    """The store's filter for ``query`` (within what ``visible_to`` may see: see
+    :func:`commsgov.services.read_gate.scope`); an unknown channel is an error naming
+    ``method``."""
     zone = query.zone
     if zone is None and (query.since is not None or query.until is not None):
         from commsgov.config import core_settings
@@ -79,5 +88,6 @@ def record_filter(
         method=method,
         participant=query.participant,
         outage_uid=query.outage,
-        exceptions_only=exceptions_only,
+        exceptions_only=exceptions_only or query.exceptions,
+        visible_to=visible_to,
     )

@@ -1,7 +1,9 @@
 """Reading the record: one record, lists, full-text search, the policy exceptions report.
 
 Each returns the typed views of :mod:`commsgov.records.views`, and each passes through
-:func:`commsgov.services.read_gate.read` (who read what, when, and the outcome).
+:func:`commsgov.services.read_gate.read` (who may see what, who read what, when, and the
+outcome): a staff member's reads are filtered inside the query, so a record they may not see
+is never fetched (and is "not found" when asked for by id).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from commsgov.services import read_gate
 from commsgov.services.query import RecordQuery, record_filter
 from commsgov.store import repo
 from commsgov.store.handle import Store
+from commsgov.store.repo import Visibility
 
 if TYPE_CHECKING:
     from commsgov.policy.compiled import CompiledPack
@@ -41,14 +44,16 @@ def get_record(
         store,
         actor=actor,
         attempt=RecordRead(ref, 0),
-        run=lambda: _record(store, ref, message_limit),
+        run=lambda seen: _record(store, ref, message_limit, seen),
         done=lambda view: RecordRead(view.uid, len(view.messages)),
     )
 
 
-def _record(store: Store, ref: str, message_limit: int | None) -> RecordView:
+def _record(
+    store: Store, ref: str, message_limit: int | None, visible_to: Visibility | None
+) -> RecordView:
     with store.read() as conn:
-        found = repo.require_record(conn, ref=ref)
+        found = repo.require_record(conn, ref=ref, visible_to=visible_to)
         state = repo.get_record_state(conn, record_id=found[0])
         history = repo.entries_for_record(conn, uid=found[1])
         sources = repo.record_sources(conn, found[1], history)
@@ -84,8 +89,8 @@ def list_records(
 ) -> list[RecordSummary]:
     """Records matching ``query``'s filters (its words aside), most recent first."""
 
-    def run() -> list[RecordSummary]:
-        flt = record_filter(query, pack=pack)
+    def run(visible_to: Visibility | None) -> list[RecordSummary]:
+        flt = record_filter(query, pack=pack, visible_to=visible_to)
         with store.read() as conn:
             rows = repo.list_records(conn, flt=flt, limit=limit, offset=offset)
         return [RecordSummary(**_summary_fields(row)) for row in rows]
@@ -113,15 +118,19 @@ def search_records(
         store,
         actor=actor,
         attempt=RecordsSearched(query.describe(), ()),
-        run=lambda: _search(store, query, limit, pack),
+        run=lambda seen: _search(store, query, limit, pack, seen),
         done=lambda hits: RecordsSearched(query.describe(), tuple(h.uid for h in hits)),
     )
 
 
 def _search(
-    store: Store, query: RecordQuery, limit: int, pack: CompiledPack | None
+    store: Store,
+    query: RecordQuery,
+    limit: int,
+    pack: CompiledPack | None,
+    visible_to: Visibility | None,
 ) -> list[SearchHit]:
-    flt = record_filter(query, pack=pack)
+    flt = record_filter(query, pack=pack, visible_to=visible_to)
     terms = query.terms or ""
     hits = []
     with store.read() as conn:
@@ -152,8 +161,8 @@ def exceptions(
     """Records flagged as policy exceptions (matching ``query``'s filters), most recent first."""
     described = " ".join(filter(None, ["exceptions", query.describe()]))
 
-    def run() -> list[RecordSummary]:
-        flt = record_filter(query, pack=pack, exceptions_only=True)
+    def run(visible_to: Visibility | None) -> list[RecordSummary]:
+        flt = record_filter(query, pack=pack, exceptions_only=True, visible_to=visible_to)
         with store.read() as conn:
             rows = repo.list_records(conn, flt=flt, limit=1_000_000)
         return [RecordSummary(**_summary_fields(row)) for row in rows]

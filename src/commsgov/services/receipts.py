@@ -8,14 +8,17 @@ from typing import TYPE_CHECKING, Any
 
 from commsgov.accounts.actor import Actor
 from commsgov.records.errors import InvalidFieldError
+from commsgov.records.events import RecordRead
 from commsgov.records.ledger import LedgerEntry, Receipt
 from commsgov.records.models import record_hash
 from commsgov.records.timestamps import utc_text
+from commsgov.services import read_gate
 from commsgov.services._support import clock
 from commsgov.services.verification import verify
 from commsgov.store import repo
 from commsgov.store import repo_retention as rr
 from commsgov.store.handle import Store
+from commsgov.store.repo import Visibility
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -24,9 +27,22 @@ __all__ = ["check_receipt", "receipt"]
 
 
 def receipt(store: Store, ref: str, *, actor: Actor, now: dt.datetime | None = None) -> Receipt:
-    """A receipt for record ``ref`` (uid or unique prefix) against the current head."""
+    """A receipt for record ``ref`` (uid or unique prefix) against the current head (a read of
+    the record: through the read gate, so only of a record ``actor`` may see)."""
+    return read_gate.read(
+        store,
+        actor=actor,
+        attempt=RecordRead(ref, 0),
+        run=lambda seen: _receipt(store, ref, seen, now),
+        done=lambda made: RecordRead(made.record_uid, 0),
+    )
+
+
+def _receipt(
+    store: Store, ref: str, visible_to: Visibility | None, now: dt.datetime | None
+) -> Receipt:
     with store.read() as conn:
-        found = repo.require_record(conn, ref=ref)
+        found = repo.require_record(conn, ref=ref, visible_to=visible_to)
         record_id, uid = found
         state = repo.get_record_state(conn, record_id=record_id)
         entries = repo.entries_for_record(conn, uid=uid)
@@ -62,11 +78,25 @@ def _position(data: dict[str, Any], name: str) -> int:
 
 
 def check_receipt(store: Store, data: dict[str, Any], *, actor: Actor) -> list[str]:
-    """Problems found checking a receipt against the store (empty: the receipt holds).
+    """Problems found checking a receipt against the store (empty: the receipt holds); a read
+    of the record it is for (through the read gate: only of a record ``actor`` may see, or
+    one disposed of)."""
+    uid = str(data.get("record_uid")) if isinstance(data, dict) else "?"
+    return read_gate.read(
+        store,
+        actor=actor,
+        attempt=RecordRead(uid[:64], 0),
+        run=lambda seen: _check_receipt(store, data, actor, seen),
+        done=lambda _problems: RecordRead(uid, 0),
+    )
 
-    Checks the entries it names, the record's history, every file the record has (its
-    attachments, its messages' files and the original files it came from, each rehashed), and
-    that the store verifies (its other files are verify's to rehash)."""
+
+def _check_receipt(
+    store: Store, data: dict[str, Any], actor: Actor, visible_to: Visibility | None
+) -> list[str]:
+    """Checks the entries the receipt names, the record's history, every file the record has
+    (its attachments, its messages' files and the original files it came from, each rehashed),
+    and that the store verifies (its other files are verify's to rehash)."""
     problems: list[str] = []
     if not isinstance(data, dict):
         raise InvalidFieldError("receipt", "not a commsgov receipt (not a JSON object)")
@@ -80,7 +110,12 @@ def check_receipt(store: Store, data: dict[str, Any], *, actor: Actor) -> list[s
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidFieldError("receipt", f"not a commsgov receipt ({exc})") from exc
+    for name, seq in (("entry_seq", entry_seq), ("head_seq", head_seq)):
+        if not 0 <= seq < 1 << 63:  # (a ledger position: what the database can hold)
+            raise InvalidFieldError(name, "not a position in the ledger")
     with store.read() as conn:
+        if visible_to is not None and repo.resolve_record(conn, ref=uid) is not None:
+            repo.require_record(conn, ref=uid, visible_to=visible_to)  # theirs, or not found
         entry = repo.get_entry(conn, seq=entry_seq)
         head = repo.get_entry(conn, seq=head_seq)
         history = [e for e in repo.entries_for_record(conn, uid=uid) if e.seq <= entry_seq]
@@ -109,7 +144,9 @@ def check_receipt(store: Store, data: dict[str, Any], *, actor: Actor) -> list[s
             problems.append(f"a file of the record is not as stored: {issue}")
     report = verify(store, actor=actor, check_blobs=False)
     if report.problem is not None:
-        problems.append(f"the store does not verify: {report.problem}")
+        # (what broke may name other records: a staff member hears only that it broke)
+        detail = f": {report.problem}" if visible_to is None else " (ask a records manager)"
+        problems.append(f"the store does not verify{detail}")
     return problems
 
 
@@ -119,6 +156,7 @@ def _files_of(conn: Connection, uid: str, record_id: int) -> set[str]:
     state = repo.get_record_state(conn, record_id=record_id)
     files = {a["sha256"] for a in state.get("attachments", []) if a.get("sha256")}
     files |= repo.source_hashes(conn, uid=uid)
+    files |= {str(x["sha256"]) for x in repo.file_links(conn, uid=uid) if x.get("sha256")}
     return files | rr.message_files(conn, record_id=record_id)
 
 

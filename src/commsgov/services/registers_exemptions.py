@@ -182,7 +182,7 @@ def exemptions_in_use(
         uses = [ExemptionUse.of(s) for s in rr.uses_of(conn, uids=[e.uid for e in ended])]
     described = f"captures after ended transition exemptions, as of {on}"
 
-    def run() -> list[tuple[str, CaptureAfter]]:
+    def run(_visible: object) -> list[tuple[str, CaptureAfter]]:  # (register readers only)
         with store.read() as conn:
             return _captures(conn, ended, until=until, zone=zone)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from commsgov.records.errors import InvalidFieldError, NotFoundError
 from commsgov.records.timestamps import utc_text
 from commsgov.retention import ReviewError
 from commsgov.retention.certificates import LedgerRef
+from commsgov.services import read_gate
 from commsgov.services._support import clock, resolve_pack
 from commsgov.services.disposal import dispose_one, held_now, remove_files
 from commsgov.services.dispositions import active_scopes
@@ -31,7 +33,18 @@ from commsgov.store.handle import Store
 if TYPE_CHECKING:
     from commsgov.policy.compiled import CompiledPack
 
-__all__ = ["Accession", "TransferPackage", "build_transfer", "confirm_transfer"]
+#: what a consignment id may be (it names the bag's folder and the package's file)
+_CONSIGNMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+__all__ = [
+    "Accession",
+    "TransferPackage",
+    "TransferView",
+    "build_transfer",
+    "confirm_transfer",
+    "list_transfers",
+    "transfer_package",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +100,11 @@ def build_transfer(
     compiled = resolve_pack(pack)
     schedules = load_schedules(compiled)
     consignment = consignment or f"CG-{now:%Y%m%d}-{uuid.uuid4().hex[:8].upper()}"
+    if not _CONSIGNMENT.fullmatch(consignment):  # it names folders and files: nothing else
+        raise InvalidFieldError(
+            "consignment", "letters, digits, '.', '_' and '-' (up to 100), starting with one of "
+            "the first two",
+        )  # fmt: skip
     with store.read() as conn:
         if rr.get_transfer(conn, consignment=consignment) is not None:
             raise InvalidFieldError("consignment", f"{consignment!r} was already built")
@@ -112,7 +130,8 @@ def build_transfer(
     chosen = [u for u in approved if u not in held]
     if not chosen:
         raise ReviewError("nothing to transfer: no record is approved for transfer (and unheld)")
-    records = [get_record(store, uid, actor=actor) for uid in chosen]
+    with read_gate.part_of_change():  # (the transfer-built entry names every record)
+        records = [get_record(store, uid, actor=actor) for uid in chosen]
     files: dict[str, bytes] = {}
     for rec in records:
         for att in (*rec.attachments, *(a for m in rec.messages for a in m.files())):
@@ -126,7 +145,10 @@ def build_transfer(
         organisation=organisation or compiled.organisation,
         built_at=now,
     )
+    # the package is a stored file too: any host can hand it to the archive
+    package = store.blobs.put_file(Path(result.package))
     with store.write() as conn:
+        repo.ensure_blob(conn, sha256=package.sha256, size=package.size, stored_at=utc_text(now))
         (entry,) = append_events(
             conn,
             [events.TransferBuilt(consignment, result.package_sha256, tuple(chosen))],
@@ -259,3 +281,59 @@ def confirm_transfer(
         status=status,
         refused=tuple(refused),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class TransferView:
+    """A transfer package as listed: its consignment, who built it and when, its SHA-256, how
+    many records it holds, its status, and who confirmed the archive's accession and when."""
+
+    consignment: str
+    built_at_utc: str
+    built_by: str
+    package_sha256: str
+    records: int
+    status: str
+    confirmed_at_utc: str | None
+    confirmed_by: str | None
+
+
+def list_transfers(store: Store, *, actor: Actor) -> list[TransferView]:
+    """Every transfer package, the most recently built first (what they are, not what they
+    hold: no record's content is read)."""
+    with store.read() as conn:
+        rows = rr.list_transfers(conn)
+    return [
+        TransferView(
+            consignment=r["consignment"],
+            built_at_utc=r["built_at_utc"],
+            built_by=r["built_by"],
+            package_sha256=r["package_sha256"],
+            records=len(json.loads(r["record_uids"])),
+            status=r["status"],
+            confirmed_at_utc=r["confirmed_at_utc"],
+            confirmed_by=r["confirmed_by"],
+        )
+        for r in rows
+    ]
+
+
+def transfer_package(store: Store, consignment: str, *, actor: Actor) -> bytes:
+    """The ``.tar.gz`` package of transfer ``consignment``, checked against its SHA-256 (from
+    the stored files, whichever host built it; a read of the record's content, so a
+    ``file-read`` entry of the audit trail)."""
+    from commsgov.records.events import FileRead
+
+    with store.read() as conn:
+        row = rr.get_transfer(conn, consignment=consignment)
+    if row is None:
+        raise NotFoundError(f"no transfer {consignment!r}")
+    digest = str(row["package_sha256"])
+
+    def run(visible_to: object) -> bytes:
+        if visible_to is not None:  # a package holds other people's records
+            raise NotFoundError(f"no transfer {consignment!r}")
+        return store.blobs.read(digest)
+
+    event = FileRead(digest)
+    return read_gate.read(store, actor=actor, attempt=event, run=run, done=lambda _data: event)

@@ -40,6 +40,7 @@ from commsgov.accounts.events import (
 from commsgov.accounts.roles import Role, parse_roles
 from commsgov.records.canonical import canonical_json
 from commsgov.records.errors import InvalidFieldError, NotFoundError
+from commsgov.records.identities import email_identity, phone_identity
 from commsgov.records.timestamps import utc_text
 from commsgov.store import repo_accounts as repo
 
@@ -66,8 +67,6 @@ __all__ = [
 ]
 
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")
-_EMAIL = re.compile(r"[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+")
-_PHONE = re.compile(r"\+?[0-9]{6,15}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,13 +201,13 @@ def _display(name: str | None) -> str:
 def _identities(emails: Iterable[str], phones: Iterable[str]) -> list[tuple[str, str]]:
     found: dict[str, tuple[str, str]] = {}
     for email in emails:
-        value = email.strip().lower()
-        if not _EMAIL.fullmatch(value):
+        value = email_identity(email)
+        if value is None:
             raise InvalidFieldError("emails", f"{email!r} is not an email address")
         found[value] = ("email", value)
     for phone in phones:
-        value = re.sub(r"[\s().-]", "", phone)
-        if not _PHONE.fullmatch(value):
+        value = phone_identity(phone)
+        if value is None:
             raise InvalidFieldError("phones", f"{phone!r} is not a phone number")
         found[value] = ("phone", value)
     return sorted(found.values())

@@ -1,14 +1,16 @@
-"""Verify: recompute the whole chain and every stored hash; stop at the first broken link."""
+"""Verify: recompute the whole chain and every stored hash, and the audit trail's chain; stop at
+the first broken link."""
 
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import DBAPIError
 
 from commsgov.accounts.actor import Actor
+from commsgov.records.identities import participant_identities
 from commsgov.records.verify import Break, Verifier
 from commsgov.store import repo, repo_verify
 from commsgov.store.handle import Store
@@ -47,7 +49,8 @@ class VerifyReport:
     """The outcome of :func:`verify`: whether everything verified, the first problem (if any),
     what was checked, the head of the chain, stored files no record refers to, the store's
     identity and the latest signed checkpoint (``unanchored``: entries after it, none normally),
-    temporary files left by interrupted writes, and notes that are not failures."""
+    temporary files left by interrupted writes, notes that are not failures, and how many
+    entries of the audit trail were checked."""
 
     ok: bool
     problem: Problem | None
@@ -67,6 +70,7 @@ class VerifyReport:
     unanchored: int = 0
     temp_files: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    audit_entries: int = 0
 
 
 def verify(store: Store, *, actor: Actor, check_blobs: bool = True) -> VerifyReport:
@@ -75,9 +79,11 @@ def verify(store: Store, *, actor: Actor, check_blobs: bool = True) -> VerifyRep
     The chain must reach the latest checkpoint signed outside the database (read before the
     database, so everything it names was committed first), with the same hash.
     """
+    from commsgov.services import audit
+
     reading = store.anchor.read() if store.anchor is not None else None
     verifier = Verifier(anchored=reading.latest if reading is not None else None)
-    records = outages = blobs_checked = registers = 0
+    records = outages = blobs_checked = registers = audited = 0
     orphans: tuple[str, ...] = ()
     try:
         with store.read() as conn:
@@ -86,6 +92,11 @@ def verify(store: Store, *, actor: Actor, check_blobs: bool = True) -> VerifyRep
             )
             if problem is None:
                 problem, registers = _registers(conn, verifier)
+            if problem is None:  # the trail notes the ledger: checked once the ledger holds
+                trail = audit.check(conn)
+                audited = trail.entries
+                if trail.problem is not None:
+                    problem = Break("audit", f"audit trail {trail.problem}")
     except (ValueError, TypeError, KeyError, UnicodeError, sqlite3.Error, DBAPIError) as exc:
         # rows a tamperer made unreadable (bad UTF-8, wrong types, broken JSON) are a break too
         problem = Break("unreadable", f"{type(exc).__name__}: {exc}".splitlines()[0])
@@ -111,6 +122,7 @@ def verify(store: Store, *, actor: Actor, check_blobs: bool = True) -> VerifyRep
         unanchored=max(0, verifier.entries - (latest.seq if latest is not None else 0)),
         temp_files=tuple(map(str, store.blobs.stale_temporary())) if check_blobs else (),
         notes=notes,
+        audit_entries=audited,
     )
 
 
@@ -201,6 +213,23 @@ def _registers(conn: Connection, verifier: Verifier) -> tuple[Break | None, int]
     return check(verifier.registers, repo_registers.all_states(conn))
 
 
+def _identities(conn: Connection, states: list[dict[str, Any]]) -> Break | None:
+    """Each record's stored participant identities (what a staff member's reads are filtered
+    by) are exactly those its participants carry."""
+    stored = repo.record_identity_rows(conn)
+    for state in states:
+        want = participant_identities(state["participants"] or [])
+        if stored.pop(state["uid"], ()) != want:
+            return Break(
+                "identities", "its participants' identities are not what is stored for them",
+                record_uid=state["uid"],
+            )  # fmt: skip
+    for uid in stored:
+        return Break("identities", "identities are stored for a record that is not there",
+                     record_uid=uid)  # fmt: skip
+    return None
+
+
 def _verify(
     store: Store, conn: Connection, verifier: Verifier, *, check_blobs: bool
 ) -> tuple[Break | None, int, int, int, tuple[str, ...]]:
@@ -215,6 +244,8 @@ def _verify(
         states = list(repo.iter_record_states(conn))
         records = len(states)
         problem = verifier.record_rows(states)
+    if problem is None:
+        problem = _identities(conn, states)
     if problem is None:
         outage_rows = repo.list_outages(conn)
         outages = len(outage_rows)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from commsgov.errors import NotFound, Unavailable
-from commsgov.store.blobs import BlobStore
+from commsgov.store.blobs import BlobBackend, Blobs
 from commsgov.store.disk import StoreFull, full_disk
 
 if TYPE_CHECKING:
@@ -54,20 +54,24 @@ class NoStoreError(NotFound):
 
 @dataclass
 class Store:
-    """An open record store: the database engine and the blob folder.
+    """An open record store: the database engine and the stored files (in a folder, or in the
+    database: :func:`commsgov.store.blobs.make_blobs`).
 
-    ``audit_sinks`` receive an entry for every read of the record
-    (:class:`commsgov.services.read_gate.ReadEntry`); the audit trail is to be one.
+    Every read of the record is appended to the audit trail
+    (:mod:`commsgov.services.read_gate`); ``audit_sinks`` receive each as a
+    :class:`commsgov.services.read_gate.ReadEntry` too (tests, a log shipper).
     """
 
     url: str
     engine: Engine
-    blobs: BlobStore
+    blobs: Blobs
     audit_sinks: list[Callable[[Any], None]] = field(default_factory=list)
     #: where the ledger's head is signed after each commit (``None``: not anchored)
     anchor: Anchor | None = None
     #: whether this process has removed temporary files killed writers left (first write)
     _swept: bool = field(default=False, repr=False)
+    #: the audit trail's group commit for this store (made by :mod:`commsgov.services.audit`)
+    audit_group: Any = field(default=None, repr=False, compare=False)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -112,7 +116,8 @@ class Store:
 
 
 def default_blob_dir(url: str) -> Path:
-    """Where blobs live: beside a SQLite file, else in the data folder."""
+    """Where a folder of blobs lives: beside a SQLite file, else in the data folder (with the
+    database backend, its temporary files only)."""
     from commsgov.config import core_settings
     from commsgov.store.engine import sqlite_path
 
@@ -137,8 +142,12 @@ def open_store(
     migrate: bool = True,
     must_exist: bool = False,
     anchor: Anchor | None = None,
+    blob_backend: BlobBackend | None = None,
 ) -> Store:
     """Open (and by default migrate) the record store at ``url`` (default: settings).
+
+    Stored files go to the backend ``blob_backend`` names (default: the setting, ``auto``:
+    the database with PostgreSQL, the folder ``blob_dir`` with SQLite).
 
     ``must_exist``: refuse a SQLite file that is not there (readers must not create an empty
     store by mistake) with :class:`NoStoreError`. A URL that cannot be used is a
@@ -169,9 +178,13 @@ def open_store(
         if type(exc).__module__.startswith(_DATABASE_MODULES):
             raise StoreUnavailable(f"cannot open the database: {_reason(exc)}") from exc
         raise
+    from commsgov.store.blobs import make_blobs
+
+    backend = blob_backend or core_settings().blob_backend
+    folder = blob_dir or default_blob_dir(url)
     return Store(
         url=url,
         engine=engine,
-        blobs=BlobStore(blob_dir or default_blob_dir(url)),
+        blobs=make_blobs(url, engine, folder=folder, backend=backend),
         anchor=anchor or anchor_for(url),
     )

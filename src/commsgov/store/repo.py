@@ -37,7 +37,15 @@ from commsgov.records.events import SourceAdded
 from commsgov.records.ledger import GENESIS, LedgerEntry
 from commsgov.records.verify import MessageRow
 from commsgov.store.handle import LEDGER_HEAD
-from commsgov.store.tables import attachments, blobs, ledger, messages, outages, records
+from commsgov.store.tables import (
+    attachments,
+    blobs,
+    ledger,
+    messages,
+    outages,
+    record_identities,
+    records,
+)
 
 _LEDGER_LOCK = 0x636F6D6D  # "comm"
 _IN_CHUNK = 500
@@ -199,6 +207,11 @@ def ensure_blob(conn: Connection, *, sha256: str, size: int, stored_at: str) -> 
     return True
 
 
+def blob_registered(conn: Connection, *, sha256: str) -> bool:
+    """Whether a stored file is registered (some record, export or package has used it)."""
+    return conn.execute(select(blobs.c.sha256).where(blobs.c.sha256 == sha256)).first() is not None
+
+
 def blob_sizes(conn: Connection) -> dict[str, int]:
     """Every registered blob and its size in bytes."""
     rows = conn.execute(select(blobs.c.sha256, blobs.c.size).order_by(blobs.c.sha256))
@@ -299,6 +312,7 @@ def insert_record(conn: Connection, *, state: dict[str, Any], stored_at: str) ->
     record_id = int(
         conn.execute(insert(records).values(**values).returning(records.c.id)).scalar_one()
     )
+    _put_identities(conn, record_id, state.get("participants") or [], new=True)
     rows = []
     for position, att in enumerate(state.get("attachments", [])):
         ensure_blob(conn, sha256=att["sha256"], size=att["size"], stored_at=stored_at)
@@ -308,6 +322,21 @@ def insert_record(conn: Connection, *, state: dict[str, Any], stored_at: str) ->
     return record_id
 
 
+def _put_identities(
+    conn: Connection, record_id: int, participants: Iterable[Any], *, new: bool = False
+) -> None:
+    """Store the identities of a record's participants (replacing any it had, unless ``new``)."""
+    from commsgov.records.identities import participant_identities
+
+    if not new:
+        conn.execute(delete(record_identities).where(record_identities.c.record_id == record_id))
+    values = participant_identities(participants)
+    if values:
+        conn.execute(
+            insert(record_identities), [{"record_id": record_id, "value": v} for v in values]
+        )
+
+
 def update_record(conn: Connection, *, uid: str, changes: dict[str, Any]) -> None:
     """Apply corrected fields to a record's current state (the ledger keeps the history)."""
     values = dict(changes)
@@ -315,6 +344,22 @@ def update_record(conn: Connection, *, uid: str, changes: dict[str, Any]) -> Non
         if name in values:
             values[name] = _dump(values[name])
     conn.execute(update(records).where(records.c.uid == uid).values(**values))
+    if "participants" in changes:
+        found = conn.execute(select(records.c.id).where(records.c.uid == uid)).scalar_one()
+        _put_identities(conn, int(found), changes["participants"])
+
+
+def record_identity_rows(conn: Connection) -> dict[str, tuple[str, ...]]:
+    """Each record's stored participant identities, by record uid (for verify)."""
+    query = (
+        select(records.c.uid, record_identities.c.value)
+        .join(records, records.c.id == record_identities.c.record_id)
+        .order_by(records.c.uid, record_identities.c.value)
+    )
+    found: dict[str, list[str]] = {}
+    for uid, value in conn.execute(query):
+        found.setdefault(str(uid), []).append(str(value))
+    return {uid: tuple(values) for uid, values in found.items()}
 
 
 def delete_record(conn: Connection, *, uid: str) -> int:
@@ -324,26 +369,33 @@ def delete_record(conn: Connection, *, uid: str) -> int:
         return 0
     count = conn.execute(delete(messages).where(messages.c.record_id == row[0])).rowcount
     conn.execute(delete(attachments).where(attachments.c.record_id == row[0]))
+    conn.execute(delete(record_identities).where(record_identities.c.record_id == row[0]))
     conn.execute(delete(records).where(records.c.id == row[0]))
     return int(count) + 1
 
 
-def resolve_record(conn: Connection, *, ref: str) -> tuple[int, str] | None:
-    """``(id, uid)`` of the record whose uid is ``ref`` or starts with it (if unambiguous)."""
-    row = conn.execute(select(records.c.id, records.c.uid).where(records.c.uid == ref)).first()
+def resolve_record(
+    conn: Connection, *, ref: str, visible_to: Visibility | None = None
+) -> tuple[int, str] | None:
+    """``(id, uid)`` of the record whose uid is ``ref`` or starts with it (if unambiguous),
+    among those ``visible_to`` may see (all when ``None``)."""
+    where = _visible(visible_to)
+    query = select(records.c.id, records.c.uid)
+    row = conn.execute(query.where(records.c.uid == ref, *where)).first()
     if row is not None:
         return int(row[0]), str(row[1])
     if len(ref) < 4:
         return None
-    rows = conn.execute(
-        select(records.c.id, records.c.uid).where(records.c.uid.startswith(ref)).limit(2)
-    ).all()
+    rows = conn.execute(query.where(records.c.uid.startswith(ref), *where).limit(2)).all()
     return (int(rows[0][0]), str(rows[0][1])) if len(rows) == 1 else None
 
 
-def require_record(conn: Connection, *, ref: str) -> tuple[int, str]:
-    """``(id, uid)`` of record ``ref`` (uid or unique prefix); ``NotFoundError`` when none."""
-    found = resolve_record(conn, ref=ref)
+def require_record(
+    conn: Connection, *, ref: str, visible_to: Visibility | None = None
+) -> tuple[int, str]:
+    """``(id, uid)`` of record ``ref`` (uid or unique prefix) among those ``visible_to`` may
+    see; ``NotFoundError`` when none (a record someone may not see is not found)."""
+    found = resolve_record(conn, ref=ref, visible_to=visible_to)
     if found is None:
         raise NotFoundError(f"no record {ref!r}")
     return found
@@ -404,8 +456,61 @@ def get_record_state(conn: Connection, *, record_id: int) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, slots=True)
+class Visibility:
+    """Whose records a reader may see: those ``username`` captured, and those a participant
+    of which carries one of the identities of user ``user_id`` (``user_identities``)."""
+
+    username: str
+    user_id: int
+
+
+def _visible(visible_to: Visibility | None) -> list[Any]:
+    """The condition on ``records`` that keeps what ``visible_to`` may see (none: no limit)."""
+    if visible_to is None:
+        return []
+    from commsgov.store.tables_accounts import user_identities
+
+    theirs = select(user_identities.c.value).where(user_identities.c.user_id == visible_to.user_id)
+    took_part = select(record_identities.c.record_id).where(record_identities.c.value.in_(theirs))
+    return [or_(records.c.captured_by == visible_to.username, records.c.id.in_(took_part))]
+
+
+def visible_records(visible_to: Visibility) -> Any:
+    """A query of the ids of the records ``visible_to`` may see (to filter other tables)."""
+    return select(records.c.id).where(*_visible(visible_to))
+
+
+def file_visible(conn: Connection, *, sha256: str, visible_to: Visibility | None) -> bool:
+    """Whether stored file ``sha256`` belongs to a record ``visible_to`` may see: a record's
+    attachment, a message's attachment (or a file linked to it later), or the original file a
+    record came from (its source, or a later ``source-added`` entry). Asked in SQL over the
+    visible records only."""
+    if visible_to is None:
+        return True
+    mine = visible_records(visible_to)
+    pattern = f'%"{sha256}"%'  # 64 hex digits: nothing in them is a LIKE wildcard
+    checks = [
+        select(attachments.c.id).where(
+            attachments.c.sha256 == sha256, attachments.c.record_id.in_(mine)
+        ),
+        select(records.c.id).where(records.c.source.like(pattern), records.c.id.in_(mine)),
+        select(messages.c.id).where(
+            messages.c.record_id.in_(mine), messages.c.attachments_json.like(pattern)
+        ),
+        select(ledger.c.seq).where(
+            # an original file that joined the record, or a file linked to its messages
+            ledger.c.kind.in_((SourceAdded.kind, "message-files-linked")),
+            ledger.c.payload.like(pattern),
+            ledger.c.record_uid.in_(select(records.c.uid).where(records.c.id.in_(mine))),
+        ),
+    ]
+    return any(conn.execute(q.limit(1)).first() is not None for q in checks)
+
+
+@dataclass(frozen=True, slots=True)
 class RecordFilter:
-    """Filters for listing and searching records (UTC text bounds, inclusive)."""
+    """Filters for listing and searching records (UTC text bounds, inclusive); ``visible_to``
+    keeps only what a reader may see (``None``: every record)."""
 
     since_utc: str | None = None
     until_utc: str | None = None
@@ -413,10 +518,11 @@ class RecordFilter:
     participant: str | None = None
     outage_uid: str | None = None
     exceptions_only: bool = False
+    visible_to: Visibility | None = None
 
 
 def _filtered(query: Any, flt: RecordFilter) -> Any:
-    conditions = []
+    conditions = _visible(flt.visible_to)
     if flt.since_utc:
         conditions.append(records.c.occurred_at_utc >= flt.since_utc)
     if flt.until_utc:
@@ -736,3 +842,19 @@ def iter_message_rows(
 def count_messages(conn: Connection) -> int:
     """How many messages are stored."""
     return int(conn.execute(select(func.count()).select_from(messages)).scalar_one())
+
+
+def capture_times(conn: Connection, *, since_utc: str) -> list[tuple[str, str]]:
+    """``(method, captured_at_utc)`` of each record captured at or after ``since_utc``."""
+    query = select(records.c.method, records.c.captured_at_utc).where(
+        records.c.captured_at_utc >= since_utc
+    )
+    return [(str(m), str(at)) for m, at in conn.execute(query)]
+
+
+def exception_times(conn: Connection, *, since_utc: str) -> list[str]:
+    """When each policy exception captured happened, at or after ``since_utc``."""
+    query = select(records.c.occurred_at_utc).where(
+        records.c.policy_exception.is_not(None), records.c.occurred_at_utc >= since_utc
+    )
+    return [str(at) for (at,) in conn.execute(query)]

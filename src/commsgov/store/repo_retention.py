@@ -630,6 +630,14 @@ def get_transfer(conn: Connection, *, consignment: str) -> dict[str, Any] | None
     return None if row is None else dict(row._mapping)
 
 
+def list_transfers(conn: Connection) -> list[dict[str, Any]]:
+    """Every transfer, the most recently built first."""
+    query = select(retention_transfers).order_by(
+        retention_transfers.c.built_at_utc.desc(), retention_transfers.c.consignment
+    )
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
 def update_transfer(conn: Connection, *, consignment: str, values: dict[str, Any]) -> None:
     """Change a transfer's status."""
     conn.execute(
@@ -728,3 +736,12 @@ def message_files(conn: Connection, *, record_id: int) -> set[str]:
     for (text_,) in conn.execute(query):
         found.update(a["sha256"] for a in json.loads(text_) if a.get("sha256"))
     return found
+
+
+def due_times(conn: Connection, *, since_utc: str, until_utc: str) -> list[tuple[str, str]]:
+    """``(due_at_utc, action)`` of each item with a due date in ``[since_utc, until_utc)``
+    (whatever its status: what falls due when)."""
+    query = select(retention_items.c.due_at_utc, retention_items.c.action).where(
+        retention_items.c.due_at_utc >= since_utc, retention_items.c.due_at_utc < until_utc
+    )
+    return [(str(at), str(action or "review")) for at, action in conn.execute(query)]

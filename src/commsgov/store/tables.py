@@ -136,3 +136,24 @@ messages = Table(
     # grows in time order, unlike an index on the random identity alone; listing uses its prefix
     UniqueConstraint("record_id", "sent_at_utc", "identity"),
 )
+
+#: the identities (email addresses, phone numbers: :mod:`commsgov.records.identities`) each
+#: record's participants carry, kept by the write paths and checked by verify, so that "the
+#: records this user took part in" is a join with ``user_identities``, not a scan of JSON
+record_identities = Table(
+    "record_identities",
+    metadata,
+    Column("record_id", RowId, ForeignKey("records.id", ondelete="CASCADE"), primary_key=True),
+    Column("value", String(320), primary_key=True, index=True),
+)
+
+#: the bytes of stored files when they live in the database (the ``database`` blob backend,
+#: the default on PostgreSQL so that every host reaches them: :mod:`commsgov.store.blobs`), in
+#: chunks of at most 1 MiB under the file's SHA-256; ``blobs`` registers the files records use
+blob_contents = Table(
+    "blob_contents",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("chunk", Integer, primary_key=True, autoincrement=False),
+    Column("data", LargeBinary, nullable=False),
+)

@@ -5,7 +5,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import audit, auth, meta, oidc, policy, registers, tokens, users
+from . import (
+    audit,
+    auth,
+    captures,
+    governance,
+    meta,
+    oidc,
+    policy,
+    records,
+    registers,
+    tokens,
+    users,
+)
 
 #: every router, mounted under ``/api/v1``
 ROUTERS: list[APIRouter] = [
@@ -16,5 +28,8 @@ ROUTERS: list[APIRouter] = [
     users.router,
     tokens.router,
     audit.router,
+    records.router,
+    captures.router,
+    governance.router,
     registers.router,
 ]

@@ -1,24 +1,32 @@
 """What every event is, and the one registry of event kinds.
 
-An event class names its ``kind`` (its name in the ledger or the audit trail) and its
-``chain``: ``ledger`` events change the record and are appended to the hash-chained ledger;
-``audit`` events record that someone read the record (they go to the audit trail, not the
-ledger). Every class registers itself with :func:`register`; an unregistered kind, or an
-audit event offered to the ledger, is refused where entries are made
-(:func:`commsgov.records.ledger.make_entry`).
+An event class names its ``kind`` (its name in the ledger and the audit trail), its ``chain``
+and its ``target`` (what it is about: ``record:<uid>``, ``outage:<uid>``, ``user:<name>``, ...):
+
+- ``ledger`` events change the record: they are appended to the hash-chained ledger, and the
+  audit trail notes each one (who, from where, the ledger entry's position and hash);
+- ``audit`` events change nothing in the record: reads of it (here, in
+  :mod:`~commsgov.records.events.reads`) and the accounts' events (sign-ins, refusals, user and
+  token changes, reads of the trail: :mod:`commsgov.accounts.events`). They go to the audit
+  trail only.
+
+Every class registers itself with :func:`register`, once: no kind is defined twice, and what the
+ledger or the trail may hold is exactly what is registered (the ledger refuses an audit event,
+the trail an unregistered kind). ``docs/records.md``, ``docs/retention.md`` and
+``docs/audit.md`` document every kind; their tests iterate this registry.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Protocol, TypeVar
 
-__all__ = ["EVENT_KINDS", "EventType", "register", "registered"]
+__all__ = ["EVENT_KINDS", "AuditEventType", "EventType", "register", "registered"]
 
 Chain = Literal["ledger", "audit"]
 
 
 class EventType(Protocol):
-    """The shape of every event: its kind and chain, the record it is about, its payload."""
+    """The shape of a ledger event: its kind and chain, what it is about, its payload."""
 
     kind: ClassVar[str]
     chain: ClassVar[Chain]
@@ -28,8 +36,32 @@ class EventType(Protocol):
         """The record this event is about, if one."""
         ...
 
+    @property
+    def target(self) -> str:
+        """What the event is about, as the audit trail names it (``record:<uid>``, ...)."""
+        ...
+
     def payload(self) -> dict[str, Any]:
         """The canonical payload hashed into the chain."""
+        ...
+
+
+class AuditEventType(Protocol):
+    """The shape of an event of the audit trail only: its kind, what it is about, its details.
+
+    Its outcome (``ok``, ``failed``, ``refused``) is a class attribute where the kind says it
+    (a failed sign-in), else given when the event is appended (a read that failed)."""
+
+    kind: ClassVar[str]
+    chain: ClassVar[Chain]
+
+    @property
+    def target(self) -> str:
+        """What the event is about (``record:<uid>``, ``user:ann``, ``audit``, ...)."""
+        ...
+
+    def details(self) -> dict[str, Any]:
+        """The event's fields, stored as canonical JSON in the trail."""
         ...
 
 
@@ -42,8 +74,8 @@ _E = TypeVar("_E", bound=type[Any])
 def register(cls: _E) -> _E:
     """Register an event class under its ``kind`` (a class decorator).
 
-    Its docstring must start ``Event ``<kind>``:`` (the docs and the audit list read it), its
-    ``chain`` must be ``ledger`` or ``audit``, and no two classes share a kind.
+    Its docstring must start ``Event ``<kind>``:`` (the docs read it), its ``chain`` must be
+    ``ledger`` or ``audit``, and no two classes share a kind.
     """
     kind = getattr(cls, "kind", None)
     if not isinstance(kind, str) or not kind:

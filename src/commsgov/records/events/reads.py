@@ -1,8 +1,11 @@
 """Events of reading the record: who read a record, listed or searched records, or read a
 stored file. They belong to the audit trail (``chain = "audit"``), never to the ledger; every
-read service passes through :mod:`commsgov.services.read_gate`, which makes them.
+read service passes through :mod:`commsgov.services.read_gate`, which appends them to the
+trail with their outcome (a read can fail: not found, refused, bad input).
 
-(An export is a read too, and is already a ledger event: ``records-exported``.)
+An export is a read too, and a change to the ledger: its ``records-exported`` ledger entry is
+noted in the trail like every ledger entry (and, if it fails, the trail records the failure
+under the same kind).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from .base import Chain, register
 @dataclass(frozen=True, slots=True)
 class RecordRead:
     """Event ``record-read``: record ``uid`` was read in full (its fields, history and up to
-    ``messages`` of its messages)."""
+    ``messages`` of its messages; a receipt or an explanation reads it with none)."""
 
     kind: ClassVar[str] = "record-read"
     chain: ClassVar[Chain] = "audit"
@@ -29,9 +32,14 @@ class RecordRead:
         """The record read."""
         return self.uid
 
-    def payload(self) -> dict[str, Any]:
-        """The canonical payload of the audit entry."""
-        return {"entity": None, "uid": self.uid, "messages": self.messages}
+    @property
+    def target(self) -> str:
+        """The record read (as asked for, when it was not found)."""
+        return f"record:{self.uid}"
+
+    def details(self) -> dict[str, Any]:
+        """How many messages were read."""
+        return {"messages": self.messages}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +54,14 @@ class _Found:
         """Many records may be read; none is singled out."""
         return None
 
-    def payload(self) -> dict[str, Any]:
-        """The canonical payload of the audit entry."""
-        return {"entity": None, "query": self.query, "uids": list(self.uids)}
+    @property
+    def target(self) -> str:
+        """The records (the uids given are in the details)."""
+        return "records"
+
+    def details(self) -> dict[str, Any]:
+        """The query and the records it gave."""
+        return {"query": self.query, "count": len(self.uids), "uids": list(self.uids)}
 
 
 @register
@@ -86,6 +99,11 @@ class FileRead:
         """A file may belong to several records; none is singled out."""
         return None
 
-    def payload(self) -> dict[str, Any]:
-        """The canonical payload of the audit entry."""
-        return {"entity": None, "sha256": self.sha256}
+    @property
+    def target(self) -> str:
+        """The file."""
+        return f"file:{self.sha256}"
+
+    def details(self) -> dict[str, Any]:
+        """Nothing more than the target."""
+        return {}

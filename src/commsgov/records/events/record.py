@@ -26,6 +26,11 @@ class RecordCaptured:
         """The record this event is about."""
         return str(self.state["uid"])
 
+    @property
+    def target(self) -> str:
+        """The record captured."""
+        return f"record:{self.state['uid']}"
+
     def payload(self) -> dict[str, Any]:
         """The canonical payload hashed into the ledger."""
         return {"entity": "record", "uid": self.state["uid"], "set": self.state}
@@ -50,6 +55,11 @@ class RecordCorrected:
     def record_uid(self) -> str | None:
         """The record this event is about."""
         return self.uid
+
+    @property
+    def target(self) -> str:
+        """The record corrected."""
+        return f"record:{self.uid}"
 
     def payload(self) -> dict[str, Any]:
         """The canonical payload hashed into the ledger."""
@@ -76,6 +86,11 @@ class MessagesAdded:
     def record_uid(self) -> str | None:
         """The record this event is about."""
         return self.uid
+
+    @property
+    def target(self) -> str:
+        """The record the messages joined."""
+        return f"record:{self.uid}"
 
     def payload(self) -> dict[str, Any]:
         """The canonical payload hashed into the ledger."""
@@ -107,6 +122,11 @@ class RecordDisposed:
         """The record this event is about."""
         return self.uid
 
+    @property
+    def target(self) -> str:
+        """The record disposed of."""
+        return f"record:{self.uid}"
+
     def payload(self) -> dict[str, Any]:
         """The canonical payload hashed into the ledger."""
         return {
@@ -132,6 +152,11 @@ class OutageStarted:
         """Outages are not records."""
         return None
 
+    @property
+    def target(self) -> str:
+        """The outage declared."""
+        return f"outage:{self.state['uid']}"
+
     def payload(self) -> dict[str, Any]:
         """The canonical payload hashed into the ledger."""
         return {"entity": "outage", "uid": self.state["uid"], "set": self.state}
@@ -152,6 +177,11 @@ class OutageEnded:
     def record_uid(self) -> str | None:
         """Outages are not records."""
         return None
+
+    @property
+    def target(self) -> str:
+        """The outage ended."""
+        return f"outage:{self.uid}"
 
     def payload(self) -> dict[str, Any]:
         """The canonical payload hashed into the ledger."""
@@ -180,6 +210,11 @@ class RecordsExported:
     def record_uid(self) -> str | None:
         """An export may cover many records; none is singled out."""
         return None
+
+    @property
+    def target(self) -> str:
+        """The records (their uids are in the ledger entry)."""
+        return "records"
 
     def payload(self) -> dict[str, Any]:
         """The canonical payload hashed into the ledger."""
@@ -210,6 +245,11 @@ class SourceAdded:
     def record_uid(self) -> str | None:
         """The record this event is about."""
         return self.uid
+
+    @property
+    def target(self) -> str:
+        """The record the file joined."""
+        return f"record:{self.uid}"
 
     def payload(self) -> dict[str, Any]:
         """The canonical payload hashed into the ledger."""

@@ -29,6 +29,16 @@ class _RetentionEvent:
         # the uid field is declared by each event (a hold's uid is not a record's)
         return str(getattr(self, "uid")) if self.about_a_record else None  # noqa: B009
 
+    @property
+    def target(self) -> str:
+        """The record (``record:<uid>``), else the hold or the transfer the event is about."""
+        if self.about_a_record:
+            return f"record:{self.record_uid}"
+        consignment = getattr(self, "consignment", None)
+        if consignment is not None:
+            return f"transfer:{consignment}"
+        return f"hold:{getattr(self, 'uid')}"  # noqa: B009
+
     def payload(self) -> dict[str, Any]:
         """The canonical payload hashed into the ledger."""
         record = self.record_uid

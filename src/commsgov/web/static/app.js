@@ -17,3 +17,13 @@ document.body.addEventListener("htmx:afterSwap", (event) => {
   DS.initAll(event.detail.target);
   focusErrors(event.detail.target);
 });
+
+// an upload form posted by HTMX shows how much of its files has been sent
+document.body.addEventListener("htmx:xhr:progress", (event) => {
+  const form = event.target.closest("form[data-progress]");
+  const bar = form && document.getElementById(form.dataset.progress);
+  if (bar && event.detail.lengthComputable) {
+    bar.hidden = false;
+    bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
+  }
+});

@@ -34,7 +34,7 @@ KINDS = {
 }
 
 
-def _pickers(pack: CompiledPack) -> dict[str, Any]:
+def pickers(pack: CompiledPack) -> dict[str, Any]:
     """The scenarios to choose from and every name a channel or app answers to."""
     names: list[dict[str, str]] = []
     for channel in catalogue.channels(pack=pack):
@@ -107,7 +107,7 @@ def advisor(
         "title": "Which channel may I use?", "asked": asked, "errors": errors,
         "single": single, "every": every, "answer": None, "question": "",
         "notice": "Your password has been changed." if password_changed else None,
-        **_pickers(pack),
+        **pickers(pack),
     }  # fmt: skip
     return page(
         request, caller, "advisor.html", values, block="advice", status=400 if errors else 200
@@ -167,7 +167,7 @@ def ask_question(
             }  # fmt: skip
     values = {
         "title": "Which channel may I use?", "asked": None, "errors": errors, "single": None,
-        "every": None, "answer": shown, "question": question, "notice": None, **_pickers(pack),
+        "every": None, "answer": shown, "question": question, "notice": None, **pickers(pack),
     }  # fmt: skip
     return page(
         request, caller, "advisor.html", values, block="answer", status=400 if errors else 200

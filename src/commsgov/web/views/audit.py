@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response
 
-from commsgov.accounts.events import AUDIT_EVENTS
+from commsgov.accounts.events import AUDIT_ACTIONS
 from commsgov.api.deps import Caller, ClockDep, SettingsDep, StoreDep, allowed
 from commsgov.records.errors import InvalidFieldError
 from commsgov.services import audit
@@ -69,7 +69,7 @@ def audit_page(
         entries = audit.search(store, filters, actor=caller.actor, limit=limit, now=clock())
     query = {k: v for k, v in given.items() if v}
     values = {
-        "title": "Audit trail", "given": given, "errors": errors, "actions": sorted(AUDIT_EVENTS),
+        "title": "Audit trail", "given": given, "errors": errors, "actions": sorted(AUDIT_ACTIONS),
         "entries": [{"entry": e, "details": _details(e.details)} for e in entries],
         "more": "?" + urlencode({**query, "limit": limit + PAGE}) if len(entries) == limit
         else None,
