@@ -197,10 +197,21 @@ def test_records_are_linked_to_the_outage_covering_them(store: Any) -> None:
 
 
 def test_a_full_disk_during_ingest_is_one_error_and_stores_nothing(
-    store: Any, monkeypatch: pytest.MonkeyPatch
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Issue 11: a full disk during ingest printed a traceback (the store stayed consistent):
-    it is one error saying so. Here the disk fills as the zip's media are stored."""
+    it is one error saying so. Here the disk fills as the zip's media are stored in a folder
+    (on PostgreSQL too: files in the database cannot be made to fill the disk here)."""
+    from commsgov.store.handle import open_store
+
+    store = open_store(database_url, blob_dir=tmp_path / "blobs", blob_backend="filesystem")
+    try:
+        _fill_the_disk(store, monkeypatch)
+    finally:
+        store.close()
+
+
+def _fill_the_disk(store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
     from commsgov.store.disk import StoreFull

@@ -21,6 +21,7 @@ from commsgov.accounts.actor import Actor
 from commsgov.jsonable import jsonable
 from commsgov.services.ingest import ingest_file
 from commsgov.store import repo
+from tests.fixtures_db import alter_blob
 
 from .conftest import counts, destroy
 
@@ -71,7 +72,7 @@ def test_the_zip_links_its_files_to_the_messages_held(store: Any, tmp_path: Path
     assert payload["source_sha256"] == hashlib.sha256(ZIP.read_bytes()).hexdigest()
     assert [(link["index"], link["filename"]) for link in payload["links"]] == [(0, IMG), (0, DOC)]
     for link in payload["links"]:
-        assert store.blobs.path(link["sha256"]).read_bytes() == _member(link["filename"])
+        assert store.blobs.read(link["sha256"]) == _member(link["filename"])
     report = svc.verify(store, actor=ACTOR)
     assert report.ok and not report.orphan_blobs  # the linked files are the record's
 
@@ -110,9 +111,7 @@ def test_exports_and_transcripts_name_the_linked_files(store: Any, tmp_path: Pat
 def test_a_swapped_linked_file_fails_verify(store: Any, tmp_path: Path) -> None:
     _txt_then_zip(store, tmp_path)
     digest = hashlib.sha256(_member(IMG)).hexdigest()
-    path = store.blobs.path(digest)
-    path.chmod(0o644)
-    path.write_bytes(b"not the photo")
+    alter_blob(store, digest, b"not the photo")
     report = svc.verify(store, actor=ACTOR)
     assert not report.ok
     assert digest[:12] in str(report.problem) or digest in json.dumps(jsonable(report))
@@ -135,7 +134,7 @@ def test_a_link_rewritten_in_the_ledger_fails_verify(store: Any, tmp_path: Path)
 def test_destroying_the_record_removes_the_linked_files(store: Any, tmp_path: Path) -> None:
     uid, _ = _txt_then_zip(store, tmp_path)
     destroy(store, uid)
-    assert not any(p.is_file() for p in store.blobs.root.rglob("*"))
+    assert list(store.blobs.all()) == []
     report = svc.verify(store, actor=ACTOR)
     assert report.ok and not report.orphan_blobs
     (entry,) = _link_entries(store, uid)

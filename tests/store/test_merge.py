@@ -155,8 +155,9 @@ def test_an_outage_kit_merges_with_provenance_and_both_sides_verify(
     assert json.loads(flagged[0][0])["rule"] == "mma-ban"
     # the file came over intact
     sha = sql(store, "SELECT sha256 FROM attachments")[0][0]
-    assert svc.read_file(store, sha, actor=CLERK) == b"minutes of the call during the outage\n"
     assert audit_kinds(store)[-1] == "offline-merged"
+    assert svc.read_file(store, sha, actor=CLERK) == b"minutes of the call during the outage\n"
+    assert audit_kinds(store)[-1] == "file-read"  # reading the merged file is a read too
 
 
 def test_merging_twice_adds_nothing_and_a_grown_store_adds_only_what_is_new(

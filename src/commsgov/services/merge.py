@@ -341,7 +341,7 @@ class _Merger:
             e.at,
             e.actor,
             merged.outcome,
-            merged.target,
+            merged.target,  # what the entry concerns
             merged.into,
             tuple(range(before + 1, after + 1)),
         )

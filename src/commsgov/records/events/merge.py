@@ -28,6 +28,11 @@ class OfflineStoreRegistered:
     label: str | None = None
 
     @property
+    def target(self) -> str:
+        """The offline store registered."""
+        return f"offline-store:{self.store}"
+
+    @property
     def record_uid(self) -> str | None:
         """A registration is not about a record."""
         return None
@@ -48,7 +53,8 @@ class OfflineEntryMerged:
     """Event ``offline-entry-merged``: entry ``seq`` of offline store ``store`` (its hash,
     ``offline_kind``, and its time ``at`` and ``actor`` on the device) was merged: ``outcome``
     (``added``, ``deduplicated``, ``linked`` or ``not-applied``), ``into`` the central record
-    or outage it concerns (``target``), and ``entries`` the central entries it made."""
+    or outage it ``concerns`` (``target`` in the payload), and ``entries`` the central entries
+    it made."""
 
     kind: ClassVar[str] = "offline-entry-merged"
     chain: ClassVar[Chain] = "ledger"
@@ -59,9 +65,14 @@ class OfflineEntryMerged:
     at: str
     actor: str
     outcome: str
-    target: str | None
+    concerns: str | None
     into: str | None
     entries: tuple[int, ...] = ()
+
+    @property
+    def target(self) -> str:
+        """The offline store the entry came from (the audit trail's target)."""
+        return f"offline-store:{self.store}"
 
     @property
     def record_uid(self) -> str | None:
@@ -81,7 +92,7 @@ class OfflineEntryMerged:
                 "actor": self.actor,
             },
             "outcome": self.outcome,
-            "target": self.target,
+            "target": self.concerns,
             "into": self.into,
             "entries": list(self.entries),
         }
@@ -102,6 +113,11 @@ class OfflineStoreMerged:
     through: int
     head: str
     signed_at: str
+
+    @property
+    def target(self) -> str:
+        """The offline store merged."""
+        return f"offline-store:{self.store}"
 
     @property
     def record_uid(self) -> str | None:

@@ -279,6 +279,11 @@ class FilesLinked:
         """The record this event is about."""
         return self.uid
 
+    @property
+    def target(self) -> str:
+        """The record whose messages the files joined."""
+        return f"record:{self.uid}"
+
     def payload(self) -> dict[str, Any]:
         """The canonical payload hashed into the ledger."""
         return {

@@ -34,6 +34,12 @@ class _Entered:
         """Register entries are not records."""
         return None
 
+    @property
+    def target(self) -> str:
+        """The register entry (the audit trail's target)."""
+        entry: Any = getattr(self, "entry")  # noqa: B009 (declared by each event)
+        return f"register:{entry.register}:{entry.uid}"
+
     def payload(self) -> dict[str, Any]:
         """The canonical payload hashed into the ledger."""
         entry: Any = getattr(self, "entry")  # noqa: B009 (declared by each event)
@@ -53,6 +59,11 @@ class _Changed:
     def record_uid(self) -> str | None:
         """Register entries are not records."""
         return None
+
+    @property
+    def target(self) -> str:
+        """The register entry (the audit trail's target)."""
+        return f"register:{self.register}:{getattr(self, 'uid')}"  # noqa: B009
 
     def changes_set(self) -> dict[str, Any]:
         """The fields set, by name."""
@@ -160,6 +171,11 @@ class DeviceGroupDisbanded(_Changed):
     disbanded_on: str
     reason: str
 
+    @property
+    def target(self) -> str:
+        """The register entry (the audit trail's target)."""
+        return f"register:{self.register}:{getattr(self, 'uid')}"  # noqa: B009
+
     def changes_set(self) -> dict[str, Any]:
         """The field set: the day it was disbanded."""
         return {"disbanded_on": self.disbanded_on}
@@ -194,6 +210,11 @@ class PhoneRequestDecided(_Changed):
     def reason(self) -> str:
         """Why: the decision's note."""
         return self.decision_note or ""
+
+    @property
+    def target(self) -> str:
+        """The register entry (the audit trail's target)."""
+        return f"register:{self.register}:{getattr(self, 'uid')}"  # noqa: B009
 
     def changes_set(self) -> dict[str, Any]:
         """The fields set: the decision, by whom, when, and its note."""
