@@ -16,7 +16,7 @@ How a question is answered:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from commsgov.policy.advice import Advice, advise
@@ -133,7 +133,6 @@ class Answer:
     choices: tuple[Choice, ...] = ()
     answer: str | None = None
     topic: str | None = None
-    _dict: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (the same for the command line, the Python API and the web API)."""

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
 
 from .cache import compiled_pack
 from .compiled import ChannelInfo, Cite, CompiledPack, Said, ScenarioInfo
@@ -55,7 +57,10 @@ class Advice:
     duties: tuple[str, ...]
     alternatives: tuple[str, ...]
     citations: tuple[Cite, ...]
-    _dict: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    #: the JSON form, made once (an answer is memoised on its pack); never served itself
+    _dict: Annotated[dict[str, Any], Field(exclude=True)] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form, identical to ``commsgov advise --json`` (a fresh copy each call)."""

@@ -1,53 +1,24 @@
-"""The advisor: advise, the matrix, scenarios and channels (the same functions as the CLI)."""
+"""The advisor: advise, ask, the matrix, scenarios and channels (the same functions as the CLI).
+
+The response models are the advisor's own result types (:class:`Advice`, :class:`AdviceSet`,
+:class:`Answer`), so the API and ``commsgov advise|ask --json`` cannot disagree.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from commsgov.asking import Answer
+from commsgov.policy.advice import Advice, AdviceSet
 from commsgov.policy.advice import advise as run_advice
 from commsgov.services import catalogue
 
 from ..deps import PackDep, allowed
 
 router = APIRouter(tags=["policy"])
-
-
-class Citation(BaseModel):
-    """A source document and the exact passage quoted."""
-
-    document: str
-    quote: str
-
-
-class Advice(BaseModel):
-    """The answer for one channel: verdict, why, on what terms, what instead, and the sources."""
-
-    scenario: str
-    scenario_title: str
-    channel: str
-    channel_name: str
-    verdict: Literal["allowed", "conditional", "not-allowed"]
-    cell: str | None
-    reasons: list[str]
-    conditions: list[str]
-    duties: list[str]
-    alternatives: list[str]
-    citations: list[Citation]
-
-
-class AdviceSet(BaseModel):
-    """The answers for every channel in one scenario."""
-
-    scenario: str
-    scenario_title: str
-    channels: dict[str, Advice]
-
-
-def _flag(help_text: str) -> object:
-    return Query(description=help_text)
 
 
 @router.get(
@@ -69,14 +40,14 @@ def advise(
     country_risk: Annotated[Literal["secure", "at-risk"] | None, Query()] = None,
     exemption: Annotated[bool, Query(description="A time-bound transition period.")] = False,
     role: Annotated[str | None, Query(max_length=200, description="Your role.")] = None,
-) -> dict[str, object]:
+) -> Advice | AdviceSet:
     """Which channel may I use? The verdict, conditions, duties, alternatives and sources."""
     result = run_advice(
         scenario=scenario, channel=channel, device=device, outage=outage, external=external,
         federated=federated, abroad=abroad, country_risk=country_risk, exemption=exemption,
         role=role, pack=pack,
     )  # fmt: skip
-    return result.to_dict()
+    return result
 
 
 @router.get(
@@ -112,71 +83,9 @@ class Question(BaseModel):
     question: str = Field(min_length=1, max_length=2000, description="e.g. Can I WhatsApp Ann?")
 
 
-class Understood(BaseModel):
-    """How the question was read: the scenario, the channel and the conditions it states."""
-
-    model_config = ConfigDict(extra="allow")
-
-    scenario: str | None
-    channel: str | None
-    channel_words: str | None
-    other_channels: list[str]
-    outage: bool
-    outage_unclear: bool
-    not_outage: list[str]
-    external: bool
-    who: str | None
-    federated: bool
-    abroad: bool
-    where: str | None
-    country_risk: str | None
-    out_of_hours: bool
-    device: str | None
-    exemption: bool
-
-
-class Choice(BaseModel):
-    """A reading the advisor hesitates over: a scenario, or a scenario with a condition."""
-
-    model_config = ConfigDict(extra="allow")
-
-    scenario: str
-    title: str
-    confidence: float
-    verdict: Literal["allowed", "conditional", "not-allowed"] | None
-    assumes: str | None = None
-
-
-class Answer(BaseModel):
-    """The answer of ``commsgov ask --json``: how the question was read, then ``advise``'s
-    verdict, conditions, duties, alternatives and quotations, or ``choices`` to ask back."""
-
-    model_config = ConfigDict(extra="allow")
-
-    question: str
-    kind: Literal["verdict", "channels", "topic", "choices", "help"]
-    scenario: str | None
-    scenario_title: str | None
-    channel: str | None
-    channel_name: str | None
-    verdict: Literal["allowed", "conditional", "not-allowed"] | None
-    confidence: float
-    understood: Understood
-    summary: str
-    reasons: list[str]
-    conditions: list[str]
-    duties: list[str]
-    alternatives: list[str]
-    citations: list[Citation]
-    runners_up: list[Choice]
-    choices: list[Choice]
-    answer: str | None
-    topic: str | None
-
-
 @router.post("/ask", name="policy.ask", response_model=Answer, dependencies=[allowed("policy.ask")])
-def ask(body: Question, pack: PackDep) -> dict[str, Any]:
+def ask(body: Question, pack: PackDep) -> Answer:
     """Ask in plain words: the same answer as ``commsgov ask --json`` and ``commsgov.ask``."""
     from commsgov.asking import ask as run_ask
 
-    return run_ask(body.question, pack=pack).to_dict()
+    return run_ask(body.question, pack=pack)
