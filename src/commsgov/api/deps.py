@@ -9,6 +9,8 @@ in the audit trail, and hands the route a :class:`Caller` (who, and the actor fo
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -21,6 +23,7 @@ from commsgov.accounts.errors import NotAuthenticated, PasswordChangeRequired, P
 from commsgov.accounts.events import PermissionDenied
 from commsgov.accounts.permissions import PUBLIC, outcome, permission
 from commsgov.config import Settings
+from commsgov.errors import InvalidInput
 from commsgov.policy.compiled import CompiledPack
 from commsgov.services import audit, sessions, tokens
 from commsgov.services.sessions import Principal
@@ -120,6 +123,54 @@ def _authenticate(request: Request) -> Principal | None:
     return None
 
 
+#: what no database can hold as text: NUL (PostgreSQL refuses it) and a lone UTF-16 surrogate
+#: (no encoding writes it); a JSON string can carry either (``"\\u0000"``, ``"\\ud800"``)
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+class UnstorableText(InvalidInput):
+    """Text with a character no database can store (NUL, a lone surrogate)."""
+
+
+def _unstorable_at(value: Any, where: str) -> str | None:
+    """The path of the first string in ``value`` (parsed JSON) holding an unstorable
+    character, or ``None``."""
+    if isinstance(value, str):
+        return where if UNSTORABLE.search(value) else None
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        if isinstance(key, str) and UNSTORABLE.search(key):
+            return f"{where}.{key!r}" if where else repr(key)
+        found = _unstorable_at(item, f"{where}.{key}" if where else str(key))
+        if found is not None:
+            return found
+    return None
+
+
+async def refuse_unstorable(request: Request) -> None:
+    """Refuse a query, path or JSON body holding a character no database can store, naming the
+    field (the same answer on SQLite and PostgreSQL, instead of a driver error on one of them).
+    Multipart and form bodies are checked as they are read (:mod:`commsgov.api.uploads`)."""
+    for name, value in (*request.path_params.items(), *request.query_params.multi_items()):
+        if isinstance(value, str) and UNSTORABLE.search(value):
+            raise UnstorableText(f"{name}: a NUL or unpaired surrogate character", field=name)
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "application/json" or kind.endswith("+json"):
+        try:
+            data = json.loads(await request.body())
+        except ValueError:
+            return  # not JSON: the route's own parsing says so
+        found = _unstorable_at(data, "")
+        if found is not None:
+            field = found or "body"
+            raise UnstorableText(f"{field}: a NUL or unpaired surrogate character", field=field)
+
+
 def allowed(action: str, *, upload: bool = False) -> Any:
     """The dependency for a route doing ``action`` (an entry of the permission table).
 
@@ -133,6 +184,7 @@ def allowed(action: str, *, upload: bool = False) -> Any:
                 principal = await run_in_threadpool(_authenticate, request)
             except NotAuthenticated:
                 principal = None  # a stale cookie does not stop anyone signing in again
+            await refuse_unstorable(request)
             return Caller(principal, client_actor(request, principal))
         principal = await run_in_threadpool(_authenticate, request)
         if principal is None:
@@ -150,6 +202,7 @@ def allowed(action: str, *, upload: bool = False) -> Any:
             now = get_clock(request)()
             await run_in_threadpool(audit.record, get_store(request), event, actor=actor, now=now)
             raise PermissionRefused(action)
+        await refuse_unstorable(request)
         return Caller(principal, actor)
 
     return Depends(caller)

@@ -552,9 +552,14 @@ def pg_tsquery(terms: str) -> str:
 
     >>> pg_tsquery("budget it's cut*")
     "'budget' & 'it''s' & 'cut':*"
+
+    A NUL separates words (PostgreSQL cannot take it in text; its parser splits there anyway).
+
+    >>> pg_tsquery("a\\x00b")
+    "'a' & 'b'"
     """
     parts = []
-    for word in terms.split():
+    for word in terms.replace("\x00", " ").split():
         prefix = word.endswith("*")
         cleaned = word.rstrip("*").replace("\\", "").replace("'", "''")
         if cleaned:
