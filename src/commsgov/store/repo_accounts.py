@@ -7,7 +7,19 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select, text, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 
 from commsgov.accounts.chain import AuditEntry
 from commsgov.records.ledger import GENESIS
@@ -239,9 +251,14 @@ def _token_query() -> Any:
     ).join(users, users.c.id == api_tokens.c.user_id)
 
 
+#: built once: every API request with a token asks it (building and keying a statement anew
+#: cost more than running it)
+_TOKEN_BY_ID = _token_query().where(api_tokens.c.id == bindparam("token_id"))
+
+
 def token_row(conn: Connection, *, token_id: str) -> Row[Any] | None:
     """A token with its user's ``username``, ``user_roles`` and ``disabled``."""
-    return conn.execute(_token_query().where(api_tokens.c.id == token_id)).first()
+    return conn.execute(_TOKEN_BY_ID, {"token_id": token_id}).first()
 
 
 def token_rows(conn: Connection, *, user_id: int | None = None) -> list[Row[Any]]:
