@@ -301,6 +301,8 @@ class LoadResult:
     captures_doubled: int
     verified: bool
     verify_problem: str | None
+    #: the machine's 1-minute load average when the run began (2 cores, shared)
+    load_average: float = 0.0
 
     @property
     def ratio(self) -> float:
@@ -315,6 +317,7 @@ class LoadResult:
 def measure(*, clients: int = CLIENTS, seconds: float = SECONDS,
             folder: Path | None = None) -> LoadResult:  # fmt: skip
     """Run both loads for ``seconds`` each with ``clients`` connections (see the module)."""
+    load_average = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     with tempfile.TemporaryDirectory(prefix="commsgov-load-") as scratch:
         site = _site(Path(folder or scratch))
         advise_port, bare_port = _free_port(), _free_port()
@@ -356,7 +359,7 @@ def measure(*, clients: int = CLIENTS, seconds: float = SECONDS,
     return LoadResult(
         clients, seconds, bare, advisor, lines, len(made),
         sum(1 for s in made if counts.get(s) == 1), sum(1 for c in counts.values() if c > 1),
-        verified, problem,
+        verified, problem, load_average,
     )  # fmt: skip
 
 
@@ -398,7 +401,8 @@ def render(result: LoadResult) -> str:
     return "\n".join([
         f"{result.clients} clients, {result.seconds:g} s per run, keep-alive HTTP/1.1 over "
         "loopback; each server one uvicorn worker started as `commsgov serve` starts it (access "
-        "log on), the load generator on the same 2 cores.",
+        "log on), the load generator on the same 2 cores (shared: load average "
+        f"{result.load_average:.1f} when the run began).",
         "",
         f"**Advisor vs bare FastAPI** (`GET {ADVISE_PATH}`, a staff token; the bare app returns "
         f"the same JSON as a constant): **{result.ratio:.2f}x** the bare app's requests/s "
