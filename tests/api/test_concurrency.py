@@ -20,14 +20,9 @@ CLIENTS = 6
 EACH = 6
 
 
-def _bearer(api: Api, name: str, *roles: str) -> TestClient:
-    api.user(name, *roles)
-    return api.client(headers={"Authorization": f"Bearer {api.token(name, *roles)}"})
-
-
 def test_clients_capturing_at_once_lose_and_double_nothing(api: Api) -> None:
-    clients = [_bearer(api, f"user{n}", "staff") for n in range(CLIENTS)]
-    auditor = _bearer(api, "otto", "auditor")
+    clients = [api.bearer(f"user{n}", "staff") for n in range(CLIENTS)]
+    auditor = api.bearer("otto", "auditor")
     start = threading.Barrier(CLIENTS)
     answers: list[tuple[int, int, int, str]] = []
     failures: list[BaseException] = []

@@ -5,7 +5,6 @@ search with a NUL answered by a 500 on PostgreSQL)."""
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 
 from commsgov import services as svc
 from commsgov.accounts import Actor
@@ -15,18 +14,13 @@ from commsgov.store import repo
 from .conftest import Api
 
 
-def _bearer(api: Api, name: str, *roles: str) -> TestClient:
-    api.user(name, *roles)
-    return api.client(headers={"Authorization": f"Bearer {api.token(name, *roles)}"})
-
-
 def _refused(answer: object, field: str) -> None:
     assert answer.status_code == 422, answer.text  # type: ignore[attr-defined]
     assert answer.json()["field"] == field, answer.json()  # type: ignore[attr-defined]
 
 
 def test_nul_and_lone_surrogates_are_refused_by_every_way_in(api: Api) -> None:
-    rita = _bearer(api, "rita", "records-manager")
+    rita = api.bearer("rita", "records-manager")
     hold = {"name": "h", "mandate": "m", "search": "0\u0000"}
     _refused(rita.post("/api/v1/holds", json=hold), "search")
     raw = b'{"name": "h", "mandate": "m\\ud800", "search": "x"}'  # JSON allows it; UTF-8 not

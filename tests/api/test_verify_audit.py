@@ -9,18 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import text
 from typer.testing import CliRunner
 
 from commsgov.cli.main import app as cli
 
 from .conftest import Api
-
-
-def _bearer(api: Api, name: str, *roles: str) -> TestClient:
-    api.user(name, *roles)
-    return api.client(headers={"Authorization": f"Bearer {api.token(name, *roles)}"})
 
 
 def _cli_verify(api: Api, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[int, Any]:
@@ -34,8 +28,8 @@ def _cli_verify(api: Api, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tu
 def test_verify_fails_when_an_audit_entry_is_edited_or_deleted(
     api: Api, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    ann = _bearer(api, "ann", "staff")
-    otto = _bearer(api, "otto", "auditor")
+    ann = api.bearer("ann", "staff")
+    otto = api.bearer("otto", "auditor")
     form = {"method": "sms", "at": "2026-11-19T10:00", "summary": "budget"}
     for _ in range(2):
         assert ann.post("/api/v1/captures", data=form).status_code == 201
