@@ -7,11 +7,10 @@ defaults to the bundled pack and memoises answers on the compiled pack they were
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal
-
-from pydantic import Field
+from typing import Any, Literal
 
 from .cache import compiled_pack
 from .compiled import ChannelInfo, Cite, CompiledPack, Said, ScenarioInfo
@@ -42,7 +41,7 @@ class Situation:
     role: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # (no slots: the JSON form is cached on the instance, see to_dict)
 class Advice:
     """The answer for one channel: verdict, why, on what terms, what instead, and the sources."""
 
@@ -57,28 +56,28 @@ class Advice:
     duties: tuple[str, ...]
     alternatives: tuple[str, ...]
     citations: tuple[Cite, ...]
-    #: the JSON form, made once (an answer is memoised on its pack); never served itself
-    _dict: Annotated[dict[str, Any], Field(exclude=True)] = field(
-        default_factory=dict, repr=False, compare=False
-    )
+
+    @cached_property
+    def _json(self) -> dict[str, Any]:
+        # made once (an answer is memoised on its pack); a property, not a field, so that the
+        # API's response model (this class) has only the fields above
+        return {
+            "scenario": self.scenario,
+            "scenario_title": self.scenario_title,
+            "channel": self.channel,
+            "channel_name": self.channel_name,
+            "verdict": self.verdict,
+            "cell": self.cell,
+            "reasons": list(self.reasons),
+            "conditions": list(self.conditions),
+            "duties": list(self.duties),
+            "alternatives": list(self.alternatives),
+            "citations": [c.to_dict() for c in self.citations],
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form, identical to ``commsgov advise --json`` (a fresh copy each call)."""
-        if not self._dict:
-            self._dict.update(
-                scenario=self.scenario,
-                scenario_title=self.scenario_title,
-                channel=self.channel,
-                channel_name=self.channel_name,
-                verdict=self.verdict,
-                cell=self.cell,
-                reasons=list(self.reasons),
-                conditions=list(self.conditions),
-                duties=list(self.duties),
-                alternatives=list(self.alternatives),
-                citations=[c.to_dict() for c in self.citations],
-            )
-        return _deep_copy(self._dict)
+        return _deep_copy(self._json)
 
 
 @dataclass(frozen=True, slots=True)
