@@ -57,3 +57,16 @@ def test_the_first_unstorable_string_is_named(value: object, where: str | None) 
 def test_a_search_with_a_nul_splits_words_there() -> None:
     assert repo.pg_tsquery("bud\x00get") == "'bud' & 'get'"
     assert repo.fts5_query("bud\x00get") == '"bud" "get"'
+
+
+def test_a_time_zone_too_long_for_a_file_name_is_a_422(api: Api) -> None:
+    """schemathesis: a 256-character tz reached zoneinfo's file lookup, an OSError and a 500."""
+    rita = api.bearer("rita", "records-manager")
+    chat = b"20/11/2026, 09:00 - Ann: hello\n"
+    answer = rita.post("/api/v1/ingest", data={"tz": "0" * 256},
+                       files=[("file", ("chat.txt", chat, "text/plain"))])  # fmt: skip
+    assert answer.status_code == 422, answer.text
+    answer = rita.post("/api/v1/captures", data={"method": "sms", "at": "2026-11-19T10:00",
+                                                 "zone": "0" * 256})  # fmt: skip
+    _refused(answer, "zone")
+    assert svc.list_records(api.store, actor=Actor.cli("t")) == []
