@@ -1,6 +1,7 @@
-"""Text no database can store (NUL, a lone surrogate) is refused with a 422 naming the field,
-the same on SQLite and PostgreSQL, and nothing is written (schemathesis found a hold's saved
-search with a NUL answered by a 500 on PostgreSQL)."""
+"""Input that schemathesis found answered with a 500, each now a 422 naming the field and
+nothing written, on SQLite and PostgreSQL: text no database can store (NUL, a lone surrogate; a
+hold's saved search with a NUL on PostgreSQL), a time zone name too long for a file name, a
+required date of blanks."""
 
 from __future__ import annotations
 
@@ -70,3 +71,13 @@ def test_a_time_zone_too_long_for_a_file_name_is_a_422(api: Api) -> None:
                                                  "zone": "0" * 256})  # fmt: skip
     _refused(answer, "zone")
     assert svc.list_records(api.store, actor=Actor.cli("t")) == []
+
+
+def test_a_required_date_of_blanks_is_a_422(api: Api) -> None:
+    """schemathesis: GET /retention/when?created=%0D was an AssertionError and a 500."""
+    staff = api.bearer("ann", "staff")
+    for blank in ("\r", "  ", "\t"):
+        answer = staff.get("/api/v1/retention/when", params={"channel": "teams", "created": blank})
+        _refused(answer, "created")
+    done = staff.get("/api/v1/retention/when", params={"channel": "teams", "created": "2026-01-05"})
+    assert done.status_code == 200, done.text
