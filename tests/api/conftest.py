@@ -64,6 +64,11 @@ class Api:
         client.cookies.set(COOKIE, done.secret)
         return client, done.csrf_token
 
+    def bearer(self, name: str, *roles: str, phones: tuple[str, ...] = ()) -> TestClient:
+        """A client calling as ``name`` (made once, holding ``roles``) with a bearer token."""
+        self.user(name, *roles, phones=phones)
+        return self.client(headers={"Authorization": f"Bearer {self.token(name, *roles)}"})
+
     def token(self, name: str, *roles: str) -> str:
         """A bearer token of ``name``."""
         self.user(name, *roles)

@@ -9,8 +9,6 @@ import tarfile
 from io import BytesIO
 from typing import Any
 
-from fastapi.testclient import TestClient
-
 from commsgov import services as svc
 from commsgov.accounts import Actor
 from commsgov.jsonable import jsonable
@@ -19,20 +17,15 @@ from commsgov.services import audit
 from .conftest import Api
 
 
-def _bearer(api: Api, name: str, *roles: str) -> TestClient:
-    api.user(name, *roles)
-    return api.client(headers={"Authorization": f"Bearer {api.token(name, *roles)}"})
-
-
 def _ok(answer: Any, status: int = 200) -> Any:
     assert answer.status_code == status, answer.text
     return answer.json()
 
 
 def test_a_records_manager_keeps_the_record_from_outage_to_archive(api: Api) -> None:
-    rita = _bearer(api, "rita", "records-manager")
-    ann = _bearer(api, "ann", "staff")
-    auditor = _bearer(api, "otto", "auditor")
+    rita = api.bearer("rita", "records-manager")
+    ann = api.bearer("ann", "staff")
+    auditor = api.bearer("otto", "auditor")
     outage = _ok(
         rita.post(
             "/api/v1/outages", json={"reason": "SCOTS down", "started_at": "2026-11-19T08:00"}
@@ -107,7 +100,7 @@ def test_a_records_manager_keeps_the_record_from_outage_to_archive(api: Api) -> 
 
 def test_anyone_signed_in_asks_when_a_channel_is_deleted(api: Api) -> None:
     for role in ("staff", "admin"):
-        client = _bearer(api, f"u-{role}", role)
+        client = api.bearer(f"u-{role}", role)
         answer = _ok(client.get("/api/v1/retention/when",
                                 params={"channel": "teams-chat", "created": "2026-11-24T10:00",
                                         "as_of": "2026-11-24"}))  # fmt: skip
@@ -118,7 +111,7 @@ def test_anyone_signed_in_asks_when_a_channel_is_deleted(api: Api) -> None:
 
 
 def test_a_correction_and_a_record_class(api: Api) -> None:
-    rita = _bearer(api, "rita", "records-manager")
+    rita = api.bearer("rita", "records-manager")
     uid = _ok(rita.post("/api/v1/captures", data={
         "method": "sms", "at": "2026-11-19T10:00", "summary": "first words",
     }), 201)["uid"]  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,13 +35,23 @@ APP = create_app(Settings(database_url="sqlite://"), clock=Clock())
 schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", APP)
 
 
-@pytest.fixture(scope="module")
-def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A SQLite store behind the app, and a token holding every role."""
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def fuzzed(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A SQLite or PostgreSQL store behind the app (every operation is fuzzed on each), and a
+    token holding every role."""
     from commsgov.store.handle import open_store
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}"
-    store = open_store(url, blob_dir=tmp_path_factory.mktemp("blobs"))
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}"
+        store = open_store(url, blob_dir=tmp_path_factory.mktemp("blobs"))
+    else:  # a database of its own on the suite's cluster, for the whole module
+        server = request.getfixturevalue("postgres_server")
+        template = request.getfixturevalue("_postgres_template")
+        server.admin(f"CREATE DATABASE fuzz_{os.getpid()} TEMPLATE {template}")
+        url = server.url(f"fuzz_{os.getpid()}")
+        store = open_store(url, blob_dir=tmp_path_factory.mktemp("blobs"), migrate=False)
     every = ["staff", "records-manager", "auditor", "admin"]
     users.add_user(store, username="fuzzer", roles=every, actor=Actor.cli("t"), password=PASSWORD)
     users.add_user(store, username="other", roles=every, actor=Actor.cli("t"), password=PASSWORD)
@@ -48,14 +59,21 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     APP.state.store = lambda: store
     yield token.token
     store.close()
+    if request.param == "postgresql":
+        server.admin(f"DROP DATABASE IF EXISTS fuzz_{os.getpid()} WITH (FORCE)")
+
+
+#: examples per operation and backend: bounded in the suite; COMMSGOV_FUZZ_EXAMPLES=200 (say)
+#: for a longer, randomised hunt by hand
+EXAMPLES = int(os.environ.get("COMMSGOV_FUZZ_EXAMPLES", "15"))
 
 
 @schema.parametrize()
 @settings(
-    max_examples=15,
+    max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    derandomize=True,
+    derandomize="COMMSGOV_FUZZ_EXAMPLES" not in os.environ,
 )
 def test_api_answers_within_its_schema(case: Any, fuzzed: str) -> None:
     """No 5xx; status codes, content types, headers and bodies as documented."""

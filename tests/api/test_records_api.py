@@ -25,11 +25,6 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 CHAT = (DATA / "whatsapp" / "android_dmy_24h.txt").read_bytes()
 
 
-def _bearer(api: Api, name: str, *roles: str, phones: tuple[str, ...] = ()) -> TestClient:
-    api.user(name, *roles, phones=phones)
-    return api.client(headers={"Authorization": f"Bearer {api.token(name, *roles)}"})
-
-
 def _capture(client: TestClient, summary: str, *with_: str, files: Any = None) -> dict[str, Any]:
     form = {"method": "sms", "at": "2026-11-19T10:00", "summary": summary, "with": list(with_)}
     answer = client.post("/api/v1/captures", data=form, files=files)
@@ -38,7 +33,7 @@ def _capture(client: TestClient, summary: str, *with_: str, files: Any = None) -
 
 
 def test_capture_with_attachments_then_read_it_back_every_way(api: Api) -> None:
-    ann = _bearer(api, "ann", "staff")
+    ann = api.bearer("ann", "staff")
     files = [
         ("attach", ("../../minutes.txt", b"the minutes", "text/plain")),
         ("attach", ("photo.jpg", b"\xff\xd8 a photo", "image/jpeg")),
@@ -77,7 +72,7 @@ def test_capture_with_attachments_then_read_it_back_every_way(api: Api) -> None:
 
 
 def test_bad_capture_input_is_a_problem_naming_the_field(api: Api) -> None:
-    ann = _bearer(api, "ann", "staff")
+    ann = api.bearer("ann", "staff")
     for form, field in (
         ({"at": "2026-11-19T10:00", "summary": "x"}, "method"),
         ({"method": "sms", "summary": "x"}, "at"),
@@ -101,7 +96,7 @@ def test_bad_capture_input_is_a_problem_naming_the_field(api: Api) -> None:
 
 
 def test_ingest_an_upload_all_or_nothing_and_a_dry_run(api: Api) -> None:
-    ann = _bearer(api, "ann", "staff")
+    ann = api.bearer("ann", "staff")
     upload = [("file", ("WhatsApp Chat with Bob.txt", CHAT, "text/plain"))]
     dry = ann.post("/api/v1/ingest", data={"dry_run": "true"}, files=upload)
     assert dry.status_code == 200, dry.text
@@ -132,7 +127,7 @@ def test_a_zip_bomb_and_an_upload_over_the_limit_are_refused(api: Api, tmp_path:
     bomb = io.BytesIO()
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("WhatsApp Chat with Bob.txt", CHAT.decode() + " " * (4 << 20))
-    ann = _bearer(api, "ann", "staff")
+    ann = api.bearer("ann", "staff")
     refused = ann.post(
         "/api/v1/ingest", files=[("file", ("chat.zip", bomb.getvalue(), "application/zip"))]
     )
@@ -164,10 +159,10 @@ def test_an_upload_by_cookie_needs_its_csrf_token_first(api: Api) -> None:
 
 
 def test_a_staff_member_reaches_only_their_own_records_by_every_route(api: Api) -> None:
-    ann = _bearer(api, "ann", "staff", phones=("+447700900001",))
-    bob = _bearer(api, "bob", "staff")
-    manager = _bearer(api, "rita", "records-manager")
-    admin = _bearer(api, "ada", "admin")
+    ann = api.bearer("ann", "staff", phones=("+447700900001",))
+    bob = api.bearer("bob", "staff")
+    manager = api.bearer("rita", "records-manager")
+    admin = api.bearer("ada", "admin")
     mine = _capture(ann, "ann's budget note")["uid"]
     with_her = _capture(bob, "budget call", "Ann <+44 7700 900001>")["uid"]
     secret = _capture(bob, "bob's budget secret",

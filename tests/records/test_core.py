@@ -286,3 +286,19 @@ def test_utc_texts_gives_utc_texts_bytes(
     hour = texts.hours.get(local[:13] + local[-6:])
     if hour is not None:
         assert first.startswith(hour) and first[13:] == utc_text(aware)[13:]
+
+
+@pytest.mark.parametrize("name", ["0" * 300, "Nowhere/At_All", "Europe", "../etc/passwd", ""])
+def test_an_unusable_time_zone_is_a_field_error(name: str) -> None:
+    """A name too long for a file (an OSError inside zoneinfo, found by schemathesis), a folder
+    of zones, a path, nothing: each a clear InvalidFieldError naming the field."""
+    from commsgov.ingest._time import zone
+    from commsgov.ingest.errors import ParseError
+    from commsgov.records.errors import InvalidFieldError
+    from commsgov.records.timestamps import resolve_zone
+
+    with pytest.raises(InvalidFieldError) as found:
+        resolve_zone(name, field="zone")
+    assert found.value.field == "zone" and len(str(found.value)) < 200
+    with pytest.raises(ParseError):
+        zone(name)

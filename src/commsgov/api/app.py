@@ -18,10 +18,10 @@ from fastapi import FastAPI
 from commsgov.config import Settings, get_settings
 
 from . import problems
+from .paths import API_PREFIX, VERSION
 from .security import SecurityHeaders
 
-API_PREFIX = "/api/v1"
-VERSION = "1"
+__all__ = ["API_PREFIX", "VERSION", "create_app"]
 
 
 def _utc_now() -> dt.datetime:

@@ -26,6 +26,7 @@ from fastapi import Request
 from commsgov.accounts.credentials import same_secret
 from commsgov.errors import InvalidInput, TooLarge
 
+from .deps import UNSTORABLE
 from .security import CSRF_FIELD, CsrfRefused
 
 __all__ = ["Received", "Upload", "UploadTooLarge", "receive", "safe_name"]
@@ -202,6 +203,7 @@ class _Parser:
                 return
             if len(self.received.fields) >= MAX_FIELDS:
                 raise BadUpload(f"too many fields (at most {MAX_FIELDS})", field="body")
+            _storable(self.name, text)
             self.received.fields.setdefault(self.name, []).append(text)
             return
         self.sink.close()
@@ -269,6 +271,11 @@ async def receive(
     return received
 
 
+def _storable(name: str, value: str) -> None:
+    if UNSTORABLE.search(value) or UNSTORABLE.search(name):
+        raise BadUpload(f"{name}: a NUL or unpaired surrogate character", field=name)
+
+
 async def _urlencoded(request: Request, data_dir: Path, csrf: str | None) -> Received:
     """A form without files (``application/x-www-form-urlencoded``): its fields, bounded."""
     from urllib.parse import parse_qsl
@@ -290,6 +297,7 @@ async def _urlencoded(request: Request, data_dir: Path, csrf: str | None) -> Rec
                 raise CsrfRefused("csrf", "wrong CSRF token")
             csrf = None
             continue
+        _storable(name[:200], value)
         received.fields.setdefault(name[:200], []).append(value)
     if csrf is not None:
         raise CsrfRefused("csrf", f"missing CSRF token (X-CSRF-Token or {CSRF_FIELD})")

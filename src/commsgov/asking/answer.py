@@ -16,7 +16,7 @@ How a question is answered:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from commsgov.policy.advice import Advice, Context, RegisterRef, advise
@@ -135,7 +135,6 @@ class Answer:
     topic: str | None = None
     #: the register entries that changed the verdict (see :attr:`Advice.registers`)
     registers: tuple[RegisterRef, ...] = ()
-    _dict: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (the same for the command line, the Python API and the web API)."""

@@ -351,7 +351,8 @@ def verify(
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Recompute the whole ledger chain and every stored hash; exit 1 at the first broken link."""
+    """Recompute the ledger's chain, every stored hash and the audit trail's chain; exit 1 at the
+    first broken link."""
     from commsgov import services as svc
 
     with closing(open_database(database, must_exist=True)) as store:
@@ -364,7 +365,7 @@ def verify(
         sys.stdout.write(
             f"OK: {report.entries} ledger entries, {report.records} records, {report.messages} "
             f"messages, {report.outages} outages, {report.registers} register entries, "
-            f"{report.blobs} files verified.\n"
+            f"{report.blobs} files, {report.audit_entries} audit entries verified.\n"
             f"Head: entry {report.head_seq} {report.head_hash}\n"
         )
         if report.checkpoint_seq is not None:

@@ -10,11 +10,18 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import closing
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from .common import DatabaseOption, fail, open_database
+
+#: how uvicorn serves the app (benchmarks/bench_load.py serves its bare peer the same way)
+UVICORN_OPTIONS: dict[str, Any] = {
+    "proxy_headers": False,  # the app honours X-Forwarded-* from COMMSGOV_TRUSTED_PROXIES only
+    "server_header": False,
+    "log_level": "info",
+}
 
 
 def serve(
@@ -66,15 +73,9 @@ def serve(
     )
     out.flush()
     uvicorn.run(
-        "commsgov.api.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=False,  # the app honours X-Forwarded-* from COMMSGOV_TRUSTED_PROXIES only
-        server_header=False,
-        log_level="info",
-    )
+        "commsgov.api.app:create_app", factory=True, host=host, port=port, workers=workers,
+        **UVICORN_OPTIONS,
+    )  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:

@@ -19,8 +19,9 @@ def zone(name: str) -> ZoneInfo:
     """
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ParseError(f"unknown time zone {name!r}", file="--tz") from exc
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        # (OSError: a name too long for a file name, found by schemathesis)
+        raise ParseError(f"unknown time zone {name[:80]!r}", file="--tz") from exc
 
 
 _DAY_END = dt.timedelta(hours=23, minutes=59, seconds=59)

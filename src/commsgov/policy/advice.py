@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -161,7 +162,7 @@ class Context:
         return self.organisation is not None or self.named is not None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # (no slots: the JSON form is cached on the instance, see to_dict)
 class Advice:
     """The answer for one channel: verdict, why, on what terms, what instead, and the sources."""
 
@@ -178,26 +179,29 @@ class Advice:
     citations: tuple[Cite, ...]
     #: the register entries that changed (or, ended, no longer change) this answer
     registers: tuple[RegisterRef, ...] = ()
-    _dict: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @cached_property
+    def _json(self) -> dict[str, Any]:
+        # made once (an answer is memoised on its pack); a property, not a field, so that the
+        # API's response model (this class) has only the fields above
+        return {
+            "scenario": self.scenario,
+            "scenario_title": self.scenario_title,
+            "channel": self.channel,
+            "channel_name": self.channel_name,
+            "verdict": self.verdict,
+            "cell": self.cell,
+            "reasons": list(self.reasons),
+            "conditions": list(self.conditions),
+            "duties": list(self.duties),
+            "alternatives": list(self.alternatives),
+            "citations": [c.to_dict() for c in self.citations],
+            "registers": [r.to_dict() for r in self.registers],
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form, identical to ``commsgov advise --json`` (a fresh copy each call)."""
-        if not self._dict:
-            self._dict.update(
-                scenario=self.scenario,
-                scenario_title=self.scenario_title,
-                channel=self.channel,
-                channel_name=self.channel_name,
-                verdict=self.verdict,
-                cell=self.cell,
-                reasons=list(self.reasons),
-                conditions=list(self.conditions),
-                duties=list(self.duties),
-                alternatives=list(self.alternatives),
-                citations=[c.to_dict() for c in self.citations],
-                registers=[r.to_dict() for r in self.registers],
-            )
-        return _deep_copy(self._dict)
+        return _deep_copy(self._json)
 
 
 @dataclass(frozen=True, slots=True)

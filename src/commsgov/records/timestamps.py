@@ -164,8 +164,9 @@ def resolve_zone(name: str, *, field: str = "timezone") -> dt.tzinfo:
             return dt.timezone(delta if name[0] == "+" else -delta)
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidFieldError(field, f"unknown time zone {name!r}") from exc
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        # (OSError: a name too long for a file name, found by schemathesis)
+        raise InvalidFieldError(field, f"unknown time zone {name[:80]!r}") from exc
 
 
 def parse_when(

@@ -4,10 +4,25 @@ and :func:`insert_audit`, all in one write transaction."""
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Iterator, Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 
 from commsgov.accounts.chain import AuditEntry
 from commsgov.records.ledger import GENESIS
@@ -239,9 +254,46 @@ def _token_query() -> Any:
     ).join(users, users.c.id == api_tokens.c.user_id)
 
 
+#: built once: every API request with a token asks it (building and keying a statement anew
+#: cost more than running it)
+_TOKEN_BY_ID = _token_query().where(api_tokens.c.id == bindparam("token_id"))
+
+
 def token_row(conn: Connection, *, token_id: str) -> Row[Any] | None:
     """A token with its user's ``username``, ``user_roles`` and ``disabled``."""
-    return conn.execute(_token_query().where(api_tokens.c.id == token_id)).first()
+    return conn.execute(_TOKEN_BY_ID, {"token_id": token_id}).first()
+
+
+def read_token_row(engine: Engine, *, token_id: str) -> Any:
+    """:func:`token_row` in a read of its own, as quickly as the backend allows.
+
+    Every API request with a token asks this. On SQLite it is one statement on a pooled DB-API
+    connection (autocommit: the statement is its own snapshot), without SQLAlchemy's execution
+    machinery, which costs six times the query (the row has the same attributes; ``disabled``
+    is 0 or 1)."""
+    if engine.dialect.name != "sqlite":
+        with engine.connect().execution_options(commsgov_read=True) as conn:
+            return token_row(conn, token_id=token_id)
+    sql, shape = _sqlite_token_sql(engine.dialect)
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        try:
+            cursor.execute(sql, (token_id,))
+            found = cursor.fetchone()
+        finally:
+            cursor.close()
+    finally:
+        raw.close()  # back to the pool
+    return None if found is None else shape._make(found)
+
+
+@cache
+def _sqlite_token_sql(dialect: Any) -> tuple[str, Any]:
+    compiled = _TOKEN_BY_ID.compile(dialect=dialect)
+    assert compiled.positiontup == ["token_id"]
+    names = [column.key for column in _TOKEN_BY_ID.selected_columns]
+    return str(compiled), namedtuple("TokenRow", names)
 
 
 def token_rows(conn: Connection, *, user_id: int | None = None) -> list[Row[Any]]:

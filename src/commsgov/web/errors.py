@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from commsgov import errors
 from commsgov.accounts.errors import PasswordChangeRequired
-from commsgov.api.app import API_PREFIX
+from commsgov.api.paths import API_PREFIX
 from commsgov.api.problems import status_of
 from commsgov.api.security import COOKIE, CsrfRefused, clear_session_cookie
 from commsgov.policy.errors import UnknownIdError

@@ -171,7 +171,8 @@ def when(
     with the passages of the policy (``commsgov retention when``)."""
     zone = settings.timezone
     start = instant(created, field="created", zone=zone)
-    assert start is not None  # (required, so given)
+    if start is None:  # (only blanks: schemathesis sent "\r")
+        raise InvalidFieldError("created", "when the item was created is required")
     return schedules.when(
         channel=channel, created=start,
         modified=instant(modified, field="modified", zone=zone),
