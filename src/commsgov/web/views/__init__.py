@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import admin, advisor, audit, auth, governance, records, upload
+from . import admin, advisor, audit, auth, governance, offline, records, upload
 
 #: every router of the web app, mounted at the root of the app
 ROUTERS: list[APIRouter] = [
     auth.router, advisor.router, records.router, upload.router, governance.router,
-    admin.router, audit.router,
+    admin.router, audit.router, offline.router,
 ]  # fmt: skip
