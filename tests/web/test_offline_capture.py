@@ -127,6 +127,18 @@ def test_the_service_worker_keeps_the_capture_page_and_every_asset_it_needs(web:
 PARIS = ZoneInfo("Europe/Paris")
 
 
+def _serious_axe_violations(page: Any) -> list[str]:
+    """What axe-core finds serious or critical on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"resultTypes": ["violations"]})
+    return [
+        f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
 @pytest.mark.xdist_group("browser")
 @pytest.mark.slow
 def test_capture_offline_then_send_the_queue_when_back_online(browser: Any, server: Server) -> None:
@@ -175,6 +187,7 @@ def test_capture_offline_then_send_the_queue_when_back_online(browser: Any, serv
         expect(page.locator("#method")).to_have_value("")  # the form is ready for the next
         page.reload()  # the queue outlives the page
         expect(page.locator("#offline-items > li")).to_have_count(3)
+        assert _serious_axe_violations(page) == []
 
         context.set_offline(False)
         expect(page.locator("#offline-status")).to_contain_text(
@@ -184,6 +197,7 @@ def test_capture_offline_then_send_the_queue_when_back_online(browser: Any, serv
         refused = page.locator("#offline-items > li")
         expect(refused).to_have_count(1)
         expect(refused.locator(".ds_question__error-message")).to_contain_text("Not sent: at:")
+        assert _serious_axe_violations(page) == []
         links = page.locator("#offline-sent-items a")
         uids = [re.sub(r"^/records/([0-9a-f]+)/.*$", r"\1", links.nth(i).get_attribute("href"))
                 for i in range(2)]  # fmt: skip
