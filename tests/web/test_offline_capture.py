@@ -231,3 +231,59 @@ def test_capture_offline_then_send_the_queue_when_back_online(browser: Any, serv
         assert verification.verify(store, actor=CLI).ok
     finally:
         store.close()
+
+
+@pytest.mark.xdist_group("browser")
+@pytest.mark.slow
+def test_a_capture_the_service_did_not_receive_is_kept_and_sent_later(
+    browser: Any, server: Server
+) -> None:
+    """The browser says it is online but the service cannot be reached: the failed post is
+    kept in the queue, and "Send now" sends it once the service answers again."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport=DESKTOP, timezone_id="Europe/London")
+    context.set_default_timeout(10_000)
+    errors: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page_sign_in(page, server, "demo-records-manager", "demo-records-manager-password")
+        page.goto(server.base + "/capture")
+
+        def unreachable(route: Any) -> None:
+            if route.request.method == "POST":
+                route.abort("connectionrefused")
+            else:
+                route.continue_()
+
+        page.route("**/capture", unreachable)
+        page.clock.set_fixed_time(dt.datetime.fromisoformat("2026-11-20T10:05:00+00:00"))
+        page.fill("#method", "Signal")
+        page.fill("#at", "2026-11-20 10:00")
+        page.fill("#summary", "Kept when the service did not answer")
+        page.click("text=Save to the record")
+        expect(page.locator("#offline-status")).to_contain_text(
+            "The service could not be reached. "
+            "Saved on this device at 2026-11-20T10:05:00.000+00:00"
+        )
+        expect(page.locator("#offline-count")).to_have_text("1 capture waiting to be sent")
+        page.unroute("**/capture", unreachable)
+        page.click("text=Send now")
+        expect(page.locator("#offline-status")).to_have_text("1 capture sent to the record.")
+        expect(page.locator("#offline-queue")).to_be_hidden()
+        href = page.locator("#offline-sent-items a").get_attribute("href") or ""
+        assert errors == []
+    finally:
+        context.close()
+
+    uid = re.sub(r"^/records/([0-9a-f]+)/.*$", r"\1", href)
+    store = open_store(server.database, must_exist=True)
+    try:
+        view = reads.get_record(store, uid, actor=CLI)
+        assert (view.source.made_at, view.source.made_zone) == (
+            "2026-11-20T10:05:00+00:00", "Europe/London",
+        )  # fmt: skip
+        assert view.summary == "Kept when the service did not answer"
+    finally:
+        store.close()

@@ -167,7 +167,13 @@ async function keepForm(form, why) {
     entries.push([name, value]);
   }
   const made = deviceNow();
-  await keep({ user, entries, made_at: made.at, made_zone: made.zone, error: null });
+  try {
+    await keep({ user, entries, made_at: made.at, made_zone: made.zone, error: null });
+  } catch {
+    // (a private window may refuse storage): the form keeps what was typed
+    say(`${why} This browser could not keep it either: keep what you typed somewhere else.`);
+    return;
+  }
   form.reset();
   const all = await render();
   say(
@@ -228,7 +234,10 @@ function putBack(item) {
 // null when the session has ended (the page sends the browser to sign in)
 async function freshPage() {
   const answer = await fetch(pageUrl, { credentials: "same-origin", cache: "no-store" });
-  if (!answer.ok || new URL(answer.url).pathname !== pageUrl) {
+  if (!answer.ok) {
+    throw new Error(`the capture page answered ${answer.status}`);
+  }
+  if (new URL(answer.url).pathname !== pageUrl) {
     return null;
   }
   const page = new DOMParser().parseFromString(await answer.text(), "text/html");
@@ -251,7 +260,6 @@ async function sendAll() {
   if (!all.some((item) => item.user === user)) {
     return;
   }
-  say(`Sending ${plural(all.length, "capture", "captures")} saved on this device…`);
   let fresh;
   try {
     fresh = await freshPage();
@@ -265,6 +273,7 @@ async function sendAll() {
   }
   let done = 0;
   let refused = 0;
+  let unreachable = false;
   for (const item of all) {
     if (item.user !== fresh.user) {
       continue;
@@ -284,7 +293,8 @@ async function sendAll() {
         credentials: "same-origin",
       });
     } catch {
-      break; // the network went again: the rest waits, in order
+      unreachable = true; // the network went again: the rest waits, in order
+      break;
     }
     if (answer.status === 201) {
       listSent(item, await answer.json());
@@ -301,28 +311,41 @@ async function sendAll() {
     }
   }
   const left = await render();
-  let message = `${plural(done, "capture", "captures")} sent to the record.`;
+  let message = unreachable && !done ? "The service cannot be reached yet." : "";
+  if (done) {
+    message = `${plural(done, "capture", "captures")} sent to the record.`;
+  }
   if (refused) {
     message += ` ${plural(refused, "capture was", "captures were")} refused: see why below.`;
   }
   if (left.length) {
     message += ` ${plural(left.length, "capture", "captures")} waiting to be sent.`;
   }
-  say(message);
+  say(message.trim());
 }
 
-// one sender at a time, even with the page open in two tabs
-function flush() {
-  if (!navigator.onLine) {
-    return Promise.resolve();
+// one sender at a time: in this page, and with the page open in two tabs
+let sending = false;
+
+async function flush() {
+  if (sending || !navigator.onLine) {
+    return;
   }
-  if (navigator.locks) {
-    return navigator.locks.request(LOCK, { ifAvailable: true }, (lock) => lock && sendAll());
+  sending = true;
+  try {
+    if (navigator.locks) {
+      await navigator.locks.request(LOCK, { ifAvailable: true }, (lock) => lock && sendAll());
+    } else {
+      await sendAll();
+    }
+  } finally {
+    sending = false;
   }
-  return sendAll();
 }
 
 window.addEventListener("online", flush);
+// "online" can be true while the service cannot be reached: try again now and then
+window.setInterval(flush, 60_000);
 window.addEventListener("offline", () =>
   say("There is no network: what you save is kept on this device and sent when it is back."),
 );

@@ -73,7 +73,9 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin) {
     return;
   }
-  if (url.pathname === PAGE && request.headers.get("HX-Request") !== "true") {
+  // the page as a browser opens it (not HTMX's fragments, nor the page's script asking the
+  // server for a fresh CSRF token: those want the network or nothing)
+  if (url.pathname === PAGE && request.mode === "navigate") {
     event.respondWith(page(request));
   } else if (ASSETS.includes(url.pathname + url.search)) {
     event.respondWith(asset(request));
