@@ -202,13 +202,19 @@ def test_capture_offline_then_send_the_queue_when_back_online(browser: Any, serv
         uids = [re.sub(r"^/records/([0-9a-f]+)/.*$", r"\1", links.nth(i).get_attribute("href"))
                 for i in range(2)]  # fmt: skip
 
-        # the refused one goes back into the form, is corrected and saved online as usual
+        # the refused one goes back into the form, is corrected and sent, keeping its time
         refused.locator("text=Put it back in the form to correct it").click()
-        expect(page.locator("#offline-queue")).to_be_hidden()
         expect(page.locator("#summary")).to_have_value(captures[2][2])
+        expect(page.locator("#at")).to_have_value("not a time")
+        expect(page.locator("#offline-items > li")).to_have_count(1)  # still kept
+        page.clock.set_fixed_time(dt.datetime.fromisoformat("2026-11-20T10:00:00+01:00"))
         page.fill("#at", "2026-11-20 08:50")
         page.click("text=Save to the record")
-        expect(page.locator("h1")).to_have_text("Saved to the record")
+        expect(page.locator("#offline-status")).to_have_text("1 capture sent to the record.")
+        expect(page.locator("#offline-queue")).to_be_hidden()
+        expect(page.locator("#offline-sent-items li")).to_have_count(3)
+        uids.append(re.sub(r"^/records/([0-9a-f]+)/.*$", r"\1",
+                           links.nth(2).get_attribute("href")))  # fmt: skip
         assert errors == []
     finally:
         context.close()
@@ -217,12 +223,15 @@ def test_capture_offline_then_send_the_queue_when_back_online(browser: Any, serv
     try:
         views = [reads.get_record(store, uid, actor=CLI) for uid in uids]
         made = [v.source.made_at for v in views]
-        assert made == ["2026-11-20T09:16:00+01:00", "2026-11-20T09:20:30+01:00"]
-        assert [v.source.made_zone for v in views] == ["Europe/Paris", "Europe/Paris"]
-        assert [v.summary for v in views] == [c[2] for c in captures[:2]]
-        assert [v.captured_by for v in views] == ["demo-staff", "demo-staff"]
+        # the corrected one keeps the time it was first saved (09:25), not the correction's
+        assert made == ["2026-11-20T09:16:00+01:00", "2026-11-20T09:20:30+01:00",
+                        "2026-11-20T09:25:00+01:00"]  # fmt: skip
+        assert {v.source.made_zone for v in views} == {"Europe/Paris"}
+        assert [v.summary for v in views] == [c[2] for c in captures]
+        assert views[2].occurred_local.startswith("2026-11-20T08:50")
+        assert {v.captured_by for v in views} == {"demo-staff"}
         # the server's own time of receipt, in the order the device made them
-        assert views[0].captured_at_utc < views[1].captured_at_utc
+        assert views[0].captured_at_utc < views[1].captured_at_utc < views[2].captured_at_utc
         for view in views:
             made_at = dt.datetime.fromisoformat(view.source.made_at or "")
             assert made_at.utcoffset() == made_at.astimezone(PARIS).utcoffset()

@@ -53,6 +53,7 @@ async function inStore(mode, work) {
 
 // in the order they were saved (the keys count up)
 const waiting = () => inStore("readonly", (s) => s.getAll());
+const one = (id) => inStore("readonly", (s) => s.get(id));
 const keep = (item) => inStore("readwrite", (s) => s.add(item));
 const update = (item) => inStore("readwrite", (s) => s.put(item));
 const drop = (id) => inStore("readwrite", (s) => s.delete(id));
@@ -157,7 +158,7 @@ function captureForm(target) {
   return target instanceof HTMLFormElement && target.closest("#capture-form") ? target : null;
 }
 
-async function keepForm(form, why) {
+function entriesOf(form) {
   const entries = [];
   for (const [name, value] of new FormData(form)) {
     // the token is the session's at the time; a fresh one is fetched when the item is sent
@@ -166,6 +167,11 @@ async function keepForm(form, why) {
     }
     entries.push([name, value]);
   }
+  return entries;
+}
+
+async function keepForm(form, why) {
+  const entries = entriesOf(form);
   const made = deviceNow();
   try {
     await keep({ user, entries, made_at: made.at, made_zone: made.zone, error: null });
@@ -182,15 +188,35 @@ async function keepForm(form, why) {
   );
 }
 
-// offline: keep it here, before HTMX (or the browser) tries to send it
+// a refused item put back in the form and corrected: it takes its place in the queue again,
+// keeping the time it was first saved on the device
+async function requeue(form, id) {
+  const item = await one(id);
+  delete form.dataset.fromQueue;
+  if (!item) {
+    return;
+  }
+  Object.assign(item, { entries: entriesOf(form), error: null, field: null });
+  await update(item);
+  form.reset();
+  const all = await render();
+  say(`Corrected. ${plural(all.length, "capture", "captures")} waiting to be sent.`);
+  await flush();
+}
+
+// offline (or correcting a queued item): keep it here, before HTMX or the browser sends it
 document.addEventListener(
   "submit",
   (event) => {
     const form = captureForm(event.target);
-    if (form && !navigator.onLine) {
+    if (form && (form.dataset.fromQueue || !navigator.onLine)) {
       event.preventDefault();
       event.stopImmediatePropagation();
-      keepForm(form, "There is no network.");
+      if (form.dataset.fromQueue) {
+        requeue(form, Number(form.dataset.fromQueue));
+      } else {
+        keepForm(form, "There is no network.");
+      }
     }
   },
   true,
@@ -223,8 +249,12 @@ function putBack(item) {
     }
   }
   form.elements.namedItem("attach").files = files.files;
-  drop(item.id).then(render);
-  say("Put back in the form: correct it and save it again.");
+  // it stays in the queue (nothing is lost if the page is left) until it is saved again
+  form.dataset.fromQueue = String(item.id);
+  say(
+    "Put back in the form: correct it and save it again. It keeps the time it was first " +
+      "saved on this device.",
+  );
   const field = form.elements.namedItem(item.field || "method");
   (field instanceof RadioNodeList ? field[0] : field || form.elements.namedItem("method")).focus();
 }
