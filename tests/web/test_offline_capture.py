@@ -27,7 +27,8 @@ from .conftest import DESKTOP, Api, Server, csrf_of, page_sign_in, sign_in
 
 CLI = Actor.cli("test")
 FIELDS = {"method": "sms", "at": "2026-11-20 08:30", "summary": "Agreed the line by text"}
-MADE = {"made_at": "2026-11-20T09:16:02.123+01:00", "made_zone": "Europe/Paris"}
+MADE = {"made_at": "2026-11-20T09:16:02.123+01:00", "made_zone": "Europe/Paris",
+        "made_id": "5f0c7a52-6a36-4c61-9d2e-1f4b7d0e9a11"}  # fmt: skip
 
 
 @pytest.fixture
@@ -54,8 +55,8 @@ def test_a_queued_capture_keeps_the_device_time_beside_the_time_received(web: Ap
     uid = answer.json()["uid"]
     assert answer.json()["receipt"] == f"/records/{uid}/receipt?captured=1"
     view = reads.get_record(web.store, uid, actor=CLI)
-    assert (view.source.made_at, view.source.made_zone) == (
-        "2026-11-20T09:16:02.123000+01:00", "Europe/Paris",
+    assert (view.source.made_at, view.source.made_zone, view.source.made_id) == (
+        "2026-11-20T09:16:02.123000+01:00", "Europe/Paris", MADE["made_id"],
     )  # fmt: skip
     assert view.captured_at_utc == "2026-11-20T09:10:00.000000Z"  # when the server received it
     assert view.occurred_local.startswith("2026-11-20T08:30")  # as the person gave it
@@ -63,6 +64,28 @@ def test_a_queued_capture_keeps_the_device_time_beside_the_time_received(web: Ap
     assert view.sources[0].made_at == view.source.made_at
     shown = ann.get(f"/records/{uid}").text
     assert "saved offline on the device at 2026-11-20T09:16:02.123000+01:00, Europe/Paris" in shown
+    assert verification.verify(web.store, actor=CLI).ok
+
+
+def test_a_queued_capture_sent_twice_is_stored_once(web: Api) -> None:
+    """Its answer lost on the way, the page sends it again: the record already made answers."""
+    ann = sign_in(web, "ann", "staff")
+    first = _send(ann, {**FIELDS, **MADE})
+    assert first.status_code == 201
+    head = verification.verify(web.store, actor=CLI).head_seq
+    web.clock.now = T0 + dt.timedelta(minutes=3)
+    again = _send(ann, {**FIELDS, **MADE})
+    assert again.status_code == 200 and again.json()["again"] is True
+    assert again.json()["uid"] == first.json()["uid"]
+    assert verification.verify(web.store, actor=CLI).head_seq == head  # nothing written
+    # another item (its own key), even with the same words, is another record
+    other = _send(ann, {**FIELDS, **MADE, "made_id": "0b9e1c1e-0d4f-4f53-8a57-5d8f0e6b7c21"})
+    assert other.status_code == 201 and other.json()["uid"] != first.json()["uid"]
+    # and the key is the sender's own: someone else's item with that key is theirs
+    bob = sign_in(web, "bob", "staff")
+    theirs = _send(bob, {**FIELDS, **MADE})
+    assert theirs.status_code == 201 and theirs.json()["uid"] != first.json()["uid"]
+    assert len(reads.list_records(web.store, actor=CLI)) == 3
     assert verification.verify(web.store, actor=CLI).ok
 
 
@@ -74,6 +97,8 @@ def test_a_queued_capture_keeps_the_device_time_beside_the_time_received(web: Ap
         ({**FIELDS, **MADE, "made_at": "yesterday teatime"}, "made_at"),
         ({**FIELDS, **MADE, "made_at": "2026-11-20T09:16:02"}, "made_at"),  # no offset
         ({**FIELDS, **MADE, "made_zone": "Mars/Olympus_Mons"}, "made_zone"),
+        ({**FIELDS, **MADE, "made_id": ""}, "made_id"),
+        ({**FIELDS, **MADE, "made_id": "%_%_%_%_%_"}, "made_id"),  # no LIKE wildcards
         ({**MADE, "at": "2026-11-20 08:30", "summary": "no channel"}, "method"),
         ({**FIELDS, **MADE, "at": "next tuesday"}, "at"),
         ({**FIELDS, **MADE, "summary": "", "device": "pda"}, "device"),

@@ -138,9 +138,11 @@ class Source:
     file_sha256: str | None = None
     format: str | None = None
     #: typed into a web page with no network and sent later from its queue: when the device
-    #: said it was saved (ISO 8601 with the device's offset) and the device's time zone
+    #: said it was saved (ISO 8601 with the device's offset), the device's time zone, and the
+    #: key the device gave the item (so that an item sent twice is stored once)
     made_at: str | None = None
     made_zone: str | None = None
+    made_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The canonical dictionary of this source.
@@ -159,6 +161,7 @@ class Source:
         if self.made_at is not None:
             out["made_at"] = self.made_at
             out["made_zone"] = self.made_zone
+            out["made_id"] = self.made_id
         return out
 
 

@@ -96,6 +96,7 @@ class RecordState:
                 format=source.get("format"),
                 made_at=source.get("made_at"),
                 made_zone=source.get("made_zone"),
+                made_id=source.get("made_id"),
             ),
             "attachments": _attachments(state.get("attachments")),
         }

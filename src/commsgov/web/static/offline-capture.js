@@ -78,6 +78,16 @@ function deviceNow() {
   };
 }
 
+// the item's own key: sent with it, so that an item sent again (its answer lost on the way)
+// is stored once
+function newKey() {
+  if (crypto.randomUUID) {
+    return crypto.randomUUID();
+  }
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 // -- what the page shows ---------------------------------------------------------------------
 function say(message) {
   status.textContent = message;
@@ -174,7 +184,8 @@ async function keepForm(form, why) {
   const entries = entriesOf(form);
   const made = deviceNow();
   try {
-    await keep({ user, entries, made_at: made.at, made_zone: made.zone, error: null });
+    const item = { user, entries, made_at: made.at, made_zone: made.zone, made_id: newKey() };
+    await keep({ ...item, error: null });
   } catch {
     // (a private window may refuse storage): the form keeps what was typed
     say(`${why} This browser could not keep it either: keep what you typed somewhere else.`);
@@ -314,6 +325,7 @@ async function sendAll() {
     }
     body.append("made_at", item.made_at);
     body.append("made_zone", item.made_zone);
+    body.append("made_id", item.made_id);
     let answer;
     try {
       answer = await fetch(queueUrl, {
@@ -326,7 +338,8 @@ async function sendAll() {
       unreachable = true; // the network went again: the rest waits, in order
       break;
     }
-    if (answer.status === 201) {
+    // 200: it was stored already (sent before, its answer lost)
+    if ((answer.status === 201 || answer.status === 200) && !answer.redirected) {
       listSent(item, await answer.json());
       await drop(item.id);
       done += 1;

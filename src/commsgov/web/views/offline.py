@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
@@ -52,12 +53,17 @@ def service_worker(caller: Annotated[Caller, allowed("web.service-worker")]) -> 
     return Response(body, media_type="text/javascript", headers=headers)
 
 
+#: the key a device gives a queued item (a UUID): letters, digits and dashes only
+MADE_ID = re.compile(r"[0-9A-Za-z-]{8,64}")
+
+
 def device_time(received: Received) -> Source:
-    """The source of a queued capture: when the device saved it and its zone, as sent; an
-    :class:`InvalidFieldError` names ``made_at`` or ``made_zone`` if either is missing or
-    unreadable (the device's clock is kept as it said, even if it was wrong)."""
+    """The source of a queued capture: when the device saved it, its zone and the item's key,
+    as sent; an :class:`InvalidFieldError` names ``made_at``, ``made_zone`` or ``made_id`` if
+    one is missing or unreadable (the device's clock is kept as it said, even if wrong)."""
     made_at = received.text("made_at")
     made_zone = received.text("made_zone")
+    made_id = received.text("made_id")
     if made_at is None:
         raise InvalidFieldError("made_at", "when the device saved it is required")
     if made_zone is None:
@@ -69,7 +75,9 @@ def device_time(received: Received) -> Source:
     if when.utcoffset() is None:
         raise InvalidFieldError("made_at", "the device's time needs its offset from UTC")
     resolve_zone(made_zone[:64], field="made_zone")
-    return Source(made_at=when.isoformat(), made_zone=made_zone[:64])
+    if made_id is None or MADE_ID.fullmatch(made_id) is None:
+        raise InvalidFieldError("made_id", "the item's key: 8 to 64 letters, digits or dashes")
+    return Source(made_at=when.isoformat(), made_zone=made_zone[:64], made_id=made_id)
 
 
 @router.post("/capture/queued", name="web.capture-queued")
@@ -77,19 +85,22 @@ async def capture_queued(
     request: Request, caller: Annotated[Caller, allowed("web.capture-queued", upload=True)],
     store: StoreDep, pack: PackDep, settings: SettingsDep, clock: ClockDep,
 ) -> Response:  # fmt: skip
-    """Capture one item of a browser's offline queue: 201 with its uid and receipt, or 400
-    naming the field at fault (the page keeps the item and shows why beside it)."""
+    """Capture one item of a browser's offline queue: 201 with its uid and receipt (200 if it
+    was already stored: the same item sent again after its answer was lost), or 400 naming the
+    field at fault (the page keeps the item and shows why beside it)."""
     received = await read_upload(request, settings, max_file=settings.ingest_max_member_bytes)
 
-    def work() -> captures.CaptureResult:
+    def work() -> captures.QueuedCapture:
         draft, attach = capture_draft(received, zone=settings.timezone)
         draft = dataclasses.replace(draft, source=device_time(received))
-        return captures.capture(store, draft, actor=caller.actor, attach=attach, pack=pack,
-                                now=clock())  # fmt: skip
+        return captures.capture_queued(store, draft, actor=caller.actor, attach=attach,
+                                       pack=pack, now=clock())  # fmt: skip
 
     try:
         done = await with_upload(received, work)
     except InvalidFieldError as exc:
         return JSONResponse({"field": exc.field, "reason": exc.message}, status_code=400)
-    receipt = request.app.url_path_for("web.receipt", ref=done.uid)
-    return JSONResponse({"uid": done.uid, "receipt": f"{receipt}?captured=1"}, status_code=201)
+    uid = done.result.uid
+    receipt = request.app.url_path_for("web.receipt", ref=uid)
+    answer = {"uid": uid, "receipt": f"{receipt}?captured=1", "again": done.again}
+    return JSONResponse(answer, status_code=200 if done.again else 201)
