@@ -432,6 +432,14 @@ PERMISSIONS: tuple[Permission, ...] = (
         "Form: capture a communication with attached files.",
     ),
     Permission(
+        "web.capture-queued", "POST", "/capture/queued", _CAPTURERS,
+        "Send: one capture a browser kept in its queue while offline (answers JSON).",
+    ),
+    Permission(
+        "web.service-worker", "GET", "/sw.js", PUBLIC,
+        "Script: the service worker that keeps the capture page working offline.",
+    ),
+    Permission(
         "web.upload", "GET", "/upload", _CAPTURERS, "Page: upload exported chats."
     ),
     Permission(

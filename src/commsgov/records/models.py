@@ -163,15 +163,32 @@ class Source:
     file_name: str | None = None
     file_sha256: str | None = None
     format: str | None = None
+    #: typed into a web page with no network and sent later from its queue: when the device
+    #: said it was saved (ISO 8601 with the device's offset), the device's time zone, and the
+    #: key the device gave the item (so that an item sent twice is stored once)
+    made_at: str | None = None
+    made_zone: str | None = None
+    made_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The canonical dictionary of this source."""
-        return {
+        """The canonical dictionary of this source.
+
+        >>> Source(made_at="2026-11-20T09:16:02+00:00", made_zone="Europe/London").to_dict()[
+        ...     "made_at"]
+        '2026-11-20T09:16:02+00:00'
+        """
+        out: dict[str, Any] = {
             "kind": self.kind,
             "file_name": self.file_name,
             "file_sha256": self.file_sha256,
             "format": self.format,
         }
+        # only when there is one, so that every other source keeps its canonical form (and hash)
+        if self.made_at is not None:
+            out["made_at"] = self.made_at
+            out["made_zone"] = self.made_zone
+            out["made_id"] = self.made_id
+        return out
 
 
 @dataclass(frozen=True, slots=True)

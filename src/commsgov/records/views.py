@@ -95,6 +95,9 @@ class RecordState:
                 file_name=source.get("file_name"),
                 file_sha256=source.get("file_sha256"),
                 format=source.get("format"),
+                made_at=source.get("made_at"),
+                made_zone=source.get("made_zone"),
+                made_id=source.get("made_id"),
             ),
             "attachments": _attachments(state.get("attachments")),
         }
@@ -156,6 +159,9 @@ class SourceView:
     file_sha256: str | None
     format: str | None
     ledger_seq: int | None = None
+    #: saved on a device with no network and sent from its queue later (see :class:`Source`)
+    made_at: str | None = None
+    made_zone: str | None = None
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> SourceView:
@@ -166,6 +172,8 @@ class SourceView:
             file_sha256=data.get("file_sha256"),
             format=data.get("format"),
             ledger_seq=data.get("ledger_seq"),
+            made_at=data.get("made_at"),
+            made_zone=data.get("made_zone"),
         )
 
 

@@ -240,3 +240,41 @@ def dispose_record(
         )
         repo.delete_record(conn, uid=found[1])
     return entry.seq
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedCapture:
+    """An item of a browser's offline queue captured: the record, and whether it was already
+    held (the same item sent again after its answer was lost: nothing new is written)."""
+
+    result: CaptureResult
+    again: bool
+
+
+def capture_queued(
+    store: Store,
+    draft: RecordDraft,
+    *,
+    actor: Actor,
+    attach: Sequence[Path] = (),
+    pack: CompiledPack | None = None,
+    now: dt.datetime | None = None,
+) -> QueuedCapture:
+    """Capture an item a browser kept while it had no network (``draft.source`` carries the
+    device's time, zone and key for it): once, however many times it is sent."""
+    made_id = draft.source.made_id
+    if made_id is None:
+        raise InvalidFieldError("made_id", "the queued item's key is required")
+    with store.read() as conn:
+        found = repo.find_queued(conn, made_id=made_id, captured_by=actor.name,
+                                 occurred_at_utc=utc_text(draft.occurred_at))  # fmt: skip
+        if found is not None:
+            state = repo.get_record_state(conn, record_id=found)
+            seq = repo.entries_for_record(conn, uid=state["uid"])[0].seq
+    if found is None:
+        return QueuedCapture(capture(store, draft, actor=actor, attach=attach, pack=pack,
+                                     now=now), again=False)  # fmt: skip
+    exception = state["policy_exception"]
+    held = CaptureResult(state["uid"], seq, state["device"], state["outage_uid"],
+                         PolicyException(**exception) if exception else None)  # fmt: skip
+    return QueuedCapture(held, again=True)

@@ -411,6 +411,23 @@ def find_conversation(conn: Connection, *, method: str, key: str) -> tuple[int, 
     return None if row is None else (int(row[0]), str(row[1]))
 
 
+def find_queued(
+    conn: Connection, *, made_id: str, captured_by: str, occurred_at_utc: str
+) -> int | None:
+    """Row id of the record already captured from a browser's queued item ``made_id`` (its
+    source's key; the item sent again after its answer was lost), if any. The caller checks
+    ``made_id`` holds no LIKE wildcard; the indexed time narrows the scan."""
+    pattern = f'%"made_id":"{made_id}"%'  # the source column is canonical JSON: no spaces
+    row = conn.execute(
+        select(records.c.id).where(
+            records.c.occurred_at_utc == occurred_at_utc,
+            records.c.captured_by == captured_by,
+            records.c.source.like(pattern),
+        )
+    ).first()
+    return None if row is None else int(row[0])
+
+
 def record_state_from_row(row: dict[str, Any], atts: Iterable[dict[str, Any]]) -> dict[str, Any]:
     """The canonical state of a stored record (what replaying its ledger entries must give)."""
     state = {k: row[k] for k in RECORD_FIELDS}
