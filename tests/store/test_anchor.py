@@ -11,8 +11,11 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from commsgov import services as svc
 from commsgov.accounts.actor import Actor
@@ -25,6 +28,21 @@ from .conftest import T0, sql
 #: who acts in these tests
 ACTOR = Actor.cli("tester")
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def store(database_url: str, tmp_path: Path) -> Iterator[Any]:
+    """The store with its files in a folder on both databases: this module's tests of temporary
+    files and of cleaning look at the folder (files kept in PostgreSQL have neither)."""
+    from commsgov.store.handle import open_store
+
+    opened = open_store(
+        database_url, blob_dir=tmp_path / "blobs", migrate=False, blob_backend="filesystem"
+    )
+    try:
+        yield opened
+    finally:
+        opened.close()
 
 
 def _broken(store: Any) -> Any:
@@ -185,10 +203,11 @@ def _spawn(store: Any, *args: str) -> subprocess.Popen[str]:
             "-m",
             "tests.store.anchor_writer",
             store.url,
-            str(store.blobs.root),
+            str(store.blobs.scratch),
             *args,
         ],
         cwd=ROOT,
+        env={**os.environ, "COMMSGOV_BLOB_BACKEND": "filesystem"},  # as this module's store
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -10,9 +10,10 @@ lines; commits that end close together may append out of order, so readers take 
 
 Where things are (settings ``COMMSGOV_SIGNING_KEY``, ``COMMSGOV_CHECKPOINT_LOG``,
 ``COMMSGOV_CHECKPOINT_COPY``, ``COMMSGOV_CHECKPOINT_SYSLOG``): for SQLite, beside the database
-file (``commsgov.db.key``, ``commsgov.db.checkpoints``); for PostgreSQL, in the data folder
-(``store.key``, ``checkpoints.log``), which every host writing the database must share (or
-point the settings at one shared place).
+file (``commsgov.db.key``, ``commsgov.db.checkpoints``); for PostgreSQL, in the data folder,
+named for the database (``store-<id>.key``, ``checkpoints-<id>.log``, ``<id>`` from its host,
+port, user and name, so two databases served from one data folder never share a log), which
+every host writing the database must share (or point the settings at one shared place).
 """
 
 from __future__ import annotations
@@ -171,10 +172,34 @@ def anchor_for(url: str) -> Anchor:
     if db is not None:
         key, log = db.with_name(db.name + ".key"), db.with_name(db.name + ".checkpoints")
     else:
-        key, log = settings.data_dir / "store.key", settings.data_dir / "checkpoints.log"
+        tag = _database_tag(url)
+        key = settings.data_dir / f"store-{tag}.key"
+        log = settings.data_dir / f"checkpoints-{tag}.log"
     return Anchor(
         key_file=settings.signing_key or key,
         log=settings.checkpoint_log or log,
         copy=settings.checkpoint_copy,
         syslog=settings.checkpoint_syslog,
     )
+
+
+def _database_tag(url: str) -> str:
+    """A short name for the database at ``url`` (never its password): the same database gives
+    the same name from any host that reaches it by the same address.
+
+    >>> _database_tag("postgresql+psycopg://ann:secret@db:5432/records")
+    '939c128bb23b'
+    >>> _database_tag("postgresql://ann:other@db:5432/records")  # the password plays no part
+    '939c128bb23b'
+    """
+    import hashlib
+
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+        where = f"{parsed.get_backend_name()}://{parsed.username or ''}@{parsed.host or ''}:"
+        where += f"{parsed.port or ''}/{parsed.database or ''}"
+    except Exception:  # not a URL commsgov can use: open_store says so
+        where = url
+    return hashlib.sha256(where.encode("utf-8")).hexdigest()[:12]
