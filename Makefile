@@ -44,9 +44,11 @@ pytest: install system
 
 # No test may take its expectation from the real clock: the same suite passes a year and ten
 # years from now (libfaketime moves every clock the processes read, PostgreSQL's included).
+# The browser tests (marked slow: a third of the suite's time) run once, above, to keep
+# `make test` within its time; tests/test_clock.py proves no test reads the clock, theirs too.
 pytest-future: install system
-	faketime -f '+365d' $(BIN)/pytest -n 2 --dist loadgroup -q -p no:cacheprovider
-	faketime -f '+3650d' $(BIN)/pytest -n 2 --dist loadgroup -q -p no:cacheprovider
+	faketime -f '+365d' $(BIN)/pytest -n 2 --dist loadgroup -q -p no:cacheprovider -m "not slow"
+	faketime -f '+3650d' $(BIN)/pytest -n 2 --dist loadgroup -q -p no:cacheprovider -m "not slow"
 
 test: lint typecheck pytest pytest-future
 
