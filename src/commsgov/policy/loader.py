@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ def load_questions(path: Path) -> list[dict[str, Any]]:
     try:
         QuestionSet.model_validate(data)
     except ValidationError as exc:
-        raise PackError(_problems(exc, node, str(path))) from None
+        raise PackError(_problems(exc, node, str(path), text)) from None
     return list(data["questions"])
 
 
@@ -52,7 +53,7 @@ def parse_pack(text: str, *, source: str = "<pack>") -> PolicyPack:
     try:
         return PolicyPack.model_validate(data)
     except ValidationError as exc:
-        raise PackError(_problems(exc, node, source)) from None
+        raise PackError(_problems(exc, node, source, text)) from None
 
 
 def _compose(text: str, source: str) -> tuple[Any, dict[str, Any]]:
@@ -62,7 +63,7 @@ def _compose(text: str, source: str) -> tuple[Any, dict[str, Any]]:
         data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
+        line = _editor_line(text, mark.line) if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
         raise PackError([PackProblem(source, line, "YAML", str(problem))]) from None
     if not isinstance(data, dict):
@@ -70,13 +71,36 @@ def _compose(text: str, source: str) -> tuple[Any, dict[str, Any]]:
     return node, data
 
 
-def _problems(exc: ValidationError, node: Any, source: str) -> list[PackProblem]:
+def _problems(exc: ValidationError, node: Any, source: str, text: str) -> list[PackProblem]:
     problems = []
     for error in exc.errors():
         loc = tuple(error["loc"])
         field = ".".join(str(part) for part in loc) or "(pack)"
-        problems.append(PackProblem(source, _line_of(node, loc), field, error["msg"]))
+        line = _line_of(node, loc)
+        shown = None if line is None else _editor_line(text, line - 1)
+        problems.append(PackProblem(source, shown, field, error["msg"]))
     return problems
+
+
+#: what YAML takes for a line break; an editor breaks lines at "\n" alone
+_YAML_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _editor_line(text: str, yaml_line: int) -> int:
+    r"""The 1-based line an editor shows for YAML's 0-based line ``yaml_line`` (YAML also breaks
+    lines at a lone CR, NEL, LS and PS, which an editor shows inside a line).
+
+    >>> _editor_line("a: 1\nb: 2\n", 1), _editor_line("a: '\x85'\nb: 2\n", 2)
+    (2, 2)
+    """
+    if not any(c in text for c in "\r\x85\u2028\u2029"):
+        return yaml_line + 1
+    start = 0
+    for count, found in enumerate(_YAML_BREAKS.finditer(text), start=1):
+        if count > yaml_line:
+            break
+        start = found.end()
+    return text.count("\n", 0, start) + 1
 
 
 def load_pack(path: str | Path | None = None) -> PolicyPack:
