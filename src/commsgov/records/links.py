@@ -16,10 +16,20 @@ from typing import Any
 from commsgov.records.ledger import LedgerEntry
 from commsgov.records.models import AttachmentRef
 
-__all__ = ["LINKED_KIND", "LinkedFile", "links_by_message", "links_of", "with_links"]
+__all__ = [
+    "FILE_ADDING_KINDS",
+    "LINKED_KIND",
+    "LinkedFile",
+    "links_by_message",
+    "links_of",
+    "with_links",
+]
 
 #: the ledger kind of a link entry (:class:`commsgov.records.events.FilesLinked`)
 LINKED_KIND = "message-files-linked"
+#: ledger kinds that give a record a file after it was captured (an original file that joined
+#: it, a file linked to its messages): a file they name still belongs to that record
+FILE_ADDING_KINDS = ("source-added", LINKED_KIND)
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,7 @@ from sqlalchemy import (
 from commsgov.records.errors import NotFoundError
 from commsgov.records.events import SourceAdded
 from commsgov.records.ledger import GENESIS, LedgerEntry
+from commsgov.records.links import FILE_ADDING_KINDS
 from commsgov.records.verify import MessageRow
 from commsgov.store.handle import LEDGER_HEAD
 from commsgov.store.tables import (
@@ -516,7 +517,7 @@ def file_visible(conn: Connection, *, sha256: str, visible_to: Visibility | None
         ),
         select(ledger.c.seq).where(
             # an original file that joined the record, or a file linked to its messages
-            ledger.c.kind.in_((SourceAdded.kind, "message-files-linked")),
+            ledger.c.kind.in_(FILE_ADDING_KINDS),
             ledger.c.payload.like(pattern),
             ledger.c.record_uid.in_(select(records.c.uid).where(records.c.id.in_(mine))),
         ),

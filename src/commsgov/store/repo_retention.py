@@ -36,6 +36,7 @@ from sqlalchemy import (
 
 from commsgov.records.canonical import canonical_json
 from commsgov.records.ledger import LedgerEntry
+from commsgov.records.links import FILE_ADDING_KINDS
 from commsgov.records.timestamps import utc_text
 from commsgov.retention.holds import (
     NAME_SEPARATORS,
@@ -601,7 +602,7 @@ def unreferenced_blobs(conn: Connection, *, candidates: Iterable[str]) -> list[s
                 select(func.count())
                 .select_from(ledger)
                 .where(
-                    ledger.c.kind.in_(("source-added", "message-files-linked")),
+                    ledger.c.kind.in_(FILE_ADDING_KINDS),
                     ledger.c.payload.like(pattern),
                 )
             ).scalar_one()
