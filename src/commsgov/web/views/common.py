@@ -7,12 +7,19 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
+from commsgov.api.deps import UNSTORABLE, UnstorableText
 from commsgov.records.errors import InvalidFieldError
 
 
 async def _form(request: Request) -> FormData:
     # the CSRF check may have read it already: Starlette keeps it, so this is the same object
-    return await request.form()
+    form = await request.form()
+    # Text no database can hold is refused here, naming the field, for every page alike (the
+    # API refuses it as it reads a body): PostgreSQL would otherwise fail inside its driver.
+    for name, value in form.multi_items():
+        if isinstance(value, str) and (UNSTORABLE.search(value) or UNSTORABLE.search(name)):
+            raise UnstorableText(f"{name}: a NUL or unpaired surrogate character", field=name)
+    return form
 
 
 #: the posted form of a request
