@@ -15,6 +15,7 @@ from schemathesis import checks
 from commsgov.accounts import Actor
 from commsgov.accounts.docs import render
 from commsgov.api.app import create_app
+from commsgov.asking import ask
 from commsgov.config import Settings
 from commsgov.services import tokens, users
 
@@ -57,6 +58,9 @@ def fuzzed(
     users.add_user(store, username="other", roles=every, actor=Actor.cli("t"), password=PASSWORD)
     token = tokens.create_token(store, username="fuzzer", name="fuzz", actor=Actor.cli("t"))
     APP.state.store = lambda: store
+    # The first question trains the pack's classifier (seconds, far more on a loaded machine):
+    # done here, it cannot run past a fuzzed request's read timeout.
+    ask("Can I WhatsApp my manager?", pack=APP.state.pack())
     yield token.token
     store.close()
     if request.param == "postgresql":
