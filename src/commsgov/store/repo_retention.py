@@ -186,18 +186,18 @@ def refresh_record_copies(conn: Connection, *, uid: str) -> None:
 def copies_out_of_step(conn: Connection) -> tuple[str, str] | None:
     """The first ``(record uid, column)`` whose retention item's copy differs from the record's
     value (a hold would then be decided on the wrong value); ``None`` when every copy agrees."""
-    joined = retention_items.join(records, records.c.uid == retention_items.c.record_uid)
-    for name in RECORD_COPIES:
-        row = conn.execute(
-            select(retention_items.c.record_uid)
-            .select_from(joined)
-            .where(retention_items.c[name].is_distinct_from(records.c[name]))
-            .order_by(retention_items.c.record_uid)
-            .limit(1)
-        ).first()
-        if row is not None:
-            return str(row[0]), name
-    return None
+    differs = {n: retention_items.c[n].is_distinct_from(records.c[n]) for n in RECORD_COPIES}
+    row = conn.execute(
+        # one pass over the join; which column differs is told apart in the one row found
+        select(retention_items.c.record_uid, *differs.values())
+        .select_from(retention_items.join(records, records.c.uid == retention_items.c.record_uid))
+        .where(or_(*differs.values()))
+        .order_by(retention_items.c.record_uid)
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return str(row[0]), next(n for n, bad in zip(RECORD_COPIES, row[1:], strict=True) if bad)
 
 
 def scope_predicate(
