@@ -12,9 +12,10 @@ of the bundled pack (record class ``teams-chat-document``) covers 5%.
 
 - **sweep**: every query ``commsgov retention due`` runs once its sync has nothing new: the
   sync watermark, :func:`commsgov.store.repo_retention.due_summary` (counts by action of
-  scheduled items due by ``as_of``, held and unheld, in one pass: a covering index range scan on
-  ``(status, due_at_utc, ...)``, join to ``records``, every hold's scope compiled to SQL), the
-  first 50 due items, and the counts of items awaiting action.
+  scheduled items due by ``as_of``, held and unheld, in one pass: an index range scan on
+  ``(status, due_at_utc, ...)`` reading the items' copies of the record columns holds decide on,
+  no join to ``records``, every hold's scope compiled to SQL), the first 50 due items (joined
+  to their records for the subject), and the counts of items awaiting action.
 - **full scan**: ``SELECT action, count(*) FROM retention_items WHERE updated_at_utc <> ''
   GROUP BY action``, which must read every row of the table (no index covers it).
 
@@ -75,6 +76,8 @@ def _populate(engine: Any, n: int) -> float:
         uid = "lpad(to_hex(i), 32, '0')"
         who = "CASE WHEN i % 100 = 0 THEN 'Ann Smith' ELSE 'Person ' || (i % 5000) END"
         src = "FROM generate_series(0, :n - 1) AS s(i)"
+    method = "CASE WHEN i % 3 = 0 THEN 'whatsapp' ELSE 'email' END"
+    pre, post = '[{"internal":null,"name":"', '","number":null,"organisation":null}]'
     indexes = _drop_indexes(engine)
     with engine.begin() as conn:
         if sqlite:
@@ -87,26 +90,24 @@ def _populate(engine: Any, n: int) -> float:
                 f"{series}INSERT INTO records (id, uid, method, device, occurred_at_utc, "
                 "occurred_zone, occurred_local, captured_at_utc, captured_by, participants, "
                 "subject, source) "
-                f"SELECT i + 1, {uid}, CASE WHEN i % 3 = 0 THEN 'whatsapp' ELSE 'email' END, "
+                f"SELECT i + 1, {uid}, {method}, "
                 f"'corporate', {occurred}, 'Europe/London', {occurred}, {occurred}, 'bench', "
                 f":pre || {who} || :post, 'subject', '{{}}' {src}"
             ),
-            {
-                "n": n,
-                "pre": '[{"internal":null,"name":"',
-                "post": '","number":null,"organisation":null}]',
-            },
+            {"n": n, "pre": pre, "post": post},
         )
         conn.execute(
             text(
                 f"{series}INSERT INTO retention_items (record_uid, record_class, explicit, "
-                "due_at_utc, action, status, review_stage, updated_at_utc) "
+                "due_at_utc, action, status, review_stage, updated_at_utc, method, "
+                "occurred_at_utc, outage_uid, participants) "
                 f"SELECT {uid}, CASE WHEN i % 20 = 0 THEN 'teams-chat-document' "
                 "ELSE 'captured-record' END, NULL, "
                 f"{due}, CASE WHEN i % 4 = 0 THEN 'delete' ELSE 'review' END, "
-                f"'scheduled', 0, {due} {src}"
+                f"'scheduled', 0, {due}, {method}, {occurred}, NULL, "
+                f":pre || {who} || :post {src}"
             ),
-            {"n": n},
+            {"n": n, "pre": pre, "post": post},
         )
     with engine.begin() as conn:
         for statement in indexes:
@@ -285,6 +286,8 @@ def run(quick: bool) -> str:
             "About 10% of items are due at the sweep date; 1% involve a participant under an "
             "active hold and 5% are documents in Teams chats under the standing pause, so the "
             "sweep leaves those out in SQL. Tables and indexes are the migrations' "
-            "(`metadata.create_all`, without the full-text objects).",
+            "(`metadata.create_all`, without the full-text objects). Since migration 0013 each "
+            "item carries copies of its record's method, time, outage and participants, so the "
+            "sweep reads no other table; the full scan reads those wider rows too.",
         ]
     )

@@ -298,3 +298,54 @@ def test_0007_moves_deduplication_to_the_record_and_back(
     with pytest.raises(RuntimeError, match="held by two records"), engine.begin() as conn:
         command.downgrade(migrate.alembic_config(connection=conn), "0006_message_kind_flags")
     store.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_0013_copies_each_record_s_hold_columns_onto_its_retention_item(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path
+) -> None:
+    """A store from before 0013 gets its items' copies filled in from their records (an item
+    whose record is gone keeps none), verifies, and downgrades again."""
+    import datetime as dt
+
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from commsgov import services as svc
+    from commsgov.records import Participant, RecordDraft
+
+    at = dt.datetime(2026, 1, 10, 9, 0, tzinfo=dt.UTC)
+    url = _fresh_url(request, backend, tmp_path)
+    store = svc.open_store(url, blob_dir=tmp_path / "blobs")
+    uids = [
+        svc.capture(
+            store,
+            RecordDraft(method=m, occurred_at=at, summary="s", participants=(Participant(who),)),
+            actor=ACTOR,
+            now=at,
+        ).uid
+        for m, who in (("signal", "Ann Smith"), ("email", "Bob"))
+    ]
+    svc.sync(store, now=at, actor=ACTOR)
+    svc.dispose_record(store, uid=uids[1], reason="gone before 0013", actor=ACTOR, now=at)
+    engine = store.engine
+    with engine.begin() as conn:
+        command.downgrade(migrate.alembic_config(connection=conn), "0012_blob_contents")
+    with engine.connect() as conn:
+        names = {c["name"] for c in inspect(conn).get_columns("retention_items")}
+    assert not names & {"method", "occurred_at_utc", "outage_uid", "participants"}
+    migrate.upgrade(engine)
+    assert migrate.differences(engine) == []
+    with engine.connect() as conn:
+        copied = conn.execute(
+            text(
+                "SELECT i.record_uid, i.method, i.occurred_at_utc, i.participants, "
+                "r.method, r.occurred_at_utc, r.participants FROM retention_items i "
+                "LEFT JOIN records r ON r.uid = i.record_uid ORDER BY i.record_uid"
+            )
+        ).all()
+    found = {row[0]: tuple(row[1:]) for row in copied}
+    assert found[uids[0]][:3] == found[uids[0]][3:] and found[uids[0]][0] == "signal"
+    assert found[uids[1]] == (None,) * 6
+    assert svc.verify(store, actor=ACTOR).ok
+    store.close()

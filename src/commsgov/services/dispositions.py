@@ -312,6 +312,7 @@ def sync(
                         "status": "scheduled",
                         "review_stage": 0,
                         "updated_at_utc": stamp,
+                        **rr.record_copies(row),
                     }
                 )
             rr.insert_items(conn, rows=values)

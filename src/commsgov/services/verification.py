@@ -230,6 +230,23 @@ def _identities(conn: Connection, states: list[dict[str, Any]]) -> Break | None:
     return None
 
 
+def _record_copies(conn: Connection) -> Break | None:
+    """Each retention item's copies of its record's columns (what the due sweep decides holds
+    on) are the record's values: the records themselves were just checked against the ledger."""
+    from commsgov.store import repo_retention as rr
+
+    stale = rr.copies_out_of_step(conn)
+    if stale is None:
+        return None
+    uid, name = stale
+    return Break(
+        "retention",
+        f"the retention item's copy of {name} differs from the record's, so a hold could miss "
+        "the record (the record itself verifies: restore the item's row from a backup)",
+        record_uid=uid,
+    )
+
+
 def _verify(
     store: Store, conn: Connection, verifier: Verifier, *, check_blobs: bool
 ) -> tuple[Break | None, int, int, int, tuple[str, ...]]:
@@ -252,6 +269,8 @@ def _verify(
         problem = verifier.outage_rows(outage_rows)
     if problem is None:
         problem = _retention(conn, verifier)
+    if problem is None:
+        problem = _record_copies(conn)
     if problem is None:
         # the database builds the messages' canonical bytes; what does not match is rechecked
         # exactly from the rows (see commsgov.store.repo_verify)

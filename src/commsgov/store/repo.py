@@ -339,12 +339,17 @@ def _put_identities(
 
 
 def update_record(conn: Connection, *, uid: str, changes: dict[str, Any]) -> None:
-    """Apply corrected fields to a record's current state (the ledger keeps the history)."""
+    """Apply corrected fields to a record's current state (the ledger keeps the history), and
+    to the copies of them its retention item keeps for holds."""
+    from commsgov.store.repo_retention import RECORD_COPIES, refresh_record_copies
+
     values = dict(changes)
     for name in _JSON_FIELDS:
         if name in values:
             values[name] = _dump(values[name])
     conn.execute(update(records).where(records.c.uid == uid).values(**values))
+    if any(name in values for name in RECORD_COPIES):
+        refresh_record_copies(conn, uid=uid)
     if "participants" in changes:
         found = conn.execute(select(records.c.id).where(records.c.uid == uid)).scalar_one()
         _put_identities(conn, int(found), changes["participants"])

@@ -1,9 +1,10 @@
 """Repository functions for retention: holds, dispositions, the set-based due sweep, stubs.
 
 Keyword-only after the connection; each runs inside the caller's transaction. The due sweep is
-one SQL statement: an index range scan of ``retention_items`` on ``(status, due_at_utc)``
-joined to ``records``, with every active hold's scope compiled to a SQL predicate so held
-records are left out by the database, not by a Python loop.
+one SQL statement over ``retention_items`` alone: an index range scan on ``(status,
+due_at_utc, ...)`` reading each item's copies of the record columns holds decide on
+(:data:`RECORD_COPIES`; no join to ``records``), with every active hold's scope compiled to a
+SQL predicate so held records are left out by the database, not by a Python loop.
 """
 
 from __future__ import annotations
@@ -143,7 +144,6 @@ def find_hold(conn: Connection, *, ref: str) -> dict[str, Any] | None:
 class Cols:
     """The columns a scope predicate reads: the tables' own, or a subquery's of the same names."""
 
-    id: Any = records.c.id
     uid: Any = records.c.uid
     participants: Any = records.c.participants
     method: Any = records.c.method
@@ -158,6 +158,46 @@ class Cols:
 
 
 _TABLE_COLS = Cols()
+
+#: the record's columns each retention item keeps a copy of (the same names on both tables),
+#: so the due sweep decides holds from ``retention_items`` alone
+RECORD_COPIES = ("method", "occurred_at_utc", "outage_uid", "participants")
+
+
+def record_copies(row: dict[str, Any]) -> dict[str, Any]:
+    """The copies a new retention item keeps of its record's stored column values ``row``."""
+    return {name: row[name] for name in RECORD_COPIES}
+
+
+def refresh_record_copies(conn: Connection, *, uid: str) -> None:
+    """Copy record ``uid``'s columns onto its retention item again (after it changed)."""
+    conn.execute(
+        update(retention_items)
+        .where(retention_items.c.record_uid == uid)
+        .values(
+            {
+                name: select(records.c[name]).where(records.c.uid == uid).scalar_subquery()
+                for name in RECORD_COPIES
+            }
+        )
+    )
+
+
+def copies_out_of_step(conn: Connection) -> tuple[str, str] | None:
+    """The first ``(record uid, column)`` whose retention item's copy differs from the record's
+    value (a hold would then be decided on the wrong value); ``None`` when every copy agrees."""
+    differs = {n: retention_items.c[n].is_distinct_from(records.c[n]) for n in RECORD_COPIES}
+    row = conn.execute(
+        # one pass over the join; which column differs is told apart in the one row found
+        select(retention_items.c.record_uid, *differs.values())
+        .select_from(retention_items.join(records, records.c.uid == retention_items.c.record_uid))
+        .where(or_(*differs.values()))
+        .order_by(retention_items.c.record_uid)
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return str(row[0]), next(n for n, bad in zip(RECORD_COPIES, row[1:], strict=True) if bad)
 
 
 def scope_predicate(
@@ -192,7 +232,8 @@ def scope_predicate(
         else:
             ids = repo._matching_record_ids(conn, scope.search)
             sub = ids.columns(column("id", Integer)).subquery()
-            parts.append(cols.id.in_(select(sub.c.id)))
+            found = select(records.c.uid).where(records.c.id.in_(select(sub.c.id)))
+            parts.append(cols.uid.in_(found))
     return and_(*parts)
 
 
@@ -363,6 +404,7 @@ def insert_undated_items(
             literal("scheduled"),
             literal(0),
             literal(stamp),
+            *(records.c[name] for name in RECORD_COPIES),
         )
         .where(*_without_item(after_id))
         .order_by(records.c.id)
@@ -378,6 +420,7 @@ def insert_undated_items(
                 "status",
                 "review_stage",
                 "updated_at_utc",
+                *RECORD_COPIES,
             ],
             missing,
         )
@@ -418,35 +461,30 @@ def items_with_status(conn: Connection, *, statuses: Iterable[str]) -> list[dict
 def _due_rows(
     conn: Connection, *, as_of: str, action: str | None = None, fence: bool = True
 ) -> Any:
-    """The scheduled items due by ``as_of`` with the record columns holds look at.
+    """The scheduled items due by ``as_of`` with the columns holds look at: the items' own
+    copies of their records' columns, so no join to ``records``.
 
-    ``OFFSET 0`` (``fence``) keeps PostgreSQL from pushing the hold predicates below the join
-    when every due item is read (it would otherwise test every record's participants instead
-    of only the due ones'); a first-page listing goes without, to walk the index in order.
+    ``OFFSET 0`` (``fence``) keeps PostgreSQL from pushing the hold predicates into the scan
+    when every due item is read; a first-page listing goes without, to walk the index in order.
     """
-    query = (
-        select(
-            retention_items.c.record_uid,
-            retention_items.c.due_at_utc,
-            retention_items.c.action,
-            records.c.id,
-            records.c.uid,
-            records.c.participants,
-            records.c.method,
-            records.c.occurred_at_utc,
-            records.c.outage_uid,
-            retention_items.c.record_class,
-            records.c.subject,
-        )
-        .select_from(retention_items.join(records, records.c.uid == retention_items.c.record_uid))
-        .where(
-            retention_items.c.status == "scheduled",
-            retention_items.c.due_at_utc.is_not(None),
-            retention_items.c.due_at_utc <= as_of,
-        )
+    items = retention_items.c
+    query = select(
+        items.record_uid,
+        items.due_at_utc,
+        items.action,
+        items.record_uid.label("uid"),
+        items.participants,
+        items.method,
+        items.occurred_at_utc,
+        items.outage_uid,
+        items.record_class,
+    ).where(
+        items.status == "scheduled",
+        items.due_at_utc.is_not(None),
+        items.due_at_utc <= as_of,
     )
     if action is not None:
-        query = query.where(retention_items.c.action == action)
+        query = query.where(items.action == action)
     return (query.offset(0) if fence else query).subquery("due")
 
 
@@ -455,8 +493,8 @@ def due_summary(
 ) -> list[tuple[str, int, int]]:
     """``(action, unheld, held)`` counts of scheduled items due by ``as_of``.
 
-    One sweep with the holds as a filter (the join to ``records`` happens only here), plus a
-    count over the covering index alone for the totals; held = total - unheld.
+    One sweep of ``retention_items`` with the holds as a filter, plus a count over the
+    covering index alone for the totals; held = total - unheld.
     """
     due = _due_rows(conn, as_of=as_of)
     unheld_query = (
@@ -489,7 +527,9 @@ def due_items(
     action: str | None = None,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    """The scheduled items due by ``as_of`` and under no hold, earliest first."""
+    """The scheduled items due by ``as_of`` and under no hold, earliest first, with each
+    record's subject (joined for the items listed only; an item whose record is gone, after
+    :func:`commsgov.services.dispose_record`, is not listed)."""
     due = _due_rows(conn, as_of=as_of, action=action, fence=limit is None)
     query = (
         select(
@@ -499,8 +539,9 @@ def due_items(
             due.c.action,
             due.c.method,
             due.c.occurred_at_utc,
-            due.c.subject,
+            records.c.subject,
         )
+        .select_from(due.join(records, records.c.uid == due.c.record_uid))
         .where(not_(held_predicate(conn, held, Cols.of(due))) if held else true())
         .order_by(due.c.due_at_utc, due.c.record_uid)
     )

@@ -41,6 +41,14 @@ retention_items = Table(
     Column("status", String(32), nullable=False),
     Column("review_stage", Integer, nullable=False),
     Column("updated_at_utc", UtcText, nullable=False),
+    #: copies of the record's columns that holds decide on (``repo_retention.RECORD_COPIES``,
+    #: migration 0013), so the due sweep reads this table alone, not a join to ``records``:
+    #: written by sync, kept in step by every change to the record (a correction, a merge),
+    #: and compared with the record by verify. NULL where the record was gone before 0013
+    Column("method", String(64), nullable=True),
+    Column("occurred_at_utc", UtcText, nullable=True),
+    Column("outage_uid", String(32), nullable=True),
+    Column("participants", Text, nullable=True),
     #: the due sweep reads only this index for the items (a covering range scan)
     Index(
         "ix_retention_items_sweep", "status", "due_at_utc", "action", "record_class", "record_uid"
