@@ -487,6 +487,10 @@ PERMISSIONS: tuple[Permission, ...] = (
         "Page: charts of captures, exceptions and what falls due, with their data.",
     ),
     Permission(
+        "web.exceptions", "GET", "/governance/exceptions", _KEEPERS_AUDITORS,
+        "Page: the policy exceptions, filtered by dates and channel, with counts per month.",
+    ),
+    Permission(
         "web.outages", "GET", "/governance/outages", _KEEPERS_AUDITORS, "Page: the outages."
     ),
     Permission(

@@ -415,10 +415,25 @@ def items_with_status(conn: Connection, *, statuses: Iterable[str]) -> list[dict
     return [dict(r._mapping) for r in conn.execute(query)]
 
 
+@dataclass(frozen=True, slots=True)
+class DueFilter:
+    """Which due items: with ``action``, of ``record_class``, over ``method`` (a channel id),
+    due at or after ``since_utc``, in ``status``: ``scheduled`` (awaiting a first review) or
+    ``awaiting-second-stage`` (a first reviewer approved, a second must agree)."""
+
+    action: str | None = None
+    record_class: str | None = None
+    method: str | None = None
+    since_utc: str | None = None
+    status: str = "scheduled"
+
+
 def _due_rows(
-    conn: Connection, *, as_of: str, action: str | None = None, fence: bool = True
-) -> Any:
-    """The scheduled items due by ``as_of`` with the record columns holds look at.
+    conn: Connection, *, as_of: str, action: str | None = None, fence: bool = True,
+    flt: DueFilter = DueFilter(),
+) -> Any:  # fmt: skip
+    """The items due by ``as_of`` (scheduled, unless ``flt`` names another status) and
+    matching ``flt``, with the record columns holds look at.
 
     ``OFFSET 0`` (``fence``) keeps PostgreSQL from pushing the hold predicates below the join
     when every due item is read (it would otherwise test every record's participants instead
@@ -440,13 +455,21 @@ def _due_rows(
         )
         .select_from(retention_items.join(records, records.c.uid == retention_items.c.record_uid))
         .where(
-            retention_items.c.status == "scheduled",
+            retention_items.c.status == flt.status,
             retention_items.c.due_at_utc.is_not(None),
             retention_items.c.due_at_utc <= as_of,
         )
     )
     if action is not None:
         query = query.where(retention_items.c.action == action)
+    if flt.action is not None:
+        query = query.where(retention_items.c.action == flt.action)
+    if flt.record_class is not None:
+        query = query.where(retention_items.c.record_class == flt.record_class)
+    if flt.method is not None:
+        query = query.where(records.c.method == flt.method)
+    if flt.since_utc is not None:
+        query = query.where(retention_items.c.due_at_utc >= flt.since_utc)
     return (query.offset(0) if fence else query).subquery("due")
 
 
@@ -488,9 +511,11 @@ def due_items(
     held: Sequence[HoldScope],
     action: str | None = None,
     limit: int | None = None,
+    flt: DueFilter = DueFilter(),
 ) -> list[dict[str, Any]]:
-    """The scheduled items due by ``as_of`` and under no hold, earliest first."""
-    due = _due_rows(conn, as_of=as_of, action=action, fence=limit is None)
+    """The items due by ``as_of`` (scheduled, unless ``flt`` says otherwise), matching ``flt``
+    and under no hold, earliest first."""
+    due = _due_rows(conn, as_of=as_of, action=action, fence=limit is None, flt=flt)
     query = (
         select(
             due.c.record_uid,
@@ -507,6 +532,17 @@ def due_items(
     if limit is not None:
         query = query.limit(limit)
     return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def due_count(
+    conn: Connection, *, as_of: str, held: Sequence[HoldScope], flt: DueFilter = DueFilter()
+) -> int:
+    """How many items :func:`due_items` would list with no limit (counted in SQL)."""
+    due = _due_rows(conn, as_of=as_of, flt=flt)
+    query = select(func.count()).select_from(due)
+    if held:
+        query = query.where(not_(held_predicate(conn, held, Cols.of(due))))
+    return int(conn.execute(query).scalar_one())
 
 
 def status_counts(
