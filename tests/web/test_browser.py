@@ -298,7 +298,12 @@ def test_upload_a_whatsapp_zip_and_see_its_messages(
     page = as_user("staff", js=js)
     page.goto(server.base + "/upload")
     page.set_input_files("#file", [str(_whatsapp_zip(folder))])
-    page.click("text=Check the files")
+    if js:  # HTMX sends the files to be read in the background and follows the reading
+        with page.expect_response(lambda r: r.url.endswith("/upload/stage")) as staged:
+            page.click("text=Check the files")
+        assert staged.value.status == 200
+    else:  # one post, answered with the preview
+        page.click("text=Check the files")
     expect(page.locator("#preview-title")).to_have_text("Check what will be stored")
     expect(page.locator(".cg-count")).to_have_text("3")
     expect(page.locator(".cg-preview")).to_contain_text("IMG-20261119-WA0001.jpg")

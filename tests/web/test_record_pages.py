@@ -266,6 +266,100 @@ def test_an_upload_that_cannot_be_read_names_the_file_and_stores_nothing(web: Ap
     assert reads.list_records(web.store, actor=CLI) == []
 
 
+def _stage(client: Any, files: list[tuple[str, bytes]], **fields: str) -> Any:
+    """Post the upload form as HTMX does (to be read in the background)."""
+    token = csrf_of(client.get("/upload").text)
+    return client.post("/upload/stage", data={"csrf_token": token, **fields},
+                       files=[("file", f) for f in files],
+                       headers={"HX-Request": "true"})  # fmt: skip
+
+
+def _until_read(client: Any, answer: Any) -> Any:
+    """Follow a reading (in a background thread) as the page does until it is no longer under
+    way: the preview, or what was wrong (the first answer may be either already)."""
+    import time
+
+    for _ in range(400):
+        if 'id="reading"' not in answer.text:
+            return answer
+        found = re.search(r'hx-get="(/upload/[A-Za-z0-9_-]+/status)"', answer.text)
+        assert found is not None, answer.text
+        time.sleep(0.025)
+        answer = client.get(found[1], headers={"HX-Request": "true"})
+    raise AssertionError("the files were never read")
+
+
+def test_an_upload_read_in_the_background_shows_its_progress_then_the_preview(
+    web: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from commsgov.web.views import upload
+
+    ann = sign_in(web, "ann", "staff")
+    other = CHAT.replace("Budget cell", "Press cell").replace("draft", "line")
+    # held before reading: the page says how far it got from the note beside the files
+    started: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(upload, "_start_reading", lambda *args: started.append(args))
+    one, two = "WhatsApp Chat with Budget cell.txt", "WhatsApp Chat with Press cell.txt"
+    answer = _stage(ann, [(one, CHAT.encode()), (two, other.encode())], tz="Europe/London")
+    assert answer.status_code == 200 and "<html" not in answer.text
+    found = re.search(r'hx-get="(/upload/([A-Za-z0-9_-]+)/status)"', answer.text)
+    assert found is not None, answer.text
+    status_url, token = found[1], found[2]
+    assert 'hx-trigger="load delay:400ms"' in answer.text
+    assert f"Reading file 1 of 2: {one}. 0% read." in answer.text
+    (folder, names, options) = started[0]
+    assert names == [one, two]
+    upload._note(folder, {"state": "reading", "file": 2, "files": 2, "name": two,
+                          "read": 300, "total": 400, "messages": 4})  # fmt: skip
+    half = ann.get(status_url, headers={"HX-Request": "true"}).text
+    assert f"Reading file 2 of 2: {two}. 75% read, 4 messages so far." in half
+    assert 'id="reading-progress" class="cg-progress" max="100" value="75"' in half
+    # the reading itself, as the thread does it: notes at each per cent, then the preview
+    notes: list[dict[str, Any]] = []
+    real = upload._note
+    monkeypatch.setattr(upload, "_note", lambda f, state: (notes.append(state), real(f, state)))
+    upload._read_staged(folder, names, options)
+    assert next(n["file"] for n in notes if n["state"] == "reading") == 1
+    assert notes[-1]["state"] == "done" and notes[-1]["read"] == notes[-1]["total"]
+    assert [n["messages"] for n in notes][-1] == 8
+    percents = [n["read"] * 100 // n["total"] for n in notes]
+    assert percents == sorted(percents) and percents[-1] == 100
+    done = ann.get(status_url, headers={"HX-Request": "true"})
+    assert done.status_code == 200 and 'id="preview-title"' in done.text
+    assert done.text.count('class="ds_summary-list__value cg-count">4<') == 2
+    assert f'name="staged" value="{token}"' in done.text
+    # another user is told there is nothing; the uploader stores what they saw
+    assert sign_in(web, "bob", "staff").get(status_url).status_code == 404
+    assert reads.list_records(web.store, actor=CLI) == []
+    stored = ann.post("/upload/confirm", data={"csrf_token": csrf_of(done.text),
+                                               "staged": token})  # fmt: skip
+    assert stored.status_code == 200 and "8 new messages" in stored.text
+
+
+def test_an_upload_read_in_the_background_names_a_file_it_cannot_read(web: Api) -> None:
+    ann = sign_in(web, "ann", "staff")
+    answer = _stage(ann, [("good.txt", CHAT.encode()), ("notes.txt", b"just some words\n")])
+    failed = _until_read(ann, answer)
+    assert failed.status_code == 400 and "notes.txt" in failed.text
+    assert '<a href="#file">' in failed.text and "<html" not in failed.text
+    staged = web.settings.data_dir / "staged"
+    assert not staged.exists() or not any(staged.iterdir())  # nothing kept
+    # the form's own mistakes are answered at once, before anything is kept
+    none = _stage(ann, [])
+    assert none.status_code == 400 and "Choose at least one exported chat" in none.text
+    zone = _stage(ann, [("good.txt", CHAT.encode())], tz="Mars/Olympus")
+    assert zone.status_code == 400 and 'id="tz-error"' in zone.text
+    # a whole read in the background, as the browser sees it
+    shown = _until_read(ann, _stage(ann, [("good.txt", CHAT.encode())]))
+    assert shown.status_code == 200 and 'id="preview-title"' in shown.text
+    token = re.search(r'name="staged" value="([^"]+)"', shown.text)
+    assert (
+        token is not None
+        and sign_in(web, "bob", "staff").get(f"/upload/{token[1]}/status").status_code == 404
+    )
+    assert reads.list_records(web.store, actor=CLI) == []
+
+
 def test_a_receipt_download_is_json_for_the_record(web: Api) -> None:
     ann = sign_in(web, "ann", "staff")
     uid = _captured(ann)

@@ -447,6 +447,14 @@ PERMISSIONS: tuple[Permission, ...] = (
         "Form: upload exported chats and preview what would be stored (nothing is).",
     ),
     Permission(
+        "web.upload-stage", "POST", "/upload/stage", _CAPTURERS,
+        "Form: upload exported chats to be read in the background (the page follows the reading).",
+    ),
+    Permission(
+        "web.upload-status", "GET", "/upload/{staged}/status", _CAPTURERS,
+        "Page: how far the reading of uploaded chats got; then the preview (the uploader only).",
+    ),
+    Permission(
         "web.upload-confirm", "POST", "/upload/confirm", _CAPTURERS,
         "Form: store the previewed chats in the record.",
     ),
