@@ -125,6 +125,57 @@ def _captured_with(client: Any, fields: dict[str, str], files: Any) -> str:
     return answer.headers["location"].split("/")[2]
 
 
+JPEG = bytes.fromhex("ffd8ffe000104a464946") + b" a photo"
+OGG = b"OggS\x00\x02" + b"\x00" * 20 + b" a voice note"
+MP4 = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00" + b" a clip"
+
+
+def test_images_sound_and_video_are_shown_in_the_record_page_from_a_checked_route(
+    web: Api,
+) -> None:
+    ann = sign_in(web, "ann", "staff")
+    files = [("attach", ("photo.jpg", JPEG)), ("attach", ("voice.ogg", OGG)),
+             ("attach", ("clip.mp4", MP4)), ("attach", ("notes.txt", b"plain words")),
+             ("attach", ("fake.png", b"<html><script>alert(1)</script>"))]  # fmt: skip
+    uid = _captured_with(ann, {"method": "sms", "at": "2026-11-19 10:00", "summary": "Media"},
+                         files)  # fmt: skip
+    sha = {a.filename: a.sha256 for a in reads.get_record(web.store, uid, actor=CLI).attachments}
+    record = ann.get(f"/records/{uid}").text
+
+    def inline(name: str) -> str:
+        return f"/files/{sha[name]}/inline?name={name}"
+
+    assert f'<img class="cg-media__item" src="{inline("photo.jpg")}" alt="photo.jpg"' in record
+    for tag, name in (("audio", "voice.ogg"), ("video", "clip.mp4")):
+        src = re.escape(inline(name))
+        assert re.search(rf'<{tag} class="cg-media__item" controls [^>]*src="{src}"', record)
+    assert f"/files/{sha['notes.txt']}/inline" not in record  # only a download
+    for name in sha:  # every file keeps its download link
+        assert f'href="/files/{sha[name]}?name={name}"' in record
+    photo = ann.get(inline("photo.jpg"))
+    assert photo.status_code == 200 and photo.content == JPEG
+    assert photo.headers["content-type"] == "image/jpeg"
+    assert photo.headers["content-disposition"].startswith('inline; filename="photo.jpg"')
+    assert photo.headers["x-content-type-options"] == "nosniff"
+    assert "sandbox" in photo.headers["content-security-policy"]
+    assert ann.get(inline("voice.ogg")).headers["content-type"] == "audio/ogg"
+    assert ann.get(inline("clip.mp4")).headers["content-type"] == "video/mp4"
+    # served as what its bytes are, never its name: a page named .png is not shown
+    fake = ann.get(inline("fake.png"))
+    assert fake.status_code == 400 and "<script>alert" not in fake.text
+    assert ann.get(inline("notes.txt")).status_code == 400
+    # the type comes from the bytes even when the name says otherwise
+    renamed = ann.get(f"/files/{sha['photo.jpg']}/inline?name=photo.html")
+    assert renamed.headers["content-type"] == "image/jpeg"
+    # every viewing is a read in the audit trail; others' files are not there for staff
+    trail = audit.search(web.store, audit.AuditFilter(actor="ann", action="file-read"), actor=CLI)
+    assert f"file:{sha['photo.jpg']}" in {e.target for e in trail}
+    bob = sign_in(web, "bob", "staff")
+    assert bob.get(inline("photo.jpg")).status_code == 404
+    assert sign_in(web, "meg", "records-manager").get(inline("photo.jpg")).status_code == 200
+    assert sign_in(web, "ada", "admin").get(inline("photo.jpg")).status_code == 403
+
+
 def test_a_capture_form_without_its_csrf_token_is_refused(web: Api) -> None:
     ann = sign_in(web, "ann", "staff")
     answer = ann.post("/capture", data={"method": "sms", "at": "2026-11-20", "summary": "x"},

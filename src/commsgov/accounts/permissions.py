@@ -491,6 +491,11 @@ PERMISSIONS: tuple[Permission, ...] = (
         "Download: a stored file, checked (staff: of their own records).",
     ),
     Permission(
+        "web.file-inline", "GET", "/files/{sha256}/inline", _READERS,
+        "Media: a stored image, sound or video shown in a record's page (staff: of their own "
+        "records).",
+    ),
+    Permission(
         "web.dashboard", "GET", "/governance", _KEEPERS_AUDITORS,
         "Page: charts of captures, exceptions and what falls due, with their data.",
     ),
