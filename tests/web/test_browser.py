@@ -313,6 +313,12 @@ def test_upload_a_whatsapp_zip_and_see_its_messages(
     main = page.locator("main")
     expect(main).to_contain_text("Photo of the agreed line")
     expect(page.locator(".cg-flag")).to_contain_text(["deleted"])
+    # the photo is shown in the page, from the checked route, as what its bytes are
+    photo = page.locator("img.cg-media__item")
+    expect(photo).to_have_attribute("alt", "IMG-20261119-WA0001.jpg")
+    shown = page.request.get(server.base + str(photo.get_attribute("src")))
+    assert shown.status == 200 and shown.headers["content-type"] == "image/jpeg"
+    assert shown.headers["content-disposition"].startswith("inline;")
     with page.expect_download() as download:
         page.click("a:text('IMG-20261119-WA0001.jpg')")
     assert Path(download.value.path()).read_bytes() == b"\xff\xd8\xff not really a photo"

@@ -365,6 +365,20 @@ def test_an_upload_read_in_the_background_shows_its_progress_then_the_preview(
     half = ann.get(status_url, headers={"HX-Request": "true"}).text
     assert f"Reading file 2 of 2: {two}. 75% read, 4 messages so far." in half
     assert 'id="reading-progress" class="cg-progress" max="100" value="75"' in half
+    # a reading that never ends (the server restarted) is given up after a while
+    import datetime as dt
+
+    note = json.loads((folder / "staged.json").read_text())
+    note["at"] = (web.clock.now - upload.STALLED - dt.timedelta(seconds=1)).isoformat()
+    (folder / "staged.json").write_text(json.dumps(note))
+    stalled = ann.get(status_url, headers={"HX-Request": "true"})
+    assert stalled.status_code == 400 and "stopped: upload them again" in stalled.text
+    assert not folder.exists()
+    answer = _stage(ann, [(one, CHAT.encode()), (two, other.encode())], tz="Europe/London")
+    found = re.search(r'hx-get="(/upload/([A-Za-z0-9_-]+)/status)"', answer.text)
+    assert found is not None, answer.text
+    status_url, token = found[1], found[2]
+    (folder, names, options) = started[1]
     # the reading itself, as the thread does it: notes at each per cent, then the preview
     notes: list[dict[str, Any]] = []
     real = upload._note

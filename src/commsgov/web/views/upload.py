@@ -51,6 +51,8 @@ OPTIONS = ("tz", "date_order", "format", "scenario", "outage", "device")
 ANCHORS = {**{o: o for o in OPTIONS}, "file": "file", "device": "device-usual"}
 #: how far the background reading of staged files got (beside them)
 PROGRESS = "progress.json"
+#: a reading still under way this long after the upload has stopped (the server restarted)
+STALLED = dt.timedelta(minutes=30)
 
 Staged = Annotated[str, PathParam(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
@@ -320,18 +322,22 @@ async def upload_stage(
     except InvalidFieldError as exc:
         return _upload_page(request, caller, pack, settings.timezone, form=given,
                             errors={exc.field: exc.message}, status=400)  # fmt: skip
-    return _status(request, caller, pack, settings.timezone, root, token)
+    return _status(request, caller, pack, settings.timezone, root, token, clock())
 
 
 def _status(
-    request: Request, caller: Caller, pack: PackDep, zone: str, root: Path, token: str
-) -> Response:
+    request: Request, caller: Caller, pack: PackDep, zone: str, root: Path, token: str,
+    now: dt.datetime,
+) -> Response:  # fmt: skip
     folder, note = _staged(root, token, caller.user.username)
     given = {o: note["options"].get(o) or "" for o in OPTIONS}
     try:
         state = json.loads((folder / PROGRESS).read_text(encoding="utf-8"))
     except (OSError, ValueError):  # (not begun yet)
         state = {"state": "reading", "files": len(note["files"]), "name": note["files"][0]}
+    if state["state"] == "reading" and now - dt.datetime.fromisoformat(note["at"]) > STALLED:
+        state = {"state": "failed", "field": "file",
+                 "message": "The reading of these files stopped: upload them again"}  # fmt: skip
     if state["state"] == "done":
         return _upload_page(request, caller, pack, zone, form=given, preview=state["preview"],
                             token=token)  # fmt: skip
@@ -346,10 +352,10 @@ def _status(
 @router.get("/upload/{staged}/status", name="web.upload-status")
 def upload_status(
     request: Request, caller: Annotated[Caller, allowed("web.upload-status")], pack: PackDep,
-    settings: SettingsDep, staged: Staged,
+    settings: SettingsDep, clock: ClockDep, staged: Staged,
 ) -> Response:  # fmt: skip
     """How far the reading of the files sent got; the preview once they are read, or what was
     wrong with them (only for the one who sent them: anyone else is told they are not
     found)."""
     return _status(request, caller, pack, settings.timezone, _staged_root(settings.data_dir),
-                   staged)  # fmt: skip
+                   staged, clock())  # fmt: skip
