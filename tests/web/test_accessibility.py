@@ -79,6 +79,7 @@ PAGES = [
     ("staff", "upload-preview", "/upload", "preview"),
     ("records-manager", "record-retention", "/records?q=agreed", "open-first-held"),
     ("records-manager", "dashboard", "/governance", None),
+    ("records-manager", "exceptions", "/governance/exceptions", None),
     ("records-manager", "outages", "/governance/outages", None),
     ("records-manager", "holds", "/governance/holds", None),
     ("records-manager", "holds-error", "/governance/holds", "submit"),

@@ -298,7 +298,12 @@ def test_upload_a_whatsapp_zip_and_see_its_messages(
     page = as_user("staff", js=js)
     page.goto(server.base + "/upload")
     page.set_input_files("#file", [str(_whatsapp_zip(folder))])
-    page.click("text=Check the files")
+    if js:  # HTMX sends the files to be read in the background and follows the reading
+        with page.expect_response(lambda r: r.url.endswith("/upload/stage")) as staged:
+            page.click("text=Check the files")
+        assert staged.value.status == 200
+    else:  # one post, answered with the preview
+        page.click("text=Check the files")
     expect(page.locator("#preview-title")).to_have_text("Check what will be stored")
     expect(page.locator(".cg-count")).to_have_text("3")
     expect(page.locator(".cg-preview")).to_contain_text("IMG-20261119-WA0001.jpg")
@@ -308,6 +313,12 @@ def test_upload_a_whatsapp_zip_and_see_its_messages(
     main = page.locator("main")
     expect(main).to_contain_text("Photo of the agreed line")
     expect(page.locator(".cg-flag")).to_contain_text(["deleted"])
+    # the photo is shown in the page, from the checked route, as what its bytes are
+    photo = page.locator("img.cg-media__item")
+    expect(photo).to_have_attribute("alt", "IMG-20261119-WA0001.jpg")
+    shown = page.request.get(server.base + str(photo.get_attribute("src")))
+    assert shown.status == 200 and shown.headers["content-type"] == "image/jpeg"
+    assert shown.headers["content-disposition"].startswith("inline;")
     with page.expect_download() as download:
         page.click("a:text('IMG-20261119-WA0001.jpg')")
     assert Path(download.value.path()).read_bytes() == b"\xff\xd8\xff not really a photo"
@@ -359,7 +370,24 @@ def test_keep_the_record_and_an_auditor_finds_it_all(as_user: Any, server: Serve
          "--reason", "test set-up", "--by", "test", "--database", server.database],
         check=True, capture_output=True,
     )  # fmt: skip
+    # the queue filtered without JavaScript (a GET form), then with HTMX (in place)
+    plain = as_user("records-manager", js=False)
+    plain.goto(server.base + "/governance/review")
+    plain.fill("#method", "Teams chat")
+    plain.select_option("#action", "delete")
+    plain.click("text=Show what is due")
+    expect(plain.locator("#matching")).to_have_text("1 record matches the filters.")
+    expect(plain.locator(f"#pick-{uid}")).to_have_count(1)
+    assert "method=Teams+chat" in plain.url and "action=delete" in plain.url
     page.goto(server.base + "/governance/review")
+    page.select_option("#review_stage", "2")
+    page.click("text=Show what is due")
+    expect(page.locator("#matching")).to_contain_text("0 records match the filters")
+    assert "review_stage=2" in page.url
+    page.select_option("#review_stage", "1")
+    page.fill("#method", "Teams chat")
+    page.click("text=Show what is due")
+    expect(page.locator("#matching")).to_have_text("1 record matches the filters.")
     page.click(f"label[for=pick-{uid}]")
     page.click("label[for=decision-destroy]")
     page.fill("#reason", "Routine chat, nothing of note")

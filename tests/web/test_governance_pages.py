@@ -4,6 +4,7 @@ auditor's refusal against the audit trail."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -241,3 +242,147 @@ def test_a_records_manager_corrects_a_record_and_the_ledger_keeps_both(web: Api)
     assert "The record has been corrected" in shown and "record-corrected" in shown
     refused = _post(ann, f"{page}/correct", {**base, "summary": "x", "reason": "y"}, "/")
     assert refused.status_code == 403
+
+
+def _capture_on(client: Any, method: str, at: str, summary: str) -> str:
+    token = csrf_of(client.get("/capture").text)
+    answer = client.post("/capture", data={"csrf_token": token, "method": method, "at": at,
+                                           "summary": summary}, follow_redirects=False)  # fmt: skip
+    assert answer.status_code == 303, answer.text
+    return str(answer.headers["location"].split("/")[2])
+
+
+def test_the_policy_exceptions_page_lists_counts_and_filters_them(
+    web: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from commsgov.web.views import governance
+
+    monkeypatch.setattr(governance, "EXCEPTIONS_PAGE", 2)  # (paging without dozens of captures)
+    meg = sign_in(web, "meg", "records-manager")
+    september = _capture_on(meg, "whatsapp", "2026-09-10 10:00", "old one")
+    november = [_capture_on(meg, "whatsapp", f"2026-11-1{n} 10:00", f"wa {n}") for n in (2, 3)]
+    signal = _capture_on(meg, "signal", "2026-11-14 10:00", "on signal")
+    fine = _capture_on(meg, "sms", "2026-11-15 10:00", "within the policy")
+    page = meg.get("/governance/exceptions")
+    assert page.status_code == 200
+    html = page.text
+    assert "4 policy exceptions found." in html
+    # most recent first, two a page, each linking to its record; what is within policy is absent
+    assert re.findall(r'<a href="/records/([0-9a-f]+)">', html) == [signal, november[1]]
+    assert fine not in html and "mma-ban" in html
+    assert 'href="?page=2"' in html
+    second = meg.get("/governance/exceptions?page=2").text
+    assert re.findall(r'<a href="/records/([0-9a-f]+)">', second) == [november[0], september]
+    assert 'href="?page=3"' not in second and 'href="?page=1"' in second
+    # counts per month, every month from the first to the last, zero where none
+    assert _row(html, "per-month", "2026-09-01") == ["1"]
+    assert _row(html, "per-month", "2026-10-01") == ["0"]
+    assert _row(html, "per-month", "2026-11-01") == ["3"]
+    # the filters are applied in the store, to the list and the counts alike
+    only_wa = meg.get("/governance/exceptions?method=WhatsApp&since=2026-11-01&until=2026-11-30")
+    assert "2 policy exceptions found." in only_wa.text
+    assert re.findall(r'<a href="/records/([0-9a-f]+)">', only_wa.text) == november[::-1]
+    assert _row(only_wa.text, "per-month", "2026-11-01") == ["2"]
+    assert "2026-09-01" not in only_wa.text
+    assert 'value="WhatsApp"' in only_wa.text  # what was typed is kept
+    none = meg.get("/governance/exceptions?until=2026-01-01").text
+    assert "0 policy exceptions found." in none and 'id="no-exceptions"' in none
+    # HTMX gets the results alone; a bad date is named beside its field (400)
+    part = meg.get("/governance/exceptions?method=signal", headers={"HX-Request": "true"})
+    assert "<html" not in part.text and "1 policy exception found." in part.text
+    bad = meg.get("/governance/exceptions?since=someday")
+    assert bad.status_code == 400 and '<a href="#since">' in bad.text
+    assert 'value="someday"' in bad.text and 'id="since-error"' in bad.text
+    # each read is in the audit trail, naming the records shown
+    listed = audit.search(web.store, audit.AuditFilter(actor="meg", action="records-listed"),
+                          actor=CLI)  # fmt: skip
+    queries = [json.loads(e.details)["query"] for e in listed]
+    assert "exceptions since=2026-11-01 until=2026-11-30 method=WhatsApp" in queries
+    assert any(json.loads(e.details)["uids"] == [signal, november[1]] for e in listed)
+    # an auditor reads it; staff may not; the governance navigation links to it
+    assert sign_in(web, "aud", "auditor").get("/governance/exceptions").status_code == 200
+    assert sign_in(web, "ann", "staff").get("/governance/exceptions").status_code == 403
+    assert 'href="/governance/exceptions"' in meg.get("/governance").text
+
+
+def _queued(html: str) -> list[str]:
+    """The records a review queue page lists, in order."""
+    return re.findall(r'name="records" value="([0-9a-f]+)"', html)
+
+
+def test_the_review_queue_filters_by_action_schedule_channel_stage_and_due_dates(
+    web: Api,
+) -> None:
+    import datetime as dt
+
+    from commsgov.services import reviews
+
+    meg = sign_in(web, "meg", "records-manager")
+    early = _capture_on(meg, "sms", "2020-01-10 10:00", "early text")
+    later = _capture_on(meg, "sms", "2020-03-10 10:00", "later text")
+    app = _capture_on(meg, "whatsapp", "2020-01-10 11:00", "on whatsapp")
+    kept = _capture_on(meg, "sms", "2020-01-10 12:00", "kept for review")
+    dispositions.classify(web.store, uids=[early, later, app], record_class="teams-chat",
+                          reason="t", actor=CLI, now=web.clock())  # fmt: skip
+    # (a captured record waits for review with no date until a reviewer sets one)
+    reviews.review(web.store, uids=[kept], decision="extend", reason="t",
+                   until=dt.date(2027, 6, 1), actor=CLI, now=web.clock())  # fmt: skip
+    page = "/governance/review?as_of=2045-01-01"
+    assert _queued(meg.get(page).text) == [early, app, later, kept]
+    deletes = meg.get(f"{page}&action=delete").text
+    assert _queued(deletes) == [early, app, later]  # earliest due first
+    assert "3 records match the filters." in deletes and "delete: 3" in deletes
+    assert re.search(r'<option value="delete"\s+selected>', deletes)
+    assert _queued(meg.get(f"{page}&action=review").text) == [kept]
+    assert _queued(meg.get(f"{page}&record_class=captured-record").text) == [kept]
+    assert _queued(meg.get(f"{page}&method=WhatsApp").text) == [app]
+    # due dates: from (the start of that day) and by (its end)
+    assert _queued(meg.get(f"{page}&due_from=2020-03-01").text) == [later, kept]
+    assert _queued(meg.get("/governance/review?as_of=2020-02-01").text) == [early, app]
+    both = meg.get("/governance/review?as_of=2020-12-31&due_from=2020-03-01&action=delete").text
+    assert _queued(both) == [later]
+    # stage 2: what a first reviewer approved and a second must agree to
+    form = {"records": [early], "decision": "destroy", "reason": "Routine", "two_stage": "true",
+            "as_of": "2045-01-01", "filter_action": "delete"}  # fmt: skip
+    first = _post(meg, "/governance/review", form, f"{page}&action=delete")
+    assert first.status_code == 200 and "awaiting-second-stage" in first.text
+    assert _queued(first.text) == [app, later]  # the same filters after the decision
+    assert early not in _queued(meg.get(page).text)
+    second = meg.get(f"{page}&review_stage=2").text
+    assert _queued(second) == [early] and "awaiting a second reviewer" in second
+    assert re.search(r'<option value="2"\s+selected>2</option>', second)  # stage 2 proposed
+    done = _post(meg, "/governance/review", {"records": [early], "decision": "destroy",
+                                             "reason": "Agreed", "stage": "2",
+                                             "as_of": "2045-01-01",
+                                             "filter_review_stage": "2"},
+                 f"{page}&review_stage=2")  # fmt: skip
+    assert "approved-destroy" in done.text and _queued(done.text) == []
+    # HTMX gets the queue alone; a value the schedules do not know is named beside its field
+    part = meg.get(f"{page}&action=delete", headers={"HX-Request": "true"}).text
+    assert "<html" not in part and _queued(part) == [app, later]
+    bad = meg.get(f"{page}&action=shred")
+    assert bad.status_code == 400 and 'id="action-error"' in bad.text
+    assert '<a href="#action">' in bad.text
+    assert meg.get(f"{page}&review_stage=3").status_code == 400
+    assert meg.get(f"{page}&record_class=nope").status_code == 400
+    assert meg.get(f"{page}&due_from=someday").status_code == 400
+
+
+def test_the_review_queue_counts_what_matches_in_the_store_beyond_what_it_lists(
+    web: Api,
+) -> None:
+    import datetime as dt
+
+    meg = sign_in(web, "meg", "records-manager")
+    uids = [_capture_on(meg, "sms", f"2020-01-1{n} 10:00", f"text {n}") for n in range(4)]
+    dispositions.classify(web.store, uids=uids, record_class="teams-chat", reason="t",
+                          actor=CLI, now=web.clock())  # fmt: skip
+    queue = dispositions.review_queue(
+        web.store, actor=CLI, as_of=dt.date(2045, 1, 1), limit=2, now=web.clock(),
+        flt=dispositions.QueueFilter(action="delete", due_from=dt.date(2020, 1, 16)),
+    )  # fmt: skip
+    # (due five days on: the 15th to the 18th; from the 16th, three; the first two listed)
+    assert queue.matching == 3
+    assert [i.record_uid for i in queue.report.items] == uids[1:3]
+    assert queue.report.total == 4  # the whole queue's counts are unfiltered
+    assert "delete" in queue.actions and "teams-chat" in queue.classes

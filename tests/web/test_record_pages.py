@@ -125,6 +125,57 @@ def _captured_with(client: Any, fields: dict[str, str], files: Any) -> str:
     return answer.headers["location"].split("/")[2]
 
 
+JPEG = bytes.fromhex("ffd8ffe000104a464946") + b" a photo"
+OGG = b"OggS\x00\x02" + b"\x00" * 20 + b" a voice note"
+MP4 = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00" + b" a clip"
+
+
+def test_images_sound_and_video_are_shown_in_the_record_page_from_a_checked_route(
+    web: Api,
+) -> None:
+    ann = sign_in(web, "ann", "staff")
+    files = [("attach", ("photo.jpg", JPEG)), ("attach", ("voice.ogg", OGG)),
+             ("attach", ("clip.mp4", MP4)), ("attach", ("notes.txt", b"plain words")),
+             ("attach", ("fake.png", b"<html><script>alert(1)</script>"))]  # fmt: skip
+    uid = _captured_with(ann, {"method": "sms", "at": "2026-11-19 10:00", "summary": "Media"},
+                         files)  # fmt: skip
+    sha = {a.filename: a.sha256 for a in reads.get_record(web.store, uid, actor=CLI).attachments}
+    record = ann.get(f"/records/{uid}").text
+
+    def inline(name: str) -> str:
+        return f"/files/{sha[name]}/inline?name={name}"
+
+    assert f'<img class="cg-media__item" src="{inline("photo.jpg")}" alt="photo.jpg"' in record
+    for tag, name in (("audio", "voice.ogg"), ("video", "clip.mp4")):
+        src = re.escape(inline(name))
+        assert re.search(rf'<{tag} class="cg-media__item" controls [^>]*src="{src}"', record)
+    assert f"/files/{sha['notes.txt']}/inline" not in record  # only a download
+    for name in sha:  # every file keeps its download link
+        assert f'href="/files/{sha[name]}?name={name}"' in record
+    photo = ann.get(inline("photo.jpg"))
+    assert photo.status_code == 200 and photo.content == JPEG
+    assert photo.headers["content-type"] == "image/jpeg"
+    assert photo.headers["content-disposition"].startswith('inline; filename="photo.jpg"')
+    assert photo.headers["x-content-type-options"] == "nosniff"
+    assert "sandbox" in photo.headers["content-security-policy"]
+    assert ann.get(inline("voice.ogg")).headers["content-type"] == "audio/ogg"
+    assert ann.get(inline("clip.mp4")).headers["content-type"] == "video/mp4"
+    # served as what its bytes are, never its name: a page named .png is not shown
+    fake = ann.get(inline("fake.png"))
+    assert fake.status_code == 400 and "<script>alert" not in fake.text
+    assert ann.get(inline("notes.txt")).status_code == 400
+    # the type comes from the bytes even when the name says otherwise
+    renamed = ann.get(f"/files/{sha['photo.jpg']}/inline?name=photo.html")
+    assert renamed.headers["content-type"] == "image/jpeg"
+    # every viewing is a read in the audit trail; others' files are not there for staff
+    trail = audit.search(web.store, audit.AuditFilter(actor="ann", action="file-read"), actor=CLI)
+    assert f"file:{sha['photo.jpg']}" in {e.target for e in trail}
+    bob = sign_in(web, "bob", "staff")
+    assert bob.get(inline("photo.jpg")).status_code == 404
+    assert sign_in(web, "meg", "records-manager").get(inline("photo.jpg")).status_code == 200
+    assert sign_in(web, "ada", "admin").get(inline("photo.jpg")).status_code == 403
+
+
 def test_a_capture_form_without_its_csrf_token_is_refused(web: Api) -> None:
     ann = sign_in(web, "ann", "staff")
     answer = ann.post("/capture", data={"method": "sms", "at": "2026-11-20", "summary": "x"},
@@ -263,6 +314,114 @@ def test_an_upload_that_cannot_be_read_names_the_file_and_stores_nothing(web: Ap
     assert none.status_code == 400 and "Choose at least one exported chat" in none.text
     bad_zone = _upload(ann, [("good.txt", CHAT.encode())], tz="Mars/Olympus")
     assert bad_zone.status_code == 400 and 'id="tz-error"' in bad_zone.text
+    assert reads.list_records(web.store, actor=CLI) == []
+
+
+def _stage(client: Any, files: list[tuple[str, bytes]], **fields: str) -> Any:
+    """Post the upload form as HTMX does (to be read in the background)."""
+    token = csrf_of(client.get("/upload").text)
+    return client.post("/upload/stage", data={"csrf_token": token, **fields},
+                       files=[("file", f) for f in files],
+                       headers={"HX-Request": "true"})  # fmt: skip
+
+
+def _until_read(client: Any, answer: Any) -> Any:
+    """Follow a reading (in a background thread) as the page does until it is no longer under
+    way: the preview, or what was wrong (the first answer may be either already)."""
+    import time
+
+    for _ in range(400):
+        if 'id="reading"' not in answer.text:
+            return answer
+        found = re.search(r'hx-get="(/upload/[A-Za-z0-9_-]+/status)"', answer.text)
+        assert found is not None, answer.text
+        time.sleep(0.025)
+        answer = client.get(found[1], headers={"HX-Request": "true"})
+    raise AssertionError("the files were never read")
+
+
+def test_an_upload_read_in_the_background_shows_its_progress_then_the_preview(
+    web: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from commsgov.web.views import upload
+
+    ann = sign_in(web, "ann", "staff")
+    other = CHAT.replace("Budget cell", "Press cell").replace("draft", "line")
+    # held before reading: the page says how far it got from the note beside the files
+    started: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(upload, "_start_reading", lambda *args: started.append(args))
+    one, two = "WhatsApp Chat with Budget cell.txt", "WhatsApp Chat with Press cell.txt"
+    answer = _stage(ann, [(one, CHAT.encode()), (two, other.encode())], tz="Europe/London")
+    assert answer.status_code == 200 and "<html" not in answer.text
+    found = re.search(r'hx-get="(/upload/([A-Za-z0-9_-]+)/status)"', answer.text)
+    assert found is not None, answer.text
+    status_url, token = found[1], found[2]
+    assert 'hx-trigger="load delay:400ms"' in answer.text
+    assert f"Reading file 1 of 2: {one}. 0% read." in answer.text
+    (folder, names, options) = started[0]
+    assert names == [one, two]
+    upload._note(folder, {"state": "reading", "file": 2, "files": 2, "name": two,
+                          "read": 300, "total": 400, "messages": 4})  # fmt: skip
+    half = ann.get(status_url, headers={"HX-Request": "true"}).text
+    assert f"Reading file 2 of 2: {two}. 75% read, 4 messages so far." in half
+    assert 'id="reading-progress" class="cg-progress" max="100" value="75"' in half
+    # a reading that never ends (the server restarted) is given up after a while
+    import datetime as dt
+
+    note = json.loads((folder / "staged.json").read_text())
+    note["at"] = (web.clock.now - upload.STALLED - dt.timedelta(seconds=1)).isoformat()
+    (folder / "staged.json").write_text(json.dumps(note))
+    stalled = ann.get(status_url, headers={"HX-Request": "true"})
+    assert stalled.status_code == 400 and "stopped: upload them again" in stalled.text
+    assert not folder.exists()
+    answer = _stage(ann, [(one, CHAT.encode()), (two, other.encode())], tz="Europe/London")
+    found = re.search(r'hx-get="(/upload/([A-Za-z0-9_-]+)/status)"', answer.text)
+    assert found is not None, answer.text
+    status_url, token = found[1], found[2]
+    (folder, names, options) = started[1]
+    # the reading itself, as the thread does it: notes at each per cent, then the preview
+    notes: list[dict[str, Any]] = []
+    real = upload._note
+    monkeypatch.setattr(upload, "_note", lambda f, state: (notes.append(state), real(f, state)))
+    upload._read_staged(folder, names, options)
+    assert next(n["file"] for n in notes if n["state"] == "reading") == 1
+    assert notes[-1]["state"] == "done" and notes[-1]["read"] == notes[-1]["total"]
+    assert [n["messages"] for n in notes][-1] == 8
+    percents = [n["read"] * 100 // n["total"] for n in notes]
+    assert percents == sorted(percents) and percents[-1] == 100
+    done = ann.get(status_url, headers={"HX-Request": "true"})
+    assert done.status_code == 200 and 'id="preview-title"' in done.text
+    assert done.text.count('class="ds_summary-list__value cg-count">4<') == 2
+    assert f'name="staged" value="{token}"' in done.text
+    # another user is told there is nothing; the uploader stores what they saw
+    assert sign_in(web, "bob", "staff").get(status_url).status_code == 404
+    assert reads.list_records(web.store, actor=CLI) == []
+    stored = ann.post("/upload/confirm", data={"csrf_token": csrf_of(done.text),
+                                               "staged": token})  # fmt: skip
+    assert stored.status_code == 200 and "8 new messages" in stored.text
+
+
+def test_an_upload_read_in_the_background_names_a_file_it_cannot_read(web: Api) -> None:
+    ann = sign_in(web, "ann", "staff")
+    answer = _stage(ann, [("good.txt", CHAT.encode()), ("notes.txt", b"just some words\n")])
+    failed = _until_read(ann, answer)
+    assert failed.status_code == 400 and "notes.txt" in failed.text
+    assert '<a href="#file">' in failed.text and "<html" not in failed.text
+    staged = web.settings.data_dir / "staged"
+    assert not staged.exists() or not any(staged.iterdir())  # nothing kept
+    # the form's own mistakes are answered at once, before anything is kept
+    none = _stage(ann, [])
+    assert none.status_code == 400 and "Choose at least one exported chat" in none.text
+    zone = _stage(ann, [("good.txt", CHAT.encode())], tz="Mars/Olympus")
+    assert zone.status_code == 400 and 'id="tz-error"' in zone.text
+    # a whole read in the background, as the browser sees it
+    shown = _until_read(ann, _stage(ann, [("good.txt", CHAT.encode())]))
+    assert shown.status_code == 200 and 'id="preview-title"' in shown.text
+    token = re.search(r'name="staged" value="([^"]+)"', shown.text)
+    assert (
+        token is not None
+        and sign_in(web, "bob", "staff").get(f"/upload/{token[1]}/status").status_code == 404
+    )
     assert reads.list_records(web.store, actor=CLI) == []
 
 

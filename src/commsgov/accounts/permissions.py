@@ -447,6 +447,14 @@ PERMISSIONS: tuple[Permission, ...] = (
         "Form: upload exported chats and preview what would be stored (nothing is).",
     ),
     Permission(
+        "web.upload-stage", "POST", "/upload/stage", _CAPTURERS,
+        "Form: upload exported chats to be read in the background (the page follows the reading).",
+    ),
+    Permission(
+        "web.upload-status", "GET", "/upload/{staged}/status", _CAPTURERS,
+        "Page: how far the reading of uploaded chats got; then the preview (the uploader only).",
+    ),
+    Permission(
         "web.upload-confirm", "POST", "/upload/confirm", _CAPTURERS,
         "Form: store the previewed chats in the record.",
     ),
@@ -483,8 +491,17 @@ PERMISSIONS: tuple[Permission, ...] = (
         "Download: a stored file, checked (staff: of their own records).",
     ),
     Permission(
+        "web.file-inline", "GET", "/files/{sha256}/inline", _READERS,
+        "Media: a stored image, sound or video shown in a record's page (staff: of their own "
+        "records).",
+    ),
+    Permission(
         "web.dashboard", "GET", "/governance", _KEEPERS_AUDITORS,
         "Page: charts of captures, exceptions and what falls due, with their data.",
+    ),
+    Permission(
+        "web.exceptions", "GET", "/governance/exceptions", _KEEPERS_AUDITORS,
+        "Page: the policy exceptions, filtered by dates and channel, with counts per month.",
     ),
     Permission(
         "web.outages", "GET", "/governance/outages", _KEEPERS_AUDITORS, "Page: the outages."

@@ -1,6 +1,7 @@
 """Demo data for ``commsgov serve --demo``: a user of every role, a small sample record (an
-outage, a capture during it, an ingested WhatsApp chat, and a hold) and an entry in each of the
-registers, so a newcomer sees everything working at once. Loading it twice adds nothing.
+outage, a capture during it, an ingested WhatsApp chat, a hold, and a WhatsApp message after the
+outage: a policy exception) and an entry in each of the registers, so a newcomer sees everything
+working at once. Loading it twice adds nothing.
 """
 
 from __future__ import annotations
@@ -86,6 +87,20 @@ def load_demo(store: Any, *, actor: Actor, now: dt.datetime | None = None) -> De
         store, uid=outage.uid, ended_at=start + dt.timedelta(hours=4), actor=staff, now=now
     )
     chat_uid = ingested.conversations[0].record
+    # after the outage WhatsApp is banned again: a records manager captures one such message, so
+    # the policy exceptions page and the dashboard show one (staff see only their own records)
+    captures.capture(
+        store,
+        RecordDraft(
+            method="whatsapp",
+            occurred_at=start + dt.timedelta(days=1, hours=2),
+            summary="Demo: a colleague sent a meeting time on WhatsApp after the outage",
+            participants=(Participant("Bob Jones", number="+447700900002"),),
+            device="personal",
+        ),
+        actor=manager,
+        now=now,
+    )
     hold = holds.place_hold(
         store,
         name="Demo: FOI 2026/0001",

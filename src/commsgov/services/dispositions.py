@@ -16,7 +16,7 @@ from commsgov.records.canonical import canonical_json
 from commsgov.records.errors import InvalidFieldError, NotFoundError
 from commsgov.records.events import RetentionClassified
 from commsgov.records.retention_state import DEFAULT_CLASS, RetentionReplay
-from commsgov.records.timestamps import parse_utc_text, resolve_zone, utc_text
+from commsgov.records.timestamps import parse_utc_text, range_start, resolve_zone, utc_text
 from commsgov.retention import (
     Hold,
     HoldScope,
@@ -53,10 +53,13 @@ __all__ = [
     "Explanation",
     "HistoryLine",
     "HoldOnRecord",
+    "QueueFilter",
     "ReviewLine",
+    "ReviewQueue",
     "classify",
     "due",
     "explain",
+    "review_queue",
     "sync",
 ]
 
@@ -439,6 +442,98 @@ def due(
         awaiting=awaiting,
         items=tuple(DueItem(**i) for i in items),
         synced=added,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    """Which items of the review queue a reviewer asks for: with ``action`` (what a schedule
+    says to do: ``delete``, ``review``, ...), of ``record_class`` (a schedule), over ``method``
+    (a channel id, alias or name), at review ``stage`` (1: due for a first review; 2: a first
+    reviewer approved, a second must agree), due on or after ``due_from`` (a date: from the
+    start of that day)."""
+
+    action: str | None = None
+    record_class: str | None = None
+    method: str | None = None
+    stage: int = 1
+    due_from: dt.date | dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewQueue:
+    """The review queue as filtered: the whole queue's counts with the first matching items
+    (``report``), how many items match (``matching``), and what the filters offer: the
+    schedules' actions and record classes."""
+
+    report: DueReport
+    matching: int
+    actions: tuple[str, ...]
+    classes: tuple[str, ...]
+
+
+def _due_filter(
+    flt: QueueFilter, schedules: dict[str, Schedule], pack: CompiledPack | None, zone: str | None
+) -> rr.DueFilter:
+    """The store's filter for ``flt``; a value the schedules or the pack do not know is an
+    error naming its field."""
+    actions = {s.action for s in schedules.values()}
+    if flt.action is not None and flt.action not in actions:
+        raise InvalidFieldError("action", f"one of {', '.join(sorted(actions))}")
+    if flt.record_class is not None and flt.record_class not in schedules:
+        raise InvalidFieldError("record_class", f"no schedule is called {flt.record_class!r}")
+    if flt.stage not in (1, 2):
+        raise InvalidFieldError("stage", "the review stage is 1 or 2")
+    method = None
+    if flt.method is not None:
+        from commsgov.policy.errors import UnknownIdError
+
+        try:
+            method = resolve_pack(pack).channel(flt.method).id
+        except UnknownIdError as exc:
+            raise InvalidFieldError("method", str(exc)) from exc
+    since = None
+    if flt.due_from is not None:
+        since = utc_text(range_start(flt.due_from, zone=zone or _zone()))
+    return rr.DueFilter(
+        action=flt.action, record_class=flt.record_class, method=method, since_utc=since,
+        status="scheduled" if flt.stage == 1 else "awaiting-second-stage",
+    )  # fmt: skip
+
+
+def _zone() -> str:
+    from commsgov.services._support import configured_zone
+
+    return configured_zone()
+
+
+def review_queue(
+    store: Store,
+    *,
+    actor: Actor,
+    as_of: dt.date | dt.datetime | None = None,
+    flt: QueueFilter = QueueFilter(),
+    pack: CompiledPack | None = None,
+    limit: int = 50,
+    zone: str | None = None,
+    now: dt.datetime | None = None,
+) -> ReviewQueue:
+    """What is due by ``as_of`` (as :func:`due` gives it) with the listed items those
+    matching ``flt``, filtered in the store, and how many match."""
+    now = clock(now)
+    schedules = load_schedules(pack)
+    store_filter = _due_filter(flt, schedules, pack, zone)
+    whole = due(store, actor=actor, as_of=as_of, pack=pack, limit=0, zone=zone, now=now)
+    cutoff = utc_text(judged_at(as_of, now=now, zone=zone))
+    with store.read() as conn:
+        scopes = active_scopes(conn, schedules, pack=pack)
+        items = rr.due_items(conn, as_of=cutoff, held=scopes, limit=limit, flt=store_filter)
+        matching = rr.due_count(conn, as_of=cutoff, held=scopes, flt=store_filter)
+    return ReviewQueue(
+        report=replace(whole, items=tuple(DueItem(**i) for i in items)),
+        matching=matching,
+        actions=tuple(sorted({s.action for s in schedules.values()})),
+        classes=tuple(sorted(schedules)),
     )
 
 

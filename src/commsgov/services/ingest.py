@@ -29,6 +29,7 @@ import mimetypes
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
@@ -611,17 +612,25 @@ def preview_files(
     tz: str | dt.tzinfo,
     date_order: DateOrder | None = None,
     format: str | None = None,
+    on_read: Callable[[int, int], None] | None = None,
+    on_file: Callable[[int, ParsedChat], None] | None = None,
 ) -> list[ParsedChat]:
     """What ingesting each ``(name as sent, path)`` would store, read as :func:`ingest_file`
     reads it (media not loaded); nothing is written. The first file that cannot be read raises
-    a :class:`ParseError` naming it as it was sent."""
+    a :class:`ParseError` naming it as it was sent.
+
+    For a progress display: ``on_read(index, n)`` is called as each file's next ``n`` bytes are
+    read (the file's position in ``files``), ``on_file(index, chat)`` when a file is read."""
     chats = []
-    for name, path in files:
+    for index, (name, path) in enumerate(files):
+        counted = None if on_read is None else partial(on_read, index)
         try:
             chat = read_export(path, tz=tz, date_order=date_order, format=format,
-                               load_media=False)  # fmt: skip
+                               load_media=False, on_read=counted)  # fmt: skip
         except ParseError as exc:
             raise as_sent(exc, path, name) from None
+        if on_file is not None:
+            on_file(index, chat)
         chats.append(chat)
     return chats
 

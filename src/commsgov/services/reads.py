@@ -8,6 +8,8 @@ is never fetched (and is "not found" when asked for by id).
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from commsgov.accounts.actor import Actor
@@ -32,7 +34,15 @@ from commsgov.store.repo import Visibility
 if TYPE_CHECKING:
     from commsgov.policy.compiled import CompiledPack
 
-__all__ = ["exceptions", "get_record", "list_records", "search_records"]
+__all__ = [
+    "ExceptionsReport",
+    "MonthCount",
+    "exceptions",
+    "exceptions_report",
+    "get_record",
+    "list_records",
+    "search_records",
+]
 
 
 def get_record(
@@ -173,4 +183,73 @@ def exceptions(
         attempt=RecordsListed(described, ()),
         run=run,
         done=lambda rows: RecordsListed(described, tuple(r.uid for r in rows)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MonthCount:
+    """How many policy exceptions happened in the UTC month starting on ``month``."""
+
+    month: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionsReport:
+    """A page of the policy exceptions a query finds (``items``, most recent first, from
+    ``offset``), how many it finds in all, and how many happened each month from the first
+    such month to the last, oldest first (months with none included, as zero)."""
+
+    items: tuple[RecordSummary, ...]
+    total: int
+    offset: int
+    per_month: tuple[MonthCount, ...]
+
+
+def _months(found: list[tuple[str, int]]) -> tuple[MonthCount, ...]:
+    """Every month from the first in ``found`` (``YYYY-MM``, oldest first) to the last.
+
+    >>> [(m.month, m.count) for m in _months([("2026-11", 2), ("2027-01", 1)])]
+    [('2026-11-01', 2), ('2026-12-01', 0), ('2027-01-01', 1)]
+    """
+    if not found:
+        return ()
+    counts = dict(found)
+    first, last = (dt.date.fromisoformat(f"{found[i][0]}-01") for i in (0, -1))
+    out, n = [], first.year * 12 + first.month - 1
+    while (day := dt.date(n // 12, n % 12 + 1, 1)) <= last:
+        out.append(MonthCount(day.isoformat(), counts.get(day.isoformat()[:7], 0)))
+        n += 1
+    return tuple(out)
+
+
+def exceptions_report(
+    store: Store,
+    *,
+    actor: Actor,
+    query: RecordQuery = RecordQuery(),
+    limit: int = 25,
+    offset: int = 0,
+    pack: CompiledPack | None = None,
+) -> ExceptionsReport:
+    """The policy exceptions report a page at a time: the records flagged as exceptions that
+    match ``query``'s filters (its words aside), with their total and counts per month, all
+    counted in the store (one read in the audit trail, naming the records listed)."""
+    described = " ".join(filter(None, ["exceptions", query.describe()]))
+
+    def run(visible_to: Visibility | None) -> ExceptionsReport:
+        flt = record_filter(query, pack=pack, exceptions_only=True, visible_to=visible_to)
+        with store.read() as conn:
+            rows = repo.list_records(conn, flt=flt, limit=limit, offset=offset)
+            total = repo.count_records(conn, flt=flt)
+            per_month = repo.records_per_month(conn, flt=flt)
+        items = tuple(RecordSummary(**_summary_fields(row)) for row in rows)
+        return ExceptionsReport(items, total, offset, _months(per_month))
+
+    return read_gate.read(
+        store,
+        actor=actor,
+        attempt=RecordsListed(described, ()),
+        run=run,
+        done=lambda report: RecordsListed(described, tuple(r.uid for r in report.items)),
     )

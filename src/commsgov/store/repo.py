@@ -592,6 +592,24 @@ def list_records(
     return _with_counts(conn, conn.execute(query.limit(limit).offset(offset)).all())
 
 
+def count_records(conn: Connection, *, flt: RecordFilter = RecordFilter()) -> int:
+    """How many records match ``flt``."""
+    query = _filtered(select(func.count()).select_from(records), flt)
+    return int(conn.execute(query).scalar_one())
+
+
+def records_per_month(
+    conn: Connection, *, flt: RecordFilter = RecordFilter()
+) -> list[tuple[str, int]]:
+    """``(YYYY-MM, count)`` of the records matching ``flt`` by the UTC month they happened in,
+    oldest first; months with none are left out. Counted in SQL (the times are fixed-width
+    UTC text, so the month is their first seven characters on either backend)."""
+    month = func.substr(records.c.occurred_at_utc, 1, 7)
+    query = _filtered(select(month.label("month"), func.count()).select_from(records), flt)
+    rows = conn.execute(query.group_by(month).order_by(month)).all()
+    return [(str(m), int(n)) for m, n in rows]
+
+
 #: a word as the full-text indexes see it: letters and digits (SQLite's unicode61 tokenizer and
 #: PostgreSQL's parser both split at anything else), so punctuation a user types is a break
 _WORD = re.compile(r"[^\W_]+")

@@ -458,11 +458,26 @@ def items_with_status(conn: Connection, *, statuses: Iterable[str]) -> list[dict
     return [dict(r._mapping) for r in conn.execute(query)]
 
 
+@dataclass(frozen=True, slots=True)
+class DueFilter:
+    """Which due items: with ``action``, of ``record_class``, over ``method`` (a channel id),
+    due at or after ``since_utc``, in ``status``: ``scheduled`` (awaiting a first review) or
+    ``awaiting-second-stage`` (a first reviewer approved, a second must agree)."""
+
+    action: str | None = None
+    record_class: str | None = None
+    method: str | None = None
+    since_utc: str | None = None
+    status: str = "scheduled"
+
+
 def _due_rows(
-    conn: Connection, *, as_of: str, action: str | None = None, fence: bool = True
-) -> Any:
-    """The scheduled items due by ``as_of`` with the columns holds look at: the items' own
-    copies of their records' columns, so no join to ``records``.
+    conn: Connection, *, as_of: str, action: str | None = None, fence: bool = True,
+    flt: DueFilter = DueFilter(),
+) -> Any:  # fmt: skip
+    """The items due by ``as_of`` (scheduled, unless ``flt`` names another status) and
+    matching ``flt``, with the columns holds look at: the items' own copies of their records'
+    columns, so no join to ``records``.
 
     ``OFFSET 0`` (``fence``) keeps PostgreSQL from pushing the hold predicates into the scan
     when every due item is read; a first-page listing goes without, to walk the index in order.
@@ -479,12 +494,20 @@ def _due_rows(
         items.outage_uid,
         items.record_class,
     ).where(
-        items.status == "scheduled",
+        items.status == flt.status,
         items.due_at_utc.is_not(None),
         items.due_at_utc <= as_of,
     )
     if action is not None:
         query = query.where(items.action == action)
+    if flt.action is not None:
+        query = query.where(items.action == flt.action)
+    if flt.record_class is not None:
+        query = query.where(items.record_class == flt.record_class)
+    if flt.method is not None:
+        query = query.where(items.method == flt.method)
+    if flt.since_utc is not None:
+        query = query.where(items.due_at_utc >= flt.since_utc)
     return (query.offset(0) if fence else query).subquery("due")
 
 
@@ -526,11 +549,13 @@ def due_items(
     held: Sequence[HoldScope],
     action: str | None = None,
     limit: int | None = None,
+    flt: DueFilter = DueFilter(),
 ) -> list[dict[str, Any]]:
-    """The scheduled items due by ``as_of`` and under no hold, earliest first, with each
-    record's subject (joined for the items listed only; an item whose record is gone, after
-    :func:`commsgov.services.dispose_record`, is not listed)."""
-    due = _due_rows(conn, as_of=as_of, action=action, fence=limit is None)
+    """The items due by ``as_of`` (scheduled, unless ``flt`` says otherwise), matching ``flt``
+    and under no hold, earliest first, with each record's subject (joined for the items listed
+    only; an item whose record is gone, after :func:`commsgov.services.dispose_record`, is not
+    listed)."""
+    due = _due_rows(conn, as_of=as_of, action=action, fence=limit is None, flt=flt)
     query = (
         select(
             due.c.record_uid,
@@ -548,6 +573,17 @@ def due_items(
     if limit is not None:
         query = query.limit(limit)
     return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def due_count(
+    conn: Connection, *, as_of: str, held: Sequence[HoldScope], flt: DueFilter = DueFilter()
+) -> int:
+    """How many items :func:`due_items` would list with no limit (counted in SQL)."""
+    due = _due_rows(conn, as_of=as_of, flt=flt)
+    query = select(func.count()).select_from(due)
+    if held:
+        query = query.where(not_(held_predicate(conn, held, Cols.of(due))))
+    return int(conn.execute(query).scalar_one())
 
 
 def status_counts(

@@ -21,6 +21,7 @@ from starlette.types import Scope
 
 from commsgov.accounts.permissions import allowed
 from commsgov.api.deps import Caller
+from commsgov.records.media import inline_kind
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -53,6 +54,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.globals["static"] = _static
+    env.filters["inline_kind"] = inline_kind
     # the macros for every template, as a global rather than an import: a block rendered on
     # its own (an HTMX fragment) does not see its template's imports
     env.globals["m"] = env.get_template("macros.html").module

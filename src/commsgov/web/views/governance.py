@@ -12,18 +12,22 @@ summary, with what was typed kept.
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from commsgov.api.deps import Caller, ClockDep, PackDep, SettingsDep, StoreDep, allowed
 from commsgov.api.params import instant, moment
 from commsgov.errors import Conflict, InvalidInput, NotFound
-from commsgov.services import dashboard, dispositions, holds, outages, reviews, transfers
+from commsgov.records.errors import InvalidFieldError
+from commsgov.services import dashboard, dispositions, holds, outages, reads, reviews, transfers
+from commsgov.services.query import RecordQuery
 
 from ..charts import stacked_bars
 from ..errors import redirect
 from ..render import page
-from .common import Form, text, texts
+from .advisor import pickers
+from .common import Form, field_error, text, texts
 
 router = APIRouter(prefix="/governance", include_in_schema=False)
 
@@ -36,6 +40,7 @@ Consignment = Annotated[
 #: the governance pages, for the links between them: label, route name
 SECTIONS = (
     ("Dashboard", "web.dashboard"),
+    ("Policy exceptions", "web.exceptions"),
     ("Outages", "web.outages"),
     ("Holds", "web.holds"),
     ("Review", "web.review"),
@@ -97,6 +102,61 @@ def dashboard_page(
     drawn = {name: stacked_bars(chart) for name, chart in charts}
     values = _values("Dashboard", board=board, charts=charts, drawn=drawn)
     return page(request, caller, "dashboard.html", values)
+
+
+# -- policy exceptions ----------------------------------------------------------------------
+#: exceptions on a page of the report
+EXCEPTIONS_PAGE = 25
+
+
+@router.get("/exceptions", name="web.exceptions")
+def exceptions_page(
+    request: Request, caller: Annotated[Caller, allowed("web.exceptions")], store: StoreDep,
+    pack: PackDep, settings: SettingsDep, since: When = "", until: When = "",
+    method: Annotated[str, Query(max_length=400)] = "",
+    number: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1,
+) -> Response:  # fmt: skip
+    """Captures flagged as policy exceptions (an app the policy bans, or a non-corporate
+    channel or device outside any outage), filtered by dates and channel, a page at a time,
+    with how many happened each month; each links to its record."""
+    given = {"since": since.strip(), "until": until.strip(), "method": method.strip()}
+    zone = settings.timezone
+    errors: dict[str, str] = {}
+    report = None
+    offset = (number - 1) * EXCEPTIONS_PAGE
+    try:
+        query = RecordQuery(
+            since=moment(given["since"], field="since", zone=zone),
+            until=moment(given["until"], field="until", zone=zone),
+            method=given["method"] or None, zone=zone,
+        )  # fmt: skip
+        report = reads.exceptions_report(
+            store, actor=caller.actor, query=query, limit=EXCEPTIONS_PAGE, offset=offset,
+            pack=pack,
+        )  # fmt: skip
+    except InvalidFieldError as exc:
+        errors = field_error(exc)
+    kept = {k: v for k, v in given.items() if v}
+
+    def at(n: int) -> str:
+        return "?" + urlencode({**kept, "page": n})
+
+    chart = drawn = None
+    if report is not None and report.per_month:
+        counts = tuple(m.count for m in report.per_month)
+        chart = dashboard.Chart("Policy exceptions per month", "month",
+                                tuple(m.month for m in report.per_month),
+                                (dashboard.Series("exceptions", counts),))  # fmt: skip
+        drawn = stacked_bars(chart)
+    more = report is not None and offset + len(report.items) < report.total
+    values = _values(
+        "Policy exceptions", given=given, errors=errors, report=report, chart=chart,
+        drawn=drawn, page_no=number, first=offset + 1,
+        previous=at(number - 1) if number > 1 else None, next=at(number + 1) if more else None,
+        **pickers(pack),
+    )  # fmt: skip
+    return page(request, caller, "exceptions.html", values, block="results",
+                status=400 if errors else 200)  # fmt: skip
 
 
 # -- outages --------------------------------------------------------------------------------
@@ -221,26 +281,56 @@ def lift_hold(
 
 
 # -- the review queue -----------------------------------------------------------------------
+#: the queue's filters, as typed (``as_of``: due by)
+QUEUE_FILTERS = ("as_of", "due_from", "action", "record_class", "method", "review_stage")
+#: the review stages to filter by, in words
+STAGES = (("1", "Due for a first review"), ("2", "Awaiting a second reviewer"))
+
+
+def _queue_filter(given: dict[str, str], zone: str) -> dispositions.QueueFilter:
+    """The filters as typed, read as the command line reads dates and channels."""
+    stage = given["review_stage"] or "1"
+    if stage not in ("1", "2"):
+        raise InvalidInput("The review stage is 1 or 2", field="review_stage")
+    return dispositions.QueueFilter(
+        action=given["action"] or None, record_class=given["record_class"] or None,
+        method=given["method"] or None, stage=int(stage),
+        due_from=moment(given["due_from"], field="due_from", zone=zone),
+    )  # fmt: skip
+
+
 def _review_page(
     request: Request, caller: Caller, store: StoreDep, pack: PackDep, zone: str,
-    clock: ClockDep, *, as_of: str = "", form: dict[str, Any] | None = None,
+    clock: ClockDep, *, given: dict[str, str], form: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None, decided: list[reviews.Reviewed] | None = None,
     status: int = 200,
 ) -> Response:  # fmt: skip
     errors = dict(errors or {})
-    report = None
+    queue = None
     try:
-        when = moment(as_of, field="as_of", zone=zone)
-        report = dispositions.due(store, actor=caller.actor, as_of=when, pack=pack,
-                                  limit=QUEUE, zone=zone, now=clock())  # fmt: skip
+        when = moment(given["as_of"], field="as_of", zone=zone)
+        queue = dispositions.review_queue(
+            store, actor=caller.actor, as_of=when, flt=_queue_filter(given, zone), pack=pack,
+            limit=QUEUE, zone=zone, now=clock(),
+        )  # fmt: skip
     except InvalidInput as exc:
         errors.update(_problem(exc, "as_of"))
         status = 400
+    stage = given["review_stage"] if given["review_stage"] in ("1", "2") else "1"
+    # the choices the filters offer: the schedules' (what was asked, when the queue failed)
+    actions = queue.actions if queue else tuple(filter(None, [given["action"]]))
+    classes = queue.classes if queue else tuple(filter(None, [given["record_class"]]))
     values = _values(
-        "Review", report=report, as_of=as_of, form=form or {"records": []}, errors=errors,
-        decided=decided, decisions=DECISIONS, shown=QUEUE,
-        anchors={"as_of": "as_of", "records": "records", "decision": "decision-destroy",
-                 "reason": "reason", "until": "until", "stage": "stage"},
+        "Review", queue=queue, report=queue.report if queue else None, given=given,
+        as_of=given["as_of"], form=form or {"records": [], "stage": stage}, errors=errors,
+        decided=decided, decisions=DECISIONS, shown=QUEUE, stages=STAGES, **pickers(pack),
+        action_options=[("", "Any action"), *((a, a) for a in actions)],
+        class_options=[("", "Any schedule"), *((c, c) for c in classes)],
+        anchors={"as_of": "as_of", "due_from": "due_from", "action": "action",
+                 "record_class": "record_class", "method": "method",
+                 "review_stage": "review_stage", "records": "records",
+                 "decision": "decision-destroy", "reason": "reason", "until": "until",
+                 "stage": "stage"},
     )  # fmt: skip
     return page(request, caller, "review.html", values, block="queue", status=status)
 
@@ -249,10 +339,19 @@ def _review_page(
 def review_page(
     request: Request, caller: Annotated[Caller, allowed("web.review")], store: StoreDep,
     pack: PackDep, settings: SettingsDep, clock: ClockDep, as_of: When = "",
+    due_from: When = "", action: Annotated[str, Query(max_length=40)] = "",
+    record_class: Annotated[str, Query(max_length=100)] = "",
+    method: Annotated[str, Query(max_length=400)] = "",
+    review_stage: Annotated[str, Query(alias="review_stage", max_length=2)] = "",
 ) -> Response:  # fmt: skip
-    """What is due for review or disposal by a date (default now), with counts by action, and
-    the form to decide on several records at once."""
-    return _review_page(request, caller, store, pack, settings.timezone, clock, as_of=as_of)
+    """What is due for review or disposal by a date (default now), with counts by action;
+    the items listed filtered (in the store) by action, schedule, channel, review stage and
+    due dates; and the form to decide on several records at once."""
+    typed = {"as_of": as_of, "due_from": due_from, "action": action,
+             "record_class": record_class, "method": method,
+             "review_stage": review_stage}  # fmt: skip
+    given = {k: v.strip() for k, v in typed.items()}
+    return _review_page(request, caller, store, pack, settings.timezone, clock, given=given)
 
 
 @router.post("/review", name="web.review-submit")
@@ -273,6 +372,9 @@ def review_submit(
     given: dict[str, Any] = {"records": chosen, "decision": decision, "reason": reason,
                              "until": until, "stage": stage, "two_stage": two_stage}  # fmt: skip
     as_of = text(form, "as_of", 40)
+    # the queue's filters come back with the decision, so the same queue is shown after it
+    filters = {name: text(form, "filter_" + name, 400).strip() for name in QUEUE_FILTERS}
+    filters["as_of"] = as_of.strip()
     decided: list[reviews.Reviewed] | None = None
     errors: dict[str, str] = {}
     try:
@@ -291,8 +393,8 @@ def review_submit(
     except (InvalidInput, NotFound, Conflict) as exc:
         errors = _problem(exc, "records")
     if decided is not None:
-        given = {"records": []}
-    return _review_page(request, caller, store, pack, zone, clock, as_of=as_of, form=given,
+        given = {"records": [], "stage": stage}
+    return _review_page(request, caller, store, pack, zone, clock, given=filters, form=given,
                         errors=errors, decided=decided,
                         status=400 if errors else 200)  # fmt: skip
 

@@ -262,6 +262,41 @@ def record_retention(
     return page(request, caller, "retention.html", values, block="retention")
 
 
+def _disposition(kind: str, name: str, fallback: str) -> str:
+    """A ``Content-Disposition`` naming the file as it was sent (ASCII and UTF-8 forms)."""
+    from urllib.parse import quote
+
+    from commsgov.api.uploads import safe_name
+
+    filename = safe_name(name, fallback=fallback)
+    plain = filename.encode("ascii", "replace").decode().replace('"', "_")
+    return f"{kind}; filename=\"{plain}\"; filename*=UTF-8''{quote(filename)}"
+
+
+@router.get("/files/{sha256}/inline", name="web.file-inline")
+def file_inline(
+    caller: Annotated[Caller, allowed("web.file-inline")], store: StoreDep,
+    sha256: Annotated[str, Path(min_length=1, max_length=64)],
+    name: Annotated[str, Query(max_length=200)] = "",
+) -> Response:  # fmt: skip
+    """A stored image, sound or video to show in the record's page: read and checked as a
+    download is (the same visibility, the same ``file-read`` audit event), served as the type
+    its own bytes show (never its name's), and refused (400) when they show none the page
+    plays: download it instead."""
+    from commsgov.records.media import sniff_media_type
+
+    data = files.read_file(store, sha256, actor=caller.actor)
+    media_type = sniff_media_type(data[:64])
+    if media_type is None:
+        raise InvalidFieldError("sha256", "this file is not an image, sound or video to show")
+    headers = {
+        "Content-Disposition": _disposition("inline", name, sha256.strip().lower()),
+        # opened on its own, the file is a document that may do nothing
+        "Content-Security-Policy": "default-src 'none'; img-src 'self'; media-src 'self'; sandbox",
+    }
+    return Response(data, media_type=media_type, headers=headers)
+
+
 @router.get("/files/{sha256}", name="web.file")
 def file_download(
     caller: Annotated[Caller, allowed("web.file")], store: StoreDep,
@@ -270,13 +305,6 @@ def file_download(
 ) -> Response:  # fmt: skip
     """A stored file, checked against its SHA-256, always as a download (never shown in the
     page: an export's file is evidence, not content for this site to run)."""
-    from commsgov.api.uploads import safe_name
-
     data = files.read_file(store, sha256, actor=caller.actor)
-    from urllib.parse import quote
-
-    filename = safe_name(name, fallback=sha256.strip().lower())
-    plain = filename.encode("ascii", "replace").decode().replace('"', "_")
-    disposition = f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename)}"
-    headers = {"Content-Disposition": disposition}
+    headers = {"Content-Disposition": _disposition("attachment", name, sha256.strip().lower())}
     return Response(data, media_type="application/octet-stream", headers=headers)
