@@ -42,11 +42,12 @@ from commsgov.ingest.limits import Limits, refuse
 from commsgov.ingest.model import DateOrder
 from commsgov.store.disk import StoreFull, full_disk
 
+# (records.models is loaded where used: ``ingest --dry-run`` only parses, and its start-up is
+# benchmarked)
 if TYPE_CHECKING:
-    # (loaded where used: ``ingest --dry-run`` only parses, and its start-up is benchmarked)
-    from commsgov.records.models import AttachmentRef
     from commsgov.accounts.actor import Actor
     from commsgov.policy.compiled import CompiledPack
+    from commsgov.records.models import AttachmentRef
     from commsgov.services.conversations import ConversationResult
     from commsgov.store.blobs import StoredBlob
     from commsgov.store.handle import Store
