@@ -41,18 +41,14 @@ from commsgov.ingest._time import zone
 from commsgov.ingest.errors import ParseError
 from commsgov.ingest.limits import Limits, refuse
 from commsgov.ingest.model import DateOrder
-from commsgov.records.models import SYSTEM_SENDER as _SYSTEM_SENDER
-from commsgov.records.models import (
-    AttachmentRef,
-    Participant,
-    RecordDraft,
-    Source,
-)
 from commsgov.store.disk import StoreFull, full_disk
 
+# (records.models is loaded where used: ``ingest --dry-run`` only parses, and its start-up is
+# benchmarked)
 if TYPE_CHECKING:
     from commsgov.accounts.actor import Actor
     from commsgov.policy.compiled import CompiledPack
+    from commsgov.records.models import AttachmentRef
     from commsgov.services.conversations import ConversationResult
     from commsgov.store.blobs import StoredBlob
     from commsgov.store.handle import Store
@@ -80,9 +76,19 @@ METHODS: dict[str, str] = {
     "signal-json": "signal",
     "sms": "sms",
 }
-#: what a message identity uses as the sender of a system event (join, leave...) without one;
-#: the stored sender is ``None`` (before migration 0006 this text was stored as the sender)
-SYSTEM_SENDER = _SYSTEM_SENDER
+if TYPE_CHECKING:
+    #: what a message identity uses as the sender of a system event (join, leave...) without
+    #: one; the stored sender is ``None`` (before migration 0006 this text was the sender)
+    SYSTEM_SENDER: str
+
+
+def __getattr__(name: str) -> Any:
+    # SYSTEM_SENDER is records.models', loaded on first use (see the imports above)
+    if name == "SYSTEM_SENDER":
+        from commsgov.records.models import SYSTEM_SENDER
+
+        return SYSTEM_SENDER
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class _CountingReader:
@@ -262,7 +268,7 @@ def conversation_key(chat: ParsedChat, messages: list[ParsedMessage], *, method:
 
 #: the attachments stored for each message, by the message's ``line`` (unique within a file),
 #: aligned with its parsed attachments: ``None`` where a file is not in the export
-_Media = dict[int, tuple[AttachmentRef | None, ...]]
+_Media = dict[int, tuple["AttachmentRef | None", ...]]
 
 
 def _store_zip_media(store: Store, path: Path, chat: ParsedChat) -> _Media:
@@ -401,6 +407,8 @@ def _attachment(
     """The attachment ``name``: stored as ``blob``, or, without one, a file the export names but
     does not hold (or that is never read), kept as a reference only (no SHA-256, the ``size``
     the export states). A media type the export does not give is guessed from the name."""
+    from commsgov.records.models import AttachmentRef
+
     return AttachmentRef(
         sha256=None if blob is None else blob.sha256,
         size=size if blob is None else blob.size,
@@ -525,6 +533,7 @@ def _store_export(
 ) -> IngestResult:
     """Store the parsed export: its original file, its media, then its conversations."""
     from commsgov import services as svc
+    from commsgov.records.models import Participant, RecordDraft, Source
 
     original = svc.store_file(store, path, actor=actor, field_name="path")
     assert original.sha256 is not None  # store_file always stores the bytes
