@@ -24,9 +24,9 @@ from typing import Any
 
 import httpx2 as httpx
 import pytest
+from benchmarks.pg_cluster import free_port
 from sqlalchemy import text
 
-from benchmarks.pg_cluster import free_port
 from commsgov.accounts import Actor
 from commsgov.store.faults import FAULT_ENV
 
@@ -94,17 +94,24 @@ class Server:
         else:
             pytest.fail("serve stopped:\n" + "".join(lines))
         # keep reading the log, or a full pipe would stall the server
-        threading.Thread(target=self.process.stdout.read, daemon=True).start()
+        self.reader = threading.Thread(target=self.process.stdout.read, daemon=True)
+        self.reader.start()
         self.base = f"http://127.0.0.1:{self.port}/api/v1"
 
     def kill(self) -> None:
         os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=20)
+        self._closed()
 
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=20)
+        self._closed()
+
+    def _closed(self) -> None:
+        self.process.wait(timeout=20)
+        self.reader.join(timeout=20)  # the log's end: every process of the group is gone
+        assert self.process.stdout is not None
+        self.process.stdout.close()
 
 
 @pytest.fixture
@@ -134,7 +141,6 @@ def _upload(kind: str) -> tuple[str, dict[str, str], list[Any], set[str]]:
     return "/captures", form, files, {hashlib.sha256(data).hexdigest()}
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["ingest", "capture"])
 def test_a_server_killed_inside_the_write_leaves_nothing_half_written(
     database_url: str, tmp_path: Path, servers: list[Server], kind: str
