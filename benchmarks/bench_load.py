@@ -1,8 +1,10 @@
 """The load benchmark: 50 concurrent clients for a fixed time against ``commsgov serve`` on the
-embedded SQLite store, over loopback HTTP.
+embedded SQLite store (one worker) and on PostgreSQL (a throwaway cluster,
+:mod:`benchmarks.pg_cluster`; ``--workers 2``), over loopback HTTP.
 
-Two runs, each a server process of its own, served by uvicorn with the same options
-(:data:`commsgov.cli.serve_cmd.UVICORN_OPTIONS`, one worker):
+On each backend, two runs, each a server process of its own, served by uvicorn with the same
+options (:data:`commsgov.cli.serve_cmd.UVICORN_OPTIONS`, and as many workers as ``commsgov
+serve`` has there):
 
 1. **advisor vs bare**: ``GET /api/v1/advise`` (a bearer token, the permission check, the audit
    gate's checks, the advisor, the response model) against a bare FastAPI app returning the same
@@ -16,9 +18,9 @@ The clients speak HTTP/1.1 keep-alive over asyncio streams (a minimal client: a 
 would cost more than the server it measures). Latencies are per request, from sending it to
 the last byte of its answer.
 
-``python -m benchmarks.bench_load [--seconds 60] [--clients 50]``; ``python -m benchmarks.run
-load`` writes the figures into ``docs/benchmarks.md`` (``COMMSGOV_LOAD_SECONDS`` sets the time,
-``--quick`` runs 5 s).
+``python -m benchmarks.bench_load [--seconds 60] [--clients 50] [--backend sqlite|postgresql]``;
+``python -m benchmarks.run load`` writes the figures of both backends into ``docs/benchmarks.md``
+(``COMMSGOV_LOAD_SECONDS`` sets the time, ``--quick`` runs 5 s).
 """
 
 from __future__ import annotations
@@ -36,10 +38,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
-TITLE = "Load: 50 clients against commsgov serve on SQLite (advisor vs a bare FastAPI app)"
+from benchmarks.pg_cluster import PostgresServer, free_port, postgres_cluster
+
+TITLE = (
+    "Load: 50 clients against commsgov serve on SQLite and PostgreSQL "
+    "(advisor vs a bare FastAPI app)"
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 50
@@ -48,6 +55,9 @@ SECONDS = 60.0
 ADVISE = {"scenario": "logistics", "channel": "whatsapp", "outage": "true"}
 ADVISE_PATH = "/api/v1/advise?" + urlencode(ADVISE)
 GOAL = 0.7
+Backend = Literal["sqlite", "postgresql"]
+#: worker processes of ``commsgov serve`` (and of the bare peer) on each backend
+WORKERS: dict[str, int] = {"sqlite": 1, "postgresql": 2}
 
 
 # -- the bare peer ----------------------------------------------------------------------------
@@ -68,11 +78,7 @@ def bare_app() -> Any:
 
 
 # -- servers ----------------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+_free_port = free_port
 
 
 def _wait_for(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -88,13 +94,30 @@ def _wait_for(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
     raise SystemExit(f"the server did not start on port {port}")
 
 
-def _cpu_seconds(pid: int) -> float:
-    """CPU time (user and system) the process has used so far (Linux; 0 elsewhere)."""
+def _stat(pid: int) -> list[str]:
+    """The fields of ``/proc/<pid>/stat`` after the command name (``[]``: gone, or not Linux)."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) the process and its live descendants (uvicorn's workers) have
+    used so far (Linux; 0 elsewhere)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        fields = _stat(int(entry.name))
+        if fields:
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        fields = _stat(current)
+        if fields:
+            total += int(fields[11]) + int(fields[12])
+        todo.extend(children.get(current, ()))
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 @contextmanager
@@ -123,12 +146,13 @@ class Site:
     env: dict[str, str]
 
 
-def _site(folder: Path) -> Site:
+def _site(folder: Path, url: str | None = None) -> Site:
+    """A store at ``url`` (default: SQLite in ``folder``) with a staff member's token."""
     from commsgov.accounts import Actor
     from commsgov.services import tokens, users
     from commsgov.store.handle import open_store
 
-    url = f"sqlite:///{folder / 'commsgov.db'}"
+    url = url or f"sqlite:///{folder / 'commsgov.db'}"
     store = open_store(url, blob_dir=folder / "blobs")
     try:
         users.add_user(store, username="load", roles=["staff"], actor=Actor.cli("bench"),
@@ -141,18 +165,19 @@ def _site(folder: Path) -> Site:
     return Site(folder, url, made.token, env)
 
 
-def _serve_commsgov(site: Site, port: int) -> Any:
+def _serve_commsgov(site: Site, port: int, workers: int = 1) -> Any:
     argv = [sys.executable, "-m", "commsgov", "serve", "--port", str(port), "--database",
-            site.url]  # fmt: skip
+            site.url, "--workers", str(workers)]  # fmt: skip
     return _server(argv, site.env, site.folder / "serve.log", port)
 
 
-def _serve_bare(site: Site, port: int) -> Any:
+def _serve_bare(site: Site, port: int, workers: int = 1) -> Any:
     code = (
         "import uvicorn\n"
+        "from commsgov.api.server import NoDelayHttp\n"
         "from commsgov.cli.serve_cmd import UVICORN_OPTIONS\n"
         f"uvicorn.run('benchmarks.bench_load:bare_app', factory=True, host='127.0.0.1', "
-        f"port={port}, workers=1, **UVICORN_OPTIONS)\n"
+        f"port={port}, workers={workers}, http=NoDelayHttp, **UVICORN_OPTIONS)\n"
     )
     return _server([sys.executable, "-c", code], site.env, site.folder / "bare.log", port)
 
@@ -303,6 +328,9 @@ class LoadResult:
     verify_problem: str | None
     #: the machine's 1-minute load average when the run began (2 cores, shared)
     load_average: float = 0.0
+    backend: Backend = "sqlite"
+    #: worker processes of each server
+    workers: int = 1
 
     @property
     def ratio(self) -> float:
@@ -314,12 +342,25 @@ class LoadResult:
         return self.advisor.per_cpu / self.bare.per_cpu if self.bare.per_cpu else 0.0
 
 
-def measure(*, clients: int = CLIENTS, seconds: float = SECONDS,
-            folder: Path | None = None) -> LoadResult:  # fmt: skip
-    """Run both loads for ``seconds`` each with ``clients`` connections (see the module)."""
+def measure(*, clients: int = CLIENTS, seconds: float = SECONDS, folder: Path | None = None,
+            backend: Backend = "sqlite", postgres: PostgresServer | None = None,
+            workers: int | None = None) -> LoadResult:  # fmt: skip
+    """Run both loads for ``seconds`` each with ``clients`` connections (see the module) on
+    ``backend``: PostgreSQL on the cluster ``postgres`` (default: a throwaway one started and
+    stopped here), ``workers`` processes per server (default :data:`WORKERS`)."""
+    if backend == "postgresql" and postgres is None:
+        with postgres_cluster(max_connections=200) as started:
+            return measure(clients=clients, seconds=seconds, folder=folder, backend=backend,
+                           postgres=started, workers=workers)  # fmt: skip
+    workers = workers or WORKERS[backend]
     load_average = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     with tempfile.TemporaryDirectory(prefix="commsgov-load-") as scratch:
-        site = _site(Path(folder or scratch))
+        url = None
+        if postgres is not None:
+            name = f"load_{os.getpid()}_{time.monotonic_ns()}"
+            postgres.admin(f"CREATE DATABASE {name}")
+            url = postgres.url(name)
+        site = _site(Path(folder or scratch), url)
         advise_port, bare_port = _free_port(), _free_port()
         advise_request = _request("GET", ADVISE_PATH, site.token)
 
@@ -327,9 +368,13 @@ def measure(*, clients: int = CLIENTS, seconds: float = SECONDS,
             return "advise", advise_request, 200, ""
 
         tallies: dict[str, Tally] = {"bare": Tally(), "advisor": Tally()}
-        with _serve_commsgov(site, advise_port) as ours, _serve_bare(site, bare_port) as peer:
-            _load(advise_port, 2, 0.5, advise_only)  # warm both (imports, the pack, caches)
-            _load(bare_port, 2, 0.5, advise_only)
+        with (
+            _serve_commsgov(site, advise_port, workers) as ours,
+            _serve_bare(site, bare_port, workers) as peer,
+        ):
+            for _ in range(workers):  # warm both (imports, the pack, caches; every worker)
+                _load(advise_port, 2 * workers, 0.5, advise_only)
+                _load(bare_port, 2 * workers, 0.5, advise_only)
             for _ in range(2):  # alternating rounds: the machine's drift falls on both
                 for name, port, pid in (("bare", bare_port, peer), ("advisor", advise_port, ours)):
                     before = _cpu_seconds(pid)
@@ -351,15 +396,18 @@ def measure(*, clients: int = CLIENTS, seconds: float = SECONDS,
             request = _request("POST", "/api/v1/captures", site.token, form.encode())
             return kind, request, 201, summary
 
-        with _serve_commsgov(site, advise_port):
+        with _serve_commsgov(site, advise_port, workers):
+            for _ in range(workers):  # every worker up and warm before the clock starts
+                _load(advise_port, 2 * workers, 0.5, advise_only)
             got, made = _load(advise_port, clients, seconds, mixed)
-        lines = [Line.of(kind, got[kind], seconds) for kind in ("advise", "capture", "search")]
+        lines = [Line.of(kind, got.get(kind, Tally()), seconds)
+                 for kind in ("advise", "capture", "search")]  # fmt: skip
         stored, verified, problem = _count_and_verify(site)
     counts = Counter(stored)
     return LoadResult(
         clients, seconds, bare, advisor, lines, len(made),
         sum(1 for s in made if counts.get(s) == 1), sum(1 for c in counts.values() if c > 1),
-        verified, problem, load_average,
+        verified, problem, load_average, backend, workers,
     )  # fmt: skip
 
 
@@ -382,8 +430,11 @@ def _count_and_verify(site: Site) -> tuple[list[str], bool, str | None]:
 
 
 # -- the report -------------------------------------------------------------------------------
+NAMES: dict[str, str] = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
 def render(result: LoadResult) -> str:
-    """The Markdown section for ``docs/benchmarks.md``."""
+    """The Markdown for one backend's run."""
 
     def row(line: Line, cpu: bool = False) -> str:
         per_cpu = f" {line.per_cpu:,.0f} |" if cpu else ""
@@ -398,16 +449,25 @@ def render(result: LoadResult) -> str:
     met = "met" if result.ratio >= GOAL and result.advisor.errors == 0 else "NOT met"
     lost = result.captures_answered - result.captures_stored
     verdict = "OK" if result.verified else f"BROKEN: {result.verify_problem}"
+    workers = "one uvicorn worker" if result.workers == 1 else f"{result.workers} uvicorn workers"
+    where = (
+        "the embedded SQLite store"
+        if result.backend == "sqlite"
+        else "a throwaway PostgreSQL cluster on the same machine (stored files in the database)"
+    )
     return "\n".join([
+        f"### {NAMES[result.backend]}",
+        "",
         f"{result.clients} clients, {result.seconds:g} s per run, keep-alive HTTP/1.1 over "
-        "loopback; each server one uvicorn worker started as `commsgov serve` starts it (access "
-        "log on), the load generator on the same 2 cores (shared: load average "
-        f"{result.load_average:.1f} when the run began).",
+        f"loopback against {where}; each server {workers} started as `commsgov serve "
+        f"--workers {result.workers}` starts them (access log on), the load generator on the "
+        f"same 2 cores (shared: load average {result.load_average:.1f} when the run began).",
         "",
         f"**Advisor vs bare FastAPI** (`GET {ADVISE_PATH}`, a staff token; the bare app returns "
-        f"the same JSON as a constant): **{result.ratio:.2f}x** the bare app's requests/s "
-        f"(goal ≥ {GOAL}x: {met}); per CPU second of the server (which the machine's other load "
-        f"skews less): {result.cpu_ratio:.2f}x.",
+        f"the same JSON as a constant, served with as many workers): **{result.ratio:.2f}x** "
+        f"the bare app's requests/s (goal ≥ {GOAL}x: {met}); per CPU second of the server "
+        f"(its workers included; the machine's other load skews it less): "
+        f"{result.cpu_ratio:.2f}x.",
         "",
         cpu_head, row(result.bare, cpu=True), row(result.advisor, cpu=True),
         "",
@@ -422,17 +482,22 @@ def render(result: LoadResult) -> str:
 
 
 def run(quick: bool = False) -> str:
-    """The benchmark section (``--quick``: 5 s per run)."""
+    """The benchmark section: both backends, one after the other (``--quick``: 5 s per run)."""
     seconds = 5.0 if quick else float(os.environ.get("COMMSGOV_LOAD_SECONDS", SECONDS))
-    return render(measure(seconds=seconds))
+    backends: tuple[Backend, ...] = ("sqlite", "postgresql")
+    return "\n\n".join(render(measure(seconds=seconds, backend=b)) for b in backends)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=TITLE)
     parser.add_argument("--seconds", type=float, default=SECONDS, help="time per run")
     parser.add_argument("--clients", type=int, default=CLIENTS, help="concurrent clients")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     args = parser.parse_args(argv)
-    print(render(measure(clients=args.clients, seconds=args.seconds)))
+    chosen: list[Backend] = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    for backend in chosen:
+        result = measure(clients=args.clients, seconds=args.seconds, backend=backend)
+        print(render(result), flush=True)
     return 0
 
 

@@ -11,7 +11,8 @@ Fixtures (available everywhere through ``tests/conftest.py``):
 
 The PostgreSQL cluster is started by the test run itself from Debian's binaries
 (``/usr/lib/postgresql/<version>/bin``: ``initdb`` and ``pg_ctl``), as the ``postgres`` OS user
-when running as root, on a free port with its unix socket in a temporary folder. It is
+when running as root, on a free port with its unix socket in a temporary folder
+(:mod:`benchmarks.pg_cluster`, which the load benchmark starts its cluster with too). It is
 migrated once into a template database, and each test gets ``CREATE DATABASE ... TEMPLATE``,
 which takes milliseconds. Missing binaries are a test *failure* (``make system`` installs
 them), never a silent skip.
@@ -19,18 +20,14 @@ them), never a silent skip.
 
 from __future__ import annotations
 
-import glob
 import itertools
 import os
 import shutil
-import socket
-import subprocess
-import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from benchmarks.pg_cluster import ClusterError, PostgresServer, postgres_cluster
 
 _counter = itertools.count()
 
@@ -59,117 +56,18 @@ def sqlite_url(_sqlite_template: Path, tmp_path: Path) -> str:
 
 
 # -- PostgreSQL -----------------------------------------------------------------------------
-def _pg_bin() -> Path:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not found and shutil.which("initdb"):
-        return Path(shutil.which("initdb") or "").parent
-    if not found:
-        pytest.fail(
-            "PostgreSQL binaries not found (/usr/lib/postgresql/*/bin/initdb): the storage suite "
-            "runs on PostgreSQL too. Install them with `make system` (apt-get install "
-            "postgresql).",
-            pytrace=False,
-        )
-    return Path(found[-1]).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class PostgresServer:
-    """A throwaway PostgreSQL cluster: its folder, socket folder and port."""
-
-    root: Path
-    port: int
-    bindir: Path
-    run_as: list[str]
-
-    def url(self, database: str) -> str:
-        """SQLAlchemy URL of ``database`` on this cluster (over the unix socket)."""
-        return f"postgresql+psycopg://postgres@/{database}?host={self.root}&port={self.port}"
-
-    def admin(self, sql: str) -> None:
-        """Run one statement on the maintenance database, outside a transaction."""
-        import psycopg
-
-        with psycopg.connect(
-            host=str(self.root),
-            port=self.port,
-            user="postgres",
-            dbname="postgres",
-            autocommit=True,
-        ) as conn:
-            conn.execute(sql)  # type: ignore[arg-type]
-
-
-def _run(cmd: list[str]) -> None:
-    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        pytest.fail(f"{' '.join(cmd)} failed:\n{result.stdout}\n{result.stderr}", pytrace=False)
-
-
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """Start a throwaway cluster for this test session (per xdist worker); stop it after."""
-    bindir = _pg_bin()
-    root = Path(tempfile.mkdtemp(prefix="commsgov-pg-"))
-    run_as: list[str] = []
-    if os.geteuid() == 0:
-        run_as = ["runuser", "-u", "postgres", "--"]
-        shutil.chown(root, user="postgres", group="postgres")
-    os.chmod(root, 0o755)
-    data = root / "data"
-    port = _free_port()
-    _run(
-        [
-            *run_as,
-            str(bindir / "initdb"),
-            "-D",
-            str(data),
-            "-U",
-            "postgres",
-            "-A",
-            "trust",
-            "-E",
-            "UTF8",
-            "--locale=C",
-            "--no-sync",
-        ]
-    )
-    options = (
-        f"-p {port} -k {root} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
-        "-c full_page_writes=off -c max_connections=50"
-    )
-    _run(
-        [
-            *run_as,
-            str(bindir / "pg_ctl"),
-            "-D",
-            str(data),
-            "-o",
-            options,
-            "-l",
-            str(root / "log"),
-            "-w",
-            "-t",
-            "60",
-            "start",
-        ]
-    )
-    server = PostgresServer(root, port, bindir, run_as)
+    try:
+        cluster = postgres_cluster()
+        server = cluster.__enter__()
+    except ClusterError as exc:
+        pytest.fail(str(exc), pytrace=False)
     try:
         yield server
     finally:
-        subprocess.run(
-            [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-            capture_output=True,
-            check=False,
-        )
-        shutil.rmtree(root, ignore_errors=True)
+        cluster.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session")

@@ -257,3 +257,52 @@ def test_nothing_is_half_written_when_a_change_is_refused(store: Any) -> None:
                               now=T0)  # fmt: skip
     assert _kinds(store) == []
     assert exemptions.list_exemptions(store, actor=ANN, now=T0) == []
+
+
+def test_advice_never_answers_from_registers_older_than_the_ledger(
+    store: Any, database_url: str, tmp_path: Any
+) -> None:
+    """The advisor keeps the registers between requests (keyed by the ledger's head): another
+    worker's change (a second store on the same database) shows in the very next answer."""
+    from commsgov.store.handle import open_store
+
+    other = open_store(database_url, blob_dir=tmp_path / "other-blobs", migrate=False)
+    try:
+        asked = dict(scenario="multi-agency-response", channel="whatsapp")
+        before = _one(advice.advise_for(store, actor=BOB, now=T0, **asked))  # type: ignore[arg-type]
+        assert before.verdict == "not-allowed" and not before.registers
+        kept = store.memo[advice.__name__]
+        again = _one(advice.advise_for(store, actor=BOB, now=T0, **asked))  # type: ignore[arg-type]
+        assert again == before and store.memo[advice.__name__] is kept  # nothing changed: kept
+        granted = _grant(other)  # "another worker"
+        during = _one(advice.advise_for(store, actor=BOB, now=T0, **asked))  # type: ignore[arg-type]
+        assert during.verdict == "conditional"
+        assert [r.uid for r in during.registers] == [granted.entry.uid]
+        exemptions.change_exemption(other, ref=granted.entry.uid, changes={"members": ["cy"]},
+                                    reason="moved team", actor=ANN, now=T0)  # fmt: skip
+        after = _one(advice.advise_for(store, actor=BOB, now=T0, **asked))  # type: ignore[arg-type]
+        assert after.verdict == "not-allowed" and not after.registers
+        sds = orgs.register_organisation(
+            other, organisation="Skills Development Scotland", domains=["sds.co.uk"],
+            federated_since="2025-01-01", ifix_ref="IF-1001", actor=ANN, now=T0,
+        )  # fmt: skip
+        chat = dict(scenario="external-day-to-day", channel="teams-chat")
+        named = _one(advice.advise_for(store, actor=ANN, named="ann@sds.co.uk", now=T0, **chat))  # type: ignore[arg-type]
+        assert named.verdict == "allowed" and named.registers[0].uid == sds.entry.uid
+    finally:
+        other.close()
+
+
+def test_a_member_by_email_is_found_whatever_is_kept(store: Any) -> None:
+    """The asker's email addresses are read when an exemption could name them."""
+    from commsgov.services import users
+
+    users.add_user(store, username="dee", roles=["staff"], actor=ANN,
+                   password="a long enough password", emails=["dee@gov.scot"])  # fmt: skip
+    with store.engine.connect() as conn:
+        user_id = conn.execute(text("SELECT id FROM users WHERE username = 'dee'")).scalar_one()
+    dee = Actor(name="dee", via="cli", user_id=user_id)
+    asked = dict(scenario="multi-agency-response", channel="whatsapp")
+    assert _one(advice.advise_for(store, actor=dee, now=T0, **asked)).verdict == "not-allowed"  # type: ignore[arg-type]
+    _grant(store, members=["DEE@gov.scot"])
+    assert _one(advice.advise_for(store, actor=dee, now=T0, **asked)).verdict == "conditional"  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
@@ -31,6 +31,8 @@ from commsgov.services.sessions import Principal
 from commsgov.store.handle import Store
 
 from .security import COOKIE, CSRF_HEADER, check_csrf
+
+T = TypeVar("T")
 
 #: what a caller who must change their password may still do
 _BEFORE_NEW_PASSWORD = frozenset(
@@ -176,6 +178,15 @@ async def _identify(request: Request) -> Principal | None:
             await run_in_threadpool(tokens.touch_token, store, principal.token_id or "", now=now)
         return principal
     return await run_in_threadpool(_authenticate, request)
+
+
+async def read_on_loop(store: Store, work: Callable[[], T]) -> T:
+    """Run ``work``, which only reads the store, on the event loop when the store is a local
+    SQLite file (in WAL mode a reader never waits for a writer, and the read costs less than
+    the hop to the thread pool), else in the thread pool (PostgreSQL: a network round trip)."""
+    if _local_file(store.url):
+        return work()
+    return await run_in_threadpool(work)
 
 
 #: what no database can hold as text: NUL (PostgreSQL refuses it) and a lone UTF-16 surrogate

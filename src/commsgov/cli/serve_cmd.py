@@ -21,6 +21,7 @@ UVICORN_OPTIONS: dict[str, Any] = {
     "proxy_headers": False,  # the app honours X-Forwarded-* from COMMSGOV_TRUSTED_PROXIES only
     "server_header": False,
     "log_level": "info",
+    # and the HTTP protocol of commsgov.api.server.NoDelayHttp (imported when serving)
 }
 
 
@@ -72,9 +73,11 @@ def serve(
         f"http://{shown}:{port}/api/v1 (Ctrl+C to stop)\n"
     )
     out.flush()
+    from commsgov.api.server import NoDelayHttp
+
     uvicorn.run(
         "commsgov.api.app:create_app", factory=True, host=host, port=port, workers=workers,
-        **UVICORN_OPTIONS,
+        http=NoDelayHttp, **UVICORN_OPTIONS,
     )  # fmt: skip
 
 

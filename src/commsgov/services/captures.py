@@ -31,6 +31,7 @@ from commsgov.services._support import clock, new_uid, resolve_pack
 from commsgov.services.files import store_file
 from commsgov.services.ledger import append_events
 from commsgov.store import repo
+from commsgov.store.faults import pause_point
 from commsgov.store.handle import Store
 
 if TYPE_CHECKING:
@@ -156,6 +157,7 @@ def capture(
             resolved = dataclasses.replace(resolved, attachments=resolved.attachments + refs)
         with store.write() as conn:
             _id, uid, entry, state = insert_record(conn, resolved, policy, actor=actor, now=now)
+            pause_point("capture.before-commit")  # (the crash tests kill the process here)
     exception = state["policy_exception"]
     return CaptureResult(
         uid,

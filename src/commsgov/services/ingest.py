@@ -534,6 +534,7 @@ def _store_export(
     """Store the parsed export: its original file, its media, then its conversations."""
     from commsgov import services as svc
     from commsgov.records.models import Participant, RecordDraft, Source
+    from commsgov.store.faults import pause_point
 
     original = svc.store_file(store, path, actor=actor, field_name="path")
     assert original.sha256 is not None  # store_file always stores the bytes
@@ -584,6 +585,7 @@ def _store_export(
                 conn=conn,
             )
             done.append((key, len(messages), stored))
+        pause_point("ingest.before-commit")  # (the crash tests kill the process here)
     from commsgov.store import repo
 
     with store.read() as conn:  # (once the transaction has committed; the ingest's own act,

@@ -7,13 +7,21 @@ domain or email address), hands them to the pure core as a
 that changed it. When an ended exemption would have changed the answer, that citation is
 recorded (an ``exemption-cited`` ledger entry, once a person an exemption a day): the report of
 ended exemptions still in use counts them.
+
+The advisor answers many times a second, so the two registers it reads are kept between calls
+(:attr:`Store.memo <commsgov.store.handle.Store.memo>`) with the ledger's head they were read
+at: every register change is a ledger entry in the same transaction, so a request that finds
+the same head finds the same registers, and a changed head (read afresh by each request, from
+the database every worker shares: one indexed read) reads them again. No answer is given from
+a register older than the ledger the request sees.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, TypedDict
 
 from commsgov.accounts.actor import Actor
 from commsgov.policy.advice import (
@@ -29,6 +37,7 @@ from commsgov.registers.judge import context as build_context
 from commsgov.registers.model import Exemption, ExemptionUse, FederatedOrganisation
 from commsgov.services._support import clock, resolve_pack
 from commsgov.services.ledger import append_events
+from commsgov.store import repo
 from commsgov.store import repo_registers as rr
 from commsgov.store.handle import Store
 
@@ -40,7 +49,15 @@ if TYPE_CHECKING:
     from commsgov.asking import Answer
     from commsgov.policy.compiled import CompiledPack
 
-__all__ = ["Asked", "advise_for", "ask_for", "registers_context"]
+__all__ = [
+    "Advised",
+    "Asked",
+    "advise_for",
+    "ask_for",
+    "plan_advice",
+    "record_citations",
+    "registers_context",
+]
 
 
 class Asked(TypedDict, total=False):
@@ -62,14 +79,43 @@ _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _WORD = re.compile(r"[\w-]+(?:\.[\w-]+)*")
 
 
-def _names(conn: Any, actor: Actor) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class _Registers:
+    """The registers the advisor reads, as they stood at ledger head ``head`` (or later)."""
+
+    head: tuple[int, str]
+    exemptions: tuple[Exemption, ...]
+    organisations: tuple[FederatedOrganisation, ...]
+
+
+def _registers(store: Store) -> _Registers:
+    """The exemptions and organisations as of the ledger's head now: kept from an earlier call
+    at the same head, else read (and kept)."""
+    head = repo.read_ledger_head(store.engine)
+    kept = store.memo.get(__name__)
+    if isinstance(kept, _Registers) and kept.head == head:
+        return kept
+    with store.read() as conn:
+        head = repo.ledger_head(conn)  # read before the registers: they are never older
+        read = _Registers(
+            head,
+            tuple(Exemption.of(s) for s in rr.list_entries(conn, register=Exemption.register)),
+            tuple(
+                FederatedOrganisation.of(s)
+                for s in rr.list_entries(conn, register=FederatedOrganisation.register)
+            ),
+        )
+    store.memo[__name__] = read
+    return read
+
+
+def _names(store: Store, actor: Actor) -> list[str]:
     """Who the asker is, for an exemption's members: their name and, signed in, their emails."""
     names = [actor.name]
     if actor.user_id is not None:
         from commsgov.store import repo_accounts
 
-        found = repo_accounts.identities(conn, user_ids=[actor.user_id])
-        names.extend(value for kind, value in found.get(actor.user_id, ()) if kind == "email")
+        names.extend(repo_accounts.read_emails(store.engine, user_id=actor.user_id))
     return names
 
 
@@ -88,13 +134,10 @@ def registers_context(
     registered organisation's name or domain the question mentions). ``None``: nothing bears
     on the question."""
     on = day_of(as_of, now=clock(now))
-    with store.read() as conn:
-        exemptions = [Exemption.of(s) for s in rr.list_entries(conn, register=Exemption.register)]
-        organisations = [
-            FederatedOrganisation.of(s)
-            for s in rr.list_entries(conn, register=FederatedOrganisation.register)
-        ]
-        names = _names(conn, actor)
+    registers = _registers(store)
+    exemptions, organisations = list(registers.exemptions), list(registers.organisations)
+    # the asker's emails only matter to an exemption's members (none: no read)
+    names = _names(store, actor) if exemptions else [actor.name]
     if named is None and question is not None:
         named = _mentioned(question, organisations)
     return build_context(
@@ -118,6 +161,46 @@ def _mentioned(question: str, organisations: list[FederatedOrganisation]) -> str
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class Advised:
+    """An answer given with what the registers know, and the ended exemptions it cites that
+    are still to be recorded (:func:`record_citations`): ``(uid, scenario, channel)``."""
+
+    result: Advice | AdviceSet
+    on: dt.date | None
+    citations: tuple[tuple[str, str, str], ...]
+
+
+def plan_advice(
+    store: Store,
+    *,
+    scenario: str,
+    actor: Actor,
+    team: str | None = None,
+    named: str | None = None,
+    as_of: dt.date | dt.datetime | None = None,
+    now: dt.datetime | None = None,
+    pack: CompiledPack | None = None,
+    **asked: Unpack[Asked],
+) -> Advised:
+    """:func:`advise_for` reading only: the answer, and the citations it would record (the API
+    answers on the event loop and records them, when there are any, in its thread pool)."""
+    now = clock(now)
+    found = registers_context(store, actor=actor, team=team, named=named, as_of=as_of, now=now)
+    result = advise(scenario=scenario, context=found, pack=resolve_pack(pack), **asked)
+    if found is None:
+        return Advised(result, None, ())
+    answers = [result] if isinstance(result, Advice) else list(result.channels.values())
+    cited = _cited([(a.scenario, a.channel, a.registers) for a in answers])
+    return Advised(result, found.on, cited)
+
+
+def record_citations(store: Store, advised: Advised, *, actor: Actor, now: dt.datetime) -> None:
+    """Record the citations :func:`plan_advice` found (nothing when there are none)."""
+    if advised.citations and advised.on is not None:
+        _record(store, advised.citations, on=advised.on, actor=actor, now=now)
+
+
 def advise_for(
     store: Store,
     *,
@@ -133,13 +216,10 @@ def advise_for(
     """``advise`` for ``actor`` with what the registers know (``team``: their agency or team;
     ``named``: the external organisation or an address there), judged on day ``as_of``."""
     now = clock(now)
-    found = registers_context(store, actor=actor, team=team, named=named, as_of=as_of, now=now)
-    result = advise(scenario=scenario, context=found, pack=resolve_pack(pack), **asked)
-    if found is not None:
-        answers = [result] if isinstance(result, Advice) else list(result.channels.values())
-        asked_about = [(a.scenario, a.channel, a.registers) for a in answers]
-        _note_citations(store, asked_about, on=found.on, actor=actor, now=now)
-    return result
+    advised = plan_advice(store, scenario=scenario, actor=actor, team=team, named=named,
+                          as_of=as_of, now=now, pack=pack, **asked)  # fmt: skip
+    record_citations(store, advised, actor=actor, now=now)
+    return advised.result
 
 
 def ask_for(
@@ -176,19 +256,37 @@ def _note_citations(
     actor: Actor,
     now: dt.datetime,
 ) -> None:
-    """Record each ended exemption an answer (scenario, channel, the entries it names) names:
-    it would have changed it. Once a person an exemption a day, with the first scenario and
-    channel asked about."""
+    """Record each ended exemption an answer (scenario, channel, the entries it names) names."""
+    cited = _cited(answers)
+    if cited:
+        _record(store, cited, on=on, actor=actor, now=now)
+
+
+def _cited(
+    answers: list[tuple[str, str, tuple[RegisterRef, ...]]],
+) -> tuple[tuple[str, str, str], ...]:
+    """Each ended exemption an answer (scenario, channel, the entries it names) names: it
+    would have changed it; with the first scenario and channel asked about, by uid."""
     wanted: dict[str, tuple[str, str]] = {}
     for scenario, channel, refs in answers:
         for ref in refs:
             if ref.register == EXEMPTIONS_REGISTER and ref.effect == "ended":
                 wanted.setdefault(ref.uid, (scenario, channel))
-    if not wanted:
-        return
+    return tuple((uid, scenario, channel) for uid, (scenario, channel) in sorted(wanted.items()))
+
+
+def _record(
+    store: Store,
+    cited: tuple[tuple[str, str, str], ...],
+    *,
+    on: dt.date,
+    actor: Actor,
+    now: dt.datetime,
+) -> None:
+    """Record the citations: once a person an exemption a day."""
     day = on.isoformat()
     with store.write() as conn:
-        for uid, (scenario, channel) in sorted(wanted.items()):
+        for uid, scenario, channel in cited:
             if rr.cited(conn, exemption_uid=uid, by=actor.name, day=day):
                 continue
             use = new_entry(

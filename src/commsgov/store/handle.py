@@ -72,6 +72,9 @@ class Store:
     _swept: bool = field(default=False, repr=False)
     #: the audit trail's group commit for this store (made by :mod:`commsgov.services.audit`)
     audit_group: Any = field(default=None, repr=False, compare=False)
+    #: what services keep of this store between calls, each under its module's name and keyed
+    #: by a version the database holds (so every worker of a store sees every change at once)
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

@@ -13,13 +13,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from commsgov.asking import Answer
 from commsgov.policy.advice import Advice, AdviceSet
 from commsgov.services import catalogue
-from commsgov.services.registers_advice import advise_for, ask_for
+from commsgov.services.registers_advice import Advised, ask_for, plan_advice, record_citations
 
-from ..deps import Caller, ClockDep, PackDep, allowed
+from ..deps import Caller, ClockDep, PackDep, allowed, read_on_loop
 from .registers import RecordStore
 
 router = APIRouter(tags=["policy"])
@@ -59,7 +60,7 @@ class AdviseQuery(BaseModel):
 
 
 @router.get("/advise", name="policy.advise", response_model=Advice | AdviceSet)
-def advise(
+async def advise(
     pack: PackDep,
     store: RecordStore,
     clock: ClockDep,
@@ -69,14 +70,23 @@ def advise(
     """Which channel may I use? The verdict, conditions, duties, alternatives and sources; with
     what the registers know of you (your team's transition exemption, as a member or by
     ``team``) and of the organisation named (``with``, ``with_org``), each entry named."""
-    s = situation
-    return advise_for(
-        store, scenario=s.scenario, channel=s.channel, device=s.device, outage=s.outage,
-        external=s.external, federated=s.federated, abroad=s.abroad,
-        country_risk=s.country_risk, exemption=s.exemption, role=s.role,
-        hosted_meeting=s.hosted_meeting, team=s.team, named=s.with_org or s.with_,
-        as_of=s.as_of, actor=caller.actor, now=clock(), pack=pack,
-    )  # fmt: skip
+    s, now = situation, clock()
+
+    def plan() -> Advised:
+        return plan_advice(
+            store, scenario=s.scenario, channel=s.channel, device=s.device, outage=s.outage,
+            external=s.external, federated=s.federated, abroad=s.abroad,
+            country_risk=s.country_risk, exemption=s.exemption, role=s.role,
+            hosted_meeting=s.hosted_meeting, team=s.team, named=s.with_org or s.with_,
+            as_of=s.as_of, actor=caller.actor, now=now, pack=pack,
+        )  # fmt: skip
+
+    # the answer reads (on the event loop where that is quicker: advisor requests are the
+    # commonest); an ended exemption it cites is recorded, a write, in the thread pool
+    advised = await read_on_loop(store, plan)
+    if advised.citations:
+        await run_in_threadpool(record_citations, store, advised, actor=caller.actor, now=now)
+    return advised.result
 
 
 @router.get(

@@ -6,9 +6,9 @@ them, auditors read them, every signed-in user reads the organisations register.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from commsgov.registers import Purpose, permitted_purposes
@@ -18,19 +18,15 @@ from commsgov.services import registers_exemptions as exemptions
 from commsgov.services import registers_groups as groups
 from commsgov.services import registers_organisations as organisations
 from commsgov.services import registers_phones as phones
-from commsgov.store.handle import Store
 
-from ..deps import Caller, ClockDep, PackDep, allowed
+from ..deps import Caller, ClockDep, PackDep, StoreDep, allowed
 
 router = APIRouter(prefix="/registers", tags=["registers"])
 
 
-def get_record_store(request: Request) -> Store:
-    """The open store of this app, as the record's services take it."""
-    return cast(Store, request.app.state.store())
-
-
-RecordStore = Annotated[Store, Depends(get_record_store)]
+#: the open store of this app, as the record's services take it (looked up on the event loop:
+#: a plain function dependency would cost a hop to the thread pool, as much as an advisor answer)
+RecordStore = StoreDep
 Uid = Annotated[str, Path(min_length=4, max_length=32, description="The entry's id (or start).")]
 AsOf = Annotated[dt.date | None, Query(description="Day to judge on (default today).")]
 Names = Annotated[list[str], Field(default_factory=list, max_length=200)]
