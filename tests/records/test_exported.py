@@ -23,7 +23,7 @@ SERVICES = [
     "VerifyReport", "add_messages", "add_user", "append_events", "authenticate_token",
     "build_transfer", "capture", "change_password", "channels", "check_receipt", "classify",
     "clean_store",
-    "confirm_transfer", "correct_record", "create_token", "dispose", "dispose_record", "due",
+    "confirm_transfer", "correct_record", "create_token", "dispose", "due",
     "end_outage", "ensure_first_admin", "exceptions", "explain", "export_blocklist",
     "export_records", "get_record", "get_user", "ingest_file", "lift_hold", "list_holds",
     "list_outages", "list_records", "list_tokens", "list_users", "load_catalogue",

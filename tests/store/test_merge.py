@@ -17,6 +17,7 @@ from commsgov.accounts.actor import Actor
 from commsgov.records import Participant, RecordDraft
 from commsgov.records.merge import OfflineStoreRefused, UnregisteredStore
 from commsgov.store.handle import Store, open_store
+from tests.store.raw_disposal import delete_on_the_ledger
 
 from .conftest import T0, chat, conversation, sql
 
@@ -393,7 +394,7 @@ def test_a_kit_that_disposed_of_a_record_is_refused(store: Store, tmp_path: Path
     offline = outage_kit(tmp_path)
     key = key_of(offline)
     (uid,) = sql(offline, "SELECT uid FROM records WHERE summary = 'before the outage'")[0]
-    svc.dispose_record(offline, uid=uid, reason="tidying up", actor=ANN, now=KIT_NOW)
+    delete_on_the_ledger(offline, uid=uid, reason="tidying up", actor=ANN, now=KIT_NOW)
     _refused(store, offline, key=key, match="is a record-disposed")
 
 

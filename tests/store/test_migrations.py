@@ -11,6 +11,7 @@ import pytest
 from commsgov.accounts.actor import Actor
 from commsgov.store import migrate
 from commsgov.store.engine import make_engine
+from tests.store.raw_disposal import delete_on_the_ledger
 
 #: who acts in these tests
 ACTOR = Actor.cli("tester")
@@ -327,7 +328,7 @@ def test_0013_copies_each_record_s_hold_columns_onto_its_retention_item(
         for m, who in (("signal", "Ann Smith"), ("email", "Bob"))
     ]
     svc.sync(store, now=at, actor=ACTOR)
-    svc.dispose_record(store, uid=uids[1], reason="gone before 0013", actor=ACTOR, now=at)
+    delete_on_the_ledger(store, uid=uids[1], reason="gone before 0013", actor=ACTOR, now=at)
     engine = store.engine
     with engine.begin() as conn:
         command.downgrade(migrate.alembic_config(connection=conn), "0012_blob_contents")

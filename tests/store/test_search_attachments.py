@@ -14,6 +14,7 @@ from commsgov.accounts.actor import Actor
 from commsgov.records import AttachmentRef, MessageDraft, RecordDraft
 from commsgov.services.query import RecordQuery
 from commsgov.store import migrate, repo
+from tests.store.raw_disposal import delete_on_the_ledger
 
 from .conftest import T0, chat, conversation, sql
 
@@ -74,7 +75,7 @@ def test_a_record_is_found_by_the_name_of_its_own_attachment(store: Any, tmp_pat
     _index_agrees(store)
     assert set(_hits(store, "forecast")) == {captured.uid}
     assert set(_hits(store, "quarterly xlsx")) == {captured.uid}
-    svc.dispose_record(store, uid=captured.uid, reason="retention ended", actor=ACTOR)
+    delete_on_the_ledger(store, uid=captured.uid, reason="retention ended", actor=ACTOR)
     _index_agrees(store)
     assert _hits(store, "forecast") == {}
 
@@ -93,7 +94,7 @@ def test_the_index_follows_deletes_and_changes_of_files(store: Any) -> None:
     assert set(_hits(store, "renamed")) == {stored.record_uid}
     assert _hits(store, "second") == {} and _hits(store, "first") == {}
     sql(store, "UPDATE messages SET attachments_json = '[]' WHERE position IN (0, 2)")
-    svc.dispose_record(store, uid=stored.record_uid, reason="retention ended", actor=ACTOR)
+    delete_on_the_ledger(store, uid=stored.record_uid, reason="retention ended", actor=ACTOR)
     _index_agrees(store)
     assert _hits(store, "alpha") == {}
 

@@ -8,6 +8,7 @@ from commsgov import services as svc
 from commsgov.accounts.actor import Actor
 from commsgov.jsonable import jsonable
 from tests.fixtures_db import alter_blob
+from tests.store.raw_disposal import delete_on_the_ledger
 
 from .conftest import sql
 
@@ -175,7 +176,7 @@ def test_corrections_and_disposal_keep_the_store_verifiable(
     record = jsonable(svc.get_record(store, uid, actor=ACTOR))
     assert record["summary"] == "budget email (2026/27)"
     assert [e["kind"] for e in record["ledger"]] == ["record-captured", "record-corrected"]
-    svc.dispose_record(
+    delete_on_the_ledger(
         store, uid=populated["conv"].record_uid, reason="schedule 5y", actor=Actor.cli("rm")
     )
     report = svc.verify(store, actor=ACTOR)

@@ -14,6 +14,7 @@ from commsgov import services as svc
 from commsgov.accounts.actor import Actor
 from commsgov.records import MessageDraft, RecordDraft
 from commsgov.store import repo
+from tests.store.raw_disposal import delete_on_the_ledger
 
 from .conftest import T0, chat, conversation, sql
 
@@ -64,7 +65,7 @@ def test_full_text_index_follows_every_change(store: Any) -> None:
     sql(store, "UPDATE messages SET text = 'gamma words' WHERE position = 0 AND text LIKE 'beta%'")
     _index_agrees(store)
     assert (_found(store, "gamma"), _found(store, "beta")) == (1, 3)
-    svc.dispose_record(store, uid=first.record_uid, reason="retention ended", actor=ACTOR)
+    delete_on_the_ledger(store, uid=first.record_uid, reason="retention ended", actor=ACTOR)
     _index_agrees(store)
     assert (_found(store, "alpha"), _found(store, "gamma")) == (0, 1)
 

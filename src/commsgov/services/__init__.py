@@ -65,7 +65,6 @@ __all__ = [
     "correct_record",
     "create_token",
     "dispose",
-    "dispose_record",
     "due",
     "end_outage",
     "ensure_first_admin",
@@ -129,7 +128,6 @@ _LAZY = {
     "CaptureResult": "commsgov.services.captures",
     "capture": "commsgov.services.captures",
     "correct_record": "commsgov.services.captures",
-    "dispose_record": "commsgov.services.captures",
     "ConversationResult": "commsgov.services.conversations",
     "add_messages": "commsgov.services.conversations",
     "store_conversation": "commsgov.services.conversations",
@@ -204,7 +202,6 @@ if TYPE_CHECKING:
         CaptureResult,
         capture,
         correct_record,
-        dispose_record,
     )
     from commsgov.services.catalogue import channels, matrix, scenarios
     from commsgov.services.cleanup import clean_store

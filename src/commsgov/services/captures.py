@@ -14,7 +14,6 @@ from commsgov.records.errors import InvalidFieldError
 from commsgov.records.events import (
     RecordCaptured,
     RecordCorrected,
-    RecordDisposed,
 )
 from commsgov.records.exceptions import policy_exception_for
 from commsgov.records.ledger import LedgerEntry
@@ -39,7 +38,7 @@ if TYPE_CHECKING:
 
     from commsgov.policy.compiled import CompiledPack
 
-__all__ = ["CaptureResult", "Correction", "capture", "correct_record", "dispose_record"]
+__all__ = ["CaptureResult", "Correction", "capture", "correct_record"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,25 +222,6 @@ def correct_record(
         )
         repo.update_record(conn, uid=found[1], changes=changes)
     return Correction(found[1], entry.seq, tuple(sorted(changes)))
-
-
-def dispose_record(
-    store: Store,
-    *,
-    uid: str,
-    reason: str,
-    action: str = "delete",
-    actor: Actor,
-    now: dt.datetime | None = None,
-) -> int:
-    """Destroy (or mark transferred and remove) a record and its messages, on the ledger."""
-    with store.write() as conn:
-        found = repo.require_record(conn, ref=uid)
-        (entry,) = append_events(
-            conn, [RecordDisposed(found[1], action, reason)], actor=actor, now=now
-        )
-        repo.delete_record(conn, uid=found[1])
-    return entry.seq
 
 
 @dataclass(frozen=True, slots=True)

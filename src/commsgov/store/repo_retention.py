@@ -553,8 +553,7 @@ def due_items(
 ) -> list[dict[str, Any]]:
     """The items due by ``as_of`` (scheduled, unless ``flt`` says otherwise), matching ``flt``
     and under no hold, earliest first, with each record's subject (joined for the items listed
-    only; an item whose record is gone, after :func:`commsgov.services.dispose_record`, is not
-    listed)."""
+    only; an item whose record is gone is not listed)."""
     due = _due_rows(conn, as_of=as_of, action=action, fence=limit is None, flt=flt)
     query = (
         select(
