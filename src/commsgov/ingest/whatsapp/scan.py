@@ -258,9 +258,11 @@ def parse_stream(
     title: str | None = None,
     max_message_chars: int = Limits().max_message_chars,
 ) -> list[ParsedMessage]:
-    """Parse a WhatsApp export (UTF-8 bytes) in two streamed passes.
+    """Parse a WhatsApp export (UTF-8 bytes) in two passes.
 
     The first pass finds the header layout and every date; the second builds the messages.
+    A file of up to ``_KEEP_BYTES`` is read once (the first pass keeps its blocks for the
+    second); a larger one is streamed twice.
     ``title`` is the chat's name where the export gives one (its file name): iOS writes a
     group's events as if the group had sent them. A message longer than ``max_message_chars``
     refuses the file (:class:`~commsgov.ingest.limits.LimitError`), so memory stays bounded.
