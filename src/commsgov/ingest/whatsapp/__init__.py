@@ -14,11 +14,13 @@ included. The package is split by idea:
 - ``dates``: the day/month order (decided from the whole file), two-digit years, clocks;
 - ``phrases`` and ``bodies``: the sender and text after a header, and what WhatsApp writes into
   a body instead of what was sent (media omitted, attachments, deleted, edited, calls...);
-- ``scan``: two streamed passes over the bytes, in blocks of 256 KiB (never the whole file): the
-  first finds the layout, every date and where two-digit years roll into a new century; the
-  second splits each block at the headers and builds the messages, converting each distinct
-  date and time string once. A header whose date and time exist starts a message; one whose
-  time is out of line with its neighbours (``scan.out_of_line``) is flagged ``out-of-order``.
+- ``scan``: two passes over the bytes, in blocks of 256 KiB: the first finds the layout, every
+  date and where two-digit years roll into a new century, and splits each block at the headers
+  of the layout found so far; the second builds the messages from those parts, converting each
+  distinct date and time string once. A file of up to 64 MiB is read once (the first pass keeps
+  its split blocks for the second); a larger one is streamed twice, never held whole. A header
+  whose date and time exist starts a message; one whose time is out of line with its
+  neighbours (``scan.out_of_line``) is flagged ``out-of-order``.
 - ``exports``: a ``.txt`` export, or a ``.zip`` (held to the ingest limits before it is read).
 """
 

@@ -1,8 +1,11 @@
-"""The scan: two streamed passes over the file's bytes that find its layout and its messages.
+"""The scan: two passes over the file's bytes that find its layout and its messages.
 
 The first pass finds the layout, every date (for the day/month order) and where two-digit
 years roll into a new century; the second splits each block with a regex for that one layout
-and builds the messages, converting each distinct date and time string once.
+and builds the messages, converting each distinct date and time string once. A file of up to
+``_KEEP_BYTES`` is read once: the first pass keeps its blocks, already split at the headers
+of the layout it found, for the second (which splits again only a block it split for another
+layout); a larger file is streamed twice, so memory stays bounded.
 """
 
 from __future__ import annotations
@@ -49,12 +52,16 @@ TOLERANCE = 3600 + 600
 #: then fit in memory the allocator reuses; 4 MiB blocks took 75% more page faults and a
 #: third more peak memory, and 15% more CPU over a 200,000-message chat
 _BLOCK_BYTES = 1 << 18
+#: the first pass keeps the blocks of a file up to this size for the second (see the module)
+_KEEP_BYTES = 64 << 20
+#: the layout is first looked for with the general regex in about this many bytes
+_FIRST_BYTES = 1 << 16
 _SECONDS = operator.itemgetter(3)
 _KEY = operator.itemgetter(0)
 _LAST = operator.itemgetter(2)
 
 
-def _raw_blocks(stream: IO[bytes], *, first_size: int = 0) -> Iterator[tuple[bytes, int, int]]:
+def _raw_blocks(stream: IO[bytes]) -> Iterator[tuple[bytes, int, int]]:
     """Whole lines of ``stream`` in blocks of about 256 KiB: ``b"\n" + lines``, the first line's
     number, and how many ``b"\n"`` the block has.
 
@@ -64,10 +71,8 @@ def _raw_blocks(stream: IO[bytes], *, first_size: int = 0) -> Iterator[tuple[byt
     carry = b""
     line = 1
     first = True
-    size = first_size or _BLOCK_BYTES
     while True:
-        chunk = stream.read(size)
-        size = _BLOCK_BYTES
+        chunk = stream.read(_BLOCK_BYTES)
         data = carry + chunk if carry else chunk
         if chunk:
             end = data.rfind(b"\n")
@@ -101,15 +106,28 @@ def _decode(block: bytes, line: int, file: str) -> str:
         raise WhatsAppError("not UTF-8 text", file=file, line=bad) from None
 
 
-def _survey(stream: IO[bytes], file: str) -> tuple[_Fingerprint, list[tuple[str, str, str]], int]:
-    """First pass: the file's header layout, its distinct dates in order of appearance, and how
-    many times a two-digit year rolls over into a new century (``99`` -> ``00``)."""
+#: a block as the first pass keeps it for the second: the layout it was split for (None: not
+#: split), the block (``_raw_blocks``) or its parts split by ``_layout_regex_b`` of that layout,
+#: its first line's number, how many ``b"\n"`` it has, and whether it has a NUL
+_Kept = tuple[_Fingerprint | None, bytes | list[bytes], int, int, bool]
+
+
+def _survey(
+    stream: IO[bytes], file: str
+) -> tuple[_Fingerprint, list[tuple[str, str, str]], int, list[_Kept] | None]:
+    """First pass: the file's header layout, its distinct dates in order of appearance, how
+    many times a two-digit year rolls over into a new century (``99`` -> ``00``), and its blocks
+    for the second pass (None for a file over ``_KEEP_BYTES``, which is read again)."""
     prints: Counter[_Fingerprint] = Counter()
     dates: dict[_Fingerprint, dict[tuple[str, str, str], None]] = {}
     last_year: dict[_Fingerprint, str] = {}
     rollovers: Counter[_Fingerprint] = Counter()
     layout: _Fingerprint | None = None  # the layout seen so far, once there is one
     fast: re.Pattern[bytes] | None = None
+    split_re: re.Pattern[bytes] | None = None  # the layout's regex for the second pass
+    step = 0  # (its groups and one)
+    kept: list[_Kept] | None = []
+    kept_bytes = 0
     fast_dates: dict[bytes, None] = {}  # dates found fast, not yet split into dates[layout]
 
     def flush() -> None:
@@ -121,13 +139,49 @@ def _survey(stream: IO[bytes], file: str) -> tuple[_Fingerprint, list[tuple[str,
                 known[(a, b, c)] = None
             fast_dates.clear()
 
-    # a small first block finds the layout with the general regex; the rest is read fast
-    for block, line, _ in _raw_blocks(stream, first_size=min(_BLOCK_BYTES, 1 << 16)):
+    def pieces() -> Iterator[tuple[bytes, int, int, bool]]:
+        """The blocks, each with its line, its newlines and whether it is kept split; the first
+        block's first ``_FIRST_BYTES`` apart (where the layout is looked for, and found, with
+        the general regex: the rest is read fast)."""
+        nonlocal kept, kept_bytes
+        first = True
+        for block, line, newlines in _raw_blocks(stream):
+            if kept is not None:
+                kept_bytes += len(block)
+                if kept_bytes > _KEEP_BYTES:
+                    kept = None  # (the second pass reads the file again)
+            if first:
+                first = False
+                if kept is not None:
+                    kept.append((None, block, line, newlines, b"\x00" in block))
+                cut = block.rfind(b"\n", 1, _FIRST_BYTES)
+                if cut > 0:
+                    head = block[:cut]
+                    yield head, line, 0, False
+                    block = block[cut:]
+                    line += head.count(b"\n")
+                yield block, line, 0, False
+                continue
+            yield block, line, newlines, kept is not None
+
+    for block, line, newlines, keep in pieces():
         if layout is not None and fast is not None:
             # one scan of the bytes finds the dates of the layout's headers, and b"" for a line
             # that starts like a header but is not one in that layout (or might not be: see
             # _survey_regex); with none of those, this is exact
-            found = fast.findall(block)
+            if keep and kept is not None and split_re is not None:
+                # the split the second pass needs; when every line starts with one of the
+                # headers it splits at, it gives their dates in order, which the scan for them
+                # would: each newline starts a header of the layout, where that scan finds its
+                # date first (see _survey_regex), and the headers hold no other newline
+                parts = split_re.split(block)
+                kept.append((layout, parts, line, newlines, b"\x00" in block))
+                every_line = len(parts) == 1 + newlines * step
+                found = parts[2::step] if every_line else fast.findall(block)
+            else:
+                if keep and kept is not None:
+                    kept.append((None, block, line, newlines, b"\x00" in block))
+                found = fast.findall(block)
             if b"" not in found:
                 prints[layout] += len(found)
                 fast_dates.update(dict.fromkeys(found))
@@ -145,6 +199,8 @@ def _survey(stream: IO[bytes], file: str) -> tuple[_Fingerprint, list[tuple[str,
                 if before is not None:
                     last_year[layout] = before
                 continue
+        elif keep and kept is not None:
+            kept.append((None, block, line, newlines, b"\x00" in block))
         flush()
         text = _decode(block, line, file)
         for m in _HEADER_NL.finditer(text):
@@ -176,19 +232,21 @@ def _survey(stream: IO[bytes], file: str) -> tuple[_Fingerprint, list[tuple[str,
             if best != layout:
                 layout = best
                 fast = _survey_regex(layout)
+                split_re = _layout_regex_b(layout)
+                step = split_re.groups + 1
     flush()
     if not prints:
         raise WhatsAppError("no WhatsApp message header found", file=file, line=1)
     main = prints.most_common(1)[0][0]
     wide = either_clock(main, list(prints))
     if wide == main:  # (nearly always)
-        return main, list(dates[main]), rollovers[main]
+        return main, list(dates[main]), rollovers[main], kept
     # the clock switches between 12 h and 24 h part-way: one layout, either clock
     family = [other for other in prints if other[:6] == main[:6] and other[7] == main[7]]
     merged: dict[tuple[str, str, str], None] = {}
     for other in family:
         merged.update(dates[other])
-    return wide, list(merged), sum(rollovers[other] for other in family)
+    return wide, list(merged), sum(rollovers[other] for other in family), kept
 
 
 def parse_stream(
@@ -200,9 +258,11 @@ def parse_stream(
     title: str | None = None,
     max_message_chars: int = Limits().max_message_chars,
 ) -> list[ParsedMessage]:
-    """Parse a WhatsApp export (UTF-8 bytes) in two streamed passes.
+    """Parse a WhatsApp export (UTF-8 bytes) in two passes.
 
     The first pass finds the header layout and every date; the second builds the messages.
+    A file of up to ``_KEEP_BYTES`` is read once (the first pass keeps its blocks for the
+    second); a larger one is streamed twice.
     ``title`` is the chat's name where the export gives one (its file name): iOS writes a
     group's events as if the group had sent them. A message longer than ``max_message_chars``
     refuses the file (:class:`~commsgov.ingest.limits.LimitError`), so memory stays bounded.
@@ -225,7 +285,19 @@ def parse_stream(
         raise
     finally:
         if paused:
+            _promote_young()
             gc.enable()
+
+
+def _promote_young() -> None:
+    """Move every object the cyclic collector tracks into its oldest generation, without a pass
+    over them. The parse's objects are all still young (no collection ran while they were
+    built), so the first collection after it would traverse every message only to keep it (47
+    ms of a 200,000-message chat, 4% of ``ingest --dry-run``). Not where objects were frozen on
+    purpose (``gc.freeze`` before a fork): unfreezing would let them go."""
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
 
 
 def _parse_stream(
@@ -238,7 +310,7 @@ def _parse_stream(
     longest: int,
 ) -> list[ParsedMessage]:
     start = stream.tell()
-    layout, dates, rollovers = _survey(stream, file)
+    layout, dates, rollovers, kept = _survey(stream, file)
     sep = str(layout[1])
     header_re = _layout_regex(layout)
     if date_order is None:
@@ -302,7 +374,13 @@ def _parse_stream(
     day_memos = _Memo(day_memo)  # by century
     clock_memo = _Memo(clock_reader())
 
-    stream.seek(start)
+    blocks: Iterator[_Kept]
+    if kept is None:
+        stream.seek(start)
+        blocks = ((None, raw, line, n, b"\x00" in raw) for raw, line, n in _raw_blocks(stream))
+    else:
+        kept.reverse()
+        blocks = _drain(kept)
     messages: list[ParsedMessage] = []
     doubts: list[int] = []  # messages whose sender or kind the whole chat decides (bodies)
     previous_date = b""
@@ -315,10 +393,19 @@ def _parse_stream(
     open_parts: list[str] = []
     times: list[int] = []  # every message's time (seconds, as if UTC), for out_of_line
     nul = False  # (PostgreSQL cannot store NUL in text: see make_storable)
-    for raw, base_line, newlines in _raw_blocks(stream):
-        nul = nul or b"\x00" in raw
+    for split_for, data, base_line, newlines, has_nul in blocks:
+        nul = nul or has_nul
+        raw: bytes | None
+        if isinstance(data, bytes):
+            raw, parts = data, header_b.split(data)
+        elif split_for == layout:
+            raw, parts = None, data  # (split as it must be, in the first pass)
+        else:
+            assert split_for is not None
+            raw = _unsplit(data, _layout_regex_b(split_for).groups + 1)
+            parts = header_b.split(raw)
         lead, heads, new_dates, new_times_s, new_seconds, bodies = _split(
-            raw, base_line, newlines, header_b, header_re, file
+            raw, parts, base_line, newlines, header_b, header_re, file
         )
         if bodies and max(map(len, bodies)) > longest:
             i = max(range(len(bodies)), key=lambda k: len(bodies[k]))
@@ -455,6 +542,23 @@ def _parse_stream(
     return messages
 
 
+def _drain(kept: list[_Kept]) -> Iterator[_Kept]:
+    """The blocks of ``kept`` (in reverse order), each let go of as it is taken."""
+    while kept:
+        yield kept.pop()
+
+
+def _unsplit(parts: list[bytes], step: int) -> bytes:
+    """The block that a regex of ``_layout_regex_b`` with ``step - 1`` groups split into
+    ``parts`` (its first group is all of a header but the newline before it)."""
+    heads = parts[1::step]
+    return b"".join(
+        itertools.chain(
+            (parts[0],), *zip(repeat(b"\n", len(heads)), heads, parts[step::step], strict=True)
+        )
+    )
+
+
 def _line_of_date(stream: IO[bytes], header: re.Pattern[str], date: str) -> int | None:
     """The line of the first header in the layout ``header`` dated ``date`` (as written)."""
     for block, line, _ in _raw_blocks(stream):
@@ -526,34 +630,39 @@ def _flag_out_of_line(messages: list[ParsedMessage], times: list[int]) -> None:
 
 
 def _split(
-    block: bytes,
+    block: bytes | None,
+    parts: list[bytes],
     line: int,
     newlines: int,
     header_b: re.Pattern[bytes],
     header: re.Pattern[str],
     file: str,
 ) -> tuple[str, list[bytes], list[bytes], list[bytes], list[int] | None, list[str]]:
-    """A block split at the headers of the file's layout: the text before the first, then the
-    headers, their dates, their times (without seconds), their seconds (None when the layout
-    has none) and the text after each.
+    """A block (None: the one split into ``parts``) split into ``parts`` at the headers of the
+    file's layout by ``header_b``: the text before the first, then the headers, their dates,
+    their times (without seconds), their seconds (None when the layout has none) and the text
+    after each.
 
     The bytes regex splits twice as fast as the text one, on a quarter of the memory, and
     matches only where the text one does; it reads only ASCII digits, so a header with other
     digits would be left inside a text of several lines: the text regex looks there, and finds
     one only in such a file, which is then split as text.
     """
-    parts = header_b.split(block)
     step = header_b.groups + 1
     try:
         lead = parts[0].decode()
         bodies = list(map(bytes.decode, parts[step::step]))
     except UnicodeDecodeError:
+        if block is None:
+            block = _unsplit(parts, step)
         _decode(block, line, file)  # raises, naming the first line that is not UTF-8
         raise
     if newlines != len(bodies) and (  # (some line does not start with a header)
         header.search(lead) is not None
         or any(header.search(body) is not None for body in bodies if "\n" in body)
     ):
+        if block is None:
+            block = _unsplit(parts, step)
         texts = header.split(block.decode())
         return (
             texts[0],
