@@ -20,7 +20,7 @@ from commsgov.policy.advice import Advice, AdviceSet
 from commsgov.services import catalogue
 from commsgov.services.registers_advice import Advised, ask_for, plan_advice, record_citations
 
-from ..deps import Caller, ClockDep, PackDep, allowed, read_on_loop
+from ..deps import Caller, ClockDep, PackDep, SettingsDep, allowed, read_on_loop
 from .registers import RecordStore
 
 router = APIRouter(tags=["policy"])
@@ -64,13 +64,15 @@ async def advise(
     pack: PackDep,
     store: RecordStore,
     clock: ClockDep,
+    settings: SettingsDep,
     caller: Annotated[Caller, allowed("policy.advise")],
     situation: Annotated[AdviseQuery, Query()],
 ) -> Advice | AdviceSet:
     """Which channel may I use? The verdict, conditions, duties, alternatives and sources; with
     what the registers know of you (your team's transition exemption, as a member or by
     ``team``) and of the organisation named (``with``, ``with_org``), each entry named."""
-    s, now = situation, clock()
+    # the app's settings' time zone: reading the environment per request is a cost
+    s, now, zone = situation, clock(), settings.timezone
 
     def plan() -> Advised:
         return plan_advice(
@@ -78,7 +80,7 @@ async def advise(
             external=s.external, federated=s.federated, abroad=s.abroad,
             country_risk=s.country_risk, exemption=s.exemption, role=s.role,
             hosted_meeting=s.hosted_meeting, team=s.team, named=s.with_org or s.with_,
-            as_of=s.as_of, actor=caller.actor, now=now, pack=pack,
+            as_of=s.as_of, actor=caller.actor, now=now, pack=pack, zone=zone,
         )  # fmt: skip
 
     # the answer reads (on the event loop where that is quicker: advisor requests are the
