@@ -306,3 +306,17 @@ def test_a_member_by_email_is_found_whatever_is_kept(store: Any) -> None:
     assert _one(advice.advise_for(store, actor=dee, now=T0, **asked)).verdict == "not-allowed"  # type: ignore[arg-type]
     _grant(store, members=["DEE@gov.scot"])
     assert _one(advice.advise_for(store, actor=dee, now=T0, **asked)).verdict == "conditional"  # type: ignore[arg-type]
+
+
+def test_day_of_judges_in_the_zone_given_else_the_configured_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 23:30 UTC on 1 July is already 2 July in Auckland; the API passes its settings' zone
+    late = dt.datetime(2026, 7, 1, 23, 30, tzinfo=dt.UTC)
+    monkeypatch.setenv("COMMSGOV_TIMEZONE", "Europe/London")
+    assert reg.day_of(None, now=late) == dt.date(2026, 7, 2)  # 00:30 BST
+    assert reg.day_of(None, now=late, zone="UTC") == dt.date(2026, 7, 1)
+    assert reg.day_of(late, now=T0, zone="Pacific/Auckland") == dt.date(2026, 7, 2)
+    assert reg.day_of(dt.date(2026, 1, 5), now=late, zone="UTC") == dt.date(2026, 1, 5)
+    monkeypatch.setenv("COMMSGOV_TIMEZONE", "UTC")
+    assert reg.day_of(None, now=late) == dt.date(2026, 7, 1)

@@ -44,9 +44,12 @@ NAMES = {
 }
 
 
-def day_of(as_of: dt.date | dt.datetime | None, *, now: dt.datetime) -> dt.date:
+def day_of(
+    as_of: dt.date | dt.datetime | None, *, now: dt.datetime, zone: str | None = None
+) -> dt.date:
     """The day a judgement is made on: ``as_of`` (a date, or the organisation's local date of a
-    time), else today there.
+    time), else today there. ``zone``: the organisation's time zone (default the configured one;
+    the API passes its settings' so a request does not read the environment).
 
     >>> day_of(dt.date(2026, 7, 1), now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
     datetime.date(2026, 7, 1)
@@ -59,7 +62,7 @@ def day_of(as_of: dt.date | dt.datetime | None, *, now: dt.datetime) -> dt.date:
         moment = now
     from commsgov.records.timestamps import resolve_zone
 
-    return moment.astimezone(resolve_zone(configured_zone())).date()
+    return moment.astimezone(resolve_zone(zone or configured_zone())).date()
 
 
 def new_entry(cls: type[E], *, actor: Actor, now: dt.datetime, **fields: Any) -> E:

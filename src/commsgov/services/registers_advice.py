@@ -128,12 +128,13 @@ def registers_context(
     question: str | None = None,
     as_of: dt.date | dt.datetime | None = None,
     now: dt.datetime | None = None,
+    zone: str | None = None,
 ) -> Context | None:
     """What the registers know for ``actor`` on the day: their exemptions (by ``team`` or their
     membership) and the organisation ``named`` (or, for a ``question``, an email address or a
     registered organisation's name or domain the question mentions). ``None``: nothing bears
-    on the question."""
-    on = day_of(as_of, now=clock(now))
+    on the question. ``zone``: the organisation's time zone (default the configured one)."""
+    on = day_of(as_of, now=clock(now), zone=zone)
     registers = _registers(store)
     exemptions, organisations = list(registers.exemptions), list(registers.organisations)
     # the asker's emails only matter to an exemption's members (none: no read)
@@ -181,12 +182,16 @@ def plan_advice(
     as_of: dt.date | dt.datetime | None = None,
     now: dt.datetime | None = None,
     pack: CompiledPack | None = None,
+    zone: str | None = None,
     **asked: Unpack[Asked],
 ) -> Advised:
     """:func:`advise_for` reading only: the answer, and the citations it would record (the API
-    answers on the event loop and records them, when there are any, in its thread pool)."""
+    answers on the event loop and records them, when there are any, in its thread pool).
+    ``zone``: the organisation's time zone (default the configured one)."""
     now = clock(now)
-    found = registers_context(store, actor=actor, team=team, named=named, as_of=as_of, now=now)
+    found = registers_context(
+        store, actor=actor, team=team, named=named, as_of=as_of, now=now, zone=zone
+    )
     result = advise(scenario=scenario, context=found, pack=resolve_pack(pack), **asked)
     if found is None:
         return Advised(result, None, ())
