@@ -25,15 +25,14 @@ Each is run 3 times alternately after a warm-up; the median is reported.
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import statistics
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from benchmarks.pg_cluster import ClusterError, pg_bin, postgres_cluster
 
 TITLE = "Retention: due-date sweep vs a plain full scan (SQLite and PostgreSQL)"
 
@@ -188,52 +187,9 @@ def _measure(engine: Any) -> tuple[float, float, list[tuple[str, int]], int]:
     return statistics.median(sweep_times), statistics.median(scan_times), counts, scanned
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _postgres() -> tuple[str, Callable[[], None]] | None:
-    import glob
-
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not found:
-        return None
-    bindir = Path(found[-1]).parent
-    root = Path(tempfile.mkdtemp(prefix="commsgov-bench-pg-"))
-    run_as: list[str] = []
-    if os.geteuid() == 0:
-        run_as = ["runuser", "-u", "postgres", "--"]
-        shutil.chown(root, user="postgres", group="postgres")
-    os.chmod(root, 0o755)
-    port = _free_port()
-    data = root / "data"
-    subprocess.run(
-        [*run_as, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-         "-E", "UTF8", "--locale=C", "--no-sync"],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    options = (
-        f"-p {port} -k {root} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
-        "-c full_page_writes=off -c shared_buffers=1GB -c work_mem=256MB "
-        "-c max_parallel_workers_per_gather=0"
-    )
-    subprocess.run(
-        [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l",
-         str(root / "log"), "-w", "-t", "60", "start"],
-        check=True, capture_output=True,
-    )  # fmt: skip
-
-    def stop() -> None:
-        subprocess.run(
-            [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-            capture_output=True,
-            check=False,
-        )
-        shutil.rmtree(root, ignore_errors=True)
-
-    return f"postgresql+psycopg://postgres@/postgres?host={root}&port={port}", stop
+#: the cluster's memory for a sweep over millions of rows, and no parallel plans (the full scan
+#: and the sweep compared on one core each)
+_PG_SETTINGS = "-c shared_buffers=1GB -c work_mem=256MB -c max_parallel_workers_per_gather=0"
 
 
 def _row(name: str, n: int, build: float, result: tuple[float, float, Any, int]) -> str:
@@ -260,18 +216,16 @@ def run(quick: bool) -> str:
         build = _populate(engine, n)
         rows.append(_row("SQLite", n, build, _measure(engine)))
         engine.dispose()
-    pg = _postgres()
-    if pg is None:
+    try:
+        pg_bin()
+    except ClusterError:
         rows.append("| PostgreSQL | - | - | - | - | - | - | not run (no PostgreSQL binaries) |")
     else:
-        url, stop = pg
-        try:
-            engine = make_engine(url)
+        with postgres_cluster(settings=_PG_SETTINGS) as server:
+            engine = make_engine(server.url("postgres"))
             build = _populate(engine, n)
             rows.append(_row("PostgreSQL", n, build, _measure(engine)))
             engine.dispose()
-        finally:
-            stop()
     return "\n".join(
         [
             f"Due-date sweep (the queries of `commsgov retention due`; holds applied in SQL) "

@@ -83,8 +83,9 @@ def _run(cmd: list[str]) -> None:
 
 
 @contextmanager
-def postgres_cluster(*, max_connections: int = 50) -> Iterator[PostgresServer]:
-    """Start a throwaway cluster; stop it and remove its folder when the block ends."""
+def postgres_cluster(*, max_connections: int = 50, settings: str = "") -> Iterator[PostgresServer]:
+    """Start a throwaway cluster; stop it and remove its folder when the block ends.
+    ``settings``: more ``-c name=value`` server options (a benchmark's memory, say)."""
     bindir = pg_bin()
     root = Path(tempfile.mkdtemp(prefix="commsgov-pg-"))
     run_as: list[str] = []
@@ -99,7 +100,7 @@ def postgres_cluster(*, max_connections: int = 50) -> Iterator[PostgresServer]:
               "-E", "UTF8", "--locale=C", "--no-sync"])  # fmt: skip
         options = (
             f"-p {port} -k {root} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
-            f"-c full_page_writes=off -c max_connections={max_connections}"
+            f"-c full_page_writes=off -c max_connections={max_connections} {settings}"
         )
         _run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l",
               str(root / "log"), "-w", "-t", "60", "start"])  # fmt: skip
