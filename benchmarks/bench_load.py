@@ -386,7 +386,8 @@ def measure(*, clients: int = CLIENTS, seconds: float = SECONDS, folder: Path | 
         search_request = _request("GET", "/api/v1/records/search?q=" + quote("load"), site.token)
 
         def mixed(client: int, n: int) -> tuple[str, bytes, int, str]:
-            kind = ("advise", "capture", "search")[n % 3]
+            # clients start at different kinds, so a short run on a slow machine asks each
+            kind = ("advise", "capture", "search")[(client + n) % 3]
             if kind == "advise":
                 return kind, advise_request, 200, ""
             if kind == "search":
