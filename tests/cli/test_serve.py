@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,16 +11,11 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from benchmarks.pg_cluster import free_port
 
 
 def _start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], int, list[str]]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "COMMSGOV_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}"}
     env.pop("COMMSGOV_USER", None)
     process = subprocess.Popen(

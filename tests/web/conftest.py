@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from benchmarks.pg_cluster import free_port
 from fastapi.testclient import TestClient
 
 from commsgov.api.app import create_app
@@ -89,16 +90,8 @@ class Server:
     process: subprocess.Popen[bytes]
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def serve(database_url: str, folder: Path) -> Server:
-    port = _free_port()
+    port = free_port()
     log = folder / "serve.log"
     env = {**os.environ, "COMMSGOV_DATABASE_URL": database_url, "COMMSGOV_DATA_DIR": str(folder)}
     env.pop("COMMSGOV_USER", None)
