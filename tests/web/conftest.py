@@ -38,9 +38,10 @@ __all__ = [
 
 
 @pytest.fixture
-def web(store: Any) -> Iterator[Api]:
+def web(store: Any, tmp_path: Path) -> Iterator[Api]:
+    """The app on a fresh store, its uploads and staged files under ``tmp_path``."""
     clock = Clock()
-    settings = Settings(database_url=store.url)
+    settings = Settings(database_url=store.url, data_dir=tmp_path / "data")
     yield Api(create_app(settings, store=store, clock=clock), store, clock, settings)
 
 

@@ -6,28 +6,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from commsgov.accounts import Actor
-from commsgov.api.app import create_app
-from commsgov.config import Settings
 from commsgov.services import audit, dispositions, holds, outages, transfers
-from tests.api.conftest import Clock
 
 from .conftest import Api, csrf_of, sign_in
 
 CLI = Actor.cli("test")
-
-
-@pytest.fixture
-def web(store: Any, tmp_path: Path) -> Iterator[Api]:
-    clock = Clock()
-    settings = Settings(database_url=store.url, data_dir=tmp_path / "data")
-    yield Api(create_app(settings, store=store, clock=clock), store, clock, settings)
 
 
 def _post(client: Any, url: str, data: dict[str, Any], page: str) -> Any:

@@ -6,19 +6,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from markupsafe import escape
 
 from commsgov.accounts import Actor
-from commsgov.api.app import create_app
-from commsgov.config import Settings
 from commsgov.services import audit, reads, receipts
 from commsgov.web.views import records as records_view
-from tests.api.conftest import Clock
 
 from .conftest import Api, csrf_of, sign_in
 
@@ -30,14 +25,6 @@ CHAT = """\
 20/11/2026, 08:12 - Bob Jones: <Media omitted>
 20/11/2026, 08:13 - Bob Jones: This message was deleted
 """
-
-
-@pytest.fixture
-def web(store: Any, tmp_path: Path) -> Iterator[Api]:
-    """The app on a fresh store, its uploads under ``tmp_path``."""
-    clock = Clock()
-    settings = Settings(database_url=store.url, data_dir=tmp_path / "data")
-    yield Api(create_app(settings, store=store, clock=clock), store, clock, settings)
 
 
 def _capture(client: Any, fields: dict[str, str], files: Any = None) -> Any:

@@ -5,28 +5,15 @@ inside the driver), with nothing stored."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 from commsgov.accounts import Actor
-from commsgov.api.app import create_app
-from commsgov.config import Settings
 from commsgov.services import reads
-from tests.api.conftest import Clock
 
 from .conftest import Api, csrf_of, sign_in
 
 CLI = Actor.cli("test")
-
-
-@pytest.fixture
-def web(store: Any, tmp_path: Path) -> Iterator[Api]:
-    clock = Clock()
-    settings = Settings(database_url=store.url, data_dir=tmp_path / "data")
-    yield Api(create_app(settings, store=store, clock=clock), store, clock, settings)
 
 
 @pytest.mark.parametrize("field", ["summary", "subject", "with"])
