@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from benchmarks import ask_eval
+
 from commsgov.asking.text import words
 
 
