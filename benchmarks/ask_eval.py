@@ -7,7 +7,8 @@ Usage:
   ``commsgov.asking.answer.THRESHOLDS`` were chosen on). It never reads the held-out set.
 - ``python -m benchmarks.ask_eval``: the report for docs/benchmarks.md (``python -m
   benchmarks.run ask`` also writes it there): the same cross-validation, then the held-out
-  questions (``benchmarks/data/ask_heldout_2.yaml``), latency, start-up and peers.
+  questions (``benchmarks/data/ask_heldout_3.yaml``), latency, start-up and peers. Without
+  that file it stops with a message saying so (``--cv`` does not need it).
 
 What a question calls for comes from its labels through ``advise``: the verdict for its
 scenario, channel and conditions; with a channel but no scenario, the verdict when every
@@ -42,15 +43,25 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-HELD_OUT = ROOT / "benchmarks" / "data" / "ask_heldout_2.yaml"
+HELD_OUT = ROOT / "benchmarks" / "data" / "ask_heldout_3.yaml"
 GOALS = {"scenario": 0.95, "verdict": 0.98, "p95_ms": 20.0}
 FOLDS = 5
 FLAGS = ("external", "federated", "abroad", "exemption")
 
 
-def held_out() -> list[dict[str, Any]]:
-    """The held-out labelled questions."""
-    data: dict[str, Any] = yaml.safe_load(HELD_OUT.read_text(encoding="utf-8"))
+class MissingHeldOut(SystemExit):
+    """The held-out file is not there: the full report cannot be made (``--cv`` can)."""
+
+
+def held_out(path: Path = HELD_OUT) -> list[dict[str, Any]]:
+    """The held-out labelled questions (:class:`MissingHeldOut` if the file is missing)."""
+    if not path.is_file():
+        raise MissingHeldOut(
+            f"ask_eval: the held-out questions {path.relative_to(ROOT)} are missing; the full"
+            " report needs them (the earlier sets were read and now train the classifier)."
+            " `python -m benchmarks.ask_eval --cv` runs the cross-validation without them."
+        )
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     return list(data["questions"])
 
 
@@ -131,8 +142,49 @@ def cases(
     return found
 
 
-def cross_validation_cases(folds: int = FOLDS) -> list[Case]:
-    """Every training question, ranked by a classifier trained on the other folds."""
+#: two questions with the same label this alike (rapidfuzz ``token_sort_ratio`` on their
+#: words) are near-paraphrases of one situation: grouped folds keep them together
+GROUP_SIMILARITY = 65
+
+
+def group_folds(questions: Sequence[dict[str, Any]], folds: int = FOLDS) -> dict[str, int]:
+    """The fold of each question when near-paraphrases stay together: questions with the same
+    label linked by :data:`GROUP_SIMILARITY` (and chains of such links) form one group, and a
+    group's fold is its first question's :func:`fold_of`. A question tested in one fold then
+    has no close rewording of itself among those learned from."""
+    from rapidfuzz import fuzz, process
+
+    from commsgov.asking.learn import label_of
+    from commsgov.asking.text import words
+
+    parent = list(range(len(questions)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    by_label: dict[str | None, list[int]] = {}
+    for i, q in enumerate(questions):
+        by_label.setdefault(label_of(q), []).append(i)
+    for members in by_label.values():
+        texts = [" ".join(words(str(questions[i]["q"]))) for i in members]
+        alike = process.cdist(
+            texts, texts, scorer=fuzz.token_sort_ratio, score_cutoff=GROUP_SIMILARITY
+        )
+        for a, b in zip(*alike.nonzero(), strict=True):
+            if a < b:
+                parent[root(members[a])] = root(members[b])
+    first: dict[int, str] = {}
+    for i, q in enumerate(questions):
+        first.setdefault(root(i), str(q["q"]))
+    return {str(q["q"]): fold_of(first[root(i)], folds) for i, q in enumerate(questions)}
+
+
+def cross_validation_cases(folds: int = FOLDS, *, grouped: bool = False) -> list[Case]:
+    """Every training question, ranked by a classifier trained on the other folds (``grouped``:
+    near-paraphrases in the same fold, :func:`group_folds`)."""
     from commsgov.asking.learn import train
     from commsgov.asking.lexicon import Lexicon
     from commsgov.policy.cache import compiled_pack
@@ -140,10 +192,12 @@ def cross_validation_cases(folds: int = FOLDS) -> list[Case]:
     pack = compiled_pack()
     lexicon = Lexicon(pack)
     questions = training()
+    groups = group_folds(questions, folds) if grouped else {}
+    fold = {str(q["q"]): groups.get(q["q"], fold_of(q["q"], folds)) for q in questions}
     found: list[Case] = []
     for k in range(folds):
-        learn = [q for q in questions if fold_of(q["q"], folds) != k]
-        test = [q for q in questions if fold_of(q["q"], folds) == k]
+        learn = [q for q in questions if fold[q["q"]] != k]
+        test = [q for q in questions if fold[q["q"]] == k]
         classifier = train(pack, learn, lexicon=lexicon)
         found.extend(cases(test, pack, lexicon, classifier))
     return found
@@ -254,7 +308,7 @@ def sweep(items: Sequence[Case], pack: Any) -> list[tuple[Any, dict[str, Any]]]:
     for temperature, verdict_min, restrictive_max, out_of_scope_max in itertools.product(
         (0.75, 1.0),
         (0.5, 0.6, 0.7, 0.8, 0.9),
-        (0.03, 0.05, 0.08, 0.1, 0.15),
+        (0.01, 0.03, 0.05, 0.08, 0.1, 0.15),
         (0.3, 0.4, 0.5, 0.6),
     ):
         limits = replace(
@@ -270,10 +324,13 @@ def sweep(items: Sequence[Case], pack: Any) -> list[tuple[Any, dict[str, Any]]]:
     return found
 
 
-def choose(found: list[tuple[Any, dict[str, Any]]], *, risk: float = 0.01) -> tuple[Any, Any]:
+def choose(
+    found: list[tuple[Any, dict[str, Any]]], *, risk: float = 0.01
+) -> tuple[Any, Any] | None:
     """The setting with the most coverage that makes no dangerous error, gives no verdict on an
     off-topic question and keeps the wrong verdicts under ``risk``, with a margin: the next
-    looser ``restrictive_max`` of the grid must be as safe (ties: the stricter)."""
+    looser ``restrictive_max`` of the grid must be as safe (ties: the stricter). ``None``: no
+    setting of the grid is safe."""
 
     def safe(r: dict[str, Any]) -> bool:
         return not r["dangerous"] and not r["none_verdicts"] and 1 - r["verdict_answered"] <= risk
@@ -287,6 +344,8 @@ def choose(found: list[tuple[Any, dict[str, Any]]], *, risk: float = 0.01) -> tu
         nexts = [(u, s) for u, s in nexts if u.restrictive_max > tt.restrictive_max]
         looser[tt] = min(nexts, key=lambda us: us[0].restrictive_max)[1] if nexts else r
     candidates = [(tt, r) for tt, r in found if safe(r) and safe(looser[tt])]
+    if not candidates:
+        return None
     return max(
         candidates,
         key=lambda tr: (tr[1]["coverage"], -tr[0].restrictive_max, tr[0].verdict_min),
@@ -437,27 +496,45 @@ def _curve(curve: list[tuple[str, Any]]) -> list[str]:
 
 
 def cv_report() -> str:
-    """Cross-validation on the training questions only, and the threshold sweep."""
+    """Cross-validation on the training questions only, and the threshold sweep. Two kinds of
+    folds: by a hash of each question, and grouped (:func:`group_folds`: near-paraphrases in
+    one fold, closer to questions about situations never seen). The thresholds are swept on
+    the grouped folds, the stricter test."""
     from commsgov.asking.answer import THRESHOLDS
     from commsgov.policy.cache import compiled_pack
 
     pack = compiled_pack()
-    items = cross_validation_cases()
-    best, best_result = choose(sweep(items, pack))
-    result = score(items, pack)
+    plain = cross_validation_cases()
+    items = cross_validation_cases(grouped=True)
+    chosen = choose(sweep(items, pack))
+    if chosen is None:
+        swept = (
+            "no setting of the grid makes no dangerous error and no verdict off-topic with at"
+            " most 1% wrong verdicts."
+        )
+    else:
+        best, best_result = chosen
+        swept = (
+            f"the most coverage, with a one-step margin on `restrictive_max`, with no dangerous"
+            f" error, no verdict off-topic and at most 1% wrong verdicts is {_thresholds(best)}:"
+            f" coverage {best_result['coverage']:.1%}, accuracy where answered"
+            f" {best_result['verdict_answered']:.1%}."
+        )
     lines = [
-        f"{FOLDS}-fold cross-validation on the pack's {len(items)} labelled questions, with the"
-        f" thresholds in use ({_thresholds(THRESHOLDS)}):",
+        f"{FOLDS}-fold cross-validation on the pack's {len(plain)} labelled questions, with the"
+        f" thresholds in use ({_thresholds(THRESHOLDS)}). Folds by a hash of each question:",
         "",
-        *_figures(result, heldout=False),
+        *_figures(score(plain, pack), heldout=False),
         "",
-        f"Sweep (temperature, `verdict_min`, `restrictive_max`, `out_of_scope_max`): the most"
-        f" coverage, with a one-step margin on `restrictive_max`, with no"
-        f" dangerous error and at most 1% wrong verdicts is {_thresholds(best)}: coverage"
-        f" {best_result['coverage']:.1%}, accuracy where answered"
-        f" {best_result['verdict_answered']:.1%}.",
+        f"Grouped folds (questions with the same label at least {GROUP_SIMILARITY}% alike, and"
+        " chains of them, in one fold: no near-paraphrase of a tested question is learned from):",
         "",
-        "Risk–coverage on the folds (one threshold moved at a time, the others as in use):",
+        *_figures(score(items, pack), heldout=False),
+        "",
+        f"Sweep on the grouped folds (temperature, `verdict_min`, `restrictive_max`,"
+        f" `out_of_scope_max`): {swept}",
+        "",
+        "Risk–coverage on the grouped folds (one threshold moved at a time, the others as in use):",
         "",
         *_curve(risk_coverage(items, pack, THRESHOLDS)),
     ]
@@ -477,27 +554,28 @@ def report(quick: bool = False) -> str:
     from commsgov.asking.answer import THRESHOLDS
     from commsgov.policy.cache import compiled_pack
 
+    questions = held_out()  # first: without them there is no report
     pack = compiled_pack()
     lexicon, classifier = _parts(pack)
-    items = cases(held_out(), pack, lexicon, classifier)
+    items = cases(questions, pack, lexicon, classifier)
     result = score(items, pack)
     p50, p95 = latency(1 if quick else 5)
     cli = cli_ms(3 if quick else 7)
     train = training_ms()
     lines = [
-        f"{result['n']} held-out questions (`benchmarks/data/ask_heldout_2.yaml`, written before"
-        f" the model was changed and never learned from; the classifier learned from the pack's"
-        f" {len(training())} labelled questions): {result['scenario_n']} about a scenario,"
-        f" {result['topic_n']} about the policy, {result['none_n']} off-topic or vague, the rest"
-        f" naming a channel but no scenario. Thresholds: {_thresholds(THRESHOLDS)}.",
+        f"{result['n']} held-out questions (`{HELD_OUT.relative_to(ROOT)}`, never learned"
+        f" from; the classifier learned from the pack's {len(training())} labelled questions):"
+        f" {result['scenario_n']} about a scenario, {result['topic_n']} about the policy,"
+        f" {result['none_n']} off-topic or vague, the rest naming a channel but no scenario."
+        f" Thresholds: {_thresholds(THRESHOLDS)}.",
         "",
-        "How the figures were made: the held-out set was written and committed before the"
-        " model was changed (questions that repeated a training question's situation were"
-        " rewritten, still before), and is read only here, once the model is settled; the"
-        " thresholds come from the sweep on cross-validation folds of the training questions"
-        " (below), never from this set. The same engineer wrote both sets: training questions"
-        " written afterwards were dropped when close to a held-out one. Verdicts count only"
-        " where the labels call for one; an ask-back is not a verdict.",
+        "How the figures were made: the third held-out set was written by another engineer, in"
+        " another branch, while the model of the third round was being changed, and was not read"
+        " by whoever changed it; it is read only here, once the model is settled. The earlier"
+        " held-out sets were read (their misses were published) and now train the classifier."
+        " The thresholds come from the sweep on grouped cross-validation folds of the training"
+        " questions (below), never from this set. Verdicts count only where the labels call for"
+        " one; an ask-back is not a verdict.",
         "",
         *_figures(result, heldout=True),
         f"| latency per question after warm-up, p50 / p95 | {p50:.2f} / {p95:.2f} ms |"

@@ -49,6 +49,24 @@ def test_words_that_are_not_channels(lexicon: Lexicon, question: str) -> None:
     assert lexicon.read(question).asked == ()
 
 
+@pytest.mark.parametrize(
+    ("question", "channel"),
+    [
+        # everyday words one slip from a corporate channel's word are not misspellings of it
+        ("the grants portal falls over at 8pm, is a Teams message ok", "teams-chat"),
+        ("after deleting the thread, can I email the team", "email"),
+        ("the new form was tested by IT, can I use Signal to say so", "signal"),
+        # "of" alone does not rule the channel after it out ("instead of" does)
+        ("urgent work out of hours, Viber ok?", "viber"),
+        # the mobile signal is not the app
+        ("on a boat, can I email the office when I get signal", "email"),
+        ("poor signal on the hill, is a Teams call ok", "teams-chat"),
+    ],
+)
+def test_words_near_a_channel_are_not_it(lexicon: Lexicon, question: str, channel: str) -> None:
+    assert [m.channel for m in lexicon.read(question).asked] == [channel]
+
+
 def test_a_broken_channel_is_context_not_the_question(lexicon: Lexicon) -> None:
     reading = lexicon.read("Teams is playing up, can I WhatsApp my team?")
     assert [m.channel for m in reading.asked] == ["whatsapp"]

@@ -41,19 +41,20 @@ CHOICES = 3
 @dataclass(frozen=True, slots=True)
 class Thresholds:
     """When to answer and when to ask back. The defaults were chosen by cross-validation on the
-    bundled pack's labelled questions (``python -m benchmarks.ask_eval --cv``): the most
-    coverage with no dangerous error, here or one step looser."""
+    bundled pack's labelled questions (``python -m benchmarks.ask_eval --cv``, on folds that
+    keep near-paraphrases together): the most coverage with no dangerous error, here or one
+    step looser."""
 
     #: the classifier's probabilities are sharpened (< 1) or softened (> 1) by this temperature
-    temperature: float = 1.0
+    temperature: float = 0.75
     #: "none" at least this likely: not a question the advisor answers
     none_min: float = 0.4
     #: ...and this likely when the question names a channel
     none_with_channel: float = 0.6
     #: a verdict needs this share of the scenarios' probability behind it
-    verdict_min: float = 0.5
+    verdict_min: float = 0.7
     #: ...and a more restrictive verdict may carry at most this share (zero dangerous errors)
-    restrictive_max: float = 0.08
+    restrictive_max: float = 0.03
     #: the approved channels of a scenario are listed when it is at least this likely
     scenario_min: float = 0.5
     #: no verdict when "none" and the policy topics together are at least this likely: the

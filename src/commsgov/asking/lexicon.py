@@ -22,7 +22,8 @@ GAP = "..."
 #: words a "..." may skip
 _GAP_WORDS = 3
 #: words that, just before a channel, say it is not the one asked about
-_NOT_THIS = {"not", "t", "no", "without", "never", "than", "instead", "of"}
+#: ("instead of Teams" is caught by "instead": "of" alone would rule out "out of hours, Viber?")
+_NOT_THIS = {"not", "t", "no", "without", "never", "than", "instead"}
 #: words that, just after a channel, say it is the one that is broken
 _BROKEN = {
     "down", "playing", "slow", "crashing", "crashed", "freezing", "froze", "broken", "dropping",
@@ -247,11 +248,17 @@ class Lexicon:
             risks[country["name"]] = country.get("risk")
         self._places = PhraseIndex((p, country) for p, country in places.items())
         self._risks = risks
-        # Misspellings: single-word channel names of five letters or more, but never a word the
-        # pack uses elsewhere (so "single" is not read as "signal").
+        # Misspellings: single-word names of apps and social media of five letters or more, but
+        # never a word the pack uses elsewhere (so "single" is not read as "signal"). Not the
+        # corporate channels' everyday words: "falls" is not "calls", "deleting" not "meeting".
         single = {w[0]: cid for text, cid in channel_phrases if len(w := words(text)) == 1}
         self._single = single
-        self._fuzzy_choices = [w for w in single if len(w) >= 5]
+        ruled_out = {w[0] for text, _ in not_channels if len(w := words(text)) == 1}
+        self._fuzzy_choices = [
+            w
+            for w, cid in single.items()
+            if len(w) >= 5 and kinds.get(cid) != "corporate" and w not in ruled_out
+        ]
         known: set[str] = set()
         for text, _ in channel_phrases + not_channels:
             known.update(words(text))
