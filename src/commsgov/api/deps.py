@@ -8,12 +8,14 @@ in the audit trail, and hands the route a :class:`Caller` (who, and the actor fo
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
@@ -179,6 +181,20 @@ def _local_file(url: str) -> bool:
     return sqlite_path(url) is not None
 
 
+@cache
+def _server(url: str) -> bool:
+    """A database server (PostgreSQL), reached over a connection."""
+    from commsgov.store.engine import is_sqlite
+
+    return not is_sqlite(url)
+
+
+#: the threads reading bearer tokens on a database server (a round trip each): a few of their
+#: own, not the forty of the thread pool, whose hand-off costs twice as much CPU and whose
+#: threads, all busy under load, contend for the interpreter
+_READS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="commsgov-token-read")
+
+
 async def _identify(
     request: Request, *, at_head: bool = False
 ) -> tuple[Principal | None, Head | None]:
@@ -190,15 +206,19 @@ async def _identify(
 
     A token on SQLite is looked up on the event loop: the read is of a local file that, in WAL
     mode, never waits for a writer, and costs less than the hop to the thread pool (about a
-    third of an advisor request's time). Its occasional last-use stamp is a write, which may wait
-    for the lock, so it goes to the pool; so does everything on PostgreSQL (a network round
-    trip) and a session (stamped on every request)."""
+    third of an advisor request's time). On PostgreSQL (a network round trip) it is read in a
+    thread of :data:`_READS`. Its occasional last-use stamp is a write, which may wait for a
+    lock, so it goes to the thread pool; so does a session (stamped on every request)."""
     store = get_store(request)
-    if "authorization" in request.headers and _local_file(store.url):
+    if "authorization" in request.headers and (_local_file(store.url) or _server(store.url)):
         credential = _bearer(request)
         assert credential is not None
         now = get_clock(request)()
-        principal, due, head = _check_bearer(store, credential, now=now, at_head=at_head)
+        if _local_file(store.url):
+            principal, due, head = _check_bearer(store, credential, now=now, at_head=at_head)
+        else:
+            check = partial(_check_bearer, store, credential, now=now, at_head=at_head)
+            principal, due, head = await asyncio.get_running_loop().run_in_executor(_READS, check)
         if due:
             await run_in_threadpool(tokens.touch_token, store, principal.token_id or "", now=now)
         return principal, head
