@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -148,7 +148,7 @@ class _Advising:
 
 
 async def _advising(request: Request) -> _Advising:
-    """All of ``/advise``'s dependencies in one (FastAPI's solving of seven was a quarter of
+    """All that ``/advise`` took as dependencies (FastAPI's solving of seven was a quarter of
     the request), taken in the order FastAPI took them: who is asking (401, 403) before the
     query (422)."""
     pack, store, clock, settings = (
@@ -162,12 +162,15 @@ async def _advising(request: Request) -> _Advising:
     "/advise", name="policy.advise", response_model=Advice | AdviceSet,
     openapi_extra={"parameters": _parameters()},
 )  # fmt: skip
-async def advise(asking: Annotated[_Advising, Depends(_advising)]) -> Advice | AdviceSet:
+async def advise(request: Request) -> Advice | AdviceSet:
     """Which channel may I use? The verdict, conditions, duties, alternatives and sources; with
     what the registers know of you (your team's transition exemption, as a member or by
     ``team``) and of the organisation named (``with``, ``with_org``), each entry named."""
-    # the app's settings' time zone: reading the environment per request is a cost
-    a, s = asking, asking.situation
+    # what its dependencies would give, taken by the route itself (FastAPI's solving of even
+    # one dependency costs more than taking them); the app's settings' time zone: reading the
+    # environment per request is a cost
+    a = await _advising(request)
+    s = a.situation
     store, caller, now, zone = a.store, a.caller, a.clock(), a.settings.timezone
 
     def plan() -> Advised:
