@@ -32,6 +32,23 @@ def _action_of(route: Any) -> str:
     return str(route.name)
 
 
+def _document_in_order(app: FastAPI, routers: list[Any]) -> None:
+    """Have the OpenAPI document list the paths in the order of ``routers`` (the order the
+    API is documented in), whatever order the app matches them in."""
+    make = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = make()
+            order = [API_PREFIX + route.path for router in routers for route in router.routes]
+            paths = document["paths"]
+            first = {path: paths[path] for path in dict.fromkeys(order) if path in paths}
+            document["paths"] = first | {p: v for p, v in paths.items() if p not in first}
+        return app.openapi_schema or make()
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -40,7 +57,7 @@ def create_app(
 ) -> FastAPI:
     """The API for ``settings`` (default: from the environment); ``store``: an open store to use
     instead of opening one, ``clock``: the time source (tests pass a fixed one)."""
-    from .routes import ROUTERS
+    from .routes import MATCH_ORDER, ROUTERS
 
     settings = settings or get_settings()
     app = FastAPI(
@@ -74,8 +91,9 @@ def create_app(
     app.state.store = opened
     app.state.pack = pack
     problems.install(app)
-    for router in ROUTERS:
+    for router in MATCH_ORDER:
         app.include_router(router, prefix=API_PREFIX)
+    _document_in_order(app, ROUTERS)
     from commsgov.web import mount as mount_web
 
     mount_web(app)  # after the API's error handlers: it answers errors on pages with pages

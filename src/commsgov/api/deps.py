@@ -8,12 +8,14 @@ in the audit trail, and hands the route a :class:`Caller` (who, and the actor fo
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
@@ -138,18 +140,37 @@ def _bearer(request: Request) -> str | None:
     return credential
 
 
-def _authenticate(request: Request) -> Principal | None:
+#: the record's ledger head ``(seq, entry_hash)``, as a request read it
+Head = tuple[int, str]
+
+
+def _check_bearer(
+    store: Store, credential: str, *, now: dt.datetime, at_head: bool
+) -> tuple[Principal, bool, Head | None]:
+    """A bearer token's principal, whether its last use is due to be stamped, and (``at_head``)
+    the ledger's head read in the same statement."""
+    if at_head:
+        checked = tokens.check_token_at_head(store, credential, now=now)
+        return checked.principal, checked.due, checked.head
+    principal, due = tokens.check_token(store, credential, now=now)
+    return principal, due, None
+
+
+def _authenticate(request: Request, at_head: bool) -> tuple[Principal | None, Head | None]:
     store = get_store(request)
     settings = get_settings(request)
     now = get_clock(request)()
     credential = _bearer(request)
     if credential is not None:
-        return tokens.authenticate_token(store, credential, now=now)
+        principal, due, head = _check_bearer(store, credential, now=now, at_head=at_head)
+        if due:
+            tokens.touch_token(store, principal.token_id or "", now=now)
+        return principal, head
     secret = request.cookies.get(COOKIE)
     if secret:
         idle = dt.timedelta(minutes=settings.session_idle_minutes)
-        return sessions.resolve_session(store, secret, now=now, idle=idle)
-    return None
+        return sessions.resolve_session(store, secret, now=now, idle=idle), None
+    return None, None
 
 
 @cache
@@ -160,24 +181,48 @@ def _local_file(url: str) -> bool:
     return sqlite_path(url) is not None
 
 
-async def _identify(request: Request) -> Principal | None:
-    """Who is calling (a bearer token, else the session cookie), or ``None``.
+@cache
+def _server(url: str) -> bool:
+    """A database server (PostgreSQL), reached over a connection."""
+    from commsgov.store.engine import is_sqlite
+
+    return not is_sqlite(url)
+
+
+#: the threads reading bearer tokens on a database server (a round trip each): a few of their
+#: own, not the forty of the thread pool, whose hand-off costs twice as much CPU and whose
+#: threads, all busy under load, contend for the interpreter
+_READS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="commsgov-token-read")
+
+
+async def _identify(
+    request: Request, *, at_head: bool = False
+) -> tuple[Principal | None, Head | None]:
+    """Who is calling (a bearer token, else the session cookie), or ``None``; ``at_head``: with
+    a bearer token, the ledger's head read in the same statement (else ``None``).
+
+    The token is read afresh on every request (never a kept copy), so a revocation, an expiry,
+    a disabled user or a changed role counts from the next request.
 
     A token on SQLite is looked up on the event loop: the read is of a local file that, in WAL
     mode, never waits for a writer, and costs less than the hop to the thread pool (about a
-    third of an advisor request's time). Its occasional last-use stamp is a write, which may wait
-    for the lock, so it goes to the pool; so does everything on PostgreSQL (a network round
-    trip) and a session (stamped on every request)."""
+    third of an advisor request's time). On PostgreSQL (a network round trip) it is read in a
+    thread of :data:`_READS`. Its occasional last-use stamp is a write, which may wait for a
+    lock, so it goes to the thread pool; so does a session (stamped on every request)."""
     store = get_store(request)
-    if "authorization" in request.headers and _local_file(store.url):
+    if "authorization" in request.headers and (_local_file(store.url) or _server(store.url)):
         credential = _bearer(request)
         assert credential is not None
         now = get_clock(request)()
-        principal, due = tokens.check_token(store, credential, now=now)
+        if _local_file(store.url):
+            principal, due, head = _check_bearer(store, credential, now=now, at_head=at_head)
+        else:
+            check = partial(_check_bearer, store, credential, now=now, at_head=at_head)
+            principal, due, head = await asyncio.get_running_loop().run_in_executor(_READS, check)
         if due:
             await run_in_threadpool(tokens.touch_token, store, principal.token_id or "", now=now)
-        return principal
-    return await run_in_threadpool(_authenticate, request)
+        return principal, head
+    return await run_in_threadpool(_authenticate, request, at_head)
 
 
 async def read_on_loop(store: Store, work: Callable[[], T]) -> T:
@@ -242,33 +287,49 @@ def allowed(action: str, *, upload: bool = False) -> Any:
 
     ``upload``: the route streams a multipart body itself (:mod:`commsgov.api.uploads`), so a
     CSRF token sent as a form field is checked there, as the body arrives, not here."""
-    entry = permission(action)
+    permission(action)  # an action not in the table fails here, as the routes are made
 
     async def caller(request: Request) -> Caller:
-        if entry.access == PUBLIC:
-            try:
-                principal = await _identify(request)
-            except NotAuthenticated:
-                principal = None  # a stale cookie does not stop anyone signing in again
-            await refuse_unstorable(request)
-            return Caller(principal, client_actor(request, principal))
-        principal = await _identify(request)
-        if principal is None:
-            raise NotAuthenticated("sign in first (a session cookie or a bearer token)")
-        actor = client_actor(request, principal)
-        if principal.via == "session":
-            if upload and CSRF_HEADER not in request.headers:
-                request.state.csrf_pending = principal.csrf_token or ""
-            else:
-                await check_csrf(request, principal.csrf_token)
-        if principal.must_change_password and action not in _BEFORE_NEW_PASSWORD:
-            raise PasswordChangeRequired(action, "change your one-time password first")
-        if outcome(entry, principal.roles) != 200:
-            event = PermissionDenied(action, request.method, entry.path, principal.roles)
-            now = get_clock(request)()
-            await run_in_threadpool(audit.record, get_store(request), event, actor=actor, now=now)
-            raise PermissionRefused(action)
-        await refuse_unstorable(request)
-        return Caller(principal, actor)
+        return (await _admit(request, action, upload=upload, at_head=False))[0]
 
     return Depends(caller)
+
+
+async def admit_at_head(request: Request, action: str) -> tuple[Caller, Head | None]:
+    """What ``allowed(action)`` hands its route, for a route that calls it itself (one
+    dependency instead of several), and the ledger's head when it was read with the caller's
+    bearer token (``None``: a session, or nobody signed in)."""
+    return await _admit(request, action, upload=False, at_head=True)
+
+
+async def _admit(
+    request: Request, action: str, *, upload: bool, at_head: bool
+) -> tuple[Caller, Head | None]:
+    """Authenticate the caller, check CSRF, a required new password and the permission table
+    (a refusal is audited); the caller, and (``at_head``) the ledger's head read with a token."""
+    entry = permission(action)
+    if entry.access == PUBLIC:
+        try:
+            principal, head = await _identify(request, at_head=at_head)
+        except NotAuthenticated:
+            principal, head = None, None  # a stale cookie does not stop anyone signing in again
+        await refuse_unstorable(request)
+        return Caller(principal, client_actor(request, principal)), head
+    principal, head = await _identify(request, at_head=at_head)
+    if principal is None:
+        raise NotAuthenticated("sign in first (a session cookie or a bearer token)")
+    actor = client_actor(request, principal)
+    if principal.via == "session":
+        if upload and CSRF_HEADER not in request.headers:
+            request.state.csrf_pending = principal.csrf_token or ""
+        else:
+            await check_csrf(request, principal.csrf_token)
+    if principal.must_change_password and action not in _BEFORE_NEW_PASSWORD:
+        raise PasswordChangeRequired(action, "change your one-time password first")
+    if outcome(entry, principal.roles) != 200:
+        event = PermissionDenied(action, request.method, entry.path, principal.roles)
+        now = get_clock(request)()
+        await run_in_threadpool(audit.record, get_store(request), event, actor=actor, now=now)
+        raise PermissionRefused(action)
+    await refuse_unstorable(request)
+    return Caller(principal, actor), head

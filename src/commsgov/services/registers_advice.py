@@ -12,8 +12,9 @@ The advisor answers many times a second, so the two registers it reads are kept 
 (:attr:`Store.memo <commsgov.store.handle.Store.memo>`) with the ledger's head they were read
 at: every register change is a ledger entry in the same transaction, so a request that finds
 the same head finds the same registers, and a changed head (read afresh by each request, from
-the database every worker shares: one indexed read) reads them again. No answer is given from
-a register older than the ledger the request sees.
+the database every worker shares: one indexed read, which the API makes in the same statement
+as its bearer token's check) reads them again. No answer is given from a register older than
+the ledger the request sees.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ __all__ = [
     "Advised",
     "Asked",
     "advise_for",
+    "answers_without_reading",
     "ask_for",
     "plan_advice",
     "record_citations",
@@ -88,10 +90,12 @@ class _Registers:
     organisations: tuple[FederatedOrganisation, ...]
 
 
-def _registers(store: Store) -> _Registers:
-    """The exemptions and organisations as of the ledger's head now: kept from an earlier call
-    at the same head, else read (and kept)."""
-    head = repo.read_ledger_head(store.engine)
+def _registers(store: Store, head: tuple[int, str] | None = None) -> _Registers:
+    """The exemptions and organisations as of the ledger's head now (``head``: as the caller
+    read it this request, e.g. with the bearer token): kept from an earlier call at the same
+    head, else read (and kept)."""
+    if head is None:
+        head = repo.read_ledger_head(store.engine)
     kept = store.memo.get(__name__)
     if isinstance(kept, _Registers) and kept.head == head:
         return kept
@@ -107,6 +111,17 @@ def _registers(store: Store) -> _Registers:
         )
     store.memo[__name__] = read
     return read
+
+
+def answers_without_reading(store: Store, *, head: tuple[int, str], actor: Actor) -> bool:
+    """Whether :func:`plan_advice` with ``head`` (the ledger's head this request read) answers
+    ``actor`` from what is kept, reading nothing: the registers kept are those at ``head``, and
+    no exemption asks for the asker's email addresses. (The API then answers on its event loop,
+    not in its thread pool.)"""
+    kept = store.memo.get(__name__)
+    if not isinstance(kept, _Registers) or kept.head != head:
+        return False
+    return not kept.exemptions or actor.user_id is None
 
 
 def _names(store: Store, actor: Actor) -> list[str]:
@@ -129,13 +144,15 @@ def registers_context(
     as_of: dt.date | dt.datetime | None = None,
     now: dt.datetime | None = None,
     zone: str | None = None,
+    head: tuple[int, str] | None = None,
 ) -> Context | None:
     """What the registers know for ``actor`` on the day: their exemptions (by ``team`` or their
     membership) and the organisation ``named`` (or, for a ``question``, an email address or a
     registered organisation's name or domain the question mentions). ``None``: nothing bears
-    on the question. ``zone``: the organisation's time zone (default the configured one)."""
+    on the question. ``zone``: the organisation's time zone (default the configured one);
+    ``head``: the ledger's head as this request read it (default: read now)."""
     on = day_of(as_of, now=clock(now), zone=zone)
-    registers = _registers(store)
+    registers = _registers(store, head)
     exemptions, organisations = list(registers.exemptions), list(registers.organisations)
     # the asker's emails only matter to an exemption's members (none: no read)
     names = _names(store, actor) if exemptions else [actor.name]
@@ -183,14 +200,16 @@ def plan_advice(
     now: dt.datetime | None = None,
     pack: CompiledPack | None = None,
     zone: str | None = None,
+    head: tuple[int, str] | None = None,
     **asked: Unpack[Asked],
 ) -> Advised:
     """:func:`advise_for` reading only: the answer, and the citations it would record (the API
     answers on the event loop and records them, when there are any, in its thread pool).
-    ``zone``: the organisation's time zone (default the configured one)."""
+    ``zone``: the organisation's time zone (default the configured one); ``head``: the ledger's
+    head as this request read it (with the bearer token; default: read now)."""
     now = clock(now)
     found = registers_context(
-        store, actor=actor, team=team, named=named, as_of=as_of, now=now, zone=zone
+        store, actor=actor, team=team, named=named, as_of=as_of, now=now, zone=zone, head=head
     )
     result = advise(scenario=scenario, context=found, pack=resolve_pack(pack), **asked)
     if found is None:

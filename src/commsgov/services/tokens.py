@@ -11,6 +11,7 @@ Public API::
     list_tokens(db, *, username=None) -> list[TokenInfo]
     revoke_token(db, token_id, *, actor, now=None) -> TokenInfo
     authenticate_token(db, token, *, now=None) -> Principal
+    check_token_at_head(db, token, *, now=None) -> TokenCheck(principal, due, head)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from commsgov.accounts.actor import Actor
@@ -36,6 +38,7 @@ from commsgov.accounts.events import TokenCreated, TokenRevoked
 from commsgov.accounts.roles import parse_roles
 from commsgov.records.canonical import canonical_json
 from commsgov.records.errors import InvalidFieldError, NotFoundError
+from commsgov.records.ledger import GENESIS
 from commsgov.records.timestamps import parse_utc_text, utc_text
 from commsgov.store import repo_accounts as repo
 
@@ -49,9 +52,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NewToken",
+    "TokenCheck",
     "TokenInfo",
     "authenticate_token",
     "check_token",
+    "check_token_at_head",
     "create_token",
     "list_tokens",
     "revoke_token",
@@ -59,6 +64,10 @@ __all__ = [
 ]
 
 _TOUCH_EVERY = dt.timedelta(seconds=60)
+
+#: a token's stamps as read, parsed (every request with a token parses its last use, which
+#: changes once a minute; a pure function of the text: nothing kept can go stale)
+_parsed = lru_cache(maxsize=4096)(parse_utc_text)
 _ID = re.compile(r"[0-9a-f]{12}")
 
 
@@ -184,7 +193,38 @@ def check_token(
 ) -> tuple[Principal, bool]:
     """The principal of a bearer token, reading only, and whether its last use is due to be
     stamped (:func:`touch_token`); :class:`NotAuthenticated` as :func:`authenticate_token`."""
-    at = clock(now)
+    checked = _check(db, token, at=clock(now), at_head=False)
+    return checked.principal, checked.due
+
+
+@dataclass(frozen=True, slots=True)
+class TokenCheck:
+    """A bearer token checked (:func:`check_token_at_head`): its principal, whether its last
+    use is due to be stamped, and the record's ledger head read in the same statement."""
+
+    principal: Principal
+    due: bool
+    head: tuple[int, str]
+
+
+def check_token_at_head(db: Database, token: str, *, now: dt.datetime | None = None) -> TokenCheck:
+    """:func:`check_token`, with the ledger's head read in the same statement (an advisor
+    request's one read: the registers it answers from are kept by that head)."""
+    checked = _check(db, token, at=clock(now), at_head=True)
+    head = (0, GENESIS) if checked.head is None else checked.head
+    return TokenCheck(checked.principal, checked.due, head)
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    principal: Principal
+    due: bool
+    head: tuple[int, str] | None
+
+
+def _check(db: Database, token: str, *, at: dt.datetime, at_head: bool) -> _Checked:
+    """Every check of a bearer token, against its row as read now (never a kept copy: a
+    revocation, an expiry, a disabled user or a changed role counts from the next request)."""
     parsed = parse_token(token.strip())
     if parsed is None:
         raise NotAuthenticated("not an API token")
@@ -193,25 +233,28 @@ def check_token(
         raise NotAuthenticated("unknown API token")
     engine = getattr(db, "engine", None)  # a Store: its quickest read (every API request)
     if engine is not None:
-        row = repo.read_token_row(engine, token_id=token_id)
+        row = repo.read_token_row(engine, token_id=token_id, at_head=at_head)
     else:
         with db.read() as conn:
-            row = repo.token_row(conn, token_id=token_id)
+            row = repo.token_row(conn, token_id=token_id, at_head=at_head)
     if row is None or not same_secret(secret_hash(secret), row.secret_hash):
         raise NotAuthenticated("unknown API token")
     if row.revoked_at is not None:
         raise NotAuthenticated("the API token was revoked")
-    if row.expires_at is not None and parse_utc_text(row.expires_at) <= at:
+    if row.expires_at is not None and _parsed(row.expires_at) <= at:
         raise NotAuthenticated("the API token has expired")
     if row.disabled:
         raise NotAuthenticated("the token's user is disabled")
     held = set(json.loads(row.user_roles))
     roles = tuple(r for r in json.loads(row.roles) if r in held)
-    due = row.last_used_at is None or at - parse_utc_text(row.last_used_at) >= _TOUCH_EVERY
+    due = row.last_used_at is None or at - _parsed(row.last_used_at) >= _TOUCH_EVERY
     principal = Principal(
         username=row.username, user_id=row.user_id, roles=roles, via="token", token_id=token_id
     )
-    return principal, due
+    head = None
+    if at_head and row.head_seq is not None:
+        head = (int(row.head_seq), str(row.head_hash))
+    return _Checked(principal, due, head)
 
 
 def touch_token(db: Database, token_id: str, *, now: dt.datetime | None = None) -> None:

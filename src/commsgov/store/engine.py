@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,24 @@ from commsgov.errors import InvalidInput
 
 class StoreConfigError(InvalidInput):
     """The database URL cannot be used (bad URL, or a driver that is not installed)."""
+
+
+#: set while :mod:`commsgov.store.quick` checks a connection out: the pool's pre-ping, a round
+#: trip of its own, is skipped (that read is run again, pinged, when its connection was dead)
+UNPINGED: ContextVar[bool] = ContextVar("commsgov_unpinged", default=False)
+
+
+def _ping_unless_unpinged(engine: Engine) -> Engine:
+    """Have the pool's pre-ping of ``engine`` skip a checkout made with :data:`UNPINGED` set
+    (everything else is pinged, with the pool's own handling of a dead connection)."""
+    dialect = engine.dialect
+    ping = dialect.do_ping
+
+    def do_ping(dbapi_connection: Any) -> bool:
+        return True if UNPINGED.get() else ping(dbapi_connection)
+
+    setattr(dialect, "do_ping", do_ping)  # this engine's own dialect instance  # noqa: B010
+    return engine
 
 
 def is_sqlite(url: str) -> bool:
@@ -96,7 +115,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             field="database",
         )
     try:
-        return create_engine(parsed, pool_pre_ping=True, **kwargs)
+        return _ping_unless_unpinged(create_engine(parsed, pool_pre_ping=True, **kwargs))
     except ModuleNotFoundError as exc:
         raise StoreConfigError(
             f"the database driver is not installed ({exc.name}); "

@@ -24,6 +24,7 @@ from sqlalchemy import (
 
 from commsgov.accounts.chain import AuditEntry
 from commsgov.records.ledger import GENESIS
+from commsgov.store.tables import ledger
 from commsgov.store.tables_accounts import (
     api_tokens,
     audit_events,
@@ -273,18 +274,32 @@ def _token_query() -> Any:
 _TOKEN_BY_ID = _token_query().where(api_tokens.c.id == bindparam("token_id"))
 
 
-def token_row(conn: Connection, *, token_id: str) -> Row[Any] | None:
-    """A token with its user's ``username``, ``user_roles`` and ``disabled``."""
-    return conn.execute(_TOKEN_BY_ID, {"token_id": token_id}).first()
+def _last(column: Any) -> Any:
+    return select(column).order_by(ledger.c.seq.desc()).limit(1).scalar_subquery()
 
 
-def read_token_row(engine: Engine, *, token_id: str) -> Any:
+#: the same, with the record's ledger head (``head_seq``, ``head_hash``: ``None`` on an empty
+#: ledger) read in the same statement, so at the same instant: an advisor request's one read
+_TOKEN_AT_HEAD = _TOKEN_BY_ID.add_columns(
+    _last(ledger.c.seq).label("head_seq"), _last(ledger.c.entry_hash).label("head_hash")
+)
+
+
+def token_row(conn: Connection, *, token_id: str, at_head: bool = False) -> Row[Any] | None:
+    """A token with its user's ``username``, ``user_roles`` and ``disabled`` (``at_head``: and
+    the ledger's head, ``head_seq`` and ``head_hash``)."""
+    statement = _TOKEN_AT_HEAD if at_head else _TOKEN_BY_ID
+    return conn.execute(statement, {"token_id": token_id}).first()
+
+
+def read_token_row(engine: Engine, *, token_id: str, at_head: bool = False) -> Any:
     """:func:`token_row` in a read of its own, as quickly as the backend allows
     (:func:`commsgov.store.quick.quick_rows`: every API request with a token asks this; on
     SQLite ``disabled`` is 0 or 1)."""
     from commsgov.store.quick import quick_rows
 
-    found = quick_rows(engine, _TOKEN_BY_ID, {"token_id": token_id})
+    statement = _TOKEN_AT_HEAD if at_head else _TOKEN_BY_ID
+    found = quick_rows(engine, statement, {"token_id": token_id})
     return found[0] if found else None
 
 
