@@ -87,6 +87,21 @@ def test_the_phone_names_the_device_when_an_app_is_the_means(lexicon: Lexicon) -
 
 
 @pytest.mark.parametrize(
+    ("question", "channel"),
+    [
+        ("can I post it to the team's Teams chat from my own tablet", "teams-chat"),
+        ("ok to answer work emails on my iPad at home?", "email"),
+        ("can I join the Teams call from my home PC", "teams-chat"),
+        ("is Teams fine on my own device", "teams-chat"),
+    ],
+)
+def test_a_device_you_own_is_personal(lexicon: Lexicon, question: str, channel: str) -> None:
+    reading = lexicon.read(question)
+    assert reading.device == "personal"
+    assert channel in [m.channel for m in reading.asked]
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "SCOTS is down, can I use WhatsApp?",
