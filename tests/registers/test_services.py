@@ -320,3 +320,20 @@ def test_day_of_judges_in_the_zone_given_else_the_configured_one(
     assert reg.day_of(dt.date(2026, 1, 5), now=late, zone="UTC") == dt.date(2026, 1, 5)
     monkeypatch.setenv("COMMSGOV_TIMEZONE", "UTC")
     assert reg.day_of(None, now=late) == dt.date(2026, 7, 1)
+
+
+def test_ask_judges_the_day_in_the_zone_it_is_given(
+    store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the exemption ends on 30 June; 23:30 UTC that day is already 1 July in London. The API
+    # and the pages pass their settings' zone, not the environment's.
+    monkeypatch.setenv("COMMSGOV_TIMEZONE", "UTC")
+    granted = _grant(store)
+    late = dt.datetime(2026, 6, 30, 23, 30, tzinfo=dt.UTC)
+    question = "our multi-agency flood response with Police Scotland, can we use WhatsApp?"
+    utc = advice.ask_for(store, question, actor=BOB, now=late, zone="UTC")
+    london = advice.ask_for(store, question, actor=BOB, now=late, zone="Europe/London")
+    assert (utc.scenario, utc.channel) == ("multi-agency-response", "whatsapp")
+    assert [(r.uid, r.effect) for r in utc.registers] == [(granted.entry.uid, "applied")]
+    assert [(r.uid, r.effect) for r in london.registers] == [(granted.entry.uid, "ended")]
+    assert (utc.verdict, london.verdict) == ("conditional", "not-allowed")

@@ -256,15 +256,18 @@ def ask_for(
     as_of: dt.date | dt.datetime | None = None,
     now: dt.datetime | None = None,
     pack: CompiledPack | None = None,
+    zone: str | None = None,
 ) -> Answer:
     """``ask`` for ``actor`` with what the registers know, as :func:`advise_for`; an
-    organisation the question names (an address, a registered name or domain) counts as named."""
+    organisation the question names (an address, a registered name or domain) counts as named.
+    ``zone``: the organisation's time zone (default the configured one)."""
     from commsgov.asking import ask
 
     now = clock(now)
     found = registers_context(
-        store, actor=actor, team=team, named=named, question=question, as_of=as_of, now=now
-    )
+        store, actor=actor, team=team, named=named, question=question, as_of=as_of, now=now,
+        zone=zone,
+    )  # fmt: skip
     answer = ask(question, pack=resolve_pack(pack), context=found)
     if found is not None and answer.scenario is not None and answer.channel is not None:
         asked_about = [(answer.scenario, answer.channel, answer.registers)]

@@ -37,6 +37,7 @@ from ..deps import (
     ClockDep,
     Head,
     PackDep,
+    SettingsDep,
     admit_at_head,
     allowed,
     get_clock,
@@ -233,12 +234,13 @@ class Question(BaseModel):
 
 @router.post("/ask", name="policy.ask", response_model=Answer)
 def ask(
-    body: Question, pack: PackDep, store: RecordStore, clock: ClockDep,
+    body: Question, pack: PackDep, store: RecordStore, clock: ClockDep, settings: SettingsDep,
     caller: Annotated[Caller, allowed("policy.ask")],
 ) -> Answer:  # fmt: skip
     """Ask in plain words: the same answer as ``commsgov ask --json``, with what the registers
     know (an organisation the question names counts)."""
+    # the app's settings' time zone: reading the environment per request is a cost
     return ask_for(
         store, body.question, actor=caller.actor, team=body.team, named=body.with_org,
-        as_of=body.as_of, now=clock(), pack=pack,
+        as_of=body.as_of, now=clock(), pack=pack, zone=settings.timezone,
     )  # fmt: skip

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from commsgov.api.deps import Caller, ClockDep, PackDep, allowed
+from commsgov.api.deps import Caller, ClockDep, PackDep, SettingsDep, allowed
 from commsgov.api.routes.registers import RecordStore
 from commsgov.asking import Answer
 from commsgov.policy.advice import Advice, AdviceSet, advise
@@ -135,7 +135,7 @@ def _advisor_link(answer: Answer) -> str | None:
 @router.post("/ask", name="web.ask")
 def ask_question(
     request: Request, caller: Annotated[Caller, allowed("web.ask")], pack: PackDep, form: Form,
-    store: RecordStore, clock: ClockDep,
+    store: RecordStore, clock: ClockDep, settings: SettingsDep,
 ) -> Response:  # fmt: skip
     """Ask in plain words: the answer of ``commsgov ask``, on the advisor page."""
     question = text(form, "question").strip()
@@ -145,7 +145,8 @@ def ask_question(
         errors["question"] = "Type your question, for example: Can I WhatsApp my manager?"
     else:
         try:
-            answer = ask_for(store, question, actor=caller.actor, now=clock(), pack=pack)
+            answer = ask_for(store, question, actor=caller.actor, now=clock(), pack=pack,
+                             zone=settings.timezone)  # fmt: skip
         except PolicyError as exc:
             errors["question"] = str(exc)
         else:
