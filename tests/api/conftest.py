@@ -21,6 +21,13 @@ from commsgov.services import sessions, tokens, users
 T0 = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
 PASSWORD = "correct horse battery"
 ROLES = ("staff", "records-manager", "auditor", "admin")
+# A transition exemption for the Marine Directorate and the question it changes the answer to
+EXEMPTION = {
+    "team": "Marine Directorate", "scope": "multi-agency response",
+    "starts_on": "2026-01-01", "ends_on": "2026-06-30", "approver": "DG Corporate",
+    "mandate": "Letter 2026/01", "members": ["bob"], "scenarios": ["multi-agency-response"],
+}  # fmt: skip
+WHATSAPP = {"scenario": "multi-agency-response", "channel": "whatsapp"}
 
 
 @dataclass

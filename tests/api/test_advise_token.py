@@ -18,17 +18,11 @@ from commsgov.api.app import create_app
 from commsgov.services import tokens, users
 from commsgov.store.handle import open_store
 
-from .conftest import Api, Clock
+from .conftest import EXEMPTION, WHATSAPP, Api, Clock
 
 ADMIN = Actor.cli("test")
 ADVISE = "/api/v1/advise"
 QUESTION = {"scenario": "logistics", "channel": "whatsapp", "outage": "true"}
-EXEMPTION = {
-    "team": "Marine Directorate", "scope": "multi-agency response",
-    "starts_on": "2026-01-01", "ends_on": "2026-06-30", "approver": "DG Corporate",
-    "mandate": "Letter 2026/01", "members": ["bob"], "scenarios": ["multi-agency-response"],
-}  # fmt: skip
-WHATSAPP = {"scenario": "multi-agency-response", "channel": "whatsapp"}
 
 
 def _status(client: Any, headers: dict[str, str] | None = None) -> int:

@@ -10,14 +10,7 @@ from typing import Any
 
 from commsgov.services import Actor, verify
 
-from .conftest import Api
-
-EXEMPTION = {
-    "team": "Marine Directorate", "scope": "multi-agency response",
-    "starts_on": "2026-01-01", "ends_on": "2026-06-30", "approver": "DG Corporate",
-    "mandate": "Letter 2026/01", "members": ["bob"], "scenarios": ["multi-agency-response"],
-}  # fmt: skip
-WHATSAPP = {"scenario": "multi-agency-response", "channel": "whatsapp"}
+from .conftest import EXEMPTION, WHATSAPP, Api
 
 
 def _post(client: Any, csrf: str, url: str, body: dict[str, Any]) -> Any:
