@@ -7,17 +7,20 @@ the ones on ``PATH``), as the ``postgres`` OS user when running as root, on a fr
 unix socket in a temporary folder, tuned for speed rather than durability (``fsync=off``): what
 it holds is thrown away. Missing binaries raise :class:`ClusterError` naming ``make system``.
 
-A run that is killed leaves its folder behind (``/tmp/commsgov-pg-*``), so starting a cluster
-first removes the folders of earlier runs that are gone (:func:`remove_stale_clusters`): each
-folder names the process that made it (``owner``), and one is removed only when neither that
-process nor its server is running. Another run's folder, running now, is never touched.
+A run that is killed leaves its folder behind (``/tmp/commsgov-pg-*``), and its server running
+(``pg_ctl start`` detaches it), so starting a cluster first clears what earlier runs that are
+gone left (:func:`remove_stale_clusters`): each folder names the process that made it
+(``owner``); when that process has ended, a server still running from the folder is stopped
+and the folder removed. Another run's folder, its run still going, is never touched.
 """
 
 from __future__ import annotations
 
 import glob
+import itertools
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -106,7 +109,8 @@ def _namespace() -> str:
 
 
 def _alive(pid: int) -> bool:
-    """Whether process ``pid`` exists (someone else's counts: it is not ours to judge)."""
+    """Whether process ``pid`` exists (someone else's counts: it is not ours to judge); one
+    that has exited but is not yet reaped (a zombie, where PID 1 does not reap) does not."""
     if pid <= 0:
         return False
     try:
@@ -115,7 +119,47 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]
+
+
+def _owner_gone(folder: Path) -> bool:
+    """Whether ``folder`` names its owner and that process, in this PID namespace, has ended."""
+    try:
+        pid_text, _, space = (folder / OWNER).read_text().strip().partition(" ")
+    except OSError:
+        return False
+    return pid_text.isdigit() and space == _namespace() and not _alive(int(pid_text))
+
+
+def _stop_orphan(folder: Path) -> bool:
+    """Stop the server left running from ``folder`` by a run that has ended (immediate
+    shutdown, as a normal stop): only a ``postgres`` process whose data folder is this one's.
+    Whether it has stopped."""
+    data = folder / "data"
+    try:
+        pid = int((data / "postmaster.pid").read_text().split("\n", 1)[0])
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except (OSError, ValueError):
+        return False
+    ours = Path(argv[0]).name == "postgres" and any(
+        flag == "-D" and value in (str(data), str(data.resolve()))
+        for flag, value in itertools.pairwise(argv)
+    )
+    if not ours:
+        return False
+    try:
+        os.kill(pid, signal.SIGQUIT)
+    except OSError:
+        return False
+    for _ in range(200):  # up to 10 s
+        if not _alive(pid):
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def _owner_running(folder: Path, *, now: float, grace: float) -> bool:
@@ -162,14 +206,16 @@ def remove_stale_clusters(
     parent: Path | None = None, *, now: float | None = None, grace: float = GRACE
 ) -> list[Path]:
     """Remove the cluster folders in ``parent`` (default: the temporary folder) that runs
-    killed before they could stop left behind: those whose owner and server are both gone.
-    Returns the folders removed."""
+    killed before they could stop left behind: those whose owner is gone, after stopping the
+    server a run that named itself left running there. Returns the folders removed."""
     now = time.time() if now is None else now
     removed = []
     for folder in sorted(Path(parent or tempfile.gettempdir()).glob(PREFIX + "*")):
         if not folder.is_dir() or folder.is_symlink():
             continue
-        if _owner_running(folder, now=now, grace=grace) or _server_running(folder):
+        if _owner_running(folder, now=now, grace=grace):
+            continue
+        if _server_running(folder) and not (_owner_gone(folder) and _stop_orphan(folder)):
             continue
         shutil.rmtree(folder, ignore_errors=True)
         if not folder.exists():

@@ -1,15 +1,21 @@
 """The throwaway PostgreSQL cluster the suite and the load benchmark start: a killed run's folder
-is removed by the next start once its owner and its server are both gone, another run's folder
+is removed by the next start (the server it left running stopped first), another run's folder
 that is still in use never is, and a normal stop leaves nothing behind."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import signal
 import socket
 import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 from benchmarks.pg_cluster import GRACE, OWNER, postgres_cluster, remove_stale_clusters
+
+ROOT = Path(__file__).resolve().parents[2]
 
 #: the time the folders are judged at (no test reads the clock)
 NOW = 1_800_000_000.0
@@ -47,8 +53,10 @@ def test_only_the_folders_of_runs_that_are_gone_are_removed(tmp_path: Path) -> N
     kept = [
         # another run, running now: its owner is alive (whatever its server)
         _folder(tmp_path, "commsgov-pg-live", owner=f"{me} {here}", server=dead),
-        # an orphaned server still running: not ours to stop
+        # its run gone, but what its postmaster.pid names is no postgres of this folder (here,
+        # this test): never signalled
         _folder(tmp_path, "commsgov-pg-serving", owner=f"{dead} {here}", server=me),
+        # a server still running from a folder naming no owner: perhaps another run's
         _folder(tmp_path, "commsgov-pg-oldserving", server=me),
         # a PID from another PID namespace means nothing here
         _folder(tmp_path, "commsgov-pg-elsewhere", owner=f"{dead} pid:[1]"),
@@ -77,3 +85,49 @@ def test_a_cluster_names_its_owner_and_removes_its_folder_when_it_stops() -> Non
         assert owner == [str(os.getpid()), _namespace()]
         server.admin("SELECT 1")
     assert not server.root.exists()
+
+
+def test_a_killed_runs_server_is_stopped_and_its_folder_removed() -> None:
+    # a folder of its own under /tmp (the server's user must reach it; its socket path must
+    # stay short), as the temporary folder of a run that is then killed
+    parent = Path(tempfile.mkdtemp(prefix="cg-pgt-", dir="/tmp"))
+    parent.chmod(0o755)
+    script = (
+        "from benchmarks.pg_cluster import postgres_cluster\n"
+        "import time\n"
+        "with postgres_cluster() as s:\n    print(s.root, flush=True)\n    time.sleep(600)\n"
+    )
+    server = 0
+    with subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE,
+                          text=True, env={**os.environ, "TMPDIR": str(parent)}) as run:  # fmt: skip
+        try:
+            assert run.stdout is not None
+            folder = Path(run.stdout.readline().strip())
+            assert folder.parent == parent
+            server = int((folder / "data" / "postmaster.pid").read_text().split()[0])
+            run.kill()  # killed: no stop, and pg_ctl detached the server from it
+            run.wait()
+            assert _state(server) != "Z"  # still running
+            assert remove_stale_clusters(parent, now=NOW) == [folder]
+            assert not folder.exists() and _state(server) == "Z"
+        finally:
+            run.kill()
+            if server and _state(server) != "Z" and str(parent) in _command(server):
+                os.kill(server, signal.SIGQUIT)  # (the server this test started, if it failed)
+            shutil.rmtree(parent, ignore_errors=True)
+
+
+def _state(pid: int) -> str:
+    """A process's state letter (``Z``: it has exited, reaped or not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return "Z"
+
+
+def _command(pid: int) -> str:
+    """A process's command line."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
