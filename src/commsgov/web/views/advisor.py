@@ -55,7 +55,7 @@ def _message(exc: PolicyError) -> str:
 @router.get("/", name="web.advisor")
 def advisor(
     request: Request, caller: Annotated[Caller, allowed("web.advisor")], pack: PackDep,
-    store: RecordStore, clock: ClockDep,
+    store: RecordStore, clock: ClockDep, settings: SettingsDep,
     scenario: Annotated[str, Query(max_length=200)] = "",
     channel: Annotated[str, Query(max_length=200)] = "",
     outage: bool = False, external: bool = False, federated: bool = False,
@@ -80,8 +80,9 @@ def advisor(
         errors["scenario"] = "Choose what you are doing"
     elif scenario:
         try:
+            # the registers' day in the app's settings' zone, as /advise and the question box
             asking = Asking.of(caller.actor, now=clock(), team=team or None,
-                               named=with_ or None, pack=pack)  # fmt: skip
+                               named=with_ or None, pack=pack, zone=settings.timezone)  # fmt: skip
             result = advise_for(
                 store, asking, scenario=scenario, channel=channel or None,
                 device="personal" if personal else "corporate", outage=outage,
