@@ -6,22 +6,46 @@ It runs Debian's binaries (``/usr/lib/postgresql/<version>/bin``: ``initdb`` and
 the ones on ``PATH``), as the ``postgres`` OS user when running as root, on a free port with its
 unix socket in a temporary folder, tuned for speed rather than durability (``fsync=off``): what
 it holds is thrown away. Missing binaries raise :class:`ClusterError` naming ``make system``.
+
+A run that is killed leaves its folder behind (``/tmp/commsgov-pg-*``), and its server running
+(``pg_ctl start`` detaches it), so starting a cluster first clears what earlier runs that are
+gone left (:func:`remove_stale_clusters`): each folder names the process that made it
+(``owner``); when that process has ended, a server still running from the folder is stopped
+and the folder removed. Another run's folder, its run still going, is never touched.
 """
 
 from __future__ import annotations
 
 import glob
+import itertools
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["ClusterError", "PostgresServer", "free_port", "pg_bin", "postgres_cluster"]
+__all__ = [
+    "ClusterError",
+    "PostgresServer",
+    "free_port",
+    "pg_bin",
+    "postgres_cluster",
+    "remove_stale_clusters",
+]
+
+#: the name of a cluster's folder starts so (in the system's temporary folder)
+PREFIX = "commsgov-pg-"
+#: the file in a cluster's folder naming the process that made it, and its PID namespace
+OWNER = "owner"
+#: a folder naming no process is an earlier run's only when older than this (seconds): one
+#: just made by a run starting now has not written its owner yet
+GRACE = 600.0
 
 
 class ClusterError(RuntimeError):
@@ -76,6 +100,129 @@ class PostgresServer:
             conn.execute(sql)  # type: ignore[arg-type]
 
 
+def _namespace() -> str:
+    """This process's PID namespace (a PID means the same process only within one)."""
+    try:
+        return os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return ""
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (someone else's counts: it is not ours to judge); one
+    that has exited but is not yet reaped (a zombie, where PID 1 does not reap) does not."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]
+
+
+def _owner_gone(folder: Path) -> bool:
+    """Whether ``folder`` names its owner and that process, in this PID namespace, has ended."""
+    try:
+        pid_text, _, space = (folder / OWNER).read_text().strip().partition(" ")
+    except OSError:
+        return False
+    return pid_text.isdigit() and space == _namespace() and not _alive(int(pid_text))
+
+
+def _stop_orphan(folder: Path) -> bool:
+    """Stop the server left running from ``folder`` by a run that has ended (immediate
+    shutdown, as a normal stop): only a ``postgres`` process whose data folder is this one's.
+    Whether it has stopped."""
+    data = folder / "data"
+    try:
+        pid = int((data / "postmaster.pid").read_text().split("\n", 1)[0])
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except (OSError, ValueError):
+        return False
+    ours = Path(argv[0]).name == "postgres" and any(
+        flag == "-D" and value in (str(data), str(data.resolve()))
+        for flag, value in itertools.pairwise(argv)
+    )
+    if not ours:
+        return False
+    try:
+        os.kill(pid, signal.SIGQUIT)
+    except OSError:
+        return False
+    for _ in range(200):  # up to 10 s
+        if not _alive(pid):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _owner_running(folder: Path, *, now: float, grace: float) -> bool:
+    """Whether the run that made ``folder`` may still be running: its ``owner`` names a live
+    process (or one in another PID namespace, which cannot be checked), or, naming none, the
+    folder is younger than ``grace``."""
+    try:
+        pid_text, _, space = (folder / OWNER).read_text().strip().partition(" ")
+    except FileNotFoundError:
+        try:
+            return now - folder.stat().st_mtime < grace
+        except OSError:
+            return False  # (gone meanwhile)
+    except OSError:
+        return True  # unreadable: not ours to judge
+    if not pid_text.isdigit() or space != _namespace():
+        return True
+    return _alive(int(pid_text))
+
+
+def _server_running(folder: Path) -> bool:
+    """Whether the cluster in ``folder`` runs: its ``postmaster.pid`` names a live process, or
+    its socket answers (a server in another PID namespace)."""
+    try:
+        first = (folder / "data" / "postmaster.pid").read_text().split("\n", 1)[0].strip()
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return True  # unreadable: not ours to judge
+    else:
+        if not first.isdigit() or _alive(int(first)):
+            return True
+    for sock in folder.glob(".s.PGSQL.*[0-9]"):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            try:
+                probe.connect(str(sock))
+            except OSError:
+                continue
+            return True
+    return False
+
+
+def remove_stale_clusters(
+    parent: Path | None = None, *, now: float | None = None, grace: float = GRACE
+) -> list[Path]:
+    """Remove the cluster folders in ``parent`` (default: the temporary folder) that runs
+    killed before they could stop left behind: those whose owner is gone, after stopping the
+    server a run that named itself left running there. Returns the folders removed."""
+    now = time.time() if now is None else now
+    removed = []
+    for folder in sorted(Path(parent or tempfile.gettempdir()).glob(PREFIX + "*")):
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        if _owner_running(folder, now=now, grace=grace):
+            continue
+        if _server_running(folder) and not (_owner_gone(folder) and _stop_orphan(folder)):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            removed.append(folder)
+    return removed
+
+
 def _run(cmd: list[str]) -> None:
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if result.returncode != 0:
@@ -84,10 +231,13 @@ def _run(cmd: list[str]) -> None:
 
 @contextmanager
 def postgres_cluster(*, max_connections: int = 50, settings: str = "") -> Iterator[PostgresServer]:
-    """Start a throwaway cluster; stop it and remove its folder when the block ends.
-    ``settings``: more ``-c name=value`` server options (a benchmark's memory, say)."""
+    """Start a throwaway cluster; stop it and remove its folder when the block ends (and first
+    remove the folders killed runs left). ``settings``: more ``-c name=value`` server options
+    (a benchmark's memory, say)."""
     bindir = pg_bin()
-    root = Path(tempfile.mkdtemp(prefix="commsgov-pg-"))
+    remove_stale_clusters()
+    root = Path(tempfile.mkdtemp(prefix=PREFIX))
+    (root / OWNER).write_text(f"{os.getpid()} {_namespace()}\n")
     run_as: list[str] = []
     if os.geteuid() == 0:
         run_as = ["runuser", "-u", "postgres", "--"]
@@ -111,4 +261,8 @@ def postgres_cluster(*, max_connections: int = 50, settings: str = "") -> Iterat
             capture_output=True,
             check=False,
         )
-        shutil.rmtree(root, ignore_errors=True)
+        for _ in range(20):  # (a server that has just stopped may still be removing its files)
+            shutil.rmtree(root, ignore_errors=True)
+            if not root.exists():
+                break
+            time.sleep(0.05)

@@ -54,22 +54,22 @@ def test_an_exemption_changes_advice_while_it_runs_and_reverts_after(store: Any)
     granted = _grant(store)
     assert granted.state == "active"
     asked = dict(scenario="multi-agency-response", channel="whatsapp")
-    during = _one(advice.advise_for(store, actor=BOB, now=T0, **asked))  # type: ignore[arg-type]
+    during = _one(advice.advise_for(store, advice.Asking.of(BOB, now=T0), **asked))  # type: ignore[arg-type]
     assert during.verdict == "conditional"
     assert [(r.uid, r.effect) for r in during.registers] == [(granted.entry.uid, "applied")]
     # someone outside the team, naming no team, gets the policy's own answer
-    other = _one(advice.advise_for(store, actor=Actor.cli("cy"), now=T0, **asked))  # type: ignore[arg-type]
+    other = _one(advice.advise_for(store, advice.Asking.of(Actor.cli("cy"), now=T0), **asked))  # type: ignore[arg-type]
     assert other.verdict == "not-allowed" and not other.registers
     # naming the team is enough, whoever asks
-    named = _one(advice.advise_for(store, actor=Actor.cli("cy"), team="marine directorate",
-                                   now=T0, **asked))  # type: ignore[arg-type]  # fmt: skip
+    cy = advice.Asking.of(Actor.cli("cy"), team="marine directorate", now=T0)
+    named = _one(advice.advise_for(store, cy, **asked))  # type: ignore[arg-type]
     assert named.verdict == "conditional"
-    after = _one(advice.advise_for(store, actor=BOB, now=AFTER, **asked))  # type: ignore[arg-type]
+    after = _one(advice.advise_for(store, advice.Asking.of(BOB, now=AFTER), **asked))  # type: ignore[arg-type]
     assert after.verdict == "not-allowed"
     assert after.registers[0].effect == "ended"
     # as of a day inside the period, the answer is the period's again (nothing reads the clock)
-    back = _one(advice.advise_for(store, actor=BOB, now=AFTER, as_of=dt.date(2026, 6, 30),
-                                  **asked))  # type: ignore[arg-type]  # fmt: skip
+    then = advice.Asking.of(BOB, now=AFTER, as_of=dt.date(2026, 6, 30))
+    back = _one(advice.advise_for(store, then, **asked))  # type: ignore[arg-type]
     assert back.verdict == "conditional"
     assert verify(store, actor=ANN).ok
 
@@ -79,10 +79,10 @@ def test_citations_after_the_end_make_it_in_use_once_a_person_a_day(store: Any) 
     asked = dict(scenario="multi-agency-response", channel="signal")
     assert exemptions.exemptions_in_use(store, actor=ANN, now=AFTER).items == ()
     for _ in range(3):  # asked three times the same day: one citation
-        advice.advise_for(store, actor=BOB, now=AFTER, **asked)  # type: ignore[arg-type]
-    advice.advise_for(store, actor=BOB, now=AFTER + dt.timedelta(days=1), **asked)  # type: ignore[arg-type]
+        advice.advise_for(store, advice.Asking.of(BOB, now=AFTER), **asked)  # type: ignore[arg-type]
+    advice.advise_for(store, advice.Asking.of(BOB, now=AFTER + dt.timedelta(days=1)), **asked)  # type: ignore[arg-type]
     # an allowed channel is not changed by the ended exemption: no citation
-    advice.advise_for(store, actor=BOB, now=AFTER, scenario="multi-agency-response",
+    advice.advise_for(store, advice.Asking.of(BOB, now=AFTER), scenario="multi-agency-response",
                       channel="email")  # fmt: skip
     assert _kinds(store).count("exemption-cited") == 2
     report = exemptions.exemptions_in_use(store, actor=ANN, now=AFTER + dt.timedelta(days=2))
@@ -168,15 +168,17 @@ def test_organisations_are_unambiguous_and_answer_double_star_cells(store: Any) 
                                    domains=["sds.example"], guests_since="2026-01-01",
                                    actor=ANN, now=T0)  # fmt: skip
     chat = dict(scenario="external-day-to-day", channel="teams-chat")
-    allowed = _one(advice.advise_for(store, actor=ANN, named="ann@sds.co.uk", now=T0, **chat))  # type: ignore[arg-type]
+    at_sds = advice.Asking.of(ANN, named="ann@sds.co.uk", now=T0)
+    allowed = _one(advice.advise_for(store, at_sds, **chat))  # type: ignore[arg-type]
     assert allowed.verdict == "allowed"
     assert allowed.registers[0].uid == sds.entry.uid
-    unknown = _one(advice.advise_for(store, actor=ANN, named="x@other.org", now=T0, **chat))  # type: ignore[arg-type]
+    elsewhere = advice.Asking.of(ANN, named="x@other.org", now=T0)
+    unknown = _one(advice.advise_for(store, elsewhere, **chat))  # type: ignore[arg-type]
     assert unknown.verdict == "conditional" and not unknown.registers
     # federation withdrawn: the answer goes back to conditional, naming the entry
     orgs.change_organisation(store, ref=sds.entry.uid, changes={"ended_on": "2026-03-01"},
                              reason="contract ended", actor=ANN, now=T0)  # fmt: skip
-    ended = _one(advice.advise_for(store, actor=ANN, named="ann@sds.co.uk", now=T0, **chat))  # type: ignore[arg-type]
+    ended = _one(advice.advise_for(store, at_sds, **chat))  # type: ignore[arg-type]
     assert ended.verdict == "conditional" and ended.registers[0].effect == "does-not-cover"
     assert verify(store, actor=ANN).ok
 
@@ -187,11 +189,11 @@ def test_ask_names_the_organisation_a_question_mentions(store: Any) -> None:
         federated_since="2025-01-01", actor=ANN, now=T0,
     )  # fmt: skip
     question = "Can I use Teams chat with our contact at Skills Development Scotland?"
-    answer = advice.ask_for(store, question, actor=ANN, now=T0)
+    answer = advice.ask_for(store, advice.Asking.of(ANN, now=T0), question)
     assert answer.verdict == "allowed"
     assert [r.uid for r in answer.registers] == [sds.entry.uid]
-    plain = advice.ask_for(store, "Can I use Teams chat with our contact at Acme?", actor=ANN,
-                           now=T0)  # fmt: skip
+    plain = advice.ask_for(store, advice.Asking.of(ANN, now=T0),
+                           "Can I use Teams chat with our contact at Acme?")  # fmt: skip
     assert plain.verdict != "allowed" and not plain.registers
 
 
@@ -269,25 +271,26 @@ def test_advice_never_answers_from_registers_older_than_the_ledger(
     other = open_store(database_url, blob_dir=tmp_path / "other-blobs", migrate=False)
     try:
         asked = dict(scenario="multi-agency-response", channel="whatsapp")
-        before = _one(advice.advise_for(store, actor=BOB, now=T0, **asked))  # type: ignore[arg-type]
+        before = _one(advice.advise_for(store, advice.Asking.of(BOB, now=T0), **asked))  # type: ignore[arg-type]
         assert before.verdict == "not-allowed" and not before.registers
         kept = store.memo[advice.__name__]
-        again = _one(advice.advise_for(store, actor=BOB, now=T0, **asked))  # type: ignore[arg-type]
+        again = _one(advice.advise_for(store, advice.Asking.of(BOB, now=T0), **asked))  # type: ignore[arg-type]
         assert again == before and store.memo[advice.__name__] is kept  # nothing changed: kept
         granted = _grant(other)  # "another worker"
-        during = _one(advice.advise_for(store, actor=BOB, now=T0, **asked))  # type: ignore[arg-type]
+        during = _one(advice.advise_for(store, advice.Asking.of(BOB, now=T0), **asked))  # type: ignore[arg-type]
         assert during.verdict == "conditional"
         assert [r.uid for r in during.registers] == [granted.entry.uid]
         exemptions.change_exemption(other, ref=granted.entry.uid, changes={"members": ["cy"]},
                                     reason="moved team", actor=ANN, now=T0)  # fmt: skip
-        after = _one(advice.advise_for(store, actor=BOB, now=T0, **asked))  # type: ignore[arg-type]
+        after = _one(advice.advise_for(store, advice.Asking.of(BOB, now=T0), **asked))  # type: ignore[arg-type]
         assert after.verdict == "not-allowed" and not after.registers
         sds = orgs.register_organisation(
             other, organisation="Skills Development Scotland", domains=["sds.co.uk"],
             federated_since="2025-01-01", ifix_ref="IF-1001", actor=ANN, now=T0,
         )  # fmt: skip
         chat = dict(scenario="external-day-to-day", channel="teams-chat")
-        named = _one(advice.advise_for(store, actor=ANN, named="ann@sds.co.uk", now=T0, **chat))  # type: ignore[arg-type]
+        at_sds = advice.Asking.of(ANN, named="ann@sds.co.uk", now=T0)
+        named = _one(advice.advise_for(store, at_sds, **chat))  # type: ignore[arg-type]
         assert named.verdict == "allowed" and named.registers[0].uid == sds.entry.uid
     finally:
         other.close()
@@ -303,9 +306,10 @@ def test_a_member_by_email_is_found_whatever_is_kept(store: Any) -> None:
         user_id = conn.execute(text("SELECT id FROM users WHERE username = 'dee'")).scalar_one()
     dee = Actor(name="dee", via="cli", user_id=user_id)
     asked = dict(scenario="multi-agency-response", channel="whatsapp")
-    assert _one(advice.advise_for(store, actor=dee, now=T0, **asked)).verdict == "not-allowed"  # type: ignore[arg-type]
+    asking = advice.Asking.of(dee, now=T0)
+    assert _one(advice.advise_for(store, asking, **asked)).verdict == "not-allowed"  # type: ignore[arg-type]
     _grant(store, members=["DEE@gov.scot"])
-    assert _one(advice.advise_for(store, actor=dee, now=T0, **asked)).verdict == "conditional"  # type: ignore[arg-type]
+    assert _one(advice.advise_for(store, asking, **asked)).verdict == "conditional"  # type: ignore[arg-type]
 
 
 def test_day_of_judges_in_the_zone_given_else_the_configured_one(
@@ -331,8 +335,8 @@ def test_ask_judges_the_day_in_the_zone_it_is_given(
     granted = _grant(store)
     late = dt.datetime(2026, 6, 30, 23, 30, tzinfo=dt.UTC)
     question = "our multi-agency flood response with Police Scotland, can we use WhatsApp?"
-    utc = advice.ask_for(store, question, actor=BOB, now=late, zone="UTC")
-    london = advice.ask_for(store, question, actor=BOB, now=late, zone="Europe/London")
+    utc = advice.ask_for(store, advice.Asking.of(BOB, now=late, zone="UTC"), question)
+    london = advice.ask_for(store, advice.Asking.of(BOB, now=late, zone="Europe/London"), question)
     assert (utc.scenario, utc.channel) == ("multi-agency-response", "whatsapp")
     assert [(r.uid, r.effect) for r in utc.registers] == [(granted.entry.uid, "applied")]
     assert [(r.uid, r.effect) for r in london.registers] == [(granted.entry.uid, "ended")]

@@ -78,6 +78,18 @@ def test_every_write_path_leaves_the_copies_in_step(store: Any) -> None:
     assert svc.verify(store, actor=ACTOR).ok
 
 
+def test_sync_says_how_many_items_it_added(store: Any) -> None:
+    """The kept-until-review default adds its items in one INSERT ... SELECT: the count is its
+    rows on both backends (PostgreSQL's driver gave -1 once its cursor closed)."""
+    _capture(store, who=(Participant("Ann Smith"),))
+    _capture(store, who=(Participant("Bob"),), method="email")
+    assert svc.sync(store, now=NOW, actor=ACTOR) == 2
+    assert svc.sync(store, now=NOW, actor=ACTOR) == 0
+    _capture(store, who=(Participant("Cy"),), method="signal")
+    assert svc.sync(store, now=NOW, actor=ACTOR) == 1
+    assert _sql(store, "SELECT count(*) FROM retention_items") == [(3,)]
+
+
 def test_items_given_a_computed_due_date_copy_the_record_too(
     store: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,6 +5,7 @@ command line calls, and each change against the audit trail."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -15,6 +16,8 @@ from markupsafe import escape
 
 import commsgov
 from commsgov.accounts import Actor
+from commsgov.api.app import create_app
+from commsgov.config import Settings
 from commsgov.policy.cache import compiled_pack
 from commsgov.services import audit, users
 from commsgov.web.present import VERDICTS
@@ -263,6 +266,33 @@ def test_admin_makes_and_revokes_a_token(web: Api) -> None:
     assert robot.get("/api/v1/auth/me").status_code == 401
     bad = _post(admin, "/admin/tokens", {"name": "x", "expires": "2001-01-01"}, "/admin/tokens")
     assert bad.status_code == 400 and "must be in the future" in bad.text
+
+
+def test_times_on_the_admin_pages_are_read_in_the_settings_zone(web: Api) -> None:
+    # a winter sign-in (London is on UTC) and a summer one (an hour ahead), to the minute
+    web.clock.now = dt.datetime(2026, 12, 1, 7, 40, 58, 27563, tzinfo=dt.UTC)
+    admin = sign_in(web, "root", "admin")
+    web.clock.now = dt.datetime(2026, 7, 1, 7, 40, tzinfo=dt.UTC)
+    sign_in(web, "ann", "staff")
+    web.user("bob", "staff")
+    listing = admin.get("/admin/users").text
+    winter = '<time datetime="2026-12-01T07:40:58.027563Z">1 December 2026, 07:40</time>'
+    assert winter in listing
+    assert '<time datetime="2026-07-01T07:40:00.000000Z">1 July 2026, 08:40</time>' in listing
+    assert 'data-label="Last signed in">never</td>' in listing
+    assert "T07:40:58.027563Z</td>" not in listing  # no raw ISO text left for people
+    own = admin.get("/admin/users/root").text
+    assert f'Last signed in</dt><dd class="ds_summary-list__value">{winter}' in own
+    made = _post(admin, "/admin/tokens", {"name": "nightly", "expires": "2099-01-31"},
+                 "/admin/tokens")  # fmt: skip
+    assert ">31 January 2099, 00:00</time>" in made.text
+    # the same store shown by an app set to another zone
+    tokyo = Settings(database_url=web.store.url, data_dir=web.settings.data_dir,
+                     timezone="Asia/Tokyo")  # fmt: skip
+    app = create_app(tokyo, store=web.store, clock=web.clock)
+    there = Api(app, web.store, web.clock, tokyo, _made=web._made)  # (the users are made)
+    page = sign_in(there, "carol", "admin").get("/admin/users").text
+    assert ">1 December 2026, 16:40</time>" in page and ">1 July 2026, 16:40</time>" in page
 
 
 def test_the_pack_page_shows_the_validation_report(web: Api) -> None:

@@ -9,6 +9,7 @@ import datetime as dt
 import re
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 
 from commsgov.accounts import Actor
@@ -32,6 +33,22 @@ EXEMPTION = {
     "scenarios": ["multi-agency-response"], "starts_on": "2026-01-01", "ends_on": "2026-06-30",
     "approver": "DG Corporate", "mandate": "Letter 2026/01", "members": "bob\ncy@gov.scot",
 }  # fmt: skip
+
+
+def test_the_advisor_page_judges_the_day_in_the_settings_zone(
+    web: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the exemption ends on 30 June; 23:30 UTC that day is already 1 July in London (the app's
+    # settings' zone), whatever the environment says
+    monkeypatch.setenv("COMMSGOV_TIMEZONE", "UTC")
+    web.clock.now = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+    rita = sign_in(web, "rita", "records-manager")
+    assert _post(rita, "/registers/exemptions", EXEMPTION, "/registers/exemptions").is_redirect
+    web.clock.now = dt.datetime(2026, 6, 30, 23, 30, tzinfo=dt.UTC)
+    bob = sign_in(web, "bob", "staff")
+    advice = bob.get("/", params={"scenario": "multi-agency-response", "channel": "WhatsApp"})
+    assert "WhatsApp: not allowed" in advice.text
+    assert "it has ended, so the answer is the policy" in advice.text
 
 
 def test_a_keeper_records_an_exemption_and_staff_advice_follows_it(web: Api) -> None:

@@ -206,13 +206,11 @@ def advise(
     if team or named or registers:
         from contextlib import closing
 
-        from commsgov.services.registers_advice import advise_for
+        from commsgov.services.registers_advice import Asking, advise_for
 
+        asking = Asking.of(actor(by), team=team, named=named, as_of=_as_of(as_of), pack=compiled)
         with closing(open_database(database)) as store:
-            result = advise_for(
-                store, scenario=scenario, actor=actor(by), team=team, named=named,
-                as_of=_as_of(as_of), pack=compiled, **asked,
-            )  # fmt: skip
+            result = advise_for(store, asking, scenario=scenario, **asked)
     else:
         result = run_advice(scenario=scenario, pack=compiled, **asked)
     if json_:
@@ -248,13 +246,11 @@ def ask(
     if team or named or registers:
         from contextlib import closing
 
-        from commsgov.services.registers_advice import ask_for
+        from commsgov.services.registers_advice import Asking, ask_for
 
+        asking = Asking.of(actor(by), team=team, named=named, as_of=_as_of(as_of), pack=compiled)
         with closing(open_database(database)) as store:
-            result = ask_for(
-                store, question, actor=actor(by), team=team, named=named, as_of=_as_of(as_of),
-                pack=compiled,
-            )  # fmt: skip
+            result = ask_for(store, asking, question)
     else:
         result = run_ask(question, pack=compiled)
     if json_:

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Advised",
     "Asked",
+    "Asking",
     "advise_for",
     "answers_without_reading",
     "ask_for",
@@ -75,6 +76,46 @@ class Asked(TypedDict, total=False):
     exemption: bool
     role: str | None
     hosted_meeting: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Asking:
+    """Who is asking, on which day: the asker, what they say of themselves (``team``: their
+    agency or team) and of whom they deal with (``named``: an external organisation or an
+    address there), the day the registers are judged on (``as_of``, else the local day of
+    ``now`` in ``zone``), and the pack that answers. Built by each shell with :meth:`of`.
+
+    ``zone``: the organisation's time zone (``None``: the configured one, read from the
+    environment; the API and the web app pass their settings'); ``pack``: ``None``, the
+    configured one.
+    """
+
+    actor: Actor
+    now: dt.datetime
+    team: str | None = None
+    named: str | None = None
+    as_of: dt.date | dt.datetime | None = None
+    pack: CompiledPack | None = None
+    zone: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        actor: Actor,
+        *,
+        now: dt.datetime | None = None,
+        team: str | None = None,
+        named: str | None = None,
+        as_of: dt.date | dt.datetime | None = None,
+        pack: CompiledPack | None = None,
+        zone: str | None = None,
+    ) -> Asking:
+        """``actor`` asking at ``now`` (default: the current time, read once here).
+
+        >>> Asking.of(Actor.cli("ann"), now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)).now.year
+        2026
+        """
+        return cls(actor, clock(now), team, named, as_of, pack, zone)
 
 
 _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
@@ -136,26 +177,21 @@ def _names(store: Store, actor: Actor) -> list[str]:
 
 def registers_context(
     store: Store,
+    asking: Asking,
     *,
-    actor: Actor,
-    team: str | None = None,
-    named: str | None = None,
     question: str | None = None,
-    as_of: dt.date | dt.datetime | None = None,
-    now: dt.datetime | None = None,
-    zone: str | None = None,
     head: tuple[int, str] | None = None,
 ) -> Context | None:
-    """What the registers know for ``actor`` on the day: their exemptions (by ``team`` or their
+    """What the registers know for the asker on the day: their exemptions (by ``team`` or their
     membership) and the organisation ``named`` (or, for a ``question``, an email address or a
     registered organisation's name or domain the question mentions). ``None``: nothing bears
-    on the question. ``zone``: the organisation's time zone (default the configured one);
-    ``head``: the ledger's head as this request read it (default: read now)."""
-    on = day_of(as_of, now=clock(now), zone=zone)
+    on the question. ``head``: the ledger's head as this request read it (default: read now)."""
+    on = day_of(asking.as_of, now=asking.now, zone=asking.zone)
     registers = _registers(store, head)
     exemptions, organisations = list(registers.exemptions), list(registers.organisations)
     # the asker's emails only matter to an exemption's members (none: no read)
-    names = _names(store, actor) if exemptions else [actor.name]
+    names = _names(store, asking.actor) if exemptions else [asking.actor.name]
+    team, named = asking.team, asking.named
     if named is None and question is not None:
         named = _mentioned(question, organisations)
     return build_context(
@@ -191,27 +227,18 @@ class Advised:
 
 def plan_advice(
     store: Store,
+    asking: Asking,
     *,
     scenario: str,
-    actor: Actor,
-    team: str | None = None,
-    named: str | None = None,
-    as_of: dt.date | dt.datetime | None = None,
-    now: dt.datetime | None = None,
-    pack: CompiledPack | None = None,
-    zone: str | None = None,
     head: tuple[int, str] | None = None,
     **asked: Unpack[Asked],
 ) -> Advised:
     """:func:`advise_for` reading only: the answer, and the citations it would record (the API
     answers on the event loop and records them, when there are any, in its thread pool).
-    ``zone``: the organisation's time zone (default the configured one); ``head``: the ledger's
-    head as this request read it (with the bearer token; default: read now)."""
-    now = clock(now)
-    found = registers_context(
-        store, actor=actor, team=team, named=named, as_of=as_of, now=now, zone=zone, head=head
-    )
-    result = advise(scenario=scenario, context=found, pack=resolve_pack(pack), **asked)
+    ``head``: the ledger's head as this request read it (with the bearer token; default: read
+    now)."""
+    found = registers_context(store, asking, head=head)
+    result = advise(scenario=scenario, context=found, pack=resolve_pack(asking.pack), **asked)
     if found is None:
         return Advised(result, None, ())
     answers = [result] if isinstance(result, Advice) else list(result.channels.values())
@@ -226,52 +253,25 @@ def record_citations(store: Store, advised: Advised, *, actor: Actor, now: dt.da
 
 
 def advise_for(
-    store: Store,
-    *,
-    scenario: str,
-    actor: Actor,
-    team: str | None = None,
-    named: str | None = None,
-    as_of: dt.date | dt.datetime | None = None,
-    now: dt.datetime | None = None,
-    pack: CompiledPack | None = None,
-    **asked: Unpack[Asked],
+    store: Store, asking: Asking, *, scenario: str, **asked: Unpack[Asked]
 ) -> Advice | AdviceSet:
-    """``advise`` for ``actor`` with what the registers know (``team``: their agency or team;
-    ``named``: the external organisation or an address there), judged on day ``as_of``."""
-    now = clock(now)
-    advised = plan_advice(store, scenario=scenario, actor=actor, team=team, named=named,
-                          as_of=as_of, now=now, pack=pack, **asked)  # fmt: skip
-    record_citations(store, advised, actor=actor, now=now)
+    """``advise`` for the asker with what the registers know (their team's exemptions, the
+    organisation they named), judged on the day of ``asking``."""
+    advised = plan_advice(store, asking, scenario=scenario, **asked)
+    record_citations(store, advised, actor=asking.actor, now=asking.now)
     return advised.result
 
 
-def ask_for(
-    store: Store,
-    question: str,
-    *,
-    actor: Actor,
-    team: str | None = None,
-    named: str | None = None,
-    as_of: dt.date | dt.datetime | None = None,
-    now: dt.datetime | None = None,
-    pack: CompiledPack | None = None,
-    zone: str | None = None,
-) -> Answer:
-    """``ask`` for ``actor`` with what the registers know, as :func:`advise_for`; an
-    organisation the question names (an address, a registered name or domain) counts as named.
-    ``zone``: the organisation's time zone (default the configured one)."""
+def ask_for(store: Store, asking: Asking, question: str) -> Answer:
+    """``ask`` for the asker with what the registers know, as :func:`advise_for`; an
+    organisation the question names (an address, a registered name or domain) counts as named."""
     from commsgov.asking import ask
 
-    now = clock(now)
-    found = registers_context(
-        store, actor=actor, team=team, named=named, question=question, as_of=as_of, now=now,
-        zone=zone,
-    )  # fmt: skip
-    answer = ask(question, pack=resolve_pack(pack), context=found)
+    found = registers_context(store, asking, question=question)
+    answer = ask(question, pack=resolve_pack(asking.pack), context=found)
     if found is not None and answer.scenario is not None and answer.channel is not None:
         asked_about = [(answer.scenario, answer.channel, answer.registers)]
-        _note_citations(store, asked_about, on=found.on, actor=actor, now=now)
+        _note_citations(store, asked_about, on=found.on, actor=asking.actor, now=asking.now)
     return answer
 
 

@@ -409,23 +409,23 @@ def insert_undated_items(
         .where(*_without_item(after_id))
         .order_by(records.c.id)
     )
-    result = conn.execute(
-        insert(retention_items).from_select(
-            [
-                "record_uid",
-                "record_class",
-                "explicit",
-                "due_at_utc",
-                "action",
-                "status",
-                "review_stage",
-                "updated_at_utc",
-                *RECORD_COPIES,
-            ],
-            missing,
-        )
+    adding = insert(retention_items).from_select(
+        [
+            "record_uid",
+            "record_class",
+            "explicit",
+            "due_at_utc",
+            "action",
+            "status",
+            "review_stage",
+            "updated_at_utc",
+            *RECORD_COPIES,
+        ],
+        missing,
     )
-    # -1 where the driver does not report the row count of INSERT ... SELECT
+    # the driver's count of an INSERT ... SELECT, kept before the cursor closes: SQLAlchemy
+    # keeps it only for UPDATE and DELETE, and psycopg forgets it on close (it was -1 there)
+    result = conn.execute(adding.execution_options(preserve_rowcount=True))
     return int(result.rowcount)
 
 

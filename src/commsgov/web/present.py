@@ -4,11 +4,13 @@ citations. No rule lives here: every verdict comes from :func:`commsgov.policy.a
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from commsgov.policy.compiled import Cite, CompiledPack
+from commsgov.records.timestamps import resolve_zone
 
 #: each verdict in plain words, and the colour of its tag
 VERDICTS: dict[str, tuple[str, str]] = {
@@ -100,3 +102,22 @@ def advice(data: dict[str, Any], pack: CompiledPack) -> dict[str, Any]:
 def cell(value: str) -> dict[str, str]:
     """A matrix cell (``Y``, ``N``, ``Y**``): yes or no, and its footnote mark."""
     return {"yes": "Yes" if value.startswith("Y") else "No", "mark": value.lstrip("YN")}
+
+
+def moment(text: str, *, zone: str) -> str:
+    """A stored ISO time as a person reads it, on the clock of ``zone`` (the app's settings'),
+    to the minute; text that is not a time is shown as it is rather than hidden.
+
+    >>> moment("2026-12-01T07:40:58.027563Z", zone="Europe/London")
+    '1 December 2026, 07:40'
+    >>> moment("2026-07-01T07:40:00+00:00", zone="Europe/London")
+    '1 July 2026, 08:40'
+    """
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if when.tzinfo is None:  # stored times are UTC; a naive one is read as such
+        when = when.replace(tzinfo=dt.UTC)
+    local = when.astimezone(resolve_zone(zone))
+    return f"{local.day} {local:%B %Y}, {local:%H:%M}"

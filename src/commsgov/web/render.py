@@ -13,15 +13,19 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.runtime
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2_fragments import render_block
+from markupsafe import Markup, escape
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from commsgov.accounts.permissions import allowed
 from commsgov.api.deps import Caller
 from commsgov.records.media import inline_kind
+
+from .present import moment
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -54,6 +58,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.globals["static"] = _static
+    env.globals["when"] = _when
     env.filters["inline_kind"] = inline_kind
     # the macros for every template, as a global rather than an import: a block rendered on
     # its own (an HTMX fragment) does not see its template's imports
@@ -74,6 +79,16 @@ def _version() -> str:
 def _static(file: str) -> str:
     """The URL of a static asset, with the version so that a new release is fetched afresh."""
     return f"/static/{file}?v={_version()}"
+
+
+@jinja2.pass_context
+def _when(ctx: jinja2.runtime.Context, text: str | None, empty: str = "never") -> Markup:
+    """A stored time in a ``<time>`` element: the ISO text for machines, the settings' local
+    reading for people (``empty`` when there is none)."""
+    if not text:
+        return Markup(escape(empty))
+    shown = moment(text, zone=ctx["zone"])
+    return Markup('<time datetime="{}">{}</time>').format(text, shown)
 
 
 def is_htmx(request: Request) -> bool:
@@ -110,6 +125,8 @@ def context(request: Request, caller: Caller | None) -> dict[str, Any]:
         "path": path,
         "nav": nav,
         "organisation": app.state.pack().organisation,
+        # the zone stored times are shown in (``when``), as the forms read typed times
+        "zone": app.state.settings.timezone,
     }
 
 

@@ -25,6 +25,7 @@ from commsgov.policy.compiled import CompiledPack
 from commsgov.services import catalogue
 from commsgov.services.registers_advice import (
     Advised,
+    Asking,
     answers_without_reading,
     ask_for,
     plan_advice,
@@ -174,13 +175,15 @@ async def advise(request: Request) -> Advice | AdviceSet:
     s = a.situation
     store, caller, now, zone = a.store, a.caller, a.clock(), a.settings.timezone
 
+    asking = Asking.of(caller.actor, now=now, team=s.team, named=s.with_org or s.with_,
+                       as_of=s.as_of, pack=a.pack, zone=zone)  # fmt: skip
+
     def plan() -> Advised:
         return plan_advice(
-            store, scenario=s.scenario, channel=s.channel, device=s.device, outage=s.outage,
-            external=s.external, federated=s.federated, abroad=s.abroad,
+            store, asking, scenario=s.scenario, channel=s.channel, device=s.device,
+            outage=s.outage, external=s.external, federated=s.federated, abroad=s.abroad,
             country_risk=s.country_risk, exemption=s.exemption, role=s.role,
-            hosted_meeting=s.hosted_meeting, team=s.team, named=s.with_org or s.with_,
-            as_of=s.as_of, actor=caller.actor, now=now, pack=a.pack, zone=zone, head=a.head,
+            hosted_meeting=s.hosted_meeting, head=a.head,
         )  # fmt: skip
 
     # the answer reads (on the event loop where that is quicker: advisor requests are the
@@ -240,7 +243,6 @@ def ask(
     """Ask in plain words: the same answer as ``commsgov ask --json``, with what the registers
     know (an organisation the question names counts)."""
     # the app's settings' time zone: reading the environment per request is a cost
-    return ask_for(
-        store, body.question, actor=caller.actor, team=body.team, named=body.with_org,
-        as_of=body.as_of, now=clock(), pack=pack, zone=settings.timezone,
-    )  # fmt: skip
+    asking = Asking.of(caller.actor, now=clock(), team=body.team, named=body.with_org,
+                       as_of=body.as_of, pack=pack, zone=settings.timezone)  # fmt: skip
+    return ask_for(store, asking, body.question)

@@ -16,7 +16,7 @@ from commsgov.policy.advice import Advice, AdviceSet, advise
 from commsgov.policy.compiled import CompiledPack
 from commsgov.policy.errors import PolicyError, UnknownIdError
 from commsgov.services import catalogue
-from commsgov.services.registers_advice import advise_for, ask_for
+from commsgov.services.registers_advice import Asking, advise_for, ask_for
 
 from .. import present
 from ..errors import redirect
@@ -55,7 +55,7 @@ def _message(exc: PolicyError) -> str:
 @router.get("/", name="web.advisor")
 def advisor(
     request: Request, caller: Annotated[Caller, allowed("web.advisor")], pack: PackDep,
-    store: RecordStore, clock: ClockDep,
+    store: RecordStore, clock: ClockDep, settings: SettingsDep,
     scenario: Annotated[str, Query(max_length=200)] = "",
     channel: Annotated[str, Query(max_length=200)] = "",
     outage: bool = False, external: bool = False, federated: bool = False,
@@ -80,12 +80,14 @@ def advisor(
         errors["scenario"] = "Choose what you are doing"
     elif scenario:
         try:
+            # the registers' day in the app's settings' zone, as /advise and the question box
+            asking = Asking.of(caller.actor, now=clock(), team=team or None,
+                               named=with_ or None, pack=pack, zone=settings.timezone)  # fmt: skip
             result = advise_for(
-                store, scenario=scenario, channel=channel or None,
+                store, asking, scenario=scenario, channel=channel or None,
                 device="personal" if personal else "corporate", outage=outage,
                 external=external, federated=federated, abroad=abroad,
-                country_risk=country_risk or None, hosted_meeting=hosting, team=team or None,
-                named=with_ or None, actor=caller.actor, now=clock(), pack=pack,
+                country_risk=country_risk or None, hosted_meeting=hosting,
             )  # fmt: skip
         except PolicyError as exc:
             field = exc.kind if isinstance(exc, UnknownIdError) else "scenario"
@@ -145,8 +147,8 @@ def ask_question(
         errors["question"] = "Type your question, for example: Can I WhatsApp my manager?"
     else:
         try:
-            answer = ask_for(store, question, actor=caller.actor, now=clock(), pack=pack,
-                             zone=settings.timezone)  # fmt: skip
+            asking = Asking.of(caller.actor, now=clock(), pack=pack, zone=settings.timezone)
+            answer = ask_for(store, asking, question)
         except PolicyError as exc:
             errors["question"] = str(exc)
         else:
