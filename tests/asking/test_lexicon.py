@@ -245,3 +245,30 @@ def test_phrases_that_were_misread(lexicon: Lexicon, question: str, channels: li
     if reading.device == "personal":  # a text from your own phone is the personal channel
         found = ["personal-phone" if c == "corporate-phone" else c for c in found]
     assert list(dict.fromkeys(found)) == channels
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "is Teams chat ok with an external organisation that's already federated",
+        "can I IM someone at a partner organisation on Teams? they're federated",
+        "Teams chat with a stakeholder from my own laptop, ok?",
+        "can I use outlook?",
+    ],
+)
+def test_who_and_the_channel_alone_state_no_situation(lexicon: Lexicon, question: str) -> None:
+    assert lexicon.read(question).situation == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("can I email a supplier about an invoice query", {"invoice", "query"}),
+        # who takes part, when a cue group of the work holds it, is a situation
+        ("can I Teams chat a nurse? her board is federated", {"nurse", "board"}),
+        ("is Teams chat ok with the police, they're federated", {"police"}),
+        ("can I whatsapp my manager that I'm late", {"manager", "late"}),
+    ],
+)
+def test_what_the_work_is_is_a_situation(lexicon: Lexicon, question: str, said: set[str]) -> None:
+    assert set(lexicon.read(question).situation) == said

@@ -47,6 +47,26 @@ _NEGATABLE = (
 _OCCASIONS = {"event", "events", "fun", "bake", "conference", "stand", "day", "fair", "walk"}
 #: words that never start a name split in two ("can I message" is not "imessage")
 _FUNCTION = {"i", "a", "an", "we", "me", "my", "to", "on", "in", "the", "you", "is", "it", "so"}
+#: conditions that say who takes part or on what device, not what the work is: a question that
+#: states only these and a channel says nothing of its situation ("Teams chat with an external
+#: organisation that's federated?"); a cue group named after one of them says who, not what
+_WHO_CONDITIONS = ("external", "federated", "not_federated", "personal_device", "corporate_device")
+#: words that ask, permit or name someone in general, and say nothing of the situation
+_GENERIC_WORDS = """
+    a an the i me my we us our you your they them their he him his she her it its this that
+    these those there here s t d ll m re ve im ive is are am was were be been being do does
+    did done have has had can could may might must shall should will would ok okay fine
+    alright allowed permitted acceptable approved allowable right rule rules policy use using
+    used send sending sent message messages messaging chat chats talk talking speak speaking
+    contact contacting get getting touch keep in with to from for about on onto via through by
+    over of at as and or but if when whether so someone somebody anyone anybody people person
+    folk folks organisation organisations organization organizations company companies body
+    bodies firm firms party parties work working works stuff thing things purpose purposes
+    general generally ever any also just really still already yet now what whats which how who
+    why where not no yes please hi hello question quick government business official set up
+    start
+"""
+_GENERIC = frozenset(_GENERIC_WORDS.split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +197,9 @@ class Reading:
     out_of_hours: bool
     exemption: bool
     cues: tuple[str, ...]
+    #: the words that say what the work is: not the channel, not who takes part or on what
+    #: device, not a word that only asks or permits (empty: no situation of its own)
+    situation: tuple[str, ...] = ()
 
     def features(self) -> list[str]:
         """The classifier's features: stemmed words, cue and condition names, and their pairs."""
@@ -364,6 +387,7 @@ class Lexicon:
             out_of_hours=bool(cond.get("out_of_hours")) or _late(toks),
             exemption=bool(cond.get("exemption")),
             cues=cues,
+            situation=self._situation(toks, cond, asked + context),
         )
 
     def _mentions(
@@ -405,6 +429,30 @@ class Lexicon:
                 m for m in asked if m.channel not in self._phones or m.start not in device_spans
             ]
         return tuple(asked), tuple(context)
+
+    def _situation(
+        self, toks: list[str], cond: dict[str, list[Match]], mentions: tuple[Mention, ...]
+    ) -> tuple[str, ...]:
+        """The words of the question that state its situation (see :attr:`Reading.situation`).
+        A word read as who takes part still counts when a cue group about the work holds it
+        ("a nurse", "the police", "an embassy" say more than "an external organisation")."""
+        said: set[int] = set()
+        for m in self._cues.scan(toks):
+            if m.key not in _WHO_CONDITIONS:
+                said.update(range(m.start, m.end))
+        covered: set[int] = set()
+        for name in _WHO_CONDITIONS:
+            # federation and the device say how, never what the work is
+            keep = said if name == "external" else set()
+            for m in cond.get(name, ()):
+                covered.update(i for i in range(m.start, m.end) if i not in keep)
+        for mention in mentions:
+            covered.update(range(mention.start, mention.start + len(mention.phrase.split())))
+        return tuple(
+            w
+            for i, w in enumerate(toks)
+            if i not in covered and w not in _GENERIC and not w.isdigit()
+        )
 
     def _abroad(
         self, toks: list[str], cond: dict[str, list[Match]], cues: tuple[str, ...]
