@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 #: what the parameters were made by; a change retrains every cached classifier
-VERSION = 4
+VERSION = 5
 
 
 @dataclass(frozen=True, slots=True)

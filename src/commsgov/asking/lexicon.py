@@ -193,6 +193,8 @@ class Reading:
     federated: bool
     abroad: bool
     where: str | None
+    #: somewhere abroad or its people named, whether we go there or they come here
+    foreign: bool
     country_risk: str | None
     out_of_hours: bool
     exemption: bool
@@ -209,6 +211,7 @@ class Reading:
             ("outage", self.outage or self.outage_unclear),
             ("external", self.external),
             ("abroad", self.abroad),
+            ("foreign", self.foreign),
             ("out-of-hours", self.out_of_hours),
             ("personal", self.device == "personal"),
         ):
@@ -261,7 +264,7 @@ class Lexicon:
         self._cues = PhraseIndex(
             (p, name) for name, phrases in ask.get("cues", {}).items() for p in phrases
         )
-        from .places import place_names  # only building needs them: the cache has the tables
+        from .places import foreign_names, place_names  # only building needs them (cached)
 
         places = place_names()
         risks: dict[str, str | None] = {}
@@ -270,6 +273,9 @@ class Lexicon:
                 places[" ".join(words(name))] = country["name"]
             risks[country["name"]] = country.get("risk")
         self._places = PhraseIndex((p, country) for p, country in places.items())
+        self._foreign = PhraseIndex(
+            (name, "foreign") for name in sorted({*places, *foreign_names()})
+        )
         self._risks = risks
         # Misspellings: single-word names of apps and social media of five letters or more, but
         # never a word the pack uses elsewhere (so "single" is not read as "signal"). Not the
@@ -304,6 +310,7 @@ class Lexicon:
             "conditions": {name: index.to_data() for name, index in self._conditions.items()},
             "cues": self._cues.to_data(),
             "places": self._places.to_data(),
+            "foreign": self._foreign.to_data(),
             "risks": self._risks,
             "single": self._single,
             "fuzzy": self._fuzzy_choices,
@@ -330,6 +337,7 @@ class Lexicon:
         }
         lexicon._cues = PhraseIndex.from_data(data["cues"])
         lexicon._places = PhraseIndex.from_data(data["places"])
+        lexicon._foreign = PhraseIndex.from_data(data["foreign"])
         lexicon._risks = dict(data["risks"])
         lexicon._single = dict(data["single"])
         lexicon._fuzzy_choices = list(data["fuzzy"])
@@ -383,6 +391,7 @@ class Lexicon:
             federated=federated,
             abroad=abroad,
             where=where,
+            foreign=abroad or bool(self._foreign.scan(toks)),
             country_risk=self._risks.get(where) if where else None,
             out_of_hours=bool(cond.get("out_of_hours")) or _late(toks),
             exemption=bool(cond.get("exemption")),

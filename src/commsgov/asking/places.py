@@ -62,6 +62,34 @@ CITIES = {
 }  # fmt: skip
 
 
+#: what people and things from abroad are called ("the Norwegian ambassador", "a Japanese
+#: delegation"): a question naming one is about somewhere else, if not about being there
+NATIONALITIES = (
+    "afghan albanian algerian american angolan argentine argentinian armenian australian "
+    "austrian azerbaijani bangladeshi belgian bolivian bosnian brazilian bulgarian cambodian "
+    "cameroonian canadian chilean chinese colombian congolese croatian cuban cypriot czech danish "
+    "dutch ecuadorian egyptian emirati eritrean estonian ethiopian faroese fijian filipino finnish "
+    "flemish french georgian german ghanaian greek greenlandic hungarian icelandic indian "
+    "indonesian iranian iraqi irish israeli italian ivorian jamaican japanese jordanian kazakh "
+    "kenyan korean kosovan kuwaiti latvian lebanese libyan lithuanian luxembourgish malawian "
+    "malaysian maltese mexican moldovan mongolian moroccan mozambican namibian nepalese nigerian "
+    "norwegian omani pakistani palestinian peruvian polish portuguese qatari romanian russian "
+    "rwandan saudi senegalese serbian singaporean slovak slovenian somali spanish sudanese "
+    "swedish swiss syrian taiwanese tanzanian thai tunisian turkish ugandan ukrainian uruguayan "
+    "uzbek venezuelan vietnamese yemeni zambian zimbabwean taoiseach"
+)
+
+
+def foreign_names() -> list[str]:
+    """Every phrase that names somewhere abroad or its people (lower case).
+
+    >>> names = foreign_names()
+    >>> "norwegian" in names and "brussels" in names and "scottish" not in names
+    True
+    """
+    return [*place_names(), *NATIONALITIES.split()]
+
+
 def place_names() -> dict[str, str]:
     """Every place phrase (lower case) to the country it is in.
 
