@@ -272,3 +272,25 @@ def test_who_and_the_channel_alone_state_no_situation(lexicon: Lexicon, question
 )
 def test_what_the_work_is_is_a_situation(lexicon: Lexicon, question: str, said: set[str]) -> None:
     assert set(lexicon.read(question).situation) == said
+
+
+@pytest.mark.parametrize(
+    ("question", "channels"),
+    [
+        ("can I go through the comments with my G7 at her desk", ["face-to-face"]),
+        ("ok to have a word with the analyst about the tables?", ["face-to-face"]),
+        # a channel said not to work is the context, not the one asked about
+        ("outlook isn't syncing, can I ring the service desk from my work mobile?",
+         ["corporate-phone"]),
+        ("teams won't load, can I email IT?", ["email"]),
+    ],
+)  # fmt: skip
+def test_more_ways_to_say_a_channel(lexicon: Lexicon, question: str, channels: list[str]) -> None:
+    assert list(dict.fromkeys(m.channel for m in lexicon.read(question).asked)) == channels
+
+
+def test_somewhere_abroad_or_its_people_is_foreign(lexicon: Lexicon) -> None:
+    visit = lexicon.read("coordinating the Norwegian ambassador's visit to Shetland")
+    assert visit.foreign and not visit.abroad
+    assert "cond:foreign" in visit.features()
+    assert not lexicon.read("with the minister on a visit to a school in Fife").foreign

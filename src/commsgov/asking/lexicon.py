@@ -28,6 +28,7 @@ _NOT_THIS = {"not", "t", "no", "without", "never", "than", "instead"}
 _BROKEN = {
     "down", "playing", "slow", "crashing", "crashed", "freezing", "froze", "broken", "dropping",
     "offline", "unavailable", "keeps", "stopped", "failing", "failed", "glitchy", "laggy",
+    "isn", "won", "wont", "doesn", "hasn", "syncing", "frozen", "died", "hanging",
 }  # fmt: skip
 #: an asked channel and the phrase after it that says it is broken ("Teams is playing up")
 _BROKEN_WINDOW = 3
