@@ -294,3 +294,12 @@ def test_somewhere_abroad_or_its_people_is_foreign(lexicon: Lexicon) -> None:
     assert visit.foreign and not visit.abroad
     assert "cond:foreign" in visit.features()
     assert not lexicon.read("with the minister on a visit to a school in Fife").foreign
+
+
+def test_the_words_naming_the_channel_or_device_are_not_word_features(
+    lexicon: Lexicon,
+) -> None:
+    features = lexicon.read("can I whatsapp my manager from my own phone that I'm late").features()
+    assert "ch:whatsapp" in features and "cond:personal" in features
+    assert "whatsapp" not in features and "own" not in features and "phone" not in features
+    assert "manager" in features and "late" in features

@@ -203,10 +203,14 @@ class Reading:
     #: the words that say what the work is: not the channel, not who takes part or on what
     #: device, not a word that only asks or permits (empty: no situation of its own)
     situation: tuple[str, ...] = ()
+    #: the positions of the words that name a channel or the device ("WhatsApp", "my own
+    #: phone"): the channel is a feature of its own, and these words say nothing of the work
+    means: frozenset[int] = frozenset()
 
     def features(self) -> list[str]:
-        """The classifier's features: stemmed words, cue and condition names, and their pairs."""
-        found = [stem(w) for w in self.words]
+        """The classifier's features: stemmed words (not those naming the channel or device),
+        cue and condition names, and their pairs."""
+        found = [stem(w) for i, w in enumerate(self.words) if i not in self.means]
         flags = [f"cue:{c}" for c in self.cues]
         for name, on in (
             ("outage", self.outage or self.outage_unclear),
@@ -398,6 +402,7 @@ class Lexicon:
             exemption=bool(cond.get("exemption")),
             cues=cues,
             situation=self._situation(toks, cond, asked + context),
+            means=_means(cond, asked + context),
         )
 
     def _mentions(
@@ -478,6 +483,20 @@ class Lexicon:
                 break
         said = bool(cond.get("abroad")) and not visiting
         return (said or where is not None), where
+
+
+def _means(cond: dict[str, list[Match]], mentions: tuple[Mention, ...]) -> frozenset[int]:
+    """The positions of the words naming a channel or the device (see :attr:`Reading.means`):
+    the channel and the device are features of their own ("ch:whatsapp", "cond:personal"), and
+    as words they would tie a scenario to the channels its questions happen to ask about
+    (grouped cross-validation, scenario top-1: 95.1% with them, 95.7% without)."""
+    found: set[int] = set()
+    for mention in mentions:
+        found.update(range(mention.start, mention.start + len(mention.phrase.split())))
+    for name in ("personal_device", "corporate_device"):
+        for m in cond.get(name, ()):
+            found.update(range(m.start, m.end))
+    return frozenset(found)
 
 
 def _unsay(cond: dict[str, list[Match]], toks: list[str], clause: list[int]) -> None:
