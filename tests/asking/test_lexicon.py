@@ -303,3 +303,8 @@ def test_the_words_naming_the_channel_or_device_are_not_word_features(
     assert "ch:whatsapp" in features and "cond:personal" in features
     assert "whatsapp" not in features and "own" not in features and "phone" not in features
     assert "manager" in features and "late" in features
+
+
+def test_a_corporate_device_is_a_feature_of_its_own(lexicon: Lexicon) -> None:
+    features = lexicon.read("how do I get a work mobile?").features()
+    assert "cond:corporate" in features and "mobile" not in features

@@ -219,6 +219,7 @@ class Reading:
             ("foreign", self.foreign),
             ("out-of-hours", self.out_of_hours),
             ("personal", self.device == "personal"),
+            ("corporate", self.device == "corporate"),
         ):
             if on:
                 flags.append(f"cond:{name}")
