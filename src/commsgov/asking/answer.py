@@ -58,7 +58,7 @@ class Thresholds:
     #: a verdict needs this share of the scenarios' probability behind it
     verdict_min: float = 0.5
     #: ...and a more restrictive verdict may carry at most this share (zero dangerous errors)
-    restrictive_max: float = 0.05
+    restrictive_max: float = 0.08
     #: the approved channels of a scenario are listed when it is at least this likely
     scenario_min: float = 0.5
     #: no verdict when "none" and the policy topics together are at least this likely: the
