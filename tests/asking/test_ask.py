@@ -267,3 +267,32 @@ def test_thresholds_can_be_handed_in() -> None:
     answer = answer_question(question, pack=pack, lexicon=lexicon, classifier=classifier,
                              thresholds=strict)  # fmt: skip
     assert answer.verdict is None and answer.kind == "choices"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "is Teams chat ok with an external organisation that's already federated",
+        "can I IM someone at a partner organisation on Teams? they're federated",
+        "can I message a contact at another organisation on Teams chat? they are federated with us",
+    ],
+)
+def test_who_and_a_channel_but_no_situation_asks_back(question: str) -> None:
+    # Teams chat with a federated organisation is allowed for everyday work with stakeholders
+    # but not in multi-agency response, health and social care or technical issues: the
+    # question does not say which, so it asks rather than guess the everyday reading.
+    answer = commsgov.ask(question)
+    assert answer.verdict is None and answer.kind == "choices", answer.summary
+    assert {"allowed", "not-allowed"} <= {c.verdict for c in answer.choices}
+    assert answer.choices[0].scenario == "external-day-to-day"  # the likeliest comes first
+
+
+def test_who_and_a_channel_answered_when_every_situation_agrees() -> None:
+    answer = commsgov.ask("can I WhatsApp an external stakeholder?")
+    assert (answer.kind, answer.verdict, answer.scenario) == ("verdict", "not-allowed", None)
+
+
+def test_who_a_channel_and_what_the_work_is_is_answered() -> None:
+    answer = commsgov.ask("can I email a supplier about an invoice query")
+    assert (answer.kind, answer.verdict) == ("verdict", "allowed")
+    assert answer.scenario == "external-day-to-day"

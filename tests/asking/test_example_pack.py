@@ -41,11 +41,23 @@ def test_its_own_channel_phrases(pack: CompiledPack) -> None:
 
 
 def test_its_own_phone_in_its_star_scenario(pack: CompiledPack) -> None:
-    # Allowed when checking on a lone worker, not otherwise. A pack with a few dozen questions
-    # is less sure of itself than the bundled one: it asks, the lone-worker check first.
-    answer = commsgov.ask(
-        "my colleague is alone on a home visit, can I text her from my own phone?", pack=pack
-    )
+    # Allowed when checking on a lone worker, not otherwise: the pack's few dozen questions
+    # make it sure enough of the lone-worker check to answer, the others as runners-up...
+    from dataclasses import replace
+
+    from commsgov.asking import _parts
+    from commsgov.asking.answer import THRESHOLDS, answer_question
+
+    question = "my colleague is alone on a home visit, can I text her from my own phone?"
+    answer = commsgov.ask(question, pack=pack)
+    assert (answer.kind, answer.channel, answer.verdict) == ("verdict", "own-phone", "allowed")
+    assert answer.scenario == "lone-worker-check"
+    assert {c.verdict for c in answer.runners_up} == {"not-allowed"}
+    # ...and with less room for a not-allowed reading, it asks, the lone-worker check first
+    lexicon, classifier = _parts(pack)
+    strict = replace(THRESHOLDS, restrictive_max=0.01)
+    answer = answer_question(question, pack=pack, lexicon=lexicon, classifier=classifier,
+                             thresholds=strict)  # fmt: skip
     assert (answer.kind, answer.channel, answer.verdict) == ("choices", "own-phone", None)
     first = answer.choices[0]
     assert (first.scenario, first.verdict) == ("lone-worker-check", "allowed")

@@ -245,3 +245,66 @@ def test_phrases_that_were_misread(lexicon: Lexicon, question: str, channels: li
     if reading.device == "personal":  # a text from your own phone is the personal channel
         found = ["personal-phone" if c == "corporate-phone" else c for c in found]
     assert list(dict.fromkeys(found)) == channels
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "is Teams chat ok with an external organisation that's already federated",
+        "can I IM someone at a partner organisation on Teams? they're federated",
+        "Teams chat with a stakeholder from my own laptop, ok?",
+        "can I use outlook?",
+    ],
+)
+def test_who_and_the_channel_alone_state_no_situation(lexicon: Lexicon, question: str) -> None:
+    assert lexicon.read(question).situation == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("can I email a supplier about an invoice query", {"invoice", "query"}),
+        # who takes part, when a cue group of the work holds it, is a situation
+        ("can I Teams chat a nurse? her board is federated", {"nurse", "board"}),
+        ("is Teams chat ok with the police, they're federated", {"police"}),
+        ("can I whatsapp my manager that I'm late", {"manager", "late"}),
+    ],
+)
+def test_what_the_work_is_is_a_situation(lexicon: Lexicon, question: str, said: set[str]) -> None:
+    assert set(lexicon.read(question).situation) == said
+
+
+@pytest.mark.parametrize(
+    ("question", "channels"),
+    [
+        ("can I go through the comments with my G7 at her desk", ["face-to-face"]),
+        ("ok to have a word with the analyst about the tables?", ["face-to-face"]),
+        # a channel said not to work is the context, not the one asked about
+        ("outlook isn't syncing, can I ring the service desk from my work mobile?",
+         ["corporate-phone"]),
+        ("teams won't load, can I email IT?", ["email"]),
+    ],
+)  # fmt: skip
+def test_more_ways_to_say_a_channel(lexicon: Lexicon, question: str, channels: list[str]) -> None:
+    assert list(dict.fromkeys(m.channel for m in lexicon.read(question).asked)) == channels
+
+
+def test_somewhere_abroad_or_its_people_is_foreign(lexicon: Lexicon) -> None:
+    visit = lexicon.read("coordinating the Norwegian ambassador's visit to Shetland")
+    assert visit.foreign and not visit.abroad
+    assert "cond:foreign" in visit.features()
+    assert not lexicon.read("with the minister on a visit to a school in Fife").foreign
+
+
+def test_the_words_naming_the_channel_or_device_are_not_word_features(
+    lexicon: Lexicon,
+) -> None:
+    features = lexicon.read("can I whatsapp my manager from my own phone that I'm late").features()
+    assert "ch:whatsapp" in features and "cond:personal" in features
+    assert "whatsapp" not in features and "own" not in features and "phone" not in features
+    assert "manager" in features and "late" in features
+
+
+def test_a_corporate_device_is_a_feature_of_its_own(lexicon: Lexicon) -> None:
+    features = lexicon.read("how do I get a work mobile?").features()
+    assert "cond:corporate" in features and "mobile" not in features

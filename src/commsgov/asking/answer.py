@@ -11,6 +11,10 @@ How a question is answered:
    mass and no more restrictive verdict carries more than a sliver of it; otherwise the answer
    asks back with the two or three scenarios it hesitates between. An outage that may or may not
    be one ("the network is down") is asked back the same way when it would change the verdict.
+   A question that states no situation of its own, only a channel and who takes part ("is Teams
+   chat ok with an external organisation that's federated?"), is answered only when every
+   scenario gives the same verdict, however sure the classifier is of one; otherwise it asks
+   back, offering the likeliest scenario for each verdict.
 5. A scenario and no channel: the approved channels for the scenario.
 """
 
@@ -52,9 +56,9 @@ class Thresholds:
     #: ...and this likely when the question names a channel
     none_with_channel: float = 0.6
     #: a verdict needs this share of the scenarios' probability behind it
-    verdict_min: float = 0.7
+    verdict_min: float = 0.5
     #: ...and a more restrictive verdict may carry at most this share (zero dangerous errors)
-    restrictive_max: float = 0.03
+    restrictive_max: float = 0.08
     #: the approved channels of a scenario are listed when it is at least this likely
     scenario_min: float = 0.5
     #: no verdict when "none" and the policy topics together are at least this likely: the
@@ -229,7 +233,15 @@ def respond(
             return _topic(question, reading, pack, other.removeprefix(TOPIC), p, channel_ids)
         return _help(question, reading, pack, p)
     return _verdict(
-        question, reading, pack, scen, channel_ids, thresholds, context, general=top == ANY
+        question,
+        reading,
+        pack,
+        scen,
+        channel_ids,
+        thresholds,
+        context,
+        general=top == ANY or not reading.situation,
+        situated=bool(reading.situation),
     )
 
 
@@ -298,8 +310,12 @@ def _verdict(
     context: Context | None,
     *,
     general: bool = False,
+    situated: bool = True,
 ) -> Answer:
     top = next(iter(scen))
+    # No situation stated: the classifier's ranking orders the choices, but every scenario
+    # weighs the same in the verdict (a confident guess at the situation is still a guess).
+    weight = scen if situated else dict.fromkeys(scen, 1.0 / len(scen))
     # Several channels asked about: answer for the most restrictive, name the others.
     channel = min(
         channel_ids,
@@ -316,7 +332,7 @@ def _verdict(
     mass: dict[tuple[str, bool], float] = {}
     verdicts: dict[tuple[str, bool], str] = {}
     for outage in readings:
-        for scenario, p in scen.items():
+        for scenario, p in weight.items():
             v = _advise(pack, reading, scenario, channel, outage=outage, context=context).verdict
             verdicts[(scenario, outage)] = v
             mass[(v, outage)] = mass.get((v, outage), 0.0) + p
@@ -333,7 +349,8 @@ def _verdict(
     stricter = sum(
         m for (v, o), m in mass.items() if o == reading.outage and _ORDER[v] < _ORDER[v_top]
     )
-    if share < thresholds.verdict_min or stricter > thresholds.restrictive_max:
+    unsure = share < thresholds.verdict_min or stricter > thresholds.restrictive_max
+    if unsure or (not situated and share < 1.0 - 1e-9):
         return _ask_back(question, reading, pack, scen, verdicts, understood, share)
     advice = _advise(pack, reading, top, channel, outage=reading.outage, context=context)
     named: str | None = advice.scenario

@@ -28,6 +28,7 @@ _NOT_THIS = {"not", "t", "no", "without", "never", "than", "instead"}
 _BROKEN = {
     "down", "playing", "slow", "crashing", "crashed", "freezing", "froze", "broken", "dropping",
     "offline", "unavailable", "keeps", "stopped", "failing", "failed", "glitchy", "laggy",
+    "isn", "won", "wont", "doesn", "hasn", "syncing", "frozen", "died", "hanging",
 }  # fmt: skip
 #: an asked channel and the phrase after it that says it is broken ("Teams is playing up")
 _BROKEN_WINDOW = 3
@@ -47,6 +48,26 @@ _NEGATABLE = (
 _OCCASIONS = {"event", "events", "fun", "bake", "conference", "stand", "day", "fair", "walk"}
 #: words that never start a name split in two ("can I message" is not "imessage")
 _FUNCTION = {"i", "a", "an", "we", "me", "my", "to", "on", "in", "the", "you", "is", "it", "so"}
+#: conditions that say who takes part or on what device, not what the work is: a question that
+#: states only these and a channel says nothing of its situation ("Teams chat with an external
+#: organisation that's federated?"); a cue group named after one of them says who, not what
+_WHO_CONDITIONS = ("external", "federated", "not_federated", "personal_device", "corporate_device")
+#: words that ask, permit or name someone in general, and say nothing of the situation
+_GENERIC_WORDS = """
+    a an the i me my we us our you your they them their he him his she her it its this that
+    these those there here s t d ll m re ve im ive is are am was were be been being do does
+    did done have has had can could may might must shall should will would ok okay fine
+    alright allowed permitted acceptable approved allowable right rule rules policy use using
+    used send sending sent message messages messaging chat chats talk talking speak speaking
+    contact contacting get getting touch keep in with to from for about on onto via through by
+    over of at as and or but if when whether so someone somebody anyone anybody people person
+    folk folks organisation organisations organization organizations company companies body
+    bodies firm firms party parties work working works stuff thing things purpose purposes
+    general generally ever any also just really still already yet now what whats which how who
+    why where not no yes please hi hello question quick government business official set up
+    start
+"""
+_GENERIC = frozenset(_GENERIC_WORDS.split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,21 +194,32 @@ class Reading:
     federated: bool
     abroad: bool
     where: str | None
+    #: somewhere abroad or its people named, whether we go there or they come here
+    foreign: bool
     country_risk: str | None
     out_of_hours: bool
     exemption: bool
     cues: tuple[str, ...]
+    #: the words that say what the work is: not the channel, not who takes part or on what
+    #: device, not a word that only asks or permits (empty: no situation of its own)
+    situation: tuple[str, ...] = ()
+    #: the positions of the words that name a channel or the device ("WhatsApp", "my own
+    #: phone"): the channel is a feature of its own, and these words say nothing of the work
+    means: frozenset[int] = frozenset()
 
     def features(self) -> list[str]:
-        """The classifier's features: stemmed words, cue and condition names, and their pairs."""
-        found = [stem(w) for w in self.words]
+        """The classifier's features: stemmed words (not those naming the channel or device),
+        cue and condition names, and their pairs."""
+        found = [stem(w) for i, w in enumerate(self.words) if i not in self.means]
         flags = [f"cue:{c}" for c in self.cues]
         for name, on in (
             ("outage", self.outage or self.outage_unclear),
             ("external", self.external),
             ("abroad", self.abroad),
+            ("foreign", self.foreign),
             ("out-of-hours", self.out_of_hours),
             ("personal", self.device == "personal"),
+            ("corporate", self.device == "corporate"),
         ):
             if on:
                 flags.append(f"cond:{name}")
@@ -238,7 +270,7 @@ class Lexicon:
         self._cues = PhraseIndex(
             (p, name) for name, phrases in ask.get("cues", {}).items() for p in phrases
         )
-        from .places import place_names  # only building needs them: the cache has the tables
+        from .places import foreign_names, place_names  # only building needs them (cached)
 
         places = place_names()
         risks: dict[str, str | None] = {}
@@ -247,6 +279,9 @@ class Lexicon:
                 places[" ".join(words(name))] = country["name"]
             risks[country["name"]] = country.get("risk")
         self._places = PhraseIndex((p, country) for p, country in places.items())
+        self._foreign = PhraseIndex(
+            (name, "foreign") for name in sorted({*places, *foreign_names()})
+        )
         self._risks = risks
         # Misspellings: single-word names of apps and social media of five letters or more, but
         # never a word the pack uses elsewhere (so "single" is not read as "signal"). Not the
@@ -281,6 +316,7 @@ class Lexicon:
             "conditions": {name: index.to_data() for name, index in self._conditions.items()},
             "cues": self._cues.to_data(),
             "places": self._places.to_data(),
+            "foreign": self._foreign.to_data(),
             "risks": self._risks,
             "single": self._single,
             "fuzzy": self._fuzzy_choices,
@@ -307,6 +343,7 @@ class Lexicon:
         }
         lexicon._cues = PhraseIndex.from_data(data["cues"])
         lexicon._places = PhraseIndex.from_data(data["places"])
+        lexicon._foreign = PhraseIndex.from_data(data["foreign"])
         lexicon._risks = dict(data["risks"])
         lexicon._single = dict(data["single"])
         lexicon._fuzzy_choices = list(data["fuzzy"])
@@ -360,10 +397,13 @@ class Lexicon:
             federated=federated,
             abroad=abroad,
             where=where,
+            foreign=abroad or bool(self._foreign.scan(toks)),
             country_risk=self._risks.get(where) if where else None,
             out_of_hours=bool(cond.get("out_of_hours")) or _late(toks),
             exemption=bool(cond.get("exemption")),
             cues=cues,
+            situation=self._situation(toks, cond, asked + context),
+            means=_means(cond, asked + context),
         )
 
     def _mentions(
@@ -406,6 +446,30 @@ class Lexicon:
             ]
         return tuple(asked), tuple(context)
 
+    def _situation(
+        self, toks: list[str], cond: dict[str, list[Match]], mentions: tuple[Mention, ...]
+    ) -> tuple[str, ...]:
+        """The words of the question that state its situation (see :attr:`Reading.situation`).
+        A word read as who takes part still counts when a cue group about the work holds it
+        ("a nurse", "the police", "an embassy" say more than "an external organisation")."""
+        said: set[int] = set()
+        for m in self._cues.scan(toks):
+            if m.key not in _WHO_CONDITIONS:
+                said.update(range(m.start, m.end))
+        covered: set[int] = set()
+        for name in _WHO_CONDITIONS:
+            # federation and the device say how, never what the work is
+            keep = said if name == "external" else set()
+            for m in cond.get(name, ()):
+                covered.update(i for i in range(m.start, m.end) if i not in keep)
+        for mention in mentions:
+            covered.update(range(mention.start, mention.start + len(mention.phrase.split())))
+        return tuple(
+            w
+            for i, w in enumerate(toks)
+            if i not in covered and w not in _GENERIC and not w.isdigit()
+        )
+
     def _abroad(
         self, toks: list[str], cond: dict[str, list[Match]], cues: tuple[str, ...]
     ) -> tuple[bool, str | None]:
@@ -420,6 +484,20 @@ class Lexicon:
                 break
         said = bool(cond.get("abroad")) and not visiting
         return (said or where is not None), where
+
+
+def _means(cond: dict[str, list[Match]], mentions: tuple[Mention, ...]) -> frozenset[int]:
+    """The positions of the words naming a channel or the device (see :attr:`Reading.means`):
+    the channel and the device are features of their own ("ch:whatsapp", "cond:personal"), and
+    as words they would tie a scenario to the channels its questions happen to ask about
+    (grouped cross-validation, scenario top-1: 95.1% with them, 95.7% without)."""
+    found: set[int] = set()
+    for mention in mentions:
+        found.update(range(mention.start, mention.start + len(mention.phrase.split())))
+    for name in ("personal_device", "corporate_device"):
+        for m in cond.get(name, ()):
+            found.update(range(m.start, m.end))
+    return frozenset(found)
 
 
 def _unsay(cond: dict[str, list[Match]], toks: list[str], clause: list[int]) -> None:

@@ -59,7 +59,53 @@ CITIES = {
     "wellington": "New Zealand", "auckland": "New Zealand", "sao paulo": "Brazil",
     "rio": "Brazil", "belem": "Brazil", "buenos aires": "Argentina", "mexico city": "Mexico",
     "tallinn": "Estonia", "riga": "Latvia", "vilnius": "Lithuania", "torshavn": "Faroe Islands",
+    "lyon": "France", "marseille": "France", "hamburg": "Germany", "cologne": "Germany",
+    "zurich": "Switzerland", "basel": "Switzerland", "antwerp": "Belgium",
+    "rotterdam": "Netherlands",
+    "gothenburg": "Sweden", "malmo": "Sweden", "aarhus": "Denmark", "trondheim": "Norway",
+    "stavanger": "Norway", "tromso": "Norway", "nuuk": "Greenland", "quebec": "Canada",
+    "calgary": "Canada", "philadelphia": "United States", "atlanta": "United States",
+    "seattle": "United States", "miami": "United States", "dallas": "United States",
+    "denver": "United States", "pittsburgh": "United States", "kolkata": "India",
+    "chennai": "India", "hyderabad": "India", "shenzhen": "China", "guangzhou": "China",
+    "taipei": "Taiwan", "hanoi": "Vietnam", "bangkok": "Thailand", "jakarta": "Indonesia",
+    "kuala lumpur": "Malaysia", "manila": "Philippines", "brisbane": "Australia",
+    "santiago": "Chile", "lima": "Peru", "bogota": "Colombia",
+    "accra": "Ghana", "abuja": "Nigeria", "addis ababa": "Ethiopia", "kigali": "Rwanda",
+    "lilongwe": "Malawi", "lusaka": "Zambia", "kampala": "Uganda", "valletta": "Malta",
+    "nicosia": "Cyprus", "belgrade": "Serbia", "bucharest": "Romania",
+    "zagreb": "Croatia", "ljubljana": "Slovenia", "bratislava": "Slovakia", "krakow": "Poland",
+    "gdansk": "Poland", "tbilisi": "Georgia", "istanbul": "Turkey", "ankara": "Turkey",
+    "tel aviv": "Israel", "amman": "Jordan", "beirut": "Lebanon", "muscat": "Oman",
 }  # fmt: skip
+
+
+#: what people and things from abroad are called ("the Norwegian ambassador", "a Japanese
+#: delegation"): a question naming one is about somewhere else, if not about being there
+NATIONALITIES = (
+    "afghan albanian algerian american angolan argentine argentinian armenian australian "
+    "austrian azerbaijani bangladeshi belgian bolivian bosnian brazilian bulgarian cambodian "
+    "cameroonian canadian chilean chinese colombian congolese croatian cuban cypriot czech danish "
+    "dutch ecuadorian egyptian emirati eritrean estonian ethiopian faroese fijian filipino finnish "
+    "flemish french georgian german ghanaian greek greenlandic hungarian icelandic indian "
+    "indonesian iranian iraqi irish israeli italian ivorian jamaican japanese jordanian kazakh "
+    "kenyan korean kosovan kuwaiti latvian lebanese libyan lithuanian luxembourgish malawian "
+    "malaysian maltese mexican moldovan mongolian moroccan mozambican namibian nepalese nigerian "
+    "norwegian omani pakistani palestinian peruvian polish portuguese qatari romanian russian "
+    "rwandan saudi senegalese serbian singaporean slovak slovenian somali spanish sudanese "
+    "swedish swiss syrian taiwanese tanzanian thai tunisian turkish ugandan ukrainian uruguayan "
+    "uzbek venezuelan vietnamese yemeni zambian zimbabwean taoiseach"
+)
+
+
+def foreign_names() -> list[str]:
+    """Every phrase that names somewhere abroad or its people (lower case).
+
+    >>> names = foreign_names()
+    >>> "norwegian" in names and "brussels" in names and "scottish" not in names
+    True
+    """
+    return [*place_names(), *NATIONALITIES.split()]
 
 
 def place_names() -> dict[str, str]:
